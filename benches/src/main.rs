@@ -1,0 +1,2 @@
+//! Silo generator and benchmarks (being written: issue 8).
+fn main() {}

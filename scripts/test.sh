@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# The project's one test command: every Rust test (nextest), the lints, then the Python suite.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+cargo fmt --all -- --check
+cargo clippy --workspace --all-targets -- -D warnings
+cargo nextest run --workspace --exclude ticket-py --no-fail-fast
+cargo test --workspace --exclude ticket-py --doc
+if [ -x ticket-py/run-tests.sh ]; then
+  ticket-py/run-tests.sh
+fi

@@ -1,0 +1,2 @@
+//! The `ticket` command (being written: issue 5).
+fn main() {}

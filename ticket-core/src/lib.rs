@@ -1,0 +1,4 @@
+//! The ticket domain: silos, tickets, their rules, SQLite storage and the change log.
+//!
+//! SKELETON: being written (issue 2).
+#![warn(missing_docs)]

@@ -1,0 +1,1 @@
+//! The `ticket` Python module (being written: issue 6).
