@@ -132,6 +132,18 @@ fn invalid(file: &str, problems: &[ConfigProblem]) -> String {
     }
 }
 
+/// Replaces Rust type names in serde's messages by words a user of a JSON file knows.
+fn plain_words(message: &str) -> String {
+    message
+        .replace("expected u64", "expected a whole number ≥ 0")
+        .replace(
+            "expected u32",
+            "expected a whole number ≥ 0 (at most 4294967295)",
+        )
+        .replace("expected f64", "expected a number")
+        .replace("expected a sequence", "expected a list")
+}
+
 /// How the root of the document is named in paths.
 pub(crate) const TOP_LEVEL: &str = "(top level)";
 
@@ -140,10 +152,14 @@ pub(crate) fn from_serde(
     file: &str,
     err: serde_path_to_error::Error<serde_json::Error>,
 ) -> ConfigError {
-    let path = match err.path().to_string() {
-        p if p == "." => TOP_LEVEL.to_string(),
-        p => p,
-    };
+    // A syntax error inside an object may leave an unknown-key segment (`?`) at the end.
+    let mut path = err.path().to_string();
+    while let Some(stripped) = path.strip_suffix(".?").or_else(|| path.strip_suffix('?')) {
+        path = stripped.to_string();
+    }
+    if path.is_empty() || path == "." {
+        path = TOP_LEVEL.to_string();
+    }
     let inner = err.into_inner();
     let position = (inner.line() > 0).then(|| TextPosition {
         line: inner.line(),
@@ -154,6 +170,7 @@ pub(crate) fn from_serde(
     if let Some(stripped) = message.strip_suffix(&suffix) {
         message = stripped.to_string();
     }
+    message = plain_words(&message);
     let file = file.to_string();
     match inner.classify() {
         serde_json::error::Category::Data => ConfigError::Shape {

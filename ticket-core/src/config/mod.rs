@@ -52,6 +52,7 @@ mod error;
 mod lookup;
 mod numbering;
 mod rules;
+mod shape;
 mod styling;
 mod suggestions;
 mod text;
@@ -158,6 +159,7 @@ impl SiloConfig {
     /// # Ok::<(), ConfigError>(())
     /// ```
     pub fn from_json_str(text: &str, file_label: &str) -> Result<SiloConfig, ConfigError> {
+        shape::objects_where_objects_belong(text, file_label)?;
         let mut de = serde_json::Deserializer::from_str(text);
         let config: SiloConfig = serde_path_to_error::deserialize(&mut de)
             .map_err(|e| error::from_serde(file_label, e))?;
