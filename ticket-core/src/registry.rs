@@ -366,16 +366,24 @@ impl Registry {
 }
 
 fn parse(path: &Path, text: &str) -> Result<RegistryFile, RegistryError> {
+    // serde would read a JSON array positionally into the struct: only an object is the format.
+    if !text.trim_start().starts_with('{') {
+        return Err(RegistryError::Format {
+            path: path.to_path_buf(),
+            json_path: crate::config::TOP_LEVEL.to_string(),
+            message: "expected a JSON object {\"silos\": [..], \"active\": ..}".to_string(),
+        });
+    }
     let mut de = serde_json::Deserializer::from_str(text);
     let data: RegistryFile =
         serde_path_to_error::deserialize(&mut de).map_err(|e| RegistryError::Format {
             path: path.to_path_buf(),
-            json_path: e.path().to_string(),
+            json_path: crate::config::json_path(e.path()),
             message: e.into_inner().to_string(),
         })?;
     de.end().map_err(|e| RegistryError::Format {
         path: path.to_path_buf(),
-        json_path: ".".to_string(),
+        json_path: crate::config::TOP_LEVEL.to_string(),
         message: e.to_string(),
     })?;
     Ok(data)

@@ -66,6 +66,7 @@ pub use builtin::{
     BUILTIN_DATE_KEYS, BUILTIN_UNIQUE_KEYS, PSEUDO_DATE_KEYS, RELATION_KEYS, RESERVED_KEYS,
 };
 pub use colour::is_valid_colour;
+pub(crate) use error::{json_path, TOP_LEVEL};
 pub use error::{ConfigError, ConfigProblem, TextPosition};
 pub use lookup::UnknownRule;
 pub use numbering::{LcgNumbering, Numbering, SimpleNumbering};
