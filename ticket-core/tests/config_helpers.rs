@@ -268,6 +268,16 @@ fn suggestions_merge_every_source_without_duplicates() {
 }
 
 #[test]
+fn suggested_values_of_one_key() {
+    let s = Suggestions::build(&full(), ["x"], ["y"], [("INITIAL_RISK", "extreme")]);
+    assert_eq!(
+        s.values_of("initial_risk"),
+        ["extreme", "High", "Low", "Medium"]
+    );
+    assert!(s.values_of("owner").is_empty());
+}
+
+#[test]
 fn suggestions_of_an_empty_silo_still_offer_builtin_keys() {
     let none: [&str; 0] = [];
     let s = Suggestions::build(&SiloConfig::default(), none, none, none.map(|x| (x, x)));

@@ -5,7 +5,8 @@ use super::text::{eq_ci, lc};
 use super::{Colours, SiloConfig};
 
 impl SiloConfig {
-    /// The case `tag` is displayed in: its `srules_t_case` entry, else the tag as given.
+    /// The case `tag` is displayed in: its `srules_t_case` entry (the tag's canonical case),
+    /// else the tag as given.
     pub fn display_tag<'a>(&'a self, tag: &'a str) -> &'a str {
         self.srules_t_case
             .iter()

@@ -119,6 +119,17 @@ impl Suggestions {
     }
 }
 
+impl Suggestions {
+    /// The suggested values of `key` (case-insensitive), in the list's order.
+    pub fn values_of(&self, key: &str) -> Vec<&str> {
+        self.key_values
+            .iter()
+            .filter(|(k, _)| eq_ci(k, key))
+            .map(|(_, v)| v.as_str())
+            .collect()
+    }
+}
+
 fn push_unique(list: &mut Vec<String>, item: &str) {
     if !list.iter().any(|e| eq_ci(e, item)) {
         list.push(item.to_string());
