@@ -112,6 +112,14 @@ pub enum Error {
         /// Why.
         message: String,
     },
+    /// A database file that is damaged or not a database.
+    #[error("{} is damaged or not a ticket database: {detail}", path.display())]
+    Corrupt {
+        /// The file.
+        path: PathBuf,
+        /// What SQLite said.
+        detail: String,
+    },
     /// A file-system failure.
     #[error("{}: {source}", path.display())]
     Io {

@@ -28,9 +28,8 @@ pub struct Compiled {
 const MAX_CHAR: char = '\u{10FFFF}';
 
 impl Compiled {
-    fn statement(&self, head: &'static str, with_order: bool, tail: Option<Sql>) -> (String, Vec<SqlValue>) {
-        let mut sql = Sql::default();
-        sql.push(head);
+    fn statement(&self, head: Sql, with_order: bool, tail: Option<Sql>) -> (String, Vec<SqlValue>) {
+        let mut sql = head;
         if !self.condition.is_empty() {
             sql.push(" WHERE ").append(self.condition.clone());
         }
@@ -43,24 +42,31 @@ impl Compiled {
         sql.render()
     }
 
-    /// `SELECT t.id, t.number FROM tickets t WHERE … ORDER BY …`, with `LIMIT`/`OFFSET` when given.
-    pub fn select_sql(&self, limit: Option<u64>, offset: u64) -> (String, Vec<SqlValue>) {
+    /// `SELECT <columns> FROM tickets t WHERE … ORDER BY …`, with `LIMIT`/`OFFSET` when given.
+    /// `columns` is fixed program text such as `"t.id, t.number"`.
+    pub fn select_sql(&self, columns: &'static str, limit: Option<u64>, offset: u64) -> (String, Vec<SqlValue>) {
         let mut tail = Sql::default();
         if limit.is_some() || offset > 0 {
             tail.push(" LIMIT ").bind(SqlValue::Integer(limit.map_or(-1, |l| l.min(i64::MAX as u64) as i64)));
             tail.push(" OFFSET ").bind(SqlValue::Integer(offset.min(i64::MAX as u64) as i64));
         }
-        self.statement("SELECT t.id, t.number FROM tickets t", true, Some(tail))
+        let mut head = Sql::default();
+        head.push("SELECT ").push(columns).push(" FROM tickets t");
+        self.statement(head, true, Some(tail))
     }
 
     /// `SELECT count(*) FROM tickets t WHERE …`.
     pub fn count_sql(&self) -> (String, Vec<SqlValue>) {
-        self.statement("SELECT count(*) FROM tickets t", false, None)
+        let mut head = Sql::default();
+        head.push("SELECT count(*) FROM tickets t");
+        self.statement(head, false, None)
     }
 
     /// `SELECT t.id FROM tickets t WHERE …`: the selection, unordered, for use as a subquery.
     pub fn ids_sql(&self) -> (String, Vec<SqlValue>) {
-        self.statement("SELECT t.id FROM tickets t", false, None)
+        let mut head = Sql::default();
+        head.push("SELECT t.id FROM tickets t");
+        self.statement(head, false, None)
     }
 
     /// Whether one ticket matches: `SELECT count(*) FROM tickets t WHERE (…) AND t.id = ?`

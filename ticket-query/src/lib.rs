@@ -13,6 +13,7 @@
 mod ast;
 mod catalogue;
 mod compile;
+mod describe;
 mod date;
 mod error;
 mod parser;
@@ -22,6 +23,7 @@ mod sql;
 pub use ast::*;
 pub use catalogue::{Catalogue, StatusInfo, STATUSES};
 pub use compile::{compile, normalise_status, Compiled};
+pub use describe::describe;
 pub use sql::SqlValue;
 pub use date::{
     parse_absolute, parse_date_expr, parse_repeater, Anchor, DateError, DateExpr, RepeatKind,
