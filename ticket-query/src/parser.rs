@@ -157,10 +157,10 @@ impl<'a> Parser<'a> {
     }
     fn unexpected(&self, expected: &str) -> Error {
         let found = match self.peek() {
-            Some(c) => format!("'{}'", c.escape_debug()),
-            None => "the end of the key".to_string(),
+            Some(c) => format!("unexpected '{}'", c.escape_debug()),
+            None => "unexpected end of the key".to_string(),
         };
-        Error::new(ErrorKind::Syntax, self.here(), format!("unexpected {found}")).with_hint(format!("expected {expected}"))
+        Error::new(ErrorKind::Syntax, self.here(), found).with_hint(format!("expected {expected}"))
     }
 
     fn enter(&mut self) -> Result<(), Error> {
