@@ -39,7 +39,10 @@ pub use changes::{Change, ChangeOp};
 pub use config::*;
 pub use context::{Clock, Context};
 pub use error::{Error, Result, Violation};
-pub use model::{Attachment, DeadlineState, Entry, PropertyKey, PropertyValue, Status, Tag, Ticket, TicketNumber, TicketRow};
+pub use model::{
+    Attachment, DeadlineState, Entry, PropertyKey, PropertyValue, Status, Tag, Ticket,
+    TicketNumber, TicketRow,
+};
 pub use rebuild::RebuildStats;
 pub use registry::*;
 pub use search::Explanation;

@@ -48,7 +48,10 @@ impl Silo {
             }
             refresh_all(&conn)?;
             let tickets: i64 = conn.query_row("SELECT count(*) FROM tickets", [], |r| r.get(0))?;
-            Ok(RebuildStats { changes: n, tickets: tickets as u64 })
+            Ok(RebuildStats {
+                changes: n,
+                tickets: tickets as u64,
+            })
         })();
         match result {
             Ok(stats) => {
@@ -65,7 +68,10 @@ impl Silo {
     /// Tickets that violate the current validation rules (after a configuration change).
     pub fn check(&self) -> Result<Vec<crate::error::Violation>> {
         let conn = self.lock();
-        let ids: Vec<i64> = conn.prepare("SELECT id FROM tickets ORDER BY length(number), number")?.query_map([], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
+        let ids: Vec<i64> = conn
+            .prepare("SELECT id FROM tickets ORDER BY length(number), number")?
+            .query_map([], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
         crate::validate::violations(self, &conn, &ids, self.context().clock.today())
     }
 }
