@@ -22,6 +22,7 @@ mod changes;
 pub mod config;
 mod context;
 mod error;
+mod exchange;
 mod model;
 mod numbering;
 mod read;
@@ -39,6 +40,7 @@ pub use changes::{Change, ChangeOp};
 pub use config::*;
 pub use context::{Clock, Context};
 pub use error::{Error, Result, Violation};
+pub use exchange::{ExportFormat, ImportReport, TimeReport, TimeRow};
 pub use model::{
     Attachment, DeadlineState, Entry, PropertyKey, PropertyValue, Status, Tag, Ticket,
     TicketNumber, TicketRow,

@@ -194,6 +194,7 @@ pub(crate) struct Writer<'s> {
     pub conn: &'s Connection,
     set_id: String,
     at: String,
+    author: String,
     index: u32,
     touched: BTreeSet<i64>,
     pub today: NaiveDate,
@@ -214,6 +215,7 @@ impl<'s> Writer<'s> {
             conn,
             set_id,
             at: format_at(at),
+            author: silo.ctx.author.clone(),
             index: 0,
             touched: BTreeSet::new(),
             today: silo.ctx.clock.today(),
@@ -235,7 +237,7 @@ impl<'s> Writer<'s> {
         }
         let uuid = format!("{}{:04x}", self.set_id, self.index);
         self.index += 1;
-        let author = self.silo.ctx.author.clone();
+        let author = self.author.clone();
         let id = apply(self.conn, &rec, &self.at, &author)?;
         self.conn
             .prepare_cached(
@@ -259,6 +261,15 @@ impl<'s> Writer<'s> {
             ])?;
         self.touched.insert(id);
         Ok(id)
+    }
+
+    /// Starts a new change set inside the same transaction, stamped `at` by `author` (imports
+    /// keep the source's times and authors).
+    pub fn new_set(&mut self, at: DateTime<Utc>, author: &str) {
+        self.set_id = uuid::Uuid::new_v4().simple().to_string()[..28].to_string();
+        self.index = 0;
+        self.at = format_at(at);
+        self.author = author.to_string();
     }
 
     /// The ticket with that number, as it is now inside the transaction.
