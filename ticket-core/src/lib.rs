@@ -28,6 +28,7 @@ mod numbering;
 mod read;
 mod rebuild;
 pub mod registry;
+mod saved;
 mod search;
 mod silo;
 mod storage;

@@ -577,3 +577,41 @@ fn rebuild_gives_the_same_tables() {
     assert_eq!(stats.tickets, 2);
     assert_eq!(dump(&silo), before);
 }
+
+#[test]
+fn saved_searches_and_suggestions() {
+    let dir = tempfile::tempdir().unwrap();
+    let silo = silo_with_config(
+        dir.path(),
+        r#"{"searches": [{"name": "bugs", "description": "open bugs", "search": "s:* g=bug", "sort": "!n"}],
+            "suggested_tags": ["Bug", "feature"], "vrules_pkv_values": [{"key": "Priority", "values": ["low", "high"]}]}"#,
+    );
+    for t in ["a", "b", "c"] {
+        let n = silo.new_ticket(t, None, "").unwrap();
+        silo.add_tag(n.as_str(), "bug").unwrap();
+    }
+    silo.add_property("1", "Owner", "me").unwrap();
+    assert_eq!(silo.saved_searches().len(), 1);
+    let found: Vec<String> = silo
+        .run_saved("BUGS")
+        .unwrap()
+        .into_iter()
+        .map(|t| t.number.to_string())
+        .collect();
+    assert_eq!(found, ["3", "2", "1"]);
+    assert_eq!(silo.count("@bugs").unwrap(), 3);
+    assert!(silo.run_saved("nope").is_err());
+    let s = silo.suggestions().unwrap();
+    assert_eq!(
+        s.tags.iter().filter(|t| t.to_lowercase() == "bug").count(),
+        1,
+        "{:?}",
+        s.tags
+    );
+    assert!(s.tags.contains(&"feature".to_string()));
+    assert!(
+        s.keys.iter().any(|k| k == "Owner")
+            && s.keys.iter().any(|k| k == "Deadline")
+            && s.keys.iter().any(|k| k == "Priority")
+    );
+}
