@@ -58,7 +58,7 @@ pub enum ColorMode {
 #[derive(Debug, Clone, Args)]
 pub struct Global {
     /// The silo to use (else $TICKET_SILO, else the active silo).
-    #[arg(long, global = true, value_name = "DIR", env = "TICKET_SILO")]
+    #[arg(long, global = true, value_name = "DIR")]
     pub silo: Option<PathBuf>,
     /// Author of the changes (else $TICKET_USER, else the OS user).
     #[arg(long, global = true, value_name = "NAME")]

@@ -31,6 +31,11 @@ fn main() -> ExitCode {
         // Help and version exit 0; every usage error exits 2.
         Err(e) => e.exit(),
     };
+    if let cli::Command::Completions { shell } = args.command {
+        // Needs neither the clock nor a silo.
+        clap_complete::generate(shell, &mut cli::Cli::command(), "ticket", &mut io::stdout());
+        return ExitCode::SUCCESS;
+    }
     let result = session::Session::new(args.global, prepared.quiet).and_then(|s| {
         let stdout = io::stdout();
         let mut out = BufWriter::new(stdout.lock());

@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use ticket_core::{Context, Silo};
+use ticket_core::{Context, Env, Silo};
 
 use crate::cli::Global;
 use crate::error::{CliError, CliResult};
@@ -17,6 +17,8 @@ pub struct Session {
     pub out: Output,
     /// Clock (`TICKET_NOW` or the system clock) and author.
     pub ctx: Context,
+    /// The environment the silo list depends on (read once, here).
+    pub env: Env,
 }
 
 impl Session {
@@ -25,22 +27,13 @@ impl Session {
         let ctx = Context::from_env(global.user.as_deref()).map_err(CliError::from)?;
         let offset = *ctx.clock.now().offset();
         let out = Output::new(&global, quiet_word, offset);
-        Ok(Session { global, out, ctx })
+        Ok(Session { global, out, ctx, env: Env::from_process_env() })
     }
 
-    /// The silo directory: `--silo`, else `$TICKET_SILO` (both through clap), else the active
-    /// silo of the user's list. None of them is a usage error (exit 2).
+    /// The silo directory: `--silo`, else `$TICKET_SILO`, else the active silo of the user's
+    /// list; none of them is a usage error (exit 2).
     pub fn silo_dir(&self) -> CliResult<PathBuf> {
-        if let Some(dir) = &self.global.silo {
-            return Ok(dir.clone());
-        }
-        match crate::commands::silos::active_silo()? {
-            Some(dir) => Ok(dir),
-            None => Err(CliError::Usage(
-                "no silo: give --silo DIR, set TICKET_SILO, or make one active with `ticket set_active_silo DIR`"
-                    .to_string(),
-            )),
-        }
+        crate::commands::silos::resolve(self.global.silo.as_deref(), &self.env)
     }
 
     /// Opens the silo.

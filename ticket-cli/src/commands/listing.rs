@@ -11,7 +11,7 @@ use crate::output::{json, tickets};
 use crate::session::Session;
 
 /// A core error from a call that took a search key and sort rule (for the caret display).
-fn searching(key: &str, sort: &str) -> impl Fn(ticket_core::Error) -> CliError + '_ {
+fn searching<'a>(key: &'a str, sort: &'a str) -> impl Fn(ticket_core::Error) -> CliError + 'a {
     move |e| CliError::from_core(e, Some((key, sort)))
 }
 

@@ -20,9 +20,9 @@ pub fn run(command: Command, s: &Session, out: &mut dyn Write) -> CliResult {
     use Command as C;
     match command {
         C::CreateSilo { dir } => silos::create(s, &dir, out),
-        C::AddSilo { dir } => silos::add(&dir),
-        C::RemoveSilo { dir } => silos::remove(&dir),
-        C::SetActiveSilo { dir } => silos::set_active(&dir),
+        C::AddSilo { dir } => silos::add(s, &dir, out),
+        C::RemoveSilo { dir } => silos::remove(s, &dir, out),
+        C::SetActiveSilo { dir } => silos::set_active(s, &dir),
         C::ShowSilos => silos::show(s, out),
         C::NewTicket { title, rule, summary } => tickets::new_ticket(s, out, &title, rule.as_deref(), summary.as_deref()),
         C::ImportTicket { number, title, rule, summary } => {

@@ -10,42 +10,46 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use serde_json::json;
-use ticket_core::registry::Registry;
-use ticket_core::Silo;
+use ticket_core::{AddOutcome, Env, Registry, RegistryError, Silo};
 
 use crate::cli::Format;
 use crate::error::{CliError, CliResult};
 use crate::output::json;
 use crate::session::Session;
 
-fn failed(e: impl std::fmt::Display) -> CliError {
-    CliError::Failed(e.to_string())
+impl From<RegistryError> for CliError {
+    fn from(e: RegistryError) -> CliError {
+        match e {
+            RegistryError::NoSiloSelected => CliError::Usage(e.to_string()),
+            _ => CliError::Failed(e.to_string()),
+        }
+    }
 }
 
-/// The active silo of the user's list, if any.
-pub fn active_silo() -> CliResult<Option<PathBuf>> {
-    let registry = Registry::load_default().map_err(failed)?;
-    Ok(registry.active().map(Path::to_path_buf))
+/// The user's silo list.
+fn load(env: &Env) -> CliResult<Registry> {
+    Ok(Registry::load(&Registry::config_path(env)?)?)
 }
 
-/// Loads the list, applies `f`, saves it.
-fn update(f: impl FnOnce(&mut Registry) -> ticket_core::Result<()>) -> CliResult {
-    let mut registry = Registry::load_default().map_err(failed)?;
-    f(&mut registry).map_err(failed)?;
-    registry.save().map_err(failed)?;
-    Ok(())
+/// The silo a command uses: `--silo`, else `$TICKET_SILO`, else the active silo (the list is
+/// read only in that last case).
+pub fn resolve(explicit: Option<&Path>, env: &Env) -> CliResult<PathBuf> {
+    if let Some(dir) = explicit.or(env.ticket_silo.as_deref()) {
+        return Ok(dir.to_path_buf());
+    }
+    let registry = load(env)?;
+    Ok(Registry::resolve_silo(None, env, &registry)?.0)
 }
 
 /// `create_silo DIR`.
 pub fn create(s: &Session, dir: &Path, out: &mut dyn Write) -> CliResult {
     Silo::create(dir, s.ctx.clone())?;
-    update(|r| {
-        r.add(dir)?;
-        if r.active().is_none() {
-            r.set_active(dir)?;
-        }
-        Ok(())
-    })?;
+    let mut registry = load(&s.env)?;
+    registry.add_silo(dir, &s.env)?;
+    if registry.active().is_none() {
+        registry.set_active_silo(dir, &s.env)?;
+    }
+    registry.save()?;
     if !s.out.quiet {
         writeln!(out, "created silo {}", dir.display())?;
     }
@@ -53,46 +57,61 @@ pub fn create(s: &Session, dir: &Path, out: &mut dyn Write) -> CliResult {
 }
 
 /// `add_silo DIR`: the directory must be a silo.
-pub fn add(dir: &Path) -> CliResult {
-    update(|r| r.add(dir))
+pub fn add(s: &Session, dir: &Path, out: &mut dyn Write) -> CliResult {
+    let mut registry = load(&s.env)?;
+    let outcome = registry.add_silo(dir, &s.env)?;
+    registry.save()?;
+    if !s.out.quiet {
+        match outcome {
+            AddOutcome::Added(p) => writeln!(out, "added {}", p.display())?,
+            AddOutcome::AlreadyListed(p) => writeln!(out, "{} is already listed", p.display())?,
+        }
+    }
+    Ok(())
 }
 
-/// `remove_silo DIR`.
-pub fn remove(dir: &Path) -> CliResult {
-    update(|r| r.remove(dir))
+/// `remove_silo DIR` (the files stay).
+pub fn remove(s: &Session, dir: &Path, out: &mut dyn Write) -> CliResult {
+    let mut registry = load(&s.env)?;
+    let removed = registry.remove_silo(dir, &s.env)?;
+    registry.save()?;
+    if !s.out.quiet {
+        let note = if removed.was_active { " (it was the active silo; none is active now)" } else { "" };
+        writeln!(out, "removed {} from the list{note}", removed.path.display())?;
+    }
+    Ok(())
 }
 
-/// `set_active_silo DIR`.
-pub fn set_active(dir: &Path) -> CliResult {
-    update(|r| r.set_active(dir))
+/// `set_active_silo DIR` (adds it to the list when needed).
+pub fn set_active(s: &Session, dir: &Path) -> CliResult {
+    let mut registry = load(&s.env)?;
+    registry.set_active_silo(dir, &s.env)?;
+    registry.save()?;
+    Ok(())
 }
 
 /// `show_silos`: one silo per line, the active one marked with `*`.
 pub fn show(s: &Session, out: &mut dyn Write) -> CliResult {
-    let registry = Registry::load_default().map_err(failed)?;
-    let active = registry.active();
+    let registry = load(&s.env)?;
+    let list = registry.show_silos();
     match s.out.format {
         Format::Json => {
-            let list = registry
-                .silos()
-                .iter()
-                .map(|d| json!({"dir": d, "active": Some(d.as_path()) == active}))
-                .collect();
-            json::write(out, &list)?;
+            let value = list.iter().map(|l| json!({"path": l.path, "active": l.active})).collect();
+            json::write(out, &value)?;
         }
         Format::Csv => {
-            writeln!(out, "dir,active")?;
             let mut w = csv::Writer::from_writer(&mut *out);
-            for d in registry.silos() {
-                let flag = if Some(d.as_path()) == active { "true" } else { "false" };
-                w.write_record([d.display().to_string().as_str(), flag]).map_err(failed)?;
+            let fail = |e: csv::Error| CliError::Failed(e.to_string());
+            w.write_record(["path", "active"]).map_err(fail)?;
+            for l in &list {
+                w.write_record([l.path.display().to_string(), l.active.to_string()]).map_err(fail)?;
             }
             w.flush()?;
         }
         Format::Text => {
-            for d in registry.silos() {
-                let mark = if Some(d.as_path()) == active { "*" } else { " " };
-                writeln!(out, "{mark} {}", d.display())?;
+            for l in &list {
+                let mark = if l.active { "*" } else { " " };
+                writeln!(out, "{mark} {}", l.path.display())?;
             }
         }
     }

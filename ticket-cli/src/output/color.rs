@@ -47,11 +47,6 @@ impl Paint {
         Paint { on }
     }
 
-    /// Whether colour is on.
-    pub fn is_on(&self) -> bool {
-        self.on
-    }
-
     /// `text` in `style`.
     pub fn paint(&self, text: &str, style: Style) -> String {
         let code = match style {

@@ -75,11 +75,6 @@ impl Table {
         self.rows.push(row);
     }
 
-    /// Whether the table has no rows.
-    pub fn is_empty(&self) -> bool {
-        self.rows.is_empty()
-    }
-
     /// Writes the table; `max_width` is the terminal width (none: no limit).
     pub fn write(&self, out: &mut dyn Write, paint: Paint, max_width: Option<usize>) -> io::Result<()> {
         let columns = self.rows.iter().map(Vec::len).max().unwrap_or(0);
