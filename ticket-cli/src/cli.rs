@@ -22,7 +22,13 @@ Exit status: 0 success, 1 the command failed (not found, validation, busy silo, 
 
 /// `ticket`: an embeddable ticket tracker.
 #[derive(Debug, Parser)]
-#[command(name = "ticket", version, about, after_help = AFTER_HELP, propagate_version = true)]
+#[command(
+    name = "ticket",
+    version,
+    about = "ticket: tickets in silos, found with a small search language",
+    after_help = AFTER_HELP,
+    propagate_version = true
+)]
 pub struct Cli {
     /// Options valid before or after any command.
     #[command(flatten)]

@@ -33,7 +33,7 @@ fn main() -> ExitCode {
     };
     if let cli::Command::Completions { shell } = args.command {
         // Needs neither the clock nor a silo.
-        clap_complete::generate(shell, &mut cli::Cli::command(), "ticket", &mut io::stdout());
+        let _ = commands::completions(shell, &mut io::stdout());
         return ExitCode::SUCCESS;
     }
     let result = session::Session::new(args.global, prepared.quiet).and_then(|s| {

@@ -6,6 +6,7 @@ use serde_json::json;
 
 use crate::cli::Format;
 use crate::error::{CliError, CliResult};
+use crate::output::style::Styler;
 use crate::output::table::{Cell, Table};
 use crate::output::{json, tickets};
 use crate::session::Session;
@@ -65,7 +66,13 @@ pub fn count(s: &Session, out: &mut dyn Write, search: Option<&str>) -> CliResul
 pub fn tags(s: &Session, out: &mut dyn Write, search: Option<&str>) -> CliResult {
     let key = search.unwrap_or("");
     let silo = s.open()?;
-    let items = silo.list_tags(key).map_err(searching(key, ""))?;
+    let styler = Styler::new(silo.config());
+    let items: Vec<(String, u64)> = silo
+        .list_tags(key)
+        .map_err(searching(key, ""))?
+        .into_iter()
+        .map(|(t, n)| (styler.tag(&t), n))
+        .collect();
     tickets::write_counts(out, &s.out, "tag", &items)
 }
 
@@ -73,7 +80,13 @@ pub fn tags(s: &Session, out: &mut dyn Write, search: Option<&str>) -> CliResult
 pub fn keys(s: &Session, out: &mut dyn Write, search: Option<&str>) -> CliResult {
     let key = search.unwrap_or("");
     let silo = s.open()?;
-    let items = silo.list_property_keys(key).map_err(searching(key, ""))?;
+    let styler = Styler::new(silo.config());
+    let items: Vec<(String, u64)> = silo
+        .list_property_keys(key)
+        .map_err(searching(key, ""))?
+        .into_iter()
+        .map(|(k, n)| (styler.key(&k), n))
+        .collect();
     tickets::write_counts(out, &s.out, "key", &items)
 }
 
@@ -81,7 +94,13 @@ pub fn keys(s: &Session, out: &mut dyn Write, search: Option<&str>) -> CliResult
 pub fn values(s: &Session, out: &mut dyn Write, search: Option<&str>, prop_key: &str) -> CliResult {
     let key = search.unwrap_or("");
     let silo = s.open()?;
-    let items = silo.list_property_values(key, prop_key).map_err(searching(key, ""))?;
+    let styler = Styler::new(silo.config());
+    let items: Vec<(String, u64)> = silo
+        .list_property_values(key, prop_key)
+        .map_err(searching(key, ""))?
+        .into_iter()
+        .map(|(v, n)| (styler.value(prop_key, &v), n))
+        .collect();
     tickets::write_counts(out, &s.out, "value", &items)
 }
 

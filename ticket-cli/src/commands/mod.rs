@@ -74,9 +74,14 @@ pub fn run(command: Command, s: &Session, out: &mut dyn Write) -> CliResult {
         C::Rebuild => maintenance::rebuild(s, out),
         C::Config { check } => maintenance::config(s, out, check.as_deref()),
         C::Demo { dir } => crate::demo::run(s, out, dir),
-        C::Completions { shell } => {
-            clap_complete::generate(shell, &mut Cli::command(), "ticket", out);
-            Ok(())
-        }
+        C::Completions { shell } => completions(shell, out),
     }
+}
+
+/// `completions SHELL`: the script, written in one piece (a closed pipe is not a panic).
+pub fn completions(shell: clap_complete::Shell, out: &mut dyn Write) -> CliResult {
+    let mut script = Vec::new();
+    clap_complete::generate(shell, &mut Cli::command(), "ticket", &mut script);
+    out.write_all(&script)?;
+    Ok(())
 }
