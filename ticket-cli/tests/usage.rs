@@ -35,9 +35,9 @@ const COMMANDS: [(&str, Option<&str>); 27] = [
     ("list_properties_kv", Some("lkv")),
 ];
 
-const MORE: [&str; 13] = [
+const MORE: [&str; 12] = [
     "edit", "searches", "run", "explain", "export", "import", "time", "check", "rebuild", "config",
-    "demo", "completions", "help",
+    "demo", "completions",
 ];
 
 fn usage_line(world: &World, word: &str) -> String {
