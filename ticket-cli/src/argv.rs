@@ -65,9 +65,7 @@ pub fn prepare(args: Vec<OsString>, long_names: &[&str]) -> Prepared {
         }
         found_command = true;
         let squashed = squash(text);
-        let canonical = long_names
-            .iter()
-            .find(|name| squash(name) == squashed);
+        let canonical = long_names.iter().find(|name| squash(name) == squashed);
         match canonical {
             Some(name) => out.push(OsString::from(*name)),
             None => out.push(arg),
@@ -96,7 +94,10 @@ mod tests {
             let p = run(&["ticket", spelling, "a-b_c"]);
             assert_eq!(words(&p), ["ticket", "new_ticket", "a-b_c"], "{spelling}");
         }
-        assert_eq!(words(&run(&["t", "remove-property-kv"]))[1], "remove_property_kv");
+        assert_eq!(
+            words(&run(&["t", "remove-property-kv"]))[1],
+            "remove_property_kv"
+        );
     }
 
     #[test]
@@ -107,9 +108,27 @@ mod tests {
 
     #[test]
     fn quiet_word_and_global_values_are_skipped() {
-        let p = run(&["t", "--silo", "quiet", "quiet", "--format=json", "new-ticket", "quiet"]);
+        let p = run(&[
+            "t",
+            "--silo",
+            "quiet",
+            "quiet",
+            "--format=json",
+            "new-ticket",
+            "quiet",
+        ]);
         assert!(p.quiet);
-        assert_eq!(words(&p), ["t", "--silo", "quiet", "--format=json", "new_ticket", "quiet"]);
+        assert_eq!(
+            words(&p),
+            [
+                "t",
+                "--silo",
+                "quiet",
+                "--format=json",
+                "new_ticket",
+                "quiet"
+            ]
+        );
         let p = run(&["t", "-q", "show-ticket", "1"]);
         assert!(!p.quiet);
         assert_eq!(words(&p), ["t", "-q", "show_ticket", "1"]);

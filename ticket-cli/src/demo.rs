@@ -31,12 +31,32 @@ const CONFIG: &str = include_str!("demo/config.json");
 const TOUR: [(&str, &str, &str); 8] = [
     ("Active work, by status then earliest date", "s:*", "se"),
     ("Overdue (saved search @overdue)", "@overdue", "d"),
-    ("Deadlines in the next two weeks", "s:* p=deadline:].:[+14d:", "d"),
-    ("Critical and high priority Larkspur work", "s:* p=project:=larkspur: (p=priority:=critical: | p=priority:=high:)", "vpriority:!l"),
-    ("The risk register, worst impact first", "s:* g=risk", "vimpact:vlikelihood:"),
+    (
+        "Deadlines in the next two weeks",
+        "s:* p=deadline:].:[+14d:",
+        "d",
+    ),
+    (
+        "Critical and high priority Larkspur work",
+        "s:* p=project:=larkspur: (p=priority:=critical: | p=priority:=high:)",
+        "vpriority:!l",
+    ),
+    (
+        "The risk register, worst impact first",
+        "s:* g=risk",
+        "vimpact:vlikelihood:",
+    ),
     ("Full text: everything about restic", "x:restic", "!l"),
-    ("Billable work for Acme Corp, biggest estimate first", "g=billable p=client:=acme corp:", "!#estimate:"),
-    ("Changed in the last three days", "p=last_update:]-3d:", "!l"),
+    (
+        "Billable work for Acme Corp, biggest estimate first",
+        "g=billable p=client:=acme corp:",
+        "!#estimate:",
+    ),
+    (
+        "Changed in the last three days",
+        "p=last_update:]-3d:",
+        "!l",
+    ),
 ];
 
 /// How many rows of each tour search to show.
@@ -46,7 +66,10 @@ const TOUR_ROWS: usize = 4;
 pub fn run(s: &Session, out: &mut dyn Write, dir: Option<PathBuf>) -> CliResult {
     let dir = match dir {
         Some(dir) => dir,
-        None => tempfile::Builder::new().prefix("ticket-demo-").tempdir()?.keep(),
+        None => tempfile::Builder::new()
+            .prefix("ticket-demo-")
+            .tempdir()?
+            .keep(),
     };
     let now = s.ctx.clock.now();
     let events = plan::plan(SEED, s.ctx.clock.today());
@@ -101,9 +124,19 @@ fn number(numbers: &[Option<TicketNumber>], i: usize) -> ticket_core::Result<&st
 }
 
 /// One event: one or two core calls.
-fn apply(silo: &Silo, event: &Event, numbers: &mut Vec<Option<TicketNumber>>) -> ticket_core::Result<()> {
+fn apply(
+    silo: &Silo,
+    event: &Event,
+    numbers: &mut Vec<Option<TicketNumber>>,
+) -> ticket_core::Result<()> {
     match &event.action {
-        Action::Create { title, rule, summary, tags, props } => {
+        Action::Create {
+            title,
+            rule,
+            summary,
+            tags,
+            props,
+        } => {
             let n = silo.new_ticket(title, Some(rule), summary)?;
             if !tags.is_empty() || !props.is_empty() {
                 let mut edit = silo.edit(n.as_str());
@@ -131,7 +164,11 @@ fn apply(silo: &Silo, event: &Event, numbers: &mut Vec<Option<TicketNumber>>) ->
             silo.set_status(number(numbers, event.ticket)?, status, other)?;
         }
         Action::Relate { key, other } => {
-            silo.add_property(number(numbers, event.ticket)?, key, number(numbers, *other)?)?;
+            silo.add_property(
+                number(numbers, event.ticket)?,
+                key,
+                number(numbers, *other)?,
+            )?;
         }
     }
     Ok(())
@@ -139,7 +176,11 @@ fn apply(silo: &Silo, event: &Event, numbers: &mut Vec<Option<TicketNumber>>) ->
 
 /// Quotes an argument for the shell when it needs it.
 fn shell_quote(arg: &str) -> String {
-    if !arg.is_empty() && arg.chars().all(|c| c.is_ascii_alphanumeric() || "*:=.-_@".contains(c)) {
+    if !arg.is_empty()
+        && arg
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "*:=.-_@".contains(c))
+    {
         arg.to_string()
     } else {
         format!("'{}'", arg.replace('\'', "'\\''"))
@@ -152,14 +193,44 @@ fn tour(s: &Session, out: &mut dyn Write, dir: &Path) -> CliResult {
     let p = s.out.paint;
     use crate::output::color::Style;
     let total = silo.count("")?;
-    writeln!(out, "Created a demo silo with {total} tickets in {}", dir.display())?;
-    writeln!(out, "Use it with:  export TICKET_SILO={}\n", shell_quote(&dir.display().to_string()))?;
-    let text_out = crate::output::Output { format: crate::cli::Format::Text, quiet: false, ..s.out };
+    writeln!(
+        out,
+        "Created a demo silo with {total} tickets in {}",
+        dir.display()
+    )?;
+    writeln!(
+        out,
+        "Use it with:  export TICKET_SILO={}\n",
+        shell_quote(&dir.display().to_string())
+    )?;
+    let text_out = crate::output::Output {
+        format: crate::cli::Format::Text,
+        quiet: false,
+        ..s.out
+    };
     for (what, key, sort) in TOUR {
-        let rows = silo.search(key, sort).map_err(|e| CliError::from_core(e, Some((key, sort))))?;
-        writeln!(out, "{}", p.paint(&format!("$ ticket lt {} {}", shell_quote(key), shell_quote(sort)), Style::Bold))?;
-        writeln!(out, "{}", p.paint(&format!("# {what}: {} tickets", rows.len()), Style::Dim))?;
-        write_rows(out, &text_out, silo.config(), &rows[..rows.len().min(TOUR_ROWS)])?;
+        let rows = silo
+            .search(key, sort)
+            .map_err(|e| CliError::from_core(e, Some((key, sort))))?;
+        writeln!(
+            out,
+            "{}",
+            p.paint(
+                &format!("$ ticket lt {} {}", shell_quote(key), shell_quote(sort)),
+                Style::Bold
+            )
+        )?;
+        writeln!(
+            out,
+            "{}",
+            p.paint(&format!("# {what}: {} tickets", rows.len()), Style::Dim)
+        )?;
+        write_rows(
+            out,
+            &text_out,
+            silo.config(),
+            &rows[..rows.len().min(TOUR_ROWS)],
+        )?;
         writeln!(out)?;
     }
     let billable = silo.numbers("g=billable e:worked", "!l")?;
@@ -169,6 +240,9 @@ fn tour(s: &Session, out: &mut dyn Write, dir: &Path) -> CliResult {
         crate::output::tickets::write_ticket(out, &text_out, silo.config(), &ticket)?;
         writeln!(out)?;
     }
-    writeln!(out, "More: ticket searches · ticket explain 's:* g=risk' · ticket lg · ticket --help")?;
+    writeln!(
+        out,
+        "More: ticket searches · ticket explain 's:* g=risk' · ticket lg · ticket --help"
+    )?;
     Ok(())
 }

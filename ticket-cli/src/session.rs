@@ -27,7 +27,12 @@ impl Session {
         let ctx = Context::from_env(global.user.as_deref()).map_err(CliError::from)?;
         let offset = *ctx.clock.now().offset();
         let out = Output::new(&global, quiet_word, offset);
-        Ok(Session { global, out, ctx, env: Env::from_process_env() })
+        Ok(Session {
+            global,
+            out,
+            ctx,
+            env: Env::from_process_env(),
+        })
     }
 
     /// The silo directory: `--silo`, else `$TICKET_SILO`, else the active silo of the user's

@@ -9,10 +9,22 @@ fn demo_fills_a_silo_and_tours_it_deterministically() {
     let world = World::empty();
     let run = world.run_global(&["demo", "one"]);
     assert_eq!(run.code, 0, "{run:?}");
-    assert!(run.stdout.contains("Created a demo silo with"), "{}", run.stdout);
-    assert!(run.stdout.matches("$ ticket lt").count() >= 8, "{}", run.stdout);
+    assert!(
+        run.stdout.contains("Created a demo silo with"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.matches("$ ticket lt").count() >= 8,
+        "{}",
+        run.stdout
+    );
     assert!(run.stdout.contains("$ ticket dt"), "{}", run.stdout);
-    assert!(run.stdout.contains("cost EUR"), "time and cost of a client ticket: {}", run.stdout);
+    assert!(
+        run.stdout.contains("cost EUR"),
+        "time and cost of a client ticket: {}",
+        run.stdout
+    );
     let count = |dir: &str, key: &str| -> u64 {
         let mut cmd = world.command();
         cmd.args(["--silo", dir, "ct", key]);
@@ -20,7 +32,14 @@ fn demo_fills_a_silo_and_tours_it_deterministically() {
     };
     let total = count("one", "");
     assert!((250..=400).contains(&total), "{total}");
-    for key in ["g=risk", "g=billable", "g=homelab", "g=bug", "p=client:=globex:", "p=deadline_warning:"] {
+    for key in [
+        "g=risk",
+        "g=billable",
+        "g=homelab",
+        "g=bug",
+        "p=client:=globex:",
+        "p=deadline_warning:",
+    ] {
         assert!(count("one", key) > 5, "{key}");
     }
     // the risk rule and its validation: every risk has an Owner
@@ -30,18 +49,23 @@ fn demo_fills_a_silo_and_tours_it_deterministically() {
     // same seed, same clock: the same silo again
     let again = world.run_global(&["quiet", "demo", "two"]);
     assert_eq!(again.code, 0, "{again:?}");
-    assert_eq!(again.stdout.trim_end(), world.tmp.path().join("two").display().to_string());
+    assert_eq!(
+        again.stdout.trim_end(),
+        world.tmp.path().join("two").display().to_string()
+    );
     let listing = |dir: &str| {
         let mut cmd = world.command();
         cmd.args(["--silo", dir, "--format", "csv", "lt", "", "n"]);
         let csv = common::output(cmd).stdout;
         // the uuid and the timestamps' microseconds may differ; titles, statuses, tags and
         // properties may not
-        csv.lines().map(|l| {
-            let mut f: Vec<&str> = l.split(',').collect();
-            f.remove(1);
-            f.join(",")
-        }).collect::<Vec<_>>()
+        csv.lines()
+            .map(|l| {
+                let mut f: Vec<&str> = l.split(',').collect();
+                f.remove(1);
+                f.join(",")
+            })
+            .collect::<Vec<_>>()
     };
     assert_eq!(listing("one"), listing("two"));
     // the silo passes its own validation rules

@@ -18,15 +18,46 @@ const CONFIG: &str = r#"{
   ]
 }"#;
 
+/// Title, tags, properties.
+type Fixture = (
+    &'static str,
+    &'static [&'static str],
+    &'static [(&'static str, &'static str)],
+);
+
 /// A small silo: five tickets with tags, properties and deadlines around today (2024-03-13).
 fn world() -> World {
     let world = World::new();
     world.configure(CONFIG);
-    let tickets: [(&str, &[&str], &[(&str, &str)]); 5] = [
-        ("Replace the failing disk in the NAS", &["nas", "hardware"], &[("Priority", "high"), ("Deadline", "2024-03-10"), ("Deadline_Warning", "3")]),
-        ("Renew the TLS certificate", &["security"], &[("Priority", "medium"), ("Deadline", "2024-03-15"), ("Deadline_Warning", "5")]),
-        ("Document the backup rotation with restic", &["docs", "risk"], &[("Priority", "low")]),
-        ("Set up monitoring for the router", &["network"], &[("Deadline", "2024-04-30"), ("Deadline_Warning", "2")]),
+    let tickets: [Fixture; 5] = [
+        (
+            "Replace the failing disk in the NAS",
+            &["nas", "hardware"],
+            &[
+                ("Priority", "high"),
+                ("Deadline", "2024-03-10"),
+                ("Deadline_Warning", "3"),
+            ],
+        ),
+        (
+            "Renew the TLS certificate",
+            &["security"],
+            &[
+                ("Priority", "medium"),
+                ("Deadline", "2024-03-15"),
+                ("Deadline_Warning", "5"),
+            ],
+        ),
+        (
+            "Document the backup rotation with restic",
+            &["docs", "risk"],
+            &[("Priority", "low")],
+        ),
+        (
+            "Set up monitoring for the router",
+            &["network"],
+            &[("Deadline", "2024-04-30"), ("Deadline_Warning", "2")],
+        ),
         ("Old idea", &[], &[]),
     ];
     for (title, tags, props) in tickets {
@@ -46,14 +77,30 @@ fn world() -> World {
 fn select_tickets_text_json_csv() {
     let world = world();
     assert_cmd_snapshot!("lt_all", world.cmd(&["lt"]));
-    assert_cmd_snapshot!("lt_active_by_deadline", world.cmd(&["select-tickets", "s:*", "d"]));
+    assert_cmd_snapshot!(
+        "lt_active_by_deadline",
+        world.cmd(&["select-tickets", "s:*", "d"])
+    );
     assert_cmd_snapshot!("lt_json", world.cmd(&["--format", "json", "lt", "g=nas"]));
     assert_cmd_snapshot!("lt_csv", world.cmd(&["--format", "csv", "lt", "s:*", "!n"]));
     assert_eq!(world.ok(&["quiet", "lt", "s:*", "!n"]), "4\n3\n2\n1\n");
-    let json: serde_json::Value = serde_json::from_str(&world.ok(&["--format", "json", "lt"])).unwrap();
+    let json: serde_json::Value =
+        serde_json::from_str(&world.ok(&["--format", "json", "lt"])).unwrap();
     let rows = json.as_array().unwrap();
     assert_eq!(rows.len(), 5);
-    for field in ["number", "uuid", "status", "title", "summary", "opened", "last_update", "tags", "properties", "total_minutes", "deadline_state"] {
+    for field in [
+        "number",
+        "uuid",
+        "status",
+        "title",
+        "summary",
+        "opened",
+        "last_update",
+        "tags",
+        "properties",
+        "total_minutes",
+        "deadline_state",
+    ] {
         assert!(rows[0].get(field).is_some(), "{field}");
     }
     assert_eq!(rows[0]["deadline_state"], "overdue");
@@ -67,7 +114,10 @@ fn select_tickets_text_json_csv() {
 #[test]
 fn colour_only_when_asked() {
     let world = world();
-    assert!(!world.ok(&["lt"]).contains('\x1b'), "not a terminal: no colour");
+    assert!(
+        !world.ok(&["lt"]).contains('\x1b'),
+        "not a terminal: no colour"
+    );
     let coloured = world.ok(&["--color", "always", "lt"]);
     assert!(coloured.contains("\x1b[1;31m!!\x1b[0m"), "{coloured}");
     assert!(coloured.contains("\x1b[33m!\x1b[0m"), "{coloured}");
@@ -80,16 +130,30 @@ fn numbers_counts_tags_keys_values() {
     assert_eq!(world.ok(&["ct"]), "5\n");
     assert_eq!(world.ok(&["count-tickets", "s:a"]), "1\n");
     assert_eq!(world.ok(&["quiet", "ct", "g=nas | g=docs"]), "2\n");
-    assert_eq!(world.ok(&["--format", "json", "ct", "s:*"]), "{\n  \"count\": 4\n}\n");
+    assert_eq!(
+        world.ok(&["--format", "json", "ct", "s:*"]),
+        "{\n  \"count\": 4\n}\n"
+    );
     assert_cmd_snapshot!("lg", world.cmd(&["lg"]));
     assert_cmd_snapshot!("lk", world.cmd(&["lk", "s:*"]));
     assert_cmd_snapshot!("lkv", world.cmd(&["lkv", "priority"]));
-    assert_eq!(world.ok(&["quiet", "lkv", "s:* g=risk", "priority"]), "low\n");
+    assert_eq!(
+        world.ok(&["quiet", "lkv", "s:* g=risk", "priority"]),
+        "low\n"
+    );
     let csv = world.ok(&["--format", "csv", "lg", "g=nas"]);
     assert!(csv.starts_with("tag,count\n"), "{csv}");
-    assert!(csv.contains("NAS,1\n") && csv.contains("hardware,1\n"), "{csv}");
-    let tags: serde_json::Value = serde_json::from_str(&world.ok(&["--format", "json", "lg"])).unwrap();
-    assert!(tags.as_array().unwrap().iter().all(|t| t["count"].as_u64().unwrap() >= 1));
+    assert!(
+        csv.contains("NAS,1\n") && csv.contains("hardware,1\n"),
+        "{csv}"
+    );
+    let tags: serde_json::Value =
+        serde_json::from_str(&world.ok(&["--format", "json", "lg"])).unwrap();
+    assert!(tags
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|t| t["count"].as_u64().unwrap() >= 1));
 }
 
 #[test]
@@ -125,7 +189,10 @@ fn saved_searches_and_explain() {
     for part in ["in words", "canonical", "SQL", "parameters"] {
         assert!(explained.contains(part), "{explained}");
     }
-    assert!(!explained.contains("'nas'"), "values are bound, not spliced: {explained}");
+    assert!(
+        !explained.contains("'nas'"),
+        "values are bound, not spliced: {explained}"
+    );
 }
 
 #[test]
@@ -137,13 +204,20 @@ fn check_rebuild_config() {
     assert_eq!(run.code, 0, "{run:?}");
     assert_eq!(world.ok(&["--format", "json", "lt"]), listed_before);
     // a new rule that existing tickets break
-    world.configure(&CONFIG.replace("\"searches\"", "\"vrules_pk_required\": [{\"selector\": \"g=nas\", \"key\": \"Owner\"}],\n  \"searches\""));
+    world.configure(&CONFIG.replace(
+        "\"searches\"",
+        "\"vrules_pk_required\": [{\"selector\": \"g=nas\", \"key\": \"Owner\"}],\n  \"searches\"",
+    ));
     let run = world.run(&["check"]);
     assert_eq!(run.code, 1, "{run:?}");
     assert!(run.stdout.contains('1'), "{run:?}");
     let shown: serde_json::Value = serde_json::from_str(&world.ok(&["config"])).unwrap();
     assert_eq!(shown["searches"][0]["name"], "urgent");
-    std::fs::write(world.tmp.path().join("bad.json"), r#"{"numbering": {"mode": "lcg", "a": 2, "c": 1, "m": 10}}"#).unwrap();
+    std::fs::write(
+        world.tmp.path().join("bad.json"),
+        r#"{"numbering": {"mode": "lcg", "a": 2, "c": 1, "m": 10}}"#,
+    )
+    .unwrap();
     let run = world.run(&["config", "--check", "bad.json"]);
     assert_eq!(run.code, 1, "{run:?}");
     assert!(run.stderr.contains("bad.json"), "{}", run.stderr);
@@ -157,8 +231,14 @@ fn exchange_commands_parse_their_arguments() {
     assert_eq!(world.run(&["export", "xml"]).code, 2);
     assert_eq!(world.run(&["import", "json"]).code, 2);
     assert_eq!(world.run(&["time", "s:*"]).code, 2, "--by is required");
-    for args in [vec!["export", "csv", "s:*", "n"], vec!["time", "--by", "Client"]] {
+    for args in [
+        vec!["export", "csv", "s:*", "n"],
+        vec!["time", "--by", "Client"],
+    ] {
         let run = world.run(&args);
-        assert!(run.code == 0 || run.stderr.contains("not yet available"), "{args:?}: {run:?}");
+        assert!(
+            run.code == 0 || run.stderr.contains("not yet available"),
+            "{args:?}: {run:?}"
+        );
     }
 }

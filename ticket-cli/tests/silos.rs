@@ -25,7 +25,8 @@ fn create_add_activate_show_remove() {
     assert!(world.tmp.path().join("third/silo.json").is_file());
     assert_eq!(world.run_global(&["as", "third"]).code, 0);
     assert_eq!(world.run_global(&["ds"]).stdout.lines().count(), 3);
-    let json: serde_json::Value = serde_json::from_str(&world.run_global(&["--format", "json", "ds"]).stdout).unwrap();
+    let json: serde_json::Value =
+        serde_json::from_str(&world.run_global(&["--format", "json", "ds"]).stdout).unwrap();
     assert_eq!(json.as_array().unwrap().len(), 3);
     // the list lives in TICKET_CONFIG, nowhere else under HOME
     assert!(world.config_file().is_file());
@@ -36,7 +37,12 @@ fn create_add_activate_show_remove() {
 fn silo_list_errors_exit_1() {
     let world = World::new();
     std::fs::create_dir(world.tmp.path().join("plain")).unwrap();
-    for args in [["as", "plain"], ["rs", "plain"], ["create_silo", "silo"], ["as", "missing"]] {
+    for args in [
+        ["as", "plain"],
+        ["rs", "plain"],
+        ["create_silo", "silo"],
+        ["as", "missing"],
+    ] {
         let run = world.run_global(&args);
         assert_eq!(run.code, 1, "{args:?}: {run:?}");
         assert!(run.stderr.starts_with("error: "), "{}", run.stderr);
@@ -48,7 +54,8 @@ fn ticket_silo_environment_is_used() {
     let world = World::new();
     world.run_global(&["create_silo", "other"]);
     let mut cmd = world.command();
-    cmd.env("TICKET_SILO", world.tmp.path().join("other")).args(["quiet", "nt", "in other"]);
+    cmd.env("TICKET_SILO", world.tmp.path().join("other"))
+        .args(["quiet", "nt", "in other"]);
     assert_eq!(common::output(cmd).stdout, "1\n");
     // the active silo (the first one) is untouched
     assert_eq!(world.run_global(&["ct"]).stdout, "0\n");

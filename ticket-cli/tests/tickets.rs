@@ -28,7 +28,10 @@ fn new_ticket_prints_the_number_quiet_or_not() {
     let world = world();
     assert_eq!(world.ok(&["nt", "First"]), "created ticket 1\n");
     assert_eq!(world.ok(&["quiet", "nt", "Second"]), "2\n");
-    assert_eq!(world.ok(&["-q", "new-ticket", "Third", "", "summary"]), "3\n");
+    assert_eq!(
+        world.ok(&["-q", "new-ticket", "Third", "", "summary"]),
+        "3\n"
+    );
     assert_eq!(world.ok(&["--quiet", "newticket", "Fourth", "risk"]), "4\n");
     assert_eq!(world.ok(&["quiet", "it", "A7", "Imported"]), "A7\n");
     assert_eq!(world.ok(&["quiet", "ct"]), "5\n");
@@ -41,7 +44,11 @@ fn every_write_command_then_show_ticket() {
     let n = world.new_ticket("Replace the disk in the nas");
     let other = world.new_ticket("Order a spare disk");
     world.ok(&["st", &n, "Replace the failing disk in the NAS"]);
-    world.ok(&["su", &n, "SMART shows reallocated sectors.\nOrder a WD Red."]);
+    world.ok(&[
+        "su",
+        &n,
+        "SMART shows reallocated sectors.\nOrder a WD Red.",
+    ]);
     world.ok(&["ag", &n, "nas"]);
     world.ok(&["ag", &n, "hardware"]);
     world.ok(&["ag", &n, "spare"]);
@@ -57,12 +64,21 @@ fn every_write_command_then_show_ticket() {
     world.ok(&["ap", &n, "Gone", "x"]);
     world.ok(&["rk", &n, "Gone"]);
     world.ok(&["ap", &n, "Blocks", &other]);
-    assert_eq!(world.ok(&["ae", &n, "Ran smartctl.", "30"]), format!("added entry 1 to ticket {n}\n"));
-    assert_eq!(world.ok(&["quiet", "ae", &n, "Ordered the disk.", "45"]), "2\n");
+    assert_eq!(
+        world.ok(&["ae", &n, "Ran smartctl.", "30"]),
+        format!("added entry 1 to ticket {n}\n")
+    );
+    assert_eq!(
+        world.ok(&["quiet", "ae", &n, "Ordered the disk.", "45"]),
+        "2\n"
+    );
     assert_eq!(world.ok(&["quiet", "ae", &n, "A mistake."]), "3\n");
     world.ok(&["re", &n, "3"]);
     std::fs::write(world.tmp.path().join("smart.log"), "reallocated: 8\n").unwrap();
-    assert_eq!(world.ok(&["quiet", "af", &n, "smart.log", "SMART output"]), "1\n");
+    assert_eq!(
+        world.ok(&["quiet", "af", &n, "smart.log", "SMART output"]),
+        "1\n"
+    );
     std::fs::write(world.tmp.path().join("extra.txt"), "x").unwrap();
     world.ok(&["quiet", "af", &n, "extra.txt"]);
     world.ok(&["rf", &n, "2"]);
@@ -72,7 +88,8 @@ fn every_write_command_then_show_ticket() {
     let history = world.ok(&["dt", &n, "--history"]);
     assert!(history.lines().count() >= 20, "{history}");
     assert!(history.contains("tester"));
-    let json: serde_json::Value = serde_json::from_str(&world.ok(&["--format", "json", "dt", &n])).unwrap();
+    let json: serde_json::Value =
+        serde_json::from_str(&world.ok(&["--format", "json", "dt", &n])).unwrap();
     assert_eq!(json["number"], n);
     assert_eq!(json["status"], "In_Progress");
     assert_eq!(json["entries"].as_array().unwrap().len(), 2);
@@ -88,7 +105,7 @@ fn set_status_merged_needs_the_other_ticket() {
     let b = world.new_ticket("B");
     world.ok(&["ss", &a, "merged", &b]);
     let shown = world.ok(&["dt", &b]);
-    assert!(shown.contains(&format!("Merged")), "{shown}");
+    assert!(shown.contains("Merged"), "{shown}");
     let run = world.run(&["ss", &b, "duplicate", &b]);
     assert_eq!(run.code, 1, "{run:?}");
 }
@@ -98,18 +115,51 @@ fn edit_is_one_change_set() {
     let world = world();
     let n = world.new_ticket("Edit me");
     world.ok(&[
-        "edit", &n, "--title", "Edited", "--status", "blocked", "--tag", "risk", "--tag", "b",
-        "--prop", "Owner=alex", "--prop", "Priority=low", "--entry", "Did it", "--minutes", "12",
+        "edit",
+        &n,
+        "--title",
+        "Edited",
+        "--status",
+        "blocked",
+        "--tag",
+        "risk",
+        "--tag",
+        "b",
+        "--prop",
+        "Owner=alex",
+        "--prop",
+        "Priority=low",
+        "--entry",
+        "Did it",
+        "--minutes",
+        "12",
     ]);
-    let json: serde_json::Value = serde_json::from_str(&world.ok(&["--format", "json", "dt", &n])).unwrap();
+    let json: serde_json::Value =
+        serde_json::from_str(&world.ok(&["--format", "json", "dt", &n])).unwrap();
     assert_eq!(json["title"], "Edited");
     assert_eq!(json["status"], "Blocked");
     assert_eq!(json["total_minutes"], 12);
-    let history: serde_json::Value = serde_json::from_str(&world.ok(&["--format", "json", "dt", &n, "--history"])).unwrap();
-    let sets: std::collections::BTreeSet<&str> =
-        history.as_array().unwrap().iter().map(|c| c["set_id"].as_str().unwrap()).collect();
+    let history: serde_json::Value =
+        serde_json::from_str(&world.ok(&["--format", "json", "dt", &n, "--history"])).unwrap();
+    let sets: std::collections::BTreeSet<&str> = history
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["set_id"].as_str().unwrap())
+        .collect();
     assert_eq!(sets.len(), 2, "creation + one edit: {history}");
-    world.ok(&["edit", &n, "--untag", "b", "--unprop", "Priority=low", "--unprop", "Owner", "--untag", "risk"]);
+    world.ok(&[
+        "edit",
+        &n,
+        "--untag",
+        "b",
+        "--unprop",
+        "Priority=low",
+        "--unprop",
+        "Owner",
+        "--untag",
+        "risk",
+    ]);
     assert_eq!(world.ok(&["lk", &format!("n={n}")]), "");
 }
 
@@ -139,9 +189,9 @@ fn a_failing_command_changes_nothing() {
     world.ok(&["ae", &n, "entry", "5"]);
     let before = world.snapshot_state();
     let failing: Vec<Vec<&str>> = vec![
-        vec!["ap", &n, "Priority", "urgent"],                       // vrules_pkv_values
-        vec!["ag", &n, "risk"],                                      // vrules_pk_required: Owner
-        vec!["edit", &n, "--title", "New", "--tag", "risk"],         // one change set, refused whole
+        vec!["ap", &n, "Priority", "urgent"], // vrules_pkv_values
+        vec!["ag", &n, "risk"],               // vrules_pk_required: Owner
+        vec!["edit", &n, "--title", "New", "--tag", "risk"], // one change set, refused whole
         vec!["edit", &n, "--title", "New", "--status", "nonsense"],
         vec!["ap", &n, "Deadline", "not a date"],
         vec!["ap", &n, "Merged", "1"],
@@ -156,7 +206,11 @@ fn a_failing_command_changes_nothing() {
     for args in &failing {
         let run = world.run(args);
         assert_ne!(run.code, 0, "{args:?} should fail: {run:?}");
-        assert!(run.stderr.starts_with("error: "), "{args:?}: {}", run.stderr);
+        assert!(
+            run.stderr.starts_with("error: "),
+            "{args:?}: {}",
+            run.stderr
+        );
         assert_eq!(world.snapshot_state(), before, "{args:?} changed the silo");
     }
     let run = world.run(&["ag", &n, "risk"]);

@@ -36,8 +36,18 @@ const COMMANDS: [(&str, Option<&str>); 27] = [
 ];
 
 const MORE: [&str; 12] = [
-    "edit", "searches", "run", "explain", "export", "import", "time", "check", "rebuild", "config",
-    "demo", "completions",
+    "edit",
+    "searches",
+    "run",
+    "explain",
+    "export",
+    "import",
+    "time",
+    "check",
+    "rebuild",
+    "config",
+    "demo",
+    "completions",
 ];
 
 fn usage_line(world: &World, word: &str) -> String {
@@ -57,12 +67,21 @@ fn every_abbreviation_and_spelling_resolves_to_its_command() {
         let expected = format!("Usage: ticket {long}");
         assert!(usage_line(&world, long).starts_with(&expected), "{long}");
         if let Some(a) = abbrev {
-            assert!(usage_line(&world, a).starts_with(&expected), "{a} -> {long}");
+            assert!(
+                usage_line(&world, a).starts_with(&expected),
+                "{a} -> {long}"
+            );
         }
         let dashed = long.replace('_', "-");
         let squashed = long.replace('_', "");
-        assert!(usage_line(&world, &dashed).starts_with(&expected), "{dashed}");
-        assert!(usage_line(&world, &squashed).starts_with(&expected), "{squashed}");
+        assert!(
+            usage_line(&world, &dashed).starts_with(&expected),
+            "{dashed}"
+        );
+        assert!(
+            usage_line(&world, &squashed).starts_with(&expected),
+            "{squashed}"
+        );
     }
     for name in MORE {
         let run = world.run_global(&[name, "--help"]);
@@ -76,7 +95,11 @@ fn abbreviations_are_exact() {
     for wrong in ["n-t", "NT", "ntt", "l", "newticke", "New_Ticket"] {
         let run = world.run_global(&[wrong, "x"]);
         assert_eq!(run.code, 2, "{wrong}: {run:?}");
-        assert!(run.stderr.contains("unrecognized subcommand"), "{wrong}: {}", run.stderr);
+        assert!(
+            run.stderr.contains("unrecognized subcommand"),
+            "{wrong}: {}",
+            run.stderr
+        );
     }
 }
 
@@ -88,7 +111,10 @@ fn binary_help_documents_markers_and_exit_codes() {
     assert!(run.stdout.contains("`!` due soon"));
     assert!(run.stdout.contains("`!!` overdue"));
     assert!(run.stdout.contains("2 bad usage"));
-    insta::assert_snapshot!("help_select_tickets", world.run_global(&["lt", "-h"]).stdout);
+    insta::assert_snapshot!(
+        "help_select_tickets",
+        world.run_global(&["lt", "-h"]).stdout
+    );
 }
 
 #[test]
@@ -126,7 +152,11 @@ fn no_silo_is_a_usage_error() {
 #[test]
 fn completions_for_three_shells() {
     let world = World::empty();
-    for (shell, marker) in [("bash", "_ticket()"), ("zsh", "#compdef ticket"), ("fish", "complete -c ticket")] {
+    for (shell, marker) in [
+        ("bash", "_ticket()"),
+        ("zsh", "#compdef ticket"),
+        ("fish", "complete -c ticket"),
+    ] {
         let run = world.run_global(&["completions", shell]);
         assert_eq!(run.code, 0, "{shell}");
         assert!(run.stdout.contains(marker), "{shell}");

@@ -17,7 +17,12 @@ fn searching<'a>(key: &'a str, sort: &'a str) -> impl Fn(ticket_core::Error) -> 
 }
 
 /// `select_tickets [SEARCH [SORT]]`.
-pub fn select(s: &Session, out: &mut dyn Write, search: Option<&str>, sort: Option<&str>) -> CliResult {
+pub fn select(
+    s: &Session,
+    out: &mut dyn Write,
+    search: Option<&str>,
+    sort: Option<&str>,
+) -> CliResult {
     let (key, sort) = (search.unwrap_or(""), sort.unwrap_or(""));
     let silo = s.open()?;
     let rows = silo.search(key, sort).map_err(searching(key, sort))?;
@@ -25,7 +30,12 @@ pub fn select(s: &Session, out: &mut dyn Write, search: Option<&str>, sort: Opti
 }
 
 /// `list_ticket_numbers [SEARCH [SORT]]`: one number per line (every format).
-pub fn numbers(s: &Session, out: &mut dyn Write, search: Option<&str>, sort: Option<&str>) -> CliResult {
+pub fn numbers(
+    s: &Session,
+    out: &mut dyn Write,
+    search: Option<&str>,
+    sort: Option<&str>,
+) -> CliResult {
     let (key, sort) = (search.unwrap_or(""), sort.unwrap_or(""));
     let silo = s.open()?;
     let numbers = silo.numbers(key, sort).map_err(searching(key, sort))?;
@@ -119,9 +129,11 @@ pub fn searches(s: &Session, out: &mut dyn Write) -> CliResult {
         Format::Csv => {
             let mut w = csv::Writer::from_writer(&mut *out);
             let fail = |e: csv::Error| CliError::Failed(e.to_string());
-            w.write_record(["name", "description", "search", "sort"]).map_err(fail)?;
+            w.write_record(["name", "description", "search", "sort"])
+                .map_err(fail)?;
             for x in list {
-                w.write_record([&x.name, &x.description, &x.search, &x.sort]).map_err(fail)?;
+                w.write_record([&x.name, &x.description, &x.search, &x.sort])
+                    .map_err(fail)?;
             }
             w.flush()?;
         }
@@ -153,8 +165,14 @@ pub fn run_saved(s: &Session, out: &mut dyn Write, name: &str) -> CliResult {
     let saved = silo
         .config()
         .saved_search(name.trim_start_matches('@'))
-        .ok_or_else(|| CliError::Usage(format!("unknown saved search `{name}` (see `ticket searches`)")))?
+        .ok_or_else(|| {
+            CliError::Usage(format!(
+                "unknown saved search `{name}` (see `ticket searches`)"
+            ))
+        })?
         .clone();
-    let rows = silo.search(&saved.search, &saved.sort).map_err(searching(&saved.search, &saved.sort))?;
+    let rows = silo
+        .search(&saved.search, &saved.sort)
+        .map_err(searching(&saved.search, &saved.sort))?;
     tickets::write_rows(out, &s.out, silo.config(), &rows)
 }

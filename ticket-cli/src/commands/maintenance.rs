@@ -16,7 +16,9 @@ use crate::session::Session;
 /// `explain SEARCH [SORT]`: the key in words, the canonical form, the SQL and its parameters.
 pub fn explain(s: &Session, out: &mut dyn Write, key: &str, sort: &str) -> CliResult {
     let silo = s.open()?;
-    let e = silo.explain(key, sort).map_err(|e| CliError::from_core(e, Some((key, sort))))?;
+    let e = silo
+        .explain(key, sort)
+        .map_err(|e| CliError::from_core(e, Some((key, sort))))?;
     let p = s.out.paint;
     match s.out.format {
         Format::Json | Format::Csv => json::write(
@@ -25,7 +27,12 @@ pub fn explain(s: &Session, out: &mut dyn Write, key: &str, sort: &str) -> CliRe
         )?,
         Format::Text => {
             writeln!(out, "{}\n  {}", p.paint("in words", Style::Bold), e.words)?;
-            writeln!(out, "{}\n  {}", p.paint("canonical", Style::Bold), e.canonical)?;
+            writeln!(
+                out,
+                "{}\n  {}",
+                p.paint("canonical", Style::Bold),
+                e.canonical
+            )?;
             writeln!(out, "{}", p.paint("SQL", Style::Bold))?;
             for line in e.sql.lines() {
                 writeln!(out, "  {line}")?;
@@ -53,7 +60,10 @@ pub fn check(s: &Session, out: &mut dyn Write) -> CliResult {
         }
         Ok(())
     } else {
-        Err(CliError::Failed(format!("{} violation(s) of the validation rules", violations.len())))
+        Err(CliError::Failed(format!(
+            "{} violation(s) of the validation rules",
+            violations.len()
+        )))
     }
 }
 
@@ -61,7 +71,8 @@ pub fn check(s: &Session, out: &mut dyn Write) -> CliResult {
 pub fn rebuild(s: &Session, out: &mut dyn Write) -> CliResult {
     let silo = s.open()?;
     let spinner = if std::io::stderr().is_terminal() {
-        let bar = indicatif::ProgressBar::new_spinner().with_message("rebuilding the derived tables");
+        let bar =
+            indicatif::ProgressBar::new_spinner().with_message("rebuilding the derived tables");
         bar.enable_steady_tick(Duration::from_millis(100));
         Some(bar)
     } else {

@@ -24,21 +24,38 @@ pub fn run(command: Command, s: &Session, out: &mut dyn Write) -> CliResult {
         C::RemoveSilo { dir } => silos::remove(s, &dir, out),
         C::SetActiveSilo { dir } => silos::set_active(s, &dir),
         C::ShowSilos => silos::show(s, out),
-        C::NewTicket { title, rule, summary } => tickets::new_ticket(s, out, &title, rule.as_deref(), summary.as_deref()),
-        C::ImportTicket { number, title, rule, summary } => {
-            tickets::import_ticket(s, out, &number, &title, rule.as_deref(), summary.as_deref())
-        }
+        C::NewTicket {
+            title,
+            rule,
+            summary,
+        } => tickets::new_ticket(s, out, &title, rule.as_deref(), summary.as_deref()),
+        C::ImportTicket {
+            number,
+            title,
+            rule,
+            summary,
+        } => tickets::import_ticket(s, out, &number, &title, rule.as_deref(), summary.as_deref()),
         C::SetTitle { n, title } => tickets::write(s, |silo| silo.set_title(&n, &title)),
         C::SetSummary { n, summary } => tickets::write(s, |silo| silo.set_summary(&n, &summary)),
-        C::SetStatus { n, status, other } => tickets::write(s, |silo| silo.set_status(&n, &status, other.as_deref())),
+        C::SetStatus { n, status, other } => {
+            tickets::write(s, |silo| silo.set_status(&n, &status, other.as_deref()))
+        }
         C::AddTag { n, tag } => tickets::write(s, |silo| silo.add_tag(&n, &tag)),
         C::RemoveTag { n, tag } => tickets::write(s, |silo| silo.remove_tag(&n, &tag)),
-        C::AddEntry { n, text, minutes } => tickets::add_entry(s, out, &n, &text, minutes.unwrap_or(0)),
+        C::AddEntry { n, text, minutes } => {
+            tickets::add_entry(s, out, &n, &text, minutes.unwrap_or(0))
+        }
         C::RemoveEntry { n, entry } => tickets::write(s, |silo| silo.remove_entry(&n, entry)),
-        C::CopyFile { n, file, comment } => tickets::copy_file(s, out, &n, &file, comment.as_deref().unwrap_or("")),
-        C::RemoveFile { n, attachment } => tickets::write(s, |silo| silo.remove_file(&n, attachment)),
+        C::CopyFile { n, file, comment } => {
+            tickets::copy_file(s, out, &n, &file, comment.as_deref().unwrap_or(""))
+        }
+        C::RemoveFile { n, attachment } => {
+            tickets::write(s, |silo| silo.remove_file(&n, attachment))
+        }
         C::ShowTicket { n, history } => show::show(s, out, &n, history),
-        C::AddProperty { n, key, value } => tickets::write(s, |silo| silo.add_property(&n, &key, &value)),
+        C::AddProperty { n, key, value } => {
+            tickets::write(s, |silo| silo.add_property(&n, &key, &value))
+        }
         C::ChangeProperty { n, key, old, new } => {
             tickets::write(s, |silo| silo.change_property(&n, &key, &old, &new))
         }
@@ -47,8 +64,12 @@ pub fn run(command: Command, s: &Session, out: &mut dyn Write) -> CliResult {
             tickets::write(s, |silo| silo.remove_property_kv(&n, &key, &value))
         }
         C::Edit(args) => tickets::edit(s, &args),
-        C::SelectTickets(sel) => listing::select(s, out, sel.search.as_deref(), sel.sort.as_deref()),
-        C::ListTicketNumbers(sel) => listing::numbers(s, out, sel.search.as_deref(), sel.sort.as_deref()),
+        C::SelectTickets(sel) => {
+            listing::select(s, out, sel.search.as_deref(), sel.sort.as_deref())
+        }
+        C::ListTicketNumbers(sel) => {
+            listing::numbers(s, out, sel.search.as_deref(), sel.sort.as_deref())
+        }
         C::CountTickets(f) => listing::count(s, out, f.search.as_deref()),
         C::ListTags(f) => listing::tags(s, out, f.search.as_deref()),
         C::ListPropertiesK(f) => listing::keys(s, out, f.search.as_deref()),
@@ -62,14 +83,36 @@ pub fn run(command: Command, s: &Session, out: &mut dyn Write) -> CliResult {
         }
         C::Searches => listing::searches(s, out),
         C::Run { name } => listing::run_saved(s, out, &name),
-        C::Explain { search, sort } => maintenance::explain(s, out, &search, sort.as_deref().unwrap_or("")),
-        C::Export { format, search, sort, output } => {
-            exchange::export(s, out, format, search.as_deref(), sort.as_deref(), output.as_deref())
+        C::Explain { search, sort } => {
+            maintenance::explain(s, out, &search, sort.as_deref().unwrap_or(""))
         }
+        C::Export {
+            format,
+            search,
+            sort,
+            output,
+        } => exchange::export(
+            s,
+            out,
+            format,
+            search.as_deref(),
+            sort.as_deref(),
+            output.as_deref(),
+        ),
         C::Import { kind, file } => exchange::import(s, out, kind, &file),
-        C::Time { search, by, from, to } => {
-            exchange::time(s, out, search.as_deref(), &by, from.as_deref(), to.as_deref())
-        }
+        C::Time {
+            search,
+            by,
+            from,
+            to,
+        } => exchange::time(
+            s,
+            out,
+            search.as_deref(),
+            &by,
+            from.as_deref(),
+            to.as_deref(),
+        ),
         C::Check => maintenance::check(s, out),
         C::Rebuild => maintenance::rebuild(s, out),
         C::Config { check } => maintenance::config(s, out, check.as_deref()),

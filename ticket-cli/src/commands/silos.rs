@@ -76,8 +76,16 @@ pub fn remove(s: &Session, dir: &Path, out: &mut dyn Write) -> CliResult {
     let removed = registry.remove_silo(dir, &s.env)?;
     registry.save()?;
     if !s.out.quiet {
-        let note = if removed.was_active { " (it was the active silo; none is active now)" } else { "" };
-        writeln!(out, "removed {} from the list{note}", removed.path.display())?;
+        let note = if removed.was_active {
+            " (it was the active silo; none is active now)"
+        } else {
+            ""
+        };
+        writeln!(
+            out,
+            "removed {} from the list{note}",
+            removed.path.display()
+        )?;
     }
     Ok(())
 }
@@ -96,7 +104,10 @@ pub fn show(s: &Session, out: &mut dyn Write) -> CliResult {
     let list = registry.show_silos();
     match s.out.format {
         Format::Json => {
-            let value = list.iter().map(|l| json!({"path": l.path, "active": l.active})).collect();
+            let value = list
+                .iter()
+                .map(|l| json!({"path": l.path, "active": l.active}))
+                .collect();
             json::write(out, &value)?;
         }
         Format::Csv => {
@@ -104,7 +115,8 @@ pub fn show(s: &Session, out: &mut dyn Write) -> CliResult {
             let fail = |e: csv::Error| CliError::Failed(e.to_string());
             w.write_record(["path", "active"]).map_err(fail)?;
             for l in &list {
-                w.write_record([l.path.display().to_string(), l.active.to_string()]).map_err(fail)?;
+                w.write_record([l.path.display().to_string(), l.active.to_string()])
+                    .map_err(fail)?;
             }
             w.flush()?;
         }

@@ -22,7 +22,13 @@ fn rule(rule: Option<&str>) -> Option<&str> {
 }
 
 /// `new_ticket`: prints the new number (quiet: only the number).
-pub fn new_ticket(s: &Session, out: &mut dyn Write, title: &str, r: Option<&str>, summary: Option<&str>) -> CliResult {
+pub fn new_ticket(
+    s: &Session,
+    out: &mut dyn Write,
+    title: &str,
+    r: Option<&str>,
+    summary: Option<&str>,
+) -> CliResult {
     let silo = s.open()?;
     let number = silo.new_ticket(title, rule(r), summary.unwrap_or(""))?;
     if s.out.quiet {
@@ -65,13 +71,23 @@ pub fn add_entry(s: &Session, out: &mut dyn Write, n: &str, text: &str, minutes:
 }
 
 /// `copy_file`: prints the attachment number.
-pub fn copy_file(s: &Session, out: &mut dyn Write, n: &str, file: &Path, comment: &str) -> CliResult {
+pub fn copy_file(
+    s: &Session,
+    out: &mut dyn Write,
+    n: &str,
+    file: &Path,
+    comment: &str,
+) -> CliResult {
     let silo = s.open()?;
     let item = silo.copy_file(n, file, comment)?;
     if s.out.quiet {
         writeln!(out, "{item}")?;
     } else {
-        writeln!(out, "attached {} as attachment {item} of ticket {n}", file.display())?;
+        writeln!(
+            out,
+            "attached {} as attachment {item} of ticket {n}",
+            file.display()
+        )?;
     }
     Ok(())
 }
@@ -86,7 +102,8 @@ pub fn edit(s: &Session, a: &EditArgs) -> CliResult {
     // Check the shape of the arguments before touching the silo.
     let mut props = Vec::new();
     for p in &a.prop {
-        let kv = split_kv(p).ok_or_else(|| CliError::Usage(format!("--prop expects KEY=VALUE, got `{p}`")))?;
+        let kv = split_kv(p)
+            .ok_or_else(|| CliError::Usage(format!("--prop expects KEY=VALUE, got `{p}`")))?;
         props.push(kv);
     }
     let silo = s.open()?;

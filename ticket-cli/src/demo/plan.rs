@@ -64,11 +64,36 @@ pub struct Event {
     pub action: Action,
 }
 
-const HOSTS: [&str; 8] = ["nas01", "pve1", "pve2", "pihole", "edge-router", "backup-pi", "media", "k3s-node1"];
-const SERVICES: [&str; 7] = ["Grafana", "Nextcloud", "Jellyfin", "Vaultwarden", "Home Assistant", "Paperless", "Gitea"];
+const HOSTS: [&str; 8] = [
+    "nas01",
+    "pve1",
+    "pve2",
+    "pihole",
+    "edge-router",
+    "backup-pi",
+    "media",
+    "k3s-node1",
+];
+const SERVICES: [&str; 7] = [
+    "Grafana",
+    "Nextcloud",
+    "Jellyfin",
+    "Vaultwarden",
+    "Home Assistant",
+    "Paperless",
+    "Gitea",
+];
 const DOMAINS: [&str; 3] = ["home.example.net", "cloud.example.net", "git.example.net"];
 const DEVS: [&str; 4] = ["alice", "bob", "chen", "dana"];
-const COMPONENTS: [&str; 7] = ["parser", "ui", "sync", "storage", "api", "docs", "installer"];
+const COMPONENTS: [&str; 7] = [
+    "parser",
+    "ui",
+    "sync",
+    "storage",
+    "api",
+    "docs",
+    "installer",
+];
 const PRIORITIES: [&str; 4] = ["critical", "high", "medium", "low"];
 const RISKS: [&str; 18] = [
     "Key developer leaves the project",
@@ -107,8 +132,22 @@ const CLIENT_WORK: [&str; 12] = [
     "Audit user permissions on the file share",
 ];
 const WORDS: [&str; 16] = [
-    "restic", "snapshot", "firmware", "certificate", "latency", "regression", "migration", "quota",
-    "timeout", "checksum", "rollback", "upgrade", "permissions", "logging", "cache", "schema",
+    "restic",
+    "snapshot",
+    "firmware",
+    "certificate",
+    "latency",
+    "regression",
+    "migration",
+    "quota",
+    "timeout",
+    "checksum",
+    "rollback",
+    "upgrade",
+    "permissions",
+    "logging",
+    "cache",
+    "schema",
 ];
 
 /// A short sentence for summaries and entries.
@@ -119,7 +158,9 @@ fn sentence(rng: &mut Rng, lead: &str) -> String {
 }
 
 fn date(today: NaiveDate, days: i64) -> String {
-    (today + Duration::days(days)).format("%Y-%m-%d").to_string()
+    (today + Duration::days(days))
+        .format("%Y-%m-%d")
+        .to_string()
 }
 
 /// Builds the whole plan, sorted by time (oldest first). `today` is the demo's today.
@@ -127,11 +168,17 @@ pub fn plan(seed: u64, today: NaiveDate) -> Vec<Event> {
     let mut rng = Rng::new(seed);
     let mut events = Vec::new();
     let mut count = 0;
-    let mut add_ticket = |events: &mut Vec<Event>, ago: i64, author: &'static str, action: Action| {
-        events.push(Event { ago, author, ticket: count, action });
-        count += 1;
-        count - 1
-    };
+    let mut add_ticket =
+        |events: &mut Vec<Event>, ago: i64, author: &'static str, action: Action| {
+            events.push(Event {
+                ago,
+                author,
+                ticket: count,
+                action,
+            });
+            count += 1;
+            count - 1
+        };
     // Creation time: a minute in the past DAYS days, at working hours.
     fn created(rng: &mut Rng) -> i64 {
         let day = rng.range(1, DAYS);
@@ -146,14 +193,20 @@ pub fn plan(seed: u64, today: NaiveDate) -> Vec<Event> {
     for _ in 0..90 {
         let ago = created(&mut rng);
         let host = *rng.pick(&HOSTS);
-        let mut props = vec![("Priority".to_string(), (*rng.pick(&PRIORITIES[1..])).to_string())];
+        let mut props = vec![(
+            "Priority".to_string(),
+            (*rng.pick(&PRIORITIES[1..])).to_string(),
+        )];
         let (title, tag) = match rng.below(9) {
             0 => (format!("Replace failing disk in {host}"), "hardware"),
             1 => (format!("Update firmware on {host}"), "security"),
             2 => {
                 props.push(("Deadline".into(), date(today, rng.range(-4, 25))));
                 props.push(("Deadline_Warning".into(), "7".into()));
-                (format!("Renew TLS certificate for {}", rng.pick(&DOMAINS)), "security")
+                (
+                    format!("Renew TLS certificate for {}", rng.pick(&DOMAINS)),
+                    "security",
+                )
             }
             3 => {
                 props.push(("Scheduled".into(), date(today, rng.range(-3, 6))));
@@ -161,23 +214,53 @@ pub fn plan(seed: u64, today: NaiveDate) -> Vec<Event> {
                 (format!("Check restic backup of {host}"), "backup")
             }
             4 => (format!("Investigate high load on {host}"), "monitoring"),
-            5 => (format!("Set up {} on {host}", rng.pick(&SERVICES)), "services"),
-            6 => (format!("Migrate {} from {host} to {}", rng.pick(&SERVICES), rng.pick(&HOSTS)), "services"),
+            5 => (
+                format!("Set up {} on {host}", rng.pick(&SERVICES)),
+                "services",
+            ),
+            6 => (
+                format!(
+                    "Migrate {} from {host} to {}",
+                    rng.pick(&SERVICES),
+                    rng.pick(&HOSTS)
+                ),
+                "services",
+            ),
             7 => {
                 props.push(("Scheduled".into(), date(today, rng.range(0, 30))));
                 props.push(("Scheduled_Repeats".into(), "++1m".into()));
                 ("Test UPS battery runtime".to_string(), "hardware")
             }
-            _ => (format!("Add a VLAN for {} devices", rng.pick(&["IoT", "guest", "camera"])), "network"),
+            _ => (
+                format!(
+                    "Add a VLAN for {} devices",
+                    rng.pick(&["IoT", "guest", "camera"])
+                ),
+                "network",
+            ),
         };
         let summary = sentence(&mut rng, &format!("On {host}."));
-        let t = add_ticket(&mut events, ago, "sam", Action::Create {
-            title, rule: "homelab", summary, tags: vec![tag.to_string()], props,
-        });
+        let t = add_ticket(
+            &mut events,
+            ago,
+            "sam",
+            Action::Create {
+                title,
+                rule: "homelab",
+                summary,
+                tags: vec![tag.to_string()],
+                props,
+            },
+        );
         for _ in 0..rng.below(3) {
             let text = sentence(&mut rng, "Progress.");
             let minutes = rng.range(5, 90) as u32;
-            events.push(Event { ago: later(&mut rng, ago), author: "sam", ticket: t, action: Action::Entry { text, minutes } });
+            events.push(Event {
+                ago: later(&mut rng, ago),
+                author: "sam",
+                ticket: t,
+                action: Action::Entry { text, minutes },
+            });
         }
         let roll = rng.below(100);
         let status = match roll {
@@ -189,7 +272,15 @@ pub fn plan(seed: u64, today: NaiveDate) -> Vec<Event> {
             _ => Some("closed"),
         };
         if let Some(status) = status {
-            events.push(Event { ago: later(&mut rng, ago) / 2, author: "sam", ticket: t, action: Action::Status { status, other: None } });
+            events.push(Event {
+                ago: later(&mut rng, ago) / 2,
+                author: "sam",
+                ticket: t,
+                action: Action::Status {
+                    status,
+                    other: None,
+                },
+            });
         }
     }
 
@@ -197,13 +288,18 @@ pub fn plan(seed: u64, today: NaiveDate) -> Vec<Event> {
     let epics: Vec<usize> = ["Release 0.4", "Release 0.5"]
         .iter()
         .map(|name| {
-            add_ticket(&mut events, DAYS * 24 * 60 + 60, "dana", Action::Create {
-                title: format!("{name} of Larkspur"),
-                rule: "feature",
-                summary: format!("Everything that must land for {name}."),
-                tags: vec!["epic".into()],
-                props: vec![("Priority".into(), "high".into())],
-            })
+            add_ticket(
+                &mut events,
+                DAYS * 24 * 60 + 60,
+                "dana",
+                Action::Create {
+                    title: format!("{name} of Larkspur"),
+                    rule: "feature",
+                    summary: format!("Everything that must land for {name}."),
+                    tags: vec!["epic".into()],
+                    props: vec![("Priority".into(), "high".into())],
+                },
+            )
         })
         .collect();
     let mut bugs = Vec::new();
@@ -217,12 +313,18 @@ pub fn plan(seed: u64, today: NaiveDate) -> Vec<Event> {
                 0 => format!("Crash in the {component} on an empty {}", rng.pick(&WORDS)),
                 1 => format!("{component}: wrong {} after upgrade", rng.pick(&WORDS)),
                 2 => format!("Memory leak in the {component}"),
-                3 => format!("Slow {} in the {component} with many tickets", rng.pick(&WORDS)),
+                3 => format!(
+                    "Slow {} in the {component} with many tickets",
+                    rng.pick(&WORDS)
+                ),
                 _ => format!("Error message of the {component} is unclear"),
             }
         } else {
             match rng.below(4) {
-                0 => format!("Support {} export", rng.pick(&["CSV", "JSON", "iCalendar", "Markdown"])),
+                0 => format!(
+                    "Support {} export",
+                    rng.pick(&["CSV", "JSON", "iCalendar", "Markdown"])
+                ),
                 1 => format!("Keyboard shortcuts in the {component}"),
                 2 => format!("Configurable {} for the {component}", rng.pick(&WORDS)),
                 _ => format!("Document the {component}"),
@@ -231,7 +333,10 @@ pub fn plan(seed: u64, today: NaiveDate) -> Vec<Event> {
         let mut props = vec![
             ("Assigned".to_string(), (*rng.pick(&DEVS)).to_string()),
             ("Component".to_string(), component.to_string()),
-            ("Estimate".to_string(), rng.pick(&[1, 2, 3, 5, 8, 13]).to_string()),
+            (
+                "Estimate".to_string(),
+                rng.pick(&[1, 2, 3, 5, 8, 13]).to_string(),
+            ),
         ];
         if rng.chance(50) {
             props.push(("Priority".into(), (*rng.pick(&PRIORITIES)).to_string()));
@@ -249,18 +354,45 @@ pub fn plan(seed: u64, today: NaiveDate) -> Vec<Event> {
         }
         let summary = sentence(&mut rng, "Reported by a user.");
         let rule = if is_bug { "bug" } else { "feature" };
-        let t = add_ticket(&mut events, ago, author, Action::Create { title, rule, summary, tags, props });
+        let t = add_ticket(
+            &mut events,
+            ago,
+            author,
+            Action::Create {
+                title,
+                rule,
+                summary,
+                tags,
+                props,
+            },
+        );
         if is_bug {
             bugs.push(t);
         }
         if rng.chance(40) {
             let epic = epics[i % 2];
-            events.push(Event { ago: later(&mut rng, ago), author, ticket: t, action: Action::Relate { key: "Child_Of", other: epic } });
+            events.push(Event {
+                ago: later(&mut rng, ago),
+                author,
+                ticket: t,
+                action: Action::Relate {
+                    key: "Child_Of",
+                    other: epic,
+                },
+            });
         }
         for _ in 0..rng.below(4) {
             let who = *rng.pick(&DEVS);
             let text = sentence(&mut rng, "Investigated.");
-            events.push(Event { ago: later(&mut rng, ago), author: who, ticket: t, action: Action::Entry { text, minutes: rng.range(0, 120) as u32 } });
+            events.push(Event {
+                ago: later(&mut rng, ago),
+                author: who,
+                ticket: t,
+                action: Action::Entry {
+                    text,
+                    minutes: rng.range(0, 120) as u32,
+                },
+            });
         }
         let status = match rng.below(100) {
             0..=34 => None,
@@ -271,7 +403,15 @@ pub fn plan(seed: u64, today: NaiveDate) -> Vec<Event> {
             _ => Some("closed"),
         };
         if let Some(status) = status {
-            events.push(Event { ago: later(&mut rng, ago) / 2, author, ticket: t, action: Action::Status { status, other: None } });
+            events.push(Event {
+                ago: later(&mut rng, ago) / 2,
+                author,
+                ticket: t,
+                action: Action::Status {
+                    status,
+                    other: None,
+                },
+            });
         }
     }
     // A few duplicates and blockers among the bugs (the later bug points at an earlier one).
@@ -283,15 +423,34 @@ pub fn plan(seed: u64, today: NaiveDate) -> Vec<Event> {
     let after_both = |a: usize, b: usize| created_at[&a].min(created_at[&b]) / 2;
     for pair in bugs.chunks(17).filter(|c| c.len() > 3) {
         let (first, dup) = (pair[0], pair[3]);
-        events.push(Event { ago: after_both(first, dup), author: "chen", ticket: dup, action: Action::Status { status: "duplicate", other: Some(first) } });
-        events.push(Event { ago: after_both(pair[1], pair[2]), author: "bob", ticket: pair[1], action: Action::Relate { key: "Blocks", other: pair[2] } });
+        events.push(Event {
+            ago: after_both(first, dup),
+            author: "chen",
+            ticket: dup,
+            action: Action::Status {
+                status: "duplicate",
+                other: Some(first),
+            },
+        });
+        events.push(Event {
+            ago: after_both(pair[1], pair[2]),
+            author: "bob",
+            ticket: pair[1],
+            action: Action::Relate {
+                key: "Blocks",
+                other: pair[2],
+            },
+        });
     }
 
     // --- the risk register ---
     for title in RISKS {
         let ago = created(&mut rng);
         let mut props = vec![
-            ("Likelihood".to_string(), (*rng.pick(&LIKELIHOOD)).to_string()),
+            (
+                "Likelihood".to_string(),
+                (*rng.pick(&LIKELIHOOD)).to_string(),
+            ),
             ("Impact".to_string(), (*rng.pick(&IMPACT)).to_string()),
             ("Owner".to_string(), (*rng.pick(&DEVS)).to_string()),
             ("Review".to_string(), date(today, rng.range(-5, 28))),
@@ -300,13 +459,38 @@ pub fn plan(seed: u64, today: NaiveDate) -> Vec<Event> {
             props.push(("Review_Repeats".into(), "+3m".into()));
         }
         let summary = sentence(&mut rng, "Mitigation: agreed in the risk meeting.");
-        let t = add_ticket(&mut events, ago, "dana", Action::Create {
-            title: title.to_string(), rule: "risk", summary, tags: vec![], props,
-        });
+        let t = add_ticket(
+            &mut events,
+            ago,
+            "dana",
+            Action::Create {
+                title: title.to_string(),
+                rule: "risk",
+                summary,
+                tags: vec![],
+                props,
+            },
+        );
         // A review done: closing a risk with Review_Repeats moves the review and reopens it.
         if rng.chance(40) {
-            events.push(Event { ago: later(&mut rng, ago) / 2, author: "dana", ticket: t, action: Action::Entry { text: "Reviewed: still relevant.".into(), minutes: 15 } });
-            events.push(Event { ago: later(&mut rng, ago) / 2, author: "dana", ticket: t, action: Action::Status { status: "closed", other: None } });
+            events.push(Event {
+                ago: later(&mut rng, ago) / 2,
+                author: "dana",
+                ticket: t,
+                action: Action::Entry {
+                    text: "Reviewed: still relevant.".into(),
+                    minutes: 15,
+                },
+            });
+            events.push(Event {
+                ago: later(&mut rng, ago) / 2,
+                author: "dana",
+                ticket: t,
+                action: Action::Status {
+                    status: "closed",
+                    other: None,
+                },
+            });
         }
     }
 
@@ -322,14 +506,38 @@ pub fn plan(seed: u64, today: NaiveDate) -> Vec<Event> {
         }
         let title = rng.pick(&CLIENT_WORK).to_string();
         let summary = sentence(&mut rng, "Requested by the client's office manager.");
-        let t = add_ticket(&mut events, ago, author, Action::Create { title, rule, summary, tags: vec![], props });
+        let t = add_ticket(
+            &mut events,
+            ago,
+            author,
+            Action::Create {
+                title,
+                rule,
+                summary,
+                tags: vec![],
+                props,
+            },
+        );
         for _ in 0..rng.range(1, 5) {
             let text = sentence(&mut rng, "Worked on it.");
             let minutes = rng.range(1, 16) as u32 * 15;
-            events.push(Event { ago: later(&mut rng, ago), author, ticket: t, action: Action::Entry { text, minutes } });
+            events.push(Event {
+                ago: later(&mut rng, ago),
+                author,
+                ticket: t,
+                action: Action::Entry { text, minutes },
+            });
         }
         if rng.chance(55) {
-            events.push(Event { ago: later(&mut rng, ago) / 2, author, ticket: t, action: Action::Status { status: "closed", other: None } });
+            events.push(Event {
+                ago: later(&mut rng, ago) / 2,
+                author,
+                ticket: t,
+                action: Action::Status {
+                    status: "closed",
+                    other: None,
+                },
+            });
         }
     }
 
@@ -357,7 +565,9 @@ mod tests {
                     assert!(created.contains(&e.ticket));
                     assert!(other.is_none_or(|o| created.contains(&o)));
                 }
-                Action::Relate { other, .. } => assert!(created.contains(&e.ticket) && created.contains(other)),
+                Action::Relate { other, .. } => {
+                    assert!(created.contains(&e.ticket) && created.contains(other))
+                }
                 Action::Entry { .. } => assert!(created.contains(&e.ticket)),
             }
         }

@@ -8,8 +8,17 @@ use super::tickets::RowView;
 
 /// Header of ticket listings: the export's fields.
 pub const TICKET_HEADER: [&str; 11] = [
-    "number", "uuid", "status", "title", "summary", "opened", "last_update", "tags", "properties",
-    "total_minutes", "deadline_state",
+    "number",
+    "uuid",
+    "status",
+    "title",
+    "summary",
+    "opened",
+    "last_update",
+    "tags",
+    "properties",
+    "total_minutes",
+    "deadline_state",
 ];
 
 fn failed(err: csv::Error) -> CliError {
@@ -21,7 +30,11 @@ pub fn tickets<'a>(out: &mut dyn Write, rows: impl IntoIterator<Item = RowView<'
     let mut w = csv::Writer::from_writer(out);
     w.write_record(TICKET_HEADER).map_err(failed)?;
     for r in rows {
-        let props: Vec<String> = r.properties.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        let props: Vec<String> = r
+            .properties
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect();
         let state = match super::json::deadline_state(r.deadline_state) {
             serde_json::Value::String(s) => s,
             _ => String::new(),
@@ -50,7 +63,8 @@ pub fn counts(out: &mut dyn Write, label: &str, items: &[(String, u64)]) -> CliR
     let mut w = csv::Writer::from_writer(out);
     w.write_record([label, "count"]).map_err(failed)?;
     for (name, n) in items {
-        w.write_record([name.as_str(), &n.to_string()]).map_err(failed)?;
+        w.write_record([name.as_str(), &n.to_string()])
+            .map_err(failed)?;
     }
     w.flush()?;
     Ok(())

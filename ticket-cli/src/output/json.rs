@@ -18,7 +18,10 @@ pub fn deadline_state(state: Option<DeadlineState>) -> Value {
 
 /// Properties as `[{"key": .., "value": ..}]`, the shape of `silo.json`'s key/value pairs.
 fn properties(props: &[(String, String)]) -> Value {
-    props.iter().map(|(k, v)| json!({"key": k, "value": v})).collect()
+    props
+        .iter()
+        .map(|(k, v)| json!({"key": k, "value": v}))
+        .collect()
 }
 
 /// One listed ticket: number, uuid, status, title, summary, opened, last_update, tags,
@@ -69,7 +72,10 @@ pub fn change(c: &Change) -> Value {
 
 /// `(name, count)` pairs as `[{"<label>": name, "count": n}]`.
 pub fn counts(label: &str, items: &[(String, u64)]) -> Value {
-    items.iter().map(|(name, n)| json!({label: name, "count": n})).collect()
+    items
+        .iter()
+        .map(|(name, n)| json!({label: name, "count": n}))
+        .collect()
 }
 
 /// Writes a value, pretty, with a final new line.

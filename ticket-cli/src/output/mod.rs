@@ -48,7 +48,9 @@ impl Output {
 
     /// A timestamp as `YYYY-MM-DD HH:MM` in the display offset.
     pub fn time(&self, at: DateTime<Utc>) -> String {
-        at.with_timezone(&self.offset).format("%Y-%m-%d %H:%M").to_string()
+        at.with_timezone(&self.offset)
+            .format("%Y-%m-%d %H:%M")
+            .to_string()
     }
 }
 

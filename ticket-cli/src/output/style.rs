@@ -41,13 +41,22 @@ impl<'c> Styler<'c> {
     pub fn tags(&self, tags: &[String]) -> Vec<String> {
         let priority = &self.config.srules_t_priority;
         let mut ordered: Vec<&String> = tags.iter().collect();
-        ordered.sort_by_key(|t| priority.iter().position(|p| same(p, t)).unwrap_or(usize::MAX));
+        ordered.sort_by_key(|t| {
+            priority
+                .iter()
+                .position(|p| same(p, t))
+                .unwrap_or(usize::MAX)
+        });
         ordered.into_iter().map(|t| self.tag(t)).collect()
     }
 
     /// Properties in display order (`srules_pk_priority` keys first, in that order, then the
     /// others as stored), in their displayed case; with `only_prioritised`, only those keys.
-    pub fn properties(&self, props: &[(String, String)], only_prioritised: bool) -> Vec<(String, String)> {
+    pub fn properties(
+        &self,
+        props: &[(String, String)],
+        only_prioritised: bool,
+    ) -> Vec<(String, String)> {
         let priority = &self.config.srules_pk_priority;
         let rank = |k: &str| priority.iter().position(|p| same(p, k));
         let mut ordered: Vec<&(String, String)> = props

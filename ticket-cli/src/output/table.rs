@@ -16,12 +16,18 @@ pub struct Cell {
 impl Cell {
     /// A plain cell.
     pub fn plain(text: impl Into<String>) -> Cell {
-        Cell { text: text.into(), style: Style::Plain }
+        Cell {
+            text: text.into(),
+            style: Style::Plain,
+        }
     }
 
     /// A styled cell.
     pub fn styled(text: impl Into<String>, style: Style) -> Cell {
-        Cell { text: text.into(), style }
+        Cell {
+            text: text.into(),
+            style,
+        }
     }
 }
 
@@ -76,7 +82,12 @@ impl Table {
     }
 
     /// Writes the table; `max_width` is the terminal width (none: no limit).
-    pub fn write(&self, out: &mut dyn Write, paint: Paint, max_width: Option<usize>) -> io::Result<()> {
+    pub fn write(
+        &self,
+        out: &mut dyn Write,
+        paint: Paint,
+        max_width: Option<usize>,
+    ) -> io::Result<()> {
         let columns = self.rows.iter().map(Vec::len).max().unwrap_or(0);
         let mut widths = vec![0; columns];
         for row in &self.rows {
@@ -89,7 +100,9 @@ impl Table {
             let total: usize = widths.iter().sum::<usize>() + 2 * columns.saturating_sub(1);
             if total > max && flex < columns {
                 let excess = total - max;
-                widths[flex] = widths[flex].saturating_sub(excess).max(12.min(widths[flex]));
+                widths[flex] = widths[flex]
+                    .saturating_sub(excess)
+                    .max(12.min(widths[flex]));
             }
         }
         for row in &self.rows {
@@ -97,13 +110,21 @@ impl Table {
             let mut used = 0;
             for (i, cell) in row.iter().enumerate() {
                 let last = i + 1 == row.len();
-                let mut text = if Some(i) == self.flex { truncate(&cell.text, widths[i]) } else { cell.text.clone() };
+                let mut text = if Some(i) == self.flex {
+                    truncate(&cell.text, widths[i])
+                } else {
+                    cell.text.clone()
+                };
                 if last {
                     if let Some(max) = max_width {
                         text = truncate(&text, max.saturating_sub(used));
                     }
                 }
-                let pad = if last && !self.right.contains(&i) { 0 } else { widths[i] - width(&text).min(widths[i]) };
+                let pad = if last && !self.right.contains(&i) {
+                    0
+                } else {
+                    widths[i] - width(&text).min(widths[i])
+                };
                 let painted = paint.paint(&text, cell.style);
                 if self.right.contains(&i) {
                     line.push_str(&" ".repeat(pad));
@@ -131,22 +152,36 @@ mod tests {
 
     fn render(table: &Table, max: Option<usize>) -> String {
         let mut out = Vec::new();
-        table.write(&mut out, Paint::new(ColorMode::Never), max).unwrap();
+        table
+            .write(&mut out, Paint::new(ColorMode::Never), max)
+            .unwrap();
         String::from_utf8(out).unwrap()
     }
 
     #[test]
     fn columns_align_and_numbers_go_right() {
         let mut t = Table::new().right(0);
-        t.push(vec![Cell::plain("1"), Cell::plain("Open"), Cell::plain("a")]);
-        t.push(vec![Cell::plain("10"), Cell::plain("In_Progress"), Cell::plain("b")]);
+        t.push(vec![
+            Cell::plain("1"),
+            Cell::plain("Open"),
+            Cell::plain("a"),
+        ]);
+        t.push(vec![
+            Cell::plain("10"),
+            Cell::plain("In_Progress"),
+            Cell::plain("b"),
+        ]);
         assert_eq!(render(&t, None), " 1  Open         a\n10  In_Progress  b\n");
     }
 
     #[test]
     fn flex_column_shrinks_to_the_width() {
         let mut t = Table::new().flex(1);
-        t.push(vec![Cell::plain("1"), Cell::plain("a very long title that does not fit"), Cell::plain("tag")]);
+        t.push(vec![
+            Cell::plain("1"),
+            Cell::plain("a very long title that does not fit"),
+            Cell::plain("tag"),
+        ]);
         let text = render(&t, Some(24));
         assert_eq!(text, "1  a very long tit…  tag\n");
         assert!(text.trim_end().chars().count() <= 24);

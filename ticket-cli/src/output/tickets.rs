@@ -85,7 +85,11 @@ pub fn marker(state: Option<DeadlineState>) -> Cell {
 }
 
 fn status_cell(status: Status) -> Cell {
-    let style = if status.is_active() { Style::Active } else { Style::Inactive };
+    let style = if status.is_active() {
+        Style::Active
+    } else {
+        Style::Inactive
+    };
     Cell::styled(status.name(), style)
 }
 
@@ -107,10 +111,18 @@ fn labels(styler: Styler<'_>, r: &RowView<'_>) -> String {
 }
 
 /// Writes a listing in the output format: the table (text), a JSON array or CSV.
-pub fn write_rows(out: &mut dyn Write, o: &Output, config: &SiloConfig, rows: &[TicketRow]) -> CliResult {
+pub fn write_rows(
+    out: &mut dyn Write,
+    o: &Output,
+    config: &SiloConfig,
+    rows: &[TicketRow],
+) -> CliResult {
     match o.format {
         Format::Json => {
-            let value = rows.iter().map(|r| super::json::row(&RowView::from(r))).collect();
+            let value = rows
+                .iter()
+                .map(|r| super::json::row(&RowView::from(r)))
+                .collect();
             super::json::write(out, &value)?;
         }
         Format::Csv => super::csv::tickets(out, rows.iter().map(RowView::from))?,
@@ -139,7 +151,12 @@ pub fn write_rows(out: &mut dyn Write, o: &Output, config: &SiloConfig, rows: &[
 }
 
 /// Writes `(name, count)` pairs: a two-column table, JSON or CSV. Quiet text: names only.
-pub fn write_counts(out: &mut dyn Write, o: &Output, label: &str, items: &[(String, u64)]) -> CliResult {
+pub fn write_counts(
+    out: &mut dyn Write,
+    o: &Output,
+    label: &str,
+    items: &[(String, u64)],
+) -> CliResult {
     match o.format {
         Format::Json => super::json::write(out, &super::json::counts(label, items))?,
         Format::Csv => super::csv::counts(out, label, items)?,
@@ -178,15 +195,32 @@ pub fn write_ticket(out: &mut dyn Write, o: &Output, config: &SiloConfig, t: &Ti
     let p = o.paint;
     let styler = Styler::new(config);
     let mark = marker(t.deadline_state);
-    let mark = if mark.text.is_empty() { String::new() } else { format!("  {}", p.paint(&mark.text, mark.style)) };
-    writeln!(out, "{}  {}", p.paint(&format!("#{}", t.number), Style::Bold), p.paint(&t.title, Style::Bold))?;
+    let mark = if mark.text.is_empty() {
+        String::new()
+    } else {
+        format!("  {}", p.paint(&mark.text, mark.style))
+    };
+    writeln!(
+        out,
+        "{}  {}",
+        p.paint(&format!("#{}", t.number), Style::Bold),
+        p.paint(&t.title, Style::Bold)
+    )?;
     let status = status_cell(t.status);
-    writeln!(out, "status       {}{mark}", p.paint(&status.text, status.style))?;
+    writeln!(
+        out,
+        "status       {}{mark}",
+        p.paint(&status.text, status.style)
+    )?;
     writeln!(out, "opened       {}", o.time(t.opened))?;
     writeln!(out, "last update  {}", o.time(t.last_update))?;
     writeln!(out, "uuid         {}", p.paint(&t.uuid, Style::Dim))?;
     if !t.tags.is_empty() {
-        let tags: Vec<String> = styler.tags(&t.tags).iter().map(|g| p.paint(g, Style::Tag)).collect();
+        let tags: Vec<String> = styler
+            .tags(&t.tags)
+            .iter()
+            .map(|g| p.paint(g, Style::Tag))
+            .collect();
         writeln!(out, "tags         {}", tags.join(", "))?;
     }
     let props = styler.properties(&t.properties, false);
@@ -194,7 +228,11 @@ pub fn write_ticket(out: &mut dyn Write, o: &Output, config: &SiloConfig, t: &Ti
         writeln!(out, "properties")?;
         let mut table = Table::new();
         for (k, v) in props {
-            table.push(vec![Cell::plain("  "), Cell::styled(k, Style::Key), Cell::plain(v)]);
+            table.push(vec![
+                Cell::plain("  "),
+                Cell::styled(k, Style::Key),
+                Cell::plain(v),
+            ]);
         }
         table.write(out, p, o.width)?;
     }
@@ -207,7 +245,11 @@ pub fn write_ticket(out: &mut dyn Write, o: &Output, config: &SiloConfig, t: &Ti
     if !t.entries.is_empty() {
         writeln!(out, "entries")?;
         for e in &t.entries {
-            let spent = if e.minutes > 0 { format!("  {}", minutes(i64::from(e.minutes))) } else { String::new() };
+            let spent = if e.minutes > 0 {
+                format!("  {}", minutes(i64::from(e.minutes)))
+            } else {
+                String::new()
+            };
             let head = format!("{}  {}{spent}", o.time(e.at), e.author);
             writeln!(out, "  {}. {}", e.n, p.paint(&head, Style::Dim))?;
             for line in e.text.lines() {
@@ -218,9 +260,20 @@ pub fn write_ticket(out: &mut dyn Write, o: &Output, config: &SiloConfig, t: &Ti
     if !t.attachments.is_empty() {
         writeln!(out, "attachments")?;
         for a in &t.attachments {
-            let comment = if a.comment.is_empty() { String::new() } else { format!("  {}", a.comment) };
+            let comment = if a.comment.is_empty() {
+                String::new()
+            } else {
+                format!("  {}", a.comment)
+            };
             let head = format!("{}  {}", o.time(a.at), a.author);
-            writeln!(out, "  {}. {}  {} bytes{comment}  {}", a.n, a.name, a.size, p.paint(&head, Style::Dim))?;
+            writeln!(
+                out,
+                "  {}. {}  {} bytes{comment}  {}",
+                a.n,
+                a.name,
+                a.size,
+                p.paint(&head, Style::Dim)
+            )?;
         }
     }
     let total = t.total_minutes();

@@ -113,7 +113,12 @@ impl World {
 
     /// The world's directory as text, for filters.
     pub fn root(&self) -> String {
-        self.tmp.path().canonicalize().unwrap().display().to_string()
+        self.tmp
+            .path()
+            .canonicalize()
+            .unwrap()
+            .display()
+            .to_string()
     }
 }
 
@@ -131,7 +136,10 @@ pub fn output(mut cmd: Command) -> Run {
 pub fn settings(world: &World) -> insta::Settings {
     let mut s = insta::Settings::clone_current();
     s.add_filter(&regex_escape(&world.root()), "[WORLD]");
-    s.add_filter(&regex_escape(&world.tmp.path().display().to_string()), "[WORLD]");
+    s.add_filter(
+        &regex_escape(&world.tmp.path().display().to_string()),
+        "[WORLD]",
+    );
     s
 }
 
