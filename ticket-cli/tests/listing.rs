@@ -76,6 +76,7 @@ fn world() -> World {
 #[test]
 fn select_tickets_text_json_csv() {
     let world = world();
+    let _filters = common::settings(&world).bind_to_scope();
     assert_cmd_snapshot!("lt_all", world.cmd(&["lt"]));
     assert_cmd_snapshot!(
         "lt_active_by_deadline",
@@ -126,6 +127,7 @@ fn colour_only_when_asked() {
 #[test]
 fn numbers_counts_tags_keys_values() {
     let world = world();
+    let _filters = common::settings(&world).bind_to_scope();
     assert_eq!(world.ok(&["ltn", "s:*", "d"]), "1\n2\n4\n3\n");
     assert_eq!(world.ok(&["ct"]), "5\n");
     assert_eq!(world.ok(&["count-tickets", "s:a"]), "1\n");
@@ -159,6 +161,7 @@ fn numbers_counts_tags_keys_values() {
 #[test]
 fn search_errors_are_usage_errors_with_a_caret() {
     let world = world();
+    let _filters = common::settings(&world).bind_to_scope();
     let before = world.snapshot_state();
     for args in [
         vec!["lt", "s:ox: g=risk"],
@@ -182,6 +185,7 @@ fn search_errors_are_usage_errors_with_a_caret() {
 #[test]
 fn saved_searches_and_explain() {
     let world = world();
+    let _filters = common::settings(&world).bind_to_scope();
     assert_cmd_snapshot!("searches", world.cmd(&["searches"]));
     assert_eq!(world.ok(&["quiet", "run", "urgent"]), "1\n");
     assert_eq!(world.ok(&["quiet", "lt", "@urgent"]), "1\n");

@@ -41,6 +41,7 @@ fn new_ticket_prints_the_number_quiet_or_not() {
 #[test]
 fn every_write_command_then_show_ticket() {
     let world = world();
+    let _filters = common::settings(&world).bind_to_scope();
     let n = world.new_ticket("Replace the disk in the nas");
     let other = world.new_ticket("Order a spare disk");
     world.ok(&["st", &n, "Replace the failing disk in the NAS"]);
@@ -184,6 +185,7 @@ fn not_found_is_exit_1_with_a_clear_message() {
 #[test]
 fn a_failing_command_changes_nothing() {
     let world = world();
+    let _filters = common::settings(&world).bind_to_scope();
     let n = world.new_ticket("Keep me");
     world.ok(&["ap", &n, "Priority", "high"]);
     world.ok(&["ae", &n, "entry", "5"]);

@@ -54,7 +54,6 @@ impl World {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_ticket"));
         cmd.current_dir(self.tmp.path())
             .env_clear()
-            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
             .env("HOME", self.tmp.path().join("home"))
             .env("TICKET_CONFIG", self.config_file())
             .env("TICKET_NOW", NOW)
