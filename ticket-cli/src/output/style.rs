@@ -1,6 +1,7 @@
 //! Styling rules (domain 6.8) applied to what is displayed: canonical case of tags, keys and
-//! values, and the priority order of tags and property keys. The case lookups are the
-//! configuration's; only the ordering for display lives here.
+//! values and the priority order of tags and property keys. Every rule is the configuration's
+//! (`SiloConfig::display_*`, `sort_*_for_display`, `key_priority`); this only strings them
+//! together for the output.
 
 use ticket_core::SiloConfig;
 
@@ -8,11 +9,6 @@ use ticket_core::SiloConfig;
 #[derive(Debug, Clone, Copy)]
 pub struct Styler<'c> {
     config: &'c SiloConfig,
-}
-
-/// Case-insensitive equality.
-fn same(a: &str, b: &str) -> bool {
-    a.to_lowercase() == b.to_lowercase()
 }
 
 impl<'c> Styler<'c> {
@@ -36,37 +32,61 @@ impl<'c> Styler<'c> {
         self.config.display_value(key, value).to_string()
     }
 
-    /// Tags in display order (`srules_t_priority` first, in that order, then the others as
-    /// stored), in their displayed case.
+    /// Tags in display order, in their displayed case.
     pub fn tags(&self, tags: &[String]) -> Vec<String> {
-        let priority = &self.config.srules_t_priority;
-        let mut ordered: Vec<&String> = tags.iter().collect();
-        ordered.sort_by_key(|t| {
-            priority
-                .iter()
-                .position(|p| same(p, t))
-                .unwrap_or(usize::MAX)
-        });
+        let mut ordered: Vec<&str> = tags.iter().map(String::as_str).collect();
+        self.config.sort_tags_for_display(&mut ordered);
         ordered.into_iter().map(|t| self.tag(t)).collect()
     }
 
-    /// Properties in display order (`srules_pk_priority` keys first, in that order, then the
-    /// others as stored), in their displayed case; with `only_prioritised`, only those keys.
+    /// Properties in display order, in their displayed case; with `only_prioritised`, only
+    /// those whose key is in `srules_pk_priority`.
     pub fn properties(
         &self,
         props: &[(String, String)],
         only_prioritised: bool,
     ) -> Vec<(String, String)> {
-        let priority = &self.config.srules_pk_priority;
-        let rank = |k: &str| priority.iter().position(|p| same(p, k));
-        let mut ordered: Vec<&(String, String)> = props
+        let mut ordered: Vec<(&str, &str)> = props
             .iter()
-            .filter(|(k, _)| !only_prioritised || rank(k).is_some())
+            .filter(|(k, _)| !only_prioritised || self.config.key_priority(k).is_some())
+            .map(|(k, v)| (k.as_str(), v.as_str()))
             .collect();
-        ordered.sort_by_key(|(k, _)| rank(k).unwrap_or(usize::MAX));
+        self.config.sort_properties_for_display(&mut ordered);
         ordered
             .into_iter()
             .map(|(k, v)| (self.key(k), self.value(k, v)))
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn canonical_case_and_priority_order() {
+        let config = SiloConfig::from_json_str(
+            r#"{"srules_t_case": ["NAS"], "srules_pk_case": ["Priority"],
+                "srules_t_priority": ["risk"], "srules_pk_priority": ["priority", "Deadline"],
+                "vrules_pkv_values": [{"key": "Priority", "values": ["High", "Low"]}]}"#,
+            "test",
+        )
+        .unwrap();
+        let s = Styler::new(&config);
+        let tags = ["nas".to_string(), "alpha".to_string(), "Risk".to_string()];
+        assert_eq!(s.tags(&tags), ["Risk", "alpha", "NAS"]);
+        let props = [
+            ("owner".to_string(), "x".to_string()),
+            ("deadline".to_string(), "2024-03-01".to_string()),
+            ("priority".to_string(), "high".to_string()),
+        ];
+        assert_eq!(
+            s.properties(&props, true),
+            [
+                ("Priority".to_string(), "High".to_string()),
+                ("deadline".to_string(), "2024-03-01".to_string())
+            ]
+        );
+        assert_eq!(s.properties(&props, false).len(), 3);
     }
 }
