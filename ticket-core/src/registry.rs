@@ -18,6 +18,8 @@
 //! - Saving writes a temporary file beside the target and renames it over the target, so a
 //!   crash leaves the old or the new list, never a torn one.
 //! - Environment variables set to the empty string count as unset.
+//! - Two processes editing the list at the same moment: the last save wins (the list is a
+//!   small per-user file edited by hand-typed commands; no lock is taken).
 
 use std::ffi::OsString;
 use std::io::Write;
@@ -180,7 +182,7 @@ struct RegistryFile {
 /// std::fs::write(silo.join("silo.json"), "{}")?;
 /// let env = Env { ticket_config: Some(tmp.path().join("config.json")), ..Env::default() };
 ///
-/// let mut registry = Registry::load(&Registry::config_path(&env)?)?;
+/// let mut registry = Registry::open(&env)?;
 /// assert!(matches!(registry.add_silo(&silo, &env)?, AddOutcome::Added(_)));
 /// registry.set_active_silo(&silo, &env)?;
 /// registry.save()?;
@@ -214,6 +216,11 @@ impl Registry {
                 .join("config.json"));
         }
         Err(RegistryError::NoConfigPath)
+    }
+
+    /// Loads the list from its place for `env` ([`Registry::config_path`]).
+    pub fn open(env: &Env) -> Result<Registry, RegistryError> {
+        Registry::load(&Registry::config_path(env)?)
     }
 
     /// Loads the list from `path`; a missing file is an empty list.
@@ -366,16 +373,24 @@ impl Registry {
 }
 
 fn parse(path: &Path, text: &str) -> Result<RegistryFile, RegistryError> {
+    // serde would read a JSON array positionally into the struct: only an object is the format.
+    if !text.trim_start().starts_with('{') {
+        return Err(RegistryError::Format {
+            path: path.to_path_buf(),
+            json_path: crate::config::TOP_LEVEL.to_string(),
+            message: "expected a JSON object {\"silos\": [..], \"active\": ..}".to_string(),
+        });
+    }
     let mut de = serde_json::Deserializer::from_str(text);
     let data: RegistryFile =
         serde_path_to_error::deserialize(&mut de).map_err(|e| RegistryError::Format {
             path: path.to_path_buf(),
-            json_path: e.path().to_string(),
+            json_path: crate::config::json_path(e.path()),
             message: e.into_inner().to_string(),
         })?;
     de.end().map_err(|e| RegistryError::Format {
         path: path.to_path_buf(),
-        json_path: ".".to_string(),
+        json_path: crate::config::TOP_LEVEL.to_string(),
         message: e.to_string(),
     })?;
     Ok(data)

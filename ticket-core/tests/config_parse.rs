@@ -308,3 +308,38 @@ fn arrays_are_refused_wherever_an_object_belongs() {
         assert_eq!(e.paths(), [path], "{text}");
     }
 }
+
+#[test]
+fn loading_a_file_reports_its_path_line_and_json_path() {
+    let path = fixture("unknown_nested.json");
+    let e = SiloConfig::load(&path).unwrap_err();
+    assert_eq!(e.file(), path.display().to_string());
+    assert_eq!(e.paths(), ["crules[1].properties[0].colour"]);
+    match &e {
+        ConfigError::Shape { position, .. } => assert_eq!(position.map(|p| p.line), Some(5)),
+        other => panic!("expected a shape error, got {other:?}"),
+    }
+    let shown = e
+        .to_string()
+        .replace(&path.display().to_string(), "unknown_nested.json");
+    insta::assert_snapshot!(shown);
+}
+
+#[test]
+fn loading_a_file_lists_every_semantic_problem() {
+    let path = fixture("semantic_problems.json");
+    let e = SiloConfig::load(&path).unwrap_err();
+    assert_eq!(
+        e.paths(),
+        [
+            "numbering.prefix",
+            "numbering.a",
+            "irules_date_toggle[0]",
+            "srules_t_colour[0].fg"
+        ]
+    );
+    let shown = e
+        .to_string()
+        .replace(&path.display().to_string(), "semantic_problems.json");
+    insta::assert_snapshot!(shown);
+}

@@ -107,6 +107,23 @@ fn key_in_both_date_input_lists_is_refused() {
 }
 
 #[test]
+fn date_input_rules_refuse_keys_with_another_builtin_meaning() {
+    let text = r#"{"irules_date_picker": ["Deadline", "opened", "Child_Of"],
+                   "irules_date_toggle": ["review", "Deadline_Repeats", "closed_via", "Deadline_Warning"]}"#;
+    assert_eq!(
+        paths(text),
+        [
+            "irules_date_picker[1]",
+            "irules_date_picker[2]",
+            "irules_date_toggle[1]",
+            "irules_date_toggle[2]",
+            "irules_date_toggle[3]"
+        ]
+    );
+    insta::assert_snapshot!(parse(text).unwrap_err().to_string());
+}
+
+#[test]
 fn empty_tags_keys_and_values_in_rules_are_refused() {
     let text = r#"{"crules": [{"name": "a", "tags": ["ok", "  "],
                    "properties": [{"key": "", "value": "v"}, {"key": "k", "value": "\t"}]}]}"#;

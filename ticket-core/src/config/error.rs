@@ -147,19 +147,25 @@ fn plain_words(message: &str) -> String {
 /// How the root of the document is named in paths.
 pub(crate) const TOP_LEVEL: &str = "(top level)";
 
-/// Converts a `serde_path_to_error` failure into a [`ConfigError`].
-pub(crate) fn from_serde(
-    file: &str,
-    err: serde_path_to_error::Error<serde_json::Error>,
-) -> ConfigError {
+/// Shows a `serde_path_to_error` path as `crules[1].tags[0]`, the root as [`TOP_LEVEL`].
+pub(crate) fn json_path(path: &serde_path_to_error::Path) -> String {
     // A syntax error inside an object may leave an unknown-key segment (`?`) at the end.
-    let mut path = err.path().to_string();
+    let mut path = path.to_string();
     while let Some(stripped) = path.strip_suffix(".?").or_else(|| path.strip_suffix('?')) {
         path = stripped.to_string();
     }
     if path.is_empty() || path == "." {
         path = TOP_LEVEL.to_string();
     }
+    path
+}
+
+/// Converts a `serde_path_to_error` failure into a [`ConfigError`].
+pub(crate) fn from_serde(
+    file: &str,
+    err: serde_path_to_error::Error<serde_json::Error>,
+) -> ConfigError {
+    let path = json_path(err.path());
     let inner = err.into_inner();
     let position = (inner.line() > 0).then(|| TextPosition {
         line: inner.line(),

@@ -61,7 +61,7 @@ impl SiloConfig {
             })
     }
 
-    /// Every unique key: the built-in ones ([`BUILTIN_UNIQUE_KEYS`](super::BUILTIN_UNIQUE_KEYS))
+    /// Every unique key: the built-in ones ([`BUILTIN_UNIQUE_KEYS`])
     /// then `unique_property_keys`, without case-insensitive duplicates.
     pub fn unique_keys(&self) -> Vec<&str> {
         let mut out: Vec<&str> = Vec::new();

@@ -31,6 +31,9 @@
 //!   listed twice in one rule, a tag/key twice in a case or priority list, two colour rules for
 //!   one tag / key / key and value, a key in both date input lists. Plain duplicates in the
 //!   suggestion lists and `unique_property_keys` are harmless and allowed.
+//! - The date input rules may list `Scheduled`, `Deadline`, `Review` (to choose their widget)
+//!   but not keys with another built-in meaning: pseudo-properties, reserved keys, relations,
+//!   `*_Repeats` and `Deadline_Warning`.
 //! - `crules` may not set the reserved keys `Merged`, `Duplicate`, `Closed_Via` (they can only
 //!   come from a status change).
 //! - **Saved-search names** are what follows `@` in a search key, so they may not be empty nor
@@ -66,6 +69,7 @@ pub use builtin::{
     BUILTIN_DATE_KEYS, BUILTIN_UNIQUE_KEYS, PSEUDO_DATE_KEYS, RELATION_KEYS, RESERVED_KEYS,
 };
 pub use colour::is_valid_colour;
+pub(crate) use error::{json_path, TOP_LEVEL};
 pub use error::{ConfigError, ConfigProblem, TextPosition};
 pub use lookup::UnknownRule;
 pub use numbering::{LcgNumbering, Numbering, SimpleNumbering};

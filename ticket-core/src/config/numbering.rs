@@ -131,6 +131,8 @@ fn gcd(mut a: u64, mut b: u64) -> u64 {
 
 /// Checks the Hull–Dobell full-period conditions for `x' = (a·x + c) mod m`. Returns the
 /// first broken condition as `(field, message)`.
+// `is_multiple_of` is newer than the workspace's rust-version (1.85).
+#[allow(clippy::manual_is_multiple_of)]
 pub(crate) fn hull_dobell(a: u64, c: u64, m: u64) -> Result<(), (&'static str, String)> {
     if m < 2 {
         return Err(("m", format!("m = {m}: expected m ≥ 2")));
@@ -189,6 +191,7 @@ pub(crate) fn hull_dobell(a: u64, c: u64, m: u64) -> Result<(), (&'static str, S
 }
 
 /// The smallest prime factor of `n` if it is below a search bound (for error messages only).
+#[allow(clippy::manual_is_multiple_of)]
 fn small_prime_factor(n: u64) -> Option<u64> {
     let mut p = 2u64;
     while p <= 1_000_000 && p.saturating_mul(p) <= n {

@@ -1,13 +1,12 @@
 //! Styling rules (domain spec 6.8): the displayed case of tags, keys and values, their colours,
 //! and the order in which tags and properties are shown.
 
-use std::cmp::Ordering;
-
 use super::text::{eq_ci, lc};
 use super::{Colours, SiloConfig};
 
 impl SiloConfig {
-    /// The case `tag` is displayed in: its `srules_t_case` entry, else the tag as given.
+    /// The case `tag` is displayed in: its `srules_t_case` entry (the tag's canonical case),
+    /// else the tag as given.
     pub fn display_tag<'a>(&'a self, tag: &'a str) -> &'a str {
         self.srules_t_case
             .iter()
@@ -99,32 +98,18 @@ impl SiloConfig {
         &self,
         properties: &mut [(K, V)],
     ) {
-        properties.sort_by(|(ka, va), (kb, vb)| {
-            let (ka, kb) = (ka.as_ref(), kb.as_ref());
-            let pa = self.key_priority(ka).unwrap_or(usize::MAX);
-            let pb = self.key_priority(kb).unwrap_or(usize::MAX);
-            pa.cmp(&pb)
-                .then_with(|| {
-                    if eq_ci(ka, kb) {
-                        Ordering::Equal
-                    } else {
-                        lc(ka).cmp(&lc(kb))
-                    }
-                })
-                .then_with(|| match self.value_order(ka) {
-                    Some(order) => {
-                        let pos = |v: &str| order.iter().position(|o| eq_ci(o, v));
-                        let (a, b) = (pos(va.as_ref()), pos(vb.as_ref()));
-                        // Listed values first, in list order; the rest keep their order.
-                        match (a, b) {
-                            (Some(a), Some(b)) => a.cmp(&b),
-                            (Some(_), None) => Ordering::Less,
-                            (None, Some(_)) => Ordering::Greater,
-                            (None, None) => Ordering::Equal,
-                        }
-                    }
-                    None => Ordering::Equal,
-                })
+        properties.sort_by_cached_key(|(k, v)| {
+            let (k, v) = (k.as_ref(), v.as_ref());
+            // Listed values first, in list order; the rest keep their order (stable sort).
+            let value_rank = self
+                .value_order(k)
+                .and_then(|order| order.iter().position(|o| eq_ci(o, v)))
+                .unwrap_or(usize::MAX);
+            (
+                self.key_priority(k).unwrap_or(usize::MAX),
+                lc(k),
+                value_rank,
+            )
         });
     }
 }

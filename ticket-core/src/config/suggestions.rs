@@ -10,7 +10,7 @@ use super::SiloConfig;
 /// Duplicates are removed case-insensitively. Every item is shown in its styling case
 /// (`srules_*_case`, else the `vrules_pkv_values` case) when there is one; otherwise the case
 /// of its first occurrence wins, in the order: configured suggestions, silo contents,
-/// validation rules, built-ins. Each list is then sorted case-insensitively (pairs by key, then
+/// validation rules, built-ins. A pair's key is shown in the same case as in `keys`. Each list is then sorted case-insensitively (pairs by key, then
 /// value).
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Suggestions {
@@ -94,7 +94,12 @@ impl Suggestions {
             .chain(owned_silo_kv.iter().map(|(k, v)| (k.as_str(), v.as_str())))
             .chain(vrule_pairs)
         {
-            let (k, v) = (config.display_key(k), config.display_value(k, v));
+            // The key is shown as in the key list (every pair's key is in it).
+            let shown_key = keys.iter().find(|e| eq_ci(e, k)).map(String::as_str);
+            let (k, v) = (
+                shown_key.unwrap_or_else(|| config.display_key(k)),
+                config.display_value(k, v),
+            );
             if !key_values
                 .iter()
                 .any(|(ek, ev)| eq_ci(ek, k) && eq_ci(ev, v))
@@ -111,6 +116,17 @@ impl Suggestions {
             keys,
             key_values,
         }
+    }
+}
+
+impl Suggestions {
+    /// The suggested values of `key` (case-insensitive), in the list's order.
+    pub fn values_of(&self, key: &str) -> Vec<&str> {
+        self.key_values
+            .iter()
+            .filter(|(k, _)| eq_ci(k, key))
+            .map(|(_, v)| v.as_str())
+            .collect()
     }
 }
 

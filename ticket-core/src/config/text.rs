@@ -31,9 +31,10 @@ pub(crate) fn eq_ci(a: &str, b: &str) -> bool {
         .eq(b.chars().flat_map(char::to_lowercase))
 }
 
-/// The Unicode lower-case form used as the comparison key.
+/// The lower-case form used as a sort key; `lc(a) == lc(b)` exactly when `eq_ci(a, b)`
+/// (both lower-case character by character, so sorting stays a total order).
 pub(crate) fn lc(s: &str) -> String {
-    s.to_lowercase()
+    s.chars().flat_map(char::to_lowercase).collect()
 }
 
 #[cfg(test)]

@@ -1,6 +1,8 @@
 //! The semantic checks run after `silo.json` parsed (decisions in the module docs).
 
-use super::builtin::RESERVED_KEYS;
+use super::builtin::{
+    BUILTIN_DATE_KEYS, BUILTIN_UNIQUE_KEYS, PSEUDO_DATE_KEYS, RELATION_KEYS, RESERVED_KEYS,
+};
 use super::colour::is_valid_colour;
 use super::error::ConfigProblem;
 use super::numbering::hull_dobell;
@@ -205,6 +207,19 @@ pub(crate) fn validate(config: &mut SiloConfig) -> Vec<ConfigProblem> {
 
     ck.texts("irules_date_picker", "key", &mut config.irules_date_picker);
     ck.texts("irules_date_toggle", "key", &mut config.irules_date_toggle);
+    for (field, keys) in [
+        ("irules_date_picker", &config.irules_date_picker),
+        ("irules_date_toggle", &config.irules_date_toggle),
+    ] {
+        for (i, key) in keys.iter().enumerate() {
+            if let Some(special) = special_non_date_key(key) {
+                ck.problem(
+                    format!("{field}[{i}]"),
+                    format!("{key:?} {special}: expected a key of your own"),
+                );
+            }
+        }
+    }
     for (j, key) in config.irules_date_toggle.iter().enumerate() {
         if let Some(i) = config.irules_date_picker.iter().position(|k| eq_ci(k, key)) {
             ck.problem(
@@ -298,6 +313,26 @@ pub(crate) fn validate(config: &mut SiloConfig) -> Vec<ConfigProblem> {
         }
     }
     ck.problems
+}
+
+/// Why a built-in key cannot be a date input key, if it is one with its own meaning.
+fn special_non_date_key(key: &str) -> Option<&'static str> {
+    if PSEUDO_DATE_KEYS.iter().any(|k| eq_ci(k, key)) {
+        return Some("is a read-only pseudo-property");
+    }
+    if RESERVED_KEYS.iter().any(|k| eq_ci(k, key)) {
+        return Some("is set only by a status change");
+    }
+    if RELATION_KEYS.iter().any(|(k, _)| eq_ci(k, key)) {
+        return Some("is a relation and holds a ticket number");
+    }
+    if BUILTIN_UNIQUE_KEYS
+        .iter()
+        .any(|k| eq_ci(k, key) && !BUILTIN_DATE_KEYS.iter().any(|d| eq_ci(d, key)))
+    {
+        return Some("has its own format (a repeater or a number of days)");
+    }
+    None
 }
 
 fn prefix(ck: &mut Checker, prefix: &str) {
