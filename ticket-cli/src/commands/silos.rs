@@ -28,7 +28,7 @@ impl From<RegistryError> for CliError {
 
 /// The user's silo list.
 fn load(env: &Env) -> CliResult<Registry> {
-    Ok(Registry::load(&Registry::config_path(env)?)?)
+    Ok(Registry::open(env)?)
 }
 
 /// The silo a command uses: `--silo`, else `$TICKET_SILO`, else the active silo (the list is
