@@ -63,8 +63,30 @@ pub fn minutes(total: i64) -> String {
     }
 }
 
+/// A size in bytes as `15 B`, `12.3 KiB`, `4.0 MiB`.
+pub fn size(bytes: u64) -> String {
+    const UNITS: [&str; 4] = ["KiB", "MiB", "GiB", "TiB"];
+    if bytes < 1024 {
+        return format!("{bytes} B");
+    }
+    let mut value = bytes as f64 / 1024.0;
+    let mut unit = 0;
+    while value >= 1024.0 && unit + 1 < UNITS.len() {
+        value /= 1024.0;
+        unit += 1;
+    }
+    format!("{value:.1} {}", UNITS[unit])
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn sizes_read_well() {
+        assert_eq!(super::size(15), "15 B");
+        assert_eq!(super::size(12_595), "12.3 KiB");
+        assert_eq!(super::size(4 * 1024 * 1024), "4.0 MiB");
+    }
+
     #[test]
     fn minutes_read_well() {
         assert_eq!(super::minutes(0), "0 min");

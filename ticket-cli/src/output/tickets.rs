@@ -8,7 +8,7 @@ use ticket_core::{Change, DeadlineState, SiloConfig, Status, Ticket, TicketRow};
 use super::color::Style;
 use super::style::Styler;
 use super::table::{Cell, Table};
-use super::{minutes, Output};
+use super::{minutes, size, Output};
 use crate::cli::Format;
 use crate::error::CliResult;
 
