@@ -23,6 +23,15 @@ fn squash(word: &str) -> String {
     word.chars().filter(|c| *c != '-' && *c != '_').collect()
 }
 
+/// The canonical long name `word` stands for, if it is a long name spelt with other `-`/`_`.
+fn canonical<'n>(word: &str, long_names: &[&'n str]) -> Option<&'n str> {
+    let squashed = squash(word);
+    long_names
+        .iter()
+        .copied()
+        .find(|name| squash(name) == squashed)
+}
+
 /// Finds the command word among `args` (the first element is the program name), drops a
 /// `quiet` word before it, and replaces a long name spelt with other `-`/`_` by its canonical
 /// form from `long_names`.
@@ -35,9 +44,17 @@ pub fn prepare(args: Vec<OsString>, long_names: &[&str]) -> Prepared {
     }
     let mut skip_value = false;
     let mut found_command = false;
+    let mut after_help = false;
     for arg in iter {
         if found_command {
-            out.push(arg);
+            // `ticket help new-ticket`: the word after `help` is a command name too.
+            match arg.to_str() {
+                Some(text) if after_help && !text.starts_with('-') => {
+                    after_help = false;
+                    out.push(canonical(text, long_names).map_or(arg, OsString::from));
+                }
+                _ => out.push(arg),
+            }
             continue;
         }
         if skip_value {
@@ -64,12 +81,8 @@ pub fn prepare(args: Vec<OsString>, long_names: &[&str]) -> Prepared {
             continue;
         }
         found_command = true;
-        let squashed = squash(text);
-        let canonical = long_names.iter().find(|name| squash(name) == squashed);
-        match canonical {
-            Some(name) => out.push(OsString::from(*name)),
-            None => out.push(arg),
-        }
+        after_help = text == "help";
+        out.push(canonical(text, long_names).map_or(arg, OsString::from));
     }
     Prepared { args: out, quiet }
 }
