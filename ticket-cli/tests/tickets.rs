@@ -228,3 +228,29 @@ fn a_broken_silo_json_is_exit_1() {
     assert_eq!(run.code, 1, "{run:?}");
     assert!(run.stderr.contains("tagz"), "{}", run.stderr);
 }
+
+#[test]
+fn values_may_start_with_a_hyphen() {
+    let world = world();
+    let n = world.new_ticket("-dash title");
+    world.ok(&["ap", &n, "Scheduled", "-2d"]);
+    world.ok(&["ae", &n, "-- not an option", "5"]);
+    world.ok(&["edit", &n, "--summary", "-x", "--prop", "Review=+1w"]);
+    let json: serde_json::Value =
+        serde_json::from_str(&world.ok(&["--format", "json", "dt", &n])).unwrap();
+    assert_eq!(json["title"], "-dash title");
+    assert_eq!(json["summary"], "-x");
+    let props = json["properties"].as_array().unwrap();
+    assert!(
+        props
+            .iter()
+            .any(|p| p["key"] == "Scheduled" && p["value"] == "2024-03-11"),
+        "{json}"
+    );
+    assert!(
+        props
+            .iter()
+            .any(|p| p["key"] == "Review" && p["value"] == "2024-03-20"),
+        "{json}"
+    );
+}

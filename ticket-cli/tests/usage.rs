@@ -90,6 +90,18 @@ fn every_abbreviation_and_spelling_resolves_to_its_command() {
 }
 
 #[test]
+fn help_subcommand_takes_any_spelling() {
+    let world = World::empty();
+    let run = world.run_global(&["help", "show-ticket"]);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(
+        run.stdout.contains("Usage: ticket show_ticket"),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
 fn abbreviations_are_exact() {
     let world = World::empty();
     for wrong in ["n-t", "NT", "ntt", "l", "newticke", "New_Ticket"] {
