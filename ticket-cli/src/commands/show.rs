@@ -13,11 +13,11 @@ pub fn show(s: &Session, out: &mut dyn Write, n: &str, history: bool) -> CliResu
     if history {
         let changes = silo.history(n)?;
         match s.out.format {
-            Format::Json | Format::Csv => {
-                // CSV of a history has no natural single shape; JSON is given for both.
+            Format::Json => {
                 let value = changes.iter().map(json::change).collect();
                 json::write(out, &value)?;
             }
+            Format::Csv => crate::output::csv::history(out, &changes)?,
             Format::Text => tickets::write_history(out, &s.out, &changes)?,
         }
         return Ok(());

@@ -69,3 +69,21 @@ pub fn counts(out: &mut dyn Write, label: &str, items: &[(String, u64)]) -> CliR
     w.flush()?;
     Ok(())
 }
+
+/// Writes a history: `at,author,what,set_id`.
+pub fn history(out: &mut dyn Write, changes: &[ticket_core::Change]) -> CliResult {
+    let mut w = csv::Writer::from_writer(out);
+    w.write_record(["at", "author", "what", "set_id"])
+        .map_err(failed)?;
+    for c in changes {
+        w.write_record([
+            c.at.to_rfc3339().as_str(),
+            &c.author,
+            &c.describe(),
+            &c.set_id,
+        ])
+        .map_err(failed)?;
+    }
+    w.flush()?;
+    Ok(())
+}
