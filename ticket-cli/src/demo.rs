@@ -246,3 +246,30 @@ fn tour(s: &Session, out: &mut dyn Write, dir: &Path) -> CliResult {
     )?;
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn demo_configuration_is_valid_and_names_what_the_plan_uses() {
+        let config = ticket_core::SiloConfig::from_json_str(CONFIG, "demo/config.json")
+            .unwrap_or_else(|e| panic!("{e}"));
+        let today = chrono::NaiveDate::from_ymd_opt(2024, 3, 13).unwrap();
+        for event in plan::plan(SEED, today) {
+            if let Action::Create { rule, .. } = event.action {
+                assert!(config.rule(rule).is_ok(), "rule {rule} is configured");
+            }
+        }
+        assert!(config.saved_search("overdue").is_some());
+        assert!(config.time.as_ref().is_some_and(|t| t.rate_per_hour > 0.0));
+    }
+
+    #[test]
+    fn shell_quoting() {
+        assert_eq!(shell_quote("s:*"), "s:*");
+        assert_eq!(shell_quote("s:* g=risk"), "'s:* g=risk'");
+        assert_eq!(shell_quote("it's"), "'it'\\''s'");
+        assert_eq!(shell_quote(""), "''");
+    }
+}
