@@ -268,10 +268,10 @@ pub fn write_ticket(out: &mut dyn Write, o: &Output, config: &SiloConfig, t: &Ti
             let head = format!("{}  {}", o.time(a.at), a.author);
             writeln!(
                 out,
-                "  {}. {}  {} bytes{comment}  {}",
+                "  {}. {}  {}{comment}  {}",
                 a.n,
                 a.name,
-                a.size,
+                size(a.size),
                 p.paint(&head, Style::Dim)
             )?;
         }
