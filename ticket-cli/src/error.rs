@@ -39,13 +39,18 @@ impl CliError {
     }
 }
 
-/// The caret display of a search-key or sort-rule error, under the text it is about.
+/// The caret display of a search-key or sort-rule error, under the text it is about. The
+/// error does not say which of the two it comes from: a sort error is one where the key parses
+/// and the sort rule does not, or a [`ticket_query::ErrorKind::BadSort`].
 fn render_search_error(err: &ticket_query::Error, key: &str, sort: &str) -> String {
-    let source = match err.input() {
-        ticket_query::Input::Sort => sort,
-        _ => key,
-    };
-    err.render(source)
+    let in_sort = err.kind() == ticket_query::ErrorKind::BadSort
+        || (ticket_query::parse_search(key).is_ok() && ticket_query::parse_sort(sort).is_err());
+    let source = if in_sort { sort } else { key };
+    let text = err.render(source);
+    // `main` puts the `error: ` in front of every message.
+    text.strip_prefix("error: ")
+        .map(str::to_string)
+        .unwrap_or(text)
 }
 
 impl From<ticket_core::Error> for CliError {

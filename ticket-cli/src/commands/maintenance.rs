@@ -23,7 +23,7 @@ pub fn explain(s: &Session, out: &mut dyn Write, key: &str, sort: &str) -> CliRe
     match s.out.format {
         Format::Json | Format::Csv => json::write(
             out,
-            &json!({"words": e.words, "canonical": e.canonical, "sql": e.sql, "params": e.params}),
+            &json!({"words": e.words, "canonical": e.canonical, "sql": e.sql, "params": e.params.iter().map(ToString::to_string).collect::<Vec<_>>()}),
         )?,
         Format::Text => {
             writeln!(out, "{}\n  {}", p.paint("in words", Style::Bold), e.words)?;
@@ -84,7 +84,11 @@ pub fn rebuild(s: &Session, out: &mut dyn Write) -> CliResult {
     }
     let stats = stats?;
     if !s.out.quiet {
-        writeln!(out, "rebuilt: {stats}")?;
+        writeln!(
+            out,
+            "rebuilt {} tickets from {} change records",
+            stats.tickets, stats.changes
+        )?;
     }
     Ok(())
 }
