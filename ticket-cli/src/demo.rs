@@ -49,7 +49,7 @@ const TOUR: [(&str, &str, &str); 8] = [
     ("Full text: everything about restic", "x:restic", "!l"),
     (
         "Billable work for Acme Corp, biggest estimate first",
-        "g=billable p=client:=acme corp:",
+        "g=billable p=client:=\"acme corp\":",
         "!#estimate:",
     ),
     (

@@ -182,7 +182,7 @@ pub fn plan(seed: u64, today: NaiveDate) -> Vec<Event> {
     // Creation time: a minute in the past DAYS days, at working hours.
     fn created(rng: &mut Rng) -> i64 {
         let day = rng.range(1, DAYS);
-        day * 24 * 60 - rng.range(9 * 60, 18 * 60)
+        day * 24 * 60 - rng.range(0, 8 * 60)
     }
     // A follow-up time between creation and now.
     fn later(rng: &mut Rng, after: i64) -> i64 {
