@@ -346,8 +346,8 @@ pub enum Command {
     /// Export tickets to standard output (or -o FILE).
     Export {
         /// csv, json (no entries) or full (complete tickets with history).
-        #[arg(value_enum)]
-        format: ExportFormat,
+        #[arg(value_enum, value_name = "FORMAT")]
+        to: ExportFormat,
         /// Search key (default: every ticket).
         #[arg(allow_hyphen_values = true)]
         search: Option<String>,

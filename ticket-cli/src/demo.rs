@@ -75,6 +75,8 @@ pub fn run(s: &Session, out: &mut dyn Write, dir: Option<PathBuf>) -> CliResult 
     let events = plan::plan(SEED, s.ctx.clock.today());
     Silo::create(&dir, s.ctx.clone())?;
     std::fs::write(dir.join("silo.json"), CONFIG)?;
+    // Printed for `export TICKET_SILO=…`, so absolute.
+    let dir = dir.canonicalize().unwrap_or(dir);
     fill(&dir, now, &events)?;
     if s.out.quiet {
         writeln!(out, "{}", dir.display())?;

@@ -51,7 +51,14 @@ fn demo_fills_a_silo_and_tours_it_deterministically() {
     assert_eq!(again.code, 0, "{again:?}");
     assert_eq!(
         again.stdout.trim_end(),
-        world.tmp.path().join("two").display().to_string()
+        world
+            .tmp
+            .path()
+            .join("two")
+            .canonicalize()
+            .unwrap()
+            .display()
+            .to_string()
     );
     let listing = |dir: &str| {
         let mut cmd = world.command();
