@@ -87,14 +87,14 @@ pub fn run(command: Command, s: &Session, out: &mut dyn Write) -> CliResult {
             maintenance::explain(s, out, &search, sort.as_deref().unwrap_or(""))
         }
         C::Export {
-            format,
+            to,
             search,
             sort,
             output,
         } => exchange::export(
             s,
             out,
-            format,
+            to,
             search.as_deref(),
             sort.as_deref(),
             output.as_deref(),
