@@ -4,7 +4,6 @@
 mod common;
 
 use common::World;
-use insta_cmd::assert_cmd_snapshot;
 
 const CONFIG: &str = r#"{
   "vrules_pkv_values": [{"key": "Priority", "values": ["high", "medium", "low"]}],
@@ -76,14 +75,16 @@ fn world() -> World {
 #[test]
 fn select_tickets_text_json_csv() {
     let world = world();
-    let _filters = common::settings(&world).bind_to_scope();
-    assert_cmd_snapshot!("lt_all", world.cmd(&["lt"]));
-    assert_cmd_snapshot!(
+    insta::assert_snapshot!("lt_all", world.show(&["lt"]));
+    insta::assert_snapshot!(
         "lt_active_by_deadline",
-        world.cmd(&["select-tickets", "s:*", "d"])
+        world.show(&["select-tickets", "s:*", "d"])
     );
-    assert_cmd_snapshot!("lt_json", world.cmd(&["--format", "json", "lt", "g=nas"]));
-    assert_cmd_snapshot!("lt_csv", world.cmd(&["--format", "csv", "lt", "s:*", "!n"]));
+    insta::assert_snapshot!("lt_json", world.show(&["--format", "json", "lt", "g=nas"]));
+    insta::assert_snapshot!(
+        "lt_csv",
+        world.show(&["--format", "csv", "lt", "s:*", "!n"])
+    );
     assert_eq!(world.ok(&["quiet", "lt", "s:*", "!n"]), "4\n3\n2\n1\n");
     let json: serde_json::Value =
         serde_json::from_str(&world.ok(&["--format", "json", "lt"])).unwrap();
@@ -127,7 +128,6 @@ fn colour_only_when_asked() {
 #[test]
 fn numbers_counts_tags_keys_values() {
     let world = world();
-    let _filters = common::settings(&world).bind_to_scope();
     assert_eq!(world.ok(&["ltn", "s:*", "d"]), "1\n2\n4\n3\n");
     assert_eq!(world.ok(&["ct"]), "5\n");
     assert_eq!(world.ok(&["count-tickets", "s:a"]), "1\n");
@@ -136,9 +136,9 @@ fn numbers_counts_tags_keys_values() {
         world.ok(&["--format", "json", "ct", "s:*"]),
         "{\n  \"count\": 4\n}\n"
     );
-    assert_cmd_snapshot!("lg", world.cmd(&["lg"]));
-    assert_cmd_snapshot!("lk", world.cmd(&["lk", "s:*"]));
-    assert_cmd_snapshot!("lkv", world.cmd(&["lkv", "priority"]));
+    insta::assert_snapshot!("lg", world.show(&["lg"]));
+    insta::assert_snapshot!("lk", world.show(&["lk", "s:*"]));
+    insta::assert_snapshot!("lkv", world.show(&["lkv", "priority"]));
     assert_eq!(
         world.ok(&["quiet", "lkv", "s:* g=risk", "priority"]),
         "low\n"
@@ -161,7 +161,6 @@ fn numbers_counts_tags_keys_values() {
 #[test]
 fn search_errors_are_usage_errors_with_a_caret() {
     let world = world();
-    let _filters = common::settings(&world).bind_to_scope();
     let before = world.snapshot_state();
     for args in [
         vec!["lt", "s:ox: g=risk"],
@@ -178,15 +177,14 @@ fn search_errors_are_usage_errors_with_a_caret() {
         assert!(run.stdout.is_empty(), "{args:?}");
     }
     assert_eq!(world.snapshot_state(), before);
-    assert_cmd_snapshot!("search_error_caret", world.cmd(&["lt", "s:ox: g=risk"]));
-    assert_cmd_snapshot!("sort_error_caret", world.cmd(&["lt", "s:*", "dq"]));
+    insta::assert_snapshot!("search_error_caret", world.show(&["lt", "s:ox: g=risk"]));
+    insta::assert_snapshot!("sort_error_caret", world.show(&["lt", "s:*", "dq"]));
 }
 
 #[test]
 fn saved_searches_and_explain() {
     let world = world();
-    let _filters = common::settings(&world).bind_to_scope();
-    assert_cmd_snapshot!("searches", world.cmd(&["searches"]));
+    insta::assert_snapshot!("searches", world.show(&["searches"]));
     assert_eq!(world.ok(&["quiet", "run", "urgent"]), "1\n");
     assert_eq!(world.ok(&["quiet", "lt", "@urgent"]), "1\n");
     let explained = world.ok(&["explain", "s:* g=NAS", "d"]);

@@ -3,7 +3,6 @@
 mod common;
 
 use common::World;
-use insta_cmd::assert_cmd_snapshot;
 
 const RULES: &str = r#"{
   "crules": [
@@ -41,7 +40,6 @@ fn new_ticket_prints_the_number_quiet_or_not() {
 #[test]
 fn every_write_command_then_show_ticket() {
     let world = world();
-    let _filters = common::settings(&world).bind_to_scope();
     let n = world.new_ticket("Replace the disk in the nas");
     let other = world.new_ticket("Order a spare disk");
     world.ok(&["st", &n, "Replace the failing disk in the NAS"]);
@@ -84,8 +82,8 @@ fn every_write_command_then_show_ticket() {
     world.ok(&["quiet", "af", &n, "extra.txt"]);
     world.ok(&["rf", &n, "2"]);
     world.ok(&["ss", &n, "in_progress"]);
-    assert_cmd_snapshot!("show_ticket", world.cmd(&["--color", "never", "dt", &n]));
-    assert_cmd_snapshot!("show_ticket_other", world.cmd(&["dt", &other]));
+    insta::assert_snapshot!("show_ticket", world.show(&["--color", "never", "dt", &n]));
+    insta::assert_snapshot!("show_ticket_other", world.show(&["dt", &other]));
     let history = world.ok(&["dt", &n, "--history"]);
     assert!(history.lines().count() >= 20, "{history}");
     assert!(history.contains("tester"));
@@ -185,7 +183,6 @@ fn not_found_is_exit_1_with_a_clear_message() {
 #[test]
 fn a_failing_command_changes_nothing() {
     let world = world();
-    let _filters = common::settings(&world).bind_to_scope();
     let n = world.new_ticket("Keep me");
     world.ok(&["ap", &n, "Priority", "high"]);
     world.ok(&["ae", &n, "entry", "5"]);

@@ -110,6 +110,25 @@ impl World {
         state
     }
 
+    /// Runs `ticket --silo SILO ARGS...` and describes the run for a snapshot: the command,
+    /// the exit status, standard output and standard error, with the world's directory shown as
+    /// `[WORLD]` and uuids as `[UUID]`.
+    pub fn show(&self, args: &[&str]) -> String {
+        let run = self.run(args);
+        let text = format!(
+            "$ ticket {}\nexit status: {}\n----- stdout -----\n{}----- stderr -----\n{}",
+            args.join(" "),
+            run.code,
+            run.stdout,
+            run.stderr
+        );
+        scrub_uuids(
+            &text
+                .replace(&self.root(), "[WORLD]")
+                .replace(&self.tmp.path().display().to_string(), "[WORLD]"),
+        )
+    }
+
     /// The world's directory as text, for filters.
     pub fn root(&self) -> String {
         self.tmp
@@ -156,4 +175,28 @@ fn regex_escape(text: &str) -> String {
 /// Is `path` inside the world?
 pub fn inside(world: &World, path: &Path) -> bool {
     path.starts_with(world.tmp.path())
+}
+
+/// Replaces every run of exactly 32 lower-case hex digits (a uuid) with `[UUID]`.
+pub fn scrub_uuids(text: &str) -> String {
+    let mut out = String::new();
+    let mut run = String::new();
+    let flush = |run: &mut String, out: &mut String| {
+        if run.len() == 32 {
+            out.push_str("[UUID]");
+        } else {
+            out.push_str(run);
+        }
+        run.clear();
+    };
+    for c in text.chars() {
+        if c.is_ascii_digit() || ('a'..='f').contains(&c) {
+            run.push(c);
+        } else {
+            flush(&mut run, &mut out);
+            out.push(c);
+        }
+    }
+    flush(&mut run, &mut out);
+    out
 }
