@@ -181,7 +181,7 @@ fn shell_quote(arg: &str) -> String {
     if !arg.is_empty()
         && arg
             .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "*:=.-_@".contains(c))
+            .all(|c| c.is_ascii_alphanumeric() || "*:=.-_@/".contains(c))
     {
         arg.to_string()
     } else {
