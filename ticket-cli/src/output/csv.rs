@@ -45,8 +45,8 @@ pub fn tickets<'a>(out: &mut dyn Write, rows: impl IntoIterator<Item = RowView<'
             r.status.name(),
             r.title,
             r.summary,
-            &r.opened.to_rfc3339(),
-            &r.last_update.to_rfc3339(),
+            &super::rfc3339(r.opened),
+            &super::rfc3339(r.last_update),
             &r.tags.join("; "),
             &props.join("; "),
             &r.total_minutes.to_string(),
@@ -77,7 +77,7 @@ pub fn history(out: &mut dyn Write, changes: &[ticket_core::Change]) -> CliResul
         .map_err(failed)?;
     for c in changes {
         w.write_record([
-            c.at.to_rfc3339().as_str(),
+            super::rfc3339(c.at).as_str(),
             &c.author,
             &c.describe(),
             &c.set_id,

@@ -33,8 +33,8 @@ pub fn row(r: &RowView<'_>) -> Value {
         "status": r.status.name(),
         "title": r.title,
         "summary": r.summary,
-        "opened": r.opened.to_rfc3339(),
-        "last_update": r.last_update.to_rfc3339(),
+        "opened": super::rfc3339(r.opened),
+        "last_update": super::rfc3339(r.last_update),
         "tags": r.tags,
         "properties": properties(r.properties),
         "total_minutes": r.total_minutes,
@@ -48,14 +48,14 @@ pub fn ticket(t: &Ticket) -> Value {
     value["entries"] = t
         .entries
         .iter()
-        .map(|e| json!({"n": e.n, "text": e.text, "author": e.author, "at": e.at.to_rfc3339(), "minutes": e.minutes}))
+        .map(|e| json!({"n": e.n, "text": e.text, "author": e.author, "at": super::rfc3339(e.at), "minutes": e.minutes}))
         .collect();
     value["attachments"] = t
         .attachments
         .iter()
         .map(|a| {
             json!({"n": a.n, "name": a.name, "size": a.size, "sha256": a.sha256,
-                   "comment": a.comment, "author": a.author, "at": a.at.to_rfc3339()})
+                   "comment": a.comment, "author": a.author, "at": super::rfc3339(a.at)})
         })
         .collect();
     value
@@ -64,7 +64,7 @@ pub fn ticket(t: &Ticket) -> Value {
 /// One history record.
 pub fn change(c: &Change) -> Value {
     json!({
-        "uuid": c.uuid, "set_id": c.set_id, "at": c.at.to_rfc3339(), "author": c.author,
+        "uuid": c.uuid, "set_id": c.set_id, "at": super::rfc3339(c.at), "author": c.author,
         "what": c.describe(), "key": c.key, "old_value": c.old_value, "new_value": c.new_value,
         "item": c.item, "minutes": c.minutes,
     })
