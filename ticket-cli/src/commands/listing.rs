@@ -1,0 +1,178 @@
+//! Listing commands: `lt`, `ltn`, `ct`, `lg`, `lk`, `lkv`, `searches`, `run`.
+
+use std::io::Write;
+
+use serde_json::json;
+
+use crate::cli::Format;
+use crate::error::{CliError, CliResult};
+use crate::output::style::Styler;
+use crate::output::table::{Cell, Table};
+use crate::output::{json, tickets};
+use crate::session::Session;
+
+/// A core error from a call that took a search key and sort rule (for the caret display).
+fn searching<'a>(key: &'a str, sort: &'a str) -> impl Fn(ticket_core::Error) -> CliError + 'a {
+    move |e| CliError::from_core(e, Some((key, sort)))
+}
+
+/// `select_tickets [SEARCH [SORT]]`.
+pub fn select(
+    s: &Session,
+    out: &mut dyn Write,
+    search: Option<&str>,
+    sort: Option<&str>,
+) -> CliResult {
+    let (key, sort) = (search.unwrap_or(""), sort.unwrap_or(""));
+    let silo = s.open()?;
+    let rows = silo.search(key, sort).map_err(searching(key, sort))?;
+    tickets::write_rows(out, &s.out, silo.config(), &rows)
+}
+
+/// `list_ticket_numbers [SEARCH [SORT]]`: one number per line (every format).
+pub fn numbers(
+    s: &Session,
+    out: &mut dyn Write,
+    search: Option<&str>,
+    sort: Option<&str>,
+) -> CliResult {
+    let (key, sort) = (search.unwrap_or(""), sort.unwrap_or(""));
+    let silo = s.open()?;
+    let numbers = silo.numbers(key, sort).map_err(searching(key, sort))?;
+    match s.out.format {
+        Format::Json => {
+            let list: Vec<&str> = numbers.iter().map(|n| n.as_str()).collect();
+            json::write(out, &json!(list))?;
+        }
+        Format::Csv => {
+            writeln!(out, "number")?;
+            for n in &numbers {
+                writeln!(out, "{n}")?;
+            }
+        }
+        Format::Text => {
+            for n in &numbers {
+                writeln!(out, "{n}")?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// `count_tickets [SEARCH]`: the count.
+pub fn count(s: &Session, out: &mut dyn Write, search: Option<&str>) -> CliResult {
+    let key = search.unwrap_or("");
+    let silo = s.open()?;
+    let n = silo.count(key).map_err(searching(key, ""))?;
+    match s.out.format {
+        Format::Json => json::write(out, &json!({ "count": n }))?,
+        Format::Csv => writeln!(out, "count\n{n}")?,
+        Format::Text => writeln!(out, "{n}")?,
+    }
+    Ok(())
+}
+
+/// `list_tags [SEARCH]`.
+pub fn tags(s: &Session, out: &mut dyn Write, search: Option<&str>) -> CliResult {
+    let key = search.unwrap_or("");
+    let silo = s.open()?;
+    let styler = Styler::new(silo.config());
+    let items: Vec<(String, u64)> = silo
+        .list_tags(key)
+        .map_err(searching(key, ""))?
+        .into_iter()
+        .map(|(t, n)| (styler.tag(&t), n))
+        .collect();
+    tickets::write_counts(out, &s.out, "tag", &items)
+}
+
+/// `list_properties_k [SEARCH]`.
+pub fn keys(s: &Session, out: &mut dyn Write, search: Option<&str>) -> CliResult {
+    let key = search.unwrap_or("");
+    let silo = s.open()?;
+    let styler = Styler::new(silo.config());
+    let items: Vec<(String, u64)> = silo
+        .list_property_keys(key)
+        .map_err(searching(key, ""))?
+        .into_iter()
+        .map(|(k, n)| (styler.key(&k), n))
+        .collect();
+    tickets::write_counts(out, &s.out, "key", &items)
+}
+
+/// `list_properties_kv [SEARCH] KEY`.
+pub fn values(s: &Session, out: &mut dyn Write, search: Option<&str>, prop_key: &str) -> CliResult {
+    let key = search.unwrap_or("");
+    let silo = s.open()?;
+    let styler = Styler::new(silo.config());
+    let items: Vec<(String, u64)> = silo
+        .list_property_values(key, prop_key)
+        .map_err(searching(key, ""))?
+        .into_iter()
+        .map(|(v, n)| (styler.value(prop_key, &v), n))
+        .collect();
+    tickets::write_counts(out, &s.out, "value", &items)
+}
+
+/// `searches`: the saved searches of the silo.
+pub fn searches(s: &Session, out: &mut dyn Write) -> CliResult {
+    let silo = s.open()?;
+    let list = &silo.config().searches;
+    match s.out.format {
+        Format::Json => {
+            let value = list
+                .iter()
+                .map(|x| json!({"name": x.name, "description": x.description, "search": x.search, "sort": x.sort}))
+                .collect();
+            json::write(out, &value)?;
+        }
+        Format::Csv => {
+            let mut w = csv::Writer::from_writer(&mut *out);
+            let fail = |e: csv::Error| CliError::Failed(e.to_string());
+            w.write_record(["name", "description", "search", "sort"])
+                .map_err(fail)?;
+            for x in list {
+                w.write_record([&x.name, &x.description, &x.search, &x.sort])
+                    .map_err(fail)?;
+            }
+            w.flush()?;
+        }
+        Format::Text if s.out.quiet => {
+            for x in list {
+                writeln!(out, "{}", x.name)?;
+            }
+        }
+        Format::Text => {
+            let mut table = Table::new().flex(3);
+            for x in list {
+                table.push(vec![
+                    Cell::styled(format!("@{}", x.name), crate::output::color::Style::Bold),
+                    Cell::plain(x.search.as_str()),
+                    Cell::plain(x.sort.as_str()),
+                    Cell::styled(x.description.as_str(), crate::output::color::Style::Dim),
+                ]);
+            }
+            table.write(out, s.out.paint, s.out.width)?;
+        }
+    }
+    Ok(())
+}
+
+/// `run NAME`: a saved search's key and sort rule, listed as `select_tickets` does. An
+/// unknown name is a usage error.
+pub fn run_saved(s: &Session, out: &mut dyn Write, name: &str) -> CliResult {
+    let silo = s.open()?;
+    let saved = silo
+        .config()
+        .saved_search(name.trim_start_matches('@'))
+        .ok_or_else(|| {
+            CliError::Usage(format!(
+                "unknown saved search `{name}` (see `ticket searches`)"
+            ))
+        })?
+        .clone();
+    let rows = silo
+        .search(&saved.search, &saved.sort)
+        .map_err(searching(&saved.search, &saved.sort))?;
+    tickets::write_rows(out, &s.out, silo.config(), &rows)
+}

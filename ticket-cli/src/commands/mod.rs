@@ -1,0 +1,130 @@
+//! One module per group of commands; each handler is arguments in, one core call, output out.
+
+pub mod exchange;
+pub mod listing;
+pub mod maintenance;
+pub mod show;
+pub mod silos;
+pub mod tickets;
+
+use std::io::Write;
+
+use clap::CommandFactory;
+
+use crate::cli::{Cli, Command};
+use crate::error::CliResult;
+use crate::session::Session;
+
+/// Runs one command, writing its output to `out`.
+pub fn run(command: Command, s: &Session, out: &mut dyn Write) -> CliResult {
+    use Command as C;
+    match command {
+        C::CreateSilo { dir } => silos::create(s, &dir, out),
+        C::AddSilo { dir } => silos::add(s, &dir, out),
+        C::RemoveSilo { dir } => silos::remove(s, &dir, out),
+        C::SetActiveSilo { dir } => silos::set_active(s, &dir),
+        C::ShowSilos => silos::show(s, out),
+        C::NewTicket {
+            title,
+            rule,
+            summary,
+        } => tickets::new_ticket(s, out, &title, rule.as_deref(), summary.as_deref()),
+        C::ImportTicket {
+            number,
+            title,
+            rule,
+            summary,
+        } => tickets::import_ticket(s, out, &number, &title, rule.as_deref(), summary.as_deref()),
+        C::SetTitle { n, title } => tickets::write(s, |silo| silo.set_title(&n, &title)),
+        C::SetSummary { n, summary } => tickets::write(s, |silo| silo.set_summary(&n, &summary)),
+        C::SetStatus { n, status, other } => {
+            tickets::write(s, |silo| silo.set_status(&n, &status, other.as_deref()))
+        }
+        C::AddTag { n, tag } => tickets::write(s, |silo| silo.add_tag(&n, &tag)),
+        C::RemoveTag { n, tag } => tickets::write(s, |silo| silo.remove_tag(&n, &tag)),
+        C::AddEntry { n, text, minutes } => {
+            tickets::add_entry(s, out, &n, &text, minutes.unwrap_or(0))
+        }
+        C::RemoveEntry { n, entry } => tickets::write(s, |silo| silo.remove_entry(&n, entry)),
+        C::CopyFile { n, file, comment } => {
+            tickets::copy_file(s, out, &n, &file, comment.as_deref().unwrap_or(""))
+        }
+        C::RemoveFile { n, attachment } => {
+            tickets::write(s, |silo| silo.remove_file(&n, attachment))
+        }
+        C::ShowTicket { n, history } => show::show(s, out, &n, history),
+        C::AddProperty { n, key, value } => {
+            tickets::write(s, |silo| silo.add_property(&n, &key, &value))
+        }
+        C::ChangeProperty { n, key, old, new } => {
+            tickets::write(s, |silo| silo.change_property(&n, &key, &old, &new))
+        }
+        C::RemovePropertyK { n, key } => tickets::write(s, |silo| silo.remove_property_k(&n, &key)),
+        C::RemovePropertyKv { n, key, value } => {
+            tickets::write(s, |silo| silo.remove_property_kv(&n, &key, &value))
+        }
+        C::Edit(args) => tickets::edit(s, &args),
+        C::SelectTickets(sel) => {
+            listing::select(s, out, sel.search.as_deref(), sel.sort.as_deref())
+        }
+        C::ListTicketNumbers(sel) => {
+            listing::numbers(s, out, sel.search.as_deref(), sel.sort.as_deref())
+        }
+        C::CountTickets(f) => listing::count(s, out, f.search.as_deref()),
+        C::ListTags(f) => listing::tags(s, out, f.search.as_deref()),
+        C::ListPropertiesK(f) => listing::keys(s, out, f.search.as_deref()),
+        C::ListPropertiesKv { args } => {
+            let (search, key) = match args.as_slice() {
+                [key] => (None, key.as_str()),
+                [search, key, ..] => (Some(search.as_str()), key.as_str()),
+                [] => unreachable!("clap requires KEY"),
+            };
+            listing::values(s, out, search, key)
+        }
+        C::Searches => listing::searches(s, out),
+        C::Run { name } => listing::run_saved(s, out, &name),
+        C::Explain { search, sort } => {
+            maintenance::explain(s, out, &search, sort.as_deref().unwrap_or(""))
+        }
+        C::Export {
+            to,
+            search,
+            sort,
+            output,
+        } => exchange::export(
+            s,
+            out,
+            to,
+            search.as_deref(),
+            sort.as_deref(),
+            output.as_deref(),
+        ),
+        C::Import { kind, file } => exchange::import(s, out, kind, &file),
+        C::Time {
+            search,
+            by,
+            from,
+            to,
+        } => exchange::time(
+            s,
+            out,
+            search.as_deref(),
+            &by,
+            from.as_deref(),
+            to.as_deref(),
+        ),
+        C::Check => maintenance::check(s, out),
+        C::Rebuild => maintenance::rebuild(s, out),
+        C::Config { check } => maintenance::config(s, out, check.as_deref()),
+        C::Demo { dir } => crate::demo::run(s, out, dir),
+        C::Completions { shell } => completions(shell, out),
+    }
+}
+
+/// `completions SHELL`: the script, written in one piece (a closed pipe is not a panic).
+pub fn completions(shell: clap_complete::Shell, out: &mut dyn Write) -> CliResult {
+    let mut script = Vec::new();
+    clap_complete::generate(shell, &mut Cli::command(), "ticket", &mut script);
+    out.write_all(&script)?;
+    Ok(())
+}

@@ -1,0 +1,140 @@
+//! Commands that change tickets: each is one core call, one change set.
+
+use std::io::Write;
+use std::path::Path;
+
+use ticket_core::Silo;
+
+use crate::cli::EditArgs;
+use crate::error::{CliError, CliResult};
+use crate::session::Session;
+
+/// A write that prints nothing on success.
+pub fn write(s: &Session, f: impl FnOnce(&Silo) -> ticket_core::Result<()>) -> CliResult {
+    let silo = s.open()?;
+    f(&silo)?;
+    Ok(())
+}
+
+/// An empty rule argument means the default creation rule.
+fn rule(rule: Option<&str>) -> Option<&str> {
+    rule.filter(|r| !r.is_empty())
+}
+
+/// `new_ticket`: prints the new number (quiet: only the number).
+pub fn new_ticket(
+    s: &Session,
+    out: &mut dyn Write,
+    title: &str,
+    r: Option<&str>,
+    summary: Option<&str>,
+) -> CliResult {
+    let silo = s.open()?;
+    let number = silo.new_ticket(title, rule(r), summary.unwrap_or(""))?;
+    if s.out.quiet {
+        writeln!(out, "{number}")?;
+    } else {
+        writeln!(out, "created ticket {number}")?;
+    }
+    Ok(())
+}
+
+/// `import_ticket`: prints the number.
+pub fn import_ticket(
+    s: &Session,
+    out: &mut dyn Write,
+    number: &str,
+    title: &str,
+    r: Option<&str>,
+    summary: Option<&str>,
+) -> CliResult {
+    let silo = s.open()?;
+    let number = silo.import_ticket(number, title, rule(r), summary.unwrap_or(""))?;
+    if s.out.quiet {
+        writeln!(out, "{number}")?;
+    } else {
+        writeln!(out, "created ticket {number}")?;
+    }
+    Ok(())
+}
+
+/// `add_entry`: prints the entry number.
+pub fn add_entry(s: &Session, out: &mut dyn Write, n: &str, text: &str, minutes: u32) -> CliResult {
+    let silo = s.open()?;
+    let entry = silo.add_entry(n, text, minutes)?;
+    if s.out.quiet {
+        writeln!(out, "{entry}")?;
+    } else {
+        writeln!(out, "added entry {entry} to ticket {n}")?;
+    }
+    Ok(())
+}
+
+/// `copy_file`: prints the attachment number.
+pub fn copy_file(
+    s: &Session,
+    out: &mut dyn Write,
+    n: &str,
+    file: &Path,
+    comment: &str,
+) -> CliResult {
+    let silo = s.open()?;
+    let item = silo.copy_file(n, file, comment)?;
+    if s.out.quiet {
+        writeln!(out, "{item}")?;
+    } else {
+        writeln!(
+            out,
+            "attached {} as attachment {item} of ticket {n}",
+            file.display()
+        )?;
+    }
+    Ok(())
+}
+
+/// Splits `KEY=VALUE` at the first `=`.
+fn split_kv(text: &str) -> Option<(&str, &str)> {
+    text.split_once('=')
+}
+
+/// `edit`: every option into one `Edit`, committed once.
+pub fn edit(s: &Session, a: &EditArgs) -> CliResult {
+    // Check the shape of the arguments before touching the silo.
+    let mut props = Vec::new();
+    for p in &a.prop {
+        let kv = split_kv(p)
+            .ok_or_else(|| CliError::Usage(format!("--prop expects KEY=VALUE, got `{p}`")))?;
+        props.push(kv);
+    }
+    let silo = s.open()?;
+    let mut edit = silo.edit(&a.n);
+    if let Some(t) = &a.title {
+        edit.set_title(t);
+    }
+    if let Some(t) = &a.summary {
+        edit.set_summary(t);
+    }
+    if let Some(st) = &a.status {
+        edit.set_status(st, a.other.as_deref());
+    }
+    for t in &a.tag {
+        edit.add_tag(t);
+    }
+    for t in &a.untag {
+        edit.remove_tag(t);
+    }
+    for (k, v) in props {
+        edit.add_property(k, v);
+    }
+    for p in &a.unprop {
+        match split_kv(p) {
+            Some((k, v)) => edit.remove_property_kv(k, v),
+            None => edit.remove_property_k(p),
+        };
+    }
+    if let Some(text) = &a.entry {
+        edit.add_entry(text, a.minutes.unwrap_or(0));
+    }
+    edit.commit()?;
+    Ok(())
+}

@@ -1,0 +1,81 @@
+//! The command's errors and their exit status: 1 the command failed, 2 bad usage.
+
+use std::fmt;
+
+/// Why a command did not succeed.
+#[derive(Debug)]
+pub enum CliError {
+    /// Bad usage (exit 2): wrong arguments, a search key or sort rule that does not parse or
+    /// compile, an unknown saved search, no silo given.
+    Usage(String),
+    /// The command failed (exit 1): not found, validation, busy silo, I/O.
+    Failed(String),
+    /// Standard output was closed by the reader (`ticket lt | head`): stop quietly, exit 0.
+    Closed,
+}
+
+impl CliError {
+    /// The process exit status for this error.
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            CliError::Usage(_) => 2,
+            CliError::Failed(_) => 1,
+            CliError::Closed => 0,
+        }
+    }
+
+    /// Maps a core error; `search` is the search key and sort rule the command passed, used
+    /// for the caret display of a syntax error.
+    pub fn from_core(err: ticket_core::Error, search: Option<(&str, &str)>) -> CliError {
+        if let ticket_core::Error::Search(query_err) = &err {
+            let (key, sort) = search.unwrap_or(("", ""));
+            return CliError::Usage(render_search_error(query_err, key, sort));
+        }
+        if err.is_usage() {
+            CliError::Usage(err.to_string())
+        } else {
+            CliError::Failed(err.to_string())
+        }
+    }
+}
+
+/// The caret display of a search-key or sort-rule error, under the text it is about. The
+/// error does not say which of the two it comes from: a sort error is one where the key parses
+/// and the sort rule does not, or a [`ticket_query::ErrorKind::BadSort`].
+fn render_search_error(err: &ticket_query::Error, key: &str, sort: &str) -> String {
+    let in_sort = err.kind() == ticket_query::ErrorKind::BadSort
+        || (ticket_query::parse_search(key).is_ok() && ticket_query::parse_sort(sort).is_err());
+    let source = if in_sort { sort } else { key };
+    let text = err.render(source);
+    // `main` puts the `error: ` in front of every message.
+    text.strip_prefix("error: ")
+        .map(str::to_string)
+        .unwrap_or(text)
+}
+
+impl From<ticket_core::Error> for CliError {
+    fn from(err: ticket_core::Error) -> CliError {
+        CliError::from_core(err, None)
+    }
+}
+
+impl From<std::io::Error> for CliError {
+    fn from(err: std::io::Error) -> CliError {
+        if err.kind() == std::io::ErrorKind::BrokenPipe {
+            return CliError::Closed;
+        }
+        CliError::Failed(err.to_string())
+    }
+}
+
+impl fmt::Display for CliError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            CliError::Usage(m) | CliError::Failed(m) => f.write_str(m),
+            CliError::Closed => f.write_str("output closed"),
+        }
+    }
+}
+
+/// Result of a command.
+pub type CliResult<T = ()> = Result<T, CliError>;

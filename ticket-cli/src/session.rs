@@ -1,0 +1,49 @@
+//! What every command works with: the global options, the context (clock and author), the
+//! output settings, and the silo to open.
+
+use std::path::PathBuf;
+
+use ticket_core::{Context, Env, Silo};
+
+use crate::cli::Global;
+use crate::error::{CliError, CliResult};
+use crate::output::Output;
+
+/// The resolved invocation.
+pub struct Session {
+    /// Global options.
+    pub global: Global,
+    /// Output settings.
+    pub out: Output,
+    /// Clock (`TICKET_NOW` or the system clock) and author.
+    pub ctx: Context,
+    /// The environment the silo list depends on (read once, here).
+    pub env: Env,
+}
+
+impl Session {
+    /// Reads the clock and author from the environment (the only place the CLI does).
+    pub fn new(global: Global, quiet_word: bool) -> CliResult<Session> {
+        let ctx = Context::from_env(global.user.as_deref()).map_err(CliError::from)?;
+        let offset = *ctx.clock.now().offset();
+        let out = Output::new(&global, quiet_word, offset);
+        Ok(Session {
+            global,
+            out,
+            ctx,
+            env: Env::from_process_env(),
+        })
+    }
+
+    /// The silo directory: `--silo`, else `$TICKET_SILO`, else the active silo of the user's
+    /// list; none of them is a usage error (exit 2).
+    pub fn silo_dir(&self) -> CliResult<PathBuf> {
+        crate::commands::silos::resolve(self.global.silo.as_deref(), &self.env)
+    }
+
+    /// Opens the silo.
+    pub fn open(&self) -> CliResult<Silo> {
+        let dir = self.silo_dir()?;
+        Ok(Silo::open(&dir, self.ctx.clone())?)
+    }
+}

@@ -1,0 +1,246 @@
+//! Listings in every format, search errors (exit 2 with the caret display), saved searches,
+//! explain, check, rebuild, config and the commands of issue 7.
+
+mod common;
+
+use common::World;
+
+const CONFIG: &str = r#"{
+  "vrules_pkv_values": [{"key": "Priority", "values": ["high", "medium", "low"]}],
+  "srules_t_case": ["NAS"],
+  "srules_pk_case": ["Priority"],
+  "srules_t_priority": ["risk"],
+  "srules_pk_priority": ["Priority", "Deadline"],
+  "searches": [
+    {"name": "urgent", "description": "High priority", "search": "s:* p=priority:=high:", "sort": "d"},
+    {"name": "broken", "description": "Does not parse", "search": "s:ox:", "sort": ""}
+  ]
+}"#;
+
+/// Title, tags, properties.
+type Fixture = (
+    &'static str,
+    &'static [&'static str],
+    &'static [(&'static str, &'static str)],
+);
+
+/// A small silo: five tickets with tags, properties and deadlines around today (2024-03-13).
+fn world() -> World {
+    let world = World::new();
+    world.configure(CONFIG);
+    let tickets: [Fixture; 5] = [
+        (
+            "Replace the failing disk in the NAS",
+            &["nas", "hardware"],
+            &[
+                ("Priority", "high"),
+                ("Deadline", "2024-03-10"),
+                ("Deadline_Warning", "3"),
+            ],
+        ),
+        (
+            "Renew the TLS certificate",
+            &["security"],
+            &[
+                ("Priority", "medium"),
+                ("Deadline", "2024-03-15"),
+                ("Deadline_Warning", "5"),
+            ],
+        ),
+        (
+            "Document the backup rotation with restic",
+            &["docs", "risk"],
+            &[("Priority", "low")],
+        ),
+        (
+            "Set up monitoring for the router",
+            &["network"],
+            &[("Deadline", "2024-04-30"), ("Deadline_Warning", "2")],
+        ),
+        ("Old idea", &[], &[]),
+    ];
+    for (title, tags, props) in tickets {
+        let n = world.new_ticket(title);
+        for t in tags {
+            world.ok(&["ag", &n, t]);
+        }
+        for (k, v) in props {
+            world.ok(&["ap", &n, k, v]);
+        }
+    }
+    world.ok(&["ss", "5", "abandoned"]);
+    world
+}
+
+#[test]
+fn select_tickets_text_json_csv() {
+    let world = world();
+    insta::assert_snapshot!("lt_all", world.show(&["lt"]));
+    insta::assert_snapshot!(
+        "lt_active_by_deadline",
+        world.show(&["select-tickets", "s:*", "d"])
+    );
+    insta::assert_snapshot!("lt_json", world.show(&["--format", "json", "lt", "g=nas"]));
+    insta::assert_snapshot!(
+        "lt_csv",
+        world.show(&["--format", "csv", "lt", "s:*", "!n"])
+    );
+    assert_eq!(world.ok(&["quiet", "lt", "s:*", "!n"]), "4\n3\n2\n1\n");
+    let json: serde_json::Value =
+        serde_json::from_str(&world.ok(&["--format", "json", "lt"])).unwrap();
+    let rows = json.as_array().unwrap();
+    assert_eq!(rows.len(), 5);
+    for field in [
+        "number",
+        "uuid",
+        "status",
+        "title",
+        "summary",
+        "opened",
+        "last_update",
+        "tags",
+        "properties",
+        "total_minutes",
+        "deadline_state",
+    ] {
+        assert!(rows[0].get(field).is_some(), "{field}");
+    }
+    assert_eq!(rows[0]["deadline_state"], "overdue");
+    assert_eq!(rows[1]["deadline_state"], "due_soon");
+    assert!(rows[3]["deadline_state"].is_null());
+    let csv = world.ok(&["--format", "csv", "lt"]);
+    assert!(csv.starts_with("number,uuid,status,title,summary,opened,last_update,tags,properties,total_minutes,deadline_state\n"));
+    assert_eq!(csv.lines().count(), 6);
+}
+
+#[test]
+fn colour_only_when_asked() {
+    let world = world();
+    assert!(
+        !world.ok(&["lt"]).contains('\x1b'),
+        "not a terminal: no colour"
+    );
+    let coloured = world.ok(&["--color", "always", "lt"]);
+    assert!(coloured.contains("\x1b[1;31m!!\x1b[0m"), "{coloured}");
+    assert!(coloured.contains("\x1b[33m!\x1b[0m"), "{coloured}");
+}
+
+#[test]
+fn numbers_counts_tags_keys_values() {
+    let world = world();
+    assert_eq!(world.ok(&["ltn", "s:*", "d"]), "1\n2\n4\n3\n");
+    assert_eq!(world.ok(&["ct"]), "5\n");
+    assert_eq!(world.ok(&["count-tickets", "s:a"]), "1\n");
+    assert_eq!(world.ok(&["quiet", "ct", "g=nas | g=docs"]), "2\n");
+    assert_eq!(
+        world.ok(&["--format", "json", "ct", "s:*"]),
+        "{\n  \"count\": 4\n}\n"
+    );
+    insta::assert_snapshot!("lg", world.show(&["lg"]));
+    insta::assert_snapshot!("lk", world.show(&["lk", "s:*"]));
+    insta::assert_snapshot!("lkv", world.show(&["lkv", "priority"]));
+    assert_eq!(
+        world.ok(&["quiet", "lkv", "s:* g=risk", "priority"]),
+        "low\n"
+    );
+    let csv = world.ok(&["--format", "csv", "lg", "g=nas"]);
+    assert!(csv.starts_with("tag,count\n"), "{csv}");
+    assert!(
+        csv.contains("NAS,1\n") && csv.contains("hardware,1\n"),
+        "{csv}"
+    );
+    let tags: serde_json::Value =
+        serde_json::from_str(&world.ok(&["--format", "json", "lg"])).unwrap();
+    assert!(tags
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|t| t["count"].as_u64().unwrap() >= 1));
+}
+
+#[test]
+fn search_errors_are_usage_errors_with_a_caret() {
+    let world = world();
+    let before = world.snapshot_state();
+    for args in [
+        vec!["lt", "s:ox: g=risk"],
+        vec!["lt", "s:*", "zz"],
+        vec!["ct", "p=deadline:]notadate:"],
+        vec!["ltn", "@nosuchsearch"],
+        vec!["lg", "(g=a"],
+        vec!["explain", "t~(unclosed"],
+        vec!["run", "nosuch"],
+        vec!["run", "broken"],
+    ] {
+        let run = world.run(&args);
+        assert_eq!(run.code, 2, "{args:?}: {run:?}");
+        assert!(run.stdout.is_empty(), "{args:?}");
+    }
+    assert_eq!(world.snapshot_state(), before);
+    insta::assert_snapshot!("search_error_caret", world.show(&["lt", "s:ox: g=risk"]));
+    insta::assert_snapshot!("sort_error_caret", world.show(&["lt", "s:*", "dq"]));
+}
+
+#[test]
+fn saved_searches_and_explain() {
+    let world = world();
+    insta::assert_snapshot!("searches", world.show(&["searches"]));
+    assert_eq!(world.ok(&["quiet", "run", "urgent"]), "1\n");
+    assert_eq!(world.ok(&["quiet", "lt", "@urgent"]), "1\n");
+    let explained = world.ok(&["explain", "s:* g=NAS", "d"]);
+    for part in ["in words", "canonical", "SQL", "parameters"] {
+        assert!(explained.contains(part), "{explained}");
+    }
+    assert!(
+        !explained.contains("'nas'"),
+        "values are bound, not spliced: {explained}"
+    );
+}
+
+#[test]
+fn check_rebuild_config() {
+    let world = world();
+    assert_eq!(world.run(&["check"]).code, 0);
+    let listed_before = world.ok(&["--format", "json", "lt"]);
+    let run = world.run(&["rebuild"]);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert_eq!(world.ok(&["--format", "json", "lt"]), listed_before);
+    // a new rule that existing tickets break
+    world.configure(&CONFIG.replace(
+        "\"searches\"",
+        "\"vrules_pk_required\": [{\"selector\": \"g=nas\", \"key\": \"Owner\"}],\n  \"searches\"",
+    ));
+    let run = world.run(&["check"]);
+    assert_eq!(run.code, 1, "{run:?}");
+    assert!(run.stdout.contains('1'), "{run:?}");
+    let shown: serde_json::Value = serde_json::from_str(&world.ok(&["config"])).unwrap();
+    assert_eq!(shown["searches"][0]["name"], "urgent");
+    std::fs::write(
+        world.tmp.path().join("bad.json"),
+        r#"{"numbering": {"mode": "lcg", "a": 2, "c": 1, "m": 10}}"#,
+    )
+    .unwrap();
+    let run = world.run(&["config", "--check", "bad.json"]);
+    assert_eq!(run.code, 1, "{run:?}");
+    assert!(run.stderr.contains("bad.json"), "{}", run.stderr);
+    let run = world.run(&["config", "--check", "silo/silo.json"]);
+    assert_eq!(run.code, 0, "{run:?}");
+}
+
+#[test]
+fn exchange_commands_parse_their_arguments() {
+    let world = world();
+    assert_eq!(world.run(&["export", "xml"]).code, 2);
+    assert_eq!(world.run(&["import", "json"]).code, 2);
+    assert_eq!(world.run(&["time", "s:*"]).code, 2, "--by is required");
+    for args in [
+        vec!["export", "csv", "s:*", "n"],
+        vec!["time", "--by", "Client"],
+    ] {
+        let run = world.run(&args);
+        assert!(
+            run.code == 0 || run.stderr.contains("not yet available"),
+            "{args:?}: {run:?}"
+        );
+    }
+}

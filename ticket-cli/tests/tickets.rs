@@ -1,0 +1,253 @@
+//! Writing commands, show_ticket, quiet mode, exit 1 paths and "a failure changes nothing".
+
+mod common;
+
+use common::World;
+
+const RULES: &str = r#"{
+  "crules": [
+    {"name": "task", "description": "default", "tags": [], "properties": []},
+    {"name": "risk", "description": "a risk", "tags": ["risk"], "properties": [{"key": "Owner", "value": "board"}]}
+  ],
+  "vrules_pk_required": [{"selector": "g=risk", "key": "Owner"}],
+  "vrules_pkv_values": [{"key": "Priority", "values": ["high", "medium", "low"]}],
+  "srules_t_case": ["NAS"],
+  "srules_pk_priority": ["Priority", "Deadline"],
+  "time": {"rate_per_hour": 60, "currency": "EUR"}
+}"#;
+
+fn world() -> World {
+    let world = World::new();
+    world.configure(RULES);
+    world
+}
+
+#[test]
+fn new_ticket_prints_the_number_quiet_or_not() {
+    let world = world();
+    assert_eq!(world.ok(&["nt", "First"]), "created ticket 1\n");
+    assert_eq!(world.ok(&["quiet", "nt", "Second"]), "2\n");
+    assert_eq!(
+        world.ok(&["-q", "new-ticket", "Third", "", "summary"]),
+        "3\n"
+    );
+    assert_eq!(world.ok(&["--quiet", "newticket", "Fourth", "risk"]), "4\n");
+    assert_eq!(world.ok(&["quiet", "it", "A7", "Imported"]), "A7\n");
+    assert_eq!(world.ok(&["quiet", "ct"]), "5\n");
+    assert_eq!(world.ok(&["ltn", "g=risk"]), "4\n");
+}
+
+#[test]
+fn every_write_command_then_show_ticket() {
+    let world = world();
+    let n = world.new_ticket("Replace the disk in the nas");
+    let other = world.new_ticket("Order a spare disk");
+    world.ok(&["st", &n, "Replace the failing disk in the NAS"]);
+    world.ok(&[
+        "su",
+        &n,
+        "SMART shows reallocated sectors.\nOrder a WD Red.",
+    ]);
+    world.ok(&["ag", &n, "nas"]);
+    world.ok(&["ag", &n, "hardware"]);
+    world.ok(&["ag", &n, "spare"]);
+    world.ok(&["rg", &n, "spare"]);
+    world.ok(&["ap", &n, "Priority", "HIGH"]);
+    world.ok(&["ap", &n, "Deadline", "2024-03-10"]);
+    world.ok(&["ap", &n, "Deadline_Warning", "3"]);
+    world.ok(&["ap", &n, "Assigned", "sam"]);
+    world.ok(&["cp", &n, "Assigned", "sam", "alex"]);
+    world.ok(&["ap", &n, "Note", "a"]);
+    world.ok(&["ap", &n, "Note", "b"]);
+    world.ok(&["rkv", &n, "Note", "a"]);
+    world.ok(&["ap", &n, "Gone", "x"]);
+    world.ok(&["rk", &n, "Gone"]);
+    world.ok(&["ap", &n, "Blocks", &other]);
+    assert_eq!(
+        world.ok(&["ae", &n, "Ran smartctl.", "30"]),
+        format!("added entry 1 to ticket {n}\n")
+    );
+    assert_eq!(
+        world.ok(&["quiet", "ae", &n, "Ordered the disk.", "45"]),
+        "2\n"
+    );
+    assert_eq!(world.ok(&["quiet", "ae", &n, "A mistake."]), "3\n");
+    world.ok(&["re", &n, "3"]);
+    std::fs::write(world.tmp.path().join("smart.log"), "reallocated: 8\n").unwrap();
+    assert_eq!(
+        world.ok(&["quiet", "af", &n, "smart.log", "SMART output"]),
+        "1\n"
+    );
+    std::fs::write(world.tmp.path().join("extra.txt"), "x").unwrap();
+    world.ok(&["quiet", "af", &n, "extra.txt"]);
+    world.ok(&["rf", &n, "2"]);
+    world.ok(&["ss", &n, "in_progress"]);
+    insta::assert_snapshot!("show_ticket", world.show(&["--color", "never", "dt", &n]));
+    insta::assert_snapshot!("show_ticket_other", world.show(&["dt", &other]));
+    let history = world.ok(&["dt", &n, "--history"]);
+    assert!(history.lines().count() >= 20, "{history}");
+    assert!(history.contains("tester"));
+    let json: serde_json::Value =
+        serde_json::from_str(&world.ok(&["--format", "json", "dt", &n])).unwrap();
+    assert_eq!(json["number"], n);
+    assert_eq!(json["status"], "In_Progress");
+    assert_eq!(json["entries"].as_array().unwrap().len(), 2);
+    assert_eq!(json["attachments"].as_array().unwrap().len(), 1);
+    assert_eq!(json["total_minutes"], 75);
+    assert_eq!(json["deadline_state"], "overdue");
+}
+
+#[test]
+fn set_status_merged_needs_the_other_ticket() {
+    let world = world();
+    let a = world.new_ticket("A");
+    let b = world.new_ticket("B");
+    world.ok(&["ss", &a, "merged", &b]);
+    let shown = world.ok(&["dt", &b]);
+    assert!(shown.contains("Merged"), "{shown}");
+    let run = world.run(&["ss", &b, "duplicate", &b]);
+    assert_eq!(run.code, 1, "{run:?}");
+}
+
+#[test]
+fn edit_is_one_change_set() {
+    let world = world();
+    let n = world.new_ticket("Edit me");
+    world.ok(&[
+        "edit",
+        &n,
+        "--title",
+        "Edited",
+        "--status",
+        "blocked",
+        "--tag",
+        "risk",
+        "--tag",
+        "b",
+        "--prop",
+        "Owner=alex",
+        "--prop",
+        "Priority=low",
+        "--entry",
+        "Did it",
+        "--minutes",
+        "12",
+    ]);
+    let json: serde_json::Value =
+        serde_json::from_str(&world.ok(&["--format", "json", "dt", &n])).unwrap();
+    assert_eq!(json["title"], "Edited");
+    assert_eq!(json["status"], "Blocked");
+    assert_eq!(json["total_minutes"], 12);
+    let history: serde_json::Value =
+        serde_json::from_str(&world.ok(&["--format", "json", "dt", &n, "--history"])).unwrap();
+    let sets: std::collections::BTreeSet<&str> = history
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["set_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(sets.len(), 2, "creation + one edit: {history}");
+    world.ok(&[
+        "edit",
+        &n,
+        "--untag",
+        "b",
+        "--unprop",
+        "Priority=low",
+        "--unprop",
+        "Owner",
+        "--untag",
+        "risk",
+    ]);
+    assert_eq!(world.ok(&["lk", &format!("n={n}")]), "");
+}
+
+#[test]
+fn not_found_is_exit_1_with_a_clear_message() {
+    let world = world();
+    for args in [
+        vec!["dt", "99"],
+        vec!["st", "99", "x"],
+        vec!["ag", "99", "x"],
+        vec!["ae", "99", "x"],
+        vec!["edit", "99", "--title", "x"],
+        vec!["dt", "99", "--history"],
+    ] {
+        let run = world.run(&args);
+        assert_eq!(run.code, 1, "{args:?}: {run:?}");
+        assert_eq!(run.stderr, "error: no ticket 99 in this silo\n", "{args:?}");
+        assert!(run.stdout.is_empty());
+    }
+}
+
+#[test]
+fn a_failing_command_changes_nothing() {
+    let world = world();
+    let n = world.new_ticket("Keep me");
+    world.ok(&["ap", &n, "Priority", "high"]);
+    world.ok(&["ae", &n, "entry", "5"]);
+    let before = world.snapshot_state();
+    let failing: Vec<Vec<&str>> = vec![
+        vec!["ap", &n, "Priority", "urgent"], // vrules_pkv_values
+        vec!["ag", &n, "risk"],               // vrules_pk_required: Owner
+        vec!["edit", &n, "--title", "New", "--tag", "risk"], // one change set, refused whole
+        vec!["edit", &n, "--title", "New", "--status", "nonsense"],
+        vec!["ap", &n, "Deadline", "not a date"],
+        vec!["ap", &n, "Merged", "1"],
+        vec!["ap", &n, "Blocks", &n],
+        vec!["ss", &n, "merged"],
+        vec!["st", &n, "   "],
+        vec!["re", &n, "7"],
+        vec!["af", &n, "no-such-file"],
+        vec!["it", &n, "Taken"],
+        vec!["nt", "Risky", "risk_unknown_rule"],
+    ];
+    for args in &failing {
+        let run = world.run(args);
+        assert_ne!(run.code, 0, "{args:?} should fail: {run:?}");
+        assert!(
+            run.stderr.starts_with("error: "),
+            "{args:?}: {}",
+            run.stderr
+        );
+        assert_eq!(world.snapshot_state(), before, "{args:?} changed the silo");
+    }
+    let run = world.run(&["ag", &n, "risk"]);
+    assert_eq!(run.code, 1);
+    insta::assert_snapshot!("validation_error", run.stderr);
+}
+
+#[test]
+fn a_broken_silo_json_is_exit_1() {
+    let world = world();
+    world.configure(r#"{"crules": [{"name": "x", "tagz": []}]}"#);
+    let run = world.run(&["ct"]);
+    assert_eq!(run.code, 1, "{run:?}");
+    assert!(run.stderr.contains("tagz"), "{}", run.stderr);
+}
+
+#[test]
+fn values_may_start_with_a_hyphen() {
+    let world = world();
+    let n = world.new_ticket("-dash title");
+    world.ok(&["ap", &n, "Scheduled", "-2d"]);
+    world.ok(&["ae", &n, "-- not an option", "5"]);
+    world.ok(&["edit", &n, "--summary", "-x", "--prop", "Review=+1w"]);
+    let json: serde_json::Value =
+        serde_json::from_str(&world.ok(&["--format", "json", "dt", &n])).unwrap();
+    assert_eq!(json["title"], "-dash title");
+    assert_eq!(json["summary"], "-x");
+    let props = json["properties"].as_array().unwrap();
+    assert!(
+        props
+            .iter()
+            .any(|p| p["key"] == "Scheduled" && p["value"] == "2024-03-11"),
+        "{json}"
+    );
+    assert!(
+        props
+            .iter()
+            .any(|p| p["key"] == "Review" && p["value"] == "2024-03-20"),
+        "{json}"
+    );
+}

@@ -1,0 +1,178 @@
+//! Command names, abbreviations, help, completions and usage errors (exit 2).
+
+mod common;
+
+use common::World;
+
+/// cli.md's table: long name and abbreviation.
+const COMMANDS: [(&str, Option<&str>); 27] = [
+    ("create_silo", None),
+    ("add_silo", Some("as")),
+    ("remove_silo", Some("rs")),
+    ("set_active_silo", Some("sas")),
+    ("show_silos", Some("ds")),
+    ("new_ticket", Some("nt")),
+    ("import_ticket", Some("it")),
+    ("set_title", Some("st")),
+    ("set_summary", Some("su")),
+    ("set_status", Some("ss")),
+    ("add_tag", Some("ag")),
+    ("remove_tag", Some("rg")),
+    ("add_entry", Some("ae")),
+    ("remove_entry", Some("re")),
+    ("copy_file", Some("af")),
+    ("remove_file", Some("rf")),
+    ("show_ticket", Some("dt")),
+    ("add_property", Some("ap")),
+    ("change_property", Some("cp")),
+    ("remove_property_k", Some("rk")),
+    ("remove_property_kv", Some("rkv")),
+    ("select_tickets", Some("lt")),
+    ("list_ticket_numbers", Some("ltn")),
+    ("count_tickets", Some("ct")),
+    ("list_tags", Some("lg")),
+    ("list_properties_k", Some("lk")),
+    ("list_properties_kv", Some("lkv")),
+];
+
+const MORE: [&str; 12] = [
+    "edit",
+    "searches",
+    "run",
+    "explain",
+    "export",
+    "import",
+    "time",
+    "check",
+    "rebuild",
+    "config",
+    "demo",
+    "completions",
+];
+
+fn usage_line(world: &World, word: &str) -> String {
+    let run = world.run_global(&[word, "--help"]);
+    assert_eq!(run.code, 0, "{word} --help: {run:?}");
+    run.stdout
+        .lines()
+        .find(|l| l.starts_with("Usage: "))
+        .unwrap_or_else(|| panic!("no usage line for {word}: {}", run.stdout))
+        .to_string()
+}
+
+#[test]
+fn every_abbreviation_and_spelling_resolves_to_its_command() {
+    let world = World::empty();
+    for (long, abbrev) in COMMANDS {
+        let expected = format!("Usage: ticket {long}");
+        assert!(usage_line(&world, long).starts_with(&expected), "{long}");
+        if let Some(a) = abbrev {
+            assert!(
+                usage_line(&world, a).starts_with(&expected),
+                "{a} -> {long}"
+            );
+        }
+        let dashed = long.replace('_', "-");
+        let squashed = long.replace('_', "");
+        assert!(
+            usage_line(&world, &dashed).starts_with(&expected),
+            "{dashed}"
+        );
+        assert!(
+            usage_line(&world, &squashed).starts_with(&expected),
+            "{squashed}"
+        );
+    }
+    for name in MORE {
+        let run = world.run_global(&[name, "--help"]);
+        assert_eq!(run.code, 0, "{name}: {run:?}");
+    }
+}
+
+#[test]
+fn help_subcommand_takes_any_spelling() {
+    let world = World::empty();
+    let run = world.run_global(&["help", "show-ticket"]);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(
+        run.stdout.contains("Usage: ticket show_ticket"),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
+fn abbreviations_are_exact() {
+    let world = World::empty();
+    for wrong in ["n-t", "NT", "ntt", "l", "newticke", "New_Ticket"] {
+        let run = world.run_global(&[wrong, "x"]);
+        assert_eq!(run.code, 2, "{wrong}: {run:?}");
+        assert!(
+            run.stderr.contains("unrecognized subcommand"),
+            "{wrong}: {}",
+            run.stderr
+        );
+    }
+}
+
+#[test]
+fn binary_help_documents_markers_and_exit_codes() {
+    let world = World::empty();
+    let run = world.run_global(&["--help"]);
+    assert_eq!(run.code, 0);
+    assert!(run.stdout.contains("`!` due soon"));
+    assert!(run.stdout.contains("`!!` overdue"));
+    assert!(run.stdout.contains("2 bad usage"));
+    insta::assert_snapshot!(
+        "help_select_tickets",
+        world.run_global(&["lt", "-h"]).stdout
+    );
+}
+
+#[test]
+fn wrong_arguments_are_usage_errors() {
+    let world = World::new();
+    for args in [
+        vec!["frobnicate"],
+        vec!["nt"],
+        vec!["st", "1"],
+        vec!["ae", "1", "text", "many"],
+        vec!["re", "1", "x"],
+        vec!["--format", "xml", "lt"],
+        vec!["--color", "sometimes", "lt"],
+        vec!["cp", "1", "k", "v"],
+        vec!["edit", "1", "--minutes", "5"],
+        vec!["edit", "1", "--prop", "novalue"],
+        vec!["lkv"],
+        vec![],
+    ] {
+        let run = world.run(&args);
+        assert_eq!(run.code, 2, "{args:?}: {run:?}");
+        assert!(!run.stderr.is_empty(), "{args:?}");
+        assert!(run.stdout.is_empty(), "{args:?}: {}", run.stdout);
+    }
+}
+
+#[test]
+fn no_silo_is_a_usage_error() {
+    let world = World::empty();
+    let run = world.run_global(&["lt"]);
+    assert_eq!(run.code, 2, "{run:?}");
+    assert!(run.stderr.contains("no silo"), "{}", run.stderr);
+}
+
+#[test]
+fn completions_for_three_shells() {
+    let world = World::empty();
+    for (shell, marker) in [
+        ("bash", "_ticket()"),
+        ("zsh", "#compdef ticket"),
+        ("fish", "complete -c ticket"),
+    ] {
+        let run = world.run_global(&["completions", shell]);
+        assert_eq!(run.code, 0, "{shell}");
+        assert!(run.stdout.contains(marker), "{shell}");
+        assert!(run.stdout.contains("new_ticket"), "{shell}");
+    }
+    assert_eq!(world.run_global(&["completions", "tcsh"]).code, 2);
+}
