@@ -292,7 +292,6 @@ fn configurations_built_in_code_are_validated_too() {
 }
 
 #[test]
-#[ignore = "TODO(query): enable once ticket_query::parse_search/parse_sort exist (merge `query`)"]
 fn selectors_and_saved_searches_must_parse() {
     assert_eq!(
         paths(r#"{"vrules_pk_required": [{"selector": "s:ox:", "key": "k"}]}"#),
@@ -302,4 +301,13 @@ fn selectors_and_saved_searches_must_parse() {
         paths(r#"{"searches": [{"name": "a", "search": "g=(", "sort": "q"}]}"#),
         ["searches[0].search", "searches[0].sort"]
     );
+    let text = r#"{"vrules_pk_required": [{"selector": "s:ox:", "key": "k"}],
+                   "searches": [{"name": "a", "search": "s:* g=(", "sort": "!vpriority:"}]}"#;
+    insta::assert_snapshot!(parse(text).unwrap_err().to_string());
+    // Valid ones are accepted.
+    parse(
+        r#"{"vrules_pk_required": [{"selector": "g=risk", "key": "k"}],
+              "searches": [{"name": "a", "search": "s:* @b", "sort": "dh!l"}]}"#,
+    )
+    .unwrap();
 }

@@ -362,10 +362,27 @@ fn numbering(ck: &mut Checker, numbering: &Numbering) {
     }
 }
 
-/// Checks that a search key parses.
-// TODO(query): call ticket_query::parse_search once the `query` branch provides it.
-fn search_key(_ck: &mut Checker, _path: &str, _key: &str) {}
+/// Checks that a search key parses (saved-search references are resolved when compiled).
+fn search_key(ck: &mut Checker, path: &str, key: &str) {
+    if let Err(e) = ticket_query::parse_search(key) {
+        ck.problem(path, query_problem("search key", key, &e));
+    }
+}
 
 /// Checks that a sort rule parses.
-// TODO(query): call ticket_query::parse_sort once the `query` branch provides it.
-fn sort_rule(_ck: &mut Checker, _path: &str, _sort: &str) {}
+fn sort_rule(ck: &mut Checker, path: &str, sort: &str) {
+    if let Err(e) = ticket_query::parse_sort(sort) {
+        ck.problem(path, query_problem("sort rule", sort, &e));
+    }
+}
+
+/// One line describing a search-language error: the text, where, what was expected.
+fn query_problem(what: &str, text: &str, e: &ticket_query::Error) -> String {
+    let mut out = format!("{what} {text:?} does not parse: {e}");
+    if let Some(hint) = e.hint() {
+        out.push_str(" (");
+        out.push_str(hint);
+        out.push(')');
+    }
+    out
+}
