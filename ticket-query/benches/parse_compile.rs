@@ -9,7 +9,10 @@ impl Catalogue for Bench {
         &STATUSES
     }
     fn is_date_key(&self, k: &str) -> bool {
-        matches!(k, "deadline" | "scheduled" | "review" | "opened" | "last_update" | "earliest")
+        matches!(
+            k,
+            "deadline" | "scheduled" | "review" | "opened" | "last_update" | "earliest"
+        )
     }
     fn value_order(&self, k: &str) -> Option<Vec<String>> {
         (k == "priority").then(|| vec!["low".into(), "medium".into(), "high".into()])

@@ -1,47 +1,196 @@
-//! `export`, `import` and `time` (issue 7). The core functions they call
-//! (`Silo::export`, `Silo::import_json/import_tkts/import_fossil`, `Silo::time_report`) are
-//! being added by another helper; until they exist these handlers say so and exit 1, after
-//! checking their arguments and opening the silo (so usage errors are already exact).
+//! `export`, `import` and `time` (issue 7): one core call each.
 
 use std::io::Write;
 use std::path::Path;
 
-use crate::cli::{ExportFormat, ImportKind};
+use chrono::NaiveDate;
+
+use crate::cli::{ExportFormat, Format, ImportKind};
 use crate::error::{CliError, CliResult};
 use crate::session::Session;
-
-fn not_yet(what: &str) -> CliError {
-    CliError::Failed(format!("{what} is not yet available in this build"))
-}
 
 /// `export csv|json|full [SEARCH [SORT]] [-o FILE]`.
 pub fn export(
     s: &Session,
-    _out: &mut dyn Write,
-    _format: ExportFormat,
-    _search: Option<&str>,
-    _sort: Option<&str>,
-    _file: Option<&Path>,
+    out: &mut dyn Write,
+    format: ExportFormat,
+    search: Option<&str>,
+    sort: Option<&str>,
+    file: Option<&Path>,
 ) -> CliResult {
-    let _silo = s.open()?;
-    Err(not_yet("export"))
+    let silo = s.open()?;
+    let (key, sort) = (search.unwrap_or(""), sort.unwrap_or(""));
+    let format = match format {
+        ExportFormat::Csv => ticket_core::ExportFormat::Csv,
+        ExportFormat::Json => ticket_core::ExportFormat::Json,
+        ExportFormat::Full => ticket_core::ExportFormat::Full,
+    };
+    let count = match file {
+        Some(path) => {
+            // write next to the target and rename, so a failed export leaves no half file
+            let tmp = path.with_extension("ticket-export-tmp");
+            let mut f = std::io::BufWriter::new(
+                std::fs::File::create(&tmp)
+                    .map_err(|e| CliError::Failed(format!("{}: {e}", tmp.display())))?,
+            );
+            let n = silo
+                .export(format, key, sort, &mut f)
+                .map_err(|e| CliError::from_core(e, Some((key, sort))));
+            let n = n.and_then(|n| f.flush().map(|_| n).map_err(CliError::from));
+            match n {
+                Ok(n) => {
+                    std::fs::rename(&tmp, path)
+                        .map_err(|e| CliError::Failed(format!("{}: {e}", path.display())))?;
+                    n
+                }
+                Err(e) => {
+                    let _ = std::fs::remove_file(&tmp);
+                    return Err(e);
+                }
+            }
+        }
+        None => silo
+            .export(format, key, sort, out)
+            .map_err(|e| CliError::from_core(e, Some((key, sort))))?,
+    };
+    if let Some(path) = file {
+        if !s.out.quiet {
+            writeln!(out, "exported {count} ticket(s) to {}", path.display())?;
+        }
+    }
+    Ok(())
 }
 
 /// `import json FILE`, `import tkts DB`, `import fossil REPO`.
-pub fn import(s: &Session, _out: &mut dyn Write, _kind: ImportKind, _file: &Path) -> CliResult {
-    let _silo = s.open()?;
-    Err(not_yet("import"))
+pub fn import(s: &Session, out: &mut dyn Write, kind: ImportKind, file: &Path) -> CliResult {
+    let silo = s.open()?;
+    let report = match kind {
+        ImportKind::Json => silo.import_json_file(file),
+        ImportKind::Tkts => silo.import_tkts(file),
+        ImportKind::Fossil => silo.import_fossil(file),
+    }?;
+    if s.out.quiet {
+        for n in &report.created {
+            writeln!(out, "{n}")?;
+        }
+    } else {
+        writeln!(out, "{report}")?;
+        for id in &report.already_there {
+            writeln!(out, "  already there: {id}")?;
+        }
+    }
+    Ok(())
+}
+
+fn parse_day(flag: &str, text: Option<&str>, today: NaiveDate) -> CliResult<Option<NaiveDate>> {
+    let Some(text) = text else { return Ok(None) };
+    let expr = ticket_query::parse_date_expr(text)
+        .map_err(|e| CliError::Usage(format!("{flag} {text}: {e}")))?;
+    let day = expr
+        .resolve(today)
+        .ok_or_else(|| CliError::Usage(format!("{flag} {text}: date out of range")))?;
+    Ok(Some(day.date()))
 }
 
 /// `time [SEARCH] --by KEY [--from DATE] [--to DATE]`.
 pub fn time(
     s: &Session,
-    _out: &mut dyn Write,
-    _search: Option<&str>,
-    _by: &str,
-    _from: Option<&str>,
-    _to: Option<&str>,
+    out: &mut dyn Write,
+    search: Option<&str>,
+    by: &str,
+    from: Option<&str>,
+    to: Option<&str>,
 ) -> CliResult {
-    let _silo = s.open()?;
-    Err(not_yet("time"))
+    let silo = s.open()?;
+    let today = s.ctx.clock.today();
+    let (from, to) = (
+        parse_day("--from", from, today)?,
+        parse_day("--to", to, today)?,
+    );
+    let key = search.unwrap_or("");
+    let report = silo
+        .time_report(key, by, from, to)
+        .map_err(|e| CliError::from_core(e, Some((key, ""))))?;
+    let money = |c: Option<f64>| c.map(|c| format!("{c:.2}")).unwrap_or_default();
+    match s.out.format {
+        Format::Json => {
+            let rows: Vec<serde_json::Value> = report
+                .rows
+                .iter()
+                .map(
+                    |r| serde_json::json!({"group": r.group, "minutes": r.minutes, "cost": r.cost}),
+                )
+                .collect();
+            let doc = serde_json::json!({
+                "key": report.key, "rows": rows, "total_minutes": report.total_minutes,
+                "total_cost": report.total_cost, "currency": report.currency,
+            });
+            writeln!(
+                out,
+                "{}",
+                serde_json::to_string_pretty(&doc).map_err(|e| CliError::Failed(e.to_string()))?
+            )?;
+        }
+        Format::Csv => {
+            let mut w = csv::Writer::from_writer(out);
+            let fail = |e: csv::Error| CliError::Failed(e.to_string());
+            w.write_record([report.key.as_str(), "minutes", "cost"])
+                .map_err(fail)?;
+            for r in &report.rows {
+                w.write_record([r.group.clone(), r.minutes.to_string(), money(r.cost)])
+                    .map_err(fail)?;
+            }
+            w.flush()?;
+        }
+        Format::Text => {
+            if s.out.quiet {
+                writeln!(out, "{}", report.total_minutes)?;
+                return Ok(());
+            }
+            let currency = report.currency.clone().unwrap_or_default();
+            let width = report
+                .rows
+                .iter()
+                .map(|r| r.group.chars().count())
+                .chain([report.key.len(), 5])
+                .max()
+                .unwrap_or(5);
+            writeln!(
+                out,
+                "{:<width$}  {:>8}  {:>10}",
+                report.key,
+                "time",
+                if report.total_cost.is_some() {
+                    "cost"
+                } else {
+                    ""
+                }
+            )?;
+            for r in &report.rows {
+                let cost = r
+                    .cost
+                    .map(|_| format!("{currency}{}", money(r.cost)))
+                    .unwrap_or_default();
+                writeln!(
+                    out,
+                    "{:<width$}  {:>8}  {:>10}",
+                    r.group,
+                    crate::output::minutes(r.minutes),
+                    cost
+                )?;
+            }
+            let cost = report
+                .total_cost
+                .map(|_| format!("{currency}{}", money(report.total_cost)))
+                .unwrap_or_default();
+            writeln!(
+                out,
+                "{:<width$}  {:>8}  {:>10}",
+                "total",
+                crate::output::minutes(report.total_minutes),
+                cost
+            )?;
+        }
+    }
+    Ok(())
 }
