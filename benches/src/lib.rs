@@ -4,7 +4,10 @@
 #![warn(missing_docs)]
 
 pub mod build;
+pub mod compiled;
 pub mod export;
 pub mod gen;
+pub mod support;
+pub mod typical;
 
 pub use gen::{generate, silo_json, Dataset, EntrySpec, TicketSpec, DEFAULT_SEED};
