@@ -4,13 +4,15 @@
 //! ticket-benches gen N DIR [SEED]                 a ticket silo of N tickets in DIR
 //! ticket-benches export-taskwarrior N FILE [SEED] Taskwarrior import JSON (one task per line)
 //! ticket-benches fossil N REPO [SEED]             a Fossil repository (fossil ticket add)
+//! ticket-benches ratio N DIR [RUNS]               typical searches on the silo DIR (N tickets):
+//!                                                 compiled ÷ hand-written SQL, Silo::search time
 //! ```
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
 use ticket_benches::{export, generate, DEFAULT_SEED};
 
-const USAGE: &str = "usage: ticket-benches gen N DIR [SEED] | export-taskwarrior N FILE [SEED] | fossil N REPO [SEED]";
+const USAGE: &str = "usage: ticket-benches gen N DIR [SEED] | export-taskwarrior N FILE [SEED] | fossil N REPO [SEED] | ratio N DIR [RUNS]";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -22,6 +24,20 @@ fn main() -> ExitCode {
         eprintln!("N must be a whole number: {}\n{USAGE}", args[1]);
         return ExitCode::from(2);
     };
+    if args[0] == "ratio" {
+        let runs = args.get(3).and_then(|r| r.parse().ok()).unwrap_or(15);
+        let silo = ticket_benches::support::open(std::path::Path::new(&args[2]));
+        return match ticket_benches::support::ratio_table(&silo, runs) {
+            Ok(rows) => {
+                println!("{}", ticket_benches::support::format_ratio_table(n, &rows));
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("error: {e}");
+                ExitCode::FAILURE
+            }
+        };
+    }
     let seed = match args.get(3).map(|s| s.parse::<u64>()) {
         None => DEFAULT_SEED,
         Some(Ok(s)) => s,
