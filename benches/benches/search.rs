@@ -15,7 +15,9 @@ fn typical_searches(c: &mut Criterion) {
     let ratios = support::ratio_table(&silo, 15).expect("ratio table");
     println!("{}", support::format_ratio_table(n, &ratios));
     let mut group = c.benchmark_group(format!("search_{n}"));
-    group.sample_size(10).measurement_time(Duration::from_secs(8));
+    group
+        .sample_size(10)
+        .measurement_time(Duration::from_secs(8));
     for t in TYPICAL {
         group.bench_function(t.name, |b| {
             b.iter(|| {

@@ -5,5 +5,8 @@ use ticket_core::Silo;
 /// The SQL text and bound values the core compiles for `key` and `sort`.
 pub fn compiled_sql(silo: &Silo, key: &str, sort: &str) -> Result<(String, Vec<Value>), String> {
     let ex = silo.explain(key, sort).map_err(|e| e.to_string())?;
-    Ok((ex.sql.clone(), ex.params.iter().map(|p| p.clone().into()).collect()))
+    Ok((
+        ex.sql.clone(),
+        ex.params.iter().map(|p| p.clone().into()).collect(),
+    ))
 }

@@ -12,3 +12,5 @@ CREATE INDEX properties_kv ON properties(key_lc, value_lc, ticket_id);
 CREATE INDEX properties_num ON properties(key_lc, value_num, ticket_id);
 CREATE INDEX properties_date ON properties(key_lc, value_date, ticket_id);
 CREATE VIRTUAL TABLE ticket_fts USING fts5(title, summary, entries, tokenize = 'unicode61 remove_diacritics 0');
+CREATE TABLE entries(ticket_id INTEGER NOT NULL, n INTEGER NOT NULL, text TEXT NOT NULL, author TEXT NOT NULL, at TEXT NOT NULL, minutes INTEGER NOT NULL DEFAULT 0, removed INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (ticket_id, n)) WITHOUT ROWID;
+CREATE TABLE attachments(ticket_id INTEGER NOT NULL, n INTEGER NOT NULL, name TEXT NOT NULL, size INTEGER NOT NULL, sha256 TEXT NOT NULL, comment TEXT NOT NULL, author TEXT NOT NULL, at TEXT NOT NULL, removed INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (ticket_id, n)) WITHOUT ROWID;

@@ -148,7 +148,11 @@ pub fn format_ratio_table(n: usize, rows: &[RatioRow]) -> String {
          | --- | --- | --- | ---: | --- | ---: | ---: | ---: | ---: |\n"
     );
     for r in rows {
-        let target = if r.typical.selective { "≤ 50" } else { "≤ 500" };
+        let target = if r.typical.selective {
+            "≤ 50"
+        } else {
+            "≤ 500"
+        };
         s.push_str(&format!(
             "| {} | `{}` | `{}` | {} | {} | {:.2} | {:.2} | {:.2} | {:.1} ({target}) |\n",
             r.typical.name,

@@ -135,8 +135,7 @@ mod tests {
     use super::*;
     use rusqlite::Connection;
 
-    /// The derived tables exactly as ARCHITECTURE.md documents them.
-    const DOCUMENTED_SCHEMA: &str = include_str!("documented_schema.sql");
+    use crate::baseline::DOCUMENTED_SCHEMA;
 
     fn plan(db: &Connection, sql: &str) -> Vec<String> {
         let mut stmt = db.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).unwrap();
