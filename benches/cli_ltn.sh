@@ -16,7 +16,7 @@ mkdir -p "$WORK"
 command -v hyperfine >/dev/null || { apt-get update -qq && apt-get install -y -qq hyperfine; }
 [ -x /usr/bin/time ] || { apt-get update -qq && apt-get install -y -qq time; }
 
-(cd "$ROOT" && cargo build --release -q -p ticket-benches -p ticket-cli)
+(cd "$ROOT" && cargo build --release -q -p ticket-benches --features silo -p ticket-cli)
 BIN=$ROOT/target/release
 export HOME=$WORK/home TICKET_CONFIG=$WORK/config.json TICKET_NOW=2024-06-28T12:00:00Z TICKET_USER=bench
 mkdir -p "$HOME"

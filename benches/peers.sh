@@ -29,7 +29,7 @@ need hyperfine hyperfine
 need python3 python3
 
 echo "== building (release)" >&2
-(cd "$ROOT" && cargo build --release -q -p ticket-benches -p ticket-cli)
+(cd "$ROOT" && cargo build --release -q -p ticket-benches --features silo -p ticket-cli)
 BIN=$ROOT/target/release
 
 export HOME=$WORK/home TICKET_CONFIG=$WORK/config.json TICKET_SILO=$WORK/silo
