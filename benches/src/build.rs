@@ -51,10 +51,11 @@ pub fn build_silo(data: &Dataset, dir: &Path) -> Result<BuildStats, BuildError> 
         index: usize::MAX,
         source,
     };
-    let first = data.tickets.first().map_or_else(
-        || Context::new(Clock::fixed(Default::default()), "bench"),
-        |_| day_context(data, 0),
-    );
+    let first = if data.tickets.is_empty() {
+        crate::support::context()
+    } else {
+        day_context(data, 0)
+    };
     drop(Silo::create(dir, first).map_err(silo_err)?);
     std::fs::write(dir.join("silo.json"), silo_json())?;
     let mut numbers: Vec<TicketNumber> = Vec::with_capacity(data.tickets.len());

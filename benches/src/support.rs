@@ -58,7 +58,8 @@ pub fn open(dir: &Path) -> Silo {
 /// The number of change records in a silo's log.
 pub fn change_records(dir: &Path) -> rusqlite::Result<u64> {
     let db = read_only(dir)?;
-    db.query_row("SELECT count(*) FROM changes", [], |r| r.get(0))
+    db.query_row("SELECT count(*) FROM changes", [], |r| r.get::<_, i64>(0))
+        .map(|n| n as u64)
 }
 
 fn read_only(dir: &Path) -> rusqlite::Result<Connection> {
