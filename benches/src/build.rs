@@ -56,7 +56,8 @@ pub fn build_silo(data: &Dataset, dir: &Path) -> Result<BuildStats, BuildError> 
     } else {
         day_context(data, 0)
     };
-    drop(Silo::create(dir, first).map_err(silo_err)?);
+    // Created, then closed at the end of the statement; reopened per day below.
+    Silo::create(dir, first).map_err(silo_err)?;
     std::fs::write(dir.join("silo.json"), silo_json())?;
     let mut numbers: Vec<TicketNumber> = Vec::with_capacity(data.tickets.len());
     let mut i = 0;

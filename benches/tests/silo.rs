@@ -24,11 +24,8 @@ fn ids(db: &Connection, sql: &str, params: &[Value]) -> Vec<i64> {
 }
 
 fn db(silo: &ticket_core::Silo) -> Connection {
-    Connection::open_with_flags(
-        silo.dir().join("silo.db"),
-        OpenFlags::SQLITE_OPEN_READ_ONLY,
-    )
-    .unwrap()
+    Connection::open_with_flags(silo.dir().join("silo.db"), OpenFlags::SQLITE_OPEN_READ_ONLY)
+        .unwrap()
 }
 
 #[test]
@@ -38,13 +35,23 @@ fn generated_silo_holds_the_dataset() {
     assert_eq!(silo.count("").unwrap(), N as u64);
     let active = data.tickets.iter().filter(|t| t.is_active()).count() as u64;
     assert_eq!(silo.count("s:*").unwrap(), active);
-    let tag7 = data.tickets.iter().filter(|t| t.tags.iter().any(|g| g == "tag7")).count();
+    let tag7 = data
+        .tickets
+        .iter()
+        .filter(|t| t.tags.iter().any(|g| g == "tag7"))
+        .count();
     assert_eq!(silo.count("g=tag7").unwrap(), tag7 as u64);
-    let deadlines = data.tickets.iter().filter(|t| t.property("Deadline").is_some()).count();
+    let deadlines = data
+        .tickets
+        .iter()
+        .filter(|t| t.property("Deadline").is_some())
+        .count();
     assert_eq!(silo.count("p=deadline:").unwrap(), deadlines as u64);
     let entries: usize = data.tickets.iter().map(|t| t.entries.len()).sum();
     let stored: i64 = db(&silo)
-        .query_row("SELECT count(*) FROM entries WHERE removed = 0", [], |r| r.get(0))
+        .query_row("SELECT count(*) FROM entries WHERE removed = 0", [], |r| {
+            r.get(0)
+        })
         .unwrap();
     assert_eq!(stored as usize, entries);
 }
@@ -57,8 +64,16 @@ fn compiled_typical_searches_match_the_hand_written_sql() {
         let (sql, params) = compiled::compiled_sql(&silo, t.key, t.sort).unwrap();
         let compiled = ids(&db, &sql, &params);
         let hand = ids(&db, t.hand_sql, &[]);
-        assert!(!hand.is_empty(), "{}: the dataset should match something", t.name);
-        assert_eq!(compiled, hand, "{} ({} / {}):\n{sql}", t.name, t.key, t.sort);
+        assert!(
+            !hand.is_empty(),
+            "{}: the dataset should match something",
+            t.name
+        );
+        assert_eq!(
+            compiled, hand,
+            "{} ({} / {}):\n{sql}",
+            t.name, t.key, t.sort
+        );
     }
 }
 
@@ -76,7 +91,9 @@ fn compiled_typical_plans_never_scan_a_whole_tag_or_property_index() {
             .collect();
         for s in &steps {
             let scans_side_table = s.starts_with("SCAN")
-                && ["tags", "properties", "entries"].iter().any(|tbl| s.contains(tbl));
+                && ["tags", "properties", "entries"]
+                    .iter()
+                    .any(|tbl| s.contains(tbl));
             assert!(!scans_side_table, "{}: {s}\n{steps:#?}", t.name);
         }
     }
