@@ -225,10 +225,184 @@ mod tests {
     }
 
     #[test]
+    fn compiled_typical_searches_return_the_hand_written_rows() {
+        let data = generate(500, 12);
+        let mut db = Connection::open_in_memory().unwrap();
+        fill(&mut db, &data).unwrap();
+        for r in compare_compiled(&db, 1).unwrap() {
+            assert!(
+                r.rows > 0,
+                "{}: the dataset should match something",
+                r.typical.name
+            );
+            assert!(
+                r.same,
+                "{}: compiled rows differ\n{}",
+                r.typical.name, r.sql
+            );
+        }
+    }
+
+    #[test]
     fn value_columns_follow_the_documented_rules() {
         assert_eq!(value_num("3.5"), Some(3.5));
         assert_eq!(value_num("user3"), None);
         assert_eq!(value_date("2024-03-01 10:00"), Some("2024-03-01"));
         assert_eq!(value_date("2024-02-30"), None);
     }
+}
+
+/// The catalogue of a generated silo (see [`crate::gen::silo_json`]): the built-in date keys,
+/// `Priority` ordered low/medium/high, the saved search `mine`.
+pub struct BenchCatalogue;
+
+impl ticket_query::Catalogue for BenchCatalogue {
+    fn statuses(&self) -> &[ticket_query::StatusInfo] {
+        &ticket_query::STATUSES
+    }
+    fn is_date_key(&self, key_lc: &str) -> bool {
+        matches!(
+            key_lc,
+            "scheduled" | "deadline" | "review" | "opened" | "last_update" | "earliest"
+        )
+    }
+    fn value_order(&self, key_lc: &str) -> Option<Vec<String>> {
+        (key_lc == "priority").then(|| {
+            crate::gen::words::PRIORITIES
+                .iter()
+                .map(|p| p.to_string())
+                .collect()
+        })
+    }
+    fn saved_search(&self, name: &str) -> Option<String> {
+        name.eq_ignore_ascii_case("mine")
+            .then(|| "s:* p=assigned:=user3:".to_string())
+    }
+}
+
+/// Registers the functions a silo registers for compiled searches: Unicode `lower` and
+/// case-insensitive `regexp(pattern, text)`.
+pub fn register_functions(db: &Connection) -> rusqlite::Result<()> {
+    use rusqlite::functions::FunctionFlags;
+    let flags = FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC;
+    db.create_scalar_function("lower", 1, flags, |ctx| {
+        Ok(ctx.get::<Option<String>>(0)?.map(|s| s.to_lowercase()))
+    })?;
+    db.create_scalar_function("regexp", 2, flags, |ctx| {
+        let pattern: String = ctx.get(0)?;
+        let text: Option<String> = ctx.get(1)?;
+        let re = regex::RegexBuilder::new(&pattern)
+            .case_insensitive(true)
+            .build()
+            .map_err(|e| rusqlite::Error::UserFunctionError(Box::new(e)))?;
+        Ok(text.is_some_and(|t| re.is_match(&t)))
+    })
+}
+
+/// The statement `ticket_query::compile` makes of a typical search (`select_sql`, no limit).
+pub fn compiled_select(t: &Typical) -> Result<(String, Vec<rusqlite::types::Value>), String> {
+    use rusqlite::types::Value;
+    use ticket_query::SqlValue;
+    let key = ticket_query::parse_search(t.key).map_err(|e| e.to_string())?;
+    let sort = ticket_query::parse_sort(t.sort).map_err(|e| e.to_string())?;
+    let compiled = ticket_query::compile(&key, &sort, &BenchCatalogue, crate::gen::dataset_today())
+        .map_err(|e| e.to_string())?;
+    let (sql, params) = compiled.select_sql(None, 0);
+    let params = params
+        .into_iter()
+        .map(|p| match p {
+            SqlValue::Null => Value::Null,
+            SqlValue::Integer(i) => Value::Integer(i),
+            SqlValue::Real(r) => Value::Real(r),
+            SqlValue::Text(s) => Value::Text(s),
+        })
+        .collect();
+    Ok((sql, params))
+}
+
+/// One line of the compiled-versus-hand-written table.
+#[derive(Debug, Clone)]
+pub struct CompiledRow {
+    /// The typical search.
+    pub typical: Typical,
+    /// Rows of the hand-written statement.
+    pub rows: usize,
+    /// Whether the compiled statement returned the same ids in the same order.
+    pub same: bool,
+    /// Median of the hand-written statement.
+    pub hand: Duration,
+    /// Median of the compiled statement.
+    pub compiled: Duration,
+    /// The compiled SQL.
+    pub sql: String,
+}
+
+fn step_ids(
+    stmt: &mut rusqlite::Statement<'_>,
+    params: &[rusqlite::types::Value],
+) -> rusqlite::Result<Vec<i64>> {
+    let mut rows = stmt.query(rusqlite::params_from_iter(params.iter()))?;
+    let mut ids = Vec::new();
+    while let Some(r) = rows.next()? {
+        ids.push(r.get(0)?);
+    }
+    Ok(ids)
+}
+
+/// Times the compiled and the hand-written statement of every typical search, alternating
+/// them run by run so that machine noise hits both alike.
+pub fn compare_compiled(db: &Connection, runs: usize) -> Result<Vec<CompiledRow>, String> {
+    register_functions(db).map_err(|e| e.to_string())?;
+    let mut out = Vec::new();
+    for t in TYPICAL {
+        let (sql, params) = compiled_select(t)?;
+        let mut cstmt = db
+            .prepare(&sql)
+            .map_err(|e| format!("{}: {e}\n{sql}", t.name))?;
+        let mut hstmt = db.prepare(t.hand_sql).map_err(|e| e.to_string())?;
+        let (mut ct, mut ht) = (Vec::new(), Vec::new());
+        let (mut cids, mut hids) = (Vec::new(), Vec::new());
+        for _ in 0..runs.max(1) {
+            let s = Instant::now();
+            cids = step_ids(&mut cstmt, &params).map_err(|e| e.to_string())?;
+            ct.push(s.elapsed());
+            let s = Instant::now();
+            hids = step_ids(&mut hstmt, &[]).map_err(|e| e.to_string())?;
+            ht.push(s.elapsed());
+        }
+        ct.sort();
+        ht.sort();
+        out.push(CompiledRow {
+            typical: *t,
+            rows: hids.len(),
+            same: cids == hids,
+            hand: ht[ht.len() / 2],
+            compiled: ct[ct.len() / 2],
+            sql,
+        });
+    }
+    Ok(out)
+}
+
+/// The comparison as a Markdown table.
+pub fn format_compiled(n: usize, rows: &[CompiledRow]) -> String {
+    let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+    let mut s = format!(
+        "ticket_query::compile vs hand-written SQL, documented schema filled directly, {n} tickets (medians)\n\
+         | search | rows | same rows, same order | hand ms | compiled ms | ratio (target ≤ 1.25) |\n| --- | ---: | --- | ---: | ---: | ---: |\n"
+    );
+    for r in rows {
+        s.push_str(&format!(
+            "| {} `{}` `{}` | {} | {} | {:.2} | {:.2} | {:.2} |\n",
+            r.typical.name,
+            r.typical.key,
+            r.typical.sort,
+            r.rows,
+            if r.same { "yes" } else { "NO" },
+            ms(r.hand),
+            ms(r.compiled),
+            r.compiled.as_secs_f64() / r.hand.as_secs_f64()
+        ));
+    }
+    s
 }

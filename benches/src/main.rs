@@ -81,6 +81,11 @@ fn run_baseline(n: usize, db_path: &std::path::Path, runs: usize) -> Result<(), 
     for r in &rows {
         println!("plan {}: {}", r.typical.name, r.plan.join(" / "));
     }
+    let compared = baseline::compare_compiled(&db, runs)?;
+    println!("\n{}", baseline::format_compiled(n, &compared));
+    for r in &compared {
+        println!("compiled {}: {}", r.typical.name, r.sql);
+    }
     Ok(())
 }
 

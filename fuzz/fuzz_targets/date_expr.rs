@@ -1,6 +1,6 @@
 //! Date expressions never panic, neither when parsed nor when resolved against any of a range
-//! of "today"s (including month ends, leap days and far years); resolved dates are valid
-//! calendar dates whose text form parses back as an absolute date expression to the same date.
+//! of "today"s (including month ends, leap days and far years); resolved dates (or a clean `None` out of
+//! range) are valid calendar dates whose text form parses back as an absolute date expression to the same date.
 #![no_main]
 use chrono::{Datelike, NaiveDate};
 use libfuzzer_sys::fuzz_target;
@@ -25,9 +25,11 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     for today in todays() {
+        // Out of chrono's range is `None`, a clean refusal.
         let date = match expr.resolve(today) {
-            ResolvedDate::Date(d) => d,
-            ResolvedDate::DateTime(t) => t.date(),
+            None => continue,
+            Some(ResolvedDate::Date(d)) => d,
+            Some(ResolvedDate::DateTime(t)) => t.date(),
         };
         // A NaiveDate is valid by construction; check it round-trips through its text form,
         // which is what the core stores.
@@ -36,8 +38,9 @@ fuzz_target!(|data: &[u8]| {
             let back = parse_date_expr(&stored)
                 .unwrap_or_else(|e| panic!("stored date {stored} does not parse: {e}"));
             let back = match back.resolve(today) {
-                ResolvedDate::Date(d) => d,
-                ResolvedDate::DateTime(t) => t.date(),
+                Some(ResolvedDate::Date(d)) => d,
+                Some(ResolvedDate::DateTime(t)) => t.date(),
+                None => panic!("stored date {stored} does not resolve"),
             };
             assert_eq!(back, date, "{text:?} → {stored}");
         }
