@@ -112,6 +112,14 @@ pub enum Error {
         /// Why.
         message: String,
     },
+    /// A database file that is damaged or not a database.
+    #[error("{} is damaged or not a ticket database: {detail}", path.display())]
+    Corrupt {
+        /// The file.
+        path: PathBuf,
+        /// What SQLite said.
+        detail: String,
+    },
     /// A file-system failure.
     #[error("{}: {source}", path.display())]
     Io {
@@ -133,19 +141,31 @@ impl Error {
     }
 
     pub(crate) fn invalid(what: &'static str, value: &str, reason: impl Into<String>) -> Error {
-        Error::Invalid { what, value: value.to_string(), reason: reason.into() }
+        Error::Invalid {
+            what,
+            value: value.to_string(),
+            reason: reason.into(),
+        }
     }
 
     pub(crate) fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Error {
-        Error::Io { path: path.into(), source }
+        Error::Io {
+            path: path.into(),
+            source,
+        }
     }
 }
 
 impl From<rusqlite::Error> for Error {
     fn from(e: rusqlite::Error) -> Self {
         if let rusqlite::Error::SqliteFailure(f, _) = &e {
-            if matches!(f.code, rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked) {
-                return Error::Busy { waited: Duration::ZERO };
+            if matches!(
+                f.code,
+                rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked
+            ) {
+                return Error::Busy {
+                    waited: Duration::ZERO,
+                };
             }
         }
         Error::Db(e)
