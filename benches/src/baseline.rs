@@ -307,7 +307,7 @@ pub fn compiled_select(t: &Typical) -> Result<(String, Vec<rusqlite::types::Valu
     let sort = ticket_query::parse_sort(t.sort).map_err(|e| e.to_string())?;
     let compiled = ticket_query::compile(&key, &sort, &BenchCatalogue, crate::gen::dataset_today())
         .map_err(|e| e.to_string())?;
-    let (sql, params) = compiled.select_sql(None, 0);
+    let (sql, params) = compiled.select_sql("t.id", None, 0);
     let params = params
         .into_iter()
         .map(|p| match p {

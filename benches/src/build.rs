@@ -2,12 +2,14 @@
 //!
 //! The silo is created with [`crate::gen::silo_json`]; tickets are written day by day, the silo
 //! opened with a clock fixed at 09:00 UTC of each ticket's opening day, so `Opened`/`Last_update`
-//! spread over the year before the dataset's today as in a real tracker. Each ticket is one
-//! change set with its tags, properties, entries, status and relation.
+//! spread over the year before the dataset's today as in a real tracker. Each day's tickets are
+//! one `Silo::batch()` (one transaction) with their tags, properties, entries, status and
+//! relation; `Merged`/`Duplicate` are set afterwards, one change set each, because they need
+//! the other ticket's number.
 use crate::gen::{silo_json, Dataset, TicketSpec};
 use std::path::Path;
 use std::time::{Duration, Instant};
-use ticket_core::{Clock, Context, Silo, TicketNumber};
+use ticket_core::{Clock, Context, NewTicket, Silo, TicketNumber};
 
 /// What a build did.
 #[derive(Debug, Clone, Copy)]
@@ -28,6 +30,14 @@ pub enum BuildError {
         index: usize,
         /// The core's error.
         source: ticket_core::Error,
+    },
+    /// The silo did not number tickets 1, 2, 3, … (the builder relies on simple numbering).
+    #[error("ticket {index} got number {got}, expected {}", index + 1)]
+    Numbering {
+        /// Index of the ticket in the dataset.
+        index: usize,
+        /// The number it got.
+        got: String,
     },
     /// Writing `silo.json` failed.
     #[error("{0}")]
@@ -83,31 +93,58 @@ fn write_day(
     range: std::ops::Range<usize>,
     numbers: &mut Vec<TicketNumber>,
 ) -> Result<(), BuildError> {
-    for i in range {
+    // A fresh silo with simple numbering issues 1, 2, 3, … in creation order, so a relation to
+    // an earlier ticket of the same batch can name its number before the batch commits; the
+    // numbers returned are checked against that.
+    let mut batch = silo.batch();
+    let mut merges = Vec::new();
+    for i in range.clone() {
         let t: &TicketSpec = &data.tickets[i];
-        let core = |source| BuildError::Core { index: i, source };
-        let n = silo.new_ticket(&t.title, None, &t.summary).map_err(core)?;
-        {
-            let mut e = silo.edit(n.as_str());
-            for tag in &t.tags {
-                e.add_tag(tag);
+        let mut properties = t.properties.clone();
+        if let Some((key, target)) = t.relation {
+            properties.push((key.to_string(), (target + 1).to_string()));
+        }
+        let status = match t.status_other {
+            // Merged/Duplicate need the other ticket: set after the batch, one change set each.
+            Some(other) => {
+                merges.push((i, other));
+                None
             }
-            for (k, v) in &t.properties {
-                e.add_property(k, v);
-            }
-            for entry in &t.entries {
-                e.add_entry(&entry.text, entry.minutes);
-            }
-            if let Some((key, target)) = t.relation {
-                e.add_property(key, numbers[target].as_str());
-            }
-            if t.status != 0 {
-                let other = t.status_other.map(|o| numbers[o].as_str());
-                e.set_status(t.status_name(), other);
-            }
-            e.commit().map_err(core)?;
+            None => (t.status != 0).then(|| t.status_name().to_string()),
+        };
+        batch.add(NewTicket {
+            title: t.title.clone(),
+            summary: t.summary.clone(),
+            status,
+            tags: t.tags.clone(),
+            properties,
+            entries: t
+                .entries
+                .iter()
+                .map(|e| (e.text.clone(), e.minutes))
+                .collect(),
+        });
+    }
+    let created = batch.commit().map_err(|source| BuildError::Core {
+        index: range.start,
+        source,
+    })?;
+    for (i, n) in range.zip(created) {
+        if n.as_str() != (i + 1).to_string() {
+            return Err(BuildError::Numbering {
+                index: i,
+                got: n.to_string(),
+            });
         }
         numbers.push(n);
+    }
+    for (i, other) in merges {
+        silo.set_status(
+            numbers[i].as_str(),
+            data.tickets[i].status_name(),
+            Some(numbers[other].as_str()),
+        )
+        .map_err(|source| BuildError::Core { index: i, source })?;
     }
     Ok(())
 }

@@ -99,8 +99,8 @@ pub fn run(compiled: &Compiled, what: &str) {
         let mut slot = cell.borrow_mut();
         let db = slot.get_or_insert_with(make_db);
         for (sql, params) in [
-            compiled.select_sql(None, 0),
-            compiled.select_sql(Some(2), 1),
+            compiled.select_sql("t.id, t.number", None, 0),
+            compiled.select_sql("t.id", Some(2), 1),
             compiled.count_sql(),
             compiled.one_ticket_sql(1),
         ] {
