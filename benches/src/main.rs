@@ -1,2 +1,125 @@
-//! Silo generator and benchmarks (being written: issue 8).
-fn main() {}
+//! `ticket-benches`: builds the benchmark datasets and measures what needs no criterion.
+//!
+//! ```text
+//! ticket-benches gen N DIR [SEED]                 a ticket silo of N tickets in DIR (feature silo)
+//! ticket-benches ratio N DIR [RUNS]               typical searches on the silo DIR: compiled ÷
+//!                                                 hand-written SQL, Silo::search (feature silo)
+//! ticket-benches export-taskwarrior N FILE [SEED] Taskwarrior import JSON (one task per line)
+//! ticket-benches fossil N REPO [SEED]             a Fossil repository (fossil ticket add)
+//! ticket-benches baseline N DB [RUNS]             the documented tables filled directly in DB (a
+//!                                                 new file), hand-written SQL of the typical set timed
+//! ```
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Instant;
+use ticket_benches::{baseline, export, generate, Dataset, DEFAULT_SEED};
+
+const USAGE: &str = "usage: ticket-benches gen N DIR [SEED] | ratio N DIR [RUNS] | \
+export-taskwarrior N FILE [SEED] | fossil N REPO [SEED] | baseline N DB [RUNS]";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.len() < 3 {
+        eprintln!("{USAGE}");
+        return ExitCode::from(2);
+    }
+    let Ok(n) = args[1].replace('_', "").parse::<usize>() else {
+        eprintln!("N must be a whole number: {}\n{USAGE}", args[1]);
+        return ExitCode::from(2);
+    };
+    let Ok(extra) = args.get(3).map(|s| s.parse::<u64>()).transpose() else {
+        eprintln!("the fourth argument must be a whole number\n{USAGE}");
+        return ExitCode::from(2);
+    };
+    let target = PathBuf::from(&args[2]);
+    let result = match args[0].as_str() {
+        "ratio" => ratio(n, &target, extra.unwrap_or(15) as usize),
+        "baseline" => run_baseline(n, &target, extra.unwrap_or(15) as usize),
+        "gen" => gen(&dataset(n, extra), &target),
+        "export-taskwarrior" => std::fs::File::create(&target)
+            .map(std::io::BufWriter::new)
+            .and_then(|mut w| {
+                export::taskwarrior::write_import(&dataset(n, extra), &mut w)?;
+                std::io::Write::flush(&mut w)
+            })
+            .map_err(|e| format!("{}: {e}", target.display())),
+        "fossil" => {
+            let t = Instant::now();
+            export::fossil::build_repo(&dataset(n, extra), &target, |i| {
+                if (i + 1) % 1000 == 0 {
+                    eprintln!("fossil: {} tickets, {:.1?}", i + 1, t.elapsed());
+                }
+            })
+            .map_err(|e| e.to_string())
+        }
+        other => Err(format!("unknown command {other}\n{USAGE}")),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn dataset(n: usize, seed: Option<u64>) -> Dataset {
+    let started = Instant::now();
+    let data = generate(n, seed.unwrap_or(DEFAULT_SEED));
+    eprintln!("generated {n} tickets in {:.2?}", started.elapsed());
+    data
+}
+
+fn run_baseline(n: usize, db_path: &std::path::Path, runs: usize) -> Result<(), String> {
+    let data = dataset(n, None);
+    let mut db = rusqlite::Connection::open(db_path).map_err(|e| e.to_string())?;
+    let started = Instant::now();
+    baseline::fill(&mut db, &data).map_err(|e| e.to_string())?;
+    eprintln!("filled in {:.1?}", started.elapsed());
+    let rows = baseline::time_hand_sql(&db, runs).map_err(|e| e.to_string())?;
+    println!("{}", baseline::format_table(n, &rows));
+    for r in &rows {
+        println!("plan {}: {}", r.typical.name, r.plan.join(" / "));
+    }
+    let compared = baseline::compare_compiled(&db, runs)?;
+    println!("\n{}", baseline::format_compiled(n, &compared));
+    for r in &compared {
+        println!("compiled {}: {}", r.typical.name, r.sql);
+    }
+    Ok(())
+}
+
+#[cfg(feature = "silo")]
+fn gen(data: &Dataset, dir: &std::path::Path) -> Result<(), String> {
+    let stats = ticket_benches::build::build_silo(data, dir).map_err(|e| e.to_string())?;
+    eprintln!(
+        "silo {}: {} tickets in {:.2?} ({:.0} tickets/s)",
+        dir.display(),
+        stats.tickets,
+        stats.elapsed,
+        stats.tickets as f64 / stats.elapsed.as_secs_f64()
+    );
+    Ok(())
+}
+
+#[cfg(feature = "silo")]
+fn ratio(n: usize, dir: &std::path::Path, runs: usize) -> Result<(), String> {
+    let silo = ticket_benches::support::open(dir);
+    let rows = ticket_benches::support::ratio_table(&silo, runs)?;
+    println!("{}", ticket_benches::support::format_ratio_table(n, &rows));
+    Ok(())
+}
+
+#[cfg(not(feature = "silo"))]
+fn gen(_: &Dataset, _: &std::path::Path) -> Result<(), String> {
+    Err(
+        "built without feature `silo` (needs the ticket-core silo API): \
+         cargo run -p ticket-benches --release --features silo -- gen N DIR"
+            .into(),
+    )
+}
+
+#[cfg(not(feature = "silo"))]
+fn ratio(_: usize, _: &std::path::Path, _: usize) -> Result<(), String> {
+    gen(&generate(0, 0), std::path::Path::new(""))
+}
