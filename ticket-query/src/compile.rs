@@ -440,17 +440,20 @@ impl Compiler<'_> {
     ) -> Result<(), Error> {
         let key_lc = key.value.to_lowercase();
         if key_op == MatchOp::Exact {
-            let column: Option<&'static str> = match key_lc.as_str() {
-                "opened" => Some("substr(t.opened, 1, 10)"),
-                "last_update" => Some("substr(t.last_update, 1, 10)"),
-                "earliest" => Some("t.earliest"),
+            let column: Option<(&'static str, &'static str)> = match key_lc.as_str() {
+                "opened" => Some(("t.opened", "substr(t.opened, 1, 10)")),
+                "last_update" => Some(("t.last_update", "substr(t.last_update, 1, 10)")),
+                "earliest" => Some(("t.earliest", "t.earliest")),
                 _ => None,
             };
-            if let Some(column) = column {
-                sql.push("(").push(column).push(" IS NOT NULL");
+            if let Some((raw, day)) = column {
+                sql.push("(").push(raw).push(" IS NOT NULL");
                 for c in conds {
                     sql.push(" AND ");
-                    self.value_cond(c, true, column, column, column, column, sql)?;
+                    if raw != day && self.timestamp_cond(c, raw, sql)? {
+                        continue;
+                    }
+                    self.value_cond(c, true, day, day, day, day, sql)?;
                 }
                 sql.push(")");
                 return Ok(());
@@ -475,6 +478,56 @@ impl Compiler<'_> {
         Ok(())
     }
 
+    /// A date comparison on a timestamp column (`YYYY-MM-DDTHH:MM:SS…Z`) as a range of the raw
+    /// column, so its index can serve it: `] D` is `col >= D`, `> D` is `col >= D+1`, `[ D` is
+    /// `col < D+1`, `< D` is `col < D`, `= D` both bounds. Returns false for text operators.
+    fn timestamp_cond(&self, c: &Cond, col: &'static str, sql: &mut Sql) -> Result<bool, Error> {
+        if matches!(
+            c.op,
+            ValueOp::Match(MatchOp::Prefix | MatchOp::Contains | MatchOp::Regex)
+        ) {
+            return Ok(false);
+        }
+        let day = self.resolve_date(c)?;
+        let next = day.succ_opt().unwrap_or(day);
+        let text = |d: NaiveDate| SqlValue::Text(d.format("%Y-%m-%d").to_string());
+        match c.op {
+            ValueOp::Ge => sql.push(col).push(" >= ").bind(text(day)),
+            ValueOp::Gt => sql.push(col).push(" >= ").bind(text(next)),
+            ValueOp::Le => sql.push(col).push(" < ").bind(text(next)),
+            ValueOp::Lt => sql.push(col).push(" < ").bind(text(day)),
+            ValueOp::Match(_) => sql
+                .push(col)
+                .push(" >= ")
+                .bind(text(day))
+                .push(" AND ")
+                .push(col)
+                .push(" < ")
+                .bind(text(next)),
+        };
+        Ok(true)
+    }
+
+    fn resolve_date(&self, c: &Cond) -> Result<NaiveDate, Error> {
+        let expr = parse_date_expr(&c.text.value).map_err(|e| {
+            Error::new(
+                ErrorKind::BadDate,
+                Span::new(
+                    c.text.span.start + e.span.start.min(c.text.value.len()),
+                    c.text.span.end,
+                ),
+                e.message,
+            )
+            .with_hint(
+                "a date is YYYY-MM-DD, ., today, a weekday, sow/eow/som/eom/soy/eoy, with ±N[dwmy]",
+            )
+        })?;
+        Ok(expr
+            .resolve(self.today)
+            .ok_or_else(|| Error::new(ErrorKind::BadDate, c.text.span, "date out of range"))?
+            .date())
+    }
+
     #[allow(clippy::too_many_arguments)]
     fn value_cond(
         &mut self,
@@ -491,16 +544,10 @@ impl Compiler<'_> {
             ValueOp::Match(MatchOp::Prefix | MatchOp::Contains | MatchOp::Regex)
         );
         if is_date && comparison {
-            let expr = parse_date_expr(&c.text.value).map_err(|e| {
-                Error::new(ErrorKind::BadDate, Span::new(c.text.span.start + e.span.start.min(c.text.value.len()), c.text.span.end), e.message)
-                    .with_hint("a date is YYYY-MM-DD, ., today, a weekday, sow/eow/som/eom/soy/eoy, with ±N[dwmy]")
-            })?;
-            let date = expr
-                .resolve(self.today)
-                .ok_or_else(|| Error::new(ErrorKind::BadDate, c.text.span, "date out of range"))?;
+            let date = self.resolve_date(c)?;
             sql.push(date_col)
                 .push(cmp_symbol(c.op))
-                .text(date.date().format("%Y-%m-%d").to_string());
+                .text(date.format("%Y-%m-%d").to_string());
             return Ok(());
         }
         match c.op {
@@ -527,8 +574,10 @@ impl Compiler<'_> {
         } else {
             "(SELECT min("
         });
+        // `+key_lc`: look up by ticket id through `properties_ticket`, never through an index
+        // on the key, which would scan every row of that key for every ticket
         sql.push(expr)
-            .push(") FROM properties WHERE ticket_id = t.id AND key_lc = ")
+            .push(") FROM properties WHERE ticket_id = t.id AND +key_lc = ")
             .text(key_lc.to_string())
             .push(")");
     }
@@ -617,7 +666,7 @@ impl Compiler<'_> {
                     }
                     sql.push(" ELSE ")
                         .bind(SqlValue::Integer(values.len() as i64));
-                    sql.push(" END) FROM properties WHERE ticket_id = t.id AND key_lc = ")
+                    sql.push(" END) FROM properties WHERE ticket_id = t.id AND +key_lc = ")
                         .text(key_lc)
                         .push(")");
                 }
