@@ -22,6 +22,9 @@ pub(crate) fn open_db(path: &Path, busy: Duration) -> Result<Connection> {
     conn.busy_timeout(busy)?;
     conn.pragma_update(None, "journal_mode", "WAL")?;
     conn.pragma_update(None, "synchronous", "NORMAL")?;
+    // 64 MiB of page cache: large change sets and rebuilds stay in memory
+    conn.pragma_update(None, "cache_size", -65536)?;
+    conn.pragma_update(None, "temp_store", "MEMORY")?;
     conn.pragma_update(None, "foreign_keys", "OFF")?;
     register_functions(&conn)?;
     rusqlite::vtab::array::load_module(&conn)?;
