@@ -370,6 +370,18 @@ mod tests {
     }
 
     #[test]
+    fn every_status_round_trips_through_name_letter_and_ordinal() {
+        for st in Status::ALL {
+            assert_eq!(st.name().parse::<Status>().unwrap(), st);
+            assert_eq!(st.name().to_lowercase().parse::<Status>().unwrap(), st);
+            assert_eq!(st.name().replace('_', " ").parse::<Status>().unwrap(), st);
+            assert_eq!(st.letter().to_string().parse::<Status>().unwrap(), st);
+            assert_eq!(Status::from_ordinal(i64::from(st.ordinal())), Some(st));
+        }
+        assert_eq!(Status::from_ordinal(99), None);
+    }
+
+    #[test]
     fn strings_are_cleaned() {
         assert_eq!("  a   b \t c ".parse::<Tag>().unwrap().as_str(), "a b c");
         assert!("   ".parse::<Tag>().is_err());
