@@ -2,3 +2,9 @@
 //!
 //! SKELETON: being written (issue 2).
 #![warn(missing_docs)]
+
+pub mod config;
+pub mod registry;
+
+pub use config::*;
+pub use registry::*;
