@@ -23,6 +23,7 @@ pub struct Attachment {
     at: DateTime<Utc>,
 }
 
+#[cfg(feature = "core-api")]
 impl From<&ticket_core::Attachment> for Attachment {
     fn from(a: &ticket_core::Attachment) -> Self {
         Attachment {

@@ -33,6 +33,7 @@ pub struct Change {
     description: String,
 }
 
+#[cfg(feature = "core-api")]
 impl From<&ticket_core::Change> for Change {
     fn from(c: &ticket_core::Change) -> Self {
         Change {

@@ -19,6 +19,7 @@ pub struct Entry {
     minutes: u32,
 }
 
+#[cfg(feature = "core-api")]
 impl From<&ticket_core::Entry> for Entry {
     fn from(e: &ticket_core::Entry) -> Self {
         Entry { n: e.n, text: e.text.clone(), author: e.author.clone(), at: e.at, minutes: e.minutes }

@@ -31,6 +31,7 @@ pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
 
 /// A search-language error as a `SearchSyntaxError` with its attributes; `input` is the text
 /// the span points into, used for the caret display that `str()` shows.
+#[cfg(feature = "core-api")]
 pub(crate) fn search_error(py: Python<'_>, err: &ticket_query::Error, input: &str) -> PyErr {
     let exc = SearchSyntaxError::new_err(err.render(input));
     let value = exc.value(py);
@@ -43,6 +44,7 @@ pub(crate) fn search_error(py: Python<'_>, err: &ticket_query::Error, input: &st
 }
 
 /// Maps a core error to its exception. `input` is the search text when the call had one.
+#[cfg(feature = "core-api")]
 pub(crate) fn to_py(err: ticket_core::Error, input: Option<&str>) -> PyErr {
     use ticket_core::Error as E;
     Python::attach(|py| match &err {
@@ -66,11 +68,13 @@ pub(crate) fn to_py(err: ticket_core::Error, input: Option<&str>) -> PyErr {
 }
 
 /// `Result` of a core call, converted to a Python result.
+#[cfg(feature = "core-api")]
 pub(crate) trait IntoPy<T> {
     fn py_err(self) -> PyResult<T>;
     fn py_err_in(self, input: &str) -> PyResult<T>;
 }
 
+#[cfg(feature = "core-api")]
 impl<T> IntoPy<T> for Result<T, ticket_core::Error> {
     fn py_err(self) -> PyResult<T> {
         self.map_err(|e| to_py(e, None))

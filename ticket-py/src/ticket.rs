@@ -38,6 +38,7 @@ pub struct Ticket {
     total_minutes: i64,
 }
 
+#[cfg(feature = "core-api")]
 fn deadline_state(state: Option<ticket_core::DeadlineState>) -> Option<&'static str> {
     state.map(|s| match s {
         ticket_core::DeadlineState::DueSoon => "due_soon",
@@ -45,6 +46,7 @@ fn deadline_state(state: Option<ticket_core::DeadlineState>) -> Option<&'static 
     })
 }
 
+#[cfg(feature = "core-api")]
 impl From<ticket_core::Ticket> for Ticket {
     fn from(t: ticket_core::Ticket) -> Self {
         let total_minutes = t.total_minutes();
@@ -66,6 +68,7 @@ impl From<ticket_core::Ticket> for Ticket {
     }
 }
 
+#[cfg(feature = "core-api")]
 impl From<ticket_core::TicketRow> for Ticket {
     fn from(t: ticket_core::TicketRow) -> Self {
         Ticket {
