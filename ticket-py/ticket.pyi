@@ -4,6 +4,8 @@ from os import PathLike
 from typing import Any, Iterator, List, Optional, Tuple, Union, final
 
 __version__: str
+#: Optional parts compiled in; "core-api" = Silo, search, parse_search, compile_search.
+__features__: List[str]
 
 _Path = Union[str, "PathLike[str]"]
 

@@ -3,6 +3,7 @@ import pytest
 import ticket
 
 
+@pytest.mark.no_core
 def test_hierarchy():
     for exc in (ticket.SearchSyntaxError, ticket.ValidationError, ticket.NotFound,
                 ticket.SiloBusy, ticket.ConfigError, ticket.ImportFailed, ticket.InvalidInput):
