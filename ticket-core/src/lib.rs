@@ -1,10 +1,48 @@
 //! The ticket domain: silos, tickets, their rules, SQLite storage and the change log.
 //!
-//! SKELETON: being written (issue 2).
+//! ```
+//! use ticket_core::{Clock, Context, Silo};
+//! let dir = tempfile::tempdir().unwrap();
+//! let now = chrono::DateTime::parse_from_rfc3339("2024-03-13T09:00:00Z").unwrap();
+//! let silo = Silo::create(&dir.path().join("homelab"), Context::new(Clock::fixed(now), "alice")).unwrap();
+//! let n = silo.new_ticket("Replace the NAS disk", None, "SMART errors on sdb").unwrap();
+//! silo.add_tag(n.as_str(), "hardware").unwrap();
+//! silo.add_entry(n.as_str(), "ordered a disk", 10).unwrap();
+//! assert_eq!(silo.numbers("s:* g=hardware", "n").unwrap(), vec![n.clone()]);
+//! assert_eq!(silo.get(n.as_str()).unwrap().total_minutes(), 10);
+//! ```
+//!
+//! See `ARCHITECTURE.md` for the schema of the derived tables and the change log.
 #![warn(missing_docs)]
 
+mod api;
+mod apply;
+mod catalogue;
+mod changes;
 pub mod config;
+mod context;
+mod error;
+mod model;
+mod numbering;
+mod read;
+mod rebuild;
 pub mod registry;
+mod search;
+mod silo;
+mod storage;
+mod validate;
+mod write;
 
+pub use api::{Batch, Edit, NewTicket};
+pub use catalogue::SiloCatalogue;
+pub use changes::{Change, ChangeOp};
 pub use config::*;
+pub use context::{Clock, Context};
+pub use error::{Error, Result, Violation};
+pub use model::{Attachment, DeadlineState, Entry, PropertyKey, PropertyValue, Status, Tag, Ticket, TicketNumber, TicketRow};
+pub use rebuild::RebuildStats;
 pub use registry::*;
+pub use search::Explanation;
+pub use silo::Silo;
+pub use storage::SCHEMA_VERSION;
+pub use ticket_query::SqlValue;

@@ -1,0 +1,267 @@
+//! The write API: each method is one change set in one transaction.
+use std::path::Path;
+
+use crate::changes::{ChangeOp, Record};
+use crate::error::{Error, Result};
+use crate::model::TicketNumber;
+use crate::numbering::next_number;
+use crate::silo::{Silo, Writer};
+use crate::write::{clean_title, Op};
+
+impl Writer<'_> {
+    /// Creates a ticket (number given or issued) with the creation rule's tags and properties.
+    pub(crate) fn create(&mut self, number: Option<&str>, title: &str, rule: Option<&str>, summary: &str) -> Result<TicketNumber> {
+        let title = clean_title(title)?;
+        let config = self.config();
+        let rule = match rule.filter(|r| !r.trim().is_empty()) {
+            Some(name) => config.rule(name.trim()).map_err(|e| Error::invalid("creation rule", name, e.to_string()))?,
+            None => config.default_rule(),
+        };
+        let number = match number {
+            Some(n) => {
+                let n: TicketNumber = n.parse()?;
+                if self.ticket(n.as_str()).is_ok() {
+                    return Err(Error::NumberTaken { number: n.to_string() });
+                }
+                n.to_string()
+            }
+            None => next_number(self.conn, &config.numbering)?,
+        };
+        let uuid = uuid::Uuid::new_v4().simple().to_string();
+        self.emit(Record::new(&uuid, ChangeOp::Create).new_value(&number))?;
+        let t = self.ticket(&number)?;
+        self.emit(Record::new(&uuid, ChangeOp::Set).key("title").old("").new_value(&title))?;
+        let mut ops = vec![Op::Summary(summary.to_string())];
+        ops.extend(rule.tags.iter().map(|g| Op::AddTag(g.clone())));
+        ops.extend(rule.properties.iter().map(|kv| Op::AddProperty(kv.key.clone(), kv.value.clone())));
+        for op in ops {
+            self.perform(&t, op)?;
+        }
+        Ok(number.parse()?)
+    }
+}
+
+/// Several changes to one ticket, applied as one change set and validated once on the final
+/// state. Nothing is written until [`Edit::commit`].
+///
+/// ```
+/// # use ticket_core::{Clock, Context, Silo};
+/// # let dir = tempfile::tempdir().unwrap();
+/// # let silo = Silo::create(&dir.path().join("s"), Context::new(Clock::system(), "me")).unwrap();
+/// let n = silo.new_ticket("Risk: disk failure", None, "").unwrap();
+/// let mut edit = silo.edit(n.as_str());
+/// edit.add_tag("risk").add_property("Initial_Risk", "low").add_entry("assessed", 5);
+/// edit.commit().unwrap();
+/// assert_eq!(silo.get(n.as_str()).unwrap().tags, vec!["risk"]);
+/// ```
+pub struct Edit<'s> {
+    silo: &'s Silo,
+    number: String,
+    ops: Vec<Op>,
+}
+
+macro_rules! queue {
+    ($(#[$doc:meta] $name:ident($($arg:ident: $ty:ty),*) => $op:expr;)*) => {
+        impl Edit<'_> {
+            $(
+                #[$doc]
+                pub fn $name(&mut self, $($arg: $ty),*) -> &mut Self {
+                    self.ops.push($op);
+                    self
+                }
+            )*
+        }
+    };
+}
+
+queue! {
+    /// Sets the title.
+    set_title(title: &str) => Op::Title(title.into());
+    /// Sets the summary.
+    set_summary(summary: &str) => Op::Summary(summary.into());
+    /// Sets the status; `other` for Merged and Duplicate.
+    set_status(status: &str, other: Option<&str>) => Op::Status(status.into(), other.map(Into::into));
+    /// Adds a tag.
+    add_tag(tag: &str) => Op::AddTag(tag.into());
+    /// Removes a tag.
+    remove_tag(tag: &str) => Op::RemoveTag(tag.into());
+    /// Adds a property.
+    add_property(key: &str, value: &str) => Op::AddProperty(key.into(), value.into());
+    /// Changes one value of a property.
+    change_property(key: &str, old: &str, new: &str) => Op::ChangeProperty(key.into(), old.into(), new.into());
+    /// Removes every value of a property.
+    remove_property_k(key: &str) => Op::RemovePropertyK(key.into());
+    /// Removes one value of a property.
+    remove_property_kv(key: &str, value: &str) => Op::RemovePropertyKv(key.into(), value.into());
+    /// Adds an entry.
+    add_entry(text: &str, minutes: u32) => Op::AddEntry(text.into(), minutes);
+    /// Hides an entry.
+    remove_entry(n: u32) => Op::RemoveEntry(n);
+    /// Hides an attachment.
+    remove_attachment(n: u32) => Op::RemoveAttachment(n);
+}
+
+impl Edit<'_> {
+    /// Attaches bytes under a file name.
+    pub fn add_attachment(&mut self, name: &str, bytes: &[u8], comment: &str) -> &mut Self {
+        self.ops.push(Op::AddAttachment { name: name.into(), bytes: bytes.to_vec(), comment: comment.into() });
+        self
+    }
+
+    /// Applies the queued changes as one change set.
+    pub fn commit(self) -> Result<()> {
+        let Edit { silo, number, ops } = self;
+        silo.write(|w| {
+            let t = w.ticket(&number)?;
+            for op in ops {
+                w.perform(&t, op)?;
+            }
+            Ok(())
+        })
+    }
+}
+
+/// New tickets for a [`Batch`].
+#[derive(Debug, Clone, Default)]
+pub struct NewTicket {
+    /// Title.
+    pub title: String,
+    /// Summary.
+    pub summary: String,
+    /// Status name (default Open).
+    pub status: Option<String>,
+    /// Tags.
+    pub tags: Vec<String>,
+    /// Properties.
+    pub properties: Vec<(String, String)>,
+    /// Entries: text and minutes.
+    pub entries: Vec<(String, u32)>,
+}
+
+/// Many tickets created in one transaction and one change set (bulk creation, generators).
+pub struct Batch<'s> {
+    silo: &'s Silo,
+    tickets: Vec<NewTicket>,
+}
+
+impl Batch<'_> {
+    /// Queues a ticket.
+    pub fn add(&mut self, t: NewTicket) -> &mut Self {
+        self.tickets.push(t);
+        self
+    }
+
+    /// Creates every queued ticket; returns their numbers in order.
+    pub fn commit(self) -> Result<Vec<TicketNumber>> {
+        let Batch { silo, tickets } = self;
+        silo.write(|w| {
+            let mut numbers = Vec::with_capacity(tickets.len());
+            for nt in tickets {
+                let number = w.create(None, &nt.title, None, &nt.summary)?;
+                let t = w.ticket(number.as_str())?;
+                let mut ops: Vec<Op> = nt.tags.into_iter().map(Op::AddTag).collect();
+                ops.extend(nt.properties.into_iter().map(|(k, v)| Op::AddProperty(k, v)));
+                ops.extend(nt.entries.into_iter().map(|(text, m)| Op::AddEntry(text, m)));
+                if let Some(s) = nt.status {
+                    ops.push(Op::Status(s, None));
+                }
+                for op in ops {
+                    w.perform(&t, op)?;
+                }
+                numbers.push(number);
+            }
+            Ok(numbers)
+        })
+    }
+}
+
+impl Silo {
+    fn one(&self, number: &str, op: Op) -> Result<()> {
+        self.write(|w| {
+            let t = w.ticket(number)?;
+            w.perform(&t, op)
+        })
+    }
+
+    /// Creates a ticket from a title, a creation rule (`None` or empty: the default) and a
+    /// summary; returns its number.
+    pub fn new_ticket(&self, title: &str, rule: Option<&str>, summary: &str) -> Result<TicketNumber> {
+        self.write(|w| w.create(None, title, rule, summary))
+    }
+    /// Creates a ticket with the caller's number (valid and unused).
+    pub fn import_ticket(&self, number: &str, title: &str, rule: Option<&str>, summary: &str) -> Result<TicketNumber> {
+        self.write(|w| w.create(Some(number), title, rule, summary))
+    }
+    /// Sets the title.
+    pub fn set_title(&self, n: &str, title: &str) -> Result<()> {
+        self.one(n, Op::Title(title.into()))
+    }
+    /// Sets the summary.
+    pub fn set_summary(&self, n: &str, summary: &str) -> Result<()> {
+        self.one(n, Op::Summary(summary.into()))
+    }
+    /// Sets the status (name or letter); `other` names the ticket for Merged and Duplicate.
+    pub fn set_status(&self, n: &str, status: &str, other: Option<&str>) -> Result<()> {
+        self.one(n, Op::Status(status.into(), other.map(Into::into)))
+    }
+    /// Adds a tag.
+    pub fn add_tag(&self, n: &str, tag: &str) -> Result<()> {
+        self.one(n, Op::AddTag(tag.into()))
+    }
+    /// Removes a tag.
+    pub fn remove_tag(&self, n: &str, tag: &str) -> Result<()> {
+        self.one(n, Op::RemoveTag(tag.into()))
+    }
+    /// Adds a property (a unique key's value is replaced).
+    pub fn add_property(&self, n: &str, key: &str, value: &str) -> Result<()> {
+        self.one(n, Op::AddProperty(key.into(), value.into()))
+    }
+    /// Changes one value of a property.
+    pub fn change_property(&self, n: &str, key: &str, old: &str, new: &str) -> Result<()> {
+        self.one(n, Op::ChangeProperty(key.into(), old.into(), new.into()))
+    }
+    /// Removes every value of a property.
+    pub fn remove_property_k(&self, n: &str, key: &str) -> Result<()> {
+        self.one(n, Op::RemovePropertyK(key.into()))
+    }
+    /// Removes one value of a property.
+    pub fn remove_property_kv(&self, n: &str, key: &str, value: &str) -> Result<()> {
+        self.one(n, Op::RemovePropertyKv(key.into(), value.into()))
+    }
+    /// Adds an entry; returns its number.
+    pub fn add_entry(&self, n: &str, text: &str, minutes: u32) -> Result<u32> {
+        self.write(|w| {
+            let t = w.ticket(n)?;
+            w.add_entry(&t, text, minutes)
+        })
+    }
+    /// Hides an entry (the history keeps it).
+    pub fn remove_entry(&self, n: &str, entry: u32) -> Result<()> {
+        self.one(n, Op::RemoveEntry(entry))
+    }
+    /// Attaches a copy of a file; returns the attachment number.
+    pub fn copy_file(&self, n: &str, file: &Path, comment: &str) -> Result<u32> {
+        let bytes = std::fs::read(file).map_err(|e| Error::io(file, e))?;
+        let name = file.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_else(|| file.display().to_string());
+        self.add_attachment_bytes(n, &name, &bytes, comment)
+    }
+    /// Attaches bytes under a file name; returns the attachment number.
+    pub fn add_attachment_bytes(&self, n: &str, name: &str, bytes: &[u8], comment: &str) -> Result<u32> {
+        self.write(|w| {
+            let t = w.ticket(n)?;
+            w.add_attachment(&t, name, bytes, comment)
+        })
+    }
+    /// Hides an attachment (the history keeps it).
+    pub fn remove_file(&self, n: &str, attachment: u32) -> Result<()> {
+        self.one(n, Op::RemoveAttachment(attachment))
+    }
+    /// Starts a multi-change edit of one ticket.
+    pub fn edit(&self, n: &str) -> Edit<'_> {
+        Edit { silo: self, number: n.to_string(), ops: Vec::new() }
+    }
+    /// Starts a batch of new tickets.
+    pub fn batch(&self) -> Batch<'_> {
+        Batch { silo: self, tickets: Vec::new() }
+    }
+}

@@ -1,0 +1,162 @@
+//! Change records: the immutable log entries every write appends (ARCHITECTURE.md).
+use std::fmt;
+use std::str::FromStr;
+
+use chrono::{DateTime, Utc};
+
+/// What a change record does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ChangeOp {
+    /// A ticket is created (`new_value` = number).
+    Create,
+    /// A field is set (`key` = title, summary or status).
+    Set,
+    /// A tag is added.
+    TagAdd,
+    /// A tag is removed.
+    TagRemove,
+    /// A property is added.
+    PropAdd,
+    /// A property is removed.
+    PropRemove,
+    /// An entry is added.
+    EntryAdd,
+    /// An entry is hidden.
+    EntryRemove,
+    /// An attachment is added.
+    AttachAdd,
+    /// An attachment is hidden.
+    AttachRemove,
+}
+
+impl ChangeOp {
+    /// The name stored in `changes.op`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ChangeOp::Create => "create",
+            ChangeOp::Set => "set",
+            ChangeOp::TagAdd => "tag_add",
+            ChangeOp::TagRemove => "tag_remove",
+            ChangeOp::PropAdd => "prop_add",
+            ChangeOp::PropRemove => "prop_remove",
+            ChangeOp::EntryAdd => "entry_add",
+            ChangeOp::EntryRemove => "entry_remove",
+            ChangeOp::AttachAdd => "attach_add",
+            ChangeOp::AttachRemove => "attach_remove",
+        }
+    }
+}
+
+impl fmt::Display for ChangeOp {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for ChangeOp {
+    type Err = String;
+    fn from_str(s: &str) -> Result<ChangeOp, String> {
+        const ALL: [ChangeOp; 10] = [
+            ChangeOp::Create,
+            ChangeOp::Set,
+            ChangeOp::TagAdd,
+            ChangeOp::TagRemove,
+            ChangeOp::PropAdd,
+            ChangeOp::PropRemove,
+            ChangeOp::EntryAdd,
+            ChangeOp::EntryRemove,
+            ChangeOp::AttachAdd,
+            ChangeOp::AttachRemove,
+        ];
+        ALL.into_iter().find(|o| o.as_str() == s).ok_or_else(|| format!("unknown change op '{s}'"))
+    }
+}
+
+/// One change as it is about to be written: what changed, on which ticket.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub(crate) struct Record {
+    pub ticket_uuid: String,
+    pub op: Option<ChangeOp>,
+    pub key: Option<String>,
+    pub old_value: Option<String>,
+    pub new_value: Option<String>,
+    pub item: Option<u32>,
+    pub minutes: Option<u32>,
+    pub size: Option<u64>,
+    pub sha256: Option<String>,
+}
+
+impl Record {
+    pub(crate) fn new(ticket_uuid: &str, op: ChangeOp) -> Record {
+        Record { ticket_uuid: ticket_uuid.to_string(), op: Some(op), ..Record::default() }
+    }
+    pub(crate) fn key(mut self, k: &str) -> Record {
+        self.key = Some(k.to_string());
+        self
+    }
+    pub(crate) fn old(mut self, v: &str) -> Record {
+        self.old_value = Some(v.to_string());
+        self
+    }
+    pub(crate) fn new_value(mut self, v: &str) -> Record {
+        self.new_value = Some(v.to_string());
+        self
+    }
+    pub(crate) fn op(&self) -> ChangeOp {
+        self.op.expect("record op set at construction")
+    }
+}
+
+/// One record of a ticket's history, as read back from the log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Change {
+    /// The change uuid (32 hex; the first 28 are the change set's id).
+    pub uuid: String,
+    /// The change set's id.
+    pub set_id: String,
+    /// The ticket.
+    pub ticket_uuid: String,
+    /// When.
+    pub at: DateTime<Utc>,
+    /// Who.
+    pub author: String,
+    /// What kind of change.
+    pub op: ChangeOp,
+    /// Field or property key.
+    pub key: Option<String>,
+    /// Previous value (set, removals).
+    pub old_value: Option<String>,
+    /// New value (create, set, additions).
+    pub new_value: Option<String>,
+    /// Entry or attachment number.
+    pub item: Option<u32>,
+    /// Entry minutes.
+    pub minutes: Option<u32>,
+    /// Attachment size.
+    pub size: Option<u64>,
+    /// Attachment content hash.
+    pub sha256: Option<String>,
+}
+
+impl Change {
+    /// The change in words, e.g. `added tag risk` or `status Open → Closed`.
+    pub fn describe(&self) -> String {
+        let k = self.key.as_deref().unwrap_or("");
+        let old = self.old_value.as_deref().unwrap_or("");
+        let new = self.new_value.as_deref().unwrap_or("");
+        let item = self.item.unwrap_or(0);
+        match self.op {
+            ChangeOp::Create => format!("created ticket {new}"),
+            ChangeOp::Set if old.is_empty() => format!("{k} set to {new:?}"),
+            ChangeOp::Set => format!("{k} {old:?} → {new:?}"),
+            ChangeOp::TagAdd => format!("added tag {new}"),
+            ChangeOp::TagRemove => format!("removed tag {old}"),
+            ChangeOp::PropAdd => format!("added property {k} = {new}"),
+            ChangeOp::PropRemove => format!("removed property {k} = {old}"),
+            ChangeOp::EntryAdd => format!("added entry {item} ({} min)", self.minutes.unwrap_or(0)),
+            ChangeOp::EntryRemove => format!("removed entry {item}"),
+            ChangeOp::AttachAdd => format!("attached {k} as {item} ({} bytes)", self.size.unwrap_or(0)),
+            ChangeOp::AttachRemove => format!("removed attachment {item}"),
+        }
+    }
+}

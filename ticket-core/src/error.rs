@@ -1,0 +1,170 @@
+//! The one error type of the core: every failure a caller can meet, each with a clear message.
+use std::path::PathBuf;
+use std::time::Duration;
+
+use crate::config::ConfigError;
+
+/// A rule a change set would break; reported all together.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Violation {
+    /// The ticket that breaks the rule.
+    pub number: String,
+    /// The rule in words.
+    pub rule: String,
+}
+
+impl std::fmt::Display for Violation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "ticket {}: {}", self.number, self.rule)
+    }
+}
+
+/// Everything that can go wrong in the core.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// No ticket with that number.
+    #[error("no ticket {number} in this silo")]
+    NotFound {
+        /// The number asked for.
+        number: String,
+    },
+    /// The directory is not a silo.
+    #[error("{} is not a silo (no silo.json and silo.db in it)", dir.display())]
+    NotASilo {
+        /// The directory.
+        dir: PathBuf,
+    },
+    /// `create` on a directory that holds something.
+    #[error("cannot create a silo in {}: the directory exists and is not empty", dir.display())]
+    SiloExists {
+        /// The directory.
+        dir: PathBuf,
+    },
+    /// The database was written by a newer program.
+    #[error("the silo's database has schema version {found}, newer than this program's {supported}: upgrade ticket")]
+    SchemaTooNew {
+        /// Version in the file.
+        found: u32,
+        /// Newest version this program knows.
+        supported: u32,
+    },
+    /// A value that is not acceptable.
+    #[error("invalid {what} '{value}': {reason}")]
+    Invalid {
+        /// What kind of value (title, tag, status, date, ...).
+        what: &'static str,
+        /// The value given.
+        value: String,
+        /// Why it is refused.
+        reason: String,
+    },
+    /// A key only status changes may write.
+    #[error("the property {key} is set by status changes (Merged/Duplicate) and cannot be changed directly")]
+    Reserved {
+        /// The key.
+        key: String,
+    },
+    /// A relation that cannot be made.
+    #[error("{message}")]
+    Relation {
+        /// What is wrong.
+        message: String,
+    },
+    /// A relation that would close a cycle.
+    #[error("{key} would make a cycle: {}", cycle.join(" → "))]
+    Cycle {
+        /// The relation key.
+        key: String,
+        /// The tickets on the cycle, first repeated at the end.
+        cycle: Vec<String>,
+    },
+    /// Validation rules the change set would break.
+    #[error("the change breaks {} validation rule(s): {}", violations.len(), violations.iter().map(|v| v.to_string()).collect::<Vec<_>>().join("; "))]
+    Validation {
+        /// Every broken rule.
+        violations: Vec<Violation>,
+    },
+    /// A broken `silo.json`.
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    /// A search key or sort rule that does not parse or compile.
+    #[error("{0}")]
+    Search(ticket_query::Error),
+    /// Another writer held the silo too long.
+    #[error("silo is busy: another writer held it for more than {}s; nothing was changed", waited.as_secs_f64())]
+    Busy {
+        /// How long we waited.
+        waited: Duration,
+    },
+    /// Every number of the LCG sequence has been issued.
+    #[error("numbering exhausted: every number of the configured sequence has been issued")]
+    NumberingExhausted,
+    /// `import_ticket` with a number already in use.
+    #[error("ticket number {number} is already taken")]
+    NumberTaken {
+        /// The number.
+        number: String,
+    },
+    /// An import that cannot be done.
+    #[error("import failed: {message}")]
+    Import {
+        /// Why.
+        message: String,
+    },
+    /// A database file that is damaged or not a database.
+    #[error("{} is damaged or not a ticket database: {detail}", path.display())]
+    Corrupt {
+        /// The file.
+        path: PathBuf,
+        /// What SQLite said.
+        detail: String,
+    },
+    /// A file-system failure.
+    #[error("{}: {source}", path.display())]
+    Io {
+        /// The path involved.
+        path: PathBuf,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// A database failure.
+    #[error("database error: {0}")]
+    Db(rusqlite::Error),
+}
+
+impl Error {
+    /// Whether the error is bad usage (the CLI's exit status 2): a search key or sort rule that
+    /// does not parse or compile.
+    pub fn is_usage(&self) -> bool {
+        matches!(self, Error::Search(_))
+    }
+
+    pub(crate) fn invalid(what: &'static str, value: &str, reason: impl Into<String>) -> Error {
+        Error::Invalid { what, value: value.to_string(), reason: reason.into() }
+    }
+
+    pub(crate) fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Error {
+        Error::Io { path: path.into(), source }
+    }
+}
+
+impl From<rusqlite::Error> for Error {
+    fn from(e: rusqlite::Error) -> Self {
+        if let rusqlite::Error::SqliteFailure(f, _) = &e {
+            if matches!(f.code, rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked) {
+                return Error::Busy { waited: Duration::ZERO };
+            }
+        }
+        Error::Db(e)
+    }
+}
+
+impl From<ticket_query::Error> for Error {
+    fn from(e: ticket_query::Error) -> Self {
+        Error::Search(e)
+    }
+}
+
+/// The core's result type.
+pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -1,0 +1,71 @@
+//! `rebuild`: the derived tables replayed from the change log.
+use rusqlite::params;
+
+use crate::apply::{apply, refresh_all};
+use crate::changes::Record;
+use crate::error::{Error, Result};
+use crate::silo::Silo;
+
+/// What a rebuild did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RebuildStats {
+    /// Change records replayed.
+    pub changes: u64,
+    /// Tickets in the rebuilt tables.
+    pub tickets: u64,
+}
+
+impl Silo {
+    /// Drops the derived tables' rows and replays the change log in `(at, uuid)` order, in one
+    /// transaction.
+    pub fn rebuild(&self) -> Result<RebuildStats> {
+        let conn = self.lock();
+        conn.execute_batch("BEGIN IMMEDIATE").map_err(Error::from)?;
+        let result = (|| {
+            conn.execute_batch("DELETE FROM tags; DELETE FROM properties; DELETE FROM entries; DELETE FROM attachments; DELETE FROM ticket_fts; DELETE FROM tickets;")?;
+            let mut stmt = conn.prepare(
+                "SELECT ticket_uuid, op, key, old_value, new_value, item, minutes, size, sha256, at, author FROM changes ORDER BY at, uuid",
+            )?;
+            let mut rows = stmt.query(params![])?;
+            let mut n = 0u64;
+            while let Some(r) = rows.next()? {
+                let op: String = r.get(1)?;
+                let rec = Record {
+                    ticket_uuid: r.get(0)?,
+                    op: Some(op.parse().map_err(|m| Error::Import { message: m })?),
+                    key: r.get(2)?,
+                    old_value: r.get(3)?,
+                    new_value: r.get(4)?,
+                    item: r.get(5)?,
+                    minutes: r.get(6)?,
+                    size: r.get::<_, Option<i64>>(7)?.map(|s| s as u64),
+                    sha256: r.get(8)?,
+                };
+                let at: String = r.get(9)?;
+                let author: String = r.get(10)?;
+                apply(&conn, &rec, &at, &author)?;
+                n += 1;
+            }
+            refresh_all(&conn)?;
+            let tickets: i64 = conn.query_row("SELECT count(*) FROM tickets", [], |r| r.get(0))?;
+            Ok(RebuildStats { changes: n, tickets: tickets as u64 })
+        })();
+        match result {
+            Ok(stats) => {
+                conn.execute_batch("COMMIT")?;
+                Ok(stats)
+            }
+            Err(e) => {
+                let _ = conn.execute_batch("ROLLBACK");
+                Err(e)
+            }
+        }
+    }
+
+    /// Tickets that violate the current validation rules (after a configuration change).
+    pub fn check(&self) -> Result<Vec<crate::error::Violation>> {
+        let conn = self.lock();
+        let ids: Vec<i64> = conn.prepare("SELECT id FROM tickets ORDER BY length(number), number")?.query_map([], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
+        crate::validate::violations(self, &conn, &ids, self.context().clock.today())
+    }
+}

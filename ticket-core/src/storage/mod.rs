@@ -1,0 +1,70 @@
+//! SQLite storage: opening the database, the versioned migrations, SQL functions.
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::Mutex;
+use std::time::Duration;
+
+use rusqlite::functions::FunctionFlags;
+use rusqlite::Connection;
+
+use crate::error::{Error, Result};
+
+/// The migrations, in order: index `i` brings the schema from version `i` to `i + 1`.
+const MIGRATIONS: &[&str] = &[include_str!("schema_v1.sql")];
+
+/// The newest schema version this program knows.
+pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;
+
+/// Opens (or creates) the database file with WAL, the busy timeout and our SQL functions,
+/// then migrates it to [`SCHEMA_VERSION`].
+pub(crate) fn open_db(path: &Path, busy: Duration) -> Result<Connection> {
+    let conn = Connection::open(path)?;
+    conn.busy_timeout(busy)?;
+    conn.pragma_update(None, "journal_mode", "WAL")?;
+    conn.pragma_update(None, "synchronous", "NORMAL")?;
+    conn.pragma_update(None, "foreign_keys", "OFF")?;
+    register_functions(&conn)?;
+    rusqlite::vtab::array::load_module(&conn)?;
+    migrate(&conn)?;
+    Ok(conn)
+}
+
+fn migrate(conn: &Connection) -> Result<()> {
+    let version: u32 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    if version > SCHEMA_VERSION {
+        return Err(Error::SchemaTooNew { found: version, supported: SCHEMA_VERSION });
+    }
+    for (i, step) in MIGRATIONS.iter().enumerate().skip(version as usize) {
+        // each step in its own transaction, with the version bump inside it
+        conn.execute_batch(&format!("BEGIN IMMEDIATE;\n{step}\nPRAGMA user_version = {};\nCOMMIT;", i + 1))
+            .inspect_err(|_| {
+                let _ = conn.execute_batch("ROLLBACK");
+            })?;
+    }
+    Ok(())
+}
+
+/// `regexp(pattern, text)` (case-insensitive, Rust `regex` syntax) and a Unicode-aware
+/// `lower(text)` replacing SQLite's ASCII-only one.
+fn register_functions(conn: &Connection) -> Result<()> {
+    let flags = FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC;
+    let cache: Mutex<HashMap<String, Option<regex::Regex>>> = Mutex::new(HashMap::new());
+    conn.create_scalar_function("regexp", 2, flags, move |ctx| {
+        let pattern: String = ctx.get(0)?;
+        let text: Option<String> = ctx.get(1)?;
+        let Some(text) = text else { return Ok(false) };
+        let mut cache = cache.lock().map_err(|_| rusqlite::Error::UserFunctionError("regexp cache poisoned".into()))?;
+        if cache.len() > 64 {
+            cache.clear();
+        }
+        let re = cache
+            .entry(pattern.clone())
+            .or_insert_with(|| regex::RegexBuilder::new(&pattern).case_insensitive(true).size_limit(1 << 20).build().ok());
+        Ok(re.as_ref().is_some_and(|re| re.is_match(&text)))
+    })?;
+    conn.create_scalar_function("lower", 1, flags, |ctx| {
+        let text: Option<String> = ctx.get(0)?;
+        Ok(text.map(|t| t.to_lowercase()))
+    })?;
+    Ok(())
+}

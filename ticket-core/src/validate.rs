@@ -1,0 +1,57 @@
+//! Validation rules (`vrules_*`, domain spec 6.3–6.4), checked on the final state of the
+//! tickets a change set touched, inside its transaction.
+use rusqlite::{params, params_from_iter, Connection};
+
+use crate::error::{Error, Result, Violation};
+use crate::search::{compile_key, to_sql_values};
+use crate::silo::Silo;
+
+/// Every rule the tickets `ids` break; an error listing all of them if any.
+pub(crate) fn check_tickets(silo: &Silo, conn: &Connection, ids: &[i64], today: chrono::NaiveDate) -> Result<()> {
+    let violations = violations(silo, conn, ids, today)?;
+    if violations.is_empty() {
+        Ok(())
+    } else {
+        Err(Error::Validation { violations })
+    }
+}
+
+pub(crate) fn violations(silo: &Silo, conn: &Connection, ids: &[i64], today: chrono::NaiveDate) -> Result<Vec<Violation>> {
+    let config = silo.config();
+    let mut out = Vec::new();
+    if config.vrules_pk_required.is_empty() && config.vrules_pkv_values.is_empty() {
+        return Ok(out);
+    }
+    let mut compiled = Vec::new();
+    for rule in &config.vrules_pk_required {
+        compiled.push((rule, compile_key(silo, &rule.selector, "", today)?));
+    }
+    for &id in ids {
+        let number: String = conn.query_row("SELECT number FROM tickets WHERE id = ?1", [id], |r| r.get(0))?;
+        for (rule, c) in &compiled {
+            let (sql, p) = c.one_ticket_sql(id);
+            let matches: i64 = conn.prepare_cached(&sql)?.query_row(params_from_iter(to_sql_values(&p)), |r| r.get(0))?;
+            if matches > 0 {
+                let has: i64 = conn
+                    .prepare_cached("SELECT count(*) FROM properties WHERE ticket_id = ?1 AND key_lc = ?2")?
+                    .query_row(params![id, rule.key.to_lowercase()], |r| r.get(0))?;
+                if has == 0 {
+                    out.push(Violation { number: number.clone(), rule: format!("tickets matching '{}' need a {} property", rule.selector, rule.key) });
+                }
+            }
+        }
+        for rule in &config.vrules_pkv_values {
+            let mut stmt = conn.prepare_cached("SELECT value FROM properties WHERE ticket_id = ?1 AND key_lc = ?2")?;
+            let values: Vec<String> = stmt.query_map(params![id, rule.key.to_lowercase()], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
+            for v in values {
+                if !rule.values.iter().any(|a| a.to_lowercase() == v.to_lowercase()) {
+                    out.push(Violation {
+                        number: number.clone(),
+                        rule: format!("{} must be one of {} (not '{v}')", rule.key, rule.values.join(", ")),
+                    });
+                }
+            }
+        }
+    }
+    Ok(out)
+}

@@ -1,0 +1,435 @@
+//! The write operations and the special cases of domain spec 4, performed inside a
+//! [`Writer`](crate::silo::Writer)'s transaction.
+use std::path::Path;
+
+use rusqlite::params;
+use sha2::{Digest, Sha256};
+use ticket_query::{parse_date_expr, parse_repeater, ResolvedDate};
+
+use crate::changes::{ChangeOp, Record};
+use crate::config::{RELATION_KEYS, RESERVED_KEYS};
+use crate::error::{Error, Result};
+use crate::model::{PropertyKey, PropertyValue, Status, Tag};
+use crate::silo::{TicketRef, Writer};
+
+/// One requested change to a ticket.
+#[derive(Debug, Clone)]
+pub(crate) enum Op {
+    Title(String),
+    Summary(String),
+    Status(String, Option<String>),
+    AddTag(String),
+    RemoveTag(String),
+    AddProperty(String, String),
+    ChangeProperty(String, String, String),
+    RemovePropertyK(String),
+    RemovePropertyKv(String, String),
+    AddEntry(String, u32),
+    RemoveEntry(u32),
+    AddAttachment { name: String, bytes: Vec<u8>, comment: String },
+    RemoveAttachment(u32),
+}
+
+/// Keys whose relation forms an order that must not close a cycle, with their mirrors.
+const ACYCLIC: &[(&str, &str)] = &[("Child_Of", "Parent_Of"), ("Blocks", "Blocked_By"), ("Precedes", "Follows")];
+const REPEATS: &[(&str, &str)] = &[("Scheduled_Repeats", "Scheduled"), ("Deadline_Repeats", "Deadline"), ("Review_Repeats", "Review")];
+
+fn eq_ci(a: &str, b: &str) -> bool {
+    a.to_lowercase() == b.to_lowercase()
+}
+
+pub(crate) fn clean_title(title: &str) -> Result<String> {
+    let t = title.trim();
+    if t.is_empty() {
+        return Err(Error::invalid("title", title, "a title must not be empty"));
+    }
+    if t.contains(['\n', '\r']) || t.chars().any(char::is_control) {
+        return Err(Error::invalid("title", &title.escape_debug().to_string(), "a title is one line without control characters"));
+    }
+    Ok(t.to_string())
+}
+
+fn clean_summary(summary: &str) -> Result<String> {
+    if summary.chars().any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t')) {
+        return Err(Error::invalid("summary", &summary.escape_debug().to_string(), "control characters are not allowed"));
+    }
+    Ok(summary.trim_end().to_string())
+}
+
+/// The canonical spelling of a built-in or configured key (`deadline` → `Deadline`).
+fn canonical_key(w: &Writer<'_>, key: &PropertyKey) -> String {
+    let builtin = crate::config::BUILTIN_UNIQUE_KEYS
+        .iter()
+        .chain(RESERVED_KEYS)
+        .chain(RELATION_KEYS.iter().map(|(k, _)| k))
+        .find(|k| eq_ci(k, key.as_str()));
+    match builtin {
+        Some(k) => (*k).to_string(),
+        None => w.config().display_key(key.as_str()).to_string(),
+    }
+}
+
+impl Writer<'_> {
+    pub(crate) fn perform(&mut self, t: &TicketRef, op: Op) -> Result<()> {
+        match op {
+            Op::Title(title) => {
+                let title = clean_title(&title)?;
+                let old: String = self.conn.query_row("SELECT title FROM tickets WHERE id = ?1", [t.id], |r| r.get(0))?;
+                if old != title {
+                    self.emit(Record::new(&t.uuid, ChangeOp::Set).key("title").old(&old).new_value(&title))?;
+                }
+            }
+            Op::Summary(summary) => {
+                let summary = clean_summary(&summary)?;
+                let old: String = self.conn.query_row("SELECT summary FROM tickets WHERE id = ?1", [t.id], |r| r.get(0))?;
+                if old != summary {
+                    self.emit(Record::new(&t.uuid, ChangeOp::Set).key("summary").old(&old).new_value(&summary))?;
+                }
+            }
+            Op::Status(status, other) => self.set_status(t, &status, other.as_deref())?,
+            Op::AddTag(tag) => {
+                let tag: Tag = tag.parse()?;
+                let exists: bool = self.conn.query_row("SELECT count(*) FROM tags WHERE ticket_id = ?1 AND tag_lc = ?2", params![t.id, tag.lc()], |r| r.get(0))?;
+                if !exists {
+                    let shown = self.config().display_tag(tag.as_str()).to_string();
+                    self.emit(Record::new(&t.uuid, ChangeOp::TagAdd).new_value(&shown))?;
+                }
+            }
+            Op::RemoveTag(tag) => {
+                let tag: Tag = tag.parse()?;
+                let stored: Option<String> = self.optional("SELECT tag FROM tags WHERE ticket_id = ?1 AND tag_lc = ?2", params![t.id, tag.lc()])?;
+                let stored = stored.ok_or_else(|| Error::invalid("tag", tag.as_str(), format!("ticket {} has no such tag", t.number)))?;
+                self.emit(Record::new(&t.uuid, ChangeOp::TagRemove).old(&stored))?;
+            }
+            Op::AddProperty(key, value) => {
+                let key: PropertyKey = key.parse()?;
+                refuse_reserved(&key)?;
+                self.add_property(t, &key, &value)?;
+            }
+            Op::ChangeProperty(key, old, new) => {
+                let key: PropertyKey = key.parse()?;
+                refuse_reserved(&key)?;
+                let old: PropertyValue = old.parse()?;
+                let stored = self.values(t.id, &key)?;
+                let found = stored.iter().find(|v| eq_ci(v, old.as_str())).cloned().ok_or_else(|| {
+                    Error::invalid("property value", old.as_str(), format!("ticket {} has no {} = {}", t.number, key, old))
+                })?;
+                self.remove_value(t, &key, &found)?;
+                self.add_property(t, &key, &new)?;
+            }
+            Op::RemovePropertyK(key) => {
+                let key: PropertyKey = key.parse()?;
+                refuse_reserved(&key)?;
+                let stored = self.values(t.id, &key)?;
+                if stored.is_empty() {
+                    return Err(Error::invalid("property key", key.as_str(), format!("ticket {} has no such property", t.number)));
+                }
+                for v in stored {
+                    self.remove_value(t, &key, &v)?;
+                }
+            }
+            Op::RemovePropertyKv(key, value) => {
+                let key: PropertyKey = key.parse()?;
+                refuse_reserved(&key)?;
+                let value: PropertyValue = value.parse()?;
+                let stored = self.values(t.id, &key)?;
+                let found = stored.iter().find(|v| eq_ci(v, value.as_str())).cloned().ok_or_else(|| {
+                    Error::invalid("property value", value.as_str(), format!("ticket {} has no {} = {}", t.number, key, value))
+                })?;
+                self.remove_value(t, &key, &found)?;
+            }
+            Op::AddEntry(text, minutes) => {
+                self.add_entry(t, &text, minutes)?;
+            }
+            Op::RemoveEntry(n) => {
+                let visible: bool = self.conn.query_row("SELECT count(*) FROM entries WHERE ticket_id = ?1 AND n = ?2 AND removed = 0", params![t.id, n], |r| r.get(0))?;
+                if !visible {
+                    return Err(Error::invalid("entry", &n.to_string(), format!("ticket {} has no entry {n}", t.number)));
+                }
+                let mut rec = Record::new(&t.uuid, ChangeOp::EntryRemove);
+                rec.item = Some(n);
+                self.emit(rec)?;
+            }
+            Op::AddAttachment { name, bytes, comment } => {
+                self.add_attachment(t, &name, &bytes, &comment)?;
+            }
+            Op::RemoveAttachment(n) => {
+                let visible: bool = self.conn.query_row("SELECT count(*) FROM attachments WHERE ticket_id = ?1 AND n = ?2 AND removed = 0", params![t.id, n], |r| r.get(0))?;
+                if !visible {
+                    return Err(Error::invalid("attachment", &n.to_string(), format!("ticket {} has no attachment {n}", t.number)));
+                }
+                let mut rec = Record::new(&t.uuid, ChangeOp::AttachRemove);
+                rec.item = Some(n);
+                self.emit(rec)?;
+            }
+        }
+        Ok(())
+    }
+
+    fn optional<T: rusqlite::types::FromSql>(&self, sql: &str, p: impl rusqlite::Params) -> Result<Option<T>> {
+        use rusqlite::OptionalExtension;
+        Ok(self.conn.prepare_cached(sql)?.query_row(p, |r| r.get(0)).optional()?)
+    }
+
+    /// The stored values of `key` on ticket `id`, in order.
+    pub(crate) fn values(&self, id: i64, key: &PropertyKey) -> Result<Vec<String>> {
+        let mut stmt = self.conn.prepare_cached("SELECT value FROM properties WHERE ticket_id = ?1 AND key_lc = ?2 ORDER BY id")?;
+        let rows = stmt.query_map(params![id, key.lc()], |r| r.get(0))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    fn stored_key(&self, id: i64, key: &PropertyKey) -> Result<Option<String>> {
+        self.optional("SELECT key FROM properties WHERE ticket_id = ?1 AND key_lc = ?2 ORDER BY id LIMIT 1", params![id, key.lc()])
+    }
+
+    fn emit_prop(&mut self, t: &TicketRef, op: ChangeOp, key: &str, value: &str) -> Result<()> {
+        let rec = Record::new(&t.uuid, op).key(key);
+        let rec = if op == ChangeOp::PropAdd { rec.new_value(value) } else { rec.old(value) };
+        self.emit(rec)?;
+        Ok(())
+    }
+
+    /// Removes one value; for a relation, its mirror on the other ticket too.
+    fn remove_value(&mut self, t: &TicketRef, key: &PropertyKey, value: &str) -> Result<()> {
+        let key_text = self.stored_key(t.id, key)?.unwrap_or_else(|| key.to_string());
+        self.emit_prop(t, ChangeOp::PropRemove, &key_text, value)?;
+        if let Some((_, mirror)) = RELATION_KEYS.iter().find(|(k, _)| eq_ci(k, key.as_str())) {
+            if let Ok(other) = self.ticket(value) {
+                let mirror_key: PropertyKey = mirror.parse()?;
+                if self.values(other.id, &mirror_key)?.iter().any(|v| eq_ci(v, &t.number)) {
+                    self.emit_prop(&other, ChangeOp::PropRemove, mirror, &t.number)?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Adds a property with every rule of domain spec 4 and 6.
+    pub(crate) fn add_property(&mut self, t: &TicketRef, key: &PropertyKey, value: &str) -> Result<()> {
+        let raw: PropertyValue = value.parse()?;
+        let key_text = canonical_key(self, key);
+        let config = self.config();
+        let mut value = raw.to_string();
+        if config.is_date_input_key(&key_text) {
+            let expr = parse_date_expr(raw.as_str()).map_err(|e| Error::invalid("date", raw.as_str(), e.message))?;
+            value = expr.resolve(self.today).ok_or_else(|| Error::invalid("date", raw.as_str(), "out of range"))?.to_string();
+        } else if REPEATS.iter().any(|(k, _)| eq_ci(k, &key_text)) {
+            value = parse_repeater(raw.as_str()).map_err(|e| Error::invalid("repeater", raw.as_str(), e.message))?.to_string();
+        } else if eq_ci(&key_text, "Deadline_Warning") {
+            let days: u32 = raw.as_str().parse().map_err(|_| Error::invalid("Deadline_Warning", raw.as_str(), "a whole number of days (0 or more)"))?;
+            value = days.to_string();
+        } else if let Some(v) = config.canonical_value(&key_text, raw.as_str()) {
+            value = v.to_string();
+        } else {
+            value = config.display_value(&key_text, &value).to_string();
+        }
+        let relation = RELATION_KEYS.iter().find(|(k, _)| eq_ci(k, &key_text)).copied();
+        let target = match relation {
+            Some((k, _)) => {
+                let other = self.ticket(&value).map_err(|_| Error::Relation { message: format!("{k} {value}: no ticket {value} in this silo") })?;
+                if other.id == t.id {
+                    return Err(Error::Relation { message: format!("ticket {} cannot be {k} itself", t.number) });
+                }
+                value = other.number.clone();
+                Some(other)
+            }
+            None => None,
+        };
+        let existing = self.values(t.id, key)?;
+        if existing.iter().any(|v| eq_ci(v, &value)) && (relation.is_some() || config.is_unique_key(&key_text)) {
+            return Ok(());
+        }
+        if config.is_unique_key(&key_text) {
+            for old in existing {
+                self.remove_value(t, key, &old)?;
+            }
+        }
+        if let (Some((k, mirror)), Some(other)) = (relation, &target) {
+            self.check_cycle(t, k, other)?;
+            if eq_ci(mirror, "Child_Of") {
+                // B becomes A's child: B's old parent link goes, as Child_Of is unique
+                let child_of: PropertyKey = "Child_Of".parse()?;
+                for old_parent in self.values(other.id, &child_of)? {
+                    self.remove_value(other, &child_of, &old_parent)?;
+                }
+            }
+            self.emit_prop(t, ChangeOp::PropAdd, k, &value)?;
+            let mirror_key: PropertyKey = mirror.parse()?;
+            if !self.values(other.id, &mirror_key)?.iter().any(|v| eq_ci(v, &t.number)) {
+                self.emit_prop(other, ChangeOp::PropAdd, mirror, &t.number)?;
+            }
+            return Ok(());
+        }
+        let stored_key = self.stored_key(t.id, key)?.unwrap_or(key_text);
+        self.emit_prop(t, ChangeOp::PropAdd, &stored_key, &value)
+    }
+
+    /// Refuses a relation `t key other` that would close a cycle in its order.
+    fn check_cycle(&self, t: &TicketRef, key: &str, other: &TicketRef) -> Result<()> {
+        // normalise to the forward key: A Parent_Of B is B Child_Of A
+        let (forward, from, to) = match ACYCLIC.iter().find(|(f, m)| eq_ci(f, key) || eq_ci(m, key)) {
+            Some((f, _)) if eq_ci(f, key) => (*f, t.number.clone(), other.number.clone()),
+            Some((f, _)) => (*f, other.number.clone(), t.number.clone()),
+            None => return Ok(()),
+        };
+        // a path to → … → from along `forward` closes the cycle from → to → … → from
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT p.value FROM properties p JOIN tickets t ON t.id = p.ticket_id WHERE t.number = ?1 AND p.key_lc = ?2",
+        )?;
+        let mut queue = vec![vec![to.clone()]];
+        let mut seen = std::collections::HashSet::new();
+        while let Some(path) = queue.pop() {
+            let last = path.last().cloned().unwrap_or_default();
+            if last == from {
+                let mut cycle = vec![from.clone()];
+                cycle.extend(path);
+                return Err(Error::Cycle { key: forward.to_string(), cycle });
+            }
+            if !seen.insert(last.clone()) {
+                continue;
+            }
+            let next: Vec<String> = stmt.query_map(params![last, forward.to_lowercase()], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
+            for n in next {
+                let mut p = path.clone();
+                p.push(n);
+                queue.push(p);
+            }
+        }
+        Ok(())
+    }
+
+    fn set_status(&mut self, t: &TicketRef, status: &str, other: Option<&str>) -> Result<()> {
+        let new: Status = status.parse()?;
+        let current = self.ticket_by_id(t.id)?;
+        let closed_via: PropertyKey = "Closed_Via".parse()?;
+        // leaving Merged/Duplicate: undo the links (4.1)
+        if matches!(current.status, Status::Merged | Status::Duplicate) && new != current.status || matches!(new, Status::Merged | Status::Duplicate) {
+            for target in self.values(t.id, &closed_via)? {
+                self.emit_prop(t, ChangeOp::PropRemove, "Closed_Via", &target)?;
+                if let Ok(b) = self.ticket(&target) {
+                    let back = if current.status == Status::Merged { "Merged" } else { "Duplicate" };
+                    let back_key: PropertyKey = back.parse()?;
+                    if self.values(b.id, &back_key)?.iter().any(|v| eq_ci(v, &t.number)) {
+                        self.emit_prop(&b, ChangeOp::PropRemove, back, &t.number)?;
+                    }
+                }
+            }
+        }
+        match new {
+            Status::Merged | Status::Duplicate => {
+                let other = other.ok_or_else(|| {
+                    Error::invalid("status", new.name(), format!("{} needs the other ticket: set_status N {} OTHER", new.name(), new.name()))
+                })?;
+                let b = self.ticket(other)?;
+                if b.id == t.id {
+                    return Err(Error::Relation { message: format!("ticket {} cannot be {} into itself", t.number, new.name()) });
+                }
+                if matches!(b.status, Status::Merged | Status::Duplicate) {
+                    let target = self.values(b.id, &closed_via)?.into_iter().next().unwrap_or_default();
+                    return Err(Error::Relation {
+                        message: format!("ticket {} is itself {} (into {target}); use {target} instead", b.number, b.status.name()),
+                    });
+                }
+                self.emit_status(t, current.status, new)?;
+                self.emit_prop(t, ChangeOp::PropAdd, "Closed_Via", &b.number)?;
+                self.emit_prop(&b, ChangeOp::PropAdd, new.name(), &t.number)?;
+            }
+            Status::Closed => {
+                self.emit_status(t, current.status, new)?;
+                self.repeat(t)?;
+            }
+            _ => {
+                if other.is_some() {
+                    return Err(Error::invalid("status", new.name(), "only Merged and Duplicate take another ticket"));
+                }
+                self.emit_status(t, current.status, new)?;
+            }
+        }
+        Ok(())
+    }
+
+    fn emit_status(&mut self, t: &TicketRef, old: Status, new: Status) -> Result<()> {
+        if old != new {
+            self.emit(Record::new(&t.uuid, ChangeOp::Set).key("status").old(old.name()).new_value(new.name()))?;
+        }
+        Ok(())
+    }
+
+    /// Closing a repeating ticket moves its dates, reopens it and records it (4.4).
+    fn repeat(&mut self, t: &TicketRef) -> Result<()> {
+        let mut moves = Vec::new();
+        let mut repeating = false;
+        for (rkey, dkey) in REPEATS {
+            let rk: PropertyKey = rkey.parse()?;
+            let Some(rule) = self.values(t.id, &rk)?.into_iter().next() else { continue };
+            repeating = true;
+            let repeater = parse_repeater(&rule).map_err(|e| Error::invalid("repeater", &rule, e.message))?;
+            let dk: PropertyKey = dkey.parse()?;
+            let Some(old) = self.values(t.id, &dk)?.into_iter().next() else { continue };
+            let Some((date, _)) = ticket_query::parse_absolute(&old) else { continue };
+            let next: ResolvedDate = repeater.apply(date, self.today).ok_or_else(|| Error::invalid("date", &old, "repeats out of range"))?;
+            let new = next.to_string();
+            self.emit_prop(t, ChangeOp::PropRemove, dkey, &old)?;
+            self.emit_prop(t, ChangeOp::PropAdd, dkey, &new)?;
+            moves.push(format!("{dkey} {old} → {new}"));
+        }
+        if repeating {
+            self.emit_status(t, Status::Closed, Status::Open)?;
+            let text = if moves.is_empty() { "Closed and reopened".to_string() } else { format!("Closed and reopened: {}", moves.join(", ")) };
+            self.add_entry(t, &text, 0)?;
+        }
+        Ok(())
+    }
+
+    pub(crate) fn add_entry(&mut self, t: &TicketRef, text: &str, minutes: u32) -> Result<u32> {
+        let text = text.trim();
+        if text.is_empty() {
+            return Err(Error::invalid("entry", text, "an entry must not be empty"));
+        }
+        if text.chars().any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t')) {
+            return Err(Error::invalid("entry", &text.escape_debug().to_string(), "control characters are not allowed"));
+        }
+        let n: u32 = self.conn.query_row("SELECT coalesce(max(n), 0) + 1 FROM entries WHERE ticket_id = ?1", [t.id], |r| r.get(0))?;
+        let mut rec = Record::new(&t.uuid, ChangeOp::EntryAdd).new_value(text);
+        rec.item = Some(n);
+        rec.minutes = Some(minutes);
+        self.emit(rec)?;
+        Ok(n)
+    }
+
+    pub(crate) fn add_attachment(&mut self, t: &TicketRef, name: &str, bytes: &[u8], comment: &str) -> Result<u32> {
+        let name = name.trim();
+        if name.is_empty() || name.chars().any(char::is_control) {
+            return Err(Error::invalid("file name", &name.escape_debug().to_string(), "must be non-empty without control characters"));
+        }
+        let sha = hex::encode(Sha256::digest(bytes));
+        store_content(&self.silo.attachment_path(&sha), bytes)?;
+        let n: u32 = self.conn.query_row("SELECT coalesce(max(n), 0) + 1 FROM attachments WHERE ticket_id = ?1", [t.id], |r| r.get(0))?;
+        let mut rec = Record::new(&t.uuid, ChangeOp::AttachAdd).key(name).new_value(comment.trim());
+        rec.item = Some(n);
+        rec.size = Some(bytes.len() as u64);
+        rec.sha256 = Some(sha);
+        self.emit(rec)?;
+        Ok(n)
+    }
+}
+
+fn refuse_reserved(key: &PropertyKey) -> Result<()> {
+    match RESERVED_KEYS.iter().find(|k| eq_ci(k, key.as_str())) {
+        Some(k) => Err(Error::Reserved { key: (*k).to_string() }),
+        None => Ok(()),
+    }
+}
+
+/// Writes content-addressed bytes (temp file + rename), unless already there. A file left by
+/// a rolled-back change set is harmless: it is only reachable through its hash.
+fn store_content(path: &Path, bytes: &[u8]) -> Result<()> {
+    if path.is_file() {
+        return Ok(());
+    }
+    let dir = path.parent().expect("attachment paths have a parent");
+    std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+    let tmp = dir.join(format!(".tmp-{}", uuid::Uuid::new_v4().simple()));
+    std::fs::write(&tmp, bytes).map_err(|e| Error::io(&tmp, e))?;
+    std::fs::rename(&tmp, path).map_err(|e| Error::io(path, e))
+}

@@ -1,0 +1,53 @@
+//! Helpers shared by the integration tests (included with `mod common_support;`).
+#![allow(dead_code)]
+use std::path::Path;
+
+use ticket_core::{Clock, Context, Silo};
+
+pub const NOW: &str = "2024-03-13T09:00:00Z"; // a Wednesday
+
+pub fn ctx_at(now: &str) -> Context {
+    Context::new(Clock::fixed(chrono::DateTime::parse_from_rfc3339(now).unwrap()), "alice")
+}
+
+pub fn new_silo(dir: &Path) -> Silo {
+    Silo::create(&dir.join("silo"), ctx_at(NOW)).unwrap()
+}
+
+pub fn silo_with_config(dir: &Path, json: &str) -> Silo {
+    let d = dir.join("silo");
+    Silo::create(&d, ctx_at(NOW)).unwrap();
+    std::fs::write(d.join("silo.json"), json).unwrap();
+    Silo::open(&d, ctx_at(NOW)).unwrap()
+}
+
+/// Every derived table as text, by ticket uuid, for comparing states.
+pub fn dump(silo: &Silo) -> String {
+    let conn = rusqlite::Connection::open(silo.dir().join("silo.db")).unwrap();
+    let mut out = String::new();
+    for sql in [
+        "SELECT uuid, number, title, summary, status, opened, last_update, coalesce(earliest, '') FROM tickets ORDER BY uuid",
+        "SELECT t.uuid, g.tag, g.tag_lc FROM tags g JOIN tickets t ON t.id = g.ticket_id ORDER BY t.uuid, g.tag_lc",
+        "SELECT t.uuid, p.key, p.key_lc, p.value, p.value_lc, coalesce(p.value_num, ''), coalesce(p.value_date, '') FROM properties p JOIN tickets t ON t.id = p.ticket_id ORDER BY t.uuid, p.key_lc, p.value_lc, p.id",
+        "SELECT t.uuid, e.n, e.text, e.author, e.at, e.minutes, e.removed FROM entries e JOIN tickets t ON t.id = e.ticket_id ORDER BY t.uuid, e.n",
+        "SELECT t.uuid, a.n, a.name, a.size, a.sha256, a.comment, a.removed FROM attachments a JOIN tickets t ON t.id = a.ticket_id ORDER BY t.uuid, a.n",
+        "SELECT t.uuid, f.title, f.summary, f.entries FROM ticket_fts f JOIN tickets t ON t.id = f.rowid ORDER BY t.uuid",
+    ] {
+        let mut stmt = conn.prepare(sql).unwrap();
+        let n = stmt.column_count();
+        let mut rows = stmt.query([]).unwrap();
+        while let Some(r) = rows.next().unwrap() {
+            let cells: Vec<String> = (0..n).map(|i| format!("{:?}", r.get_ref(i).unwrap())).collect();
+            out.push_str(&cells.join("|"));
+            out.push('\n');
+        }
+        out.push_str("--\n");
+    }
+    out
+}
+
+/// The number of change records: a failed write must not change it.
+pub fn change_count(silo: &Silo) -> i64 {
+    let conn = rusqlite::Connection::open(silo.dir().join("silo.db")).unwrap();
+    conn.query_row("SELECT count(*) FROM changes", [], |r| r.get(0)).unwrap()
+}

@@ -1,0 +1,460 @@
+//! The compiler: a search key and a sort rule become one parameterised SQL statement over the
+//! derived tables (`tickets t`, `tags`, `properties`, `entries`, `ticket_fts`).
+//!
+//! Every term that looks at another table is an `IN (SELECT ticket_id …)` subquery that SQLite
+//! drives from the selective index (`tags_lc`, `properties_kv`, `properties_num`,
+//! `properties_date`), never a correlated scan per ticket. Text comparisons use the `_lc`
+//! columns, which hold the Unicode lower case; the operand is lower-cased here, in Rust.
+//! `lower()` in the SQL is expected to be Unicode-aware (the silo registers it) and
+//! `regexp(pattern, text)` case-insensitive.
+use chrono::NaiveDate;
+
+use crate::ast::*;
+use crate::catalogue::Catalogue;
+use crate::date::parse_date_expr;
+use crate::error::{Error, ErrorKind};
+use crate::parser::parse_search;
+use crate::span::Span;
+use crate::sql::{Sql, SqlValue};
+
+/// A compiled search: the condition on `tickets t` and the order, with their bound values.
+#[derive(Debug, Clone)]
+pub struct Compiled {
+    condition: Sql,
+    order: Sql,
+}
+
+/// The largest character, so that `x >= p AND x < p || MAX` selects the strings starting with `p`.
+const MAX_CHAR: char = '\u{10FFFF}';
+
+impl Compiled {
+    fn statement(&self, head: Sql, with_order: bool, tail: Option<Sql>) -> (String, Vec<SqlValue>) {
+        let mut sql = head;
+        if !self.condition.is_empty() {
+            sql.push(" WHERE ").append(self.condition.clone());
+        }
+        if with_order {
+            sql.push(" ORDER BY ").append(self.order.clone());
+        }
+        if let Some(tail) = tail {
+            sql.append(tail);
+        }
+        sql.render()
+    }
+
+    /// `SELECT <columns> FROM tickets t WHERE … ORDER BY …`, with `LIMIT`/`OFFSET` when given.
+    /// `columns` is fixed program text such as `"t.id, t.number"`.
+    pub fn select_sql(&self, columns: &'static str, limit: Option<u64>, offset: u64) -> (String, Vec<SqlValue>) {
+        let mut tail = Sql::default();
+        if limit.is_some() || offset > 0 {
+            tail.push(" LIMIT ").bind(SqlValue::Integer(limit.map_or(-1, |l| l.min(i64::MAX as u64) as i64)));
+            tail.push(" OFFSET ").bind(SqlValue::Integer(offset.min(i64::MAX as u64) as i64));
+        }
+        let mut head = Sql::default();
+        head.push("SELECT ").push(columns).push(" FROM tickets t");
+        self.statement(head, true, Some(tail))
+    }
+
+    /// `SELECT count(*) FROM tickets t WHERE …`.
+    pub fn count_sql(&self) -> (String, Vec<SqlValue>) {
+        let mut head = Sql::default();
+        head.push("SELECT count(*) FROM tickets t");
+        self.statement(head, false, None)
+    }
+
+    /// `SELECT t.id FROM tickets t WHERE …`: the selection, unordered, for use as a subquery.
+    pub fn ids_sql(&self) -> (String, Vec<SqlValue>) {
+        let mut head = Sql::default();
+        head.push("SELECT t.id FROM tickets t");
+        self.statement(head, false, None)
+    }
+
+    /// Whether one ticket matches: `SELECT count(*) FROM tickets t WHERE (…) AND t.id = ?`
+    /// with the ticket id bound last (validation selectors).
+    pub fn one_ticket_sql(&self, id: i64) -> (String, Vec<SqlValue>) {
+        let mut sql = Sql::default();
+        sql.push("SELECT count(*) FROM tickets t WHERE ");
+        if !self.condition.is_empty() {
+            sql.push("(").append(self.condition.clone()).push(") AND ");
+        }
+        sql.push("t.id = ").bind(SqlValue::Integer(id));
+        sql.render()
+    }
+}
+
+/// Compiles a search key and a sort rule against the catalogue, with `today` for date
+/// expressions.
+///
+/// ```
+/// use ticket_query::{compile, parse_search, parse_sort, Catalogue, StatusInfo, STATUSES};
+/// struct Plain;
+/// impl Catalogue for Plain {
+///     fn statuses(&self) -> &[StatusInfo] { &STATUSES }
+///     fn is_date_key(&self, key: &str) -> bool { key == "deadline" }
+///     fn value_order(&self, _: &str) -> Option<Vec<String>> { None }
+///     fn saved_search(&self, _: &str) -> Option<String> { None }
+/// }
+/// let today = chrono::NaiveDate::from_ymd_opt(2024, 3, 13).unwrap();
+/// let key = parse_search("g=risk").unwrap();
+/// let compiled = compile(&key, &parse_sort("").unwrap(), &Plain, today).unwrap();
+/// let (sql, params) = compiled.count_sql();
+/// assert_eq!(sql, "SELECT count(*) FROM tickets t WHERE t.id IN (SELECT ticket_id FROM tags WHERE tag_lc = ?1)");
+/// assert_eq!(params, vec![ticket_query::SqlValue::Text("risk".into())]);
+/// ```
+pub fn compile(search: &SearchKey, sort: &SortRule, cat: &dyn Catalogue, today: NaiveDate) -> Result<Compiled, Error> {
+    let mut c = Compiler { cat, today, saved_stack: Vec::new() };
+    let mut condition = Sql::default();
+    if let Some(expr) = &search.expr {
+        c.expr(expr, &mut condition)?;
+    }
+    let order = c.order(sort)?;
+    Ok(Compiled { condition, order })
+}
+
+struct Compiler<'a> {
+    cat: &'a dyn Catalogue,
+    today: NaiveDate,
+    saved_stack: Vec<String>,
+}
+
+fn text_match(sql: &mut Sql, col_lc: &'static str, col_raw: &'static str, op: MatchOp, text: &Text) -> Result<(), Error> {
+    let lc = text.value.to_lowercase();
+    match op {
+        MatchOp::Exact => {
+            sql.push(col_lc).push(" = ").text(lc);
+        }
+        MatchOp::Prefix => {
+            let mut upper = lc.clone();
+            upper.push(MAX_CHAR);
+            sql.push(col_lc).push(" >= ").text(lc).push(" AND ").push(col_lc).push(" < ").text(upper);
+        }
+        MatchOp::Contains => {
+            sql.push("instr(").push(col_lc).push(", ").text(lc).push(") > 0");
+        }
+        MatchOp::Regex => {
+            check_regex(text)?;
+            sql.push("regexp(").text(text.value.clone()).push(", ").push(col_raw).push(")");
+        }
+    }
+    Ok(())
+}
+
+fn check_regex(text: &Text) -> Result<(), Error> {
+    regex::RegexBuilder::new(&text.value)
+        .case_insensitive(true)
+        .size_limit(1 << 20)
+        .build()
+        .map(|_| ())
+        .map_err(|e| {
+            let detail = e.to_string();
+            let last = detail.lines().last().unwrap_or("invalid pattern").trim().to_string();
+            Error::new(ErrorKind::BadRegex, text.span, format!("invalid regular expression: {last}"))
+        })
+}
+
+fn cmp_symbol(op: ValueOp) -> &'static str {
+    match op {
+        ValueOp::Ge => " >= ",
+        ValueOp::Le => " <= ",
+        ValueOp::Gt => " > ",
+        ValueOp::Lt => " < ",
+        ValueOp::Match(_) => " = ",
+    }
+}
+
+fn parse_number(text: &str) -> Option<f64> {
+    let t = text.trim();
+    let body = t.strip_prefix(['-', '+']).unwrap_or(t);
+    if body.is_empty() || !body.chars().all(|c| c.is_ascii_digit() || c == '.') || body.matches('.').count() > 1 || body == "." {
+        return None;
+    }
+    t.parse().ok()
+}
+
+impl Compiler<'_> {
+    fn expr(&mut self, expr: &Expr, sql: &mut Sql) -> Result<(), Error> {
+        match expr {
+            Expr::Or(parts, _) | Expr::And(parts, _) => {
+                let joiner = if matches!(expr, Expr::Or(..)) { " OR " } else { " AND " };
+                sql.push("(");
+                for (i, p) in parts.iter().enumerate() {
+                    if i > 0 {
+                        sql.push(joiner);
+                    }
+                    self.expr(p, sql)?;
+                }
+                sql.push(")");
+            }
+            Expr::Not(inner, _) => {
+                sql.push("NOT (");
+                self.expr(inner, sql)?;
+                sql.push(")");
+            }
+            Expr::Term(t) => self.term(t, sql)?,
+        }
+        Ok(())
+    }
+
+    fn term(&mut self, term: &Term, sql: &mut Sql) -> Result<(), Error> {
+        match term {
+            Term::Status { sels, .. } => {
+                let mut ords: Vec<i64> = Vec::new();
+                for (sel, span) in sels {
+                    match sel {
+                        StatusSel::Active => ords.extend(self.cat.statuses().iter().filter(|s| s.active).map(|s| i64::from(s.ordinal))),
+                        StatusSel::Letter(c) => match self.cat.statuses().iter().find(|s| s.letter == *c) {
+                            Some(s) => ords.push(i64::from(s.ordinal)),
+                            None => {
+                                return Err(Error::new(ErrorKind::UnknownStatus, *span, format!("unknown status letter '{c}'")))
+                            }
+                        },
+                    }
+                }
+                ords.sort_unstable();
+                ords.dedup();
+                sql.push("t.status IN (");
+                for (i, o) in ords.into_iter().enumerate() {
+                    if i > 0 {
+                        sql.push(", ");
+                    }
+                    sql.bind(SqlValue::Integer(o));
+                }
+                sql.push(")");
+            }
+            Term::StatusName { name, .. } => {
+                let wanted = normalise_status(&name.value);
+                let status = self.cat.statuses().iter().find(|s| normalise_status(s.name) == wanted).ok_or_else(|| {
+                    let names: Vec<&str> = self.cat.statuses().iter().map(|s| s.name).collect();
+                    Error::new(ErrorKind::UnknownStatus, name.span, format!("unknown status '{}'", name.value))
+                        .with_hint(format!("expected one of {}", names.join(" ")))
+                })?;
+                sql.push("t.status = ").bind(SqlValue::Integer(i64::from(status.ordinal)));
+            }
+            Term::Tag { op, text, .. } => {
+                sql.push("t.id IN (SELECT ticket_id FROM tags WHERE ");
+                text_match(sql, "tag_lc", "tag", *op, text)?;
+                sql.push(")");
+            }
+            Term::Prop { key_op, key, conds, .. } => self.prop(*key_op, key, conds, sql)?,
+            Term::Field { field, op, text, .. } => {
+                let (lc, raw): (&'static str, &'static str) = match field {
+                    TextField::Title => ("lower(t.title)", "t.title"),
+                    TextField::Summary => ("lower(t.summary)", "t.summary"),
+                    TextField::Entry => ("lower(text)", "text"),
+                };
+                if *field == TextField::Entry {
+                    sql.push("t.id IN (SELECT ticket_id FROM entries WHERE removed = 0 AND ");
+                    text_match(sql, lc, raw, *op, text)?;
+                    sql.push(")");
+                } else {
+                    text_match(sql, lc, raw, *op, text)?;
+                }
+            }
+            Term::FullText { text, prefix, .. } => {
+                let words: Vec<String> = text
+                    .value
+                    .split(|c: char| !c.is_alphanumeric())
+                    .filter(|w| !w.is_empty())
+                    .map(str::to_lowercase)
+                    .collect();
+                if words.is_empty() {
+                    return Err(Error::new(ErrorKind::Syntax, text.span, "x: needs at least one word (letters or digits)"));
+                }
+                let mut query = format!("\"{}\"", words.join(" "));
+                if *prefix {
+                    query.push_str(" *");
+                }
+                sql.push("t.id IN (SELECT rowid FROM ticket_fts WHERE ticket_fts MATCH ").text(query).push(")");
+            }
+            Term::Number { op, text, .. } => {
+                let n = text.value.to_uppercase();
+                let len = n.chars().count() as i64;
+                match op {
+                    ValueOp::Match(_) => {
+                        sql.push("t.number = ").text(n);
+                    }
+                    _ => {
+                        let (longer, same) = match op {
+                            ValueOp::Ge => (" > ", " >= "),
+                            ValueOp::Gt => (" > ", " > "),
+                            ValueOp::Le => (" < ", " <= "),
+                            _ => (" < ", " < "),
+                        };
+                        sql.push("(length(t.number)").push(longer).bind(SqlValue::Integer(len));
+                        sql.push(" OR (length(t.number) = ").bind(SqlValue::Integer(len));
+                        sql.push(" AND t.number").push(same).text(n).push("))");
+                    }
+                }
+            }
+            Term::Saved { name, span } => self.saved(name, *span, sql)?,
+        }
+        Ok(())
+    }
+
+    fn saved(&mut self, name: &Text, span: Span, sql: &mut Sql) -> Result<(), Error> {
+        let lc = name.value.to_lowercase();
+        if let Some(pos) = self.saved_stack.iter().position(|n| *n == lc) {
+            let mut cycle: Vec<String> = self.saved_stack[pos..].iter().map(|n| format!("@{n}")).collect();
+            cycle.push(format!("@{lc}"));
+            return Err(Error::new(ErrorKind::SavedSearchCycle, span, format!("saved searches refer to each other: {}", cycle.join(" → "))));
+        }
+        let text = self.cat.saved_search(&name.value).ok_or_else(|| {
+            Error::new(ErrorKind::UnknownSavedSearch, span, format!("unknown saved search '{}'", name.value))
+        })?;
+        let parsed = parse_search(&text).map_err(|e| {
+            Error::new(e.kind(), span, format!("in saved search '{}' ({text}): {}", name.value, e.message()))
+        })?;
+        self.saved_stack.push(lc);
+        sql.push("(");
+        match &parsed.expr {
+            Some(e) => self.expr(e, sql).map_err(|e| {
+                if e.kind() == ErrorKind::SavedSearchCycle {
+                    Error::new(e.kind(), span, e.message())
+                } else {
+                    Error::new(e.kind(), span, format!("in saved search '{}': {}", name.value, e.message()))
+                }
+            })?,
+            None => {
+                sql.push("1");
+            }
+        }
+        sql.push(")");
+        self.saved_stack.pop();
+        Ok(())
+    }
+
+    fn prop(&mut self, key_op: MatchOp, key: &Text, conds: &[Cond], sql: &mut Sql) -> Result<(), Error> {
+        let key_lc = key.value.to_lowercase();
+        if key_op == MatchOp::Exact {
+            let column: Option<&'static str> = match key_lc.as_str() {
+                "opened" => Some("substr(t.opened, 1, 10)"),
+                "last_update" => Some("substr(t.last_update, 1, 10)"),
+                "earliest" => Some("t.earliest"),
+                _ => None,
+            };
+            if let Some(column) = column {
+                sql.push("(").push(column).push(" IS NOT NULL");
+                for c in conds {
+                    sql.push(" AND ");
+                    self.value_cond(c, true, column, column, column, column, sql)?;
+                }
+                sql.push(")");
+                return Ok(());
+            }
+        }
+        let is_date = key_op == MatchOp::Exact && self.cat.is_date_key(&key_lc);
+        sql.push("t.id IN (SELECT ticket_id FROM properties WHERE ");
+        text_match(sql, "key_lc", "key", key_op, key)?;
+        for c in conds {
+            sql.push(" AND ");
+            self.value_cond(c, is_date, "value_date", "value_num", "value_lc", "value", sql)?;
+        }
+        sql.push(")");
+        Ok(())
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn value_cond(
+        &mut self,
+        c: &Cond,
+        is_date: bool,
+        date_col: &'static str,
+        num_col: &'static str,
+        lc_col: &'static str,
+        raw_col: &'static str,
+        sql: &mut Sql,
+    ) -> Result<(), Error> {
+        let comparison = !matches!(c.op, ValueOp::Match(MatchOp::Prefix | MatchOp::Contains | MatchOp::Regex));
+        if is_date && comparison {
+            let expr = parse_date_expr(&c.text.value).map_err(|e| {
+                Error::new(ErrorKind::BadDate, Span::new(c.text.span.start + e.span.start.min(c.text.value.len()), c.text.span.end), e.message)
+                    .with_hint("a date is YYYY-MM-DD, ., today, a weekday, sow/eow/som/eom/soy/eoy, with ±N[dwmy]")
+            })?;
+            let date = expr.resolve(self.today).ok_or_else(|| Error::new(ErrorKind::BadDate, c.text.span, "date out of range"))?;
+            sql.push(date_col).push(cmp_symbol(c.op)).text(date.date().format("%Y-%m-%d").to_string());
+            return Ok(());
+        }
+        match c.op {
+            ValueOp::Match(m) => text_match(sql, lc_col, raw_col, m, &c.text)?,
+            op => match parse_number(&c.text.value) {
+                Some(n) => {
+                    sql.push(num_col).push(cmp_symbol(op)).bind(SqlValue::Real(n));
+                }
+                None => {
+                    sql.push(lc_col).push(cmp_symbol(op)).text(c.text.value.to_lowercase());
+                }
+            },
+        }
+        Ok(())
+    }
+
+    fn prop_subquery(sql: &mut Sql, agg_desc: bool, expr: &'static str, key_lc: &str) {
+        sql.push(if agg_desc { "(SELECT max(" } else { "(SELECT min(" });
+        sql.push(expr).push(") FROM properties WHERE ticket_id = t.id AND key_lc = ").text(key_lc.to_string()).push(")");
+    }
+
+    fn order(&mut self, sort: &SortRule) -> Result<Sql, Error> {
+        let mut sql = Sql::default();
+        let mut ends_with_number = false;
+        for (i, k) in sort.keys.iter().enumerate() {
+            if i > 0 {
+                sql.push(", ");
+            }
+            let dir: &'static str = if k.descending { " DESC NULLS LAST" } else { " ASC NULLS LAST" };
+            ends_with_number = matches!(k.field, SortField::Number);
+            match &k.field {
+                SortField::Number => {
+                    let d = if k.descending { " DESC" } else { " ASC" };
+                    sql.push("length(t.number)").push(d).push(", t.number").push(d);
+                    continue;
+                }
+                SortField::Title => {
+                    sql.push("lower(t.title)");
+                }
+                SortField::Status => {
+                    sql.push("t.status");
+                }
+                SortField::Opened => {
+                    sql.push("t.opened");
+                }
+                SortField::LastUpdate => {
+                    sql.push("t.last_update");
+                }
+                SortField::Earliest => {
+                    sql.push("t.earliest");
+                }
+                SortField::Deadline => Self::prop_subquery(&mut sql, k.descending, "value_date", "deadline"),
+                SortField::Scheduled => Self::prop_subquery(&mut sql, k.descending, "value_date", "scheduled"),
+                SortField::Review => Self::prop_subquery(&mut sql, k.descending, "value_date", "review"),
+                SortField::PropText(key) => Self::prop_subquery(&mut sql, k.descending, "value_lc", &key.value.to_lowercase()),
+                SortField::PropNumber(key) => Self::prop_subquery(&mut sql, k.descending, "value_num", &key.value.to_lowercase()),
+                SortField::PropOrder(key) => {
+                    let key_lc = key.value.to_lowercase();
+                    let values = self.cat.value_order(&key_lc).ok_or_else(|| {
+                        Error::new(ErrorKind::BadSort, key.span, format!("the key '{}' has no vrules_pkv_values list to sort by", key.value))
+                            .with_hint("use pKEY: to sort by the text, or #KEY: by number")
+                    })?;
+                    sql.push(if k.descending { "(SELECT max(CASE value_lc" } else { "(SELECT min(CASE value_lc" });
+                    for (pos, v) in values.iter().enumerate() {
+                        sql.push(" WHEN ").text(v.to_lowercase()).push(" THEN ").bind(SqlValue::Integer(pos as i64));
+                    }
+                    sql.push(" ELSE ").bind(SqlValue::Integer(values.len() as i64));
+                    sql.push(" END) FROM properties WHERE ticket_id = t.id AND key_lc = ").text(key_lc).push(")");
+                }
+            }
+            sql.push(dir);
+        }
+        if !ends_with_number {
+            if !sql.is_empty() {
+                sql.push(", ");
+            }
+            sql.push("length(t.number) ASC, t.number ASC");
+        }
+        Ok(sql)
+    }
+}
+
+/// A status name in comparable form: lower case, `_`, `-` and spaces removed.
+pub fn normalise_status(name: &str) -> String {
+    name.chars().filter(|c| !matches!(c, '_' | '-' | ' ')).flat_map(char::to_lowercase).collect()
+}

@@ -1,0 +1,224 @@
+//! The language itself: compiled SQL snapshots of the spec's examples, error displays,
+//! limits, and the parse → print → parse property.
+use chrono::NaiveDate;
+use proptest::prelude::*;
+use ticket_query::{compile, parse_search, parse_sort, Catalogue, ErrorKind, StatusInfo, STATUSES};
+
+struct TestCatalogue;
+
+impl Catalogue for TestCatalogue {
+    fn statuses(&self) -> &[StatusInfo] {
+        &STATUSES
+    }
+    fn is_date_key(&self, key_lc: &str) -> bool {
+        matches!(key_lc, "scheduled" | "deadline" | "review" | "opened" | "last_update" | "earliest")
+    }
+    fn value_order(&self, key_lc: &str) -> Option<Vec<String>> {
+        (key_lc == "priority").then(|| vec!["low".into(), "medium".into(), "high".into()])
+    }
+    fn saved_search(&self, name: &str) -> Option<String> {
+        match name.to_lowercase().as_str() {
+            "overdue" => Some("s:* p=deadline:<.:".into()),
+            "a" => Some("g=x @b".into()),
+            "b" => Some("@a".into()),
+            _ => None,
+        }
+    }
+}
+
+fn today() -> NaiveDate {
+    NaiveDate::from_ymd_opt(2024, 3, 13).unwrap()
+}
+
+fn compiled(key: &str, sort: &str) -> String {
+    let c = compile(&parse_search(key).unwrap(), &parse_sort(sort).unwrap(), &TestCatalogue, today()).unwrap();
+    let (sql, params) = c.select_sql("t.id, t.number", None, 0);
+    let params: Vec<String> = params.iter().map(|p| p.to_string()).collect();
+    format!("key:    {key}\nsort:   {sort}\nsql:    {sql}\nparams: [{}]", params.join(", "))
+}
+
+/// Every example row of search.md section 1, and the sort examples of section 4.
+#[test]
+fn spec_examples_compile_to_the_expected_sql() {
+    let cases = [
+        ("", ""),
+        ("s:*", ""),
+        ("s:oa:", ""),
+        ("g=risk", ""),
+        ("g^ri", ""),
+        ("p:assigned:", ""),
+        ("p^assigned:", ""),
+        ("p^assigned:=phil:", ""),
+        ("p^assigned=phil:", ""),
+        ("s:oa: p^assigned=phil:", ""),
+        ("p:reported:]2020-01-02:", ""),
+        ("p=scheduled:]2020-09-07:", ""),
+        ("p=scheduled:].:", ""),
+        ("p=deadline:=.:", ""),
+        ("p=last_update:]-2w:", ""),
+        ("p=deadline:].:[+7d:", "d"),
+        ("p=estimate:>3:", ""),
+        ("!p=deadline:", ""),
+        ("g=bug | g=risk", ""),
+        ("s:* (g=bug | p=severity:=high:)", ""),
+        ("t:\"disk full\"", ""),
+        ("x:restic x:backup", ""),
+        ("x:\"restic backup\"", ""),
+        ("x:rest*", ""),
+        ("n=42", ""),
+        ("n>100", ""),
+        ("@overdue", ""),
+        ("e~\"err(or)?\"", ""),
+        ("", "dh!l"),
+        ("", "!vpriority:est"),
+        ("", "#estimate:!pOwner:"),
+    ];
+    let all: Vec<String> = cases.iter().map(|(k, s)| compiled(k, s)).collect();
+    insta::assert_snapshot!(all.join("\n\n"));
+}
+
+fn render_error(key: &str) -> String {
+    let err = match parse_search(key) {
+        Err(e) => e,
+        Ok(parsed) => compile(&parsed, &parse_sort("").unwrap(), &TestCatalogue, today()).unwrap_err(),
+    };
+    err.render(key)
+}
+
+#[test]
+fn error_displays() {
+    let keys = [
+        "s:ox: g=risk",
+        "s=finished",
+        "g=",
+        "(g=a | g=b",
+        "g=a)",
+        "q:x",
+        "p=deadline:>someday:",
+        "t~\"(unclosed\"",
+        "@nothing",
+        "@a",
+        "n~3",
+        "t:\"open",
+        "x:\"...\"",
+        "g=a|",
+    ];
+    let shown: Vec<String> = keys.iter().map(|k| render_error(k)).collect();
+    insta::assert_snapshot!(shown.join("\n\n"));
+}
+
+#[test]
+fn the_spec_caret_example_is_exact() {
+    assert_eq!(
+        render_error("s:ox: g=risk"),
+        "error: unknown status letter 'x'\n  s:ox: g=risk\n     ^ expected one of o i b w p c a m d *"
+    );
+}
+
+#[test]
+fn sort_errors() {
+    let e = parse_sort("dq").unwrap_err();
+    assert_eq!(e.span().start, 1);
+    let e = compile(&parse_search("").unwrap(), &parse_sort("vowner:").unwrap(), &TestCatalogue, today()).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::BadSort);
+    assert!(parse_sort("ppriority").is_err(), "a property sort key needs its final ':'");
+}
+
+#[test]
+fn limits_are_errors_not_crashes() {
+    let deep = "(".repeat(100_000);
+    assert_eq!(parse_search(&deep).unwrap_err().kind(), ErrorKind::TooLarge);
+    let bangs = "!".repeat(65) + "g=a";
+    assert_eq!(parse_search(&bangs).unwrap_err().kind(), ErrorKind::TooLarge);
+    let ok = "(".repeat(64) + "g=a" + &")".repeat(64);
+    assert!(parse_search(&ok).is_ok());
+    let long = "g=a ".repeat(3000);
+    assert_eq!(parse_search(&long).unwrap_err().kind(), ErrorKind::TooLarge);
+    assert_eq!(parse_sort(&"n".repeat(9000)).unwrap_err().kind(), ErrorKind::TooLarge);
+}
+
+#[test]
+fn term_letters_are_case_insensitive_and_final_colon_optional() {
+    assert_eq!(compiled("S:OA: P^ASSIGNED=PHIL", ""), compiled("s:oa p^assigned:=phil:", "").replace("s:oa p^assigned:=phil:", "S:OA: P^ASSIGNED=PHIL"));
+    assert_eq!(parse_search("S:OA: P^ASSIGNED=phil").unwrap().to_string(), "s:oa: p^ASSIGNED:=phil:");
+}
+
+#[test]
+fn and_binds_tighter_than_or() {
+    let k = parse_search("g=a g=b | g=c").unwrap();
+    assert_eq!(k.to_string(), "g=a: g=b: | g=c:");
+    let k = parse_search("g=a (g=b | g=c)").unwrap();
+    assert_eq!(k.to_string(), "g=a: (g=b: | g=c:)");
+    let k = parse_search("!(g=a | g=b)").unwrap();
+    assert_eq!(k.to_string(), "!(g=a: | g=b:)");
+}
+
+#[test]
+fn quoting_with_escapes() {
+    let k = parse_search(r#"g="a \"b\" \\ c""#).unwrap();
+    let ticket_query::Expr::Term(ticket_query::Term::Tag { text, .. }) = k.expr.as_ref().unwrap() else { panic!() };
+    assert_eq!(text.value, r#"a "b" \ c"#);
+    assert!(parse_search(&k.to_string()).unwrap().same_as(&k));
+}
+
+fn arb_text() -> impl Strategy<Value = String> {
+    prop_oneof!["[a-z0-9_.+-]{1,8}", "[a-z :\"\\\\()|!@]{1,8}", "[ä-ü]{1,3}"]
+}
+
+fn arb_term() -> impl Strategy<Value = String> {
+    let quoted = |t: String| format!("\"{}\"", t.replace('\\', "\\\\").replace('"', "\\\""));
+    prop_oneof![
+        "[oibwpcamd*]{1,4}".prop_map(|l| format!("s:{l}:")),
+        (prop::sample::select(vec!["=", "^", ":"]), arb_text()).prop_map(move |(op, t)| format!("g{op}{}", quoted(t))),
+        (prop::sample::select(vec!["=", "^", ":"]), arb_text(), prop::collection::vec((prop::sample::select(vec!["=", "^", ":", "]", "[", ">", "<"]), arb_text()), 0..3))
+            .prop_map(move |(op, k, conds)| {
+                let mut s = format!("p{op}{}:", quoted(k));
+                for (o, v) in conds {
+                    s.push_str(&format!("{o}{}:", quoted(v)));
+                }
+                s
+            }),
+        (prop::sample::select(vec!["t", "u", "e"]), prop::sample::select(vec!["=", "^", ":"]), arb_text()).prop_map(move |(f, op, t)| format!("{f}{op}{}", quoted(t))),
+        ("[a-z]{1,6}", any::<bool>()).prop_map(|(w, p)| format!("x:{w}{}", if p { "*" } else { "" })),
+        (prop::sample::select(vec!["=", "]", "[", ">", "<"]), "[0-9A-Z]{1,4}").prop_map(|(op, n)| format!("n{op}{n}")),
+        "[a-z]{1,6}".prop_map(|n| format!("@{n}")),
+    ]
+}
+
+fn arb_key() -> impl Strategy<Value = String> {
+    arb_term().prop_recursive(4, 24, 4, |inner| {
+        prop_oneof![
+            prop::collection::vec(inner.clone(), 2..4).prop_map(|v| v.join(" ")),
+            prop::collection::vec(inner.clone(), 2..4).prop_map(|v| format!("({})", v.join(" | "))),
+            inner.prop_map(|k| format!("!{k}")),
+        ]
+    })
+}
+
+proptest! {
+    #[test]
+    fn parse_print_parse_gives_an_equal_ast(key in arb_key()) {
+        let parsed = parse_search(&key).unwrap();
+        let printed = parsed.to_string();
+        let again = parse_search(&printed).unwrap();
+        prop_assert!(parsed.same_as(&again), "{key} -> {printed}");
+        prop_assert_eq!(again.to_string(), printed);
+    }
+
+    #[test]
+    fn sort_rules_round_trip(rule in "(!?([ntsoldhre]|[pv#][a-z]{1,5}:)){0,6}") {
+        let parsed = parse_sort(&rule).unwrap();
+        let again = parse_sort(&parsed.to_string()).unwrap();
+        prop_assert!(parsed.same_as(&again));
+    }
+
+    #[test]
+    fn arbitrary_text_never_panics(key in ".{0,64}") {
+        if let Ok(k) = parse_search(&key) {
+            prop_assert!(parse_search(&k.to_string()).unwrap().same_as(&k));
+            let _ = compile(&k, &parse_sort("").unwrap(), &TestCatalogue, today());
+        }
+        let _ = parse_sort(&key);
+        let _ = ticket_query::parse_date_expr(&key);
+    }
+}
