@@ -10,18 +10,28 @@ use crate::write::{clean_title, Op};
 
 impl Writer<'_> {
     /// Creates a ticket (number given or issued) with the creation rule's tags and properties.
-    pub(crate) fn create(&mut self, number: Option<&str>, title: &str, rule: Option<&str>, summary: &str) -> Result<TicketNumber> {
+    pub(crate) fn create(
+        &mut self,
+        number: Option<&str>,
+        title: &str,
+        rule: Option<&str>,
+        summary: &str,
+    ) -> Result<TicketNumber> {
         let title = clean_title(title)?;
         let config = self.config();
         let rule = match rule.filter(|r| !r.trim().is_empty()) {
-            Some(name) => config.rule(name.trim()).map_err(|e| Error::invalid("creation rule", name, e.to_string()))?,
+            Some(name) => config
+                .rule(name.trim())
+                .map_err(|e| Error::invalid("creation rule", name, e.to_string()))?,
             None => config.default_rule(),
         };
         let number = match number {
             Some(n) => {
                 let n: TicketNumber = n.parse()?;
                 if self.ticket(n.as_str()).is_ok() {
-                    return Err(Error::NumberTaken { number: n.to_string() });
+                    return Err(Error::NumberTaken {
+                        number: n.to_string(),
+                    });
                 }
                 n.to_string()
             }
@@ -30,14 +40,23 @@ impl Writer<'_> {
         let uuid = uuid::Uuid::new_v4().simple().to_string();
         self.emit(Record::new(&uuid, ChangeOp::Create).new_value(&number))?;
         let t = self.ticket(&number)?;
-        self.emit(Record::new(&uuid, ChangeOp::Set).key("title").old("").new_value(&title))?;
+        self.emit(
+            Record::new(&uuid, ChangeOp::Set)
+                .key("title")
+                .old("")
+                .new_value(&title),
+        )?;
         let mut ops = vec![Op::Summary(summary.to_string())];
         ops.extend(rule.tags.iter().map(|g| Op::AddTag(g.clone())));
-        ops.extend(rule.properties.iter().map(|kv| Op::AddProperty(kv.key.clone(), kv.value.clone())));
+        ops.extend(
+            rule.properties
+                .iter()
+                .map(|kv| Op::AddProperty(kv.key.clone(), kv.value.clone())),
+        );
         for op in ops {
             self.perform(&t, op)?;
         }
-        Ok(number.parse()?)
+        number.parse()
     }
 }
 
@@ -104,7 +123,11 @@ queue! {
 impl Edit<'_> {
     /// Attaches bytes under a file name.
     pub fn add_attachment(&mut self, name: &str, bytes: &[u8], comment: &str) -> &mut Self {
-        self.ops.push(Op::AddAttachment { name: name.into(), bytes: bytes.to_vec(), comment: comment.into() });
+        self.ops.push(Op::AddAttachment {
+            name: name.into(),
+            bytes: bytes.to_vec(),
+            comment: comment.into(),
+        });
         self
     }
 
@@ -160,8 +183,16 @@ impl Batch<'_> {
                 let number = w.create(None, &nt.title, None, &nt.summary)?;
                 let t = w.ticket(number.as_str())?;
                 let mut ops: Vec<Op> = nt.tags.into_iter().map(Op::AddTag).collect();
-                ops.extend(nt.properties.into_iter().map(|(k, v)| Op::AddProperty(k, v)));
-                ops.extend(nt.entries.into_iter().map(|(text, m)| Op::AddEntry(text, m)));
+                ops.extend(
+                    nt.properties
+                        .into_iter()
+                        .map(|(k, v)| Op::AddProperty(k, v)),
+                );
+                ops.extend(
+                    nt.entries
+                        .into_iter()
+                        .map(|(text, m)| Op::AddEntry(text, m)),
+                );
                 if let Some(s) = nt.status {
                     ops.push(Op::Status(s, None));
                 }
@@ -185,11 +216,22 @@ impl Silo {
 
     /// Creates a ticket from a title, a creation rule (`None` or empty: the default) and a
     /// summary; returns its number.
-    pub fn new_ticket(&self, title: &str, rule: Option<&str>, summary: &str) -> Result<TicketNumber> {
+    pub fn new_ticket(
+        &self,
+        title: &str,
+        rule: Option<&str>,
+        summary: &str,
+    ) -> Result<TicketNumber> {
         self.write(|w| w.create(None, title, rule, summary))
     }
     /// Creates a ticket with the caller's number (valid and unused).
-    pub fn import_ticket(&self, number: &str, title: &str, rule: Option<&str>, summary: &str) -> Result<TicketNumber> {
+    pub fn import_ticket(
+        &self,
+        number: &str,
+        title: &str,
+        rule: Option<&str>,
+        summary: &str,
+    ) -> Result<TicketNumber> {
         self.write(|w| w.create(Some(number), title, rule, summary))
     }
     /// Sets the title.
@@ -242,11 +284,20 @@ impl Silo {
     /// Attaches a copy of a file; returns the attachment number.
     pub fn copy_file(&self, n: &str, file: &Path, comment: &str) -> Result<u32> {
         let bytes = std::fs::read(file).map_err(|e| Error::io(file, e))?;
-        let name = file.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_else(|| file.display().to_string());
+        let name = file
+            .file_name()
+            .map(|f| f.to_string_lossy().into_owned())
+            .unwrap_or_else(|| file.display().to_string());
         self.add_attachment_bytes(n, &name, &bytes, comment)
     }
     /// Attaches bytes under a file name; returns the attachment number.
-    pub fn add_attachment_bytes(&self, n: &str, name: &str, bytes: &[u8], comment: &str) -> Result<u32> {
+    pub fn add_attachment_bytes(
+        &self,
+        n: &str,
+        name: &str,
+        bytes: &[u8],
+        comment: &str,
+    ) -> Result<u32> {
         self.write(|w| {
             let t = w.ticket(n)?;
             w.add_attachment(&t, name, bytes, comment)
@@ -258,10 +309,17 @@ impl Silo {
     }
     /// Starts a multi-change edit of one ticket.
     pub fn edit(&self, n: &str) -> Edit<'_> {
-        Edit { silo: self, number: n.to_string(), ops: Vec::new() }
+        Edit {
+            silo: self,
+            number: n.to_string(),
+            ops: Vec::new(),
+        }
     }
     /// Starts a batch of new tickets.
     pub fn batch(&self) -> Batch<'_> {
-        Batch { silo: self, tickets: Vec::new() }
+        Batch {
+            silo: self,
+            tickets: Vec::new(),
+        }
     }
 }

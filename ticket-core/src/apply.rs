@@ -30,7 +30,9 @@ pub(crate) fn ticket_id(conn: &Connection, uuid: &str) -> Result<i64> {
     conn.prepare_cached("SELECT id FROM tickets WHERE uuid = ?1")?
         .query_row([uuid], |r| r.get(0))
         .optional()?
-        .ok_or_else(|| Error::Import { message: format!("change log refers to unknown ticket {uuid}") })
+        .ok_or_else(|| Error::Import {
+            message: format!("change log refers to unknown ticket {uuid}"),
+        })
 }
 
 /// Applies one record, stamped `at` by `author`, to the derived tables (not FTS or
@@ -53,23 +55,33 @@ pub(crate) fn apply(conn: &Connection, rec: &Record, at: &str, author: &str) -> 
         ChangeOp::Create => unreachable!("handled above"),
         ChangeOp::Set => match key {
             "title" => {
-                conn.prepare_cached("UPDATE tickets SET title = ?2 WHERE id = ?1")?.execute(params![id, new])?;
+                conn.prepare_cached("UPDATE tickets SET title = ?2 WHERE id = ?1")?
+                    .execute(params![id, new])?;
             }
             "summary" => {
-                conn.prepare_cached("UPDATE tickets SET summary = ?2 WHERE id = ?1")?.execute(params![id, new])?;
+                conn.prepare_cached("UPDATE tickets SET summary = ?2 WHERE id = ?1")?
+                    .execute(params![id, new])?;
             }
             "status" => {
                 let status: Status = new.parse()?;
-                conn.prepare_cached("UPDATE tickets SET status = ?2 WHERE id = ?1")?.execute(params![id, status.ordinal()])?;
+                conn.prepare_cached("UPDATE tickets SET status = ?2 WHERE id = ?1")?
+                    .execute(params![id, status.ordinal()])?;
             }
-            other => return Err(Error::Import { message: format!("unknown field '{other}' in the change log") }),
+            other => {
+                return Err(Error::Import {
+                    message: format!("unknown field '{other}' in the change log"),
+                })
+            }
         },
         ChangeOp::TagAdd => {
-            conn.prepare_cached("INSERT OR IGNORE INTO tags (ticket_id, tag, tag_lc) VALUES (?1, ?2, ?3)")?
-                .execute(params![id, new, new.to_lowercase()])?;
+            conn.prepare_cached(
+                "INSERT OR IGNORE INTO tags (ticket_id, tag, tag_lc) VALUES (?1, ?2, ?3)",
+            )?
+            .execute(params![id, new, new.to_lowercase()])?;
         }
         ChangeOp::TagRemove => {
-            conn.prepare_cached("DELETE FROM tags WHERE ticket_id = ?1 AND tag_lc = ?2")?.execute(params![id, old.to_lowercase()])?;
+            conn.prepare_cached("DELETE FROM tags WHERE ticket_id = ?1 AND tag_lc = ?2")?
+                .execute(params![id, old.to_lowercase()])?;
         }
         ChangeOp::PropAdd => {
             conn.prepare_cached(
@@ -88,7 +100,8 @@ pub(crate) fn apply(conn: &Connection, rec: &Record, at: &str, author: &str) -> 
                 .execute(params![id, rec.item, new, author, at, rec.minutes.unwrap_or(0)])?;
         }
         ChangeOp::EntryRemove => {
-            conn.prepare_cached("UPDATE entries SET removed = 1 WHERE ticket_id = ?1 AND n = ?2")?.execute(params![id, rec.item])?;
+            conn.prepare_cached("UPDATE entries SET removed = 1 WHERE ticket_id = ?1 AND n = ?2")?
+                .execute(params![id, rec.item])?;
         }
         ChangeOp::AttachAdd => {
             conn.prepare_cached(
@@ -97,10 +110,14 @@ pub(crate) fn apply(conn: &Connection, rec: &Record, at: &str, author: &str) -> 
             .execute(params![id, rec.item, key, rec.size.map(|s| s as i64), rec.sha256, new, author, at])?;
         }
         ChangeOp::AttachRemove => {
-            conn.prepare_cached("UPDATE attachments SET removed = 1 WHERE ticket_id = ?1 AND n = ?2")?.execute(params![id, rec.item])?;
+            conn.prepare_cached(
+                "UPDATE attachments SET removed = 1 WHERE ticket_id = ?1 AND n = ?2",
+            )?
+            .execute(params![id, rec.item])?;
         }
     }
-    conn.prepare_cached("UPDATE tickets SET last_update = ?2 WHERE id = ?1")?.execute(params![id, at])?;
+    conn.prepare_cached("UPDATE tickets SET last_update = ?2 WHERE id = ?1")?
+        .execute(params![id, at])?;
     Ok(id)
 }
 
@@ -110,7 +127,8 @@ pub(crate) fn refresh(conn: &Connection, id: i64) -> Result<()> {
         "UPDATE tickets SET earliest = (SELECT min(value_date) FROM properties WHERE ticket_id = ?1 AND key_lc IN ('deadline', 'scheduled', 'review')) WHERE id = ?1",
     )?
     .execute([id])?;
-    conn.prepare_cached("DELETE FROM ticket_fts WHERE rowid = ?1")?.execute([id])?;
+    conn.prepare_cached("DELETE FROM ticket_fts WHERE rowid = ?1")?
+        .execute([id])?;
     conn.prepare_cached(
         "INSERT INTO ticket_fts (rowid, title, summary, entries) SELECT id, title, summary, \
          coalesce((SELECT group_concat(text, char(10)) FROM entries WHERE ticket_id = ?1 AND removed = 0), '') FROM tickets WHERE id = ?1",

@@ -68,7 +68,9 @@ impl FromStr for ChangeOp {
             ChangeOp::AttachAdd,
             ChangeOp::AttachRemove,
         ];
-        ALL.into_iter().find(|o| o.as_str() == s).ok_or_else(|| format!("unknown change op '{s}'"))
+        ALL.into_iter()
+            .find(|o| o.as_str() == s)
+            .ok_or_else(|| format!("unknown change op '{s}'"))
     }
 }
 
@@ -88,7 +90,11 @@ pub(crate) struct Record {
 
 impl Record {
     pub(crate) fn new(ticket_uuid: &str, op: ChangeOp) -> Record {
-        Record { ticket_uuid: ticket_uuid.to_string(), op: Some(op), ..Record::default() }
+        Record {
+            ticket_uuid: ticket_uuid.to_string(),
+            op: Some(op),
+            ..Record::default()
+        }
     }
     pub(crate) fn key(mut self, k: &str) -> Record {
         self.key = Some(k.to_string());
@@ -155,7 +161,9 @@ impl Change {
             ChangeOp::PropRemove => format!("removed property {k} = {old}"),
             ChangeOp::EntryAdd => format!("added entry {item} ({} min)", self.minutes.unwrap_or(0)),
             ChangeOp::EntryRemove => format!("removed entry {item}"),
-            ChangeOp::AttachAdd => format!("attached {k} as {item} ({} bytes)", self.size.unwrap_or(0)),
+            ChangeOp::AttachAdd => {
+                format!("attached {k} as {item} ({} bytes)", self.size.unwrap_or(0))
+            }
             ChangeOp::AttachRemove => format!("removed attachment {item}"),
         }
     }

@@ -48,17 +48,26 @@ pub struct Context {
 impl Context {
     /// A context with the default busy timeout.
     pub fn new(clock: Clock, author: impl Into<String>) -> Context {
-        Context { clock, author: author.into(), busy_timeout: Duration::from_secs(20) }
+        Context {
+            clock,
+            author: author.into(),
+            busy_timeout: Duration::from_secs(20),
+        }
     }
 
     /// For the edges (CLI, Python): `TICKET_NOW` (RFC 3339) else the system clock; `user`
     /// else `TICKET_USER` else the operating-system user name.
     pub fn from_env(user: Option<&str>) -> Result<Context> {
         let clock = match std::env::var("TICKET_NOW") {
-            Ok(text) if !text.trim().is_empty() => Clock::fixed(
-                DateTime::parse_from_rfc3339(text.trim())
-                    .map_err(|e| Error::invalid("TICKET_NOW", &text, format!("expected RFC 3339 such as 2024-03-01T09:00:00Z ({e})")))?,
-            ),
+            Ok(text) if !text.trim().is_empty() => {
+                Clock::fixed(DateTime::parse_from_rfc3339(text.trim()).map_err(|e| {
+                    Error::invalid(
+                        "TICKET_NOW",
+                        &text,
+                        format!("expected RFC 3339 such as 2024-03-01T09:00:00Z ({e})"),
+                    )
+                })?)
+            }
             _ => Clock::system(),
         };
         let author = user

@@ -141,19 +141,31 @@ impl Error {
     }
 
     pub(crate) fn invalid(what: &'static str, value: &str, reason: impl Into<String>) -> Error {
-        Error::Invalid { what, value: value.to_string(), reason: reason.into() }
+        Error::Invalid {
+            what,
+            value: value.to_string(),
+            reason: reason.into(),
+        }
     }
 
     pub(crate) fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Error {
-        Error::Io { path: path.into(), source }
+        Error::Io {
+            path: path.into(),
+            source,
+        }
     }
 }
 
 impl From<rusqlite::Error> for Error {
     fn from(e: rusqlite::Error) -> Self {
         if let rusqlite::Error::SqliteFailure(f, _) = &e {
-            if matches!(f.code, rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked) {
-                return Error::Busy { waited: Duration::ZERO };
+            if matches!(
+                f.code,
+                rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked
+            ) {
+                return Error::Busy {
+                    waited: Duration::ZERO,
+                };
             }
         }
         Error::Db(e)

@@ -22,11 +22,13 @@ mod changes;
 pub mod config;
 mod context;
 mod error;
+mod exchange;
 mod model;
 mod numbering;
 mod read;
 mod rebuild;
 pub mod registry;
+mod saved;
 mod search;
 mod silo;
 mod storage;
@@ -39,7 +41,11 @@ pub use changes::{Change, ChangeOp};
 pub use config::*;
 pub use context::{Clock, Context};
 pub use error::{Error, Result, Violation};
-pub use model::{Attachment, DeadlineState, Entry, PropertyKey, PropertyValue, Status, Tag, Ticket, TicketNumber, TicketRow};
+pub use exchange::{ExportFormat, ImportReport, TimeReport, TimeRow};
+pub use model::{
+    Attachment, DeadlineState, Entry, PropertyKey, PropertyValue, Status, Tag, Ticket,
+    TicketNumber, TicketRow,
+};
 pub use rebuild::RebuildStats;
 pub use registry::*;
 pub use search::Explanation;

@@ -49,7 +49,9 @@ impl Status {
     }
     /// The status with that ordinal.
     pub fn from_ordinal(n: i64) -> Option<Status> {
-        usize::try_from(n).ok().and_then(|i| Status::ALL.get(i).copied())
+        usize::try_from(n)
+            .ok()
+            .and_then(|i| Status::ALL.get(i).copied())
     }
     /// Canonical name, e.g. `In_Progress`.
     pub fn name(self) -> &'static str {
@@ -108,8 +110,17 @@ impl FromStr for TicketNumber {
     type Err = Error;
     fn from_str(s: &str) -> Result<TicketNumber> {
         let t = s.trim().to_ascii_uppercase();
-        if t.is_empty() || t.len() > 64 || !t.bytes().all(|b| b.is_ascii_digit() || b.is_ascii_uppercase()) {
-            return Err(Error::invalid("ticket number", s, "a number is one or more of 0-9 and A-Z"));
+        if t.is_empty()
+            || t.len() > 64
+            || !t
+                .bytes()
+                .all(|b| b.is_ascii_digit() || b.is_ascii_uppercase())
+        {
+            return Err(Error::invalid(
+                "ticket number",
+                s,
+                "a number is one or more of 0-9 and A-Z",
+            ));
         }
         Ok(TicketNumber(t))
     }
@@ -125,14 +136,22 @@ impl fmt::Display for TicketNumber {
 /// characters and emptiness.
 pub(crate) fn clean_string(what: &'static str, s: &str) -> Result<String> {
     if s.chars().any(|c| c.is_control() && !c.is_whitespace()) {
-        return Err(Error::invalid(what, &s.escape_debug().to_string(), "control characters are not allowed"));
+        return Err(Error::invalid(
+            what,
+            &s.escape_debug().to_string(),
+            "control characters are not allowed",
+        ));
     }
     let cleaned = s.split_whitespace().collect::<Vec<_>>().join(" ");
     if cleaned.is_empty() {
         return Err(Error::invalid(what, s, "must not be empty"));
     }
     if cleaned.len() > 4096 {
-        return Err(Error::invalid(what, &cleaned[..cleaned.floor_char_boundary_compat(40)], "longer than 4096 bytes"));
+        return Err(Error::invalid(
+            what,
+            &cleaned[..cleaned.floor_char_boundary_compat(40)],
+            "longer than 4096 bytes",
+        ));
     }
     Ok(cleaned)
 }
@@ -179,9 +198,21 @@ macro_rules! clean_newtype {
     };
 }
 
-clean_newtype!(Tag, "tag", "A tag: trimmed, inner white space collapsed, not empty; compared case-insensitively.");
-clean_newtype!(PropertyKey, "property key", "A property key, cleaned like a tag.");
-clean_newtype!(PropertyValue, "property value", "A property value, cleaned like a tag.");
+clean_newtype!(
+    Tag,
+    "tag",
+    "A tag: trimmed, inner white space collapsed, not empty; compared case-insensitively."
+);
+clean_newtype!(
+    PropertyKey,
+    "property key",
+    "A property key, cleaned like a tag."
+);
+clean_newtype!(
+    PropertyValue,
+    "property value",
+    "A property value, cleaned like a tag."
+);
 
 /// Whether an active ticket's deadline is near or past (domain spec 4.5).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -312,7 +343,11 @@ impl TicketRow {
 
 fn property_values<'a>(props: &'a [(String, String)], key: &str) -> Vec<&'a str> {
     let key = key.to_lowercase();
-    props.iter().filter(|(k, _)| k.to_lowercase() == key).map(|(_, v)| v.as_str()).collect()
+    props
+        .iter()
+        .filter(|(k, _)| k.to_lowercase() == key)
+        .map(|(_, v)| v.as_str())
+        .collect()
 }
 
 #[cfg(test)]
@@ -328,7 +363,10 @@ mod tests {
         assert_eq!("C".parse::<Status>().unwrap(), Status::Closed);
         assert!("done".parse::<Status>().is_err());
         assert!(Status::Postponed.is_active() && !Status::Closed.is_active());
-        assert_eq!(Status::ALL.iter().map(|s| s.letter()).collect::<String>(), "oibwpcamd");
+        assert_eq!(
+            Status::ALL.iter().map(|s| s.letter()).collect::<String>(),
+            "oibwpcamd"
+        );
     }
 
     #[test]

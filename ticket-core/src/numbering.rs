@@ -7,18 +7,28 @@ use crate::config::Numbering;
 use crate::error::{Error, Result};
 
 fn taken(conn: &Connection, number: &str) -> Result<bool> {
-    Ok(conn.prepare_cached("SELECT count(*) FROM tickets WHERE number = ?1")?.query_row([number], |r| r.get::<_, i64>(0))? > 0)
+    Ok(conn
+        .prepare_cached("SELECT count(*) FROM tickets WHERE number = ?1")?
+        .query_row([number], |r| r.get::<_, i64>(0))?
+        > 0)
 }
 
 /// The next free number, recorded as issued.
 pub(crate) fn next_number(conn: &Connection, numbering: &Numbering) -> Result<String> {
-    let (last, issued): (Option<i64>, i64) = conn.query_row("SELECT last_x, issued FROM numbering WHERE id = 1", [], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    let (last, issued): (Option<i64>, i64) = conn.query_row(
+        "SELECT last_x, issued FROM numbering WHERE id = 1",
+        [],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?;
     let mut issued = issued as u64;
     let mut x: Option<u64> = last.map(|l| l as u64);
     loop {
         let next = match numbering {
             Numbering::Simple(s) => match x {
-                Some(l) => l.checked_add(1).ok_or(Error::NumberingExhausted)?.max(s.start),
+                Some(l) => l
+                    .checked_add(1)
+                    .ok_or(Error::NumberingExhausted)?
+                    .max(s.start),
                 None => s.start,
             },
             Numbering::Lcg(l) => {
@@ -35,7 +45,8 @@ pub(crate) fn next_number(conn: &Connection, numbering: &Numbering) -> Result<St
         x = Some(next);
         let number = numbering.render(next);
         if !taken(conn, &number)? {
-            conn.prepare_cached("UPDATE numbering SET last_x = ?1, issued = ?2 WHERE id = 1")?.execute(params![next as i64, issued as i64])?;
+            conn.prepare_cached("UPDATE numbering SET last_x = ?1, issued = ?2 WHERE id = 1")?
+                .execute(params![next as i64, issued as i64])?;
             return Ok(number);
         }
     }

@@ -12,11 +12,20 @@ use crate::model::{Attachment, DeadlineState, Entry, Status, Ticket, TicketNumbe
 use crate::silo::{parse_at, Silo};
 
 /// Due soon / overdue of an active ticket with a deadline and a warning (4.5).
-pub(crate) fn deadline_state(status: Status, props: &[(String, String)], today: NaiveDate) -> Option<DeadlineState> {
+pub(crate) fn deadline_state(
+    status: Status,
+    props: &[(String, String)],
+    today: NaiveDate,
+) -> Option<DeadlineState> {
     if !status.is_active() {
         return None;
     }
-    let find = |k: &str| props.iter().find(|(key, _)| key.eq_ignore_ascii_case(k)).map(|(_, v)| v.as_str());
+    let find = |k: &str| {
+        props
+            .iter()
+            .find(|(key, _)| key.eq_ignore_ascii_case(k))
+            .map(|(_, v)| v.as_str())
+    };
     let warning: i64 = find("Deadline_Warning")?.parse().ok()?;
     let (deadline, _) = ticket_query::parse_absolute(find("Deadline")?)?;
     let deadline = deadline.date();
@@ -39,7 +48,9 @@ pub(crate) struct Details {
 pub(crate) fn details(conn: &Connection, ids: &[i64]) -> Result<Details> {
     let list = Rc::new(ids.iter().map(|&i| Value::Integer(i)).collect::<Vec<_>>());
     let mut tags: HashMap<i64, Vec<String>> = HashMap::new();
-    let mut stmt = conn.prepare_cached("SELECT ticket_id, tag FROM tags WHERE ticket_id IN rarray(?1) ORDER BY ticket_id, tag_lc")?;
+    let mut stmt = conn.prepare_cached(
+        "SELECT ticket_id, tag FROM tags WHERE ticket_id IN rarray(?1) ORDER BY ticket_id, tag_lc",
+    )?;
     let mut rows = stmt.query([list.clone()])?;
     while let Some(r) = rows.next()? {
         tags.entry(r.get(0)?).or_default().push(r.get(1)?);
@@ -48,7 +59,10 @@ pub(crate) fn details(conn: &Connection, ids: &[i64]) -> Result<Details> {
     let mut stmt = conn.prepare_cached("SELECT ticket_id, key, value FROM properties WHERE ticket_id IN rarray(?1) ORDER BY ticket_id, id")?;
     let mut rows = stmt.query([list.clone()])?;
     while let Some(r) = rows.next()? {
-        props.entry(r.get(0)?).or_default().push((r.get(1)?, r.get(2)?));
+        props
+            .entry(r.get(0)?)
+            .or_default()
+            .push((r.get(1)?, r.get(2)?));
     }
     let mut minutes = HashMap::new();
     let mut stmt = conn.prepare_cached("SELECT ticket_id, sum(minutes) FROM entries WHERE removed = 0 AND ticket_id IN rarray(?1) GROUP BY ticket_id")?;
@@ -56,11 +70,16 @@ pub(crate) fn details(conn: &Connection, ids: &[i64]) -> Result<Details> {
     while let Some(r) = rows.next()? {
         minutes.insert(r.get(0)?, r.get(1)?);
     }
-    Ok(Details { tags, props, minutes })
+    Ok(Details {
+        tags,
+        props,
+        minutes,
+    })
 }
 
 /// The columns of `tickets t` a [`TicketRow`] is built from, in [`row_from`]'s order.
-pub(crate) const ROW_COLUMNS: &str = "t.id, t.number, t.uuid, t.title, t.summary, t.status, t.opened, t.last_update";
+pub(crate) const ROW_COLUMNS: &str =
+    "t.id, t.number, t.uuid, t.title, t.summary, t.status, t.opened, t.last_update";
 
 pub(crate) struct BaseRow {
     pub id: i64,
@@ -105,24 +124,38 @@ pub(crate) fn row_from(b: BaseRow, d: &mut Details, today: NaiveDate) -> Result<
 
 impl Silo {
     fn find_id(conn: &Connection, number: &str) -> Result<i64> {
-        let n: TicketNumber = number.parse().map_err(|_| Error::NotFound { number: number.to_string() })?;
+        let n: TicketNumber = number.parse().map_err(|_| Error::NotFound {
+            number: number.to_string(),
+        })?;
         conn.prepare_cached("SELECT id FROM tickets WHERE number = ?1")?
             .query_row([n.as_str()], |r| r.get(0))
             .optional()?
-            .ok_or(Error::NotFound { number: n.to_string() })
+            .ok_or(Error::NotFound {
+                number: n.to_string(),
+            })
     }
 
     /// The whole ticket; `Error::NotFound` if there is none with that number.
     pub fn get(&self, number: &str) -> Result<Ticket> {
         let conn = self.lock();
         let id = Silo::find_id(&conn, number)?;
-        let base = conn.query_row(&format!("SELECT {ROW_COLUMNS} FROM tickets t WHERE t.id = ?1"), [id], base_row)?;
+        let base = conn.query_row(
+            &format!("SELECT {ROW_COLUMNS} FROM tickets t WHERE t.id = ?1"),
+            [id],
+            base_row,
+        )?;
         let mut d = details(&conn, &[id])?;
         let row = row_from(base, &mut d, self.context().clock.today())?;
         let mut stmt = conn.prepare_cached("SELECT n, text, author, at, minutes FROM entries WHERE ticket_id = ?1 AND removed = 0 ORDER BY n")?;
         let entries = stmt
             .query_map([id], |r| {
-                Ok(Entry { n: r.get(0)?, text: r.get(1)?, author: r.get(2)?, at: parse_at(&r.get::<_, String>(3)?), minutes: r.get(4)? })
+                Ok(Entry {
+                    n: r.get(0)?,
+                    text: r.get(1)?,
+                    author: r.get(2)?,
+                    at: parse_at(&r.get::<_, String>(3)?),
+                    minutes: r.get(4)?,
+                })
             })?
             .collect::<rusqlite::Result<Vec<_>>>()?;
         let mut stmt = conn.prepare_cached("SELECT n, name, size, sha256, comment, author, at FROM attachments WHERE ticket_id = ?1 AND removed = 0 ORDER BY n")?;
@@ -159,12 +192,17 @@ impl Silo {
     pub fn history(&self, number: &str) -> Result<Vec<Change>> {
         let conn = self.lock();
         let id = Silo::find_id(&conn, number)?;
-        let uuid: String = conn.query_row("SELECT uuid FROM tickets WHERE id = ?1", [id], |r| r.get(0))?;
+        let uuid: String =
+            conn.query_row("SELECT uuid FROM tickets WHERE id = ?1", [id], |r| r.get(0))?;
         read_changes(&conn, "SELECT uuid, set_id, ticket_uuid, at, author, op, key, old_value, new_value, item, minutes, size, sha256 FROM changes WHERE ticket_uuid = ?1 ORDER BY at, uuid", params![uuid])
     }
 }
 
-pub(crate) fn read_changes(conn: &Connection, sql: &str, p: impl rusqlite::Params) -> Result<Vec<Change>> {
+pub(crate) fn read_changes(
+    conn: &Connection,
+    sql: &str,
+    p: impl rusqlite::Params,
+) -> Result<Vec<Change>> {
     let mut stmt = conn.prepare_cached(sql)?;
     let rows = stmt.query_map(p, |r| {
         let op: String = r.get(5)?;

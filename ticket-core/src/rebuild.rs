@@ -1,5 +1,5 @@
 //! `rebuild`: the derived tables replayed from the change log.
-use rusqlite::params;
+use rusqlite::{params, Connection};
 
 use crate::apply::{apply, refresh_all};
 use crate::changes::Record;
@@ -21,36 +21,7 @@ impl Silo {
     pub fn rebuild(&self) -> Result<RebuildStats> {
         let conn = self.lock();
         conn.execute_batch("BEGIN IMMEDIATE").map_err(Error::from)?;
-        let result = (|| {
-            conn.execute_batch("DELETE FROM tags; DELETE FROM properties; DELETE FROM entries; DELETE FROM attachments; DELETE FROM ticket_fts; DELETE FROM tickets;")?;
-            let mut stmt = conn.prepare(
-                "SELECT ticket_uuid, op, key, old_value, new_value, item, minutes, size, sha256, at, author FROM changes ORDER BY at, uuid",
-            )?;
-            let mut rows = stmt.query(params![])?;
-            let mut n = 0u64;
-            while let Some(r) = rows.next()? {
-                let op: String = r.get(1)?;
-                let rec = Record {
-                    ticket_uuid: r.get(0)?,
-                    op: Some(op.parse().map_err(|m| Error::Import { message: m })?),
-                    key: r.get(2)?,
-                    old_value: r.get(3)?,
-                    new_value: r.get(4)?,
-                    item: r.get(5)?,
-                    minutes: r.get(6)?,
-                    size: r.get::<_, Option<i64>>(7)?.map(|s| s as u64),
-                    sha256: r.get(8)?,
-                };
-                let at: String = r.get(9)?;
-                let author: String = r.get(10)?;
-                apply(&conn, &rec, &at, &author)?;
-                n += 1;
-            }
-            refresh_all(&conn)?;
-            let tickets: i64 = conn.query_row("SELECT count(*) FROM tickets", [], |r| r.get(0))?;
-            Ok(RebuildStats { changes: n, tickets: tickets as u64 })
-        })();
-        match result {
+        match rebuild_in(&conn) {
             Ok(stats) => {
                 conn.execute_batch("COMMIT")?;
                 Ok(stats)
@@ -65,7 +36,46 @@ impl Silo {
     /// Tickets that violate the current validation rules (after a configuration change).
     pub fn check(&self) -> Result<Vec<crate::error::Violation>> {
         let conn = self.lock();
-        let ids: Vec<i64> = conn.prepare("SELECT id FROM tickets ORDER BY length(number), number")?.query_map([], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
+        let ids: Vec<i64> = conn
+            .prepare("SELECT id FROM tickets ORDER BY length(number), number")?
+            .query_map([], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
         crate::validate::violations(self, &conn, &ids, self.context().clock.today())
     }
+}
+
+/// Replays the whole log into emptied derived tables, inside the caller's transaction.
+pub(crate) fn rebuild_in(conn: &Connection) -> Result<RebuildStats> {
+    conn.execute_batch(
+        "DELETE FROM tags; DELETE FROM properties; DELETE FROM entries; DELETE FROM attachments; DELETE FROM ticket_fts; DELETE FROM tickets;",
+    )?;
+    let mut stmt = conn.prepare(
+        "SELECT ticket_uuid, op, key, old_value, new_value, item, minutes, size, sha256, at, author FROM changes ORDER BY at, uuid",
+    )?;
+    let mut rows = stmt.query(params![])?;
+    let mut n = 0u64;
+    while let Some(r) = rows.next()? {
+        let op: String = r.get(1)?;
+        let rec = Record {
+            ticket_uuid: r.get(0)?,
+            op: Some(op.parse().map_err(|m| Error::Import { message: m })?),
+            key: r.get(2)?,
+            old_value: r.get(3)?,
+            new_value: r.get(4)?,
+            item: r.get(5)?,
+            minutes: r.get(6)?,
+            size: r.get::<_, Option<i64>>(7)?.map(|s| s as u64),
+            sha256: r.get(8)?,
+        };
+        let at: String = r.get(9)?;
+        let author: String = r.get(10)?;
+        apply(conn, &rec, &at, &author)?;
+        n += 1;
+    }
+    refresh_all(conn)?;
+    let tickets: i64 = conn.query_row("SELECT count(*) FROM tickets", [], |r| r.get(0))?;
+    Ok(RebuildStats {
+        changes: n,
+        tickets: tickets as u64,
+    })
 }

@@ -22,7 +22,12 @@ pub(crate) fn to_sql_values(params: &[SqlValue]) -> Vec<Value> {
         .collect()
 }
 
-pub(crate) fn compile_key(silo: &Silo, key: &str, sort: &str, today: NaiveDate) -> Result<Compiled> {
+pub(crate) fn compile_key(
+    silo: &Silo,
+    key: &str,
+    sort: &str,
+    today: NaiveDate,
+) -> Result<Compiled> {
     let search = parse_search(key)?;
     let sort = parse_sort(sort)?;
     Ok(compile(&search, &sort, &silo.catalogue(), today)?)
@@ -52,7 +57,13 @@ impl Silo {
     }
 
     /// One page of a search.
-    pub fn search_page(&self, key: &str, sort: &str, limit: Option<u64>, offset: u64) -> Result<Vec<TicketRow>> {
+    pub fn search_page(
+        &self,
+        key: &str,
+        sort: &str,
+        limit: Option<u64>,
+        offset: u64,
+    ) -> Result<Vec<TicketRow>> {
         let mut out = Vec::new();
         self.for_each_page(key, sort, limit, offset, |row| {
             out.push(row);
@@ -63,7 +74,12 @@ impl Silo {
 
     /// Calls `f` for every selected ticket in order, reading in pages of 5000 so memory stays
     /// flat however many tickets match.
-    pub fn for_each_ticket(&self, key: &str, sort: &str, mut f: impl FnMut(TicketRow) -> Result<()>) -> Result<()> {
+    pub fn for_each_ticket(
+        &self,
+        key: &str,
+        sort: &str,
+        mut f: impl FnMut(TicketRow) -> Result<()>,
+    ) -> Result<()> {
         const PAGE: u64 = 5000;
         let mut offset = 0;
         loop {
@@ -79,13 +95,22 @@ impl Silo {
         }
     }
 
-    fn for_each_page(&self, key: &str, sort: &str, limit: Option<u64>, offset: u64, mut f: impl FnMut(TicketRow) -> Result<()>) -> Result<()> {
+    fn for_each_page(
+        &self,
+        key: &str,
+        sort: &str,
+        limit: Option<u64>,
+        offset: u64,
+        mut f: impl FnMut(TicketRow) -> Result<()>,
+    ) -> Result<()> {
         let compiled = self.compiled(key, sort)?;
         let (sql, params) = compiled.select_sql(ROW_COLUMNS, limit, offset);
         let today = self.context().clock.today();
         let conn = self.lock();
         let mut stmt = conn.prepare_cached(&sql)?;
-        let base = stmt.query_map(params_from_iter(to_sql_values(&params)), base_row)?.collect::<rusqlite::Result<Vec<_>>>()?;
+        let base = stmt
+            .query_map(params_from_iter(to_sql_values(&params)), base_row)?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
         let ids: Vec<i64> = base.iter().map(|b| b.id).collect();
         let mut d = details(&conn, &ids)?;
         drop(stmt);
@@ -100,7 +125,9 @@ impl Silo {
     pub fn count(&self, key: &str) -> Result<u64> {
         let (sql, params) = self.compiled(key, "")?.count_sql();
         let conn = self.lock();
-        let n: i64 = conn.prepare_cached(&sql)?.query_row(params_from_iter(to_sql_values(&params)), |r| r.get(0))?;
+        let n: i64 = conn
+            .prepare_cached(&sql)?
+            .query_row(params_from_iter(to_sql_values(&params)), |r| r.get(0))?;
         Ok(n as u64)
     }
 
@@ -109,7 +136,9 @@ impl Silo {
         let (sql, params) = self.compiled(key, sort)?.select_sql("t.number", None, 0);
         let conn = self.lock();
         let mut stmt = conn.prepare_cached(&sql)?;
-        let rows = stmt.query_map(params_from_iter(to_sql_values(&params)), |r| r.get::<_, String>(0))?;
+        let rows = stmt.query_map(params_from_iter(to_sql_values(&params)), |r| {
+            r.get::<_, String>(0)
+        })?;
         let mut out = Vec::new();
         for r in rows {
             out.push(r?.parse()?);
@@ -117,7 +146,13 @@ impl Silo {
         Ok(out)
     }
 
-    fn grouped(&self, key: &str, head: &'static str, tail: &'static str, extra: Option<String>) -> Result<Vec<(String, u64)>> {
+    fn grouped(
+        &self,
+        key: &str,
+        head: &'static str,
+        tail: &'static str,
+        extra: Option<String>,
+    ) -> Result<Vec<(String, u64)>> {
         let (ids_sql, mut params) = self.compiled(key, "")?.ids_sql();
         // `ids_sql` numbers its parameters ?1..?n; the extra value goes last.
         let sql = format!("{head}({ids_sql}){tail}");
@@ -128,18 +163,30 @@ impl Silo {
         }
         let conn = self.lock();
         let mut stmt = conn.prepare(&sql)?;
-        let rows = stmt.query_map(params_from_iter(values), |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)? as u64)))?;
+        let rows = stmt.query_map(params_from_iter(values), |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)? as u64))
+        })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
     /// Tags of the selected tickets, with how many tickets carry each.
     pub fn list_tags(&self, key: &str) -> Result<Vec<(String, u64)>> {
-        self.grouped(key, "SELECT min(tag), count(*) FROM tags WHERE ticket_id IN ", " GROUP BY tag_lc ORDER BY tag_lc", None)
+        self.grouped(
+            key,
+            "SELECT min(tag), count(*) FROM tags WHERE ticket_id IN ",
+            " GROUP BY tag_lc ORDER BY tag_lc",
+            None,
+        )
     }
 
     /// Property keys of the selected tickets, with how many tickets have each.
     pub fn list_property_keys(&self, key: &str) -> Result<Vec<(String, u64)>> {
-        self.grouped(key, "SELECT min(key), count(DISTINCT ticket_id) FROM properties WHERE ticket_id IN ", " GROUP BY key_lc ORDER BY key_lc", None)
+        self.grouped(
+            key,
+            "SELECT min(key), count(DISTINCT ticket_id) FROM properties WHERE ticket_id IN ",
+            " GROUP BY key_lc ORDER BY key_lc",
+            None,
+        )
     }
 
     /// Values of property `prop_key` on the selected tickets, with counts.
@@ -151,7 +198,9 @@ impl Silo {
         values.push(Value::Text(prop_key.trim().to_lowercase()));
         let conn = self.lock();
         let mut stmt = conn.prepare(&sql)?;
-        let rows = stmt.query_map(params_from_iter(values), |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)? as u64)))?;
+        let rows = stmt.query_map(params_from_iter(values), |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)? as u64))
+        })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
@@ -159,11 +208,23 @@ impl Silo {
     pub fn explain(&self, key: &str, sort: &str) -> Result<Explanation> {
         let search = parse_search(key)?;
         let rule = parse_sort(sort)?;
-        let compiled = compile(&search, &rule, &self.catalogue(), self.context().clock.today())?;
+        let compiled = compile(
+            &search,
+            &rule,
+            &self.catalogue(),
+            self.context().clock.today(),
+        )?;
         let (sql, params) = compiled.select_sql("t.id, t.number", None, 0);
         Ok(Explanation {
             words: ticket_query::describe(&search, &rule),
-            canonical: format!("{search}  (sort: {})", if rule.keys.is_empty() { "n".to_string() } else { rule.to_string() }),
+            canonical: format!(
+                "{search}  (sort: {})",
+                if rule.keys.is_empty() {
+                    "n".to_string()
+                } else {
+                    rule.to_string()
+                }
+            ),
             sql,
             params,
         })

@@ -24,7 +24,9 @@ pub(crate) fn format_at(at: DateTime<Utc>) -> String {
 }
 
 pub(crate) fn parse_at(text: &str) -> DateTime<Utc> {
-    DateTime::parse_from_rfc3339(text).map(|d| d.with_timezone(&Utc)).unwrap_or_default()
+    DateTime::parse_from_rfc3339(text)
+        .map(|d| d.with_timezone(&Utc))
+        .unwrap_or_default()
 }
 
 /// An open silo. Every method takes `&self`; the one SQLite connection is behind a mutex, so
@@ -61,12 +63,15 @@ impl Silo {
         if dir.exists() {
             let mut entries = std::fs::read_dir(dir).map_err(|e| Error::io(dir, e))?;
             if entries.next().is_some() {
-                return Err(Error::SiloExists { dir: dir.to_path_buf() });
+                return Err(Error::SiloExists {
+                    dir: dir.to_path_buf(),
+                });
             }
         }
         std::fs::create_dir_all(dir.join(ATTACHMENTS_DIR)).map_err(|e| Error::io(dir, e))?;
         let config_path = dir.join(CONFIG_FILE);
-        std::fs::write(&config_path, SiloConfig::default_json()).map_err(|e| Error::io(&config_path, e))?;
+        std::fs::write(&config_path, SiloConfig::default_json())
+            .map_err(|e| Error::io(&config_path, e))?;
         Silo::open_inner(dir, ctx, true)
     }
 
@@ -79,19 +84,35 @@ impl Silo {
     fn open_inner(dir: &Path, ctx: Context, creating: bool) -> Result<Silo> {
         let config_path = dir.join(CONFIG_FILE);
         let db_path = dir.join(DB_FILE);
-        let complete = config_path.is_file() && dir.join(ATTACHMENTS_DIR).is_dir() && (creating || db_path.is_file());
+        let complete = config_path.is_file()
+            && dir.join(ATTACHMENTS_DIR).is_dir()
+            && (creating || db_path.is_file());
         if !complete {
-            return Err(Error::NotASilo { dir: dir.to_path_buf() });
+            return Err(Error::NotASilo {
+                dir: dir.to_path_buf(),
+            });
         }
         let config = SiloConfig::load(&config_path)?;
         let conn = open_db(&db_path, ctx.busy_timeout).map_err(|e| match e {
-            Error::Db(rusqlite::Error::SqliteFailure(f, m)) if matches!(f.code, rusqlite::ErrorCode::NotADatabase | rusqlite::ErrorCode::DatabaseCorrupt) => Error::Corrupt {
-                path: db_path.clone(),
-                detail: m.unwrap_or_else(|| f.to_string()),
-            },
+            Error::Db(rusqlite::Error::SqliteFailure(f, m))
+                if matches!(
+                    f.code,
+                    rusqlite::ErrorCode::NotADatabase | rusqlite::ErrorCode::DatabaseCorrupt
+                ) =>
+            {
+                Error::Corrupt {
+                    path: db_path.clone(),
+                    detail: m.unwrap_or_else(|| f.to_string()),
+                }
+            }
             other => other,
         })?;
-        Ok(Silo { dir: dir.to_path_buf(), config, ctx, conn: Mutex::new(conn) })
+        Ok(Silo {
+            dir: dir.to_path_buf(),
+            config,
+            ctx,
+            conn: Mutex::new(conn),
+        })
     }
 
     /// The silo's directory.
@@ -113,7 +134,9 @@ impl Silo {
     }
 
     pub(crate) fn catalogue(&self) -> SiloCatalogue<'_> {
-        SiloCatalogue { config: &self.config }
+        SiloCatalogue {
+            config: &self.config,
+        }
     }
 
     pub(crate) fn lock(&self) -> MutexGuard<'_, Connection> {
@@ -128,7 +151,9 @@ impl Silo {
         let started = std::time::Instant::now();
         if let Err(e) = conn.execute_batch("BEGIN IMMEDIATE") {
             return Err(match Error::from(e) {
-                Error::Busy { .. } => Error::Busy { waited: started.elapsed().max(self.ctx.busy_timeout) },
+                Error::Busy { .. } => Error::Busy {
+                    waited: started.elapsed().max(self.ctx.busy_timeout),
+                },
                 other => other,
             });
         }
@@ -169,6 +194,7 @@ pub(crate) struct Writer<'s> {
     pub conn: &'s Connection,
     set_id: String,
     at: String,
+    author: String,
     index: u32,
     touched: BTreeSet<i64>,
     pub today: NaiveDate,
@@ -177,13 +203,23 @@ pub(crate) struct Writer<'s> {
 impl<'s> Writer<'s> {
     fn new(silo: &'s Silo, conn: &'s Connection) -> Result<Writer<'s>> {
         let now = silo.ctx.clock.now_utc();
-        let last: Option<String> = conn.query_row("SELECT max(at) FROM changes", [], |r| r.get(0))?;
+        let last: Option<String> =
+            conn.query_row("SELECT max(at) FROM changes", [], |r| r.get(0))?;
         let at = match last.map(|l| parse_at(&l)) {
             Some(last) if last >= now => last + Duration::microseconds(1),
             _ => now,
         };
         let set_id = uuid::Uuid::new_v4().simple().to_string()[..28].to_string();
-        Ok(Writer { silo, conn, set_id, at: format_at(at), index: 0, touched: BTreeSet::new(), today: silo.ctx.clock.today() })
+        Ok(Writer {
+            silo,
+            conn,
+            set_id,
+            at: format_at(at),
+            author: silo.ctx.author.clone(),
+            index: 0,
+            touched: BTreeSet::new(),
+            today: silo.ctx.clock.today(),
+        })
     }
 
     pub fn config(&self) -> &'s SiloConfig {
@@ -193,11 +229,15 @@ impl<'s> Writer<'s> {
     /// Applies a record and appends it to the log.
     pub fn emit(&mut self, rec: Record) -> Result<i64> {
         if self.index > 0xFFFF {
-            return Err(Error::invalid("change set", "", "more than 65536 changes in one change set"));
+            return Err(Error::invalid(
+                "change set",
+                "",
+                "more than 65536 changes in one change set",
+            ));
         }
         let uuid = format!("{}{:04x}", self.set_id, self.index);
         self.index += 1;
-        let author = self.silo.ctx.author.clone();
+        let author = self.author.clone();
         let id = apply(self.conn, &rec, &self.at, &author)?;
         self.conn
             .prepare_cached(
@@ -223,21 +263,43 @@ impl<'s> Writer<'s> {
         Ok(id)
     }
 
+    /// Starts a new change set inside the same transaction, stamped `at` by `author` (imports
+    /// keep the source's times and authors).
+    pub fn new_set(&mut self, at: DateTime<Utc>, author: &str) {
+        self.set_id = uuid::Uuid::new_v4().simple().to_string()[..28].to_string();
+        self.index = 0;
+        self.at = format_at(at);
+        self.author = author.to_string();
+    }
+
     /// The ticket with that number, as it is now inside the transaction.
     pub fn ticket(&self, number: &str) -> Result<TicketRef> {
-        let n: TicketNumber = number.parse().map_err(|_| Error::NotFound { number: number.to_string() })?;
+        let n: TicketNumber = number.parse().map_err(|_| Error::NotFound {
+            number: number.to_string(),
+        })?;
         self.conn
             .prepare_cached("SELECT id, uuid, number, status FROM tickets WHERE number = ?1")?
             .query_row([n.as_str()], |r| {
-                Ok(TicketRef { id: r.get(0)?, uuid: r.get(1)?, number: r.get(2)?, status: Status::from_ordinal(r.get(3)?).unwrap_or(Status::Open) })
+                Ok(TicketRef {
+                    id: r.get(0)?,
+                    uuid: r.get(1)?,
+                    number: r.get(2)?,
+                    status: Status::from_ordinal(r.get(3)?).unwrap_or(Status::Open),
+                })
             })
             .optional()?
-            .ok_or(Error::NotFound { number: n.to_string() })
+            .ok_or(Error::NotFound {
+                number: n.to_string(),
+            })
     }
 
     /// The ticket with that row id.
     pub fn ticket_by_id(&self, id: i64) -> Result<TicketRef> {
-        let number: String = self.conn.query_row("SELECT number FROM tickets WHERE id = ?1", [id], |r| r.get(0))?;
+        let number: String =
+            self.conn
+                .query_row("SELECT number FROM tickets WHERE id = ?1", [id], |r| {
+                    r.get(0)
+                })?;
         self.ticket(&number)
     }
 

@@ -7,7 +7,12 @@ use crate::search::{compile_key, to_sql_values};
 use crate::silo::Silo;
 
 /// Every rule the tickets `ids` break; an error listing all of them if any.
-pub(crate) fn check_tickets(silo: &Silo, conn: &Connection, ids: &[i64], today: chrono::NaiveDate) -> Result<()> {
+pub(crate) fn check_tickets(
+    silo: &Silo,
+    conn: &Connection,
+    ids: &[i64],
+    today: chrono::NaiveDate,
+) -> Result<()> {
     let violations = violations(silo, conn, ids, today)?;
     if violations.is_empty() {
         Ok(())
@@ -16,7 +21,12 @@ pub(crate) fn check_tickets(silo: &Silo, conn: &Connection, ids: &[i64], today: 
     }
 }
 
-pub(crate) fn violations(silo: &Silo, conn: &Connection, ids: &[i64], today: chrono::NaiveDate) -> Result<Vec<Violation>> {
+pub(crate) fn violations(
+    silo: &Silo,
+    conn: &Connection,
+    ids: &[i64],
+    today: chrono::NaiveDate,
+) -> Result<Vec<Violation>> {
     let config = silo.config();
     let mut out = Vec::new();
     if config.vrules_pk_required.is_empty() && config.vrules_pkv_values.is_empty() {
@@ -27,27 +37,52 @@ pub(crate) fn violations(silo: &Silo, conn: &Connection, ids: &[i64], today: chr
         compiled.push((rule, compile_key(silo, &rule.selector, "", today)?));
     }
     for &id in ids {
-        let number: String = conn.query_row("SELECT number FROM tickets WHERE id = ?1", [id], |r| r.get(0))?;
+        let number: String =
+            conn.query_row("SELECT number FROM tickets WHERE id = ?1", [id], |r| {
+                r.get(0)
+            })?;
         for (rule, c) in &compiled {
             let (sql, p) = c.one_ticket_sql(id);
-            let matches: i64 = conn.prepare_cached(&sql)?.query_row(params_from_iter(to_sql_values(&p)), |r| r.get(0))?;
+            let matches: i64 = conn
+                .prepare_cached(&sql)?
+                .query_row(params_from_iter(to_sql_values(&p)), |r| r.get(0))?;
             if matches > 0 {
                 let has: i64 = conn
-                    .prepare_cached("SELECT count(*) FROM properties WHERE ticket_id = ?1 AND key_lc = ?2")?
+                    .prepare_cached(
+                        "SELECT count(*) FROM properties WHERE ticket_id = ?1 AND key_lc = ?2",
+                    )?
                     .query_row(params![id, rule.key.to_lowercase()], |r| r.get(0))?;
                 if has == 0 {
-                    out.push(Violation { number: number.clone(), rule: format!("tickets matching '{}' need a {} property", rule.selector, rule.key) });
+                    out.push(Violation {
+                        number: number.clone(),
+                        rule: format!(
+                            "tickets matching '{}' need a {} property",
+                            rule.selector, rule.key
+                        ),
+                    });
                 }
             }
         }
         for rule in &config.vrules_pkv_values {
-            let mut stmt = conn.prepare_cached("SELECT value FROM properties WHERE ticket_id = ?1 AND key_lc = ?2")?;
-            let values: Vec<String> = stmt.query_map(params![id, rule.key.to_lowercase()], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
+            let mut stmt = conn.prepare_cached(
+                "SELECT value FROM properties WHERE ticket_id = ?1 AND key_lc = ?2",
+            )?;
+            let values: Vec<String> = stmt
+                .query_map(params![id, rule.key.to_lowercase()], |r| r.get(0))?
+                .collect::<rusqlite::Result<_>>()?;
             for v in values {
-                if !rule.values.iter().any(|a| a.to_lowercase() == v.to_lowercase()) {
+                if !rule
+                    .values
+                    .iter()
+                    .any(|a| a.to_lowercase() == v.to_lowercase())
+                {
                     out.push(Violation {
                         number: number.clone(),
-                        rule: format!("{} must be one of {} (not '{v}')", rule.key, rule.values.join(", ")),
+                        rule: format!(
+                            "{} must be one of {} (not '{v}')",
+                            rule.key,
+                            rule.values.join(", ")
+                        ),
                     });
                 }
             }

@@ -26,13 +26,25 @@ pub(crate) enum Op {
     RemovePropertyKv(String, String),
     AddEntry(String, u32),
     RemoveEntry(u32),
-    AddAttachment { name: String, bytes: Vec<u8>, comment: String },
+    AddAttachment {
+        name: String,
+        bytes: Vec<u8>,
+        comment: String,
+    },
     RemoveAttachment(u32),
 }
 
 /// Keys whose relation forms an order that must not close a cycle, with their mirrors.
-const ACYCLIC: &[(&str, &str)] = &[("Child_Of", "Parent_Of"), ("Blocks", "Blocked_By"), ("Precedes", "Follows")];
-const REPEATS: &[(&str, &str)] = &[("Scheduled_Repeats", "Scheduled"), ("Deadline_Repeats", "Deadline"), ("Review_Repeats", "Review")];
+const ACYCLIC: &[(&str, &str)] = &[
+    ("Child_Of", "Parent_Of"),
+    ("Blocks", "Blocked_By"),
+    ("Precedes", "Follows"),
+];
+const REPEATS: &[(&str, &str)] = &[
+    ("Scheduled_Repeats", "Scheduled"),
+    ("Deadline_Repeats", "Deadline"),
+    ("Review_Repeats", "Review"),
+];
 
 fn eq_ci(a: &str, b: &str) -> bool {
     a.to_lowercase() == b.to_lowercase()
@@ -44,14 +56,25 @@ pub(crate) fn clean_title(title: &str) -> Result<String> {
         return Err(Error::invalid("title", title, "a title must not be empty"));
     }
     if t.contains(['\n', '\r']) || t.chars().any(char::is_control) {
-        return Err(Error::invalid("title", &title.escape_debug().to_string(), "a title is one line without control characters"));
+        return Err(Error::invalid(
+            "title",
+            &title.escape_debug().to_string(),
+            "a title is one line without control characters",
+        ));
     }
     Ok(t.to_string())
 }
 
 fn clean_summary(summary: &str) -> Result<String> {
-    if summary.chars().any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t')) {
-        return Err(Error::invalid("summary", &summary.escape_debug().to_string(), "control characters are not allowed"));
+    if summary
+        .chars()
+        .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
+    {
+        return Err(Error::invalid(
+            "summary",
+            &summary.escape_debug().to_string(),
+            "control characters are not allowed",
+        ));
     }
     Ok(summary.trim_end().to_string())
 }
@@ -74,22 +97,44 @@ impl Writer<'_> {
         match op {
             Op::Title(title) => {
                 let title = clean_title(&title)?;
-                let old: String = self.conn.query_row("SELECT title FROM tickets WHERE id = ?1", [t.id], |r| r.get(0))?;
+                let old: String = self.conn.query_row(
+                    "SELECT title FROM tickets WHERE id = ?1",
+                    [t.id],
+                    |r| r.get(0),
+                )?;
                 if old != title {
-                    self.emit(Record::new(&t.uuid, ChangeOp::Set).key("title").old(&old).new_value(&title))?;
+                    self.emit(
+                        Record::new(&t.uuid, ChangeOp::Set)
+                            .key("title")
+                            .old(&old)
+                            .new_value(&title),
+                    )?;
                 }
             }
             Op::Summary(summary) => {
                 let summary = clean_summary(&summary)?;
-                let old: String = self.conn.query_row("SELECT summary FROM tickets WHERE id = ?1", [t.id], |r| r.get(0))?;
+                let old: String = self.conn.query_row(
+                    "SELECT summary FROM tickets WHERE id = ?1",
+                    [t.id],
+                    |r| r.get(0),
+                )?;
                 if old != summary {
-                    self.emit(Record::new(&t.uuid, ChangeOp::Set).key("summary").old(&old).new_value(&summary))?;
+                    self.emit(
+                        Record::new(&t.uuid, ChangeOp::Set)
+                            .key("summary")
+                            .old(&old)
+                            .new_value(&summary),
+                    )?;
                 }
             }
             Op::Status(status, other) => self.set_status(t, &status, other.as_deref())?,
             Op::AddTag(tag) => {
                 let tag: Tag = tag.parse()?;
-                let exists: bool = self.conn.query_row("SELECT count(*) FROM tags WHERE ticket_id = ?1 AND tag_lc = ?2", params![t.id, tag.lc()], |r| r.get(0))?;
+                let exists: bool = self.conn.query_row(
+                    "SELECT count(*) FROM tags WHERE ticket_id = ?1 AND tag_lc = ?2",
+                    params![t.id, tag.lc()],
+                    |r| r.get(0),
+                )?;
                 if !exists {
                     let shown = self.config().display_tag(tag.as_str()).to_string();
                     self.emit(Record::new(&t.uuid, ChangeOp::TagAdd).new_value(&shown))?;
@@ -97,8 +142,17 @@ impl Writer<'_> {
             }
             Op::RemoveTag(tag) => {
                 let tag: Tag = tag.parse()?;
-                let stored: Option<String> = self.optional("SELECT tag FROM tags WHERE ticket_id = ?1 AND tag_lc = ?2", params![t.id, tag.lc()])?;
-                let stored = stored.ok_or_else(|| Error::invalid("tag", tag.as_str(), format!("ticket {} has no such tag", t.number)))?;
+                let stored: Option<String> = self.optional(
+                    "SELECT tag FROM tags WHERE ticket_id = ?1 AND tag_lc = ?2",
+                    params![t.id, tag.lc()],
+                )?;
+                let stored = stored.ok_or_else(|| {
+                    Error::invalid(
+                        "tag",
+                        tag.as_str(),
+                        format!("ticket {} has no such tag", t.number),
+                    )
+                })?;
                 self.emit(Record::new(&t.uuid, ChangeOp::TagRemove).old(&stored))?;
             }
             Op::AddProperty(key, value) => {
@@ -111,9 +165,17 @@ impl Writer<'_> {
                 refuse_reserved(&key)?;
                 let old: PropertyValue = old.parse()?;
                 let stored = self.values(t.id, &key)?;
-                let found = stored.iter().find(|v| eq_ci(v, old.as_str())).cloned().ok_or_else(|| {
-                    Error::invalid("property value", old.as_str(), format!("ticket {} has no {} = {}", t.number, key, old))
-                })?;
+                let found = stored
+                    .iter()
+                    .find(|v| eq_ci(v, old.as_str()))
+                    .cloned()
+                    .ok_or_else(|| {
+                        Error::invalid(
+                            "property value",
+                            old.as_str(),
+                            format!("ticket {} has no {} = {}", t.number, key, old),
+                        )
+                    })?;
                 self.remove_value(t, &key, &found)?;
                 self.add_property(t, &key, &new)?;
             }
@@ -122,7 +184,11 @@ impl Writer<'_> {
                 refuse_reserved(&key)?;
                 let stored = self.values(t.id, &key)?;
                 if stored.is_empty() {
-                    return Err(Error::invalid("property key", key.as_str(), format!("ticket {} has no such property", t.number)));
+                    return Err(Error::invalid(
+                        "property key",
+                        key.as_str(),
+                        format!("ticket {} has no such property", t.number),
+                    ));
                 }
                 for v in stored {
                     self.remove_value(t, &key, &v)?;
@@ -133,30 +199,54 @@ impl Writer<'_> {
                 refuse_reserved(&key)?;
                 let value: PropertyValue = value.parse()?;
                 let stored = self.values(t.id, &key)?;
-                let found = stored.iter().find(|v| eq_ci(v, value.as_str())).cloned().ok_or_else(|| {
-                    Error::invalid("property value", value.as_str(), format!("ticket {} has no {} = {}", t.number, key, value))
-                })?;
+                let found = stored
+                    .iter()
+                    .find(|v| eq_ci(v, value.as_str()))
+                    .cloned()
+                    .ok_or_else(|| {
+                        Error::invalid(
+                            "property value",
+                            value.as_str(),
+                            format!("ticket {} has no {} = {}", t.number, key, value),
+                        )
+                    })?;
                 self.remove_value(t, &key, &found)?;
             }
             Op::AddEntry(text, minutes) => {
                 self.add_entry(t, &text, minutes)?;
             }
             Op::RemoveEntry(n) => {
-                let visible: bool = self.conn.query_row("SELECT count(*) FROM entries WHERE ticket_id = ?1 AND n = ?2 AND removed = 0", params![t.id, n], |r| r.get(0))?;
+                let visible: bool = self.conn.query_row(
+                    "SELECT count(*) FROM entries WHERE ticket_id = ?1 AND n = ?2 AND removed = 0",
+                    params![t.id, n],
+                    |r| r.get(0),
+                )?;
                 if !visible {
-                    return Err(Error::invalid("entry", &n.to_string(), format!("ticket {} has no entry {n}", t.number)));
+                    return Err(Error::invalid(
+                        "entry",
+                        &n.to_string(),
+                        format!("ticket {} has no entry {n}", t.number),
+                    ));
                 }
                 let mut rec = Record::new(&t.uuid, ChangeOp::EntryRemove);
                 rec.item = Some(n);
                 self.emit(rec)?;
             }
-            Op::AddAttachment { name, bytes, comment } => {
+            Op::AddAttachment {
+                name,
+                bytes,
+                comment,
+            } => {
                 self.add_attachment(t, &name, &bytes, &comment)?;
             }
             Op::RemoveAttachment(n) => {
                 let visible: bool = self.conn.query_row("SELECT count(*) FROM attachments WHERE ticket_id = ?1 AND n = ?2 AND removed = 0", params![t.id, n], |r| r.get(0))?;
                 if !visible {
-                    return Err(Error::invalid("attachment", &n.to_string(), format!("ticket {} has no attachment {n}", t.number)));
+                    return Err(Error::invalid(
+                        "attachment",
+                        &n.to_string(),
+                        format!("ticket {} has no attachment {n}", t.number),
+                    ));
                 }
                 let mut rec = Record::new(&t.uuid, ChangeOp::AttachRemove);
                 rec.item = Some(n);
@@ -166,37 +256,60 @@ impl Writer<'_> {
         Ok(())
     }
 
-    fn optional<T: rusqlite::types::FromSql>(&self, sql: &str, p: impl rusqlite::Params) -> Result<Option<T>> {
+    fn optional<T: rusqlite::types::FromSql>(
+        &self,
+        sql: &str,
+        p: impl rusqlite::Params,
+    ) -> Result<Option<T>> {
         use rusqlite::OptionalExtension;
-        Ok(self.conn.prepare_cached(sql)?.query_row(p, |r| r.get(0)).optional()?)
+        Ok(self
+            .conn
+            .prepare_cached(sql)?
+            .query_row(p, |r| r.get(0))
+            .optional()?)
     }
 
     /// The stored values of `key` on ticket `id`, in order.
     pub(crate) fn values(&self, id: i64, key: &PropertyKey) -> Result<Vec<String>> {
-        let mut stmt = self.conn.prepare_cached("SELECT value FROM properties WHERE ticket_id = ?1 AND key_lc = ?2 ORDER BY id")?;
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT value FROM properties WHERE ticket_id = ?1 AND key_lc = ?2 ORDER BY id",
+        )?;
         let rows = stmt.query_map(params![id, key.lc()], |r| r.get(0))?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
     fn stored_key(&self, id: i64, key: &PropertyKey) -> Result<Option<String>> {
-        self.optional("SELECT key FROM properties WHERE ticket_id = ?1 AND key_lc = ?2 ORDER BY id LIMIT 1", params![id, key.lc()])
+        self.optional(
+            "SELECT key FROM properties WHERE ticket_id = ?1 AND key_lc = ?2 ORDER BY id LIMIT 1",
+            params![id, key.lc()],
+        )
     }
 
     fn emit_prop(&mut self, t: &TicketRef, op: ChangeOp, key: &str, value: &str) -> Result<()> {
         let rec = Record::new(&t.uuid, op).key(key);
-        let rec = if op == ChangeOp::PropAdd { rec.new_value(value) } else { rec.old(value) };
+        let rec = if op == ChangeOp::PropAdd {
+            rec.new_value(value)
+        } else {
+            rec.old(value)
+        };
         self.emit(rec)?;
         Ok(())
     }
 
     /// Removes one value; for a relation, its mirror on the other ticket too.
     fn remove_value(&mut self, t: &TicketRef, key: &PropertyKey, value: &str) -> Result<()> {
-        let key_text = self.stored_key(t.id, key)?.unwrap_or_else(|| key.to_string());
+        let key_text = self
+            .stored_key(t.id, key)?
+            .unwrap_or_else(|| key.to_string());
         self.emit_prop(t, ChangeOp::PropRemove, &key_text, value)?;
         if let Some((_, mirror)) = RELATION_KEYS.iter().find(|(k, _)| eq_ci(k, key.as_str())) {
             if let Ok(other) = self.ticket(value) {
                 let mirror_key: PropertyKey = mirror.parse()?;
-                if self.values(other.id, &mirror_key)?.iter().any(|v| eq_ci(v, &t.number)) {
+                if self
+                    .values(other.id, &mirror_key)?
+                    .iter()
+                    .any(|v| eq_ci(v, &t.number))
+                {
                     self.emit_prop(&other, ChangeOp::PropRemove, mirror, &t.number)?;
                 }
             }
@@ -205,30 +318,54 @@ impl Writer<'_> {
     }
 
     /// Adds a property with every rule of domain spec 4 and 6.
-    pub(crate) fn add_property(&mut self, t: &TicketRef, key: &PropertyKey, value: &str) -> Result<()> {
+    pub(crate) fn add_property(
+        &mut self,
+        t: &TicketRef,
+        key: &PropertyKey,
+        value: &str,
+    ) -> Result<()> {
         let raw: PropertyValue = value.parse()?;
         let key_text = canonical_key(self, key);
         let config = self.config();
         let mut value = raw.to_string();
         if config.is_date_input_key(&key_text) {
-            let expr = parse_date_expr(raw.as_str()).map_err(|e| Error::invalid("date", raw.as_str(), e.message))?;
-            value = expr.resolve(self.today).ok_or_else(|| Error::invalid("date", raw.as_str(), "out of range"))?.to_string();
+            let expr = parse_date_expr(raw.as_str())
+                .map_err(|e| Error::invalid("date", raw.as_str(), e.message))?;
+            value = expr
+                .resolve(self.today)
+                .ok_or_else(|| Error::invalid("date", raw.as_str(), "out of range"))?
+                .to_string();
         } else if REPEATS.iter().any(|(k, _)| eq_ci(k, &key_text)) {
-            value = parse_repeater(raw.as_str()).map_err(|e| Error::invalid("repeater", raw.as_str(), e.message))?.to_string();
+            value = parse_repeater(raw.as_str())
+                .map_err(|e| Error::invalid("repeater", raw.as_str(), e.message))?
+                .to_string();
         } else if eq_ci(&key_text, "Deadline_Warning") {
-            let days: u32 = raw.as_str().parse().map_err(|_| Error::invalid("Deadline_Warning", raw.as_str(), "a whole number of days (0 or more)"))?;
+            let days: u32 = raw.as_str().parse().map_err(|_| {
+                Error::invalid(
+                    "Deadline_Warning",
+                    raw.as_str(),
+                    "a whole number of days (0 or more)",
+                )
+            })?;
             value = days.to_string();
         } else if let Some(v) = config.canonical_value(&key_text, raw.as_str()) {
             value = v.to_string();
         } else {
             value = config.display_value(&key_text, &value).to_string();
         }
-        let relation = RELATION_KEYS.iter().find(|(k, _)| eq_ci(k, &key_text)).copied();
+        let relation = RELATION_KEYS
+            .iter()
+            .find(|(k, _)| eq_ci(k, &key_text))
+            .copied();
         let target = match relation {
             Some((k, _)) => {
-                let other = self.ticket(&value).map_err(|_| Error::Relation { message: format!("{k} {value}: no ticket {value} in this silo") })?;
+                let other = self.ticket(&value).map_err(|_| Error::Relation {
+                    message: format!("{k} {value}: no ticket {value} in this silo"),
+                })?;
                 if other.id == t.id {
-                    return Err(Error::Relation { message: format!("ticket {} cannot be {k} itself", t.number) });
+                    return Err(Error::Relation {
+                        message: format!("ticket {} cannot be {k} itself", t.number),
+                    });
                 }
                 value = other.number.clone();
                 Some(other)
@@ -236,7 +373,9 @@ impl Writer<'_> {
             None => None,
         };
         let existing = self.values(t.id, key)?;
-        if existing.iter().any(|v| eq_ci(v, &value)) && (relation.is_some() || config.is_unique_key(&key_text)) {
+        if existing.iter().any(|v| eq_ci(v, &value))
+            && (relation.is_some() || config.is_unique_key(&key_text))
+        {
             return Ok(());
         }
         if config.is_unique_key(&key_text) {
@@ -255,7 +394,11 @@ impl Writer<'_> {
             }
             self.emit_prop(t, ChangeOp::PropAdd, k, &value)?;
             let mirror_key: PropertyKey = mirror.parse()?;
-            if !self.values(other.id, &mirror_key)?.iter().any(|v| eq_ci(v, &t.number)) {
+            if !self
+                .values(other.id, &mirror_key)?
+                .iter()
+                .any(|v| eq_ci(v, &t.number))
+            {
                 self.emit_prop(other, ChangeOp::PropAdd, mirror, &t.number)?;
             }
             return Ok(());
@@ -267,7 +410,8 @@ impl Writer<'_> {
     /// Refuses a relation `t key other` that would close a cycle in its order.
     fn check_cycle(&self, t: &TicketRef, key: &str, other: &TicketRef) -> Result<()> {
         // normalise to the forward key: A Parent_Of B is B Child_Of A
-        let (forward, from, to) = match ACYCLIC.iter().find(|(f, m)| eq_ci(f, key) || eq_ci(m, key)) {
+        let (forward, from, to) = match ACYCLIC.iter().find(|(f, m)| eq_ci(f, key) || eq_ci(m, key))
+        {
             Some((f, _)) if eq_ci(f, key) => (*f, t.number.clone(), other.number.clone()),
             Some((f, _)) => (*f, other.number.clone(), t.number.clone()),
             None => return Ok(()),
@@ -283,12 +427,17 @@ impl Writer<'_> {
             if last == from {
                 let mut cycle = vec![from.clone()];
                 cycle.extend(path);
-                return Err(Error::Cycle { key: forward.to_string(), cycle });
+                return Err(Error::Cycle {
+                    key: forward.to_string(),
+                    cycle,
+                });
             }
             if !seen.insert(last.clone()) {
                 continue;
             }
-            let next: Vec<String> = stmt.query_map(params![last, forward.to_lowercase()], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
+            let next: Vec<String> = stmt
+                .query_map(params![last, forward.to_lowercase()], |r| r.get(0))?
+                .collect::<rusqlite::Result<_>>()?;
             for n in next {
                 let mut p = path.clone();
                 p.push(n);
@@ -303,13 +452,23 @@ impl Writer<'_> {
         let current = self.ticket_by_id(t.id)?;
         let closed_via: PropertyKey = "Closed_Via".parse()?;
         // leaving Merged/Duplicate: undo the links (4.1)
-        if matches!(current.status, Status::Merged | Status::Duplicate) && new != current.status || matches!(new, Status::Merged | Status::Duplicate) {
+        if matches!(current.status, Status::Merged | Status::Duplicate) && new != current.status
+            || matches!(new, Status::Merged | Status::Duplicate)
+        {
             for target in self.values(t.id, &closed_via)? {
                 self.emit_prop(t, ChangeOp::PropRemove, "Closed_Via", &target)?;
                 if let Ok(b) = self.ticket(&target) {
-                    let back = if current.status == Status::Merged { "Merged" } else { "Duplicate" };
+                    let back = if current.status == Status::Merged {
+                        "Merged"
+                    } else {
+                        "Duplicate"
+                    };
                     let back_key: PropertyKey = back.parse()?;
-                    if self.values(b.id, &back_key)?.iter().any(|v| eq_ci(v, &t.number)) {
+                    if self
+                        .values(b.id, &back_key)?
+                        .iter()
+                        .any(|v| eq_ci(v, &t.number))
+                    {
                         self.emit_prop(&b, ChangeOp::PropRemove, back, &t.number)?;
                     }
                 }
@@ -318,16 +477,38 @@ impl Writer<'_> {
         match new {
             Status::Merged | Status::Duplicate => {
                 let other = other.ok_or_else(|| {
-                    Error::invalid("status", new.name(), format!("{} needs the other ticket: set_status N {} OTHER", new.name(), new.name()))
+                    Error::invalid(
+                        "status",
+                        new.name(),
+                        format!(
+                            "{} needs the other ticket: set_status N {} OTHER",
+                            new.name(),
+                            new.name()
+                        ),
+                    )
                 })?;
                 let b = self.ticket(other)?;
                 if b.id == t.id {
-                    return Err(Error::Relation { message: format!("ticket {} cannot be {} into itself", t.number, new.name()) });
+                    return Err(Error::Relation {
+                        message: format!(
+                            "ticket {} cannot be {} into itself",
+                            t.number,
+                            new.name()
+                        ),
+                    });
                 }
                 if matches!(b.status, Status::Merged | Status::Duplicate) {
-                    let target = self.values(b.id, &closed_via)?.into_iter().next().unwrap_or_default();
+                    let target = self
+                        .values(b.id, &closed_via)?
+                        .into_iter()
+                        .next()
+                        .unwrap_or_default();
                     return Err(Error::Relation {
-                        message: format!("ticket {} is itself {} (into {target}); use {target} instead", b.number, b.status.name()),
+                        message: format!(
+                            "ticket {} is itself {} (into {target}); use {target} instead",
+                            b.number,
+                            b.status.name()
+                        ),
                     });
                 }
                 self.emit_status(t, current.status, new)?;
@@ -340,7 +521,11 @@ impl Writer<'_> {
             }
             _ => {
                 if other.is_some() {
-                    return Err(Error::invalid("status", new.name(), "only Merged and Duplicate take another ticket"));
+                    return Err(Error::invalid(
+                        "status",
+                        new.name(),
+                        "only Merged and Duplicate take another ticket",
+                    ));
                 }
                 self.emit_status(t, current.status, new)?;
             }
@@ -350,7 +535,12 @@ impl Writer<'_> {
 
     fn emit_status(&mut self, t: &TicketRef, old: Status, new: Status) -> Result<()> {
         if old != new {
-            self.emit(Record::new(&t.uuid, ChangeOp::Set).key("status").old(old.name()).new_value(new.name()))?;
+            self.emit(
+                Record::new(&t.uuid, ChangeOp::Set)
+                    .key("status")
+                    .old(old.name())
+                    .new_value(new.name()),
+            )?;
         }
         Ok(())
     }
@@ -361,13 +551,22 @@ impl Writer<'_> {
         let mut repeating = false;
         for (rkey, dkey) in REPEATS {
             let rk: PropertyKey = rkey.parse()?;
-            let Some(rule) = self.values(t.id, &rk)?.into_iter().next() else { continue };
+            let Some(rule) = self.values(t.id, &rk)?.into_iter().next() else {
+                continue;
+            };
             repeating = true;
-            let repeater = parse_repeater(&rule).map_err(|e| Error::invalid("repeater", &rule, e.message))?;
+            let repeater =
+                parse_repeater(&rule).map_err(|e| Error::invalid("repeater", &rule, e.message))?;
             let dk: PropertyKey = dkey.parse()?;
-            let Some(old) = self.values(t.id, &dk)?.into_iter().next() else { continue };
-            let Some((date, _)) = ticket_query::parse_absolute(&old) else { continue };
-            let next: ResolvedDate = repeater.apply(date, self.today).ok_or_else(|| Error::invalid("date", &old, "repeats out of range"))?;
+            let Some(old) = self.values(t.id, &dk)?.into_iter().next() else {
+                continue;
+            };
+            let Some((date, _)) = ticket_query::parse_absolute(&old) else {
+                continue;
+            };
+            let next: ResolvedDate = repeater
+                .apply(date, self.today)
+                .ok_or_else(|| Error::invalid("date", &old, "repeats out of range"))?;
             let new = next.to_string();
             self.emit_prop(t, ChangeOp::PropRemove, dkey, &old)?;
             self.emit_prop(t, ChangeOp::PropAdd, dkey, &new)?;
@@ -375,7 +574,11 @@ impl Writer<'_> {
         }
         if repeating {
             self.emit_status(t, Status::Closed, Status::Open)?;
-            let text = if moves.is_empty() { "Closed and reopened".to_string() } else { format!("Closed and reopened: {}", moves.join(", ")) };
+            let text = if moves.is_empty() {
+                "Closed and reopened".to_string()
+            } else {
+                format!("Closed and reopened: {}", moves.join(", "))
+            };
             self.add_entry(t, &text, 0)?;
         }
         Ok(())
@@ -386,10 +589,21 @@ impl Writer<'_> {
         if text.is_empty() {
             return Err(Error::invalid("entry", text, "an entry must not be empty"));
         }
-        if text.chars().any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t')) {
-            return Err(Error::invalid("entry", &text.escape_debug().to_string(), "control characters are not allowed"));
+        if text
+            .chars()
+            .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
+        {
+            return Err(Error::invalid(
+                "entry",
+                &text.escape_debug().to_string(),
+                "control characters are not allowed",
+            ));
         }
-        let n: u32 = self.conn.query_row("SELECT coalesce(max(n), 0) + 1 FROM entries WHERE ticket_id = ?1", [t.id], |r| r.get(0))?;
+        let n: u32 = self.conn.query_row(
+            "SELECT coalesce(max(n), 0) + 1 FROM entries WHERE ticket_id = ?1",
+            [t.id],
+            |r| r.get(0),
+        )?;
         let mut rec = Record::new(&t.uuid, ChangeOp::EntryAdd).new_value(text);
         rec.item = Some(n);
         rec.minutes = Some(minutes);
@@ -397,15 +611,31 @@ impl Writer<'_> {
         Ok(n)
     }
 
-    pub(crate) fn add_attachment(&mut self, t: &TicketRef, name: &str, bytes: &[u8], comment: &str) -> Result<u32> {
+    pub(crate) fn add_attachment(
+        &mut self,
+        t: &TicketRef,
+        name: &str,
+        bytes: &[u8],
+        comment: &str,
+    ) -> Result<u32> {
         let name = name.trim();
         if name.is_empty() || name.chars().any(char::is_control) {
-            return Err(Error::invalid("file name", &name.escape_debug().to_string(), "must be non-empty without control characters"));
+            return Err(Error::invalid(
+                "file name",
+                &name.escape_debug().to_string(),
+                "must be non-empty without control characters",
+            ));
         }
         let sha = hex::encode(Sha256::digest(bytes));
         store_content(&self.silo.attachment_path(&sha), bytes)?;
-        let n: u32 = self.conn.query_row("SELECT coalesce(max(n), 0) + 1 FROM attachments WHERE ticket_id = ?1", [t.id], |r| r.get(0))?;
-        let mut rec = Record::new(&t.uuid, ChangeOp::AttachAdd).key(name).new_value(comment.trim());
+        let n: u32 = self.conn.query_row(
+            "SELECT coalesce(max(n), 0) + 1 FROM attachments WHERE ticket_id = ?1",
+            [t.id],
+            |r| r.get(0),
+        )?;
+        let mut rec = Record::new(&t.uuid, ChangeOp::AttachAdd)
+            .key(name)
+            .new_value(comment.trim());
         rec.item = Some(n);
         rec.size = Some(bytes.len() as u64);
         rec.sha256 = Some(sha);
@@ -416,7 +646,9 @@ impl Writer<'_> {
 
 fn refuse_reserved(key: &PropertyKey) -> Result<()> {
     match RESERVED_KEYS.iter().find(|k| eq_ci(k, key.as_str())) {
-        Some(k) => Err(Error::Reserved { key: (*k).to_string() }),
+        Some(k) => Err(Error::Reserved {
+            key: (*k).to_string(),
+        }),
         None => Ok(()),
     }
 }

@@ -7,7 +7,10 @@ use ticket_core::{Clock, Context, Silo};
 pub const NOW: &str = "2024-03-13T09:00:00Z"; // a Wednesday
 
 pub fn ctx_at(now: &str) -> Context {
-    Context::new(Clock::fixed(chrono::DateTime::parse_from_rfc3339(now).unwrap()), "alice")
+    Context::new(
+        Clock::fixed(chrono::DateTime::parse_from_rfc3339(now).unwrap()),
+        "alice",
+    )
 }
 
 pub fn new_silo(dir: &Path) -> Silo {
@@ -49,5 +52,6 @@ pub fn dump(silo: &Silo) -> String {
 /// The number of change records: a failed write must not change it.
 pub fn change_count(silo: &Silo) -> i64 {
     let conn = rusqlite::Connection::open(silo.dir().join("silo.db")).unwrap();
-    conn.query_row("SELECT count(*) FROM changes", [], |r| r.get(0)).unwrap()
+    conn.query_row("SELECT count(*) FROM changes", [], |r| r.get(0))
+        .unwrap()
 }

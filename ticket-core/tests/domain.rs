@@ -11,7 +11,10 @@ fn create_and_open_a_silo() {
     assert!(silo.dir().join("silo.json").is_file());
     assert!(silo.dir().join("silo.db").is_file());
     assert!(silo.dir().join("attachments").is_dir());
-    let mode: String = rusqlite::Connection::open(silo.dir().join("silo.db")).unwrap().query_row("PRAGMA journal_mode", [], |r| r.get(0)).unwrap();
+    let mode: String = rusqlite::Connection::open(silo.dir().join("silo.db"))
+        .unwrap()
+        .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+        .unwrap();
     assert_eq!(mode, "wal");
     drop(silo);
     Silo::open(&dir.path().join("silo"), ctx_at(NOW)).unwrap();
@@ -21,7 +24,10 @@ fn create_and_open_a_silo() {
 fn create_refuses_a_non_empty_directory_and_open_refuses_non_silos() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("x"), "x").unwrap();
-    assert!(matches!(Silo::create(dir.path(), ctx_at(NOW)), Err(Error::SiloExists { .. })));
+    assert!(matches!(
+        Silo::create(dir.path(), ctx_at(NOW)),
+        Err(Error::SiloExists { .. })
+    ));
     let err = Silo::open(dir.path(), ctx_at(NOW)).err().unwrap();
     assert!(matches!(err, Error::NotASilo { .. }));
     assert!(err.to_string().contains("is not a silo"));
@@ -33,9 +39,15 @@ fn a_newer_schema_is_refused() {
     let silo = new_silo(dir.path());
     let path = silo.dir().to_path_buf();
     drop(silo);
-    rusqlite::Connection::open(path.join("silo.db")).unwrap().pragma_update(None, "user_version", 99).unwrap();
+    rusqlite::Connection::open(path.join("silo.db"))
+        .unwrap()
+        .pragma_update(None, "user_version", 99)
+        .unwrap();
     let err = Silo::open(&path, ctx_at(NOW)).err().unwrap();
-    assert!(matches!(err, Error::SchemaTooNew { found: 99, .. }), "{err}");
+    assert!(
+        matches!(err, Error::SchemaTooNew { found: 99, .. }),
+        "{err}"
+    );
 }
 
 #[test]
@@ -47,7 +59,9 @@ fn a_truncated_database_is_a_clear_error() {
     std::fs::write(path.join("silo.db"), b"SQLite format 3\0garbage").unwrap();
     let _ = std::fs::remove_file(path.join("silo.db-wal"));
     let _ = std::fs::remove_file(path.join("silo.db-shm"));
-    let err = Silo::open(&path, ctx_at(NOW)).err().expect("a damaged database must not open");
+    let err = Silo::open(&path, ctx_at(NOW))
+        .err()
+        .expect("a damaged database must not open");
     assert!(matches!(err, Error::Corrupt { .. } | Error::Db(_)), "{err}");
 }
 
@@ -63,7 +77,10 @@ fn tickets_have_numbers_uuids_and_fields() {
     assert_eq!(t.summary, "multi\nline");
     assert_eq!(t.status, Status::Open);
     assert_eq!(t.uuid.len(), 32);
-    assert!(t.uuid.chars().all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase()));
+    assert!(t
+        .uuid
+        .chars()
+        .all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase()));
     assert_eq!(t.opened.to_rfc3339(), "2024-03-13T09:00:00+00:00");
 }
 
@@ -80,11 +97,15 @@ fn tags_and_properties_follow_the_string_rules() {
     assert_eq!(silo.get("1").unwrap().get("ASSIGNED"), vec!["Phil", "anna"]);
     silo.remove_property_kv("1", "assigned", "PHIL").unwrap();
     assert_eq!(silo.get("1").unwrap().get("Assigned"), vec!["anna"]);
-    silo.change_property("1", "Assigned", "Anna", "bob").unwrap();
+    silo.change_property("1", "Assigned", "Anna", "bob")
+        .unwrap();
     assert_eq!(silo.get("1").unwrap().get("Assigned"), vec!["bob"]);
     silo.remove_tag("1", "NEEDS REVIEW").unwrap();
     assert!(silo.get("1").unwrap().tags.is_empty());
-    assert!(matches!(silo.add_tag("1", "a\u{1}b"), Err(Error::Invalid { .. })));
+    assert!(matches!(
+        silo.add_tag("1", "a\u{1}b"),
+        Err(Error::Invalid { .. })
+    ));
 }
 
 #[test]
@@ -93,22 +114,63 @@ fn bad_input_is_a_typed_error_and_changes_nothing() {
     let silo = new_silo(dir.path());
     silo.new_ticket("T", None, "").unwrap();
     let before = (dump(&silo), change_count(&silo));
-    assert!(matches!(silo.new_ticket("   ", None, ""), Err(Error::Invalid { what: "title", .. })));
-    assert!(matches!(silo.set_title("7", "x"), Err(Error::NotFound { .. })));
-    assert_eq!(silo.set_title("7", "x").unwrap_err().to_string(), "no ticket 7 in this silo");
-    assert!(matches!(silo.set_status("1", "finished", None), Err(Error::Invalid { what: "status", .. })));
-    assert!(matches!(silo.add_property("1", "Deadline", "someday"), Err(Error::Invalid { what: "date", .. })));
-    assert!(matches!(silo.add_property("1", "Closed_Via", "1"), Err(Error::Reserved { .. })));
-    assert!(matches!(silo.add_property("1", "merged", "1"), Err(Error::Reserved { .. })));
-    assert!(matches!(silo.add_property("1", "Child_Of", "99"), Err(Error::Relation { .. })));
-    assert!(matches!(silo.add_property("1", "Blocks", "1"), Err(Error::Relation { .. })));
-    assert!(matches!(silo.add_property("1", "Deadline_Warning", "-1"), Err(Error::Invalid { .. })));
-    assert!(matches!(silo.add_property("1", "Review_Repeats", "weekly"), Err(Error::Invalid { .. })));
-    assert!(matches!(silo.remove_tag("1", "absent"), Err(Error::Invalid { .. })));
-    assert!(matches!(silo.remove_entry("1", 3), Err(Error::Invalid { .. })));
+    assert!(matches!(
+        silo.new_ticket("   ", None, ""),
+        Err(Error::Invalid { what: "title", .. })
+    ));
+    assert!(matches!(
+        silo.set_title("7", "x"),
+        Err(Error::NotFound { .. })
+    ));
+    assert_eq!(
+        silo.set_title("7", "x").unwrap_err().to_string(),
+        "no ticket 7 in this silo"
+    );
+    assert!(matches!(
+        silo.set_status("1", "finished", None),
+        Err(Error::Invalid { what: "status", .. })
+    ));
+    assert!(matches!(
+        silo.add_property("1", "Deadline", "someday"),
+        Err(Error::Invalid { what: "date", .. })
+    ));
+    assert!(matches!(
+        silo.add_property("1", "Closed_Via", "1"),
+        Err(Error::Reserved { .. })
+    ));
+    assert!(matches!(
+        silo.add_property("1", "merged", "1"),
+        Err(Error::Reserved { .. })
+    ));
+    assert!(matches!(
+        silo.add_property("1", "Child_Of", "99"),
+        Err(Error::Relation { .. })
+    ));
+    assert!(matches!(
+        silo.add_property("1", "Blocks", "1"),
+        Err(Error::Relation { .. })
+    ));
+    assert!(matches!(
+        silo.add_property("1", "Deadline_Warning", "-1"),
+        Err(Error::Invalid { .. })
+    ));
+    assert!(matches!(
+        silo.add_property("1", "Review_Repeats", "weekly"),
+        Err(Error::Invalid { .. })
+    ));
+    assert!(matches!(
+        silo.remove_tag("1", "absent"),
+        Err(Error::Invalid { .. })
+    ));
+    assert!(matches!(
+        silo.remove_entry("1", 3),
+        Err(Error::Invalid { .. })
+    ));
     // an edit whose last change is bad writes none of its changes
     let mut e = silo.edit("1");
-    e.add_tag("fine").set_title("New title").add_property("Scheduled", "nope");
+    e.add_tag("fine")
+        .set_title("New title")
+        .add_property("Scheduled", "nope");
     assert!(e.commit().is_err());
     assert_eq!((dump(&silo), change_count(&silo)), before);
 }
@@ -123,22 +185,39 @@ fn entries_and_attachments_are_numbered_and_removals_stay_in_history() {
     silo.remove_entry("1", 1).unwrap();
     assert_eq!(silo.add_entry("1", "third", 0).unwrap(), 3);
     let t = silo.get("1").unwrap();
-    assert_eq!(t.entries.iter().map(|e| e.n).collect::<Vec<_>>(), vec![2, 3]);
+    assert_eq!(
+        t.entries.iter().map(|e| e.n).collect::<Vec<_>>(),
+        vec![2, 3]
+    );
     assert_eq!(t.total_minutes(), 10);
     assert_eq!(t.entries[0].author, "alice");
-    let a = silo.add_attachment_bytes("1", "../../etc/passwd\u{0}x", b"hello", "c").err();
+    let a = silo
+        .add_attachment_bytes("1", "../../etc/passwd\u{0}x", b"hello", "c")
+        .err();
     assert!(a.is_some(), "control characters in a name are refused");
-    let n = silo.add_attachment_bytes("1", "../../etc/passwd", b"hello", "the log").unwrap();
+    let n = silo
+        .add_attachment_bytes("1", "../../etc/passwd", b"hello", "the log")
+        .unwrap();
     let t = silo.get("1").unwrap();
     let att = &t.attachments[0];
-    assert_eq!((att.n, att.name.as_str(), att.size), (n, "../../etc/passwd", 5));
+    assert_eq!(
+        (att.n, att.name.as_str(), att.size),
+        (n, "../../etc/passwd", 5)
+    );
     let stored = silo.attachment_path(&att.sha256);
     assert!(stored.starts_with(silo.dir().join("attachments")));
     assert_eq!(std::fs::read(&stored).unwrap(), b"hello");
     silo.remove_file("1", n).unwrap();
     assert!(silo.get("1").unwrap().attachments.is_empty());
-    let ops: Vec<String> = silo.history("1").unwrap().iter().map(|c| c.op.to_string()).collect();
-    assert!(ops.contains(&"entry_remove".to_string()) && ops.contains(&"attach_remove".to_string()));
+    let ops: Vec<String> = silo
+        .history("1")
+        .unwrap()
+        .iter()
+        .map(|c| c.op.to_string())
+        .collect();
+    assert!(
+        ops.contains(&"entry_remove".to_string()) && ops.contains(&"attach_remove".to_string())
+    );
 }
 
 #[test]
@@ -151,7 +230,11 @@ fn pseudo_properties_are_searchable() {
     assert_eq!(silo.count("p=opened:=.:").unwrap(), 1);
     assert_eq!(silo.count("p=last_update:]-2w:").unwrap(), 1);
     assert_eq!(silo.count("p=earliest:=2024-03-20:").unwrap(), 1);
-    assert_eq!(silo.count("p:open:").unwrap(), 0, "pseudo-properties only by exact key");
+    assert_eq!(
+        silo.count("p:open:").unwrap(),
+        0,
+        "pseudo-properties only by exact key"
+    );
 }
 
 #[test]
@@ -171,7 +254,10 @@ fn merged_and_duplicate_link_both_tickets_and_clean_up() {
     assert!(silo.set_status("3", "m", Some("3")).is_err());
     assert!(silo.set_status("3", "m", Some("9")).is_err());
     assert!(silo.set_status("3", "m", None).is_err());
-    assert!(matches!(silo.remove_property_k("1", "Closed_Via"), Err(Error::Reserved { .. })));
+    assert!(matches!(
+        silo.remove_property_k("1", "Closed_Via"),
+        Err(Error::Reserved { .. })
+    ));
     // a later status change removes both sides
     silo.set_status("1", "open", None).unwrap();
     assert!(silo.get("1").unwrap().get("Closed_Via").is_empty());
@@ -199,7 +285,10 @@ fn relations_are_mirrored_unique_and_acyclic() {
     silo.add_property("3", "Child_Of", "4").unwrap();
     let err = silo.add_property("4", "Child_Of", "1").unwrap_err();
     match &err {
-        Error::Cycle { cycle, .. } => assert_eq!(cycle, &vec!["4".to_string(), "1".into(), "3".into(), "4".into()]),
+        Error::Cycle { cycle, .. } => assert_eq!(
+            cycle,
+            &vec!["4".to_string(), "1".into(), "3".into(), "4".into()]
+        ),
         other => panic!("expected a cycle, got {other}"),
     }
     assert!(err.to_string().contains("4 → 1 → 3 → 4"));
@@ -207,9 +296,15 @@ fn relations_are_mirrored_unique_and_acyclic() {
     assert!(matches!(err, Error::Cycle { .. }), "{err}");
     silo.add_property("1", "Blocks", "2").unwrap();
     assert_eq!(silo.get("2").unwrap().get("Blocked_By"), vec!["1"]);
-    assert!(matches!(silo.add_property("2", "Blocks", "1"), Err(Error::Cycle { .. })));
+    assert!(matches!(
+        silo.add_property("2", "Blocks", "1"),
+        Err(Error::Cycle { .. })
+    ));
     silo.add_property("1", "Precedes", "2").unwrap();
-    assert!(matches!(silo.add_property("1", "Follows", "2"), Err(Error::Cycle { .. })));
+    assert!(matches!(
+        silo.add_property("1", "Follows", "2"),
+        Err(Error::Cycle { .. })
+    ));
     silo.add_property("1", "Related_To", "2").unwrap();
     assert_eq!(silo.get("2").unwrap().get("Related_To"), vec!["1"]);
     // removing one side removes the other
@@ -224,11 +319,33 @@ fn dates_are_resolved_and_unique() {
     let dir = tempfile::tempdir().unwrap();
     let silo = new_silo(dir.path());
     silo.new_ticket("T", None, "").unwrap();
-    for (input, stored) in [(".", "2024-03-13"), ("+3", "2024-03-16"), ("-2w", "2024-02-28"), ("fri", "2024-03-15"), ("wed", "2024-03-20"), ("eom", "2024-03-31"), ("sow-1w", "2024-03-04"), ("2024-01-31+1m", "2024-02-29"), ("2024-03-01T10:30", "2024-03-01 10:30")] {
+    for (input, stored) in [
+        (".", "2024-03-13"),
+        ("+3", "2024-03-16"),
+        ("-2w", "2024-02-28"),
+        ("fri", "2024-03-15"),
+        ("wed", "2024-03-20"),
+        ("eom", "2024-03-31"),
+        ("sow-1w", "2024-03-04"),
+        ("2024-01-31+1m", "2024-02-29"),
+        ("2024-03-01T10:30", "2024-03-01 10:30"),
+    ] {
         silo.add_property("1", "deadline", input).unwrap();
-        assert_eq!(silo.get("1").unwrap().get("Deadline"), vec![stored], "{input}");
+        assert_eq!(
+            silo.get("1").unwrap().get("Deadline"),
+            vec![stored],
+            "{input}"
+        );
     }
-    assert_eq!(silo.get("1").unwrap().properties.iter().filter(|(k, _)| k == "Deadline").count(), 1);
+    assert_eq!(
+        silo.get("1")
+            .unwrap()
+            .properties
+            .iter()
+            .filter(|(k, _)| k == "Deadline")
+            .count(),
+        1
+    );
 }
 
 #[test]
@@ -270,17 +387,37 @@ fn closing_a_repeating_ticket_moves_dates_and_reopens() {
 fn deadline_warnings() {
     let dir = tempfile::tempdir().unwrap();
     let silo = new_silo(dir.path());
-    for (title, deadline, warn) in [("soon", "2024-03-15", Some("3")), ("late", "2024-03-10", Some("0")), ("far", "2024-04-15", Some("3")), ("plain", "2024-03-14", None)] {
+    for (title, deadline, warn) in [
+        ("soon", "2024-03-15", Some("3")),
+        ("late", "2024-03-10", Some("0")),
+        ("far", "2024-04-15", Some("3")),
+        ("plain", "2024-03-14", None),
+    ] {
         let n = silo.new_ticket(title, None, "").unwrap();
         silo.add_property(n.as_str(), "Deadline", deadline).unwrap();
         if let Some(w) = warn {
-            silo.add_property(n.as_str(), "Deadline_Warning", w).unwrap();
+            silo.add_property(n.as_str(), "Deadline_Warning", w)
+                .unwrap();
         }
     }
-    let states: Vec<Option<DeadlineState>> = (1..=4).map(|n| silo.get(&n.to_string()).unwrap().deadline_state).collect();
-    assert_eq!(states, vec![Some(DeadlineState::DueSoon), Some(DeadlineState::Overdue), None, None]);
+    let states: Vec<Option<DeadlineState>> = (1..=4)
+        .map(|n| silo.get(&n.to_string()).unwrap().deadline_state)
+        .collect();
+    assert_eq!(
+        states,
+        vec![
+            Some(DeadlineState::DueSoon),
+            Some(DeadlineState::Overdue),
+            None,
+            None
+        ]
+    );
     silo.set_status("2", "closed", None).unwrap();
-    assert_eq!(silo.get("2").unwrap().deadline_state, None, "only active tickets");
+    assert_eq!(
+        silo.get("2").unwrap().deadline_state,
+        None,
+        "only active tickets"
+    );
     let rows = silo.search("", "n").unwrap();
     assert_eq!(rows[0].deadline_state, Some(DeadlineState::DueSoon));
 }
@@ -294,10 +431,20 @@ fn history_records_who_when_and_what() {
     silo.set_status("1", "i", None).unwrap();
     let h = silo.history("1").unwrap();
     let words: Vec<String> = h.iter().map(|c| c.describe()).collect();
-    assert_eq!(words, vec!["created ticket 1", "title set to \"Old\"", "title \"Old\" → \"New\"", "status \"Open\" → \"In_Progress\""]);
+    assert_eq!(
+        words,
+        vec![
+            "created ticket 1",
+            "title set to \"Old\"",
+            "title \"Old\" → \"New\"",
+            "status \"Open\" → \"In_Progress\""
+        ]
+    );
     assert!(h.iter().all(|c| c.author == "alice"));
     // strictly increasing timestamps, even with a fixed clock
-    assert!(h.windows(2).all(|w| (w[0].at, &w[0].uuid) < (w[1].at, &w[1].uuid)));
+    assert!(h
+        .windows(2)
+        .all(|w| (w[0].at, &w[0].uuid) < (w[1].at, &w[1].uuid)));
 }
 
 #[test]
@@ -305,7 +452,10 @@ fn import_ticket_takes_a_free_valid_number_and_numbering_skips_it() {
     let dir = tempfile::tempdir().unwrap();
     let silo = new_silo(dir.path());
     silo.import_ticket("2", "imported", None, "").unwrap();
-    assert!(matches!(silo.import_ticket("2", "again", None, ""), Err(Error::NumberTaken { .. })));
+    assert!(matches!(
+        silo.import_ticket("2", "again", None, ""),
+        Err(Error::NumberTaken { .. })
+    ));
     assert!(silo.import_ticket("a-1", "bad", None, "").is_err());
     assert_eq!(silo.new_ticket("x", None, "").unwrap().as_str(), "1");
     assert_eq!(silo.new_ticket("y", None, "").unwrap().as_str(), "3");
@@ -314,7 +464,10 @@ fn import_ticket_takes_a_free_valid_number_and_numbering_skips_it() {
 #[test]
 fn simple_numbering_with_prefix_start_and_width() {
     let dir = tempfile::tempdir().unwrap();
-    let silo = silo_with_config(dir.path(), r#"{"numbering": {"mode": "simple", "prefix": "T", "start": 7, "width": 4}}"#);
+    let silo = silo_with_config(
+        dir.path(),
+        r#"{"numbering": {"mode": "simple", "prefix": "T", "start": 7, "width": 4}}"#,
+    );
     assert_eq!(silo.new_ticket("a", None, "").unwrap().as_str(), "T0007");
     assert_eq!(silo.new_ticket("b", None, "").unwrap().as_str(), "T0008");
 }
@@ -322,7 +475,10 @@ fn simple_numbering_with_prefix_start_and_width() {
 #[test]
 fn lcg_numbering_issues_every_number_once_then_is_exhausted() {
     let dir = tempfile::tempdir().unwrap();
-    let silo = silo_with_config(dir.path(), r#"{"numbering": {"mode": "lcg", "a": 5, "c": 3, "m": 16, "width": 2}}"#);
+    let silo = silo_with_config(
+        dir.path(),
+        r#"{"numbering": {"mode": "lcg", "a": 5, "c": 3, "m": 16, "width": 2}}"#,
+    );
     let mut seen = std::collections::HashSet::new();
     for i in 0..16 {
         let n = silo.new_ticket(&format!("t{i}"), None, "").unwrap();
@@ -330,7 +486,10 @@ fn lcg_numbering_issues_every_number_once_then_is_exhausted() {
         assert!(seen.insert(n.to_string()), "repeated {n}");
     }
     let before = change_count(&silo);
-    assert!(matches!(silo.new_ticket("one too many", None, ""), Err(Error::NumberingExhausted)));
+    assert!(matches!(
+        silo.new_ticket("one too many", None, ""),
+        Err(Error::NumberingExhausted)
+    ));
     assert_eq!(change_count(&silo), before);
 }
 
@@ -341,13 +500,22 @@ fn creation_rules_apply_in_the_same_change_set() {
         dir.path(),
         r#"{"crules": [{"name": "bug", "tags": ["bug"], "properties": [{"key": "Severity", "value": "medium"}]}, {"name": "risk", "tags": ["risk"]}]}"#,
     );
-    silo.new_ticket("default rule is the first", None, "").unwrap();
+    silo.new_ticket("default rule is the first", None, "")
+        .unwrap();
     silo.new_ticket("named", Some("risk"), "").unwrap();
     assert_eq!(silo.get("1").unwrap().tags, vec!["bug"]);
     assert_eq!(silo.get("1").unwrap().get("severity"), vec!["medium"]);
     assert_eq!(silo.get("2").unwrap().tags, vec!["risk"]);
-    assert!(silo.new_ticket("x", Some("norule"), "").is_err(), "norule only when no rules are configured");
-    let sets: std::collections::HashSet<String> = silo.history("1").unwrap().into_iter().map(|c| c.set_id).collect();
+    assert!(
+        silo.new_ticket("x", Some("norule"), "").is_err(),
+        "norule only when no rules are configured"
+    );
+    let sets: std::collections::HashSet<String> = silo
+        .history("1")
+        .unwrap()
+        .into_iter()
+        .map(|c| c.set_id)
+        .collect();
     assert_eq!(sets.len(), 1);
 }
 
@@ -375,12 +543,21 @@ fn validation_rules_check_the_final_state_and_report_every_rule() {
         Error::Validation { violations } => assert_eq!(violations.len(), 2),
         other => panic!("{other}"),
     }
-    assert!(matches!(silo.add_property("1", "Initial_Risk", "huge"), Err(Error::Validation { .. })));
+    assert!(matches!(
+        silo.add_property("1", "Initial_Risk", "huge"),
+        Err(Error::Validation { .. })
+    ));
     assert_eq!(dump(&silo), before);
     let mut e = silo.edit("1");
-    e.add_tag("risk").add_property("Initial_Risk", "low").add_property("Owner", "me");
+    e.add_tag("risk")
+        .add_property("Initial_Risk", "low")
+        .add_property("Owner", "me");
     e.commit().unwrap();
-    assert_eq!(silo.get("1").unwrap().get("Initial_Risk"), vec!["Low"], "stored in the rule's case");
+    assert_eq!(
+        silo.get("1").unwrap().get("Initial_Risk"),
+        vec!["Low"],
+        "stored in the rule's case"
+    );
 }
 
 #[test]
@@ -399,4 +576,42 @@ fn rebuild_gives_the_same_tables() {
     let stats = silo.rebuild().unwrap();
     assert_eq!(stats.tickets, 2);
     assert_eq!(dump(&silo), before);
+}
+
+#[test]
+fn saved_searches_and_suggestions() {
+    let dir = tempfile::tempdir().unwrap();
+    let silo = silo_with_config(
+        dir.path(),
+        r#"{"searches": [{"name": "bugs", "description": "open bugs", "search": "s:* g=bug", "sort": "!n"}],
+            "suggested_tags": ["Bug", "feature"], "vrules_pkv_values": [{"key": "Priority", "values": ["low", "high"]}]}"#,
+    );
+    for t in ["a", "b", "c"] {
+        let n = silo.new_ticket(t, None, "").unwrap();
+        silo.add_tag(n.as_str(), "bug").unwrap();
+    }
+    silo.add_property("1", "Owner", "me").unwrap();
+    assert_eq!(silo.saved_searches().len(), 1);
+    let found: Vec<String> = silo
+        .run_saved("BUGS")
+        .unwrap()
+        .into_iter()
+        .map(|t| t.number.to_string())
+        .collect();
+    assert_eq!(found, ["3", "2", "1"]);
+    assert_eq!(silo.count("@bugs").unwrap(), 3);
+    assert!(silo.run_saved("nope").is_err());
+    let s = silo.suggestions().unwrap();
+    assert_eq!(
+        s.tags.iter().filter(|t| t.to_lowercase() == "bug").count(),
+        1,
+        "{:?}",
+        s.tags
+    );
+    assert!(s.tags.contains(&"feature".to_string()));
+    assert!(
+        s.keys.iter().any(|k| k == "Owner")
+            && s.keys.iter().any(|k| k == "Deadline")
+            && s.keys.iter().any(|k| k == "Priority")
+    );
 }

@@ -29,13 +29,61 @@ fn action() -> impl Strategy<Value = Action> {
     prop_oneof![
         "[a-z ]{1,12}".prop_map(Action::New),
         (n.clone(), "[A-Za-z ]{1,12}").prop_map(|(t, s)| Action::Title(t, s)),
-        (n.clone(), prop::sample::select(vec!["open", "i", "closed", "merged", "duplicate", "abandoned"]), 0usize..5).prop_map(|(t, s, o)| Action::Status(t, s, o)),
-        (n.clone(), prop::sample::select(vec!["bug", "Risk", "RISK", "home lab"])).prop_map(|(t, g)| Action::AddTag(t, g)),
-        (n.clone(), prop::sample::select(vec!["bug", "risk"])).prop_map(|(t, g)| Action::RemoveTag(t, g)),
-        (n.clone(), prop::sample::select(vec!["Deadline", "Assigned", "Estimate", "Deadline_Repeats", "Scheduled"]), prop::sample::select(vec!["+1w".to_string(), "phil".into(), "3".into(), "++1m".into(), "2024-02-01".into()]))
+        (
+            n.clone(),
+            prop::sample::select(vec![
+                "open",
+                "i",
+                "closed",
+                "merged",
+                "duplicate",
+                "abandoned"
+            ]),
+            0usize..5
+        )
+            .prop_map(|(t, s, o)| Action::Status(t, s, o)),
+        (
+            n.clone(),
+            prop::sample::select(vec!["bug", "Risk", "RISK", "home lab"])
+        )
+            .prop_map(|(t, g)| Action::AddTag(t, g)),
+        (n.clone(), prop::sample::select(vec!["bug", "risk"]))
+            .prop_map(|(t, g)| Action::RemoveTag(t, g)),
+        (
+            n.clone(),
+            prop::sample::select(vec![
+                "Deadline",
+                "Assigned",
+                "Estimate",
+                "Deadline_Repeats",
+                "Scheduled"
+            ]),
+            prop::sample::select(vec![
+                "+1w".to_string(),
+                "phil".into(),
+                "3".into(),
+                "++1m".into(),
+                "2024-02-01".into()
+            ])
+        )
             .prop_map(|(t, k, v)| Action::AddProp(t, k, v)),
-        (n.clone(), prop::sample::select(vec!["Deadline", "Assigned", "Child_Of", "Blocks"])).prop_map(|(t, k)| Action::RemoveKey(t, k)),
-        (n.clone(), prop::sample::select(vec!["Child_Of", "Parent_Of", "Blocks", "Related_To", "Precedes"]), 0usize..5).prop_map(|(t, k, o)| Action::Relate(t, k, o)),
+        (
+            n.clone(),
+            prop::sample::select(vec!["Deadline", "Assigned", "Child_Of", "Blocks"])
+        )
+            .prop_map(|(t, k)| Action::RemoveKey(t, k)),
+        (
+            n.clone(),
+            prop::sample::select(vec![
+                "Child_Of",
+                "Parent_Of",
+                "Blocks",
+                "Related_To",
+                "Precedes"
+            ]),
+            0usize..5
+        )
+            .prop_map(|(t, k, o)| Action::Relate(t, k, o)),
         (n.clone(), "[a-z ]{1,20}", 0u32..60).prop_map(|(t, s, m)| Action::Entry(t, s, m)),
         (n, 1u32..4).prop_map(|(t, e)| Action::RemoveEntry(t, e)),
     ]
@@ -47,7 +95,11 @@ fn run(silo: &Silo, a: &Action) {
     let _ = match a {
         Action::New(t) => silo.new_ticket(t, None, "summary").map(|_| ()),
         Action::Title(t, s) => silo.set_title(&num(t), s),
-        Action::Status(t, s, o) => silo.set_status(&num(t), s, Some(num(o).as_str()).filter(|_| matches!(*s, "merged" | "duplicate"))),
+        Action::Status(t, s, o) => silo.set_status(
+            &num(t),
+            s,
+            Some(num(o).as_str()).filter(|_| matches!(*s, "merged" | "duplicate")),
+        ),
         Action::AddTag(t, g) => silo.add_tag(&num(t), g),
         Action::RemoveTag(t, g) => silo.remove_tag(&num(t), g),
         Action::AddProp(t, k, v) => silo.add_property(&num(t), k, v),
@@ -82,10 +134,19 @@ const CHILD_ENV: &str = "TICKET_TEST_CHILD_SILO";
 /// parent test set the environment).
 #[test]
 fn child_writer() {
-    let Ok(dir) = std::env::var(CHILD_ENV) else { return };
-    let count: usize = std::env::var("TICKET_TEST_CHILD_COUNT").unwrap().parse().unwrap();
+    let Ok(dir) = std::env::var(CHILD_ENV) else {
+        return;
+    };
+    let count: usize = std::env::var("TICKET_TEST_CHILD_COUNT")
+        .unwrap()
+        .parse()
+        .unwrap();
     let tag = std::env::var("TICKET_TEST_CHILD_TAG").unwrap();
-    let silo = Silo::open(std::path::Path::new(&dir), Context::new(ticket_core::Clock::system(), tag.clone())).unwrap();
+    let silo = Silo::open(
+        std::path::Path::new(&dir),
+        Context::new(ticket_core::Clock::system(), tag.clone()),
+    )
+    .unwrap();
     let mut out = std::io::stdout().lock();
     for i in 0..count {
         let n = silo.new_ticket(&format!("{tag} {i}"), None, "").unwrap();
@@ -111,7 +172,9 @@ fn spawn_child(dir: &std::path::Path, tag: &str, count: usize) -> std::process::
 fn concurrent_writers_in_four_processes_lose_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let silo = new_silo(dir.path());
-    let children: Vec<_> = (0..4).map(|i| spawn_child(silo.dir(), &format!("w{i}"), 250)).collect();
+    let children: Vec<_> = (0..4)
+        .map(|i| spawn_child(silo.dir(), &format!("w{i}"), 250))
+        .collect();
     for mut c in children {
         let status = c.wait().unwrap();
         assert!(status.success());
@@ -146,7 +209,9 @@ fn a_writer_killed_mid_stream_leaves_a_consistent_silo() {
     let _ = child.wait();
     let silo = Silo::open(&path, ctx_at(NOW)).unwrap();
     let conn = rusqlite::Connection::open(path.join("silo.db")).unwrap();
-    let check: String = conn.query_row("PRAGMA integrity_check", [], |r| r.get(0)).unwrap();
+    let check: String = conn
+        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+        .unwrap();
     assert_eq!(check, "ok");
     for n in &reported {
         let t = silo.get(n).unwrap();
@@ -189,9 +254,16 @@ fn a_broken_silo_json_is_reported_with_file_and_path() {
     let silo = new_silo(dir.path());
     let path = silo.dir().to_path_buf();
     drop(silo);
-    std::fs::write(path.join("silo.json"), r#"{"crules": [{"name": "x", "tagz": []}]}"#).unwrap();
+    std::fs::write(
+        path.join("silo.json"),
+        r#"{"crules": [{"name": "x", "tagz": []}]}"#,
+    )
+    .unwrap();
     let err = Silo::open(&path, ctx_at(NOW)).err().unwrap();
     let text = err.to_string();
     assert!(matches!(err, Error::Config(_)));
-    assert!(text.contains("silo.json") && text.contains("crules[0]"), "{text}");
+    assert!(
+        text.contains("silo.json") && text.contains("crules[0]"),
+        "{text}"
+    );
 }

@@ -58,7 +58,11 @@ fn fixture(dir: &std::path::Path) -> Silo {
 }
 
 fn numbers(silo: &Silo, key: &str, sort: &str) -> Vec<String> {
-    silo.numbers(key, sort).unwrap_or_else(|e| panic!("{key:?} {sort:?}: {e}")).into_iter().map(|n| n.to_string()).collect()
+    silo.numbers(key, sort)
+        .unwrap_or_else(|e| panic!("{key:?} {sort:?}: {e}"))
+        .into_iter()
+        .map(|n| n.to_string())
+        .collect()
 }
 
 #[test]
@@ -80,7 +84,10 @@ fn every_example_of_the_spec_selects_the_right_tickets() {
         ("p=scheduled:]2020-09-07:", &["1", "2"]),
         ("p=scheduled:].:", &["2"]),
         ("p=deadline:=.:", &["1"]),
-        ("p=last_update:]-2w:", &["1", "2", "3", "4", "5", "6", "7", "8"]),
+        (
+            "p=last_update:]-2w:",
+            &["1", "2", "3", "4", "5", "6", "7", "8"],
+        ),
         ("p=deadline:].:[+7d:", &["1", "2"]),
         ("p=estimate:>3:", &["7"]),
         ("!p=deadline:", &["4", "5", "7", "8"]),
@@ -111,30 +118,58 @@ fn every_example_of_the_spec_selects_the_right_tickets() {
 fn sort_rules_order_with_missing_values_last_and_number_as_tie_breaker() {
     let dir = tempfile::tempdir().unwrap();
     let silo = fixture(dir.path());
-    assert_eq!(numbers(&silo, "", "d"), ["6", "1", "2", "3", "4", "5", "7", "8"]);
-    assert_eq!(numbers(&silo, "", "!d"), ["3", "2", "1", "6", "4", "5", "7", "8"]);
+    assert_eq!(
+        numbers(&silo, "", "d"),
+        ["6", "1", "2", "3", "4", "5", "7", "8"]
+    );
+    assert_eq!(
+        numbers(&silo, "", "!d"),
+        ["3", "2", "1", "6", "4", "5", "7", "8"]
+    );
     assert_eq!(numbers(&silo, "p:priority:", "vpriority:"), ["2", "3", "1"]);
-    assert_eq!(numbers(&silo, "p:priority:", "!vpriority:"), ["1", "3", "2"]);
+    assert_eq!(
+        numbers(&silo, "p:priority:", "!vpriority:"),
+        ["1", "3", "2"]
+    );
     assert_eq!(numbers(&silo, "p=estimate:", "#estimate:"), ["6", "7", "3"]);
-    assert_eq!(numbers(&silo, "", "!n"), ["8", "7", "6", "5", "4", "3", "2", "1"]);
+    assert_eq!(
+        numbers(&silo, "", "!n"),
+        ["8", "7", "6", "5", "4", "3", "2", "1"]
+    );
     assert_eq!(numbers(&silo, "s:oi", "s"), ["1", "2", "5", "6", "7", "3"]);
     assert_eq!(numbers(&silo, "g~.", "t"), ["5", "1", "2", "3"]);
     assert_eq!(numbers(&silo, "", "h")[..3], ["3", "1", "2"]);
-    assert!(matches!(silo.numbers("", "vassigned:"), Err(Error::Search(_))));
+    assert!(matches!(
+        silo.numbers("", "vassigned:"),
+        Err(Error::Search(_))
+    ));
 }
 
 #[test]
 fn search_errors_are_usage_errors_with_spans() {
     let dir = tempfile::tempdir().unwrap();
     let silo = fixture(dir.path());
-    for (key, start) in [("s:ox: g=risk", 3), ("@nothing", 0), ("@loop1", 0), ("p=deadline:>someday:", 12), ("g~(", 2), ("(g=a", 4)] {
+    for (key, start) in [
+        ("s:ox: g=risk", 3),
+        ("@nothing", 0),
+        ("@loop1", 0),
+        ("p=deadline:>someday:", 12),
+        ("g~(", 2),
+        ("(g=a", 4),
+    ] {
         match silo.count(key) {
             Err(Error::Search(e)) => assert_eq!(e.span().start, start, "{key}: {}", e.render(key)),
             other => panic!("{key}: expected a search error, got {other:?}"),
         }
     }
-    let Err(Error::Search(e)) = silo.count("@loop1") else { panic!() };
-    assert!(e.message().contains("@loop1 → @loop2 → @loop1"), "{}", e.message());
+    let Err(Error::Search(e)) = silo.count("@loop1") else {
+        panic!()
+    };
+    assert!(
+        e.message().contains("@loop1 → @loop2 → @loop1"),
+        "{}",
+        e.message()
+    );
 }
 
 #[test]
@@ -171,7 +206,11 @@ fn query_plans_of_the_typical_set_use_the_indexes() {
         ("s:* g=bug", "", "tags_lc"),
         ("p^assigned=phil:", "", "properties_kv"),
         ("p=deadline:].:[+30d:", "d", "properties_date"),
-        ("s:* (g=a | g=b) !p=priority:=low:", "!vpriority:d", "tags_lc"),
+        (
+            "s:* (g=a | g=b) !p=priority:=low:",
+            "!vpriority:d",
+            "tags_lc",
+        ),
         ("p=last_update:]-2w:", "", ""),
         ("s:* p=estimate:>3:", "", "properties_num"),
         ("x:restic", "", "ticket_fts"),
@@ -187,16 +226,23 @@ fn query_plans_of_the_typical_set_use_the_indexes() {
                 ticket_core::SqlValue::Text(t) => rusqlite::types::Value::Text(t.clone()),
             })
             .collect();
-        let mut stmt = conn.prepare(&format!("EXPLAIN QUERY PLAN {}", e.sql)).unwrap();
+        let mut stmt = conn
+            .prepare(&format!("EXPLAIN QUERY PLAN {}", e.sql))
+            .unwrap();
         let plan: Vec<String> = stmt
-            .query_map(rusqlite::params_from_iter(values), |r| r.get::<_, String>(3))
+            .query_map(rusqlite::params_from_iter(values), |r| {
+                r.get::<_, String>(3)
+            })
             .unwrap()
             .collect::<Result<_, _>>()
             .unwrap();
         let text = plan.join("\n");
         assert!(text.contains(wanted), "{key}: plan lacks {wanted}:\n{text}");
         for line in &plan {
-            let scans_side_table = line.starts_with("SCAN") && (line.contains("tags") || line.contains("properties") || line.contains("entries"));
+            let scans_side_table = line.starts_with("SCAN")
+                && (line.contains("tags")
+                    || line.contains("properties")
+                    || line.contains("entries"));
             assert!(!scans_side_table, "{key}: full scan in plan:\n{text}");
         }
     }
@@ -207,7 +253,13 @@ fn explain_describes_the_key() {
     let dir = tempfile::tempdir().unwrap();
     let silo = fixture(dir.path());
     let e = silo.explain("s:* g=bug", "!l").unwrap();
-    assert!(e.words.contains("any active status") && e.words.contains("\"bug\"") && e.words.contains("last update (descending)"), "{}", e.words);
+    assert!(
+        e.words.contains("any active status")
+            && e.words.contains("\"bug\"")
+            && e.words.contains("last update (descending)"),
+        "{}",
+        e.words
+    );
     assert!(e.canonical.starts_with("s:*: g=bug:"));
     assert!(e.sql.starts_with("SELECT") && e.sql.contains("?1"));
 }
@@ -217,11 +269,27 @@ fn lists_and_pages() {
     let dir = tempfile::tempdir().unwrap();
     let silo = fixture(dir.path());
     let tags = silo.list_tags("").unwrap();
-    assert_eq!(tags, vec![("bug".to_string(), 1), ("release".into(), 1), ("risk".into(), 1), ("Risky".into(), 1)]);
+    assert_eq!(
+        tags,
+        vec![
+            ("bug".to_string(), 1),
+            ("release".into(), 1),
+            ("risk".into(), 1),
+            ("Risky".into(), 1)
+        ]
+    );
     let keys = silo.list_property_keys("g=bug").unwrap();
     assert!(keys.contains(&("Assigned".to_string(), 1)));
-    assert_eq!(silo.list_property_values("", "assigned").unwrap(), vec![("phil".to_string(), 2)]);
-    let page: Vec<String> = silo.search_page("", "n", Some(3), 2).unwrap().into_iter().map(|t| t.number.to_string()).collect();
+    assert_eq!(
+        silo.list_property_values("", "assigned").unwrap(),
+        vec![("phil".to_string(), 2)]
+    );
+    let page: Vec<String> = silo
+        .search_page("", "n", Some(3), 2)
+        .unwrap()
+        .into_iter()
+        .map(|t| t.number.to_string())
+        .collect();
     assert_eq!(page, ["3", "4", "5"]);
     let mut all = Vec::new();
     silo.for_each_ticket("", "!n", |t| {

@@ -278,14 +278,18 @@ impl fmt::Display for Term {
             }
             Term::StatusName { name, .. } => write!(f, "s={name}:"),
             Term::Tag { op, text, .. } => write!(f, "g{}{text}:", op.symbol()),
-            Term::Prop { key_op, key, conds, .. } => {
+            Term::Prop {
+                key_op, key, conds, ..
+            } => {
                 write!(f, "p{}{key}:", key_op.symbol())?;
                 for c in conds {
                     write!(f, "{}{}:", c.op.symbol(), c.text)?;
                 }
                 Ok(())
             }
-            Term::Field { field, op, text, .. } => {
+            Term::Field {
+                field, op, text, ..
+            } => {
                 let letter = match field {
                     TextField::Title => 't',
                     TextField::Summary => 'u',
@@ -293,7 +297,9 @@ impl fmt::Display for Term {
                 };
                 write!(f, "{letter}{}{text}:", op.symbol())
             }
-            Term::FullText { text, prefix, .. } => write!(f, "x:{text}{}:", if *prefix { "*" } else { "" }),
+            Term::FullText { text, prefix, .. } => {
+                write!(f, "x:{text}{}:", if *prefix { "*" } else { "" })
+            }
             Term::Number { op, text, .. } => write!(f, "n{}{text}:", op.symbol()),
             Term::Saved { name, .. } => write!(f, "@{name}"),
         }
@@ -389,7 +395,8 @@ impl SearchKey {
 
     /// Whether two keys mean the same, whatever their spans.
     pub fn same_as(&self, other: &SearchKey) -> bool {
-        self.to_string() == other.to_string() && format!("{:?}", strip(self.clone())) == format!("{:?}", strip(other.clone()))
+        self.to_string() == other.to_string()
+            && format!("{:?}", strip(self.clone())) == format!("{:?}", strip(other.clone()))
     }
 }
 
@@ -435,6 +442,8 @@ impl SortRule {
     /// Whether two rules mean the same, whatever their spans.
     pub fn same_as(&self, other: &SortRule) -> bool {
         self.keys.len() == other.keys.len()
-            && self.keys.iter().zip(&other.keys).all(|(a, b)| a.descending == b.descending && a.field.to_string() == b.field.to_string())
+            && self.keys.iter().zip(&other.keys).all(|(a, b)| {
+                a.descending == b.descending && a.field.to_string() == b.field.to_string()
+            })
     }
 }

@@ -30,13 +30,58 @@ pub trait Catalogue {
 /// The nine fixed statuses of the domain spec (section 3), in table order. The domain's
 /// catalogue returns these; they are here so that tools without a silo can compile keys.
 pub const STATUSES: [StatusInfo; 9] = [
-    StatusInfo { name: "Open", letter: 'o', ordinal: 0, active: true },
-    StatusInfo { name: "In_Progress", letter: 'i', ordinal: 1, active: true },
-    StatusInfo { name: "Blocked", letter: 'b', ordinal: 2, active: true },
-    StatusInfo { name: "Waiting", letter: 'w', ordinal: 3, active: true },
-    StatusInfo { name: "Postponed", letter: 'p', ordinal: 4, active: true },
-    StatusInfo { name: "Closed", letter: 'c', ordinal: 5, active: false },
-    StatusInfo { name: "Abandoned", letter: 'a', ordinal: 6, active: false },
-    StatusInfo { name: "Merged", letter: 'm', ordinal: 7, active: false },
-    StatusInfo { name: "Duplicate", letter: 'd', ordinal: 8, active: false },
+    StatusInfo {
+        name: "Open",
+        letter: 'o',
+        ordinal: 0,
+        active: true,
+    },
+    StatusInfo {
+        name: "In_Progress",
+        letter: 'i',
+        ordinal: 1,
+        active: true,
+    },
+    StatusInfo {
+        name: "Blocked",
+        letter: 'b',
+        ordinal: 2,
+        active: true,
+    },
+    StatusInfo {
+        name: "Waiting",
+        letter: 'w',
+        ordinal: 3,
+        active: true,
+    },
+    StatusInfo {
+        name: "Postponed",
+        letter: 'p',
+        ordinal: 4,
+        active: true,
+    },
+    StatusInfo {
+        name: "Closed",
+        letter: 'c',
+        ordinal: 5,
+        active: false,
+    },
+    StatusInfo {
+        name: "Abandoned",
+        letter: 'a',
+        ordinal: 6,
+        active: false,
+    },
+    StatusInfo {
+        name: "Merged",
+        letter: 'm',
+        ordinal: 7,
+        active: false,
+    },
+    StatusInfo {
+        name: "Duplicate",
+        letter: 'd',
+        ordinal: 8,
+        active: false,
+    },
 ];

@@ -44,11 +44,19 @@ impl Compiled {
 
     /// `SELECT <columns> FROM tickets t WHERE … ORDER BY …`, with `LIMIT`/`OFFSET` when given.
     /// `columns` is fixed program text such as `"t.id, t.number"`.
-    pub fn select_sql(&self, columns: &'static str, limit: Option<u64>, offset: u64) -> (String, Vec<SqlValue>) {
+    pub fn select_sql(
+        &self,
+        columns: &'static str,
+        limit: Option<u64>,
+        offset: u64,
+    ) -> (String, Vec<SqlValue>) {
         let mut tail = Sql::default();
         if limit.is_some() || offset > 0 {
-            tail.push(" LIMIT ").bind(SqlValue::Integer(limit.map_or(-1, |l| l.min(i64::MAX as u64) as i64)));
-            tail.push(" OFFSET ").bind(SqlValue::Integer(offset.min(i64::MAX as u64) as i64));
+            tail.push(" LIMIT ").bind(SqlValue::Integer(
+                limit.map_or(-1, |l| l.min(i64::MAX as u64) as i64),
+            ));
+            tail.push(" OFFSET ")
+                .bind(SqlValue::Integer(offset.min(i64::MAX as u64) as i64));
         }
         let mut head = Sql::default();
         head.push("SELECT ").push(columns).push(" FROM tickets t");
@@ -101,8 +109,17 @@ impl Compiled {
 /// assert_eq!(sql, "SELECT count(*) FROM tickets t WHERE t.id IN (SELECT ticket_id FROM tags WHERE tag_lc = ?1)");
 /// assert_eq!(params, vec![ticket_query::SqlValue::Text("risk".into())]);
 /// ```
-pub fn compile(search: &SearchKey, sort: &SortRule, cat: &dyn Catalogue, today: NaiveDate) -> Result<Compiled, Error> {
-    let mut c = Compiler { cat, today, saved_stack: Vec::new() };
+pub fn compile(
+    search: &SearchKey,
+    sort: &SortRule,
+    cat: &dyn Catalogue,
+    today: NaiveDate,
+) -> Result<Compiled, Error> {
+    let mut c = Compiler {
+        cat,
+        today,
+        saved_stack: Vec::new(),
+    };
     let mut condition = Sql::default();
     if let Some(expr) = &search.expr {
         c.expr(expr, &mut condition)?;
@@ -117,7 +134,13 @@ struct Compiler<'a> {
     saved_stack: Vec<String>,
 }
 
-fn text_match(sql: &mut Sql, col_lc: &'static str, col_raw: &'static str, op: MatchOp, text: &Text) -> Result<(), Error> {
+fn text_match(
+    sql: &mut Sql,
+    col_lc: &'static str,
+    col_raw: &'static str,
+    op: MatchOp,
+    text: &Text,
+) -> Result<(), Error> {
     let lc = text.value.to_lowercase();
     match op {
         MatchOp::Exact => {
@@ -126,14 +149,28 @@ fn text_match(sql: &mut Sql, col_lc: &'static str, col_raw: &'static str, op: Ma
         MatchOp::Prefix => {
             let mut upper = lc.clone();
             upper.push(MAX_CHAR);
-            sql.push(col_lc).push(" >= ").text(lc).push(" AND ").push(col_lc).push(" < ").text(upper);
+            sql.push(col_lc)
+                .push(" >= ")
+                .text(lc)
+                .push(" AND ")
+                .push(col_lc)
+                .push(" < ")
+                .text(upper);
         }
         MatchOp::Contains => {
-            sql.push("instr(").push(col_lc).push(", ").text(lc).push(") > 0");
+            sql.push("instr(")
+                .push(col_lc)
+                .push(", ")
+                .text(lc)
+                .push(") > 0");
         }
         MatchOp::Regex => {
             check_regex(text)?;
-            sql.push("regexp(").text(text.value.clone()).push(", ").push(col_raw).push(")");
+            sql.push("regexp(")
+                .text(text.value.clone())
+                .push(", ")
+                .push(col_raw)
+                .push(")");
         }
     }
     Ok(())
@@ -147,8 +184,17 @@ fn check_regex(text: &Text) -> Result<(), Error> {
         .map(|_| ())
         .map_err(|e| {
             let detail = e.to_string();
-            let last = detail.lines().last().unwrap_or("invalid pattern").trim().to_string();
-            Error::new(ErrorKind::BadRegex, text.span, format!("invalid regular expression: {last}"))
+            let last = detail
+                .lines()
+                .last()
+                .unwrap_or("invalid pattern")
+                .trim()
+                .to_string();
+            Error::new(
+                ErrorKind::BadRegex,
+                text.span,
+                format!("invalid regular expression: {last}"),
+            )
         })
 }
 
@@ -165,7 +211,11 @@ fn cmp_symbol(op: ValueOp) -> &'static str {
 fn parse_number(text: &str) -> Option<f64> {
     let t = text.trim();
     let body = t.strip_prefix(['-', '+']).unwrap_or(t);
-    if body.is_empty() || !body.chars().all(|c| c.is_ascii_digit() || c == '.') || body.matches('.').count() > 1 || body == "." {
+    if body.is_empty()
+        || !body.chars().all(|c| c.is_ascii_digit() || c == '.')
+        || body.matches('.').count() > 1
+        || body == "."
+    {
         return None;
     }
     t.parse().ok()
@@ -175,7 +225,11 @@ impl Compiler<'_> {
     fn expr(&mut self, expr: &Expr, sql: &mut Sql) -> Result<(), Error> {
         match expr {
             Expr::Or(parts, _) | Expr::And(parts, _) => {
-                let joiner = if matches!(expr, Expr::Or(..)) { " OR " } else { " AND " };
+                let joiner = if matches!(expr, Expr::Or(..)) {
+                    " OR "
+                } else {
+                    " AND "
+                };
                 sql.push("(");
                 for (i, p) in parts.iter().enumerate() {
                     if i > 0 {
@@ -201,13 +255,25 @@ impl Compiler<'_> {
                 let mut ords: Vec<i64> = Vec::new();
                 for (sel, span) in sels {
                     match sel {
-                        StatusSel::Active => ords.extend(self.cat.statuses().iter().filter(|s| s.active).map(|s| i64::from(s.ordinal))),
-                        StatusSel::Letter(c) => match self.cat.statuses().iter().find(|s| s.letter == *c) {
-                            Some(s) => ords.push(i64::from(s.ordinal)),
-                            None => {
-                                return Err(Error::new(ErrorKind::UnknownStatus, *span, format!("unknown status letter '{c}'")))
+                        StatusSel::Active => ords.extend(
+                            self.cat
+                                .statuses()
+                                .iter()
+                                .filter(|s| s.active)
+                                .map(|s| i64::from(s.ordinal)),
+                        ),
+                        StatusSel::Letter(c) => {
+                            match self.cat.statuses().iter().find(|s| s.letter == *c) {
+                                Some(s) => ords.push(i64::from(s.ordinal)),
+                                None => {
+                                    return Err(Error::new(
+                                        ErrorKind::UnknownStatus,
+                                        *span,
+                                        format!("unknown status letter '{c}'"),
+                                    ))
+                                }
                             }
-                        },
+                        }
                     }
                 }
                 ords.sort_unstable();
@@ -223,20 +289,34 @@ impl Compiler<'_> {
             }
             Term::StatusName { name, .. } => {
                 let wanted = normalise_status(&name.value);
-                let status = self.cat.statuses().iter().find(|s| normalise_status(s.name) == wanted).ok_or_else(|| {
-                    let names: Vec<&str> = self.cat.statuses().iter().map(|s| s.name).collect();
-                    Error::new(ErrorKind::UnknownStatus, name.span, format!("unknown status '{}'", name.value))
+                let status = self
+                    .cat
+                    .statuses()
+                    .iter()
+                    .find(|s| normalise_status(s.name) == wanted)
+                    .ok_or_else(|| {
+                        let names: Vec<&str> = self.cat.statuses().iter().map(|s| s.name).collect();
+                        Error::new(
+                            ErrorKind::UnknownStatus,
+                            name.span,
+                            format!("unknown status '{}'", name.value),
+                        )
                         .with_hint(format!("expected one of {}", names.join(" ")))
-                })?;
-                sql.push("t.status = ").bind(SqlValue::Integer(i64::from(status.ordinal)));
+                    })?;
+                sql.push("t.status = ")
+                    .bind(SqlValue::Integer(i64::from(status.ordinal)));
             }
             Term::Tag { op, text, .. } => {
                 sql.push("t.id IN (SELECT ticket_id FROM tags WHERE ");
                 text_match(sql, "tag_lc", "tag", *op, text)?;
                 sql.push(")");
             }
-            Term::Prop { key_op, key, conds, .. } => self.prop(*key_op, key, conds, sql)?,
-            Term::Field { field, op, text, .. } => {
+            Term::Prop {
+                key_op, key, conds, ..
+            } => self.prop(*key_op, key, conds, sql)?,
+            Term::Field {
+                field, op, text, ..
+            } => {
                 let (lc, raw): (&'static str, &'static str) = match field {
                     TextField::Title => ("lower(t.title)", "t.title"),
                     TextField::Summary => ("lower(t.summary)", "t.summary"),
@@ -258,13 +338,19 @@ impl Compiler<'_> {
                     .map(str::to_lowercase)
                     .collect();
                 if words.is_empty() {
-                    return Err(Error::new(ErrorKind::Syntax, text.span, "x: needs at least one word (letters or digits)"));
+                    return Err(Error::new(
+                        ErrorKind::Syntax,
+                        text.span,
+                        "x: needs at least one word (letters or digits)",
+                    ));
                 }
                 let mut query = format!("\"{}\"", words.join(" "));
                 if *prefix {
                     query.push_str(" *");
                 }
-                sql.push("t.id IN (SELECT rowid FROM ticket_fts WHERE ticket_fts MATCH ").text(query).push(")");
+                sql.push("t.id IN (SELECT rowid FROM ticket_fts WHERE ticket_fts MATCH ")
+                    .text(query)
+                    .push(")");
             }
             Term::Number { op, text, .. } => {
                 let n = text.value.to_uppercase();
@@ -280,8 +366,11 @@ impl Compiler<'_> {
                             ValueOp::Le => (" < ", " <= "),
                             _ => (" < ", " < "),
                         };
-                        sql.push("(length(t.number)").push(longer).bind(SqlValue::Integer(len));
-                        sql.push(" OR (length(t.number) = ").bind(SqlValue::Integer(len));
+                        sql.push("(length(t.number)")
+                            .push(longer)
+                            .bind(SqlValue::Integer(len));
+                        sql.push(" OR (length(t.number) = ")
+                            .bind(SqlValue::Integer(len));
                         sql.push(" AND t.number").push(same).text(n).push("))");
                     }
                 }
@@ -294,15 +383,30 @@ impl Compiler<'_> {
     fn saved(&mut self, name: &Text, span: Span, sql: &mut Sql) -> Result<(), Error> {
         let lc = name.value.to_lowercase();
         if let Some(pos) = self.saved_stack.iter().position(|n| *n == lc) {
-            let mut cycle: Vec<String> = self.saved_stack[pos..].iter().map(|n| format!("@{n}")).collect();
+            let mut cycle: Vec<String> = self.saved_stack[pos..]
+                .iter()
+                .map(|n| format!("@{n}"))
+                .collect();
             cycle.push(format!("@{lc}"));
-            return Err(Error::new(ErrorKind::SavedSearchCycle, span, format!("saved searches refer to each other: {}", cycle.join(" → "))));
+            return Err(Error::new(
+                ErrorKind::SavedSearchCycle,
+                span,
+                format!("saved searches refer to each other: {}", cycle.join(" → ")),
+            ));
         }
         let text = self.cat.saved_search(&name.value).ok_or_else(|| {
-            Error::new(ErrorKind::UnknownSavedSearch, span, format!("unknown saved search '{}'", name.value))
+            Error::new(
+                ErrorKind::UnknownSavedSearch,
+                span,
+                format!("unknown saved search '{}'", name.value),
+            )
         })?;
         let parsed = parse_search(&text).map_err(|e| {
-            Error::new(e.kind(), span, format!("in saved search '{}' ({text}): {}", name.value, e.message()))
+            Error::new(
+                e.kind(),
+                span,
+                format!("in saved search '{}' ({text}): {}", name.value, e.message()),
+            )
         })?;
         self.saved_stack.push(lc);
         sql.push("(");
@@ -311,7 +415,11 @@ impl Compiler<'_> {
                 if e.kind() == ErrorKind::SavedSearchCycle {
                     Error::new(e.kind(), span, e.message())
                 } else {
-                    Error::new(e.kind(), span, format!("in saved search '{}': {}", name.value, e.message()))
+                    Error::new(
+                        e.kind(),
+                        span,
+                        format!("in saved search '{}': {}", name.value, e.message()),
+                    )
                 }
             })?,
             None => {
@@ -323,7 +431,13 @@ impl Compiler<'_> {
         Ok(())
     }
 
-    fn prop(&mut self, key_op: MatchOp, key: &Text, conds: &[Cond], sql: &mut Sql) -> Result<(), Error> {
+    fn prop(
+        &mut self,
+        key_op: MatchOp,
+        key: &Text,
+        conds: &[Cond],
+        sql: &mut Sql,
+    ) -> Result<(), Error> {
         let key_lc = key.value.to_lowercase();
         if key_op == MatchOp::Exact {
             let column: Option<&'static str> = match key_lc.as_str() {
@@ -347,7 +461,15 @@ impl Compiler<'_> {
         text_match(sql, "key_lc", "key", key_op, key)?;
         for c in conds {
             sql.push(" AND ");
-            self.value_cond(c, is_date, "value_date", "value_num", "value_lc", "value", sql)?;
+            self.value_cond(
+                c,
+                is_date,
+                "value_date",
+                "value_num",
+                "value_lc",
+                "value",
+                sql,
+            )?;
         }
         sql.push(")");
         Ok(())
@@ -364,24 +486,35 @@ impl Compiler<'_> {
         raw_col: &'static str,
         sql: &mut Sql,
     ) -> Result<(), Error> {
-        let comparison = !matches!(c.op, ValueOp::Match(MatchOp::Prefix | MatchOp::Contains | MatchOp::Regex));
+        let comparison = !matches!(
+            c.op,
+            ValueOp::Match(MatchOp::Prefix | MatchOp::Contains | MatchOp::Regex)
+        );
         if is_date && comparison {
             let expr = parse_date_expr(&c.text.value).map_err(|e| {
                 Error::new(ErrorKind::BadDate, Span::new(c.text.span.start + e.span.start.min(c.text.value.len()), c.text.span.end), e.message)
                     .with_hint("a date is YYYY-MM-DD, ., today, a weekday, sow/eow/som/eom/soy/eoy, with ±N[dwmy]")
             })?;
-            let date = expr.resolve(self.today).ok_or_else(|| Error::new(ErrorKind::BadDate, c.text.span, "date out of range"))?;
-            sql.push(date_col).push(cmp_symbol(c.op)).text(date.date().format("%Y-%m-%d").to_string());
+            let date = expr
+                .resolve(self.today)
+                .ok_or_else(|| Error::new(ErrorKind::BadDate, c.text.span, "date out of range"))?;
+            sql.push(date_col)
+                .push(cmp_symbol(c.op))
+                .text(date.date().format("%Y-%m-%d").to_string());
             return Ok(());
         }
         match c.op {
             ValueOp::Match(m) => text_match(sql, lc_col, raw_col, m, &c.text)?,
             op => match parse_number(&c.text.value) {
                 Some(n) => {
-                    sql.push(num_col).push(cmp_symbol(op)).bind(SqlValue::Real(n));
+                    sql.push(num_col)
+                        .push(cmp_symbol(op))
+                        .bind(SqlValue::Real(n));
                 }
                 None => {
-                    sql.push(lc_col).push(cmp_symbol(op)).text(c.text.value.to_lowercase());
+                    sql.push(lc_col)
+                        .push(cmp_symbol(op))
+                        .text(c.text.value.to_lowercase());
                 }
             },
         }
@@ -389,8 +522,15 @@ impl Compiler<'_> {
     }
 
     fn prop_subquery(sql: &mut Sql, agg_desc: bool, expr: &'static str, key_lc: &str) {
-        sql.push(if agg_desc { "(SELECT max(" } else { "(SELECT min(" });
-        sql.push(expr).push(") FROM properties WHERE ticket_id = t.id AND key_lc = ").text(key_lc.to_string()).push(")");
+        sql.push(if agg_desc {
+            "(SELECT max("
+        } else {
+            "(SELECT min("
+        });
+        sql.push(expr)
+            .push(") FROM properties WHERE ticket_id = t.id AND key_lc = ")
+            .text(key_lc.to_string())
+            .push(")");
     }
 
     fn order(&mut self, sort: &SortRule) -> Result<Sql, Error> {
@@ -400,12 +540,19 @@ impl Compiler<'_> {
             if i > 0 {
                 sql.push(", ");
             }
-            let dir: &'static str = if k.descending { " DESC NULLS LAST" } else { " ASC NULLS LAST" };
+            let dir: &'static str = if k.descending {
+                " DESC NULLS LAST"
+            } else {
+                " ASC NULLS LAST"
+            };
             ends_with_number = matches!(k.field, SortField::Number);
             match &k.field {
                 SortField::Number => {
                     let d = if k.descending { " DESC" } else { " ASC" };
-                    sql.push("length(t.number)").push(d).push(", t.number").push(d);
+                    sql.push("length(t.number)")
+                        .push(d)
+                        .push(", t.number")
+                        .push(d);
                     continue;
                 }
                 SortField::Title => {
@@ -423,23 +570,56 @@ impl Compiler<'_> {
                 SortField::Earliest => {
                     sql.push("t.earliest");
                 }
-                SortField::Deadline => Self::prop_subquery(&mut sql, k.descending, "value_date", "deadline"),
-                SortField::Scheduled => Self::prop_subquery(&mut sql, k.descending, "value_date", "scheduled"),
-                SortField::Review => Self::prop_subquery(&mut sql, k.descending, "value_date", "review"),
-                SortField::PropText(key) => Self::prop_subquery(&mut sql, k.descending, "value_lc", &key.value.to_lowercase()),
-                SortField::PropNumber(key) => Self::prop_subquery(&mut sql, k.descending, "value_num", &key.value.to_lowercase()),
+                SortField::Deadline => {
+                    Self::prop_subquery(&mut sql, k.descending, "value_date", "deadline")
+                }
+                SortField::Scheduled => {
+                    Self::prop_subquery(&mut sql, k.descending, "value_date", "scheduled")
+                }
+                SortField::Review => {
+                    Self::prop_subquery(&mut sql, k.descending, "value_date", "review")
+                }
+                SortField::PropText(key) => Self::prop_subquery(
+                    &mut sql,
+                    k.descending,
+                    "value_lc",
+                    &key.value.to_lowercase(),
+                ),
+                SortField::PropNumber(key) => Self::prop_subquery(
+                    &mut sql,
+                    k.descending,
+                    "value_num",
+                    &key.value.to_lowercase(),
+                ),
                 SortField::PropOrder(key) => {
                     let key_lc = key.value.to_lowercase();
                     let values = self.cat.value_order(&key_lc).ok_or_else(|| {
-                        Error::new(ErrorKind::BadSort, key.span, format!("the key '{}' has no vrules_pkv_values list to sort by", key.value))
-                            .with_hint("use pKEY: to sort by the text, or #KEY: by number")
+                        Error::new(
+                            ErrorKind::BadSort,
+                            key.span,
+                            format!(
+                                "the key '{}' has no vrules_pkv_values list to sort by",
+                                key.value
+                            ),
+                        )
+                        .with_hint("use pKEY: to sort by the text, or #KEY: by number")
                     })?;
-                    sql.push(if k.descending { "(SELECT max(CASE value_lc" } else { "(SELECT min(CASE value_lc" });
+                    sql.push(if k.descending {
+                        "(SELECT max(CASE value_lc"
+                    } else {
+                        "(SELECT min(CASE value_lc"
+                    });
                     for (pos, v) in values.iter().enumerate() {
-                        sql.push(" WHEN ").text(v.to_lowercase()).push(" THEN ").bind(SqlValue::Integer(pos as i64));
+                        sql.push(" WHEN ")
+                            .text(v.to_lowercase())
+                            .push(" THEN ")
+                            .bind(SqlValue::Integer(pos as i64));
                     }
-                    sql.push(" ELSE ").bind(SqlValue::Integer(values.len() as i64));
-                    sql.push(" END) FROM properties WHERE ticket_id = t.id AND key_lc = ").text(key_lc).push(")");
+                    sql.push(" ELSE ")
+                        .bind(SqlValue::Integer(values.len() as i64));
+                    sql.push(" END) FROM properties WHERE ticket_id = t.id AND key_lc = ")
+                        .text(key_lc)
+                        .push(")");
                 }
             }
             sql.push(dir);
@@ -456,5 +636,8 @@ impl Compiler<'_> {
 
 /// A status name in comparable form: lower case, `_`, `-` and spaces removed.
 pub fn normalise_status(name: &str) -> String {
-    name.chars().filter(|c| !matches!(c, '_' | '-' | ' ')).flat_map(char::to_lowercase).collect()
+    name.chars()
+        .filter(|c| !matches!(c, '_' | '-' | ' '))
+        .flat_map(char::to_lowercase)
+        .collect()
 }

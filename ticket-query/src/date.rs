@@ -96,9 +96,8 @@ impl ResolvedDate {
     fn shift(self, n: i64, unit: Unit) -> Option<ResolvedDate> {
         match self {
             ResolvedDate::Date(d) => shift_date(d, n, unit).map(ResolvedDate::Date),
-            ResolvedDate::DateTime(dt) => {
-                shift_date(dt.date(), n, unit).map(|d| ResolvedDate::DateTime(d.and_time(dt.time())))
-            }
+            ResolvedDate::DateTime(dt) => shift_date(dt.date(), n, unit)
+                .map(|d| ResolvedDate::DateTime(d.and_time(dt.time()))),
         }
     }
 }
@@ -127,7 +126,11 @@ fn shift_date(d: NaiveDate, n: i64, unit: Unit) -> Option<NaiveDate> {
         Unit::Day => d.checked_add_signed(Duration::try_days(n)?),
         Unit::Week => d.checked_add_signed(Duration::try_days(n.checked_mul(7)?)?),
         Unit::Month | Unit::Year => {
-            let months = if unit == Unit::Year { n.checked_mul(12)? } else { n };
+            let months = if unit == Unit::Year {
+                n.checked_mul(12)?
+            } else {
+                n
+            };
             let m = Months::new(u32::try_from(months.unsigned_abs()).ok()?);
             if months >= 0 {
                 d.checked_add_months(m)
@@ -139,7 +142,10 @@ fn shift_date(d: NaiveDate, n: i64, unit: Unit) -> Option<NaiveDate> {
 }
 
 fn err(start: usize, end: usize, message: impl Into<String>) -> DateError {
-    DateError { span: Span::new(start, end), message: message.into() }
+    DateError {
+        span: Span::new(start, end),
+        message: message.into(),
+    }
 }
 
 const WEEKDAYS: [(&str, &str, Weekday); 7] = [
@@ -155,12 +161,24 @@ const WEEKDAYS: [(&str, &str, Weekday); 7] = [
 /// Parses an absolute `YYYY-MM-DD[( |T)HH:MM]` at the start of `text`; returns it and its length.
 pub fn parse_absolute(text: &str) -> Option<(ResolvedDate, usize)> {
     let b = text.as_bytes();
-    let digits = |r: std::ops::Range<usize>| b.get(r.clone()).is_some_and(|s| s.iter().all(u8::is_ascii_digit));
-    if !(digits(0..4) && b.get(4) == Some(&b'-') && digits(5..7) && b.get(7) == Some(&b'-') && digits(8..10)) {
+    let digits = |r: std::ops::Range<usize>| {
+        b.get(r.clone())
+            .is_some_and(|s| s.iter().all(u8::is_ascii_digit))
+    };
+    if !(digits(0..4)
+        && b.get(4) == Some(&b'-')
+        && digits(5..7)
+        && b.get(7) == Some(&b'-')
+        && digits(8..10))
+    {
         return None;
     }
     let date = NaiveDate::parse_from_str(&text[..10], "%Y-%m-%d").ok()?;
-    if matches!(b.get(10), Some(b' ') | Some(b'T')) && digits(11..13) && b.get(13) == Some(&b':') && digits(14..16) {
+    if matches!(b.get(10), Some(b' ') | Some(b'T'))
+        && digits(11..13)
+        && b.get(13) == Some(&b':')
+        && digits(14..16)
+    {
         let time = NaiveTime::parse_from_str(&text[11..16], "%H:%M").ok()?;
         return Some((ResolvedDate::DateTime(date.and_time(time)), 16));
     }
@@ -168,22 +186,41 @@ pub fn parse_absolute(text: &str) -> Option<(ResolvedDate, usize)> {
 }
 
 fn parse_count_unit(text: &str, base: usize) -> Result<(i64, Unit), DateError> {
-    let digits_end = text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len());
+    let digits_end = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
     if digits_end == 0 {
-        return Err(err(base, base + text.len().max(1), "expected a number of days, weeks, months or years"));
+        return Err(err(
+            base,
+            base + text.len().max(1),
+            "expected a number of days, weeks, months or years",
+        ));
     }
     let n: i64 = text[..digits_end]
         .parse()
         .ok()
         .filter(|n| *n <= 100_000)
-        .ok_or_else(|| err(base, base + digits_end, "number too large in a date offset (at most 100000)"))?;
+        .ok_or_else(|| {
+            err(
+                base,
+                base + digits_end,
+                "number too large in a date offset (at most 100000)",
+            )
+        })?;
     let unit = match text[digits_end..].to_ascii_lowercase().as_str() {
         "" | "d" => Unit::Day,
         "w" => Unit::Week,
         "m" => Unit::Month,
         "y" => Unit::Year,
         _ => {
-            return Err(err(base + digits_end, base + text.len(), format!("unknown unit '{}': expected d, w, m or y", &text[digits_end..])))
+            return Err(err(
+                base + digits_end,
+                base + text.len(),
+                format!(
+                    "unknown unit '{}': expected d, w, m or y",
+                    &text[digits_end..]
+                ),
+            ))
         }
     };
     Ok((n, unit))
@@ -210,7 +247,9 @@ pub fn parse_date_expr(text: &str) -> Result<DateExpr, DateError> {
     } else if text.starts_with('.') {
         (Some(Anchor::Today), 1)
     } else {
-        let word_end = text.find(|c: char| !c.is_ascii_alphabetic()).unwrap_or(text.len());
+        let word_end = text
+            .find(|c: char| !c.is_ascii_alphabetic())
+            .unwrap_or(text.len());
         if word_end == 0 {
             (None, 0)
         } else {
@@ -236,7 +275,10 @@ pub fn parse_date_expr(text: &str) -> Result<DateExpr, DateError> {
     let rest = &text[rest_at..];
     if rest.is_empty() {
         return match anchor {
-            Some(anchor) => Ok(DateExpr { anchor, offset: None }),
+            Some(anchor) => Ok(DateExpr {
+                anchor,
+                offset: None,
+            }),
             None => Err(err(0, text.len(), "expected a date expression")),
         };
     }
@@ -248,7 +290,10 @@ pub fn parse_date_expr(text: &str) -> Result<DateExpr, DateError> {
         }
     };
     let (n, unit) = parse_count_unit(&rest[1..], rest_at + 1)?;
-    Ok(DateExpr { anchor: anchor.unwrap_or(Anchor::Today), offset: Some((sign * n, unit)) })
+    Ok(DateExpr {
+        anchor: anchor.unwrap_or(Anchor::Today),
+        offset: Some((sign * n, unit)),
+    })
 }
 
 impl DateExpr {
@@ -262,13 +307,21 @@ impl DateExpr {
             Anchor::Tomorrow => day(today.succ_opt()),
             Anchor::Yesterday => day(today.pred_opt()),
             Anchor::Next(w) => {
-                let ahead = (w.num_days_from_monday() as i64 - today.weekday().num_days_from_monday() as i64).rem_euclid(7);
+                let ahead = (w.num_days_from_monday() as i64
+                    - today.weekday().num_days_from_monday() as i64)
+                    .rem_euclid(7);
                 day(today.checked_add_signed(Duration::days(if ahead == 0 { 7 } else { ahead })))
             }
-            Anchor::StartOfWeek => day(today.checked_sub_signed(Duration::days(today.weekday().num_days_from_monday() as i64))),
-            Anchor::EndOfWeek => day(today.checked_add_signed(Duration::days(6 - today.weekday().num_days_from_monday() as i64))),
+            Anchor::StartOfWeek => day(today
+                .checked_sub_signed(Duration::days(today.weekday().num_days_from_monday() as i64))),
+            Anchor::EndOfWeek => day(today.checked_add_signed(Duration::days(
+                6 - today.weekday().num_days_from_monday() as i64,
+            ))),
             Anchor::StartOfMonth => day(today.with_day(1)),
-            Anchor::EndOfMonth => day(today.with_day(1).and_then(|d| d.checked_add_months(Months::new(1))).and_then(|d| d.pred_opt())),
+            Anchor::EndOfMonth => day(today
+                .with_day(1)
+                .and_then(|d| d.checked_add_months(Months::new(1)))
+                .and_then(|d| d.pred_opt())),
             Anchor::StartOfYear => day(NaiveDate::from_ymd_opt(today.year(), 1, 1)),
             Anchor::EndOfYear => day(NaiveDate::from_ymd_opt(today.year(), 12, 31)),
         }?;
@@ -287,7 +340,11 @@ impl fmt::Display for DateExpr {
             Anchor::Today => ".".into(),
             Anchor::Tomorrow => "tomorrow".into(),
             Anchor::Yesterday => "yesterday".into(),
-            Anchor::Next(w) => WEEKDAYS.iter().find(|(_, _, d)| *d == w).map_or("", |(s, _, _)| s).into(),
+            Anchor::Next(w) => WEEKDAYS
+                .iter()
+                .find(|(_, _, d)| *d == w)
+                .map_or("", |(s, _, _)| s)
+                .into(),
             Anchor::StartOfWeek => "sow".into(),
             Anchor::EndOfWeek => "eow".into(),
             Anchor::StartOfMonth => "som".into(),
@@ -297,7 +354,13 @@ impl fmt::Display for DateExpr {
         };
         f.write_str(&anchor)?;
         if let Some((n, unit)) = self.offset {
-            write!(f, "{}{}{}", if n < 0 { '-' } else { '+' }, n.unsigned_abs(), unit.letter())?;
+            write!(
+                f,
+                "{}{}{}",
+                if n < 0 { '-' } else { '+' },
+                n.unsigned_abs(),
+                unit.letter()
+            )?;
         }
         Ok(())
     }
@@ -343,7 +406,11 @@ pub fn parse_repeater(text: &str) -> Result<Repeater, DateError> {
     };
     let (count, unit) = parse_count_unit(&text[at..], at)?;
     if count == 0 {
-        return Err(err(at, text.len(), "a repeater must move the date by at least 1"));
+        return Err(err(
+            at,
+            text.len(),
+            "a repeater must move the date by at least 1",
+        ));
     }
     Ok(Repeater { kind, count, unit })
 }
@@ -397,7 +464,11 @@ mod tests {
     }
 
     fn r(text: &str) -> String {
-        parse_date_expr(text).unwrap().resolve(today()).unwrap().to_string()
+        parse_date_expr(text)
+            .unwrap()
+            .resolve(today())
+            .unwrap()
+            .to_string()
     }
 
     #[test]
@@ -446,7 +517,14 @@ mod tests {
 
     #[test]
     fn display_round_trips() {
-        for text in [".", "+3d", "sow-1w", "2024-01-31+1m", "fri", "2024-03-01T10:30"] {
+        for text in [
+            ".",
+            "+3d",
+            "sow-1w",
+            "2024-01-31+1m",
+            "fri",
+            "2024-03-01T10:30",
+        ] {
             let e = parse_date_expr(text).unwrap();
             assert_eq!(parse_date_expr(&e.to_string()).unwrap(), e);
         }
@@ -456,10 +534,38 @@ mod tests {
     fn repeaters() {
         let d = ResolvedDate::Date(NaiveDate::from_ymd_opt(2024, 3, 1).unwrap());
         let t = today();
-        assert_eq!(parse_repeater("+1m").unwrap().apply(d, t).unwrap().to_string(), "2024-04-01");
-        assert_eq!(parse_repeater("+1w").unwrap().apply(d, t).unwrap().to_string(), "2024-03-08");
-        assert_eq!(parse_repeater("++1w").unwrap().apply(d, t).unwrap().to_string(), "2024-03-15");
-        assert_eq!(parse_repeater(".+2d").unwrap().apply(d, t).unwrap().to_string(), "2024-03-15");
+        assert_eq!(
+            parse_repeater("+1m")
+                .unwrap()
+                .apply(d, t)
+                .unwrap()
+                .to_string(),
+            "2024-04-01"
+        );
+        assert_eq!(
+            parse_repeater("+1w")
+                .unwrap()
+                .apply(d, t)
+                .unwrap()
+                .to_string(),
+            "2024-03-08"
+        );
+        assert_eq!(
+            parse_repeater("++1w")
+                .unwrap()
+                .apply(d, t)
+                .unwrap()
+                .to_string(),
+            "2024-03-15"
+        );
+        assert_eq!(
+            parse_repeater(".+2d")
+                .unwrap()
+                .apply(d, t)
+                .unwrap()
+                .to_string(),
+            "2024-03-15"
+        );
         assert!(parse_repeater("1w").is_err());
         assert!(parse_repeater("+0d").is_err());
         assert_eq!(parse_repeater("++2").unwrap().to_string(), "++2d");

@@ -27,22 +27,33 @@ fn term(t: &Term) -> String {
                 .iter()
                 .map(|(s, _)| match s {
                     StatusSel::Active => "any active status".to_string(),
-                    StatusSel::Letter(c) => crate::catalogue::STATUSES.iter().find(|st| st.letter == *c).map_or(c.to_string(), |st| st.name.to_string()),
+                    StatusSel::Letter(c) => crate::catalogue::STATUSES
+                        .iter()
+                        .find(|st| st.letter == *c)
+                        .map_or(c.to_string(), |st| st.name.to_string()),
                 })
                 .collect();
             format!("status is {}", parts.join(" or "))
         }
         Term::StatusName { name, .. } => format!("status is {}", name.value),
         Term::Tag { op, text, .. } => format!("a tag {} \"{}\"", op_words(*op), text.value),
-        Term::Prop { key_op, key, conds, .. } => {
-            let mut s = format!("a property whose key {} \"{}\"", op_words(*key_op), key.value);
+        Term::Prop {
+            key_op, key, conds, ..
+        } => {
+            let mut s = format!(
+                "a property whose key {} \"{}\"",
+                op_words(*key_op),
+                key.value
+            );
             for (i, c) in conds.iter().enumerate() {
                 s.push_str(if i == 0 { " and whose value " } else { " and " });
                 s.push_str(&format!("{} \"{}\"", value_words(c.op), c.text.value));
             }
             s
         }
-        Term::Field { field, op, text, .. } => {
+        Term::Field {
+            field, op, text, ..
+        } => {
             let f = match field {
                 TextField::Title => "the title",
                 TextField::Summary => "the summary",
@@ -51,7 +62,15 @@ fn term(t: &Term) -> String {
             format!("{f} {} \"{}\"", op_words(*op), text.value)
         }
         Term::FullText { text, prefix, .. } => {
-            format!("the words \"{}\"{} appear in title, summary or entries", text.value, if *prefix { " (last one as a prefix)" } else { "" })
+            format!(
+                "the words \"{}\"{} appear in title, summary or entries",
+                text.value,
+                if *prefix {
+                    " (last one as a prefix)"
+                } else {
+                    ""
+                }
+            )
         }
         Term::Number { op, text, .. } => format!("the number {} {}", value_words(*op), text.value),
         Term::Saved { name, .. } => format!("the saved search @{}", name.value),
@@ -60,7 +79,10 @@ fn term(t: &Term) -> String {
 
 fn expr(e: &Expr) -> String {
     match e {
-        Expr::Or(parts, _) => format!("({})", parts.iter().map(expr).collect::<Vec<_>>().join(", or ")),
+        Expr::Or(parts, _) => format!(
+            "({})",
+            parts.iter().map(expr).collect::<Vec<_>>().join(", or ")
+        ),
         Expr::And(parts, _) => parts.iter().map(expr).collect::<Vec<_>>().join(", and "),
         Expr::Not(inner, _) => format!("not ({})", expr(inner)),
         Expr::Term(t) => term(t),
@@ -107,7 +129,13 @@ pub fn describe(search: &SearchKey, sort: &SortRule) -> String {
             }
         })
         .collect();
-    if !matches!(sort.keys.last(), Some(SortKey { field: SortField::Number, .. })) {
+    if !matches!(
+        sort.keys.last(),
+        Some(SortKey {
+            field: SortField::Number,
+            ..
+        })
+    ) {
         keys.push("number".to_string());
     }
     format!("{what}; sorted by {}", keys.join(", then "))

@@ -37,7 +37,12 @@ pub struct Error {
 impl Error {
     /// An error of `kind` at `span`.
     pub fn new(kind: ErrorKind, span: Span, message: impl Into<String>) -> Error {
-        Error { kind, span, message: message.into(), hint: None }
+        Error {
+            kind,
+            span,
+            message: message.into(),
+            hint: None,
+        }
     }
 
     /// The same error with a hint.
@@ -74,12 +79,24 @@ impl Error {
     /// );
     /// ```
     pub fn render(&self, input: &str) -> String {
-        let line: String = input.chars().map(|c| if c.is_control() { ' ' } else { c }).collect();
+        let line: String = input
+            .chars()
+            .map(|c| if c.is_control() { ' ' } else { c })
+            .collect();
         let start = self.span.start.min(input.len());
         let end = self.span.end.clamp(start, input.len());
         let pad = input.get(..start).map_or(start, |s| s.chars().count());
-        let width = input.get(start..end).map_or(1, |s| s.chars().count()).max(1);
-        let mut out = format!("error: {}\n  {}\n  {}{}", self.message, line, " ".repeat(pad), "^".repeat(width));
+        let width = input
+            .get(start..end)
+            .map_or(1, |s| s.chars().count())
+            .max(1);
+        let mut out = format!(
+            "error: {}\n  {}\n  {}{}",
+            self.message,
+            line,
+            " ".repeat(pad),
+            "^".repeat(width)
+        );
         if let Some(hint) = &self.hint {
             out.push(' ');
             out.push_str(hint);
@@ -90,7 +107,11 @@ impl Error {
 
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} (at bytes {}..{})", self.message, self.span.start, self.span.end)
+        write!(
+            f,
+            "{} (at bytes {}..{})",
+            self.message, self.span.start, self.span.end
+        )
     }
 }
 

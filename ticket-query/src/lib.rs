@@ -13,8 +13,8 @@
 mod ast;
 mod catalogue;
 mod compile;
-mod describe;
 mod date;
+mod describe;
 mod error;
 mod parser;
 mod span;
@@ -23,12 +23,12 @@ mod sql;
 pub use ast::*;
 pub use catalogue::{Catalogue, StatusInfo, STATUSES};
 pub use compile::{compile, normalise_status, Compiled};
-pub use describe::describe;
-pub use sql::SqlValue;
 pub use date::{
     parse_absolute, parse_date_expr, parse_repeater, Anchor, DateError, DateExpr, RepeatKind,
     Repeater, ResolvedDate, Unit,
 };
+pub use describe::describe;
 pub use error::{Error, ErrorKind};
 pub use parser::{parse_search, parse_sort, MAX_DEPTH, MAX_LEN, STATUS_LETTERS};
 pub use span::Span;
+pub use sql::SqlValue;

@@ -48,7 +48,14 @@ struct Parser<'a> {
 
 fn too_long(src: &str) -> Option<Error> {
     (src.len() > MAX_LEN).then(|| {
-        Error::new(ErrorKind::TooLarge, Span::new(MAX_LEN, src.len()), format!("the key is {} bytes long; at most {MAX_LEN} are accepted", src.len()))
+        Error::new(
+            ErrorKind::TooLarge,
+            Span::new(MAX_LEN, src.len()),
+            format!(
+                "the key is {} bytes long; at most {MAX_LEN} are accepted",
+                src.len()
+            ),
+        )
     })
 }
 
@@ -62,14 +69,21 @@ pub fn parse_search(src: &str) -> Result<SearchKey, Error> {
     if let Some(e) = too_long(src) {
         return Err(e);
     }
-    let mut p = Parser { src, pos: 0, depth: 0 };
+    let mut p = Parser {
+        src,
+        pos: 0,
+        depth: 0,
+    };
     p.ws();
     let expr = if p.at_end() { None } else { Some(p.or()?) };
     p.ws();
     if !p.at_end() {
         return Err(p.unexpected("white space, '|', or the end of the key"));
     }
-    Ok(SearchKey { expr, span: Span::new(0, src.len()) })
+    Ok(SearchKey {
+        expr,
+        span: Span::new(0, src.len()),
+    })
 }
 
 /// Parses a sort rule.
@@ -83,7 +97,11 @@ pub fn parse_sort(src: &str) -> Result<SortRule, Error> {
     if let Some(e) = too_long(src) {
         return Err(e);
     }
-    let mut p = Parser { src, pos: 0, depth: 0 };
+    let mut p = Parser {
+        src,
+        pos: 0,
+        depth: 0,
+    };
     let mut keys = Vec::new();
     p.ws();
     while !p.at_end() {
@@ -115,14 +133,25 @@ pub fn parse_sort(src: &str) -> Result<SortRule, Error> {
                 }
             }
             _ => {
-                return Err(Error::new(ErrorKind::Syntax, Span::new(start + usize::from(descending), p.pos), format!("unknown sort key '{c}'"))
-                    .with_hint("expected one of n t s o l d h r e, pKEY:, #KEY: or vKEY:"))
+                return Err(Error::new(
+                    ErrorKind::Syntax,
+                    Span::new(start + usize::from(descending), p.pos),
+                    format!("unknown sort key '{c}'"),
+                )
+                .with_hint("expected one of n t s o l d h r e, pKEY:, #KEY: or vKEY:"))
             }
         };
-        keys.push(SortKey { field, descending, span: Span::new(start, p.pos) });
+        keys.push(SortKey {
+            field,
+            descending,
+            span: Span::new(start, p.pos),
+        });
         p.ws();
     }
-    Ok(SortRule { keys, span: Span::new(0, src.len()) })
+    Ok(SortRule {
+        keys,
+        span: Span::new(0, src.len()),
+    })
 }
 
 impl<'a> Parser<'a> {
@@ -166,7 +195,11 @@ impl<'a> Parser<'a> {
     fn enter(&mut self) -> Result<(), Error> {
         self.depth += 1;
         if self.depth > MAX_DEPTH {
-            return Err(Error::new(ErrorKind::TooLarge, self.here(), format!("nesting deeper than {MAX_DEPTH}")));
+            return Err(Error::new(
+                ErrorKind::TooLarge,
+                self.here(),
+                format!("nesting deeper than {MAX_DEPTH}"),
+            ));
         }
         Ok(())
     }
@@ -186,7 +219,11 @@ impl<'a> Parser<'a> {
                 break;
             }
         }
-        Ok(if parts.len() == 1 { parts.pop().expect("one part") } else { Expr::Or(parts, Span::new(start, self.pos)) })
+        Ok(if parts.len() == 1 {
+            parts.pop().expect("one part")
+        } else {
+            Expr::Or(parts, Span::new(start, self.pos))
+        })
     }
 
     /// and = unary ( ws unary )*
@@ -201,7 +238,11 @@ impl<'a> Parser<'a> {
             }
             parts.push(self.unary()?);
         }
-        Ok(if parts.len() == 1 { parts.pop().expect("one part") } else { Expr::And(parts, Span::new(start, self.pos)) })
+        Ok(if parts.len() == 1 {
+            parts.pop().expect("one part")
+        } else {
+            Expr::And(parts, Span::new(start, self.pos))
+        })
     }
 
     /// unary = "!" unary | "(" ws? or ws? ")" | term
@@ -219,13 +260,17 @@ impl<'a> Parser<'a> {
             let inner = self.or()?;
             self.ws();
             if !self.eat(')') {
-                return Err(self.unexpected("')' to close the '(' at byte ".to_string().as_str()).with_hint(format!("expected ')' to close the '(' at byte {start}")));
+                return Err(self
+                    .unexpected("')' to close the '(' at byte ".to_string().as_str())
+                    .with_hint(format!("expected ')' to close the '(' at byte {start}")));
             }
             self.depth -= 1;
             return Ok(inner);
         }
         let term = self.term()?;
-        if !(self.at_end() || matches!(self.peek(), Some(c) if c.is_whitespace() || c == ')' || c == '|')) {
+        if !(self.at_end()
+            || matches!(self.peek(), Some(c) if c.is_whitespace() || c == ')' || c == '|'))
+        {
             return Err(self.unexpected("white space, ')', '|' or the end after a term"));
         }
         Ok(Expr::Term(term))
@@ -259,7 +304,8 @@ impl<'a> Parser<'a> {
     }
 
     fn need_mop(&mut self, what: &str) -> Result<MatchOp, Error> {
-        self.mop().ok_or_else(|| self.unexpected(&format!("one of = ^ : ~ after '{what}'")))
+        self.mop()
+            .ok_or_else(|| self.unexpected(&format!("one of = ^ : ~ after '{what}'")))
     }
 
     /// term = status | tag | prop | text | number | saved
@@ -271,7 +317,10 @@ impl<'a> Parser<'a> {
         if c == '@' {
             self.bump(c);
             let name = self.text("a saved search name")?;
-            return Ok(Term::Saved { name, span: Span::new(start, self.pos) });
+            return Ok(Term::Saved {
+                name,
+                span: Span::new(start, self.pos),
+            });
         }
         self.bump(c);
         let term = match c.to_ascii_lowercase() {
@@ -280,7 +329,11 @@ impl<'a> Parser<'a> {
                 let op = self.need_mop("g")?;
                 let text = self.text("a tag")?;
                 self.eat(':');
-                Term::Tag { op, text, span: Span::new(start, self.pos) }
+                Term::Tag {
+                    op,
+                    text,
+                    span: Span::new(start, self.pos),
+                }
             }
             'p' => return self.prop(start),
             't' | 'u' | 'e' => {
@@ -292,7 +345,12 @@ impl<'a> Parser<'a> {
                 let op = self.need_mop(&c.to_string())?;
                 let text = self.text("a text to look for")?;
                 self.eat(':');
-                Term::Field { field, op, text, span: Span::new(start, self.pos) }
+                Term::Field {
+                    field,
+                    op,
+                    text,
+                    span: Span::new(start, self.pos),
+                }
             }
             'x' => {
                 if !self.eat(':') {
@@ -301,7 +359,11 @@ impl<'a> Parser<'a> {
                 let text = self.text("a word or a quoted phrase")?;
                 let prefix = self.eat('*');
                 self.eat(':');
-                Term::FullText { text, prefix, span: Span::new(start, self.pos) }
+                Term::FullText {
+                    text,
+                    prefix,
+                    span: Span::new(start, self.pos),
+                }
             }
             'n' => {
                 let op = match self.vop() {
@@ -314,12 +376,20 @@ impl<'a> Parser<'a> {
                 };
                 let text = self.text("a ticket number")?;
                 self.eat(':');
-                Term::Number { op, text, span: Span::new(start, self.pos) }
+                Term::Number {
+                    op,
+                    text,
+                    span: Span::new(start, self.pos),
+                }
             }
             _ => {
                 self.pos = start;
-                return Err(Error::new(ErrorKind::Syntax, self.here(), format!("unknown term '{}'", c.escape_debug()))
-                    .with_hint("expected one of s g p t u e x n @ ! ("));
+                return Err(Error::new(
+                    ErrorKind::Syntax,
+                    self.here(),
+                    format!("unknown term '{}'", c.escape_debug()),
+                )
+                .with_hint("expected one of s g p t u e x n @ ! ("));
             }
         };
         Ok(term)
@@ -330,7 +400,10 @@ impl<'a> Parser<'a> {
         if self.eat('=') {
             let name = self.text("a status name")?;
             self.eat(':');
-            return Ok(Term::StatusName { name, span: Span::new(start, self.pos) });
+            return Ok(Term::StatusName {
+                name,
+                span: Span::new(start, self.pos),
+            });
         }
         if !self.eat(':') {
             return Err(self.unexpected("':' or '=' after 's'"));
@@ -343,8 +416,12 @@ impl<'a> Parser<'a> {
             } else if c.is_alphanumeric() {
                 let letter = c.to_lowercase().next().unwrap_or(c);
                 if !STATUS_LETTERS.contains(letter) {
-                    return Err(Error::new(ErrorKind::UnknownStatus, here, format!("unknown status letter '{c}'"))
-                        .with_hint("expected one of o i b w p c a m d *"));
+                    return Err(Error::new(
+                        ErrorKind::UnknownStatus,
+                        here,
+                        format!("unknown status letter '{c}'"),
+                    )
+                    .with_hint("expected one of o i b w p c a m d *"));
                 }
                 sels.push((StatusSel::Letter(letter), here));
             } else {
@@ -356,7 +433,10 @@ impl<'a> Parser<'a> {
             return Err(self.unexpected("status letters or '*' after 's:'"));
         }
         self.eat(':');
-        Ok(Term::Status { sels, span: Span::new(start, self.pos) })
+        Ok(Term::Status {
+            sels,
+            span: Span::new(start, self.pos),
+        })
     }
 
     /// prop = "p" kop text ( ":"? cond )* ":"?  ;  cond = vop text ":"?
@@ -370,7 +450,9 @@ impl<'a> Parser<'a> {
         loop {
             let cstart = self.pos;
             let Some(op) = self.vop() else { break };
-            if self.at_end() || matches!(self.peek(), Some(c) if c.is_whitespace() || c == ')' || c == '|') {
+            if self.at_end()
+                || matches!(self.peek(), Some(c) if c.is_whitespace() || c == ')' || c == '|')
+            {
                 if !separated && op == ValueOp::Match(MatchOp::Contains) && conds.is_empty() {
                     // the final ':' of a term without conditions
                     break;
@@ -378,11 +460,20 @@ impl<'a> Parser<'a> {
                 return Err(self.unexpected("a value after the operator"));
             }
             let text = self.text("a value")?;
-            conds.push(Cond { op, text, span: Span::new(cstart, self.pos) });
+            conds.push(Cond {
+                op,
+                text,
+                span: Span::new(cstart, self.pos),
+            });
             separated = self.eat(':');
         }
         let _ = separated;
-        Ok(Term::Prop { key_op, key, conds, span: Span::new(start, self.pos) })
+        Ok(Term::Prop {
+            key_op,
+            key,
+            conds,
+            span: Span::new(start, self.pos),
+        })
     }
 
     /// text = bare | quoted
@@ -393,8 +484,12 @@ impl<'a> Parser<'a> {
             loop {
                 match self.peek() {
                     None => {
-                        return Err(Error::new(ErrorKind::Syntax, Span::new(start, self.pos), "unterminated quoted text")
-                            .with_hint("close it with '\"'"))
+                        return Err(Error::new(
+                            ErrorKind::Syntax,
+                            Span::new(start, self.pos),
+                            "unterminated quoted text",
+                        )
+                        .with_hint("close it with '\"'"))
                     }
                     Some('"') => {
                         self.pos += 1;
@@ -407,7 +502,14 @@ impl<'a> Parser<'a> {
                                 value.push(c);
                                 self.pos += 1;
                             }
-                            _ => return Err(Error::new(ErrorKind::Syntax, Span::new(self.pos - 1, self.pos + 1), "unknown escape").with_hint("only \\\" and \\\\ are escapes")),
+                            _ => {
+                                return Err(Error::new(
+                                    ErrorKind::Syntax,
+                                    Span::new(self.pos - 1, self.pos + 1),
+                                    "unknown escape",
+                                )
+                                .with_hint("only \\\" and \\\\ are escapes"))
+                            }
                         }
                     }
                     Some(c) => {
@@ -416,7 +518,10 @@ impl<'a> Parser<'a> {
                     }
                 }
             }
-            return Ok(Text { value, span: Span::new(start, self.pos) });
+            return Ok(Text {
+                value,
+                span: Span::new(start, self.pos),
+            });
         }
         while let Some(c) = self.peek() {
             if c.is_whitespace() || c.is_control() || ":^=][!~*<>()|\"@".contains(c) {
@@ -427,6 +532,9 @@ impl<'a> Parser<'a> {
         if self.pos == start {
             return Err(self.unexpected(what));
         }
-        Ok(Text { value: self.src[start..self.pos].to_string(), span: Span::new(start, self.pos) })
+        Ok(Text {
+            value: self.src[start..self.pos].to_string(),
+            span: Span::new(start, self.pos),
+        })
     }
 }

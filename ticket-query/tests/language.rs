@@ -11,7 +11,10 @@ impl Catalogue for TestCatalogue {
         &STATUSES
     }
     fn is_date_key(&self, key_lc: &str) -> bool {
-        matches!(key_lc, "scheduled" | "deadline" | "review" | "opened" | "last_update" | "earliest")
+        matches!(
+            key_lc,
+            "scheduled" | "deadline" | "review" | "opened" | "last_update" | "earliest"
+        )
     }
     fn value_order(&self, key_lc: &str) -> Option<Vec<String>> {
         (key_lc == "priority").then(|| vec!["low".into(), "medium".into(), "high".into()])
@@ -31,10 +34,19 @@ fn today() -> NaiveDate {
 }
 
 fn compiled(key: &str, sort: &str) -> String {
-    let c = compile(&parse_search(key).unwrap(), &parse_sort(sort).unwrap(), &TestCatalogue, today()).unwrap();
+    let c = compile(
+        &parse_search(key).unwrap(),
+        &parse_sort(sort).unwrap(),
+        &TestCatalogue,
+        today(),
+    )
+    .unwrap();
     let (sql, params) = c.select_sql("t.id, t.number", None, 0);
     let params: Vec<String> = params.iter().map(|p| p.to_string()).collect();
-    format!("key:    {key}\nsort:   {sort}\nsql:    {sql}\nparams: [{}]", params.join(", "))
+    format!(
+        "key:    {key}\nsort:   {sort}\nsql:    {sql}\nparams: [{}]",
+        params.join(", ")
+    )
 }
 
 /// Every example row of search.md section 1, and the sort examples of section 4.
@@ -80,7 +92,9 @@ fn spec_examples_compile_to_the_expected_sql() {
 fn render_error(key: &str) -> String {
     let err = match parse_search(key) {
         Err(e) => e,
-        Ok(parsed) => compile(&parsed, &parse_sort("").unwrap(), &TestCatalogue, today()).unwrap_err(),
+        Ok(parsed) => {
+            compile(&parsed, &parse_sort("").unwrap(), &TestCatalogue, today()).unwrap_err()
+        }
     };
     err.render(key)
 }
@@ -119,9 +133,18 @@ fn the_spec_caret_example_is_exact() {
 fn sort_errors() {
     let e = parse_sort("dq").unwrap_err();
     assert_eq!(e.span().start, 1);
-    let e = compile(&parse_search("").unwrap(), &parse_sort("vowner:").unwrap(), &TestCatalogue, today()).unwrap_err();
+    let e = compile(
+        &parse_search("").unwrap(),
+        &parse_sort("vowner:").unwrap(),
+        &TestCatalogue,
+        today(),
+    )
+    .unwrap_err();
     assert_eq!(e.kind(), ErrorKind::BadSort);
-    assert!(parse_sort("ppriority").is_err(), "a property sort key needs its final ':'");
+    assert!(
+        parse_sort("ppriority").is_err(),
+        "a property sort key needs its final ':'"
+    );
 }
 
 #[test]
@@ -129,18 +152,31 @@ fn limits_are_errors_not_crashes() {
     let deep = "(".repeat(100_000);
     assert_eq!(parse_search(&deep).unwrap_err().kind(), ErrorKind::TooLarge);
     let bangs = "!".repeat(65) + "g=a";
-    assert_eq!(parse_search(&bangs).unwrap_err().kind(), ErrorKind::TooLarge);
+    assert_eq!(
+        parse_search(&bangs).unwrap_err().kind(),
+        ErrorKind::TooLarge
+    );
     let ok = "(".repeat(64) + "g=a" + &")".repeat(64);
     assert!(parse_search(&ok).is_ok());
     let long = "g=a ".repeat(3000);
     assert_eq!(parse_search(&long).unwrap_err().kind(), ErrorKind::TooLarge);
-    assert_eq!(parse_sort(&"n".repeat(9000)).unwrap_err().kind(), ErrorKind::TooLarge);
+    assert_eq!(
+        parse_sort(&"n".repeat(9000)).unwrap_err().kind(),
+        ErrorKind::TooLarge
+    );
 }
 
 #[test]
 fn term_letters_are_case_insensitive_and_final_colon_optional() {
-    assert_eq!(compiled("S:OA: P^ASSIGNED=PHIL", ""), compiled("s:oa p^assigned:=phil:", "").replace("s:oa p^assigned:=phil:", "S:OA: P^ASSIGNED=PHIL"));
-    assert_eq!(parse_search("S:OA: P^ASSIGNED=phil").unwrap().to_string(), "s:oa: p^ASSIGNED:=phil:");
+    assert_eq!(
+        compiled("S:OA: P^ASSIGNED=PHIL", ""),
+        compiled("s:oa p^assigned:=phil:", "")
+            .replace("s:oa p^assigned:=phil:", "S:OA: P^ASSIGNED=PHIL")
+    );
+    assert_eq!(
+        parse_search("S:OA: P^ASSIGNED=phil").unwrap().to_string(),
+        "s:oa: p^ASSIGNED:=phil:"
+    );
 }
 
 #[test]
@@ -156,7 +192,10 @@ fn and_binds_tighter_than_or() {
 #[test]
 fn quoting_with_escapes() {
     let k = parse_search(r#"g="a \"b\" \\ c""#).unwrap();
-    let ticket_query::Expr::Term(ticket_query::Term::Tag { text, .. }) = k.expr.as_ref().unwrap() else { panic!() };
+    let ticket_query::Expr::Term(ticket_query::Term::Tag { text, .. }) = k.expr.as_ref().unwrap()
+    else {
+        panic!()
+    };
     assert_eq!(text.value, r#"a "b" \ c"#);
     assert!(parse_search(&k.to_string()).unwrap().same_as(&k));
 }
@@ -169,8 +208,19 @@ fn arb_term() -> impl Strategy<Value = String> {
     let quoted = |t: String| format!("\"{}\"", t.replace('\\', "\\\\").replace('"', "\\\""));
     prop_oneof![
         "[oibwpcamd*]{1,4}".prop_map(|l| format!("s:{l}:")),
-        (prop::sample::select(vec!["=", "^", ":"]), arb_text()).prop_map(move |(op, t)| format!("g{op}{}", quoted(t))),
-        (prop::sample::select(vec!["=", "^", ":"]), arb_text(), prop::collection::vec((prop::sample::select(vec!["=", "^", ":", "]", "[", ">", "<"]), arb_text()), 0..3))
+        (prop::sample::select(vec!["=", "^", ":"]), arb_text())
+            .prop_map(move |(op, t)| format!("g{op}{}", quoted(t))),
+        (
+            prop::sample::select(vec!["=", "^", ":"]),
+            arb_text(),
+            prop::collection::vec(
+                (
+                    prop::sample::select(vec!["=", "^", ":", "]", "[", ">", "<"]),
+                    arb_text()
+                ),
+                0..3
+            )
+        )
             .prop_map(move |(op, k, conds)| {
                 let mut s = format!("p{op}{}:", quoted(k));
                 for (o, v) in conds {
@@ -178,9 +228,19 @@ fn arb_term() -> impl Strategy<Value = String> {
                 }
                 s
             }),
-        (prop::sample::select(vec!["t", "u", "e"]), prop::sample::select(vec!["=", "^", ":"]), arb_text()).prop_map(move |(f, op, t)| format!("{f}{op}{}", quoted(t))),
-        ("[a-z]{1,6}", any::<bool>()).prop_map(|(w, p)| format!("x:{w}{}", if p { "*" } else { "" })),
-        (prop::sample::select(vec!["=", "]", "[", ">", "<"]), "[0-9A-Z]{1,4}").prop_map(|(op, n)| format!("n{op}{n}")),
+        (
+            prop::sample::select(vec!["t", "u", "e"]),
+            prop::sample::select(vec!["=", "^", ":"]),
+            arb_text()
+        )
+            .prop_map(move |(f, op, t)| format!("{f}{op}{}", quoted(t))),
+        ("[a-z]{1,6}", any::<bool>())
+            .prop_map(|(w, p)| format!("x:{w}{}", if p { "*" } else { "" })),
+        (
+            prop::sample::select(vec!["=", "]", "[", ">", "<"]),
+            "[0-9A-Z]{1,4}"
+        )
+            .prop_map(|(op, n)| format!("n{op}{n}")),
         "[a-z]{1,6}".prop_map(|n| format!("@{n}")),
     ]
 }

@@ -32,14 +32,20 @@ pub(crate) fn open_db(path: &Path, busy: Duration) -> Result<Connection> {
 fn migrate(conn: &Connection) -> Result<()> {
     let version: u32 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
     if version > SCHEMA_VERSION {
-        return Err(Error::SchemaTooNew { found: version, supported: SCHEMA_VERSION });
+        return Err(Error::SchemaTooNew {
+            found: version,
+            supported: SCHEMA_VERSION,
+        });
     }
     for (i, step) in MIGRATIONS.iter().enumerate().skip(version as usize) {
         // each step in its own transaction, with the version bump inside it
-        conn.execute_batch(&format!("BEGIN IMMEDIATE;\n{step}\nPRAGMA user_version = {};\nCOMMIT;", i + 1))
-            .inspect_err(|_| {
-                let _ = conn.execute_batch("ROLLBACK");
-            })?;
+        conn.execute_batch(&format!(
+            "BEGIN IMMEDIATE;\n{step}\nPRAGMA user_version = {};\nCOMMIT;",
+            i + 1
+        ))
+        .inspect_err(|_| {
+            let _ = conn.execute_batch("ROLLBACK");
+        })?;
     }
     Ok(())
 }
@@ -53,13 +59,19 @@ fn register_functions(conn: &Connection) -> Result<()> {
         let pattern: String = ctx.get(0)?;
         let text: Option<String> = ctx.get(1)?;
         let Some(text) = text else { return Ok(false) };
-        let mut cache = cache.lock().map_err(|_| rusqlite::Error::UserFunctionError("regexp cache poisoned".into()))?;
+        let mut cache = cache
+            .lock()
+            .map_err(|_| rusqlite::Error::UserFunctionError("regexp cache poisoned".into()))?;
         if cache.len() > 64 {
             cache.clear();
         }
-        let re = cache
-            .entry(pattern.clone())
-            .or_insert_with(|| regex::RegexBuilder::new(&pattern).case_insensitive(true).size_limit(1 << 20).build().ok());
+        let re = cache.entry(pattern.clone()).or_insert_with(|| {
+            regex::RegexBuilder::new(&pattern)
+                .case_insensitive(true)
+                .size_limit(1 << 20)
+                .build()
+                .ok()
+        });
         Ok(re.as_ref().is_some_and(|re| re.is_match(&text)))
     })?;
     conn.create_scalar_function("lower", 1, flags, |ctx| {

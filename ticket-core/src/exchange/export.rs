@@ -1,0 +1,175 @@
+//! CSV, JSON and full JSON export.
+use std::io::Write;
+use std::str::FromStr;
+
+use serde_json::{json, Value};
+
+use crate::error::{Error, Result};
+use crate::model::TicketRow;
+use crate::silo::Silo;
+
+/// The export formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExportFormat {
+    /// One CSV row per ticket, with a header.
+    Csv,
+    /// A JSON array of ticket objects (no entries).
+    Json,
+    /// Full JSON: tickets with entries, attachments and history.
+    Full,
+}
+
+impl FromStr for ExportFormat {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<ExportFormat> {
+        match s.to_lowercase().as_str() {
+            "csv" => Ok(ExportFormat::Csv),
+            "json" => Ok(ExportFormat::Json),
+            "full" => Ok(ExportFormat::Full),
+            _ => Err(Error::invalid(
+                "export format",
+                s,
+                "expected csv, json or full",
+            )),
+        }
+    }
+}
+
+/// The CSV header; `tags` are joined with `; `, properties as `key=value` joined with `; `.
+pub const CSV_FIELDS: [&str; 10] = [
+    "number",
+    "uuid",
+    "status",
+    "title",
+    "summary",
+    "opened",
+    "last_update",
+    "tags",
+    "properties",
+    "total_minutes",
+];
+
+fn io(e: std::io::Error) -> Error {
+    Error::io("(output)", e)
+}
+
+/// A ticket row as the JSON export's object.
+pub fn row_json(t: &TicketRow) -> Value {
+    json!({
+        "number": t.number.as_str(),
+        "uuid": t.uuid,
+        "status": t.status.name(),
+        "title": t.title,
+        "summary": t.summary,
+        "opened": t.opened.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        "last_update": t.last_update.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        "tags": t.tags,
+        "properties": t.properties.iter().map(|(k, v)| json!([k, v])).collect::<Vec<_>>(),
+        "total_minutes": t.total_minutes,
+        "deadline_state": t.deadline_state.map(|d| d.as_str()),
+    })
+}
+
+impl Silo {
+    /// Writes the tickets `key` selects, in `sort` order, to `out`; returns how many.
+    pub fn export(
+        &self,
+        format: ExportFormat,
+        key: &str,
+        sort: &str,
+        out: &mut dyn Write,
+    ) -> Result<u64> {
+        let mut n = 0u64;
+        match format {
+            ExportFormat::Csv => {
+                let mut w = csv::Writer::from_writer(out);
+                w.write_record(CSV_FIELDS)
+                    .map_err(|e| Error::invalid("csv", "", e.to_string()))?;
+                self.for_each_ticket(key, sort, |t| {
+                    n += 1;
+                    let props: Vec<String> = t
+                        .properties
+                        .iter()
+                        .map(|(k, v)| format!("{k}={v}"))
+                        .collect();
+                    w.write_record([
+                        t.number.as_str(),
+                        &t.uuid,
+                        t.status.name(),
+                        &t.title,
+                        &t.summary,
+                        &t.opened.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+                        &t.last_update
+                            .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+                        &t.tags.join("; "),
+                        &props.join("; "),
+                        &t.total_minutes.to_string(),
+                    ])
+                    .map_err(|e| Error::invalid("csv", "", e.to_string()))
+                })?;
+                w.flush().map_err(io)?;
+            }
+            ExportFormat::Json => {
+                out.write_all(b"[").map_err(io)?;
+                self.for_each_ticket(key, sort, |t| {
+                    out.write_all(if n == 0 { b"\n  " } else { b",\n  " })
+                        .map_err(io)?;
+                    n += 1;
+                    serde_json::to_writer(&mut *out, &row_json(&t))
+                        .map_err(|e| Error::io("(output)", e.into()))
+                })?;
+                out.write_all(if n == 0 { b"]\n" } else { b"\n]\n" })
+                    .map_err(io)?;
+            }
+            ExportFormat::Full => {
+                let numbers = self.numbers(key, sort)?;
+                out.write_all(b"{\"format\": \"ticket-full\", \"version\": 1, \"tickets\": [")
+                    .map_err(io)?;
+                for number in numbers {
+                    out.write_all(if n == 0 { b"\n  " } else { b",\n  " })
+                        .map_err(io)?;
+                    n += 1;
+                    let doc = self.full_ticket(number.as_str())?;
+                    serde_json::to_writer(&mut *out, &doc)
+                        .map_err(|e| Error::io("(output)", e.into()))?;
+                }
+                out.write_all(if n == 0 { b"]}\n" } else { b"\n]}\n" })
+                    .map_err(io)?;
+            }
+        }
+        Ok(n)
+    }
+
+    /// The export as a string.
+    pub fn export_string(&self, format: ExportFormat, key: &str, sort: &str) -> Result<String> {
+        let mut buf = Vec::new();
+        self.export(format, key, sort, &mut buf)?;
+        String::from_utf8(buf).map_err(|e| Error::invalid("export", "", e.to_string()))
+    }
+
+    fn full_ticket(&self, number: &str) -> Result<Value> {
+        let t = self.get(number)?;
+        let history = self.history(number)?;
+        let ts = |d: chrono::DateTime<chrono::Utc>| {
+            d.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
+        };
+        Ok(json!({
+            "number": t.number.as_str(),
+            "uuid": t.uuid,
+            "status": t.status.name(),
+            "title": t.title,
+            "summary": t.summary,
+            "opened": ts(t.opened),
+            "last_update": ts(t.last_update),
+            "tags": t.tags,
+            "properties": t.properties.iter().map(|(k, v)| json!([k, v])).collect::<Vec<_>>(),
+            "entries": t.entries.iter().map(|e| json!({"n": e.n, "text": e.text, "author": e.author, "at": ts(e.at), "minutes": e.minutes})).collect::<Vec<_>>(),
+            "attachments": t.attachments.iter().map(|a| json!({"n": a.n, "name": a.name, "size": a.size, "sha256": a.sha256, "comment": a.comment, "author": a.author, "at": ts(a.at)})).collect::<Vec<_>>(),
+            "history": history.iter().map(|c| json!({
+                "uuid": c.uuid, "set_id": c.set_id, "at": ts(c.at), "author": c.author, "op": c.op.as_str(),
+                "key": c.key, "old_value": c.old_value, "new_value": c.new_value, "item": c.item,
+                "minutes": c.minutes, "size": c.size, "sha256": c.sha256,
+            })).collect::<Vec<_>>(),
+        }))
+    }
+}

@@ -1,0 +1,47 @@
+//! Export and import (domain spec 9) and time reports (6.9).
+//!
+//! * CSV and JSON of a search's tickets: the fields of [`TicketRow`](crate::TicketRow), no
+//!   entries; streamed page by page.
+//! * Full JSON: every ticket with entries, attachments' metadata and its whole history (the
+//!   change records). Importing it replays those records, so importing an export into an empty
+//!   silo and exporting again gives the same document. Attachment contents are not included.
+//! * tkts and Fossil imports read the source database read-only; each imported ticket is one
+//!   change set stamped with the source's own times and authors.
+//!
+//! Every import is one transaction (all or nothing) and idempotent: tickets already imported
+//! (same uuid for full JSON, same `Tkts_Id` / `Fossil_Uuid` property otherwise) are reported
+//! as already there and not created again.
+mod export;
+mod fossil;
+mod full;
+mod time;
+mod tkts;
+
+pub use export::ExportFormat;
+pub use time::{TimeReport, TimeRow};
+
+/// What an import did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ImportReport {
+    /// Numbers of the tickets created.
+    pub created: Vec<String>,
+    /// Source identities (uuid or source id) that were already in the silo.
+    pub already_there: Vec<String>,
+}
+
+impl std::fmt::Display for ImportReport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "imported {} ticket(s); {} already there",
+            self.created.len(),
+            self.already_there.len()
+        )
+    }
+}
+
+pub(crate) fn source_error(what: &str, detail: impl std::fmt::Display) -> crate::Error {
+    crate::Error::Import {
+        message: format!("{what}: {detail}"),
+    }
+}

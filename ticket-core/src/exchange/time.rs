@@ -1,0 +1,105 @@
+//! Time reports (domain spec 6.9): minutes and cost grouped by a property key.
+use chrono::NaiveDate;
+use rusqlite::params_from_iter;
+use rusqlite::types::Value;
+
+use crate::error::Result;
+use crate::search::to_sql_values;
+use crate::silo::Silo;
+
+/// One group of a time report.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TimeRow {
+    /// The property value (`(none)` for tickets without the key).
+    pub group: String,
+    /// Minutes of the visible entries in the range.
+    pub minutes: i64,
+    /// Cost at the configured rate, if one is configured.
+    pub cost: Option<f64>,
+}
+
+/// A time report.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TimeReport {
+    /// The key grouped by.
+    pub key: String,
+    /// The groups, by value.
+    pub rows: Vec<TimeRow>,
+    /// Total minutes (each entry counted once, even when a ticket has several values).
+    pub total_minutes: i64,
+    /// Total cost, if a rate is configured.
+    pub total_cost: Option<f64>,
+    /// The configured currency.
+    pub currency: Option<String>,
+}
+
+/// The label of tickets without the grouping key.
+pub const NO_VALUE: &str = "(none)";
+
+impl Silo {
+    /// Minutes (and cost) of the visible entries of the tickets `key` selects, grouped by the
+    /// values of property `by`, counting entries dated `from..=to` (inclusive, UTC dates).
+    /// A ticket with several values of `by` counts in each of their groups.
+    pub fn time_report(
+        &self,
+        key: &str,
+        by: &str,
+        from: Option<NaiveDate>,
+        to: Option<NaiveDate>,
+    ) -> Result<TimeReport> {
+        let compiled = crate::search::compile_key(self, key, "", self.context().clock.today())?;
+        let (ids_sql, params) = compiled.ids_sql();
+        let n = params.len();
+        let sql = format!(
+            "WITH sel AS ({ids_sql}), \
+             e AS (SELECT ticket_id, minutes FROM entries WHERE removed = 0 AND ticket_id IN (SELECT id FROM sel) \
+                   AND (?{a} IS NULL OR substr(at, 1, 10) >= ?{a}) AND (?{b} IS NULL OR substr(at, 1, 10) <= ?{b})) \
+             SELECT coalesce(p.value, '{NO_VALUE}') AS g, sum(e.minutes) FROM e \
+             LEFT JOIN (SELECT DISTINCT ticket_id, min(value) AS value FROM properties WHERE key_lc = ?{c} GROUP BY ticket_id, value_lc) p ON p.ticket_id = e.ticket_id \
+             GROUP BY lower(g) ORDER BY lower(g)",
+            a = n + 1,
+            b = n + 2,
+            c = n + 3
+        );
+        let mut values = to_sql_values(&params);
+        let date = |d: Option<NaiveDate>| {
+            d.map_or(Value::Null, |d| {
+                Value::Text(d.format("%Y-%m-%d").to_string())
+            })
+        };
+        values.push(date(from));
+        values.push(date(to));
+        values.push(Value::Text(by.trim().to_lowercase()));
+        let total_sql = format!(
+            "SELECT coalesce(sum(minutes), 0) FROM entries WHERE removed = 0 AND ticket_id IN ({ids_sql}) \
+             AND (?{a} IS NULL OR substr(at, 1, 10) >= ?{a}) AND (?{b} IS NULL OR substr(at, 1, 10) <= ?{b})",
+            a = n + 1,
+            b = n + 2
+        );
+        let rate = self.config().time.as_ref().map(|t| t.rate_per_hour);
+        let cost = |m: i64| rate.map(|r| (m as f64) / 60.0 * r);
+        let conn = self.lock();
+        let mut stmt = conn.prepare(&sql)?;
+        let rows: Vec<TimeRow> = stmt
+            .query_map(params_from_iter(values.clone()), |r| {
+                let minutes: i64 = r.get(1)?;
+                Ok(TimeRow {
+                    group: r.get(0)?,
+                    minutes,
+                    cost: cost(minutes),
+                })
+            })?
+            .collect::<rusqlite::Result<_>>()?;
+        values.pop();
+        let total_minutes: i64 = conn
+            .prepare(&total_sql)?
+            .query_row(params_from_iter(values), |r| r.get(0))?;
+        Ok(TimeReport {
+            key: by.trim().to_string(),
+            rows,
+            total_minutes,
+            total_cost: cost(total_minutes),
+            currency: self.config().time.as_ref().map(|t| t.currency.clone()),
+        })
+    }
+}

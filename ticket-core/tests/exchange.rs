@@ -1,0 +1,365 @@
+//! Export, import (full JSON, tkts, Fossil) and time reports.
+mod common_support;
+use common_support::*;
+
+use std::process::Command;
+
+use proptest::prelude::*;
+use ticket_core::{Error, ExportFormat, Silo, Status};
+
+fn sample(silo: &Silo) {
+    silo.new_ticket("Disk full", None, "restic, \"quoted\"\nsecond line")
+        .unwrap();
+    silo.new_ticket("Printer", None, "").unwrap();
+    silo.add_tag("1", "bug").unwrap();
+    silo.add_tag("1", "home").unwrap();
+    silo.add_property("1", "Client", "ACME").unwrap();
+    silo.add_property("1", "Deadline", "+1w").unwrap();
+    silo.add_entry("1", "looked at it", 30).unwrap();
+    silo.add_entry("1", "fixed", 15).unwrap();
+    silo.add_entry("2", "ordered toner", 10).unwrap();
+    silo.add_attachment_bytes("2", "toner.pdf", b"%PDF", "invoice")
+        .unwrap();
+    silo.add_property("2", "Client", "Initech").unwrap();
+    silo.add_property("2", "Related_To", "1").unwrap();
+    silo.set_status("2", "closed", None).unwrap();
+}
+
+#[test]
+fn csv_and_json_exports_have_the_listed_fields() {
+    let dir = tempfile::tempdir().unwrap();
+    let silo = new_silo(dir.path());
+    sample(&silo);
+    let csv = silo.export_string(ExportFormat::Csv, "", "n").unwrap();
+    let mut lines = csv.lines();
+    assert_eq!(
+        lines.next().unwrap(),
+        "number,uuid,status,title,summary,opened,last_update,tags,properties,total_minutes"
+    );
+    let mut r = csv::Reader::from_reader(csv.as_bytes());
+    let rows: Vec<csv::StringRecord> = r.records().map(Result::unwrap).collect();
+    assert_eq!(rows.len(), 2);
+    assert_eq!(&rows[0][4], "restic, \"quoted\"\nsecond line");
+    assert_eq!(&rows[0][7], "bug; home");
+    assert_eq!(
+        &rows[0][8],
+        "Client=ACME; Deadline=2024-03-20; Related_To=2"
+    );
+    assert_eq!(&rows[0][9], "45");
+    let json: serde_json::Value =
+        serde_json::from_str(&silo.export_string(ExportFormat::Json, "s:c", "").unwrap()).unwrap();
+    let arr = json.as_array().unwrap();
+    assert_eq!(arr.len(), 1);
+    assert_eq!(arr[0]["number"], "2");
+    assert_eq!(arr[0]["status"], "Closed");
+    assert_eq!(arr[0]["total_minutes"], 10);
+    assert!(
+        arr[0].get("entries").is_none(),
+        "no entries on the fast path"
+    );
+    assert_eq!(
+        silo.export_string(ExportFormat::Json, "g=none", "")
+            .unwrap(),
+        "[]\n"
+    );
+}
+
+#[test]
+fn full_export_import_export_is_identical_and_idempotent() {
+    let dir = tempfile::tempdir().unwrap();
+    let silo = new_silo(dir.path());
+    sample(&silo);
+    let first = silo.export_string(ExportFormat::Full, "", "").unwrap();
+    let doc: serde_json::Value = serde_json::from_str(&first).unwrap();
+    assert_eq!(doc["tickets"][0]["entries"][1]["text"], "fixed");
+    assert_eq!(doc["tickets"][1]["attachments"][0]["name"], "toner.pdf");
+    assert!(doc["tickets"][0]["history"].as_array().unwrap().len() > 5);
+    let other = Silo::create(&dir.path().join("copy"), ctx_at("2025-01-01T00:00:00Z")).unwrap();
+    let report = other.import_json(&first).unwrap();
+    assert_eq!(report.created, vec!["1", "2"]);
+    assert_eq!(
+        other.export_string(ExportFormat::Full, "", "").unwrap(),
+        first
+    );
+    let again = other.import_json(&first).unwrap();
+    assert!(again.created.is_empty());
+    assert_eq!(again.already_there.len(), 2);
+    assert_eq!(other.count("").unwrap(), 2);
+}
+
+#[test]
+fn a_bad_full_document_changes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let silo = new_silo(dir.path());
+    sample(&silo);
+    let before = dump(&silo);
+    for bad in [
+        "not json",
+        "{}",
+        r#"{"format": "other", "version": 1, "tickets": []}"#,
+        r#"{"format": "ticket-full", "version": 1, "tickets": [{"number": "9", "uuid": "zz", "history": []}]}"#,
+    ] {
+        assert!(
+            matches!(silo.import_json(bad), Err(Error::Import { .. })),
+            "{bad}"
+        );
+    }
+    // a clash of numbers between different tickets is refused as a whole
+    let export = silo.export_string(ExportFormat::Full, "", "").unwrap();
+    let other = new_silo(&dir.path().join("o"));
+    other.new_ticket("occupies number 1", None, "").unwrap();
+    let before_other = dump(&other);
+    assert!(other.import_json(&export).is_err());
+    assert_eq!(dump(&other), before_other);
+    assert_eq!(dump(&silo), before);
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 24, ..ProptestConfig::default() })]
+    #[test]
+    fn export_import_export_round_trips(ops in prop::collection::vec((0usize..4, 0u8..6, "[a-z]{1,6}"), 1..25)) {
+        let dir = tempfile::tempdir().unwrap();
+        let silo = new_silo(dir.path());
+        for i in 0..3 {
+            silo.new_ticket(&format!("t{i}"), None, "s").unwrap();
+        }
+        for (t, op, word) in &ops {
+            let n = (t + 1).to_string();
+            let _ = match op {
+                0 => silo.add_tag(&n, word),
+                1 => silo.add_property(&n, "Owner", word),
+                2 => silo.add_entry(&n, word, 7).map(|_| ()),
+                3 => silo.set_status(&n, "c", None),
+                4 => silo.remove_tag(&n, word),
+                _ => silo.set_title(&n, word),
+            };
+        }
+        let first = silo.export_string(ExportFormat::Full, "", "").unwrap();
+        let other = Silo::create(&dir.path().join("copy"), ctx_at(NOW)).unwrap();
+        other.import_json(&first).unwrap();
+        prop_assert_eq!(other.export_string(ExportFormat::Full, "", "").unwrap(), first);
+    }
+}
+
+fn make_tkts(path: &std::path::Path) {
+    let c = rusqlite::Connection::open(path).unwrap();
+    c.execute_batch(
+        "CREATE TABLE tickets (id INTEGER PRIMARY KEY AUTOINCREMENT, status TEXT CHECK(status IN ('Open', 'Closed')) DEFAULT 'Open' NOT NULL,
+           title TEXT NOT NULL, desc TEXT, client TEXT, project TEXT, owner TEXT, time INTEGER, created_on TEXT);
+         CREATE TABLE records (id INTEGER PRIMARY KEY AUTOINCREMENT, tkt_num INTEGER, log TEXT, user TEXT, time INTEGER, created_on TEXT);
+         INSERT INTO tickets (status, title, desc, client, project, owner, time, created_on) VALUES
+           ('Open', 'Email outage', 'mail is down', 'ACME', 'Infra', 'durrendal', 45, '2023-05-01 10:00:00'),
+           ('Closed', 'Printer', '', 'Initech', '', 'bob', 5, '2023-04-01 08:30:00');
+         INSERT INTO records (tkt_num, log, user, time, created_on) VALUES
+           (1, 'restarted postfix', 'durrendal', 30, '2023-05-01 11:00:00'),
+           (1, 'found the cause', 'alice', 15, '2023-05-02 09:00:00'),
+           (2, 'replaced toner', 'bob', 5, '2023-04-01 09:00:00');",
+    )
+    .unwrap();
+}
+
+#[test]
+fn tkts_import_lands_every_field_and_is_idempotent() {
+    let dir = tempfile::tempdir().unwrap();
+    let silo = new_silo(dir.path());
+    let db = dir.path().join("tkts.db");
+    make_tkts(&db);
+    let report = silo.import_tkts(&db).unwrap();
+    assert_eq!(report.created.len(), 2);
+    let t = silo
+        .get(silo.numbers("p=tkts_id:=1:", "").unwrap()[0].as_str())
+        .unwrap();
+    assert_eq!(t.title, "Email outage");
+    assert_eq!(t.summary, "mail is down");
+    assert_eq!(t.status, Status::Open);
+    assert_eq!(t.get("Client"), vec!["ACME"]);
+    assert_eq!(t.get("Project"), vec!["Infra"]);
+    assert_eq!(t.get("Owner"), vec!["durrendal"]);
+    assert_eq!(t.entries.len(), 2);
+    assert_eq!(
+        (
+            t.entries[0].text.as_str(),
+            t.entries[0].author.as_str(),
+            t.entries[0].minutes
+        ),
+        ("restarted postfix", "durrendal", 30)
+    );
+    assert_eq!(t.entries[1].author, "alice");
+    assert_eq!(t.entries[1].at.to_rfc3339(), "2023-05-02T09:00:00+00:00");
+    assert_eq!(t.opened.to_rfc3339(), "2023-05-01T10:00:00+00:00");
+    let closed = silo
+        .get(silo.numbers("p=tkts_id:=2:", "").unwrap()[0].as_str())
+        .unwrap();
+    assert_eq!(closed.status, Status::Closed);
+    assert!(closed.get("Project").is_empty());
+    let again = silo.import_tkts(&db).unwrap();
+    assert!(again.created.is_empty());
+    assert_eq!(again.already_there.len(), 2);
+    assert_eq!(silo.count("").unwrap(), 2);
+    let before = dump(&silo);
+    silo.rebuild().unwrap();
+    assert_eq!(dump(&silo), before);
+}
+
+#[test]
+fn wrong_shaped_or_corrupt_sources_are_clear_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let silo = new_silo(dir.path());
+    let other = dir.path().join("other.db");
+    rusqlite::Connection::open(&other)
+        .unwrap()
+        .execute_batch("CREATE TABLE tickets (id INTEGER)")
+        .unwrap();
+    let junk = dir.path().join("junk.db");
+    std::fs::write(&junk, b"this is not sqlite at all, just text").unwrap();
+    for (path, fossil) in [
+        (&other, false),
+        (&junk, false),
+        (&other, true),
+        (&junk, true),
+        (&dir.path().join("missing"), false),
+    ] {
+        let r = if fossil {
+            silo.import_fossil(path)
+        } else {
+            silo.import_tkts(path)
+        };
+        let err = r.unwrap_err();
+        assert!(matches!(err, Error::Import { .. }), "{err}");
+    }
+    assert_eq!(silo.count("").unwrap(), 0);
+    assert_eq!(change_count(&silo), 0);
+}
+
+fn fossil(args: &[&str], cwd: &std::path::Path) -> String {
+    let out = Command::new("fossil")
+        .args(args)
+        .current_dir(cwd)
+        .env("USER", "tester")
+        .output()
+        .expect("fossil is installed by scripts/setup.sh (apt-get install fossil)");
+    assert!(
+        out.status.success(),
+        "fossil {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[test]
+fn fossil_import_from_a_real_repository() {
+    let dir = tempfile::tempdir().unwrap();
+    let repo = dir.path().join("repo.fossil");
+    let r = repo.to_str().unwrap();
+    fossil(&["new", r], dir.path());
+    let add = |title: &str, status: &str| {
+        let out = fossil(
+            &[
+                "ticket",
+                "add",
+                "title",
+                title,
+                "status",
+                status,
+                "type",
+                "Code_Defect",
+                "severity",
+                "Critical",
+                "-R",
+                r,
+            ],
+            dir.path(),
+        );
+        out.split_whitespace().last().unwrap().to_string()
+    };
+    let a = add("Crash on start", "Open");
+    let b = add("Typo in docs", "Fixed");
+    let c = add("Odd one", "Mysterious");
+    fossil(
+        &[
+            "ticket",
+            "change",
+            &a,
+            "+icomment",
+            "first comment",
+            "-R",
+            r,
+        ],
+        dir.path(),
+    );
+    fossil(
+        &["ticket", "set", &a, "icomment", "second comment", "-R", r],
+        dir.path(),
+    );
+    let silo = new_silo(dir.path());
+    let report = silo.import_fossil(&repo).unwrap();
+    assert_eq!(report.created.len(), 3);
+    let find = |uuid: &str| {
+        silo.get(
+            silo.numbers(&format!("p=fossil_uuid:={uuid}:"), "")
+                .unwrap()[0]
+                .as_str(),
+        )
+        .unwrap()
+    };
+    let ta = find(&a);
+    assert_eq!(ta.title, "Crash on start");
+    assert_eq!(ta.status, Status::Open);
+    assert_eq!(ta.get("Type"), vec!["Code_Defect"]);
+    assert_eq!(ta.get("Severity"), vec!["Critical"]);
+    assert_eq!(ta.get("Fossil_Uuid"), vec![a.as_str()]);
+    assert_eq!(
+        ta.entries
+            .iter()
+            .map(|e| e.text.as_str())
+            .collect::<Vec<_>>(),
+        vec!["first comment", "second comment"]
+    );
+    assert_eq!(ta.entries[0].author, "tester");
+    assert!(ta.entries[0].at >= ta.opened);
+    assert_eq!(find(&b).status, Status::Closed);
+    let tc = find(&c);
+    assert_eq!(tc.status, Status::Open);
+    assert_eq!(tc.get("Fossil_Status"), vec!["Mysterious"]);
+    let again = silo.import_fossil(&repo).unwrap();
+    assert!(again.created.is_empty() && again.already_there.len() == 3);
+}
+
+#[test]
+fn time_report_groups_minutes_and_cost() {
+    let dir = tempfile::tempdir().unwrap();
+    let silo = silo_with_config(
+        dir.path(),
+        r#"{"time": {"rate_per_hour": 60, "currency": "$"}}"#,
+    );
+    sample(&silo);
+    silo.new_ticket("no client", None, "").unwrap();
+    silo.add_entry("3", "misc", 6).unwrap();
+    let r = silo.time_report("", "client", None, None).unwrap();
+    let rows: Vec<(String, i64, Option<f64>)> = r
+        .rows
+        .iter()
+        .map(|x| (x.group.clone(), x.minutes, x.cost))
+        .collect();
+    assert_eq!(
+        rows,
+        vec![
+            ("(none)".to_string(), 6, Some(6.0)),
+            ("ACME".into(), 45, Some(45.0)),
+            ("Initech".into(), 10, Some(10.0))
+        ]
+    );
+    assert_eq!(r.total_minutes, 61);
+    assert_eq!(r.currency.as_deref(), Some("$"));
+    let r = silo.time_report("g=bug", "Client", None, None).unwrap();
+    assert_eq!(r.total_minutes, 45);
+    let r = silo
+        .time_report(
+            "",
+            "Client",
+            Some(chrono::NaiveDate::from_ymd_opt(2024, 3, 14).unwrap()),
+            None,
+        )
+        .unwrap();
+    assert_eq!(r.total_minutes, 0);
+}
