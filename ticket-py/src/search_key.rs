@@ -39,14 +39,29 @@ pub fn parse_search(py: Python<'_>, key: &str) -> PyResult<SearchKey> {
 }
 
 /// Compiles a search key and sort rule against the default silo configuration (today from
-/// the system clock); returns the SQL text and its bound parameters.
+/// the system clock); returns the SQL text and its bound parameters. Decision: without a silo
+/// there is no silo.json, so saved searches and value orders are the defaults'.
 #[pyfunction]
 #[pyo3(signature = (key, sort=""))]
-pub fn compile_search(py: Python<'_>, key: &str, sort: &str) -> PyResult<(String, Vec<PyObject>)> {
-    let compiled = ticket_core::compile_with_default_catalogue(key, sort).map_err(|e| match e {
-        ticket_core::Error::Search(ref q) => search_error(py, q, if q_in_sort(&e) { sort } else { key }),
-        other => crate::errors::to_py(other, Some(key)),
-    })?;
-    let params = compiled.params().iter().map(|p| sql_value(py, p)).collect::<PyResult<Vec<_>>>()?;
-    Ok((compiled.select_sql("t.id, t.number"), params))
+pub fn compile_search(py: Python<'_>, key: &str, sort: &str) -> PyResult<(String, Vec<Py<PyAny>>)> {
+    let parsed = ticket_query::parse_search(key).map_err(|e| search_error(py, &e, key))?;
+    let rule = ticket_query::parse_sort(sort).map_err(|e| search_error(py, &e, sort))?;
+    let config = ticket_core::SiloConfig::from_json_str(&ticket_core::SiloConfig::default_json(), "silo.json")
+        .map_err(|e| crate::errors::ConfigError::new_err(e.to_string()))?;
+    let cat = ticket_core::SiloCatalogue { config: &config };
+    let today = chrono::Local::now().date_naive();
+    let compiled = ticket_query::compile(&parsed, &rule, &cat, today).map_err(|e| search_error(py, &e, key))?;
+    let (sql, params) = compiled.select_sql("t.id, t.number", None, 0);
+    let params = params
+        .into_iter()
+        .map(|p| -> PyResult<Py<PyAny>> {
+            Ok(match p {
+                ticket_query::SqlValue::Null => py.None(),
+                ticket_query::SqlValue::Integer(i) => i.into_pyobject(py)?.into_any().unbind(),
+                ticket_query::SqlValue::Real(r) => r.into_pyobject(py)?.into_any().unbind(),
+                ticket_query::SqlValue::Text(t) => t.into_pyobject(py)?.into_any().unbind(),
+            })
+        })
+        .collect::<PyResult<Vec<_>>>()?;
+    Ok((sql, params))
 }
