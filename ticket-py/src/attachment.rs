@@ -54,7 +54,12 @@ impl Attachment {
     }
 
     fn __repr__(&self) -> String {
-        format!("<Attachment {} {:?} ({} bytes, sha256 {})>", self.n, self.name, self.size, &self.sha256[..self.sha256.len().min(12)])
+        format!(
+            "<Attachment {} {:?} ({} bytes, sha256 {})>",
+            self.n,
+            self.name,
+            self.size,
+            &self.sha256[..self.sha256.len().min(12)]
+        )
     }
 }
-

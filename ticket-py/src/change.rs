@@ -74,6 +74,11 @@ impl Change {
     }
 
     fn __repr__(&self) -> String {
-        format!("<Change {} by {}: {}>", self.at.format("%Y-%m-%d %H:%M:%S"), self.author, self.description)
+        format!(
+            "<Change {} by {}: {}>",
+            self.at.format("%Y-%m-%d %H:%M:%S"),
+            self.author,
+            self.description
+        )
     }
 }

@@ -32,7 +32,11 @@ pub struct Edit {
 
 impl Edit {
     pub(crate) fn new(silo: Arc<ticket_core::Silo>, number: &str) -> Edit {
-        Edit { silo, number: number.to_string(), ops: Mutex::new(Some(Vec::new())) }
+        Edit {
+            silo,
+            number: number.to_string(),
+            ops: Mutex::new(Some(Vec::new())),
+        }
     }
 
     fn push(&self, op: Op) -> PyResult<()> {
@@ -41,7 +45,9 @@ impl Edit {
                 ops.push(op);
                 Ok(())
             }
-            None => Err(TicketError::new_err("this edit was already committed or discarded")),
+            None => Err(TicketError::new_err(
+                "this edit was already committed or discarded",
+            )),
         }
     }
 }
@@ -138,7 +144,12 @@ impl Edit {
     }
 
     fn __repr__(&self) -> String {
-        let n = self.ops.lock().expect("edit queue lock").as_ref().map(Vec::len);
+        let n = self
+            .ops
+            .lock()
+            .expect("edit queue lock")
+            .as_ref()
+            .map(Vec::len);
         match n {
             Some(n) => format!("<Edit of {} with {} queued change(s)>", self.number, n),
             None => format!("<Edit of {} (done)>", self.number),

@@ -22,7 +22,13 @@ pub struct Entry {
 #[cfg(feature = "core-api")]
 impl From<&ticket_core::Entry> for Entry {
     fn from(e: &ticket_core::Entry) -> Self {
-        Entry { n: e.n, text: e.text.clone(), author: e.author.clone(), at: e.at, minutes: e.minutes }
+        Entry {
+            n: e.n,
+            text: e.text.clone(),
+            author: e.author.clone(),
+            at: e.at,
+            minutes: e.minutes,
+        }
     }
 }
 
@@ -44,7 +50,13 @@ impl Entry {
         if text.len() < self.text.len() {
             text.push('…');
         }
-        format!("<Entry {} by {} at {} ({} min): {:?}>", self.n, self.author, self.at.format("%Y-%m-%d %H:%M"), self.minutes, text)
+        format!(
+            "<Entry {} by {} at {} ({} min): {:?}>",
+            self.n,
+            self.author,
+            self.at.format("%Y-%m-%d %H:%M"),
+            self.minutes,
+            text
+        )
     }
 }
-

@@ -3,16 +3,61 @@ use pyo3::create_exception;
 use pyo3::exceptions::PyException;
 use pyo3::prelude::*;
 
-create_exception!(ticket, TicketError, PyException, "Base class of every error the module raises.");
-create_exception!(ticket, SearchSyntaxError, TicketError, "A search key or sort rule that does not parse or compile; has start, end, message, hint.");
-create_exception!(ticket, ValidationError, TicketError, "A write that breaks the silo's validation rules; has violations.");
+create_exception!(
+    ticket,
+    TicketError,
+    PyException,
+    "Base class of every error the module raises."
+);
+create_exception!(
+    ticket,
+    SearchSyntaxError,
+    TicketError,
+    "A search key or sort rule that does not parse or compile; has start, end, message, hint."
+);
+create_exception!(
+    ticket,
+    ValidationError,
+    TicketError,
+    "A write that breaks the silo's validation rules; has violations."
+);
 create_exception!(ticket, InvalidInput, TicketError, "A value that is not acceptable: empty title, bad status, bad date, reserved key, relation errors.");
-create_exception!(ticket, NotFound, TicketError, "No ticket with that number in this silo.");
-create_exception!(ticket, SiloBusy, TicketError, "Another writer held the silo for longer than the busy timeout.");
-create_exception!(ticket, ConfigError, TicketError, "A broken silo.json or user configuration.");
-create_exception!(ticket, SiloError, TicketError, "The directory is not a usable silo (missing, not a silo, newer schema).");
-create_exception!(ticket, ImportFailed, TicketError, "An import that could not be done; nothing was imported.");
-create_exception!(ticket, StorageError, TicketError, "The database or the file system failed.");
+create_exception!(
+    ticket,
+    NotFound,
+    TicketError,
+    "No ticket with that number in this silo."
+);
+create_exception!(
+    ticket,
+    SiloBusy,
+    TicketError,
+    "Another writer held the silo for longer than the busy timeout."
+);
+create_exception!(
+    ticket,
+    ConfigError,
+    TicketError,
+    "A broken silo.json or user configuration."
+);
+create_exception!(
+    ticket,
+    SiloError,
+    TicketError,
+    "The directory is not a usable silo (missing, not a silo, newer schema)."
+);
+create_exception!(
+    ticket,
+    ImportFailed,
+    TicketError,
+    "An import that could not be done; nothing was imported."
+);
+create_exception!(
+    ticket,
+    StorageError,
+    TicketError,
+    "The database or the file system failed."
+);
 
 pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     let py = m.py();

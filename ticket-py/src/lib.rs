@@ -29,7 +29,11 @@ fn ticket_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     // Which parts were compiled in: "core-api" (Silo, search, parse_search, ...) needs
     // ticket-core's Silo, which lands in a later merge. The test suite reads this.
-    let features: &[&str] = if cfg!(feature = "core-api") { &["core-api"] } else { &[] };
+    let features: &[&str] = if cfg!(feature = "core-api") {
+        &["core-api"]
+    } else {
+        &[]
+    };
     m.add("__features__", features)?;
     #[cfg(feature = "core-api")]
     m.add_class::<silo::Silo>()?;

@@ -40,7 +40,12 @@ impl SearchResults {
             silo,
             key: key.to_string(),
             sort: sort.to_string(),
-            state: Mutex::new(State { buffer: VecDeque::new(), offset, remaining: limit, exhausted: false }),
+            state: Mutex::new(State {
+                buffer: VecDeque::new(),
+                offset,
+                remaining: limit,
+                exhausted: false,
+            }),
         };
         results.fill(py)?;
         Ok(results)
@@ -56,8 +61,15 @@ impl SearchResults {
             state.exhausted = true;
             return Ok(());
         }
-        let (silo, key, sort, offset) = (&self.silo, self.key.as_str(), self.sort.as_str(), state.offset);
-        let rows = py.detach(|| silo.search_page(key, sort, Some(page), offset)).py_err_in(key)?;
+        let (silo, key, sort, offset) = (
+            &self.silo,
+            self.key.as_str(),
+            self.sort.as_str(),
+            state.offset,
+        );
+        let rows = py
+            .detach(|| silo.search_page(key, sort, Some(page), offset))
+            .py_err_in(key)?;
         let got = rows.len() as u64;
         state.offset += got;
         if let Some(r) = state.remaining.as_mut() {
@@ -79,7 +91,12 @@ impl SearchResults {
 
     fn __next__(&self, py: Python<'_>) -> PyResult<Option<Ticket>> {
         self.fill(py)?;
-        let row = self.state.lock().expect("search state lock").buffer.pop_front();
+        let row = self
+            .state
+            .lock()
+            .expect("search state lock")
+            .buffer
+            .pop_front();
         Ok(row.map(Ticket::from))
     }
 

@@ -35,7 +35,10 @@ impl SearchKey {
 pub fn parse_search(py: Python<'_>, key: &str) -> PyResult<SearchKey> {
     let parsed = ticket_query::parse_search(key).map_err(|e| search_error(py, &e, key))?;
     let span = parsed.span();
-    Ok(SearchKey { canonical: parsed.to_string(), span: (span.start, span.end) })
+    Ok(SearchKey {
+        canonical: parsed.to_string(),
+        span: (span.start, span.end),
+    })
 }
 
 /// Compiles a search key and sort rule against the default silo configuration (today from
@@ -46,11 +49,15 @@ pub fn parse_search(py: Python<'_>, key: &str) -> PyResult<SearchKey> {
 pub fn compile_search(py: Python<'_>, key: &str, sort: &str) -> PyResult<(String, Vec<Py<PyAny>>)> {
     let parsed = ticket_query::parse_search(key).map_err(|e| search_error(py, &e, key))?;
     let rule = ticket_query::parse_sort(sort).map_err(|e| search_error(py, &e, sort))?;
-    let config = ticket_core::SiloConfig::from_json_str(&ticket_core::SiloConfig::default_json(), "silo.json")
-        .map_err(|e| crate::errors::ConfigError::new_err(e.to_string()))?;
+    let config = ticket_core::SiloConfig::from_json_str(
+        &ticket_core::SiloConfig::default_json(),
+        "silo.json",
+    )
+    .map_err(|e| crate::errors::ConfigError::new_err(e.to_string()))?;
     let cat = ticket_core::SiloCatalogue { config: &config };
     let today = chrono::Local::now().date_naive();
-    let compiled = ticket_query::compile(&parsed, &rule, &cat, today).map_err(|e| search_error(py, &e, key))?;
+    let compiled = ticket_query::compile(&parsed, &rule, &cat, today)
+        .map_err(|e| search_error(py, &e, key))?;
     let (sql, params) = compiled.select_sql("t.id, t.number", None, 0);
     let params = params
         .into_iter()

@@ -39,19 +39,35 @@ impl Silo {
     /// Creates a new silo in `path` (which must not exist or be empty) and opens it.
     #[staticmethod]
     #[pyo3(signature = (path, *, now=None, user=None))]
-    fn create(py: Python<'_>, path: PathBuf, now: Option<&Bound<'_, PyAny>>, user: Option<&str>) -> PyResult<Silo> {
+    fn create(
+        py: Python<'_>,
+        path: PathBuf,
+        now: Option<&Bound<'_, PyAny>>,
+        user: Option<&str>,
+    ) -> PyResult<Silo> {
         let ctx = context(now, user)?;
-        let silo = py.detach(|| ticket_core::Silo::create(&path, ctx)).py_err()?;
-        Ok(Silo { inner: Arc::new(silo) })
+        let silo = py
+            .detach(|| ticket_core::Silo::create(&path, ctx))
+            .py_err()?;
+        Ok(Silo {
+            inner: Arc::new(silo),
+        })
     }
 
     /// Opens the silo in `path`. `now` fixes the clock, `user` names the author of changes.
     #[staticmethod]
     #[pyo3(signature = (path, *, now=None, user=None))]
-    fn open(py: Python<'_>, path: PathBuf, now: Option<&Bound<'_, PyAny>>, user: Option<&str>) -> PyResult<Silo> {
+    fn open(
+        py: Python<'_>,
+        path: PathBuf,
+        now: Option<&Bound<'_, PyAny>>,
+        user: Option<&str>,
+    ) -> PyResult<Silo> {
         let ctx = context(now, user)?;
         let silo = py.detach(|| ticket_core::Silo::open(&path, ctx)).py_err()?;
-        Ok(Silo { inner: Arc::new(silo) })
+        Ok(Silo {
+            inner: Arc::new(silo),
+        })
     }
 
     /// The silo's directory.
@@ -62,17 +78,34 @@ impl Silo {
 
     /// Creates a ticket from a title, a creation rule (None: the default) and a summary.
     #[pyo3(signature = (title, *, summary="", rule=None))]
-    fn new_ticket(&self, py: Python<'_>, title: &str, summary: &str, rule: Option<&str>) -> PyResult<Ticket> {
+    fn new_ticket(
+        &self,
+        py: Python<'_>,
+        title: &str,
+        summary: &str,
+        rule: Option<&str>,
+    ) -> PyResult<Ticket> {
         let silo = &self.inner;
-        let number = py.detach(|| silo.new_ticket(title, rule, summary)).py_err()?;
+        let number = py
+            .detach(|| silo.new_ticket(title, rule, summary))
+            .py_err()?;
         self.ticket(py, number.as_str())
     }
 
     /// Creates a ticket with a number chosen by the caller (valid and unused).
     #[pyo3(signature = (number, title, *, summary="", rule=None))]
-    fn import_ticket(&self, py: Python<'_>, number: &str, title: &str, summary: &str, rule: Option<&str>) -> PyResult<Ticket> {
+    fn import_ticket(
+        &self,
+        py: Python<'_>,
+        number: &str,
+        title: &str,
+        summary: &str,
+        rule: Option<&str>,
+    ) -> PyResult<Ticket> {
         let silo = &self.inner;
-        let number = py.detach(|| silo.import_ticket(number, title, rule, summary)).py_err()?;
+        let number = py
+            .detach(|| silo.import_ticket(number, title, rule, summary))
+            .py_err()?;
         self.ticket(py, number.as_str())
     }
 
@@ -90,9 +123,16 @@ impl Silo {
 
     /// Sets the status (name or letter); `other` is the target ticket for Merged and Duplicate.
     #[pyo3(signature = (number, status, other=None))]
-    fn set_status(&self, py: Python<'_>, number: &str, status: &str, other: Option<&str>) -> PyResult<()> {
+    fn set_status(
+        &self,
+        py: Python<'_>,
+        number: &str,
+        status: &str,
+        other: Option<&str>,
+    ) -> PyResult<()> {
         let silo = &self.inner;
-        py.detach(|| silo.set_status(number, status, other)).py_err()
+        py.detach(|| silo.set_status(number, status, other))
+            .py_err()
     }
 
     /// Adds a tag.
@@ -114,14 +154,28 @@ impl Silo {
     }
 
     /// Changes one value of a property.
-    fn change_property(&self, py: Python<'_>, number: &str, key: &str, old: &str, new: &str) -> PyResult<()> {
+    fn change_property(
+        &self,
+        py: Python<'_>,
+        number: &str,
+        key: &str,
+        old: &str,
+        new: &str,
+    ) -> PyResult<()> {
         let silo = &self.inner;
-        py.detach(|| silo.change_property(number, key, old, new)).py_err()
+        py.detach(|| silo.change_property(number, key, old, new))
+            .py_err()
     }
 
     /// Removes every value of property `key`, or only `value` when given.
     #[pyo3(signature = (number, key, value=None))]
-    fn remove_property(&self, py: Python<'_>, number: &str, key: &str, value: Option<&str>) -> PyResult<()> {
+    fn remove_property(
+        &self,
+        py: Python<'_>,
+        number: &str,
+        key: &str,
+        value: Option<&str>,
+    ) -> PyResult<()> {
         let silo = &self.inner;
         py.detach(|| match value {
             Some(v) => silo.remove_property_kv(number, key, v),
@@ -145,16 +199,31 @@ impl Silo {
 
     /// Attaches a copy of the file at `path`; returns the attachment number.
     #[pyo3(signature = (number, path, *, comment=""))]
-    fn copy_file(&self, py: Python<'_>, number: &str, path: PathBuf, comment: &str) -> PyResult<u32> {
+    fn copy_file(
+        &self,
+        py: Python<'_>,
+        number: &str,
+        path: PathBuf,
+        comment: &str,
+    ) -> PyResult<u32> {
         let silo = &self.inner;
-        py.detach(|| silo.copy_file(number, &path, comment)).py_err()
+        py.detach(|| silo.copy_file(number, &path, comment))
+            .py_err()
     }
 
     /// Attaches `data` under the file name `name`; returns the attachment number.
     #[pyo3(signature = (number, name, data, *, comment=""))]
-    fn add_attachment(&self, py: Python<'_>, number: &str, name: &str, data: Vec<u8>, comment: &str) -> PyResult<u32> {
+    fn add_attachment(
+        &self,
+        py: Python<'_>,
+        number: &str,
+        name: &str,
+        data: Vec<u8>,
+        comment: &str,
+    ) -> PyResult<u32> {
         let silo = &self.inner;
-        py.detach(|| silo.add_attachment_bytes(number, name, &data, comment)).py_err()
+        py.detach(|| silo.add_attachment_bytes(number, name, &data, comment))
+            .py_err()
     }
 
     /// Hides an attachment (the history keeps it).
@@ -182,7 +251,14 @@ impl Silo {
 
     /// The tickets a search key selects, in sort-rule order, as a lazy iterator.
     #[pyo3(signature = (key="", sort="", *, limit=None, offset=0))]
-    fn search(&self, py: Python<'_>, key: &str, sort: &str, limit: Option<u64>, offset: u64) -> PyResult<SearchResults> {
+    fn search(
+        &self,
+        py: Python<'_>,
+        key: &str,
+        sort: &str,
+        limit: Option<u64>,
+        offset: u64,
+    ) -> PyResult<SearchResults> {
         SearchResults::start(py, self.inner.clone(), key, sort, limit, offset)
     }
 
@@ -210,7 +286,10 @@ impl Silo {
         d.set_item("words", e.words)?;
         d.set_item("canonical", e.canonical)?;
         d.set_item("sql", e.sql)?;
-        d.set_item("params", e.params.iter().map(|p| p.to_string()).collect::<Vec<_>>())?;
+        d.set_item(
+            "params",
+            e.params.iter().map(|p| p.to_string()).collect::<Vec<_>>(),
+        )?;
         Ok(d)
     }
 
