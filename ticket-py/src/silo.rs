@@ -300,6 +300,24 @@ impl Silo {
         Ok(stats.changes)
     }
 
+    /// The tickets matching `search`, sorted by `sort`, as text in `format` ("json", "csv" or
+    /// "full"). The GIL is released while the core writes.
+    #[pyo3(signature = (format, search="", sort=""))]
+    fn export(&self, py: Python<'_>, format: &str, search: &str, sort: &str) -> PyResult<String> {
+        let format: ticket_core::ExportFormat = format.parse().py_err()?;
+        let silo = &self.inner;
+        py.detach(|| silo.export_string(format, search, sort))
+            .py_err_in(search)
+    }
+
+    /// Imports a full JSON export (text); all or nothing. Returns the numbers of the tickets
+    /// created (tickets already in the silo are left alone).
+    fn import_json(&self, py: Python<'_>, text: &str) -> PyResult<Vec<String>> {
+        let silo = &self.inner;
+        let report = py.detach(|| silo.import_json(text)).py_err()?;
+        Ok(report.created)
+    }
+
     /// Existing tickets that violate the current validation rules, as messages.
     fn check(&self, py: Python<'_>) -> PyResult<Vec<String>> {
         let silo = &self.inner;

@@ -128,3 +128,18 @@ def test_open_existing_and_user(tmp_path):
     n = s.numbers()[0]
     s.add_entry(n, "hi")
     assert s.get(n).entries[0].author == "bob"
+
+
+def test_export_and_import_round_trip(silo, tmp_path):
+    t = silo.new_ticket("Exported", summary="travels")
+    silo.add_tag(t.number, "moving")
+    import json
+    data = json.loads(silo.export("json", search="s:*"))
+    assert [d["title"] for d in data] == ["Exported"]
+    full = silo.export("full", search="s:*")
+    other = ticket.Silo.create(tmp_path / "other", now=NOW, user="bob")
+    created = other.import_json(full)
+    assert len(created) == 1
+    assert other.get(created[0]).tags == ["moving"]
+    with pytest.raises(ticket.TicketError):
+        silo.export("yaml")
