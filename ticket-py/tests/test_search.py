@@ -1,3 +1,5 @@
+import pytest
+
 import ticket
 
 
@@ -65,6 +67,15 @@ def test_parse_search_canonical():
 
 
 def test_compile_search_binds_values():
-    sql, params = ticket.compile_search("g='; DROP TABLE tickets; --", sort="n")
+    sql, params = ticket.compile_search('g="x\'; DROP TABLE tickets; --"', sort="n")
     assert "DROP" not in sql
     assert any("drop table" in str(p).lower() for p in params)
+
+
+def test_search_syntax_error_attributes():
+    with pytest.raises(ticket.SearchSyntaxError) as info:
+        ticket.compile_search("g=x ; D", sort="n")
+    err = info.value
+    assert 0 <= err.start <= err.end
+    assert err.message
+    assert "^" in str(err)

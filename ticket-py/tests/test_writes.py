@@ -59,7 +59,9 @@ def test_attachments(silo, tmp_path):
     f = tmp_path / "log.txt"
     f.write_bytes(b"hello")
     a = silo.copy_file(t.number, f, comment="the log")
-    b = silo.add_attachment(t.number, "../../escape\0.txt", b"data")
+    with pytest.raises(ticket.InvalidInput, match="control characters"):
+        silo.add_attachment(t.number, "bad\0.txt", b"data")
+    b = silo.add_attachment(t.number, "../../escape.txt", b"data")
     got = silo.get(t.number)
     assert [x.n for x in got.attachments] == [a, b]
     assert got.attachments[0].size == 5
