@@ -107,8 +107,15 @@ pub(crate) fn to_py(err: ticket_core::Error, input: Option<&str>) -> PyErr {
             SiloError::new_err(err.to_string())
         }
         E::Import { .. } => ImportFailed::new_err(err.to_string()),
-        E::Io { .. } | E::Db(_) => StorageError::new_err(err.to_string()),
-        _ => InvalidInput::new_err(err.to_string()),
+        E::Io { .. } | E::Db(_) | E::Corrupt { .. } => StorageError::new_err(err.to_string()),
+        E::Invalid { .. }
+        | E::Reserved { .. }
+        | E::Relation { .. }
+        | E::Cycle { .. }
+        | E::NumberingExhausted
+        | E::NumberTaken { .. } => InvalidInput::new_err(err.to_string()),
+        // `Error` is #[non_exhaustive]: a variant added later is still a TicketError.
+        _ => TicketError::new_err(err.to_string()),
     })
 }
 
