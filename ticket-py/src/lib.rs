@@ -1,1 +1,57 @@
-//! The `ticket` Python module (being written: issue 6).
+//! The `ticket` Python module: a thin layer over `ticket-core` and `ticket-query`.
+//!
+//! Each Python class lives in its own file; no rule lives here. Errors map to the exception
+//! hierarchy under `ticket.TicketError` (see `errors.rs`), and the GIL is released around every
+//! call into the core that touches the database (search, writes, import, export, rebuild).
+
+mod attachment;
+mod change;
+#[cfg(feature = "core-api")]
+mod convert;
+#[cfg(feature = "core-api")]
+mod edit;
+mod entry;
+mod errors;
+#[cfg(feature = "core-api")]
+mod results;
+#[cfg(feature = "core-api")]
+mod search_key;
+#[cfg(feature = "core-api")]
+mod silo;
+mod ticket;
+
+use pyo3::prelude::*;
+
+/// The `ticket` module.
+#[pymodule]
+#[pyo3(name = "ticket")]
+fn ticket_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    // Which parts were compiled in: "core-api" (Silo, search, parse_search, ...) needs
+    // ticket-core's Silo, which lands in a later merge. The test suite reads this.
+    let features: &[&str] = if cfg!(feature = "core-api") {
+        &["core-api"]
+    } else {
+        &[]
+    };
+    m.add("__features__", features)?;
+    #[cfg(feature = "core-api")]
+    m.add_class::<silo::Silo>()?;
+    m.add_class::<ticket::Ticket>()?;
+    m.add_class::<entry::Entry>()?;
+    m.add_class::<attachment::Attachment>()?;
+    m.add_class::<change::Change>()?;
+    #[cfg(feature = "core-api")]
+    m.add_class::<edit::Edit>()?;
+    #[cfg(feature = "core-api")]
+    m.add_class::<results::SearchResults>()?;
+    #[cfg(feature = "core-api")]
+    m.add_class::<search_key::SearchKey>()?;
+    #[cfg(feature = "core-api")]
+    {
+        m.add_function(wrap_pyfunction!(search_key::parse_search, m)?)?;
+        m.add_function(wrap_pyfunction!(search_key::compile_search, m)?)?;
+    }
+    errors::register(m)?;
+    Ok(())
+}

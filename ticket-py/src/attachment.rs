@@ -1,0 +1,65 @@
+//! `ticket.Attachment`: metadata of one visible attachment.
+use chrono::{DateTime, Utc};
+use pyo3::prelude::*;
+use pyo3::types::PyDict;
+
+/// An attachment's metadata; the content is stored in the silo by its SHA-256.
+#[pyclass(frozen, module = "ticket")]
+#[derive(Clone)]
+pub struct Attachment {
+    #[pyo3(get)]
+    n: u32,
+    #[pyo3(get)]
+    name: String,
+    #[pyo3(get)]
+    size: u64,
+    #[pyo3(get)]
+    sha256: String,
+    #[pyo3(get)]
+    comment: String,
+    #[pyo3(get)]
+    author: String,
+    #[pyo3(get)]
+    at: DateTime<Utc>,
+}
+
+#[cfg(feature = "core-api")]
+impl From<&ticket_core::Attachment> for Attachment {
+    fn from(a: &ticket_core::Attachment) -> Self {
+        Attachment {
+            n: a.n,
+            name: a.name.clone(),
+            size: a.size,
+            sha256: a.sha256.clone(),
+            comment: a.comment.clone(),
+            author: a.author.clone(),
+            at: a.at,
+        }
+    }
+}
+
+#[pymethods]
+impl Attachment {
+    /// The metadata as a plain dict.
+    pub(crate) fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let d = PyDict::new(py);
+        d.set_item("n", self.n)?;
+        d.set_item("name", &self.name)?;
+        d.set_item("size", self.size)?;
+        d.set_item("sha256", &self.sha256)?;
+        d.set_item("comment", &self.comment)?;
+        d.set_item("author", &self.author)?;
+        d.set_item("at", self.at)?;
+        Ok(d)
+    }
+
+    fn __repr__(&self) -> String {
+        format!(
+            "<Attachment {} {:?} ({} bytes, sha256 {})>",
+            self.n,
+            self.name,
+            self.size,
+            &self.sha256[..self.sha256.len().min(12)]
+        )
+    }
+}

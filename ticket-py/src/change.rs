@@ -1,0 +1,84 @@
+//! `ticket.Change`: one record of a ticket's history.
+use chrono::{DateTime, Utc};
+use pyo3::prelude::*;
+use pyo3::types::PyDict;
+
+/// One immutable change record from the silo's change log.
+#[pyclass(frozen, module = "ticket")]
+#[derive(Clone)]
+pub struct Change {
+    #[pyo3(get)]
+    uuid: String,
+    #[pyo3(get)]
+    set_id: String,
+    #[pyo3(get)]
+    ticket_uuid: String,
+    #[pyo3(get)]
+    at: DateTime<Utc>,
+    #[pyo3(get)]
+    author: String,
+    #[pyo3(get)]
+    op: String,
+    #[pyo3(get)]
+    key: Option<String>,
+    #[pyo3(get)]
+    old_value: Option<String>,
+    #[pyo3(get)]
+    new_value: Option<String>,
+    #[pyo3(get)]
+    item: Option<u32>,
+    #[pyo3(get)]
+    minutes: Option<u32>,
+    #[pyo3(get)]
+    description: String,
+}
+
+#[cfg(feature = "core-api")]
+impl From<&ticket_core::Change> for Change {
+    fn from(c: &ticket_core::Change) -> Self {
+        Change {
+            uuid: c.uuid.clone(),
+            set_id: c.set_id.clone(),
+            ticket_uuid: c.ticket_uuid.clone(),
+            at: c.at,
+            author: c.author.clone(),
+            op: c.op.to_string(),
+            key: c.key.clone(),
+            old_value: c.old_value.clone(),
+            new_value: c.new_value.clone(),
+            item: c.item,
+            minutes: c.minutes,
+            description: c.describe(),
+        }
+    }
+}
+
+#[pymethods]
+impl Change {
+    /// The record as a plain dict.
+    fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let d = PyDict::new(py);
+        d.set_item("uuid", &self.uuid)?;
+        d.set_item("set_id", &self.set_id)?;
+        d.set_item("ticket_uuid", &self.ticket_uuid)?;
+        d.set_item("at", self.at)?;
+        d.set_item("author", &self.author)?;
+        d.set_item("op", &self.op)?;
+        d.set_item("key", &self.key)?;
+        d.set_item("old_value", &self.old_value)?;
+        d.set_item("new_value", &self.new_value)?;
+        d.set_item("item", self.item)?;
+        d.set_item("minutes", self.minutes)?;
+        d.set_item("description", &self.description)?;
+        Ok(d)
+    }
+
+    fn __repr__(&self) -> String {
+        format!(
+            "<Change {} by {}: {}>",
+            self.at.format("%Y-%m-%d %H:%M:%S"),
+            self.author,
+            self.description
+        )
+    }
+}

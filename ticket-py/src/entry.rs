@@ -1,0 +1,62 @@
+//! `ticket.Entry`: one visible entry of a ticket.
+use chrono::{DateTime, Utc};
+use pyo3::prelude::*;
+use pyo3::types::PyDict;
+
+/// An entry: numbered text with author, time and minutes spent.
+#[pyclass(frozen, module = "ticket")]
+#[derive(Clone)]
+pub struct Entry {
+    #[pyo3(get)]
+    n: u32,
+    #[pyo3(get)]
+    text: String,
+    #[pyo3(get)]
+    author: String,
+    #[pyo3(get)]
+    at: DateTime<Utc>,
+    #[pyo3(get)]
+    minutes: u32,
+}
+
+#[cfg(feature = "core-api")]
+impl From<&ticket_core::Entry> for Entry {
+    fn from(e: &ticket_core::Entry) -> Self {
+        Entry {
+            n: e.n,
+            text: e.text.clone(),
+            author: e.author.clone(),
+            at: e.at,
+            minutes: e.minutes,
+        }
+    }
+}
+
+#[pymethods]
+impl Entry {
+    /// The entry as a plain dict.
+    pub(crate) fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let d = PyDict::new(py);
+        d.set_item("n", self.n)?;
+        d.set_item("text", &self.text)?;
+        d.set_item("author", &self.author)?;
+        d.set_item("at", self.at)?;
+        d.set_item("minutes", self.minutes)?;
+        Ok(d)
+    }
+
+    fn __repr__(&self) -> String {
+        let mut text: String = self.text.chars().take(40).collect();
+        if text.len() < self.text.len() {
+            text.push('…');
+        }
+        format!(
+            "<Entry {} by {} at {} ({} min): {:?}>",
+            self.n,
+            self.author,
+            self.at.format("%Y-%m-%d %H:%M"),
+            self.minutes,
+            text
+        )
+    }
+}

@@ -1,0 +1,331 @@
+//! `ticket.Silo`: an open silo; every method is one core call.
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use pyo3::prelude::*;
+use pyo3::types::PyDict;
+
+use crate::change::Change;
+use crate::convert::fixed_time;
+use crate::edit::Edit;
+use crate::errors::IntoPy;
+use crate::results::SearchResults;
+use crate::ticket::Ticket;
+
+/// A silo: a directory holding `silo.json`, `silo.db` and `attachments/`.
+#[pyclass(frozen, module = "ticket")]
+pub struct Silo {
+    pub(crate) inner: Arc<ticket_core::Silo>,
+}
+
+fn context(now: Option<&Bound<'_, PyAny>>, user: Option<&str>) -> PyResult<ticket_core::Context> {
+    let mut ctx = ticket_core::Context::from_env(user).py_err()?;
+    if let Some(now) = now {
+        ctx.clock = ticket_core::Clock::fixed(fixed_time(now)?);
+    }
+    Ok(ctx)
+}
+
+impl Silo {
+    fn ticket(&self, py: Python<'_>, number: &str) -> PyResult<Ticket> {
+        let silo = &self.inner;
+        let t = py.detach(|| silo.get(number)).py_err()?;
+        Ok(Ticket::from(t))
+    }
+}
+
+#[pymethods]
+impl Silo {
+    /// Creates a new silo in `path` (which must not exist or be empty) and opens it.
+    #[staticmethod]
+    #[pyo3(signature = (path, *, now=None, user=None))]
+    fn create(
+        py: Python<'_>,
+        path: PathBuf,
+        now: Option<&Bound<'_, PyAny>>,
+        user: Option<&str>,
+    ) -> PyResult<Silo> {
+        let ctx = context(now, user)?;
+        let silo = py
+            .detach(|| ticket_core::Silo::create(&path, ctx))
+            .py_err()?;
+        Ok(Silo {
+            inner: Arc::new(silo),
+        })
+    }
+
+    /// Opens the silo in `path`. `now` fixes the clock, `user` names the author of changes.
+    #[staticmethod]
+    #[pyo3(signature = (path, *, now=None, user=None))]
+    fn open(
+        py: Python<'_>,
+        path: PathBuf,
+        now: Option<&Bound<'_, PyAny>>,
+        user: Option<&str>,
+    ) -> PyResult<Silo> {
+        let ctx = context(now, user)?;
+        let silo = py.detach(|| ticket_core::Silo::open(&path, ctx)).py_err()?;
+        Ok(Silo {
+            inner: Arc::new(silo),
+        })
+    }
+
+    /// The silo's directory.
+    #[getter]
+    fn path(&self) -> PathBuf {
+        self.inner.dir().to_path_buf()
+    }
+
+    /// Creates a ticket from a title, a creation rule (None: the default) and a summary.
+    #[pyo3(signature = (title, *, summary="", rule=None))]
+    fn new_ticket(
+        &self,
+        py: Python<'_>,
+        title: &str,
+        summary: &str,
+        rule: Option<&str>,
+    ) -> PyResult<Ticket> {
+        let silo = &self.inner;
+        let number = py
+            .detach(|| silo.new_ticket(title, rule, summary))
+            .py_err()?;
+        self.ticket(py, number.as_str())
+    }
+
+    /// Creates a ticket with a number chosen by the caller (valid and unused).
+    #[pyo3(signature = (number, title, *, summary="", rule=None))]
+    fn import_ticket(
+        &self,
+        py: Python<'_>,
+        number: &str,
+        title: &str,
+        summary: &str,
+        rule: Option<&str>,
+    ) -> PyResult<Ticket> {
+        let silo = &self.inner;
+        let number = py
+            .detach(|| silo.import_ticket(number, title, rule, summary))
+            .py_err()?;
+        self.ticket(py, number.as_str())
+    }
+
+    /// Sets the title.
+    fn set_title(&self, py: Python<'_>, number: &str, title: &str) -> PyResult<()> {
+        let silo = &self.inner;
+        py.detach(|| silo.set_title(number, title)).py_err()
+    }
+
+    /// Sets the summary.
+    fn set_summary(&self, py: Python<'_>, number: &str, summary: &str) -> PyResult<()> {
+        let silo = &self.inner;
+        py.detach(|| silo.set_summary(number, summary)).py_err()
+    }
+
+    /// Sets the status (name or letter); `other` is the target ticket for Merged and Duplicate.
+    #[pyo3(signature = (number, status, other=None))]
+    fn set_status(
+        &self,
+        py: Python<'_>,
+        number: &str,
+        status: &str,
+        other: Option<&str>,
+    ) -> PyResult<()> {
+        let silo = &self.inner;
+        py.detach(|| silo.set_status(number, status, other))
+            .py_err()
+    }
+
+    /// Adds a tag.
+    fn add_tag(&self, py: Python<'_>, number: &str, tag: &str) -> PyResult<()> {
+        let silo = &self.inner;
+        py.detach(|| silo.add_tag(number, tag)).py_err()
+    }
+
+    /// Removes a tag.
+    fn remove_tag(&self, py: Python<'_>, number: &str, tag: &str) -> PyResult<()> {
+        let silo = &self.inner;
+        py.detach(|| silo.remove_tag(number, tag)).py_err()
+    }
+
+    /// Adds a property (date keys take date expressions such as `+2w`).
+    fn add_property(&self, py: Python<'_>, number: &str, key: &str, value: &str) -> PyResult<()> {
+        let silo = &self.inner;
+        py.detach(|| silo.add_property(number, key, value)).py_err()
+    }
+
+    /// Changes one value of a property.
+    fn change_property(
+        &self,
+        py: Python<'_>,
+        number: &str,
+        key: &str,
+        old: &str,
+        new: &str,
+    ) -> PyResult<()> {
+        let silo = &self.inner;
+        py.detach(|| silo.change_property(number, key, old, new))
+            .py_err()
+    }
+
+    /// Removes every value of property `key`, or only `value` when given.
+    #[pyo3(signature = (number, key, value=None))]
+    fn remove_property(
+        &self,
+        py: Python<'_>,
+        number: &str,
+        key: &str,
+        value: Option<&str>,
+    ) -> PyResult<()> {
+        let silo = &self.inner;
+        py.detach(|| match value {
+            Some(v) => silo.remove_property_kv(number, key, v),
+            None => silo.remove_property_k(number, key),
+        })
+        .py_err()
+    }
+
+    /// Adds an entry; returns its number.
+    #[pyo3(signature = (number, text, *, minutes=0))]
+    fn add_entry(&self, py: Python<'_>, number: &str, text: &str, minutes: u32) -> PyResult<u32> {
+        let silo = &self.inner;
+        py.detach(|| silo.add_entry(number, text, minutes)).py_err()
+    }
+
+    /// Hides an entry (the history keeps it).
+    fn remove_entry(&self, py: Python<'_>, number: &str, entry: u32) -> PyResult<()> {
+        let silo = &self.inner;
+        py.detach(|| silo.remove_entry(number, entry)).py_err()
+    }
+
+    /// Attaches a copy of the file at `path`; returns the attachment number.
+    #[pyo3(signature = (number, path, *, comment=""))]
+    fn copy_file(
+        &self,
+        py: Python<'_>,
+        number: &str,
+        path: PathBuf,
+        comment: &str,
+    ) -> PyResult<u32> {
+        let silo = &self.inner;
+        py.detach(|| silo.copy_file(number, &path, comment))
+            .py_err()
+    }
+
+    /// Attaches `data` under the file name `name`; returns the attachment number.
+    #[pyo3(signature = (number, name, data, *, comment=""))]
+    fn add_attachment(
+        &self,
+        py: Python<'_>,
+        number: &str,
+        name: &str,
+        data: Vec<u8>,
+        comment: &str,
+    ) -> PyResult<u32> {
+        let silo = &self.inner;
+        py.detach(|| silo.add_attachment_bytes(number, name, &data, comment))
+            .py_err()
+    }
+
+    /// Hides an attachment (the history keeps it).
+    fn remove_file(&self, py: Python<'_>, number: &str, attachment: u32) -> PyResult<()> {
+        let silo = &self.inner;
+        py.detach(|| silo.remove_file(number, attachment)).py_err()
+    }
+
+    /// Several changes to one ticket as one change set: use as a context manager.
+    fn edit(&self, number: &str) -> Edit {
+        Edit::new(self.inner.clone(), number)
+    }
+
+    /// The whole ticket; raises `NotFound`.
+    fn get(&self, py: Python<'_>, number: &str) -> PyResult<Ticket> {
+        self.ticket(py, number)
+    }
+
+    /// The ticket's history, oldest first.
+    fn history(&self, py: Python<'_>, number: &str) -> PyResult<Vec<Change>> {
+        let silo = &self.inner;
+        let changes = py.detach(|| silo.history(number)).py_err()?;
+        Ok(changes.iter().map(Change::from).collect())
+    }
+
+    /// The tickets a search key selects, in sort-rule order, as a lazy iterator.
+    #[pyo3(signature = (key="", sort="", *, limit=None, offset=0))]
+    fn search(
+        &self,
+        py: Python<'_>,
+        key: &str,
+        sort: &str,
+        limit: Option<u64>,
+        offset: u64,
+    ) -> PyResult<SearchResults> {
+        SearchResults::start(py, self.inner.clone(), key, sort, limit, offset)
+    }
+
+    /// How many tickets a search key selects.
+    #[pyo3(signature = (key=""))]
+    fn count(&self, py: Python<'_>, key: &str) -> PyResult<u64> {
+        let silo = &self.inner;
+        py.detach(|| silo.count(key)).py_err_in(key)
+    }
+
+    /// The numbers of the selected tickets, in sort-rule order.
+    #[pyo3(signature = (key="", sort=""))]
+    fn numbers(&self, py: Python<'_>, key: &str, sort: &str) -> PyResult<Vec<String>> {
+        let silo = &self.inner;
+        let numbers = py.detach(|| silo.numbers(key, sort)).py_err_in(key)?;
+        Ok(numbers.into_iter().map(|n| n.to_string()).collect())
+    }
+
+    /// The key in words, its canonical form, and the SQL with its parameters.
+    #[pyo3(signature = (key="", sort=""))]
+    fn explain<'py>(&self, py: Python<'py>, key: &str, sort: &str) -> PyResult<Bound<'py, PyDict>> {
+        let silo = &self.inner;
+        let e = py.detach(|| silo.explain(key, sort)).py_err_in(key)?;
+        let d = PyDict::new(py);
+        d.set_item("words", e.words)?;
+        d.set_item("canonical", e.canonical)?;
+        d.set_item("sql", e.sql)?;
+        d.set_item(
+            "params",
+            e.params.iter().map(|p| p.to_string()).collect::<Vec<_>>(),
+        )?;
+        Ok(d)
+    }
+
+    /// Replays the change log into the derived tables; returns the number of records replayed.
+    fn rebuild(&self, py: Python<'_>) -> PyResult<u64> {
+        let silo = &self.inner;
+        let stats = py.detach(|| silo.rebuild()).py_err()?;
+        Ok(stats.changes)
+    }
+
+    /// The tickets matching `search`, sorted by `sort`, as text in `format` ("json", "csv" or
+    /// "full"). The GIL is released while the core writes.
+    #[pyo3(signature = (format, search="", sort=""))]
+    fn export(&self, py: Python<'_>, format: &str, search: &str, sort: &str) -> PyResult<String> {
+        let format: ticket_core::ExportFormat = format.parse().py_err()?;
+        let silo = &self.inner;
+        py.detach(|| silo.export_string(format, search, sort))
+            .py_err_in(search)
+    }
+
+    /// Imports a full JSON export (text); all or nothing. Returns the numbers of the tickets
+    /// created (tickets already in the silo are left alone).
+    fn import_json(&self, py: Python<'_>, text: &str) -> PyResult<Vec<String>> {
+        let silo = &self.inner;
+        let report = py.detach(|| silo.import_json(text)).py_err()?;
+        Ok(report.created)
+    }
+
+    /// Existing tickets that violate the current validation rules, as messages.
+    fn check(&self, py: Python<'_>) -> PyResult<Vec<String>> {
+        let silo = &self.inner;
+        let v = py.detach(|| silo.check()).py_err()?;
+        Ok(v.iter().map(|v| v.to_string()).collect())
+    }
+
+    fn __repr__(&self) -> String {
+        format!("<Silo {}>", self.inner.dir().display())
+    }
+}

@@ -1,0 +1,147 @@
+from datetime import timezone
+
+import pytest
+
+import ticket
+
+from conftest import NOW
+
+
+def test_new_ticket_snapshot(silo):
+    t = silo.new_ticket("Implement restic", summary="workstation backups")
+    assert t.title == "Implement restic"
+    assert t.summary == "workstation backups"
+    assert t.status == "Open"
+    assert len(t.uuid) == 32
+    assert t.opened.tzinfo is not None
+    assert t.opened.astimezone(timezone.utc).replace(microsecond=0) == NOW
+    assert "Implement restic" in repr(t)
+
+
+def test_tags_properties_and_dates(silo):
+    t = silo.new_ticket("Backups")
+    silo.add_tag(t.number, "backup")
+    silo.add_tag(t.number, "BACKUP")  # same tag, case-insensitive
+    silo.add_property(t.number, "Deadline", "+2w")
+    silo.add_property(t.number, "Assigned", "phil")
+    got = silo.get(t.number)
+    assert got.tags == ["backup"]
+    assert got.get("deadline") == ["2024-03-27"]
+    assert got.get("ASSIGNED") == ["phil"]
+    silo.change_property(t.number, "Assigned", "phil", "anna")
+    assert silo.get(t.number).get("Assigned") == ["anna"]
+    silo.remove_property(t.number, "Assigned")
+    assert silo.get(t.number).get("Assigned") == []
+    silo.remove_tag(t.number, "Backup")
+    assert silo.get(t.number).tags == []
+
+
+def test_entries_and_minutes(silo):
+    t = silo.new_ticket("Backups")
+    n1 = silo.add_entry(t.number, "installed restic", minutes=3)
+    n2 = silo.add_entry(t.number, "first snapshot", minutes=20)
+    assert (n1, n2) == (1, 2)
+    got = silo.get(t.number)
+    assert [e.text for e in got.entries] == ["installed restic", "first snapshot"]
+    assert got.entries[0].author == "alice"
+    assert got.entries[0].at.tzinfo is not None
+    assert got.total_minutes == 23
+    silo.remove_entry(t.number, 1)
+    got = silo.get(t.number)
+    assert [e.n for e in got.entries] == [2]
+    # the history keeps the removed entry
+    ops = [c.op for c in silo.history(t.number)]
+    assert "entry_remove" in ops
+
+
+def test_attachments(silo, tmp_path):
+    t = silo.new_ticket("Logs")
+    f = tmp_path / "log.txt"
+    f.write_bytes(b"hello")
+    a = silo.copy_file(t.number, f, comment="the log")
+    with pytest.raises(ticket.InvalidInput, match="control characters"):
+        silo.add_attachment(t.number, "bad\0.txt", b"data")
+    b = silo.add_attachment(t.number, "../../escape.txt", b"data")
+    got = silo.get(t.number)
+    assert [x.n for x in got.attachments] == [a, b]
+    assert got.attachments[0].size == 5
+    assert got.attachments[0].comment == "the log"
+    assert len(got.attachments[0].sha256) == 64
+    silo.remove_file(t.number, a)
+    assert [x.n for x in silo.get(t.number).attachments] == [b]
+
+
+def test_status_and_merge(silo):
+    a = silo.new_ticket("A")
+    b = silo.new_ticket("B")
+    silo.set_status(a.number, "in progress")
+    assert silo.get(a.number).status == "In_Progress"
+    silo.set_status(a.number, "m", b.number)
+    assert silo.get(a.number).status == "Merged"
+    assert silo.get(a.number).get("Closed_Via") == [b.number]
+    assert silo.get(b.number).get("Merged") == [a.number]
+
+
+def test_history_describes_changes(silo):
+    t = silo.new_ticket("A")
+    silo.set_title(t.number, "B")
+    history = silo.history(t.number)
+    assert history[0].op == "create"
+    assert all(c.author == "alice" for c in history)
+    assert any(c.op == "set" and c.old_value == "A" and c.new_value == "B" for c in history)
+    assert "B" in repr(history[-1]) or history[-1].description
+
+
+def test_edit_is_one_change_set(silo):
+    t = silo.new_ticket("A")
+    with silo.edit(t.number) as e:
+        e.add_tag("risk")
+        e.add_property("Initial_Risk", "low")
+        e.add_entry("assessed", minutes=5)
+    got = silo.get(t.number)
+    assert got.tags == ["risk"]
+    assert got.get("Initial_Risk") == ["low"]
+    sets = {c.set_id for c in silo.history(t.number) if c.op != "create" and c.key != "title"}
+    assert len(sets) == 1
+
+
+def test_edit_discarded_when_block_raises(silo):
+    t = silo.new_ticket("A")
+    with pytest.raises(KeyError):
+        with silo.edit(t.number) as e:
+            e.add_tag("risk")
+            raise KeyError("boom")
+    assert silo.get(t.number).tags == []
+
+
+def test_edit_with_bad_change_writes_nothing(silo):
+    t = silo.new_ticket("A")
+    with pytest.raises(ticket.TicketError):
+        with silo.edit(t.number) as e:
+            e.add_tag("fine")
+            e.add_property("Deadline", "not a date")
+    assert silo.get(t.number).tags == []
+
+
+def test_open_existing_and_user(tmp_path):
+    path = tmp_path / "s"
+    ticket.Silo.create(path, now=NOW, user="alice").new_ticket("first")
+    s = ticket.Silo.open(path, now=NOW, user="bob")
+    n = s.numbers()[0]
+    s.add_entry(n, "hi")
+    assert s.get(n).entries[0].author == "bob"
+
+
+def test_export_and_import_round_trip(silo, tmp_path):
+    t = silo.new_ticket("Exported", summary="travels")
+    silo.add_tag(t.number, "moving")
+    import json
+    data = json.loads(silo.export("json", search="s:*"))
+    assert [d["title"] for d in data] == ["Exported"]
+    full = silo.export("full", search="s:*")
+    other = ticket.Silo.create(tmp_path / "other", now=NOW, user="bob")
+    created = other.import_json(full)
+    assert len(created) == 1
+    assert other.get(created[0]).tags == ["moving"]
+    with pytest.raises(ticket.TicketError):
+        silo.export("yaml")
