@@ -615,3 +615,27 @@ fn saved_searches_and_suggestions() {
             && s.keys.iter().any(|k| k == "Priority")
     );
 }
+
+#[test]
+fn check_lists_existing_violators_after_a_configuration_change() {
+    let dir = tempfile::tempdir().unwrap();
+    let silo = new_silo(dir.path());
+    silo.new_ticket("risky", None, "").unwrap();
+    silo.new_ticket("fine", None, "").unwrap();
+    silo.add_tag("1", "risk").unwrap();
+    silo.add_tag("2", "risk").unwrap();
+    silo.add_property("2", "Owner", "me").unwrap();
+    assert!(silo.check().unwrap().is_empty());
+    let path = silo.dir().to_path_buf();
+    drop(silo);
+    std::fs::write(
+        path.join("silo.json"),
+        r#"{"vrules_pk_required": [{"selector": "g=risk", "key": "Owner"}]}"#,
+    )
+    .unwrap();
+    let silo = Silo::open(&path, ctx_at(NOW)).unwrap();
+    let v = silo.check().unwrap();
+    assert_eq!(v.len(), 1);
+    assert_eq!(v[0].number, "1");
+    assert!(v[0].to_string().contains("Owner"), "{}", v[0]);
+}
