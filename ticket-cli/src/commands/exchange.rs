@@ -25,6 +25,7 @@ pub fn export(
         ExportFormat::Json => ticket_core::ExportFormat::Json,
         ExportFormat::Full => ticket_core::ExportFormat::Full,
     };
+    let spinner = crate::output::spinner("exporting");
     let count = match file {
         Some(path) => {
             // write next to the target and rename, so a failed export leaves no half file
@@ -53,6 +54,7 @@ pub fn export(
             .export(format, key, sort, out)
             .map_err(|e| CliError::from_core(e, Some((key, sort))))?,
     };
+    crate::output::done(spinner);
     if let Some(path) = file {
         if !s.out.quiet {
             writeln!(out, "exported {count} ticket(s) to {}", path.display())?;
@@ -64,11 +66,14 @@ pub fn export(
 /// `import json FILE`, `import tkts DB`, `import fossil REPO`.
 pub fn import(s: &Session, out: &mut dyn Write, kind: ImportKind, file: &Path) -> CliResult {
     let silo = s.open()?;
+    let spinner = crate::output::spinner("importing");
     let report = match kind {
         ImportKind::Json => silo.import_json_file(file),
         ImportKind::Tkts => silo.import_tkts(file),
         ImportKind::Fossil => silo.import_fossil(file),
-    }?;
+    };
+    crate::output::done(spinner);
+    let report = report?;
     if s.out.quiet {
         for n in &report.created {
             writeln!(out, "{n}")?;

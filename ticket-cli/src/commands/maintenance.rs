@@ -1,8 +1,7 @@
 //! `explain`, `check`, `rebuild`, `config`.
 
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 use std::path::Path;
-use std::time::Duration;
 
 use serde_json::json;
 use ticket_core::SiloConfig;
@@ -70,18 +69,9 @@ pub fn check(s: &Session, out: &mut dyn Write) -> CliResult {
 /// `rebuild`: replays the change log; a spinner on a terminal.
 pub fn rebuild(s: &Session, out: &mut dyn Write) -> CliResult {
     let silo = s.open()?;
-    let spinner = if std::io::stderr().is_terminal() {
-        let bar =
-            indicatif::ProgressBar::new_spinner().with_message("rebuilding the derived tables");
-        bar.enable_steady_tick(Duration::from_millis(100));
-        Some(bar)
-    } else {
-        None
-    };
+    let spinner = crate::output::spinner("rebuilding the derived tables");
     let stats = silo.rebuild();
-    if let Some(bar) = spinner {
-        bar.finish_and_clear();
-    }
+    crate::output::done(spinner);
     let stats = stats?;
     if !s.out.quiet {
         writeln!(

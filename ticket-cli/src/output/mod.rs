@@ -83,6 +83,25 @@ pub fn size(bytes: u64) -> String {
     format!("{value:.1} {}", UNITS[unit])
 }
 
+/// A spinner on standard error while a long command works, only when standard error is a
+/// terminal (nothing extra in pipes and logs).
+pub fn spinner(message: &'static str) -> Option<indicatif::ProgressBar> {
+    use std::io::IsTerminal;
+    if !std::io::stderr().is_terminal() {
+        return None;
+    }
+    let bar = indicatif::ProgressBar::new_spinner().with_message(message);
+    bar.enable_steady_tick(std::time::Duration::from_millis(100));
+    Some(bar)
+}
+
+/// Clears a [`spinner`].
+pub fn done(spinner: Option<indicatif::ProgressBar>) {
+    if let Some(bar) = spinner {
+        bar.finish_and_clear();
+    }
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
