@@ -318,6 +318,90 @@ impl Silo {
         Ok(report.created)
     }
 
+    /// Imports every ticket of a tkts database; all or nothing, idempotent. Returns the numbers
+    /// of the tickets created.
+    fn import_tkts(&self, py: Python<'_>, path: PathBuf) -> PyResult<Vec<String>> {
+        let silo = &self.inner;
+        Ok(py.detach(|| silo.import_tkts(&path)).py_err()?.created)
+    }
+
+    /// Imports every ticket of a Fossil repository; all or nothing, idempotent. Returns the
+    /// numbers of the tickets created.
+    fn import_fossil(&self, py: Python<'_>, path: PathBuf) -> PyResult<Vec<String>> {
+        let silo = &self.inner;
+        Ok(py.detach(|| silo.import_fossil(&path)).py_err()?.created)
+    }
+
+    /// Minutes (and cost, with a configured rate) of the selected tickets' entries grouped by
+    /// property `by`, for entries dated `date_from..=date_to` (date expressions).
+    #[pyo3(signature = (by, search="", *, date_from=None, date_to=None))]
+    fn time_report<'py>(
+        &self,
+        py: Python<'py>,
+        by: &str,
+        search: &str,
+        date_from: Option<&str>,
+        date_to: Option<&str>,
+    ) -> PyResult<Bound<'py, PyDict>> {
+        let today = self.inner.context().clock.today();
+        let day = |text: Option<&str>| -> PyResult<Option<chrono::NaiveDate>> {
+            match text {
+                None => Ok(None),
+                Some(t) => {
+                    let expr = ticket_query::parse_date_expr(t).map_err(|e| {
+                        crate::errors::InvalidInput::new_err(format!("invalid date '{t}': {e}"))
+                    })?;
+                    Ok(expr.resolve(today).map(|d| d.date()))
+                }
+            }
+        };
+        let (from, to) = (day(date_from)?, day(date_to)?);
+        let silo = &self.inner;
+        let r = py
+            .detach(|| silo.time_report(search, by, from, to))
+            .py_err_in(search)?;
+        let d = PyDict::new(py);
+        d.set_item("key", &r.key)?;
+        let rows: Vec<(String, i64, Option<f64>)> = r
+            .rows
+            .iter()
+            .map(|x| (x.group.clone(), x.minutes, x.cost))
+            .collect();
+        d.set_item("rows", rows)?;
+        d.set_item("total_minutes", r.total_minutes)?;
+        d.set_item("total_cost", r.total_cost)?;
+        d.set_item("currency", r.currency)?;
+        Ok(d)
+    }
+
+    /// Tags of the selected tickets with how many tickets carry each.
+    #[pyo3(signature = (search=""))]
+    fn list_tags(&self, py: Python<'_>, search: &str) -> PyResult<Vec<(String, u64)>> {
+        let silo = &self.inner;
+        py.detach(|| silo.list_tags(search)).py_err_in(search)
+    }
+
+    /// Property keys of the selected tickets with how many tickets have each.
+    #[pyo3(signature = (search=""))]
+    fn list_property_keys(&self, py: Python<'_>, search: &str) -> PyResult<Vec<(String, u64)>> {
+        let silo = &self.inner;
+        py.detach(|| silo.list_property_keys(search))
+            .py_err_in(search)
+    }
+
+    /// Values of property `key` on the selected tickets, with counts.
+    #[pyo3(signature = (key, search=""))]
+    fn list_property_values(
+        &self,
+        py: Python<'_>,
+        key: &str,
+        search: &str,
+    ) -> PyResult<Vec<(String, u64)>> {
+        let silo = &self.inner;
+        py.detach(|| silo.list_property_values(search, key))
+            .py_err_in(search)
+    }
+
     /// Existing tickets that violate the current validation rules, as messages.
     fn check(&self, py: Python<'_>) -> PyResult<Vec<String>> {
         let silo = &self.inner;
