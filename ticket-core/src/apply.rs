@@ -6,21 +6,6 @@ use crate::changes::{ChangeOp, Record};
 use crate::error::{Error, Result};
 use crate::model::Status;
 
-/// `value_num`: the value as a number when it is a plain decimal number.
-pub(crate) fn value_num(value: &str) -> Option<f64> {
-    let t = value.trim();
-    let body = t.strip_prefix(['-', '+']).unwrap_or(t);
-    let ok = !body.is_empty()
-        && body != "."
-        && body.chars().all(|c| c.is_ascii_digit() || c == '.')
-        && body.matches('.').count() <= 1;
-    if ok {
-        t.parse().ok()
-    } else {
-        None
-    }
-}
-
 /// `value_date`: the date part when the value starts with a valid `YYYY-MM-DD`.
 pub(crate) fn value_date(value: &str) -> Option<String> {
     ticket_query::parse_absolute(value).map(|(d, _)| d.date().format("%Y-%m-%d").to_string())
@@ -87,7 +72,7 @@ pub(crate) fn apply(conn: &Connection, rec: &Record, at: &str, author: &str) -> 
             conn.prepare_cached(
                 "INSERT INTO properties (ticket_id, key, key_lc, value, value_lc, value_num, value_date) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
             )?
-            .execute(params![id, key, key.to_lowercase(), new, new.to_lowercase(), value_num(new), value_date(new)])?;
+            .execute(params![id, key, key.to_lowercase(), new, new.to_lowercase(), ticket_query::parse_decimal(new), value_date(new)])?;
         }
         ChangeOp::PropRemove => {
             conn.prepare_cached(

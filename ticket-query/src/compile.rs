@@ -208,7 +208,16 @@ fn cmp_symbol(op: ValueOp) -> &'static str {
     }
 }
 
-fn parse_number(text: &str) -> Option<f64> {
+/// A plain decimal number (`3`, `-2.5`, `+.5`), or `None`. The domain fills the
+/// `properties.value_num` column with this same function, so a numeric comparison in a search
+/// sees exactly the values stored as numbers.
+///
+/// ```
+/// assert_eq!(ticket_query::parse_decimal(" 2.5 "), Some(2.5));
+/// assert_eq!(ticket_query::parse_decimal("1e3"), None);
+/// assert_eq!(ticket_query::parse_decimal("."), None);
+/// ```
+pub fn parse_decimal(text: &str) -> Option<f64> {
     let t = text.trim();
     let body = t.strip_prefix(['-', '+']).unwrap_or(t);
     if body.is_empty()
@@ -552,7 +561,7 @@ impl Compiler<'_> {
         }
         match c.op {
             ValueOp::Match(m) => text_match(sql, lc_col, raw_col, m, &c.text)?,
-            op => match parse_number(&c.text.value) {
+            op => match parse_decimal(&c.text.value) {
                 Some(n) => {
                     sql.push(num_col)
                         .push(cmp_symbol(op))

@@ -22,7 +22,7 @@ mod sql;
 
 pub use ast::*;
 pub use catalogue::{Catalogue, StatusInfo, STATUSES};
-pub use compile::{compile, normalise_status, Compiled};
+pub use compile::{compile, normalise_status, parse_decimal, Compiled};
 pub use date::{
     parse_absolute, parse_date_expr, parse_repeater, Anchor, DateError, DateExpr, RepeatKind,
     Repeater, ResolvedDate, Unit,
