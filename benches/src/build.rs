@@ -66,9 +66,11 @@ pub fn build_silo(data: &Dataset, dir: &Path) -> Result<BuildStats, BuildError> 
     } else {
         day_context(data, 0)
     };
-    // Created, then closed at the end of the statement; reopened per day below.
-    Silo::create(dir, first).map_err(silo_err)?;
+    // Created, closed, and opened again once the bench configuration is in place; then one
+    // open silo writes day after day with its clock set to each day.
+    Silo::create(dir, first.clone()).map_err(silo_err)?;
     std::fs::write(dir.join("silo.json"), silo_json())?;
+    let mut silo = Silo::open(dir, first).map_err(silo_err)?;
     let mut numbers: Vec<TicketNumber> = Vec::with_capacity(data.tickets.len());
     let mut i = 0;
     while i < data.tickets.len() {
@@ -77,7 +79,7 @@ pub fn build_silo(data: &Dataset, dir: &Path) -> Result<BuildStats, BuildError> 
             .iter()
             .take_while(|t| t.opened_day == day)
             .count();
-        let silo = Silo::open(dir, day_context(data, i)).map_err(silo_err)?;
+        silo.set_clock(day_context(data, i).clock);
         write_day(&silo, data, i..end, &mut numbers)?;
         i = end;
     }

@@ -1,5 +1,9 @@
 //! Applying change records to the derived tables: the one function both the write path and
 //! `rebuild` use, so the two cannot disagree.
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::rc::Rc;
+
+use rusqlite::types::Value;
 use rusqlite::{params, Connection, OptionalExtension};
 
 use crate::changes::{ChangeOp, Record};
@@ -11,18 +15,45 @@ pub(crate) fn value_date(value: &str) -> Option<String> {
     ticket_query::parse_absolute(value).map(|(d, _)| d.date().format("%Y-%m-%d").to_string())
 }
 
-pub(crate) fn ticket_id(conn: &Connection, uuid: &str) -> Result<i64> {
-    conn.prepare_cached("SELECT id FROM tickets WHERE uuid = ?1")?
-        .query_row([uuid], |r| r.get(0))
-        .optional()?
-        .ok_or_else(|| Error::Import {
-            message: format!("change log refers to unknown ticket {uuid}"),
-        })
+/// Row ids of tickets by uuid, remembered while one transaction applies records (a change
+/// set touches few tickets many times; a rebuild touches every ticket many times).
+#[derive(Debug, Default)]
+pub(crate) struct TicketIds(HashMap<String, i64>);
+
+impl TicketIds {
+    /// Remembers that `uuid` is row `id`.
+    pub(crate) fn remember(&mut self, uuid: &str, id: i64) {
+        if !self.0.contains_key(uuid) {
+            self.0.insert(uuid.to_string(), id);
+        }
+    }
+
+    /// The row id of the ticket `uuid`, from memory or from the database.
+    pub(crate) fn get(&mut self, conn: &Connection, uuid: &str) -> Result<i64> {
+        if let Some(id) = self.0.get(uuid) {
+            return Ok(*id);
+        }
+        let id: i64 = conn
+            .prepare_cached("SELECT id FROM tickets WHERE uuid = ?1")?
+            .query_row([uuid], |r| r.get(0))
+            .optional()?
+            .ok_or_else(|| Error::Import {
+                message: format!("change log refers to unknown ticket {uuid}"),
+            })?;
+        self.0.insert(uuid.to_string(), id);
+        Ok(id)
+    }
 }
 
-/// Applies one record, stamped `at` by `author`, to the derived tables (not FTS or
-/// `earliest`: see [`refresh`]). Returns the ticket's row id.
-pub(crate) fn apply(conn: &Connection, rec: &Record, at: &str, author: &str) -> Result<i64> {
+/// Applies one record, stamped `at` by `author`, to the derived tables (not FTS,
+/// `earliest` or `last_update`: see [`refresh`]). Returns the ticket's row id.
+pub(crate) fn apply(
+    conn: &Connection,
+    ids: &mut TicketIds,
+    rec: &Record,
+    at: &str,
+    author: &str,
+) -> Result<i64> {
     let op = rec.op();
     if op == ChangeOp::Create {
         let number = rec.new_value.as_deref().unwrap_or_default();
@@ -30,9 +61,11 @@ pub(crate) fn apply(conn: &Connection, rec: &Record, at: &str, author: &str) -> 
             "INSERT INTO tickets (uuid, number, title, summary, status, opened, last_update) VALUES (?1, ?2, '', '', 0, ?3, ?3)",
         )?
         .execute(params![rec.ticket_uuid, number, at])?;
-        return Ok(conn.last_insert_rowid());
+        let id = conn.last_insert_rowid();
+        ids.remember(&rec.ticket_uuid, id);
+        return Ok(id);
     }
-    let id = ticket_id(conn, &rec.ticket_uuid)?;
+    let id = ids.get(conn, &rec.ticket_uuid)?;
     let new = rec.new_value.as_deref().unwrap_or_default();
     let old = rec.old_value.as_deref().unwrap_or_default();
     let key = rec.key.as_deref().unwrap_or_default();
@@ -101,32 +134,102 @@ pub(crate) fn apply(conn: &Connection, rec: &Record, at: &str, author: &str) -> 
             .execute(params![id, rec.item])?;
         }
     }
-    conn.prepare_cached("UPDATE tickets SET last_update = ?2 WHERE id = ?1")?
-        .execute(params![id, at])?;
     Ok(id)
 }
 
-/// Recomputes what depends on several rows: `tickets.earliest` and the full-text row.
-pub(crate) fn refresh(conn: &Connection, id: i64) -> Result<()> {
-    conn.prepare_cached(
+/// What a transaction's records changed, for [`refresh`].
+#[derive(Debug, Default)]
+pub(crate) struct Touched {
+    /// Tickets changed, with the latest `at` of their records.
+    pub last_at: BTreeMap<i64, String>,
+    /// Tickets created in this transaction (no full-text row yet).
+    pub created: BTreeSet<i64>,
+    /// Tickets whose date properties changed (`earliest` to recompute).
+    pub dated: BTreeSet<i64>,
+}
+
+impl Touched {
+    /// Notes that `rec`, stamped `at`, changed ticket `id`.
+    pub(crate) fn note(&mut self, id: i64, rec: &Record, at: &str) {
+        match self.last_at.get_mut(&id) {
+            Some(last) if last.as_str() >= at => {}
+            Some(last) => at.clone_into(last),
+            None => {
+                self.last_at.insert(id, at.to_string());
+            }
+        }
+        match rec.op() {
+            ChangeOp::Create => {
+                self.created.insert(id);
+            }
+            ChangeOp::PropAdd | ChangeOp::PropRemove
+                if rec
+                    .key
+                    .as_deref()
+                    .is_some_and(|k| EARLIEST_KEYS.iter().any(|d| d.eq_ignore_ascii_case(k))) =>
+            {
+                self.dated.insert(id);
+            }
+            _ => {}
+        }
+    }
+
+    /// The changed tickets' row ids, in order.
+    pub(crate) fn ids(&self) -> Vec<i64> {
+        self.last_at.keys().copied().collect()
+    }
+}
+
+/// The date keys `tickets.earliest` is the least of.
+const EARLIEST_KEYS: [&str; 3] = ["deadline", "scheduled", "review"];
+
+/// Recomputes what depends on several rows of the tickets a transaction touched:
+/// `tickets.last_update` (the latest change), `tickets.earliest` and the full-text rows. The
+/// full-text rows are written by one statement for all tickets, so FTS5 flushes its pending
+/// index once per transaction rather than once per ticket.
+pub(crate) fn refresh(conn: &Connection, touched: &Touched) -> Result<()> {
+    let mut later = conn
+        .prepare_cached("UPDATE tickets SET last_update = ?2 WHERE id = ?1 AND last_update < ?2")?;
+    for (id, at) in &touched.last_at {
+        later.execute(params![id, at])?;
+    }
+    let mut earliest = conn.prepare_cached(
         "UPDATE tickets SET earliest = (SELECT min(value_date) FROM properties WHERE ticket_id = ?1 AND key_lc IN ('deadline', 'scheduled', 'review')) WHERE id = ?1",
-    )?
-    .execute([id])?;
-    conn.prepare_cached("DELETE FROM ticket_fts WHERE rowid = ?1")?
-        .execute([id])?;
+    )?;
+    for id in &touched.dated {
+        earliest.execute([id])?;
+    }
+    let old: Vec<Value> = touched
+        .last_at
+        .keys()
+        .filter(|id| !touched.created.contains(id))
+        .map(|id| Value::Integer(*id))
+        .collect();
+    if !old.is_empty() {
+        conn.prepare_cached("DELETE FROM ticket_fts WHERE rowid IN rarray(?1)")?
+            .execute([Rc::new(old)])?;
+    }
+    let all: Vec<Value> = touched
+        .last_at
+        .keys()
+        .map(|id| Value::Integer(*id))
+        .collect();
     conn.prepare_cached(
-        "INSERT INTO ticket_fts (rowid, title, summary, entries) SELECT id, title, summary, \
-         coalesce((SELECT group_concat(text, char(10)) FROM entries WHERE ticket_id = ?1 AND removed = 0), '') FROM tickets WHERE id = ?1",
+        "INSERT INTO ticket_fts (rowid, title, summary, entries) SELECT t.id, t.title, t.summary, \
+         coalesce((SELECT group_concat(e.text, char(10)) FROM entries e WHERE e.ticket_id = t.id AND e.removed = 0), '') \
+         FROM tickets t WHERE t.id IN rarray(?1)",
     )?
-    .execute([id])?;
+    .execute([Rc::new(all)])?;
     Ok(())
 }
 
 /// [`refresh`] for every ticket at once (after a rebuild).
 pub(crate) fn refresh_all(conn: &Connection) -> Result<()> {
     conn.execute_batch(
-        "UPDATE tickets SET earliest = (SELECT min(value_date) FROM properties p WHERE p.ticket_id = tickets.id AND p.key_lc IN ('deadline', 'scheduled', 'review'));
-         DELETE FROM ticket_fts;
+        "UPDATE tickets SET
+           last_update = coalesce((SELECT max(c.at) FROM changes c WHERE c.ticket_uuid = tickets.uuid), opened),
+           earliest = (SELECT min(value_date) FROM properties p WHERE p.ticket_id = tickets.id AND p.key_lc IN ('deadline', 'scheduled', 'review'));
+         INSERT INTO ticket_fts (ticket_fts) VALUES ('delete-all');
          INSERT INTO ticket_fts (rowid, title, summary, entries)
            SELECT t.id, t.title, t.summary, coalesce(e.texts, '') FROM tickets t
            LEFT JOIN (SELECT ticket_id, group_concat(text, char(10)) AS texts FROM entries WHERE removed = 0 GROUP BY ticket_id) e ON e.ticket_id = t.id;",

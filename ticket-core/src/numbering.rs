@@ -15,11 +15,9 @@ fn taken(conn: &Connection, number: &str) -> Result<bool> {
 
 /// The next free number, recorded as issued.
 pub(crate) fn next_number(conn: &Connection, numbering: &Numbering) -> Result<String> {
-    let (last, issued): (Option<i64>, i64) = conn.query_row(
-        "SELECT last_x, issued FROM numbering WHERE id = 1",
-        [],
-        |r| Ok((r.get(0)?, r.get(1)?)),
-    )?;
+    let (last, issued): (Option<i64>, i64) = conn
+        .prepare_cached("SELECT last_x, issued FROM numbering WHERE id = 1")?
+        .query_row([], |r| Ok((r.get(0)?, r.get(1)?)))?;
     let mut issued = issued as u64;
     let mut x: Option<u64> = last.map(|l| l as u64);
     loop {

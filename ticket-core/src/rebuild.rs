@@ -1,7 +1,7 @@
 //! `rebuild`: the derived tables replayed from the change log.
 use rusqlite::{params, Connection};
 
-use crate::apply::{apply, refresh_all};
+use crate::apply::{apply, refresh_all, TicketIds};
 use crate::changes::Record;
 use crate::error::{Error, Result};
 use crate::silo::Silo;
@@ -47,13 +47,27 @@ impl Silo {
 /// Replays the whole log into emptied derived tables, inside the caller's transaction.
 pub(crate) fn rebuild_in(conn: &Connection) -> Result<RebuildStats> {
     conn.execute_batch(
-        "DELETE FROM tags; DELETE FROM properties; DELETE FROM entries; DELETE FROM attachments; DELETE FROM ticket_fts; DELETE FROM tickets;",
+        "DELETE FROM tags; DELETE FROM properties; DELETE FROM entries; DELETE FROM attachments; INSERT INTO ticket_fts (ticket_fts) VALUES ('delete-all'); DELETE FROM tickets;",
     )?;
+    // Indexes the replay itself does not read are dropped and built again afterwards: one
+    // sort per index instead of a b-tree insert per row (their definitions are read back from
+    // the schema, so they come back exactly as they were).
+    let deferred: Vec<(String, String)> = conn
+        .prepare(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL \
+             AND tbl_name IN ('tickets', 'tags', 'properties') AND name <> 'properties_ticket' ORDER BY name",
+        )?
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    for (name, _) in &deferred {
+        conn.execute_batch(&format!("DROP INDEX \"{}\"", name.replace('"', "\"\"")))?;
+    }
     let mut stmt = conn.prepare(
         "SELECT ticket_uuid, op, key, old_value, new_value, item, minutes, size, sha256, at, author FROM changes ORDER BY at, uuid",
     )?;
     let mut rows = stmt.query(params![])?;
     let mut n = 0u64;
+    let mut ids = TicketIds::default();
     while let Some(r) = rows.next()? {
         let op: String = r.get(1)?;
         let rec = Record {
@@ -69,8 +83,13 @@ pub(crate) fn rebuild_in(conn: &Connection) -> Result<RebuildStats> {
         };
         let at: String = r.get(9)?;
         let author: String = r.get(10)?;
-        apply(conn, &rec, &at, &author)?;
+        apply(conn, &mut ids, &rec, &at, &author)?;
         n += 1;
+    }
+    drop(rows);
+    drop(stmt);
+    for (_, sql) in &deferred {
+        conn.execute_batch(sql)?;
     }
     refresh_all(conn)?;
     let tickets: i64 = conn.query_row("SELECT count(*) FROM tickets", [], |r| r.get(0))?;

@@ -1,17 +1,16 @@
 //! The silo: a directory with `silo.json`, `silo.db` and `attachments/`, and the transaction
 //! every write runs in.
-use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use rusqlite::{params, Connection, OptionalExtension};
 
-use crate::apply::{apply, refresh};
+use crate::apply::{apply, refresh, TicketIds, Touched};
 use crate::catalogue::SiloCatalogue;
 use crate::changes::Record;
 use crate::config::SiloConfig;
-use crate::context::Context;
+use crate::context::{Clock, Context};
 use crate::error::{Error, Result};
 use crate::model::{Status, TicketNumber};
 use crate::storage::open_db;
@@ -127,6 +126,22 @@ impl Silo {
     pub fn context(&self) -> &Context {
         &self.ctx
     }
+
+    /// Replaces the clock of this open silo: what is written next is stamped by the new clock
+    /// (change times still never go backwards). Replays and generators that write day by day
+    /// use it instead of reopening the silo for every day.
+    ///
+    /// ```
+    /// # use ticket_core::{Clock, Context, Silo};
+    /// # let dir = tempfile::tempdir().unwrap();
+    /// let day = |d: &str| Clock::fixed(format!("{d}T09:00:00+00:00").parse().unwrap());
+    /// let mut silo = Silo::create(&dir.path().join("s"), Context::new(day("2024-03-01"), "me")).unwrap();
+    /// silo.set_clock(day("2024-03-02"));
+    /// assert_eq!(silo.context().clock.today().to_string(), "2024-03-02");
+    /// ```
+    pub fn set_clock(&mut self, clock: Clock) {
+        self.ctx.clock = clock;
+    }
     /// Where an attachment's content is stored: `attachments/ab/cdef…`.
     pub fn attachment_path(&self, sha256: &str) -> PathBuf {
         let (a, b) = sha256.split_at(2.min(sha256.len()));
@@ -196,15 +211,17 @@ pub(crate) struct Writer<'s> {
     at: String,
     author: String,
     index: u32,
-    touched: BTreeSet<i64>,
+    touched: Touched,
+    ids: TicketIds,
     pub today: NaiveDate,
 }
 
 impl<'s> Writer<'s> {
     fn new(silo: &'s Silo, conn: &'s Connection) -> Result<Writer<'s>> {
         let now = silo.ctx.clock.now_utc();
-        let last: Option<String> =
-            conn.query_row("SELECT max(at) FROM changes", [], |r| r.get(0))?;
+        let last: Option<String> = conn
+            .prepare_cached("SELECT max(at) FROM changes")?
+            .query_row([], |r| r.get(0))?;
         let at = match last.map(|l| parse_at(&l)) {
             Some(last) if last >= now => last + Duration::microseconds(1),
             _ => now,
@@ -217,7 +234,8 @@ impl<'s> Writer<'s> {
             at: format_at(at),
             author: silo.ctx.author.clone(),
             index: 0,
-            touched: BTreeSet::new(),
+            touched: Touched::default(),
+            ids: TicketIds::default(),
             today: silo.ctx.clock.today(),
         })
     }
@@ -237,8 +255,7 @@ impl<'s> Writer<'s> {
         }
         let uuid = format!("{}{:04x}", self.set_id, self.index);
         self.index += 1;
-        let author = self.author.clone();
-        let id = apply(self.conn, &rec, &self.at, &author)?;
+        let id = apply(self.conn, &mut self.ids, &rec, &self.at, &self.author)?;
         self.conn
             .prepare_cached(
                 "INSERT INTO changes (uuid, set_id, ticket_uuid, at, author, op, key, old_value, new_value, item, minutes, size, sha256) \
@@ -249,7 +266,7 @@ impl<'s> Writer<'s> {
                 self.set_id,
                 rec.ticket_uuid,
                 self.at,
-                author,
+                self.author,
                 rec.op().as_str(),
                 rec.key,
                 rec.old_value,
@@ -259,7 +276,7 @@ impl<'s> Writer<'s> {
                 rec.size.map(|s| s as i64),
                 rec.sha256
             ])?;
-        self.touched.insert(id);
+        self.touched.note(id, &rec, &self.at);
         Ok(id)
     }
 
@@ -295,19 +312,16 @@ impl<'s> Writer<'s> {
 
     /// The ticket with that row id.
     pub fn ticket_by_id(&self, id: i64) -> Result<TicketRef> {
-        let number: String =
-            self.conn
-                .query_row("SELECT number FROM tickets WHERE id = ?1", [id], |r| {
-                    r.get(0)
-                })?;
+        let number: String = self
+            .conn
+            .prepare_cached("SELECT number FROM tickets WHERE id = ?1")?
+            .query_row([id], |r| r.get(0))?;
         self.ticket(&number)
     }
 
     fn finish(&mut self) -> Result<()> {
-        let touched: Vec<i64> = self.touched.iter().copied().collect();
-        for id in &touched {
-            refresh(self.conn, *id)?;
-        }
+        refresh(self.conn, &self.touched)?;
+        let touched = self.touched.ids();
         crate::validate::check_tickets(self.silo, self.conn, &touched, self.today)
     }
 }

@@ -37,10 +37,9 @@ pub(crate) fn violations(
         compiled.push((rule, compile_key(silo, &rule.selector, "", today)?));
     }
     for &id in ids {
-        let number: String =
-            conn.query_row("SELECT number FROM tickets WHERE id = ?1", [id], |r| {
-                r.get(0)
-            })?;
+        let number: String = conn
+            .prepare_cached("SELECT number FROM tickets WHERE id = ?1")?
+            .query_row([id], |r| r.get(0))?;
         for (rule, c) in &compiled {
             let (sql, p) = c.one_ticket_sql(id);
             let matches: i64 = conn

@@ -97,11 +97,10 @@ impl Writer<'_> {
         match op {
             Op::Title(title) => {
                 let title = clean_title(&title)?;
-                let old: String = self.conn.query_row(
-                    "SELECT title FROM tickets WHERE id = ?1",
-                    [t.id],
-                    |r| r.get(0),
-                )?;
+                let old: String = self
+                    .conn
+                    .prepare_cached("SELECT title FROM tickets WHERE id = ?1")?
+                    .query_row([t.id], |r| r.get(0))?;
                 if old != title {
                     self.emit(
                         Record::new(&t.uuid, ChangeOp::Set)
@@ -113,11 +112,10 @@ impl Writer<'_> {
             }
             Op::Summary(summary) => {
                 let summary = clean_summary(&summary)?;
-                let old: String = self.conn.query_row(
-                    "SELECT summary FROM tickets WHERE id = ?1",
-                    [t.id],
-                    |r| r.get(0),
-                )?;
+                let old: String = self
+                    .conn
+                    .prepare_cached("SELECT summary FROM tickets WHERE id = ?1")?
+                    .query_row([t.id], |r| r.get(0))?;
                 if old != summary {
                     self.emit(
                         Record::new(&t.uuid, ChangeOp::Set)
@@ -130,11 +128,12 @@ impl Writer<'_> {
             Op::Status(status, other) => self.set_status(t, &status, other.as_deref())?,
             Op::AddTag(tag) => {
                 let tag: Tag = tag.parse()?;
-                let exists: bool = self.conn.query_row(
-                    "SELECT count(*) FROM tags WHERE ticket_id = ?1 AND tag_lc = ?2",
-                    params![t.id, tag.lc()],
-                    |r| r.get(0),
-                )?;
+                let exists: bool = self
+                    .conn
+                    .prepare_cached(
+                        "SELECT count(*) FROM tags WHERE ticket_id = ?1 AND tag_lc = ?2",
+                    )?
+                    .query_row(params![t.id, tag.lc()], |r| r.get(0))?;
                 if !exists {
                     let shown = self.config().display_tag(tag.as_str()).to_string();
                     self.emit(Record::new(&t.uuid, ChangeOp::TagAdd).new_value(&shown))?;
@@ -216,9 +215,7 @@ impl Writer<'_> {
                 self.add_entry(t, &text, minutes)?;
             }
             Op::RemoveEntry(n) => {
-                let visible: bool = self.conn.query_row(
-                    "SELECT count(*) FROM entries WHERE ticket_id = ?1 AND n = ?2 AND removed = 0",
-                    params![t.id, n],
+                let visible: bool = self.conn.prepare_cached("SELECT count(*) FROM entries WHERE ticket_id = ?1 AND n = ?2 AND removed = 0")?.query_row(params![t.id, n],
                     |r| r.get(0),
                 )?;
                 if !visible {
@@ -240,7 +237,7 @@ impl Writer<'_> {
                 self.add_attachment(t, &name, &bytes, &comment)?;
             }
             Op::RemoveAttachment(n) => {
-                let visible: bool = self.conn.query_row("SELECT count(*) FROM attachments WHERE ticket_id = ?1 AND n = ?2 AND removed = 0", params![t.id, n], |r| r.get(0))?;
+                let visible: bool = self.conn.prepare_cached("SELECT count(*) FROM attachments WHERE ticket_id = ?1 AND n = ?2 AND removed = 0")?.query_row(params![t.id, n], |r| r.get(0))?;
                 if !visible {
                     return Err(Error::invalid(
                         "attachment",
@@ -599,11 +596,10 @@ impl Writer<'_> {
                 "control characters are not allowed",
             ));
         }
-        let n: u32 = self.conn.query_row(
-            "SELECT coalesce(max(n), 0) + 1 FROM entries WHERE ticket_id = ?1",
-            [t.id],
-            |r| r.get(0),
-        )?;
+        let n: u32 = self
+            .conn
+            .prepare_cached("SELECT coalesce(max(n), 0) + 1 FROM entries WHERE ticket_id = ?1")?
+            .query_row([t.id], |r| r.get(0))?;
         let mut rec = Record::new(&t.uuid, ChangeOp::EntryAdd).new_value(text);
         rec.item = Some(n);
         rec.minutes = Some(minutes);
@@ -628,11 +624,10 @@ impl Writer<'_> {
         }
         let sha = hex::encode(Sha256::digest(bytes));
         store_content(&self.silo.attachment_path(&sha), bytes)?;
-        let n: u32 = self.conn.query_row(
-            "SELECT coalesce(max(n), 0) + 1 FROM attachments WHERE ticket_id = ?1",
-            [t.id],
-            |r| r.get(0),
-        )?;
+        let n: u32 = self
+            .conn
+            .prepare_cached("SELECT coalesce(max(n), 0) + 1 FROM attachments WHERE ticket_id = ?1")?
+            .query_row([t.id], |r| r.get(0))?;
         let mut rec = Record::new(&t.uuid, ChangeOp::AttachAdd)
             .key(name)
             .new_value(comment.trim());

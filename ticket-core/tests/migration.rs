@@ -1,0 +1,94 @@
+//! A silo written by an older schema opens, is migrated in place, and keeps every ticket,
+//! change and search result.
+mod common_support;
+use common_support::*;
+
+/// Schema version 1 as the first release wrote it.
+const SCHEMA_V1: &str = include_str!("../src/storage/schema_v1.sql");
+
+/// One ticket, as version 1 stored it: its change records and its derived rows.
+const TICKET_V1: &str = "
+INSERT INTO changes (uuid, set_id, ticket_uuid, at, author, op, key, old_value, new_value, item, minutes) VALUES
+ ('00000000000000000000000000010000', '0000000000000000000000000001', 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa', '2024-03-01T09:00:00.000000Z', 'alice', 'create', NULL, NULL, '1', NULL, NULL),
+ ('00000000000000000000000000010001', '0000000000000000000000000001', 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa', '2024-03-01T09:00:00.000000Z', 'alice', 'set', 'title', '', 'Backups fail', NULL, NULL),
+ ('00000000000000000000000000010002', '0000000000000000000000000001', 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa', '2024-03-01T09:00:00.000000Z', 'alice', 'tag_add', NULL, NULL, 'Risk', NULL, NULL),
+ ('00000000000000000000000000010003', '0000000000000000000000000001', 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa', '2024-03-01T09:00:00.000000Z', 'alice', 'prop_add', 'Deadline', NULL, '2024-03-20', NULL, NULL),
+ ('00000000000000000000000000010004', '0000000000000000000000000001', 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa', '2024-03-01T09:00:00.000000Z', 'alice', 'prop_add', 'Estimate', NULL, '4', NULL, NULL),
+ ('00000000000000000000000000020000', '0000000000000000000000000002', 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa', '2024-03-02T10:00:00.000000Z', 'bob', 'entry_add', NULL, NULL, 'restic prune ran out of disk', 1, 15);
+INSERT INTO tickets (id, uuid, number, title, summary, status, opened, last_update, earliest) VALUES
+ (1, 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa', '1', 'Backups fail', '', 0, '2024-03-01T09:00:00.000000Z', '2024-03-02T10:00:00.000000Z', '2024-03-20');
+INSERT INTO tags VALUES (1, 'Risk', 'risk');
+INSERT INTO properties (ticket_id, key, key_lc, value, value_lc, value_num, value_date) VALUES
+ (1, 'Deadline', 'deadline', '2024-03-20', '2024-03-20', NULL, '2024-03-20'),
+ (1, 'Estimate', 'estimate', '4', '4', 4, NULL);
+INSERT INTO entries (ticket_id, n, text, author, at, minutes) VALUES (1, 1, 'restic prune ran out of disk', 'bob', '2024-03-02T10:00:00.000000Z', 15);
+INSERT INTO ticket_fts (rowid, title, summary, entries) VALUES (1, 'Backups fail', '', 'restic prune ran out of disk');
+PRAGMA user_version = 1;
+";
+
+fn numbers(silo: &ticket_core::Silo, key: &str) -> Vec<String> {
+    silo.numbers(key, "")
+        .unwrap()
+        .iter()
+        .map(|n| n.to_string())
+        .collect()
+}
+
+#[test]
+fn a_version_1_silo_is_migrated_and_keeps_its_tickets() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().join("silo");
+    drop(ticket_core::Silo::create(&d, ctx_at(NOW)).unwrap());
+    for f in ["silo.db", "silo.db-wal", "silo.db-shm"] {
+        let _ = std::fs::remove_file(d.join(f));
+    }
+    let old = rusqlite::Connection::open(d.join("silo.db")).unwrap();
+    old.execute_batch(SCHEMA_V1).unwrap();
+    old.execute_batch(TICKET_V1).unwrap();
+    drop(old);
+
+    let silo = ticket_core::Silo::open(&d, ctx_at(NOW)).unwrap();
+    let searches = |silo: &ticket_core::Silo| {
+        [
+            "x:restic",
+            "x:prun*",
+            "g=risk",
+            "p=deadline:<2024-04-01:",
+            "p=estimate:>3:",
+            "p=last_update:]2024-03-02:",
+        ]
+        .map(|k| numbers(silo, k))
+    };
+    let expected = ["1"].map(String::from).to_vec();
+    assert!(
+        searches(&silo).iter().all(|n| n == &expected),
+        "{:?}",
+        searches(&silo)
+    );
+    assert!(numbers(&silo, "x:missing").is_empty());
+    assert_eq!(silo.history("1").unwrap().len(), 6);
+
+    let conn = rusqlite::Connection::open(d.join("silo.db")).unwrap();
+    let version: u32 = conn
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(version, ticket_core::SCHEMA_VERSION);
+    let partial: String = conn
+        .query_row(
+            "SELECT sql FROM sqlite_master WHERE name = 'properties_num'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert!(partial.contains("WHERE value_num IS NOT NULL"), "{partial}");
+    drop(conn);
+
+    // the migrated log replays to the same answers, and new writes go on from it
+    silo.rebuild().unwrap();
+    assert!(searches(&silo).iter().all(|n| n == &expected));
+    let n = silo.new_ticket("Restic check", None, "").unwrap();
+    assert_eq!(
+        numbers(&silo, "x:restic"),
+        vec!["1".to_string(), n.to_string()]
+    );
+}
