@@ -37,7 +37,9 @@ impl Writer<'_> {
             }
             None => next_number(self.conn, &config.numbering)?,
         };
-        let uuid = uuid::Uuid::new_v4().simple().to_string();
+        // time-ordered (UUID version 7): tickets created together sit together in every index
+        // keyed by ticket uuid, so bulk creation appends instead of scattering page writes
+        let uuid = uuid::Uuid::now_v7().simple().to_string();
         self.emit(Record::new(&uuid, ChangeOp::Create).new_value(&number))?;
         let t = self.ticket(&number)?;
         self.emit(

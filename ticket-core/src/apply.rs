@@ -222,17 +222,3 @@ pub(crate) fn refresh(conn: &Connection, touched: &Touched) -> Result<()> {
     .execute([Rc::new(all)])?;
     Ok(())
 }
-
-/// [`refresh`] for every ticket at once (after a rebuild).
-pub(crate) fn refresh_all(conn: &Connection) -> Result<()> {
-    conn.execute_batch(
-        "UPDATE tickets SET
-           last_update = coalesce((SELECT max(c.at) FROM changes c WHERE c.ticket_uuid = tickets.uuid), opened),
-           earliest = (SELECT min(value_date) FROM properties p WHERE p.ticket_id = tickets.id AND p.key_lc IN ('deadline', 'scheduled', 'review'));
-         INSERT INTO ticket_fts (ticket_fts) VALUES ('delete-all');
-         INSERT INTO ticket_fts (rowid, title, summary, entries)
-           SELECT t.id, t.title, t.summary, coalesce(e.texts, '') FROM tickets t
-           LEFT JOIN (SELECT ticket_id, group_concat(text, char(10)) AS texts FROM entries WHERE removed = 0 GROUP BY ticket_id) e ON e.ticket_id = t.id;",
-    )?;
-    Ok(())
-}

@@ -1,7 +1,7 @@
 //! `rebuild`: the derived tables replayed from the change log.
 use rusqlite::{params, Connection};
 
-use crate::apply::{apply, refresh_all, TicketIds};
+use crate::apply::{apply, refresh, TicketIds, Touched};
 use crate::changes::Record;
 use crate::error::{Error, Result};
 use crate::silo::Silo;
@@ -68,6 +68,7 @@ pub(crate) fn rebuild_in(conn: &Connection) -> Result<RebuildStats> {
     let mut rows = stmt.query(params![])?;
     let mut n = 0u64;
     let mut ids = TicketIds::default();
+    let mut touched = Touched::default();
     while let Some(r) = rows.next()? {
         let op: String = r.get(1)?;
         let rec = Record {
@@ -83,7 +84,8 @@ pub(crate) fn rebuild_in(conn: &Connection) -> Result<RebuildStats> {
         };
         let at: String = r.get(9)?;
         let author: String = r.get(10)?;
-        apply(conn, &mut ids, &rec, &at, &author)?;
+        let id = apply(conn, &mut ids, &rec, &at, &author)?;
+        touched.note(id, &rec, &at);
         n += 1;
     }
     drop(rows);
@@ -91,7 +93,8 @@ pub(crate) fn rebuild_in(conn: &Connection) -> Result<RebuildStats> {
     for (_, sql) in &deferred {
         conn.execute_batch(sql)?;
     }
-    refresh_all(conn)?;
+    // the same refresh as after a change set, for every ticket at once
+    refresh(conn, &touched)?;
     let tickets: i64 = conn.query_row("SELECT count(*) FROM tickets", [], |r| r.get(0))?;
     Ok(RebuildStats {
         changes: n,

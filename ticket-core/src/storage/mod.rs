@@ -25,6 +25,7 @@ pub(crate) fn open_db(path: &Path, busy: Duration) -> Result<Connection> {
     // 64 MiB of page cache: large change sets and rebuilds stay in memory
     conn.pragma_update(None, "cache_size", -65536)?;
     conn.pragma_update(None, "temp_store", "MEMORY")?;
+    conn.pragma_update(None, "wal_autocheckpoint", 8192)?;
     conn.pragma_update(None, "foreign_keys", "OFF")?;
     // the write path alone uses some 40 distinct statements: with rusqlite's default of 16
     // cached statements a bulk change set re-prepared most of them for every ticket
