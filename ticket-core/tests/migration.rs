@@ -92,3 +92,29 @@ fn a_version_1_silo_is_migrated_and_keeps_its_tickets() {
         vec!["1".to_string(), n.to_string()]
     );
 }
+
+#[test]
+fn a_new_silo_uses_16_kib_pages_and_an_old_one_keeps_its_own() {
+    let dir = tempfile::tempdir().unwrap();
+    let page_size = |path: &std::path::Path| -> i64 {
+        rusqlite::Connection::open(path.join("silo.db"))
+            .unwrap()
+            .query_row("PRAGMA page_size", [], |r| r.get(0))
+            .unwrap()
+    };
+    let silo = new_silo(dir.path());
+    assert_eq!(page_size(silo.dir()), 16384);
+
+    let d = dir.path().join("old");
+    drop(ticket_core::Silo::create(&d, ctx_at(NOW)).unwrap());
+    for f in ["silo.db", "silo.db-wal", "silo.db-shm"] {
+        let _ = std::fs::remove_file(d.join(f));
+    }
+    let old = rusqlite::Connection::open(d.join("silo.db")).unwrap();
+    old.execute_batch(SCHEMA_V1).unwrap();
+    old.execute_batch(TICKET_V1).unwrap();
+    drop(old);
+    let silo = ticket_core::Silo::open(&d, ctx_at(NOW)).unwrap();
+    assert_eq!(page_size(&d), 4096);
+    assert_eq!(numbers(&silo, "x:restic"), vec!["1".to_string()]);
+}

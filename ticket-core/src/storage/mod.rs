@@ -20,6 +20,10 @@ pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;
 pub(crate) fn open_db(path: &Path, busy: Duration) -> Result<Connection> {
     let conn = Connection::open(path)?;
     conn.busy_timeout(busy)?;
+    // 16 KiB pages for a new database (an existing one keeps its size: SQLite ignores this
+    // once the file has pages): a search reads a quarter of the pages' count — and makes a
+    // quarter of the read calls — of 4 KiB pages for the same rows and index ranges
+    conn.pragma_update(None, "page_size", 16384)?;
     conn.pragma_update(None, "journal_mode", "WAL")?;
     conn.pragma_update(None, "synchronous", "NORMAL")?;
     // 64 MiB of page cache: large change sets and rebuilds stay in memory
