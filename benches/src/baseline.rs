@@ -10,8 +10,12 @@ use crate::typical::{Typical, TYPICAL};
 use rusqlite::{params, Connection};
 use std::time::{Duration, Instant};
 
-/// The derived tables as ARCHITECTURE.md documents them (schema version 1).
-pub const DOCUMENTED_SCHEMA: &str = include_str!("documented_schema.sql");
+/// The silo schema exactly as ticket-core's migrations create it (versions 1 and 2, in order;
+/// the change log table is created too and stays empty here).
+pub const DOCUMENTED_SCHEMA: &str = concat!(
+    include_str!("../../ticket-core/src/storage/schema_v1.sql"),
+    include_str!("../../ticket-core/src/storage/schema_v2.sql")
+);
 
 fn value_num(v: &str) -> Option<f64> {
     let ok = !v.is_empty()

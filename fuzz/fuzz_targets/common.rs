@@ -1,6 +1,6 @@
 //! What the search targets share: a catalogue like a configured silo's (date keys, `Priority`
 //! vrules, saved searches including a cycle) and one in-memory SQLite database per process with
-//! the documented derived tables (`benches/src/documented_schema.sql`, = ARCHITECTURE.md), a few
+//! the silo schema as ticket-core's migrations create it (`ticket-core/src/storage/`), a few
 //! rows, and the functions a silo registers (`regexp(pattern, text)` case-insensitive, Unicode
 //! `lower`). The compiled statements of every parsed key must prepare and run there.
 use chrono::NaiveDate;
@@ -9,7 +9,10 @@ use rusqlite::{params_from_iter, Connection};
 use std::cell::RefCell;
 use ticket_query::{Catalogue, Compiled, SqlValue, StatusInfo, STATUSES};
 
-const SCHEMA: &str = include_str!("../../benches/src/documented_schema.sql");
+const SCHEMA: &str = concat!(
+    include_str!("../../ticket-core/src/storage/schema_v1.sql"),
+    include_str!("../../ticket-core/src/storage/schema_v2.sql")
+);
 
 const ROWS: &str = "
 INSERT INTO tickets VALUES (1,'u1','1','Disk full on backup','restic failed',0,'2024-03-01T09:00:00.000000Z','2024-03-10T09:00:00.000000Z','2024-03-20');
