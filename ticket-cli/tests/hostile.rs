@@ -1,0 +1,151 @@
+//! Bad input from the command line (quality spec §2): a damaged or foreign silo, non-UTF-8,
+//! huge and control-character arguments. Each gets a clear error and the right exit status,
+//! never a panic, and leaves the silo exactly as it was.
+mod common;
+use common::*;
+
+use std::ffi::OsString;
+use std::os::unix::ffi::OsStringExt;
+
+/// Everything the silo holds, as the full JSON export shows it.
+fn state(world: &World) -> String {
+    let run = world.run(&["export", "full"]);
+    assert_eq!(run.code, 0, "{run:?}");
+    run.stdout
+}
+
+fn assert_clean_failure(run: &Run, code: i32, needle: &str) {
+    assert_eq!(run.code, code, "{run:?}");
+    assert!(run.stdout.is_empty(), "{run:?}");
+    assert!(
+        run.stderr.contains(needle),
+        "expected {needle:?} in {}",
+        run.stderr
+    );
+    assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
+    assert!(!run.stderr.contains("RUST_BACKTRACE"), "{}", run.stderr);
+}
+
+fn world_with_a_ticket() -> World {
+    let world = World::new();
+    for args in [vec!["nt", "Backups fail"], vec!["ag", "1", "risk"]] {
+        let run = world.run(&args);
+        assert_eq!(run.code, 0, "{run:?}");
+    }
+    world
+}
+
+#[test]
+fn non_utf8_arguments_are_usage_errors_and_change_nothing() {
+    let world = world_with_a_ticket();
+    let before = state(&world);
+    for args in [
+        vec!["nt".into(), OsString::from_vec(b"bad \xff title".to_vec())],
+        vec![
+            "ag".into(),
+            "1".into(),
+            OsString::from_vec(b"\xc3\x28".to_vec()),
+        ],
+        vec!["lt".into(), OsString::from_vec(b"g=\xfe".to_vec())],
+    ] {
+        let run = output({
+            let mut cmd = world.command();
+            cmd.arg("--silo").arg(&world.silo).args(&args);
+            cmd
+        });
+        assert_clean_failure(&run, 2, "UTF-8");
+    }
+    assert_eq!(state(&world), before);
+}
+
+#[test]
+fn huge_arguments_are_refused_or_stored_whole() {
+    let world = world_with_a_ticket();
+    let before = state(&world);
+
+    // a search key over the 8 KiB limit is a usage error naming the limit
+    let key = format!("t:{}", "x".repeat(100_000));
+    let run = world.run(&["lt", &key]);
+    assert_clean_failure(&run, 2, "at most 8192");
+    let run = world.run(&["lt", "", &"t".repeat(100_000)]);
+    assert_clean_failure(&run, 2, "at most 8192");
+    assert_eq!(state(&world), before);
+
+    // a long entry is data: stored whole, byte for byte
+    let text = "restic ".repeat(15_000);
+    let run = world.run(&["ae", "1", &text]);
+    assert_eq!(run.code, 0, "{run:?}");
+    let run = world.run(&["--format", "json", "dt", "1"]);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(run.stdout.contains(text.trim()), "the entry was cut");
+}
+
+#[test]
+fn control_characters_in_arguments_are_clear_errors_and_change_nothing() {
+    let world = world_with_a_ticket();
+    let before = state(&world);
+    for args in [
+        vec!["nt", "bell\u{7} title"],
+        vec!["nt", "two\nlines"],
+        vec!["ag", "1", "esc\u{1b}[31m"],
+        vec!["ae", "1", "a \u{8} backspace"],
+    ] {
+        let run = world.run(&args);
+        assert_clean_failure(&run, 1, "control characters");
+    }
+    assert_eq!(state(&world), before);
+}
+
+#[test]
+fn a_damaged_database_is_a_clear_error() {
+    let world = world_with_a_ticket();
+    for f in ["silo.db-wal", "silo.db-shm"] {
+        let _ = std::fs::remove_file(world.silo.join(f));
+    }
+    std::fs::write(world.silo.join("silo.db"), b"SQLite format 3\0truncated").unwrap();
+    for args in [vec!["lt"], vec!["nt", "x"], vec!["dt", "1"]] {
+        let run = world.run(&args);
+        assert_eq!(run.code, 1, "{args:?}: {run:?}");
+        assert!(run.stdout.is_empty(), "{run:?}");
+        assert!(run.stderr.contains("silo.db"), "{}", run.stderr);
+        assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
+    }
+    // nothing was written over the damaged file
+    assert_eq!(
+        std::fs::read(world.silo.join("silo.db")).unwrap(),
+        b"SQLite format 3\0truncated"
+    );
+}
+
+#[test]
+fn a_broken_silo_json_is_reported_with_its_path_and_changes_nothing() {
+    let world = world_with_a_ticket();
+    let before = state(&world);
+    let config = world.silo.join("silo.json");
+    let good = std::fs::read_to_string(&config).unwrap();
+    std::fs::write(&config, "{ \"tag_case\": [").unwrap();
+    let run = world.run(&["nt", "x"]);
+    assert_eq!(run.code, 1, "{run:?}");
+    assert!(run.stderr.contains("silo.json"), "{}", run.stderr);
+    assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
+    std::fs::write(&config, good).unwrap();
+    assert_eq!(state(&world), before);
+}
+
+#[test]
+fn a_directory_that_is_not_a_silo_is_a_clear_error_and_stays_untouched() {
+    let world = World::empty();
+    std::fs::create_dir(&world.silo).unwrap();
+    std::fs::write(world.silo.join("notes.txt"), "mine").unwrap();
+    for args in [vec!["lt"], vec!["nt", "x"]] {
+        let run = world.run(&args);
+        assert_ne!(run.code, 0, "{run:?}");
+        assert!(run.stderr.contains("not a silo"), "{}", run.stderr);
+        assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
+    }
+    let names: Vec<_> = std::fs::read_dir(&world.silo)
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(names, vec![std::ffi::OsString::from("notes.txt")]);
+}
