@@ -20,10 +20,12 @@ impl Silo {
     /// transaction.
     pub fn rebuild(&self) -> Result<RebuildStats> {
         let conn = self.lock();
+        crate::storage::prepare_for_writing(&conn)?;
         conn.execute_batch("BEGIN IMMEDIATE").map_err(Error::from)?;
         match rebuild_in(&conn) {
             Ok(stats) => {
                 conn.execute_batch("COMMIT")?;
+                crate::storage::after_writing(&conn);
                 Ok(stats)
             }
             Err(e) => {

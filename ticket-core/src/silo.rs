@@ -164,6 +164,7 @@ impl Silo {
     pub(crate) fn write<T>(&self, f: impl FnOnce(&mut Writer<'_>) -> Result<T>) -> Result<T> {
         let conn = self.lock();
         let started = std::time::Instant::now();
+        crate::storage::prepare_for_writing(&conn)?;
         if let Err(e) = conn.execute_batch("BEGIN IMMEDIATE") {
             return Err(match Error::from(e) {
                 Error::Busy { .. } => Error::Busy {
@@ -180,7 +181,10 @@ impl Silo {
         })();
         match result {
             Ok(value) => match conn.execute_batch("COMMIT") {
-                Ok(()) => Ok(value),
+                Ok(()) => {
+                    crate::storage::after_writing(&conn);
+                    Ok(value)
+                }
                 Err(e) => {
                     let _ = conn.execute_batch("ROLLBACK");
                     Err(e.into())

@@ -118,3 +118,32 @@ fn a_new_silo_uses_16_kib_pages_and_an_old_one_keeps_its_own() {
     assert_eq!(page_size(&d), 4096);
     assert_eq!(numbers(&silo, "x:restic"), vec!["1".to_string()]);
 }
+
+#[test]
+fn writes_leave_query_planner_statistics_behind() {
+    let dir = tempfile::tempdir().unwrap();
+    let silo = new_silo(dir.path());
+    let mut batch = silo.batch();
+    for i in 0..300 {
+        batch.add(ticket_core::NewTicket {
+            title: format!("ticket {i}"),
+            summary: String::new(),
+            status: None,
+            tags: vec![format!("tag{}", i % 7)],
+            properties: vec![("Assigned".into(), format!("user{}", i % 5))],
+            entries: vec![],
+        });
+    }
+    batch.commit().unwrap();
+    let conn = rusqlite::Connection::open(silo.dir().join("silo.db")).unwrap();
+    let analysed: Vec<String> = conn
+        .prepare("SELECT DISTINCT idx FROM sqlite_stat1 WHERE tbl IN ('tags', 'properties', 'tickets') ORDER BY idx")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    for index in ["properties_kv", "tags_lc", "tickets_status"] {
+        assert!(analysed.iter().any(|i| i == index), "{analysed:?}");
+    }
+}

@@ -1,4 +1,8 @@
 -- Schema version 2: the same tables, written more cheaply (see ARCHITECTURE.md, "Schema").
+-- * The numbering-order index also holds the status, so a search by status listed in number
+--   order (`s:*`, the commonest list) reads that index alone, never the ticket rows.
+DROP INDEX tickets_number_order;
+CREATE INDEX tickets_number_order ON tickets(length(number), number, status);
 -- * Number and date indexes only hold rows that have a number or a date: a comparison
 --   (`value_num > ?`, `value_date >= ?`) implies IS NOT NULL, so searches still use them, and
 --   most property values (names, words) no longer cost two index entries each.
