@@ -7,11 +7,16 @@
 //! offset    = ("+" | "-") digits [ "d" | "w" | "m" | "y" ]
 //! repeater  = ("+" | "++" | ".+") digits [ unit ]
 //! ```
+//!
+//! The parsers (nom) are in [`parse`]; this module holds the types, resolution and display.
 use std::fmt;
 
-use chrono::{Datelike, Duration, Months, NaiveDate, NaiveDateTime, NaiveTime, Weekday};
+use chrono::{Datelike, Duration, Months, NaiveDate, NaiveDateTime, Weekday};
 
 use crate::span::Span;
+
+mod parse;
+pub use parse::{parse_absolute, parse_date_expr, parse_repeater};
 
 /// A unit of an offset or repeater.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -158,144 +163,6 @@ const WEEKDAYS: [(&str, &str, Weekday); 7] = [
     ("sun", "sunday", Weekday::Sun),
 ];
 
-/// Parses an absolute `YYYY-MM-DD[( |T)HH:MM]` at the start of `text`; returns it and its length.
-pub fn parse_absolute(text: &str) -> Option<(ResolvedDate, usize)> {
-    let b = text.as_bytes();
-    let digits = |r: std::ops::Range<usize>| {
-        b.get(r.clone())
-            .is_some_and(|s| s.iter().all(u8::is_ascii_digit))
-    };
-    if !(digits(0..4)
-        && b.get(4) == Some(&b'-')
-        && digits(5..7)
-        && b.get(7) == Some(&b'-')
-        && digits(8..10))
-    {
-        return None;
-    }
-    let date = NaiveDate::parse_from_str(&text[..10], "%Y-%m-%d").ok()?;
-    if matches!(b.get(10), Some(b' ') | Some(b'T'))
-        && digits(11..13)
-        && b.get(13) == Some(&b':')
-        && digits(14..16)
-    {
-        let time = NaiveTime::parse_from_str(&text[11..16], "%H:%M").ok()?;
-        return Some((ResolvedDate::DateTime(date.and_time(time)), 16));
-    }
-    Some((ResolvedDate::Date(date), 10))
-}
-
-fn parse_count_unit(text: &str, base: usize) -> Result<(i64, Unit), DateError> {
-    let digits_end = text
-        .find(|c: char| !c.is_ascii_digit())
-        .unwrap_or(text.len());
-    if digits_end == 0 {
-        return Err(err(
-            base,
-            base + text.len().max(1),
-            "expected a number of days, weeks, months or years",
-        ));
-    }
-    let n: i64 = text[..digits_end]
-        .parse()
-        .ok()
-        .filter(|n| *n <= 100_000)
-        .ok_or_else(|| {
-            err(
-                base,
-                base + digits_end,
-                "number too large in a date offset (at most 100000)",
-            )
-        })?;
-    let unit = match text[digits_end..].to_ascii_lowercase().as_str() {
-        "" | "d" => Unit::Day,
-        "w" => Unit::Week,
-        "m" => Unit::Month,
-        "y" => Unit::Year,
-        _ => {
-            return Err(err(
-                base + digits_end,
-                base + text.len(),
-                format!(
-                    "unknown unit '{}': expected d, w, m or y",
-                    &text[digits_end..]
-                ),
-            ))
-        }
-    };
-    Ok((n, unit))
-}
-
-/// Parses a date expression.
-///
-/// ```
-/// use chrono::NaiveDate;
-/// let today = NaiveDate::from_ymd_opt(2024, 3, 13).unwrap();
-/// let e = ticket_query::parse_date_expr("2024-01-31+1m").unwrap();
-/// assert_eq!(e.resolve(today).unwrap().to_string(), "2024-02-29");
-/// ```
-pub fn parse_date_expr(text: &str) -> Result<DateExpr, DateError> {
-    if text.is_empty() {
-        return Err(err(0, 0, "expected a date expression"));
-    }
-    let (anchor, rest_at) = if let Some((abs, len)) = parse_absolute(text) {
-        let a = match abs {
-            ResolvedDate::Date(d) => Anchor::Date(d),
-            ResolvedDate::DateTime(dt) => Anchor::DateTime(dt),
-        };
-        (Some(a), len)
-    } else if text.starts_with('.') {
-        (Some(Anchor::Today), 1)
-    } else {
-        let word_end = text
-            .find(|c: char| !c.is_ascii_alphabetic())
-            .unwrap_or(text.len());
-        if word_end == 0 {
-            (None, 0)
-        } else {
-            let word = text[..word_end].to_ascii_lowercase();
-            let anchor = match word.as_str() {
-                "today" => Anchor::Today,
-                "tomorrow" => Anchor::Tomorrow,
-                "yesterday" => Anchor::Yesterday,
-                "sow" => Anchor::StartOfWeek,
-                "eow" => Anchor::EndOfWeek,
-                "som" => Anchor::StartOfMonth,
-                "eom" => Anchor::EndOfMonth,
-                "soy" => Anchor::StartOfYear,
-                "eoy" => Anchor::EndOfYear,
-                w => match WEEKDAYS.iter().find(|(s, l, _)| *s == w || *l == w) {
-                    Some((_, _, day)) => Anchor::Next(*day),
-                    None => return Err(err(0, word_end, format!("'{}' is not a date: expected YYYY-MM-DD, ., today, a weekday, sow/eow/som/eom/soy/eoy or ±N[dwmy]", &text[..word_end]))),
-                },
-            };
-            (Some(anchor), word_end)
-        }
-    };
-    let rest = &text[rest_at..];
-    if rest.is_empty() {
-        return match anchor {
-            Some(anchor) => Ok(DateExpr {
-                anchor,
-                offset: None,
-            }),
-            None => Err(err(0, text.len(), "expected a date expression")),
-        };
-    }
-    let sign = match rest.as_bytes()[0] {
-        b'+' => 1,
-        b'-' => -1,
-        _ => {
-            return Err(err(rest_at, text.len(), format!("unexpected '{rest}' in a date: expected +N or -N with an optional unit d, w, m or y")))
-        }
-    };
-    let (n, unit) = parse_count_unit(&rest[1..], rest_at + 1)?;
-    Ok(DateExpr {
-        anchor: anchor.unwrap_or(Anchor::Today),
-        offset: Some((sign * n, unit)),
-    })
-}
-
 impl DateExpr {
     /// Resolves the expression against `today`; `None` only when the date leaves chrono's range.
     pub fn resolve(&self, today: NaiveDate) -> Option<ResolvedDate> {
@@ -386,33 +253,6 @@ pub struct Repeater {
     pub count: i64,
     /// The unit.
     pub unit: Unit,
-}
-
-/// Parses a repeater (`+N[UNIT]`, `++N[UNIT]`, `.+N[UNIT]`).
-///
-/// ```
-/// let r = ticket_query::parse_repeater("++1w").unwrap();
-/// assert_eq!(r.to_string(), "++1w");
-/// ```
-pub fn parse_repeater(text: &str) -> Result<Repeater, DateError> {
-    let (kind, at) = if text.starts_with("++") {
-        (RepeatKind::CatchUp, 2)
-    } else if text.starts_with(".+") {
-        (RepeatKind::FromToday, 2)
-    } else if text.starts_with('+') {
-        (RepeatKind::Shift, 1)
-    } else {
-        return Err(err(0, text.len(), format!("'{text}' is not a repeater: expected +N, ++N or .+N with an optional unit d, w, m or y")));
-    };
-    let (count, unit) = parse_count_unit(&text[at..], at)?;
-    if count == 0 {
-        return Err(err(
-            at,
-            text.len(),
-            "a repeater must move the date by at least 1",
-        ));
-    }
-    Ok(Repeater { kind, count, unit })
 }
 
 impl Repeater {
