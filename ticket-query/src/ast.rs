@@ -394,17 +394,106 @@ impl SearchKey {
     }
 
     /// Whether two keys mean the same, whatever their spans.
+    ///
+    /// ```
+    /// let a = ticket_query::parse_search("g=risk   s:o").unwrap();
+    /// let b = ticket_query::parse_search("g=risk: s:o:").unwrap();
+    /// assert!(a.same_as(&b) && a != b);
+    /// assert!(!a.same_as(&ticket_query::parse_search("g=risk s:c").unwrap()));
+    /// ```
     pub fn same_as(&self, other: &SearchKey) -> bool {
-        self.to_string() == other.to_string()
-            && format!("{:?}", strip(self.clone())) == format!("{:?}", strip(other.clone()))
+        self.without_spans() == other.without_spans()
+    }
+
+    /// The same key with every span set to `0..0` (spans are positions, not meaning).
+    pub fn without_spans(&self) -> SearchKey {
+        SearchKey {
+            expr: self.expr.as_ref().map(Expr::without_spans),
+            span: Span::default(),
+        }
     }
 }
 
-fn strip(key: SearchKey) -> String {
-    // Debug output with every span blanked out: spans are positions, not meaning.
-    let text = format!("{key:?}");
-    let re = regex::Regex::new(r"Span \{ start: \d+, end: \d+ \}").expect("static regex");
-    re.replace_all(&text, "Span").into_owned()
+impl Expr {
+    /// The same expression with every span set to `0..0`.
+    pub fn without_spans(&self) -> Expr {
+        let parts = |ps: &[Expr]| ps.iter().map(Expr::without_spans).collect();
+        match self {
+            Expr::Or(ps, _) => Expr::Or(parts(ps), Span::default()),
+            Expr::And(ps, _) => Expr::And(parts(ps), Span::default()),
+            Expr::Not(inner, _) => Expr::Not(Box::new(inner.without_spans()), Span::default()),
+            Expr::Term(t) => Expr::Term(t.without_spans()),
+        }
+    }
+}
+
+impl Text {
+    /// The same text with its span set to `0..0`.
+    pub fn without_spans(&self) -> Text {
+        Text {
+            value: self.value.clone(),
+            span: Span::default(),
+        }
+    }
+}
+
+impl Term {
+    /// The same term with every span set to `0..0`.
+    pub fn without_spans(&self) -> Term {
+        let none = Span::default();
+        match self {
+            Term::Status { sels, .. } => Term::Status {
+                sels: sels.iter().map(|(s, _)| (*s, none)).collect(),
+                span: none,
+            },
+            Term::StatusName { name, .. } => Term::StatusName {
+                name: name.without_spans(),
+                span: none,
+            },
+            Term::Tag { op, text, .. } => Term::Tag {
+                op: *op,
+                text: text.without_spans(),
+                span: none,
+            },
+            Term::Prop {
+                key_op, key, conds, ..
+            } => Term::Prop {
+                key_op: *key_op,
+                key: key.without_spans(),
+                conds: conds
+                    .iter()
+                    .map(|c| Cond {
+                        op: c.op,
+                        text: c.text.without_spans(),
+                        span: none,
+                    })
+                    .collect(),
+                span: none,
+            },
+            Term::Field {
+                field, op, text, ..
+            } => Term::Field {
+                field: *field,
+                op: *op,
+                text: text.without_spans(),
+                span: none,
+            },
+            Term::FullText { text, prefix, .. } => Term::FullText {
+                text: text.without_spans(),
+                prefix: *prefix,
+                span: none,
+            },
+            Term::Number { op, text, .. } => Term::Number {
+                op: *op,
+                text: text.without_spans(),
+                span: none,
+            },
+            Term::Saved { name, .. } => Term::Saved {
+                name: name.without_spans(),
+                span: none,
+            },
+        }
+    }
 }
 
 impl fmt::Display for SortField {
@@ -441,9 +530,28 @@ impl fmt::Display for SortRule {
 impl SortRule {
     /// Whether two rules mean the same, whatever their spans.
     pub fn same_as(&self, other: &SortRule) -> bool {
-        self.keys.len() == other.keys.len()
-            && self.keys.iter().zip(&other.keys).all(|(a, b)| {
-                a.descending == b.descending && a.field.to_string() == b.field.to_string()
-            })
+        self.without_spans() == other.without_spans()
+    }
+
+    /// The same rule with every span set to `0..0`.
+    pub fn without_spans(&self) -> SortRule {
+        let field = |f: &SortField| match f {
+            SortField::PropText(k) => SortField::PropText(k.without_spans()),
+            SortField::PropNumber(k) => SortField::PropNumber(k.without_spans()),
+            SortField::PropOrder(k) => SortField::PropOrder(k.without_spans()),
+            other => other.clone(),
+        };
+        SortRule {
+            keys: self
+                .keys
+                .iter()
+                .map(|k| SortKey {
+                    field: field(&k.field),
+                    descending: k.descending,
+                    span: Span::default(),
+                })
+                .collect(),
+            span: Span::default(),
+        }
     }
 }
