@@ -85,8 +85,33 @@ fn spec_examples_compile_to_the_expected_sql() {
         ("", "!vpriority:est"),
         ("", "#estimate:!pOwner:"),
     ];
-    let all: Vec<String> = cases.iter().map(|(k, s)| compiled(k, s)).collect();
-    insta::assert_snapshot!(all.join("\n\n"));
+    // one snapshot file per case, named by its position and its key
+    for (i, (key, sort)) in cases.iter().enumerate() {
+        insta::assert_snapshot!(
+            format!("sql_{i:02}_{}", slug(key, sort)),
+            compiled(key, sort)
+        );
+    }
+}
+
+/// A file-name-safe name for a key and sort rule: letters and digits kept, runs of anything
+/// else as one `_`.
+fn slug(key: &str, sort: &str) -> String {
+    let text = format!("{key} {sort}");
+    let mut out = String::new();
+    for c in text.chars() {
+        if c.is_ascii_alphanumeric() {
+            out.push(c.to_ascii_lowercase());
+        } else if !out.ends_with('_') {
+            out.push('_');
+        }
+    }
+    let out = out.trim_matches('_');
+    if out.is_empty() {
+        "empty".to_string()
+    } else {
+        out.chars().take(40).collect()
+    }
 }
 
 fn render_error(key: &str) -> String {
@@ -117,8 +142,9 @@ fn error_displays() {
         "x:\"...\"",
         "g=a|",
     ];
-    let shown: Vec<String> = keys.iter().map(|k| render_error(k)).collect();
-    insta::assert_snapshot!(shown.join("\n\n"));
+    for (i, key) in keys.iter().enumerate() {
+        insta::assert_snapshot!(format!("error_{i:02}_{}", slug(key, "")), render_error(key));
+    }
 }
 
 #[test]
