@@ -15,7 +15,7 @@ use crate::date::parse_date_expr;
 use crate::error::{Error, ErrorKind};
 use crate::parser::parse_search;
 use crate::span::Span;
-use crate::sql::{Sql, SqlValue};
+use crate::sql::{Sql, SqlValue, Statement};
 
 /// A compiled search: the condition on `tickets t` and the order, with their bound values.
 #[derive(Debug, Clone)]
@@ -28,18 +28,18 @@ pub struct Compiled {
 const MAX_CHAR: char = '\u{10FFFF}';
 
 impl Compiled {
-    fn statement(&self, head: Sql, with_order: bool, tail: Option<Sql>) -> (String, Vec<SqlValue>) {
-        let mut sql = head;
+    /// `head` + ` WHERE condition` + ` ORDER BY order` (when `with_order`).
+    fn statement(&self, head: &'static str, with_order: bool) -> Statement {
+        let mut st =
+            Statement::with_capacity(head.len() + self.condition.len() + self.order.len() + 48);
+        st.push(head);
         if !self.condition.is_empty() {
-            sql.push(" WHERE ").append(self.condition.clone());
+            st.push(" WHERE ").sql(&self.condition);
         }
         if with_order {
-            sql.push(" ORDER BY ").append(self.order.clone());
+            st.push(" ORDER BY ").sql(&self.order);
         }
-        if let Some(tail) = tail {
-            sql.append(tail);
-        }
-        sql.render()
+        st
     }
 
     /// `SELECT <columns> FROM tickets t WHERE … ORDER BY …`, with `LIMIT`/`OFFSET` when given.
@@ -50,43 +50,44 @@ impl Compiled {
         limit: Option<u64>,
         offset: u64,
     ) -> (String, Vec<SqlValue>) {
-        let mut tail = Sql::default();
+        let mut st =
+            Statement::with_capacity(columns.len() + self.condition.len() + self.order.len() + 64);
+        st.push("SELECT ").push(columns).push(" FROM tickets t");
+        if !self.condition.is_empty() {
+            st.push(" WHERE ").sql(&self.condition);
+        }
+        st.push(" ORDER BY ").sql(&self.order);
         if limit.is_some() || offset > 0 {
-            tail.push(" LIMIT ").bind(SqlValue::Integer(
+            st.push(" LIMIT ").bind(SqlValue::Integer(
                 limit.map_or(-1, |l| l.min(i64::MAX as u64) as i64),
             ));
-            tail.push(" OFFSET ")
+            st.push(" OFFSET ")
                 .bind(SqlValue::Integer(offset.min(i64::MAX as u64) as i64));
         }
-        let mut head = Sql::default();
-        head.push("SELECT ").push(columns).push(" FROM tickets t");
-        self.statement(head, true, Some(tail))
+        st.finish()
     }
 
     /// `SELECT count(*) FROM tickets t WHERE …`.
     pub fn count_sql(&self) -> (String, Vec<SqlValue>) {
-        let mut head = Sql::default();
-        head.push("SELECT count(*) FROM tickets t");
-        self.statement(head, false, None)
+        self.statement("SELECT count(*) FROM tickets t", false)
+            .finish()
     }
 
     /// `SELECT t.id FROM tickets t WHERE …`: the selection, unordered, for use as a subquery.
     pub fn ids_sql(&self) -> (String, Vec<SqlValue>) {
-        let mut head = Sql::default();
-        head.push("SELECT t.id FROM tickets t");
-        self.statement(head, false, None)
+        self.statement("SELECT t.id FROM tickets t", false).finish()
     }
 
     /// Whether one ticket matches: `SELECT count(*) FROM tickets t WHERE (…) AND t.id = ?`
     /// with the ticket id bound last (validation selectors).
     pub fn one_ticket_sql(&self, id: i64) -> (String, Vec<SqlValue>) {
-        let mut sql = Sql::default();
-        sql.push("SELECT count(*) FROM tickets t WHERE ");
+        let mut st = Statement::default();
+        st.push("SELECT count(*) FROM tickets t WHERE ");
         if !self.condition.is_empty() {
-            sql.push("(").append(self.condition.clone()).push(") AND ");
+            st.push("(").sql(&self.condition).push(") AND ");
         }
-        sql.push("t.id = ").bind(SqlValue::Integer(id));
-        sql.render()
+        st.push("t.id = ").bind(SqlValue::Integer(id));
+        st.finish()
     }
 }
 

@@ -51,27 +51,70 @@ impl Sql {
         self.bind(SqlValue::Text(value.into()))
     }
 
-    pub(crate) fn append(&mut self, other: Sql) -> &mut Self {
-        self.text.push_str(&other.text);
-        self.params.extend(other.params);
-        self
-    }
-
     pub(crate) fn is_empty(&self) -> bool {
         self.text.is_empty()
     }
 
-    /// Numbers the placeholders in order of appearance: `?` → `?1`, `?2`, …
-    pub(crate) fn render(self) -> (String, Vec<SqlValue>) {
-        let mut out = String::with_capacity(self.text.len() + 8);
-        let mut n = 0;
-        for c in self.text.chars() {
-            out.push(c);
-            if c == '?' {
-                n += 1;
-                out.push_str(&n.to_string());
-            }
-        }
-        (out, self.params)
+    /// Length of the text so far, in bytes.
+    pub(crate) fn len(&self) -> usize {
+        self.text.len()
     }
+}
+
+/// A statement being rendered from program text and [`Sql`] pieces: placeholders are numbered
+/// as they are copied, and the pieces are only borrowed (a compiled search renders several
+/// statements from the same condition and order).
+#[derive(Debug, Default)]
+pub(crate) struct Statement {
+    text: String,
+    params: Vec<SqlValue>,
+}
+
+impl Statement {
+    pub(crate) fn with_capacity(bytes: usize) -> Statement {
+        Statement {
+            text: String::with_capacity(bytes),
+            params: Vec::new(),
+        }
+    }
+
+    pub(crate) fn push(&mut self, text: &'static str) -> &mut Self {
+        debug_assert!(!text.contains('?'), "placeholders only through bind");
+        self.text.push_str(text);
+        self
+    }
+
+    pub(crate) fn bind(&mut self, value: SqlValue) -> &mut Self {
+        self.params.push(value);
+        self.text.push('?');
+        push_decimal(&mut self.text, self.params.len());
+        self
+    }
+
+    /// Copies `piece`, numbering its placeholders after the ones already here.
+    pub(crate) fn sql(&mut self, piece: &Sql) -> &mut Self {
+        let mut params = piece.params.iter();
+        let mut rest = piece.text.as_str();
+        while let Some(q) = rest.find('?') {
+            self.text.push_str(&rest[..=q]);
+            self.params
+                .push(params.next().expect("one value per placeholder").clone());
+            push_decimal(&mut self.text, self.params.len());
+            rest = &rest[q + 1..];
+        }
+        self.text.push_str(rest);
+        self
+    }
+
+    pub(crate) fn finish(self) -> (String, Vec<SqlValue>) {
+        (self.text, self.params)
+    }
+}
+
+/// Appends `n` in decimal without a temporary string.
+fn push_decimal(out: &mut String, n: usize) {
+    if n >= 10 {
+        push_decimal(out, n / 10);
+    }
+    out.push(char::from(b'0' + (n % 10) as u8));
 }

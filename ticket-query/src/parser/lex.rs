@@ -8,6 +8,8 @@ use nom::character::complete::{char, one_of};
 use nom::combinator::{recognize, value};
 use nom::multi::many0;
 use nom::sequence::preceded;
+use std::borrow::Cow;
+
 use nom::{IResult, Parser};
 
 use crate::ast::{MatchOp, Text, ValueOp};
@@ -15,13 +17,20 @@ use crate::error::{Error, ErrorKind};
 use crate::span::Span;
 
 /// What went wrong, and where: `left` bytes before the end of the input, `width` bytes wide.
+///
+/// nom builds one of these for every alternative that does not match, so making one must not
+/// allocate: the texts are `&'static str` where they can be, and "unexpected 'x'" is written
+/// only when the error reaches the user ([`Fail::into_error`]).
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Fail {
     left: usize,
     width: usize,
     kind: ErrorKind,
-    message: String,
-    hint: Option<String>,
+    /// `None`: "unexpected" and the character found there.
+    message: Option<Cow<'static, str>>,
+    /// What was expected, shown as "expected …" unless a hint replaces it.
+    expected: Option<Cow<'static, str>>,
+    hint: Option<Cow<'static, str>>,
 }
 
 /// A nom result with [`Fail`] as its error.
@@ -29,27 +38,36 @@ pub(crate) type PResult<'a, T> = IResult<&'a str, T, Fail>;
 
 impl Fail {
     /// An error of `kind` over the next `width` bytes of `input`.
-    pub fn at(input: &str, width: usize, kind: ErrorKind, message: impl Into<String>) -> Fail {
+    pub fn at(
+        input: &str,
+        width: usize,
+        kind: ErrorKind,
+        message: impl Into<Cow<'static, str>>,
+    ) -> Fail {
         Fail {
             left: input.len(),
             width,
             kind,
-            message: message.into(),
+            message: Some(message.into()),
+            expected: None,
             hint: None,
         }
     }
 
     /// "unexpected X" at the next character of `input`, with "expected …" as the hint.
-    pub fn unexpected(input: &str, expected: &str) -> Fail {
-        let (message, width) = match input.chars().next() {
-            Some(c) => (format!("unexpected '{}'", c.escape_debug()), c.len_utf8()),
-            None => ("unexpected end of the key".to_string(), 0),
-        };
-        Fail::at(input, width, ErrorKind::Syntax, message).hint(format!("expected {expected}"))
+    pub fn unexpected(input: &str, expected: impl Into<Cow<'static, str>>) -> Fail {
+        Fail {
+            left: input.len(),
+            width: 0,
+            kind: ErrorKind::Syntax,
+            message: None,
+            expected: Some(expected.into()),
+            hint: None,
+        }
     }
 
     /// The same error with a hint.
-    pub fn hint(mut self, hint: impl Into<String>) -> Fail {
+    pub fn hint(mut self, hint: impl Into<Cow<'static, str>>) -> Fail {
         self.hint = Some(hint.into());
         self
     }
@@ -67,15 +85,23 @@ impl Fail {
         Err(nom::Err::Failure(self))
     }
 
-    /// The project error for an input of `src_len` bytes.
-    pub fn into_error(self, src_len: usize) -> Error {
-        let start = src_len - self.left;
-        let err = Error::new(
-            self.kind,
-            Span::new(start, start + self.width),
-            self.message,
-        );
-        match self.hint {
+    /// The project error for the whole input `src`.
+    pub fn into_error(self, src: &str) -> Error {
+        let start = src.len() - self.left;
+        let (message, width) = match self.message {
+            Some(m) => (m.into_owned(), self.width),
+            None => match src[start..].chars().next() {
+                Some(c) => (format!("unexpected '{}'", c.escape_debug()), c.len_utf8()),
+                None => ("unexpected end of the key".to_string(), 0),
+            },
+        };
+        let hint = match (self.hint, self.expected) {
+            (Some(h), _) => Some(h.into_owned()),
+            (None, Some(e)) => Some(format!("expected {e}")),
+            (None, None) => None,
+        };
+        let err = Error::new(self.kind, Span::new(start, start + width), message);
+        match hint {
             Some(h) => err.with_hint(h),
             None => err,
         }
@@ -146,7 +172,7 @@ pub(crate) fn at_boundary(i: &str) -> bool {
 
 /// text = bare | quoted, where `what` names the expected thing in errors; spans are offsets
 /// into an input of `src_len` bytes.
-pub(crate) fn text<'a>(src_len: usize, what: &str, i: &'a str) -> PResult<'a, Text> {
+pub(crate) fn text<'a>(src_len: usize, what: &'static str, i: &'a str) -> PResult<'a, Text> {
     let start = src_len - i.len();
     if i.starts_with('"') {
         let (rest, value) = quoted(src_len, i)?;

@@ -90,7 +90,7 @@ pub fn parse_search(src: &str) -> Result<SearchKey, Error> {
         }
         Ok((i, expr))
     };
-    let (_, expr) = whole(src).map_err(|e| failure(e).into_error(src.len()))?;
+    let (_, expr) = whole(src).map_err(|e| failure(e).into_error(src))?;
     Ok(SearchKey {
         expr,
         span: Span::new(0, src.len()),
@@ -110,11 +110,11 @@ pub fn parse_sort(src: &str) -> Result<SortRule, Error> {
     }
     let cx = Cx { len: src.len() };
     let mut keys = Vec::new();
-    let (mut i, _) = ws(src).map_err(|e| failure(e).into_error(src.len()))?;
+    let (mut i, _) = ws(src).map_err(|e| failure(e).into_error(src))?;
     while !i.is_empty() {
-        let (rest, key) = sort_key(cx, i).map_err(|e| failure(e).into_error(src.len()))?;
+        let (rest, key) = sort_key(cx, i).map_err(|e| failure(e).into_error(src))?;
         keys.push(key);
-        (i, _) = ws(rest).map_err(|e| failure(e).into_error(src.len()))?;
+        (i, _) = ws(rest).map_err(|e| failure(e).into_error(src))?;
     }
     Ok(SortRule {
         keys,
@@ -288,7 +288,7 @@ fn need_mop<'a>(letter: char, i: &'a str) -> PResult<'a, MatchOp> {
     mop(i).map_err(|_| {
         nom::Err::Failure(Fail::unexpected(
             i,
-            &format!("one of = ^ : ~ after '{letter}'"),
+            format!("one of = ^ : ~ after '{letter}'"),
         ))
     })
 }
