@@ -5,6 +5,8 @@
 //! call into the core that touches the database (search, writes, import, export, rebuild).
 
 mod attachment;
+#[cfg(feature = "core-api")]
+mod bulk;
 mod change;
 #[cfg(feature = "core-api")]
 mod convert;

@@ -92,6 +92,29 @@ impl Silo {
         self.ticket(py, number.as_str())
     }
 
+    /// Creates many tickets in one transaction and one change set: all of them or, on any
+    /// error, none. Each ticket is a dict with `title` and optionally `summary`, `status`,
+    /// `tags` (list), `properties` (dict, or list of (key, value) pairs for repeated keys) and
+    /// `entries` (list of texts or (text, minutes) pairs). Returns the new numbers in order.
+    /// The GIL is released while the core writes.
+    fn create_many(&self, py: Python<'_>, tickets: &Bound<'_, PyAny>) -> PyResult<Vec<String>> {
+        let mut batch = Vec::new();
+        for (index, item) in tickets.try_iter()?.enumerate() {
+            batch.push(crate::bulk::new_ticket(index, &item?)?);
+        }
+        let silo = &self.inner;
+        let numbers = py
+            .detach(|| {
+                let mut b = silo.batch();
+                for t in batch {
+                    b.add(t);
+                }
+                b.commit()
+            })
+            .py_err()?;
+        Ok(numbers.iter().map(|n| n.to_string()).collect())
+    }
+
     /// Creates a ticket with a number chosen by the caller (valid and unused).
     #[pyo3(signature = (number, title, *, summary="", rule=None))]
     fn import_ticket(
