@@ -86,6 +86,16 @@ fn select_tickets_text_json_csv() {
         world.show(&["--format", "csv", "lt", "s:*", "!n"])
     );
     assert_eq!(world.ok(&["quiet", "lt", "s:*", "!n"]), "4\n3\n2\n1\n");
+    // streamed formats with no rows: still whole documents
+    assert_eq!(world.ok(&["--format", "json", "lt", "g=nothing"]), "[]\n");
+    assert_eq!(
+        world
+            .ok(&["--format", "csv", "lt", "g=nothing"])
+            .lines()
+            .count(),
+        1,
+        "the header alone"
+    );
     let json: serde_json::Value =
         serde_json::from_str(&world.ok(&["--format", "json", "lt"])).unwrap();
     let rows = json.as_array().unwrap();

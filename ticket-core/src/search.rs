@@ -72,27 +72,41 @@ impl Silo {
         Ok(out)
     }
 
-    /// Calls `f` for every selected ticket in order, reading in pages of 5000 so memory stays
-    /// flat however many tickets match.
+    /// Calls `f` for every selected ticket in order. One statement runs from the first row to
+    /// the last (no re-run per page); tags, properties and minutes are fetched for chunks of
+    /// 5000 rows at a time, so memory stays flat however many tickets match.
+    ///
+    /// `f` runs while the silo's connection is held: it must not call back into this `Silo`
+    /// (do that after the loop, or collect what it needs).
     pub fn for_each_ticket(
         &self,
         key: &str,
         sort: &str,
         mut f: impl FnMut(TicketRow) -> Result<()>,
     ) -> Result<()> {
-        const PAGE: u64 = 5000;
-        let mut offset = 0;
-        loop {
-            let mut n = 0;
-            self.for_each_page(key, sort, Some(PAGE), offset, |row| {
-                n += 1;
-                f(row)
-            })?;
-            if n < PAGE {
-                return Ok(());
+        const CHUNK: usize = 5000;
+        let compiled = self.compiled(key, sort)?;
+        let (sql, params) = compiled.select_sql(ROW_COLUMNS, None, 0);
+        let today = self.context().clock.today();
+        let conn = self.lock();
+        let mut stmt = conn.prepare_cached(&sql)?;
+        let mut rows = stmt.query(params_from_iter(to_sql_values(&params)))?;
+        let mut chunk = Vec::with_capacity(CHUNK);
+        let mut done = false;
+        while !done {
+            match rows.next()? {
+                Some(r) => chunk.push(base_row(r)?),
+                None => done = true,
             }
-            offset += PAGE;
+            if chunk.len() == CHUNK || (done && !chunk.is_empty()) {
+                let ids: Vec<i64> = chunk.iter().map(|b| b.id).collect();
+                let mut d = details(&conn, &ids)?;
+                for b in chunk.drain(..) {
+                    f(row_from(b, &mut d, today)?)?;
+                }
+            }
         }
+        Ok(())
     }
 
     fn for_each_page(

@@ -25,8 +25,29 @@ pub fn select(
 ) -> CliResult {
     let (key, sort) = (search.unwrap_or(""), sort.unwrap_or(""));
     let silo = s.open()?;
-    let rows = silo.search(key, sort).map_err(searching(key, sort))?;
-    tickets::write_rows(out, &s.out, silo.config(), &rows)
+    if matches!(s.out.format, Format::Text) && !s.out.quiet {
+        // the aligned table needs every row's widths before the first line
+        let rows = silo.search(key, sort).map_err(searching(key, sort))?;
+        return tickets::write_rows(out, &s.out, silo.config(), &rows);
+    }
+    // JSON, CSV and quiet text stream: memory stays flat however many tickets match
+    let mut stream = tickets::RowStream::start(out, &s.out)?;
+    let mut write_error = None;
+    let searched = silo.for_each_ticket(key, sort, |row| {
+        stream.row(&row).map_err(|e| {
+            write_error = Some(e);
+            // stops the search; the write error is what is reported
+            ticket_core::Error::Io {
+                path: "(standard output)".into(),
+                source: std::io::Error::other("write failed"),
+            }
+        })
+    });
+    if let Some(e) = write_error {
+        return Err(e);
+    }
+    searched.map_err(searching(key, sort))?;
+    stream.finish()
 }
 
 /// `list_ticket_numbers [SEARCH [SORT]]`: one number per line (every format).

@@ -27,9 +27,44 @@ fn failed(err: csv::Error) -> CliError {
 
 /// Writes ticket rows. Tags are joined with `; `, properties as `Key=Value` joined with `; `.
 pub fn tickets<'a>(out: &mut dyn Write, rows: impl IntoIterator<Item = RowView<'a>>) -> CliResult {
-    let mut w = csv::Writer::from_writer(out);
-    w.write_record(TICKET_HEADER).map_err(failed)?;
+    let mut csv = TicketCsv::start(out)?;
     for r in rows {
+        csv.row(out, &r)?;
+    }
+    out.flush()?;
+    Ok(())
+}
+
+/// A ticket listing in CSV written row by row: each record is formatted into a small reused
+/// buffer and handed to the output at once, so rows can come from a running search.
+pub struct TicketCsv {
+    buf: Vec<u8>,
+}
+
+impl TicketCsv {
+    /// Writes the header.
+    pub fn start(out: &mut dyn Write) -> CliResult<TicketCsv> {
+        let mut csv = TicketCsv { buf: Vec::new() };
+        csv.record(out, &TICKET_HEADER)?;
+        Ok(csv)
+    }
+
+    /// Formats one record and writes it out.
+    fn record(&mut self, out: &mut dyn Write, fields: &[&str]) -> CliResult {
+        let mut w = csv::WriterBuilder::new()
+            .buffer_capacity(1024)
+            .from_writer(std::mem::take(&mut self.buf));
+        w.write_record(fields).map_err(failed)?;
+        self.buf = w
+            .into_inner()
+            .map_err(|e| CliError::Failed(format!("cannot write CSV: {}", e.error())))?;
+        out.write_all(&self.buf)?;
+        self.buf.clear();
+        Ok(())
+    }
+
+    /// Writes one row.
+    pub fn row(&mut self, out: &mut dyn Write, r: &RowView<'_>) -> CliResult {
         let props: Vec<String> = r
             .properties
             .iter()
@@ -39,23 +74,23 @@ pub fn tickets<'a>(out: &mut dyn Write, rows: impl IntoIterator<Item = RowView<'
             serde_json::Value::String(s) => s,
             _ => String::new(),
         };
-        w.write_record([
-            r.number,
-            r.uuid,
-            r.status.name(),
-            r.title,
-            r.summary,
-            &super::rfc3339(r.opened),
-            &super::rfc3339(r.last_update),
-            &r.tags.join("; "),
-            &props.join("; "),
-            &r.total_minutes.to_string(),
-            &state,
-        ])
-        .map_err(failed)?;
+        self.record(
+            out,
+            &[
+                r.number,
+                r.uuid,
+                r.status.name(),
+                r.title,
+                r.summary,
+                &super::rfc3339(r.opened),
+                &super::rfc3339(r.last_update),
+                &r.tags.join("; "),
+                &props.join("; "),
+                &r.total_minutes.to_string(),
+                &state,
+            ],
+        )
     }
-    w.flush()?;
-    Ok(())
 }
 
 /// Writes `(name, count)` pairs under the header `<label>,count`.

@@ -10,7 +10,7 @@ use super::style::Styler;
 use super::table::{Cell, Table};
 use super::{minutes, size, Output};
 use crate::cli::Format;
-use crate::error::CliResult;
+use crate::error::{CliError, CliResult};
 
 /// The fields a listing shows, borrowed from a [`TicketRow`] or a [`Ticket`].
 #[derive(Debug, Clone, Copy)]
@@ -111,6 +111,66 @@ fn labels(styler: Styler<'_>, r: &RowView<'_>) -> String {
 }
 
 /// Writes a listing in the output format: the table (text), a JSON array or CSV.
+/// Rows written one at a time as a search produces them (JSON, CSV and quiet text; the aligned
+/// text table needs every row first and uses [`write_rows`]). The JSON is the same document
+/// `write_rows` prints: an array, pretty-printed, element by element.
+pub struct RowStream<'o> {
+    out: &'o mut dyn Write,
+    kind: StreamKind,
+    rows: u64,
+}
+
+enum StreamKind {
+    Json,
+    Csv(super::csv::TicketCsv),
+    Numbers,
+}
+
+impl<'o> RowStream<'o> {
+    /// Starts the output (the CSV header).
+    pub fn start(out: &'o mut dyn Write, o: &Output) -> CliResult<RowStream<'o>> {
+        let kind = match o.format {
+            Format::Json => StreamKind::Json,
+            Format::Csv => StreamKind::Csv(super::csv::TicketCsv::start(&mut *out)?),
+            Format::Text => StreamKind::Numbers,
+        };
+        Ok(RowStream { out, kind, rows: 0 })
+    }
+
+    /// Writes one row.
+    pub fn row(&mut self, r: &TicketRow) -> CliResult {
+        let first = self.rows == 0;
+        self.rows += 1;
+        match &mut self.kind {
+            StreamKind::Json => {
+                self.out.write_all(if first { b"[\n" } else { b",\n" })?;
+                let text = serde_json::to_string_pretty(&super::json::row(&RowView::from(r)))
+                    .map_err(|e| CliError::Failed(e.to_string()))?;
+                for (i, line) in text.lines().enumerate() {
+                    if i > 0 {
+                        self.out.write_all(b"\n")?;
+                    }
+                    self.out.write_all(b"  ")?;
+                    self.out.write_all(line.as_bytes())?;
+                }
+            }
+            StreamKind::Csv(w) => w.row(&mut *self.out, &RowView::from(r))?,
+            StreamKind::Numbers => writeln!(self.out, "{}", r.number)?,
+        }
+        Ok(())
+    }
+
+    /// Ends the output (the JSON array's close).
+    pub fn finish(self) -> CliResult {
+        if let StreamKind::Json = self.kind {
+            self.out
+                .write_all(if self.rows == 0 { b"[]\n" } else { b"\n]\n" })?;
+        }
+        self.out.flush()?;
+        Ok(())
+    }
+}
+
 pub fn write_rows(
     out: &mut dyn Write,
     o: &Output,
