@@ -146,4 +146,27 @@ fn writes_leave_query_planner_statistics_behind() {
     for index in ["properties_kv", "tags_lc", "tickets_status"] {
         assert!(analysed.iter().any(|i| i == index), "{analysed:?}");
     }
+    let rows_known = |conn: &rusqlite::Connection| -> i64 {
+        conn.query_row(
+            "SELECT CAST(stat AS INTEGER) FROM sqlite_stat1 WHERE tbl = 'tickets' LIMIT 1",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap()
+    };
+    assert_eq!(rows_known(&conn), 300);
+    // statistics follow the silo's growth: after it more than doubles, they are taken again
+    let mut batch = silo.batch();
+    for i in 0..800 {
+        batch.add(ticket_core::NewTicket {
+            title: format!("more {i}"),
+            summary: String::new(),
+            status: None,
+            tags: vec![],
+            properties: vec![],
+            entries: vec![],
+        });
+    }
+    batch.commit().unwrap();
+    assert_eq!(rows_known(&conn), 1100);
 }
