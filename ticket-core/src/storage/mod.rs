@@ -30,16 +30,17 @@ pub(crate) fn prepare_for_writing(conn: &Connection) -> Result<()> {
 /// After a committed write: refresh the query planner's statistics where they no longer fit.
 /// Without statistics SQLite drove `s:* g=tag7` through the status index instead of the tag's
 /// few rows; with statistics from a tenth of today's tickets it sorted `s:*` instead of reading
-/// the numbering-order index. So: a full `ANALYZE` (each index sampled, not read whole:
-/// `analysis_limit`) when the tickets have more than doubled since the last one, else
-/// `PRAGMA optimize`, which does nothing while the statistics are current. A failure here
-/// loses nothing (the write is committed), so it is ignored.
+/// the numbering-order index. So: when the tickets have more than doubled since the last
+/// analysis, a full `ANALYZE` of the tables searches read (`tickets`, `tags`, `properties`:
+/// 0.17 s on 100k tickets; sampled statistics, `analysis_limit`, misjudged the status index
+/// by a factor of 10); otherwise `PRAGMA optimize` with sampling, which does nothing while the
+/// statistics are current. A failure here loses nothing (the write is committed), so it is
+/// ignored.
 pub(crate) fn after_writing(conn: &Connection) {
     let _ = refresh_statistics(conn);
 }
 
 fn refresh_statistics(conn: &Connection) -> Result<()> {
-    conn.execute_batch("PRAGMA analysis_limit = 1000")?;
     let tickets: i64 = conn
         .prepare_cached("SELECT coalesce(max(id), 0) FROM tickets")?
         .query_row([], |r| r.get(0))?;
@@ -53,9 +54,9 @@ fn refresh_statistics(conn: &Connection) -> Result<()> {
         Some(n) => tickets > 2 * n + 100,
     };
     conn.execute_batch(if stale {
-        "ANALYZE"
+        "PRAGMA analysis_limit = 0; ANALYZE tickets; ANALYZE tags; ANALYZE properties;"
     } else {
-        "PRAGMA optimize = 0x10002"
+        "PRAGMA analysis_limit = 1000; PRAGMA optimize = 0x10002;"
     })?;
     Ok(())
 }
