@@ -87,7 +87,7 @@ for q in "${QUERIES[@]}"; do
         || hyperfine --warmup 2 --runs "$RUNS" --style none --export-json "$WORK/hf-$i.json" \
             -n ticket "$T $targs" -n task "task $tfilter export" -n fossil "$FS \"$fwhere\"" >/dev/null
     # result counts, to show the three answer the same question
-    c_ticket=$(eval "$BIN/ticket quiet ltn $(echo "$targs" | sed 's/^lt //')" | wc -l)
+    c_ticket=$(eval "$BIN/ticket ltn $(echo "$targs" | sed 's/^lt //')" | wc -l)
     c_task=$(eval "task $tfilter count")
     c_fossil=$(eval "$FS \"$fwhere\"" | tail -n +2 | grep -c '^[0-9]' || true)
     echo "$name|$c_ticket|$c_task|$c_fossil" >>"$WORK/counts.txt"
