@@ -110,10 +110,9 @@ fn labels(styler: Styler<'_>, r: &RowView<'_>) -> String {
     parts.join(" ")
 }
 
-/// Writes a listing in the output format: the table (text), a JSON array or CSV.
 /// Rows written one at a time as a search produces them (JSON, CSV and quiet text; the aligned
-/// text table needs every row first and uses [`write_rows`]). The JSON is the same document
-/// `write_rows` prints: an array, pretty-printed, element by element.
+/// text table needs every row first: [`write_rows`]). The JSON is one pretty-printed array,
+/// written element by element.
 pub struct RowStream<'o> {
     out: &'o mut dyn Write,
     kind: StreamKind,
@@ -171,42 +170,34 @@ impl<'o> RowStream<'o> {
     }
 }
 
+/// Writes ticket rows already read: the aligned table for text, otherwise the same output as
+/// [`RowStream`] (one writer for both).
 pub fn write_rows(
     out: &mut dyn Write,
     o: &Output,
     config: &SiloConfig,
     rows: &[TicketRow],
 ) -> CliResult {
-    match o.format {
-        Format::Json => {
-            let value = rows
-                .iter()
-                .map(|r| super::json::row(&RowView::from(r)))
-                .collect();
-            super::json::write(out, &value)?;
+    if !matches!(o.format, Format::Text) || o.quiet {
+        let mut stream = RowStream::start(out, o)?;
+        for r in rows {
+            stream.row(r)?;
         }
-        Format::Csv => super::csv::tickets(out, rows.iter().map(RowView::from))?,
-        Format::Text if o.quiet => {
-            for r in rows {
-                writeln!(out, "{}", r.number)?;
-            }
-        }
-        Format::Text => {
-            let styler = Styler::new(config);
-            let mut table = Table::new().right(0).flex(3);
-            for r in rows {
-                let view = RowView::from(r);
-                table.push(vec![
-                    Cell::styled(view.number, Style::Bold),
-                    status_cell(view.status),
-                    marker(view.deadline_state),
-                    Cell::plain(view.title),
-                    Cell::styled(labels(styler, &view), Style::Tag),
-                ]);
-            }
-            table.write(out, o.paint, o.width)?;
-        }
+        return stream.finish();
     }
+    let styler = Styler::new(config);
+    let mut table = Table::new().right(0).flex(3);
+    for r in rows {
+        let view = RowView::from(r);
+        table.push(vec![
+            Cell::styled(view.number, Style::Bold),
+            status_cell(view.status),
+            marker(view.deadline_state),
+            Cell::plain(view.title),
+            Cell::styled(labels(styler, &view), Style::Tag),
+        ]);
+    }
+    table.write(out, o.paint, o.width)?;
     Ok(())
 }
 
