@@ -65,7 +65,7 @@ impl Silo {
         offset: u64,
     ) -> Result<Vec<TicketRow>> {
         let mut out = Vec::new();
-        self.for_each_page(key, sort, limit, offset, |row| {
+        self.each_row(key, sort, limit, offset, |row| {
             out.push(row);
             Ok(())
         })?;
@@ -82,11 +82,24 @@ impl Silo {
         &self,
         key: &str,
         sort: &str,
+        f: impl FnMut(TicketRow) -> Result<()>,
+    ) -> Result<()> {
+        self.each_row(key, sort, None, 0, f)
+    }
+
+    /// The rows of `key` in `sort` order from `offset`, at most `limit`, to `f`: one statement,
+    /// details per chunk of 5000 rows.
+    fn each_row(
+        &self,
+        key: &str,
+        sort: &str,
+        limit: Option<u64>,
+        offset: u64,
         mut f: impl FnMut(TicketRow) -> Result<()>,
     ) -> Result<()> {
         const CHUNK: usize = 5000;
         let compiled = self.compiled(key, sort)?;
-        let (sql, params) = compiled.select_sql(ROW_COLUMNS, None, 0);
+        let (sql, params) = compiled.select_sql(ROW_COLUMNS, limit, offset);
         let today = self.context().clock.today();
         let conn = self.lock();
         let mut stmt = conn.prepare_cached(&sql)?;
@@ -105,32 +118,6 @@ impl Silo {
                     f(row_from(b, &mut d, today)?)?;
                 }
             }
-        }
-        Ok(())
-    }
-
-    fn for_each_page(
-        &self,
-        key: &str,
-        sort: &str,
-        limit: Option<u64>,
-        offset: u64,
-        mut f: impl FnMut(TicketRow) -> Result<()>,
-    ) -> Result<()> {
-        let compiled = self.compiled(key, sort)?;
-        let (sql, params) = compiled.select_sql(ROW_COLUMNS, limit, offset);
-        let today = self.context().clock.today();
-        let conn = self.lock();
-        let mut stmt = conn.prepare_cached(&sql)?;
-        let base = stmt
-            .query_map(params_from_iter(to_sql_values(&params)), base_row)?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
-        let ids: Vec<i64> = base.iter().map(|b| b.id).collect();
-        let mut d = details(&conn, &ids)?;
-        drop(stmt);
-        drop(conn);
-        for b in base {
-            f(row_from(b, &mut d, today)?)?;
         }
         Ok(())
     }
