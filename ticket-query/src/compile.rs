@@ -28,11 +28,14 @@ pub struct Compiled {
 const MAX_CHAR: char = '\u{10FFFF}';
 
 impl Compiled {
-    /// `head` + ` WHERE condition` + ` ORDER BY order` (when `with_order`).
-    fn statement(&self, head: &'static str, with_order: bool) -> Statement {
+    /// `head…` + ` WHERE condition` + ` ORDER BY order` (when `with_order`).
+    fn statement(&self, head: &[&'static str], with_order: bool) -> Statement {
+        let head_len: usize = head.iter().map(|h| h.len()).sum();
         let mut st =
-            Statement::with_capacity(head.len() + self.condition.len() + self.order.len() + 48);
-        st.push(head);
+            Statement::with_capacity(head_len + self.condition.len() + self.order.len() + 64);
+        for h in head {
+            st.push(h);
+        }
         if !self.condition.is_empty() {
             st.push(" WHERE ").sql(&self.condition);
         }
@@ -50,13 +53,7 @@ impl Compiled {
         limit: Option<u64>,
         offset: u64,
     ) -> (String, Vec<SqlValue>) {
-        let mut st =
-            Statement::with_capacity(columns.len() + self.condition.len() + self.order.len() + 64);
-        st.push("SELECT ").push(columns).push(" FROM tickets t");
-        if !self.condition.is_empty() {
-            st.push(" WHERE ").sql(&self.condition);
-        }
-        st.push(" ORDER BY ").sql(&self.order);
+        let mut st = self.statement(&["SELECT ", columns, " FROM tickets t"], true);
         if limit.is_some() || offset > 0 {
             st.push(" LIMIT ").bind(SqlValue::Integer(
                 limit.map_or(-1, |l| l.min(i64::MAX as u64) as i64),
@@ -69,13 +66,14 @@ impl Compiled {
 
     /// `SELECT count(*) FROM tickets t WHERE …`.
     pub fn count_sql(&self) -> (String, Vec<SqlValue>) {
-        self.statement("SELECT count(*) FROM tickets t", false)
+        self.statement(&["SELECT count(*) FROM tickets t"], false)
             .finish()
     }
 
     /// `SELECT t.id FROM tickets t WHERE …`: the selection, unordered, for use as a subquery.
     pub fn ids_sql(&self) -> (String, Vec<SqlValue>) {
-        self.statement("SELECT t.id FROM tickets t", false).finish()
+        self.statement(&["SELECT t.id FROM tickets t"], false)
+            .finish()
     }
 
     /// Whether one ticket matches: `SELECT count(*) FROM tickets t WHERE (…) AND t.id = ?`

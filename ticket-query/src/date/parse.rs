@@ -61,7 +61,7 @@ fn unit(i: &str) -> Piece<'_, Unit> {
 
 /// digits [ unit ] — the whole of `text`, which starts at byte `base` of the expression.
 fn count_unit(text: &str, base: usize) -> Result<(i64, Unit), DateError> {
-    let (rest, number) = digit0::<&str, ()>(text).map_err(|_| err(base, base, "digits"))?;
+    let (rest, number) = digit0::<&str, ()>(text).expect("digit0 cannot fail on complete input");
     if number.is_empty() {
         return Err(err(
             base,

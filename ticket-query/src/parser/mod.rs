@@ -34,7 +34,6 @@
 //! bytes, so no input can overflow the stack.
 mod lex;
 
-use nom::bytes::complete::tag;
 use nom::character::complete::{anychar, char};
 use nom::combinator::opt;
 use nom::Parser;
@@ -392,7 +391,7 @@ fn status(cx: Cx, start: usize, i: &str) -> PResult<'_, Term> {
         let span = cx.span(start, rest);
         return Ok((rest, Term::StatusName { name, span }));
     }
-    let Ok((mut i, _)) = tag::<&str, &str, Fail>(":").parse(i) else {
+    let Ok((mut i, _)) = char::<&str, Fail>(':').parse(i) else {
         return Fail::unexpected(i, "':' or '=' after 's'").fatal();
     };
     let mut sels = Vec::new();
