@@ -1,8 +1,8 @@
 //! The write API: each method is one change set in one transaction.
 use std::path::Path;
 
-use crate::changes::{ChangeOp, Record};
 use crate::error::{Error, Result};
+use crate::log::{Operation, Record};
 use crate::model::TicketNumber;
 use crate::numbering::next_number;
 use crate::silo::{Silo, Writer};
@@ -40,14 +40,18 @@ impl Writer<'_> {
         // time-ordered (UUID version 7): tickets created together sit together in every index
         // keyed by ticket uuid, so bulk creation appends instead of scattering page writes
         let uuid = uuid::Uuid::now_v7().simple().to_string();
-        self.emit(Record::new(&uuid, ChangeOp::Create).new_value(&number))?;
+        let id = crate::storage::log::ticket_row(self.conn, &uuid)?;
+        self.emit(Record {
+            ticket: id,
+            op: Operation::Create {
+                number: number.parse()?,
+            },
+        })?;
         let t = self.ticket(&number)?;
-        self.emit(
-            Record::new(&uuid, ChangeOp::Set)
-                .key("title")
-                .old("")
-                .new_value(&title),
-        )?;
+        self.emit(Record {
+            ticket: id,
+            op: Operation::Title(title),
+        })?;
         let mut ops = vec![Op::Summary(summary.to_string())];
         ops.extend(rule.tags.iter().map(|g| Op::AddTag(g.clone())));
         ops.extend(

@@ -1,140 +1,183 @@
 //! Applying change records to the derived tables: the one function both the write path and
 //! `rebuild` use, so the two cannot disagree.
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
 use std::rc::Rc;
 
 use rusqlite::types::Value;
 use rusqlite::{params, Connection, OptionalExtension};
 
-use crate::changes::{ChangeOp, Record};
 use crate::error::{Error, Result};
-use crate::model::Status;
+use crate::log::{Operation, Record};
 
 /// `value_date`: the date part when the value starts with a valid `YYYY-MM-DD`.
 pub(crate) fn value_date(value: &str) -> Option<String> {
     ticket_query::parse_absolute(value).map(|(d, _)| d.date().format("%Y-%m-%d").to_string())
 }
 
-/// Row ids of tickets by uuid, remembered while one transaction applies records (a change
-/// set touches few tickets many times; a rebuild touches every ticket many times).
-#[derive(Debug, Default)]
-pub(crate) struct TicketIds(HashMap<String, i64>);
-
-impl TicketIds {
-    /// Remembers that `uuid` is row `id`.
-    pub(crate) fn remember(&mut self, uuid: &str, id: i64) {
-        if !self.0.contains_key(uuid) {
-            self.0.insert(uuid.to_string(), id);
-        }
-    }
-
-    /// The row id of the ticket `uuid`, from memory or from the database.
-    pub(crate) fn get(&mut self, conn: &Connection, uuid: &str) -> Result<i64> {
-        if let Some(id) = self.0.get(uuid) {
-            return Ok(*id);
-        }
-        let id: i64 = conn
-            .prepare_cached("SELECT id FROM tickets WHERE uuid = ?1")?
-            .query_row([uuid], |r| r.get(0))
-            .optional()?
-            .ok_or_else(|| Error::Import {
-                message: format!("change log refers to unknown ticket {uuid}"),
-            })?;
-        self.0.insert(uuid.to_string(), id);
-        Ok(id)
-    }
-}
-
-/// Applies one record, stamped `at` by `author`, to the derived tables (not FTS,
-/// `earliest` or `last_update`: see [`refresh`]). Returns the ticket's row id.
+/// Applies one record (local row id `change`), stamped `at` by `author`, to the derived
+/// tables (not FTS, `earliest` or `last_update`: see [`refresh`]). A record that cannot apply
+/// (its ticket or the entry, attachment or ticket it refers to is missing) is an error naming
+/// it: the log is out of causal order or damaged.
 pub(crate) fn apply(
     conn: &Connection,
-    ids: &mut TicketIds,
     rec: &Record,
+    change: i64,
     at: &str,
     author: &str,
-) -> Result<i64> {
-    let op = rec.op();
-    if op == ChangeOp::Create {
-        let number = rec.new_value.as_deref().unwrap_or_default();
-        conn.prepare_cached(
-            "INSERT INTO tickets (uuid, number, title, summary, status, opened, last_update) VALUES (?1, ?2, '', '', 0, ?3, ?3)",
-        )?
-        .execute(params![rec.ticket_uuid, number, at])?;
-        let id = conn.last_insert_rowid();
-        ids.remember(&rec.ticket_uuid, id);
-        return Ok(id);
+) -> Result<()> {
+    let id = rec.ticket;
+    let broken = |message: &str| Error::BadRecord {
+        ticket: number_or_id(conn, id),
+        record: format!("#{change}"),
+        message: message.to_string(),
+    };
+    if let Operation::Create { number } = &rec.op {
+        let n = conn
+            .prepare_cached(
+                "INSERT OR IGNORE INTO tickets (id, uuid, number, title, summary, status, opened, last_update) \
+                 SELECT id, uuid, ?2, '', '', 0, ?3, ?3 FROM ticket_ids WHERE id = ?1",
+            )?
+            .execute(params![id, number.as_str(), at])?;
+        if n != 1 {
+            return Err(broken(&format!(
+                "creates ticket {number}, but that ticket or number already exists"
+            )));
+        }
+        return Ok(());
     }
-    let id = ids.get(conn, &rec.ticket_uuid)?;
-    let new = rec.new_value.as_deref().unwrap_or_default();
-    let old = rec.old_value.as_deref().unwrap_or_default();
-    let key = rec.key.as_deref().unwrap_or_default();
-    match op {
-        ChangeOp::Create => unreachable!("handled above"),
-        ChangeOp::Set => match key {
-            "title" => {
-                conn.prepare_cached("UPDATE tickets SET title = ?2 WHERE id = ?1")?
-                    .execute(params![id, new])?;
-            }
-            "summary" => {
-                conn.prepare_cached("UPDATE tickets SET summary = ?2 WHERE id = ?1")?
-                    .execute(params![id, new])?;
-            }
-            "status" => {
-                let status: Status = new.parse()?;
-                conn.prepare_cached("UPDATE tickets SET status = ?2 WHERE id = ?1")?
-                    .execute(params![id, status.ordinal()])?;
-            }
-            other => {
-                return Err(Error::Import {
-                    message: format!("unknown field '{other}' in the change log"),
-                })
-            }
-        },
-        ChangeOp::TagAdd => {
+    let changed = match &rec.op {
+        Operation::Create { .. } => unreachable!("handled above"),
+        Operation::Title(v) => conn
+            .prepare_cached("UPDATE tickets SET title = ?2 WHERE id = ?1")?
+            .execute(params![id, v])?,
+        Operation::Summary(v) => conn
+            .prepare_cached("UPDATE tickets SET summary = ?2 WHERE id = ?1")?
+            .execute(params![id, v])?,
+        Operation::Status(s) => conn
+            .prepare_cached("UPDATE tickets SET status = ?2 WHERE id = ?1")?
+            .execute(params![id, s.ordinal()])?,
+        _ => exists(conn, id)?,
+    };
+    if changed != 1 {
+        return Err(broken("comes before its ticket's create record"));
+    }
+    match &rec.op {
+        Operation::TagAdd(tag) => {
             conn.prepare_cached(
                 "INSERT OR IGNORE INTO tags (ticket_id, tag, tag_lc) VALUES (?1, ?2, ?3)",
             )?
-            .execute(params![id, new, new.to_lowercase()])?;
+            .execute(params![id, tag.as_str(), tag.lc()])?;
         }
-        ChangeOp::TagRemove => {
+        Operation::TagRemove(tag) => {
             conn.prepare_cached("DELETE FROM tags WHERE ticket_id = ?1 AND tag_lc = ?2")?
-                .execute(params![id, old.to_lowercase()])?;
+                .execute(params![id, tag.lc()])?;
         }
-        ChangeOp::PropAdd => {
+        Operation::PropAdd { key, value } => {
+            insert_property(conn, id, key.as_str(), value.as_str(), None)?;
+        }
+        Operation::PropRemove { key, value } => {
             conn.prepare_cached(
-                "INSERT INTO properties (ticket_id, key, key_lc, value, value_lc, value_num, value_date) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                "DELETE FROM properties WHERE id = (SELECT id FROM properties WHERE ticket_id = ?1 AND key_lc = ?2 AND value_lc = ?3 AND target IS NULL ORDER BY id LIMIT 1)",
             )?
-            .execute(params![id, key, key.to_lowercase(), new, new.to_lowercase(), ticket_query::parse_decimal(new), value_date(new)])?;
+            .execute(params![id, key.lc(), value.lc()])?;
         }
-        ChangeOp::PropRemove => {
+        Operation::RelAdd { key, target } => {
+            let number: String = conn
+                .prepare_cached("SELECT number FROM tickets WHERE id = ?1")?
+                .query_row([target], |r| r.get(0))
+                .optional()?
+                .ok_or_else(|| broken("relates to a ticket that does not exist yet"))?;
+            insert_property(conn, id, key.as_str(), &number, Some(*target))?;
+        }
+        Operation::RelRemove { key, target } => {
             conn.prepare_cached(
-                "DELETE FROM properties WHERE id = (SELECT id FROM properties WHERE ticket_id = ?1 AND key_lc = ?2 AND value_lc = ?3 ORDER BY id LIMIT 1)",
+                "DELETE FROM properties WHERE id = (SELECT id FROM properties WHERE ticket_id = ?1 AND key_lc = ?2 AND target = ?3 ORDER BY id LIMIT 1)",
             )?
-            .execute(params![id, key.to_lowercase(), old.to_lowercase()])?;
+            .execute(params![id, key.lc(), target])?;
         }
-        ChangeOp::EntryAdd => {
-            conn.prepare_cached("INSERT INTO entries (ticket_id, n, text, author, at, minutes) VALUES (?1, ?2, ?3, ?4, ?5, ?6)")?
-                .execute(params![id, rec.item, new, author, at, rec.minutes.unwrap_or(0)])?;
-        }
-        ChangeOp::EntryRemove => {
-            conn.prepare_cached("UPDATE entries SET removed = 1 WHERE ticket_id = ?1 AND n = ?2")?
-                .execute(params![id, rec.item])?;
-        }
-        ChangeOp::AttachAdd => {
+        Operation::EntryAdd { minutes, .. } => {
             conn.prepare_cached(
-                "INSERT INTO attachments (ticket_id, n, name, size, sha256, comment, author, at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                "INSERT INTO entry_rows (ticket_id, n, change, minutes) \
+                 SELECT ?1, coalesce(max(n), 0) + 1, ?2, ?3 FROM entry_rows WHERE ticket_id = ?1",
             )?
-            .execute(params![id, rec.item, key, rec.size.map(|s| s as i64), rec.sha256, new, author, at])?;
+            .execute(params![id, change, minutes])?;
         }
-        ChangeOp::AttachRemove => {
+        Operation::EntryRemove { entry } => {
+            let n = conn
+                .prepare_cached(
+                    "UPDATE entry_rows SET removed = 1 WHERE ticket_id = ?1 AND change = ?2",
+                )?
+                .execute(params![id, entry])?;
+            if n != 1 {
+                return Err(broken("removes an entry this ticket does not have"));
+            }
+        }
+        Operation::AttachAdd {
+            name,
+            comment,
+            size,
+            sha256,
+        } => {
             conn.prepare_cached(
-                "UPDATE attachments SET removed = 1 WHERE ticket_id = ?1 AND n = ?2",
+                "INSERT INTO attachments (ticket_id, n, change, name, size, sha256, comment, author, at) \
+                 SELECT ?1, coalesce(max(n), 0) + 1, ?2, ?3, ?4, ?5, ?6, ?7, ?8 FROM attachments WHERE ticket_id = ?1",
             )?
-            .execute(params![id, rec.item])?;
+            .execute(params![id, change, name, *size as i64, sha256, comment, author, at])?;
         }
+        Operation::AttachRemove { attachment } => {
+            let n = conn
+                .prepare_cached(
+                    "UPDATE attachments SET removed = 1 WHERE ticket_id = ?1 AND change = ?2",
+                )?
+                .execute(params![id, attachment])?;
+            if n != 1 {
+                return Err(broken("removes an attachment this ticket does not have"));
+            }
+        }
+        Operation::Create { .. }
+        | Operation::Title(_)
+        | Operation::Summary(_)
+        | Operation::Status(_) => {}
     }
-    Ok(id)
+    Ok(())
+}
+
+fn exists(conn: &Connection, id: i64) -> Result<usize> {
+    Ok(conn
+        .prepare_cached("SELECT count(*) FROM tickets WHERE id = ?1")?
+        .query_row([id], |r| r.get::<_, i64>(0))? as usize)
+}
+
+fn insert_property(
+    conn: &Connection,
+    id: i64,
+    key: &str,
+    value: &str,
+    target: Option<i64>,
+) -> Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO properties (ticket_id, key, key_lc, value, value_lc, value_num, value_date, target) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+    )?
+    .execute(params![
+        id,
+        key,
+        key.to_lowercase(),
+        value,
+        value.to_lowercase(),
+        ticket_query::parse_decimal(value),
+        value_date(value),
+        target
+    ])?;
+    Ok(())
+}
+
+/// A ticket's number for an error message, else its uuid, else its local id.
+fn number_or_id(conn: &Connection, id: i64) -> String {
+    crate::log::number_of(conn, id)
+        .ok()
+        .filter(|n| !n.starts_with('#'))
+        .or_else(|| crate::storage::log::ticket_uuid(conn, id).ok())
+        .unwrap_or_else(|| format!("#{id}"))
 }
 
 /// What a transaction's records changed, for [`refresh`].
@@ -150,7 +193,8 @@ pub(crate) struct Touched {
 
 impl Touched {
     /// Notes that `rec`, stamped `at`, changed ticket `id`.
-    pub(crate) fn note(&mut self, id: i64, rec: &Record, at: &str) {
+    pub(crate) fn note(&mut self, rec: &Record, at: &str) {
+        let id = rec.ticket;
         match self.last_at.get_mut(&id) {
             Some(last) if last.as_str() >= at => {}
             Some(last) => at.clone_into(last),
@@ -158,15 +202,14 @@ impl Touched {
                 self.last_at.insert(id, at.to_string());
             }
         }
-        match rec.op() {
-            ChangeOp::Create => {
+        match &rec.op {
+            Operation::Create { .. } => {
                 self.created.insert(id);
             }
-            ChangeOp::PropAdd | ChangeOp::PropRemove
-                if rec
-                    .key
-                    .as_deref()
-                    .is_some_and(|k| EARLIEST_KEYS.iter().any(|d| d.eq_ignore_ascii_case(k))) =>
+            Operation::PropAdd { key, .. } | Operation::PropRemove { key, .. }
+                if EARLIEST_KEYS
+                    .iter()
+                    .any(|d| d.eq_ignore_ascii_case(key.as_str())) =>
             {
                 self.dated.insert(id);
             }

@@ -74,51 +74,12 @@ impl FromStr for ChangeOp {
     }
 }
 
-/// One change as it is about to be written: what changed, on which ticket.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub(crate) struct Record {
-    pub ticket_uuid: String,
-    pub op: Option<ChangeOp>,
-    pub key: Option<String>,
-    pub old_value: Option<String>,
-    pub new_value: Option<String>,
-    pub item: Option<u32>,
-    pub minutes: Option<u32>,
-    pub size: Option<u64>,
-    pub sha256: Option<String>,
-}
-
-impl Record {
-    pub(crate) fn new(ticket_uuid: &str, op: ChangeOp) -> Record {
-        Record {
-            ticket_uuid: ticket_uuid.to_string(),
-            op: Some(op),
-            ..Record::default()
-        }
-    }
-    pub(crate) fn key(mut self, k: &str) -> Record {
-        self.key = Some(k.to_string());
-        self
-    }
-    pub(crate) fn old(mut self, v: &str) -> Record {
-        self.old_value = Some(v.to_string());
-        self
-    }
-    pub(crate) fn new_value(mut self, v: &str) -> Record {
-        self.new_value = Some(v.to_string());
-        self
-    }
-    pub(crate) fn op(&self) -> ChangeOp {
-        self.op.expect("record op set at construction")
-    }
-}
-
 /// One record of a ticket's history, as read back from the log.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Change {
-    /// The change uuid (32 hex; the first 28 are the change set's id).
+    /// The change record's id ([`ChangeId`](crate::ChangeId): the set's id and 4 hex digits).
     pub uuid: String,
-    /// The change set's id.
+    /// The change set's id ([`SetId`](crate::SetId)).
     pub set_id: String,
     /// The ticket.
     pub ticket_uuid: String,

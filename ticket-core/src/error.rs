@@ -128,6 +128,17 @@ pub enum Error {
         /// The cause.
         source: std::io::Error,
     },
+    /// A change record that does not decode or does not apply: from a damaged database, a
+    /// file or a peer. Nothing was changed.
+    #[error("change record {record} of ticket {ticket}: {message}")]
+    BadRecord {
+        /// The ticket's number or uuid.
+        ticket: String,
+        /// The record's id.
+        record: String,
+        /// What is wrong.
+        message: String,
+    },
     /// A database failure.
     #[error("database error: {0}")]
     Db(rusqlite::Error),

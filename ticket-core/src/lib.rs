@@ -23,6 +23,7 @@ pub mod config;
 mod context;
 mod error;
 mod exchange;
+mod log;
 mod model;
 mod numbering;
 mod read;
@@ -42,6 +43,8 @@ pub use config::*;
 pub use context::{Clock, Context};
 pub use error::{Error, Result, Violation};
 pub use exchange::{ExportFormat, ImportReport, TimeReport, TimeRow};
+pub use log::wire::WireRecord;
+pub use log::{ChangeId, ReplicaId, SetId};
 pub use model::{
     Attachment, DeadlineState, Entry, PropertyKey, PropertyValue, Status, Tag, Ticket,
     TicketNumber, TicketRow,

@@ -4,12 +4,14 @@ use std::rc::Rc;
 
 use chrono::NaiveDate;
 use rusqlite::types::Value;
-use rusqlite::{params, Connection, OptionalExtension};
+use rusqlite::{Connection, OptionalExtension};
 
-use crate::changes::{Change, ChangeOp};
+use crate::changes::Change;
 use crate::error::{Error, Result};
+use crate::log::Operation;
 use crate::model::{Attachment, DeadlineState, Entry, Status, Ticket, TicketNumber, TicketRow};
 use crate::silo::{parse_at, Silo};
+use crate::storage::log::{self as store, StoredRecord};
 
 /// Due soon / overdue of an active ticket with a deadline and a warning (4.5).
 pub(crate) fn deadline_state(
@@ -65,7 +67,7 @@ pub(crate) fn details(conn: &Connection, ids: &[i64]) -> Result<Details> {
             .push((r.get(1)?, r.get(2)?));
     }
     let mut minutes = HashMap::new();
-    let mut stmt = conn.prepare_cached("SELECT ticket_id, sum(minutes) FROM entries WHERE removed = 0 AND ticket_id IN rarray(?1) GROUP BY ticket_id")?;
+    let mut stmt = conn.prepare_cached("SELECT ticket_id, sum(minutes) FROM entry_rows WHERE removed = 0 AND ticket_id IN rarray(?1) GROUP BY ticket_id")?;
     let mut rows = stmt.query([list])?;
     while let Some(r) = rows.next()? {
         minutes.insert(r.get(0)?, r.get(1)?);
@@ -137,7 +139,7 @@ impl Silo {
 
     /// The whole ticket; `Error::NotFound` if there is none with that number.
     pub fn get(&self, number: &str) -> Result<Ticket> {
-        let conn = self.lock();
+        let conn = self.reader()?;
         let id = Silo::find_id(&conn, number)?;
         let base = conn.query_row(
             &format!("SELECT {ROW_COLUMNS} FROM tickets t WHERE t.id = ?1"),
@@ -190,37 +192,24 @@ impl Silo {
 
     /// Every change record of the ticket, oldest first (removed entries included).
     pub fn history(&self, number: &str) -> Result<Vec<Change>> {
-        let conn = self.lock();
+        let conn = self.reader()?;
         let id = Silo::find_id(&conn, number)?;
         let uuid: String =
             conn.query_row("SELECT uuid FROM tickets WHERE id = ?1", [id], |r| r.get(0))?;
-        read_changes(&conn, "SELECT uuid, set_id, ticket_uuid, at, author, op, key, old_value, new_value, item, minutes, size, sha256 FROM changes WHERE ticket_uuid = ?1 ORDER BY at, uuid", params![uuid])
+        let records = ticket_records(&conn, id)?;
+        crate::log::describe(&conn, &uuid, records)
     }
 }
 
-pub(crate) fn read_changes(
-    conn: &Connection,
-    sql: &str,
-    p: impl rusqlite::Params,
-) -> Result<Vec<Change>> {
-    let mut stmt = conn.prepare_cached(sql)?;
-    let rows = stmt.query_map(p, |r| {
-        let op: String = r.get(5)?;
-        Ok(Change {
-            uuid: r.get(0)?,
-            set_id: r.get(1)?,
-            ticket_uuid: r.get(2)?,
-            at: parse_at(&r.get::<_, String>(3)?),
-            author: r.get(4)?,
-            op: op.parse().unwrap_or(ChangeOp::Set),
-            key: r.get(6)?,
-            old_value: r.get(7)?,
-            new_value: r.get(8)?,
-            item: r.get(9)?,
-            minutes: r.get(10)?,
-            size: r.get::<_, Option<i64>>(11)?.map(|s| s as u64),
-            sha256: r.get(12)?,
-        })
+/// A ticket's records in replay order, decoded (a record that does not decode is an error
+/// naming the ticket and the record).
+pub(crate) fn ticket_records(conn: &Connection, id: i64) -> Result<Vec<(StoredRecord, Operation)>> {
+    let mut out = Vec::new();
+    store::for_each_record(conn, "c.ticket = ?1", [id], |s| {
+        let op = Operation::decode(s.row.clone())
+            .map_err(|e| crate::rebuild::bad_record(conn, &s, e))?;
+        out.push((s, op));
+        Ok(())
     })?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    Ok(out)
 }

@@ -1,10 +1,11 @@
 //! `rebuild`: the derived tables replayed from the change log.
-use rusqlite::{params, Connection};
+use rusqlite::Connection;
 
-use crate::apply::{apply, refresh, TicketIds, Touched};
-use crate::changes::Record;
+use crate::apply::{apply, refresh, Touched};
 use crate::error::{Error, Result};
+use crate::log::{Operation, Record};
 use crate::silo::Silo;
+use crate::storage::log::{self as store, StoredRecord};
 
 /// What a rebuild did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -16,7 +17,7 @@ pub struct RebuildStats {
 }
 
 impl Silo {
-    /// Drops the derived tables' rows and replays the change log in `(at, uuid)` order, in one
+    /// Drops the derived tables' rows and replays the change log in replay order (clock, replica, index), in one
     /// transaction.
     pub fn rebuild(&self) -> Result<RebuildStats> {
         let conn = self.lock();
@@ -37,7 +38,7 @@ impl Silo {
 
     /// Tickets that violate the current validation rules (after a configuration change).
     pub fn check(&self) -> Result<Vec<crate::error::Violation>> {
-        let conn = self.lock();
+        let conn = self.reader()?;
         let ids: Vec<i64> = conn
             .prepare("SELECT id FROM tickets ORDER BY length(number), number")?
             .query_map([], |r| r.get(0))?
@@ -46,10 +47,12 @@ impl Silo {
     }
 }
 
-/// Replays the whole log into emptied derived tables, inside the caller's transaction.
+/// Replays the whole log into emptied derived tables, inside the caller's transaction. A
+/// record that does not decode, or does not apply (out of causal order, a reference that
+/// does not resolve), is an error naming the ticket and the record.
 pub(crate) fn rebuild_in(conn: &Connection) -> Result<RebuildStats> {
     conn.execute_batch(
-        "DELETE FROM tags; DELETE FROM properties; DELETE FROM entries; DELETE FROM attachments; INSERT INTO ticket_fts (ticket_fts) VALUES ('delete-all'); DELETE FROM tickets;",
+        "DELETE FROM tags; DELETE FROM properties; DELETE FROM entry_rows; DELETE FROM attachments; INSERT INTO ticket_fts (ticket_fts) VALUES ('delete-all'); DELETE FROM tickets;",
     )?;
     // Indexes the replay itself does not read are dropped and built again afterwards: one
     // sort per index instead of a b-tree insert per row (their definitions are read back from
@@ -64,34 +67,28 @@ pub(crate) fn rebuild_in(conn: &Connection) -> Result<RebuildStats> {
     for (name, _) in &deferred {
         conn.execute_batch(&format!("DROP INDEX \"{}\"", name.replace('"', "\"\"")))?;
     }
-    let mut stmt = conn.prepare(
-        "SELECT ticket_uuid, op, key, old_value, new_value, item, minutes, size, sha256, at, author FROM changes ORDER BY at, uuid",
-    )?;
-    let mut rows = stmt.query(params![])?;
     let mut n = 0u64;
-    let mut ids = TicketIds::default();
     let mut touched = Touched::default();
-    while let Some(r) = rows.next()? {
-        let op: String = r.get(1)?;
+    store::for_each_record(conn, "1", [], |s| {
+        let op = Operation::decode(s.row.clone()).map_err(|e| bad_record(conn, &s, e))?;
         let rec = Record {
-            ticket_uuid: r.get(0)?,
-            op: Some(op.parse().map_err(|m| Error::Import { message: m })?),
-            key: r.get(2)?,
-            old_value: r.get(3)?,
-            new_value: r.get(4)?,
-            item: r.get(5)?,
-            minutes: r.get(6)?,
-            size: r.get::<_, Option<i64>>(7)?.map(|s| s as u64),
-            sha256: r.get(8)?,
+            ticket: s.ticket,
+            op,
         };
-        let at: String = r.get(9)?;
-        let author: String = r.get(10)?;
-        let id = apply(conn, &mut ids, &rec, &at, &author)?;
-        touched.note(id, &rec, &at);
+        apply(conn, &rec, s.id, &s.at, &s.author).map_err(|e| match e {
+            Error::BadRecord {
+                ticket, message, ..
+            } => Error::BadRecord {
+                ticket,
+                record: record_id(&s),
+                message,
+            },
+            other => other,
+        })?;
+        touched.note(&rec, &s.at);
         n += 1;
-    }
-    drop(rows);
-    drop(stmt);
+        Ok(())
+    })?;
     for (_, sql) in &deferred {
         conn.execute_batch(sql)?;
     }
@@ -102,4 +99,22 @@ pub(crate) fn rebuild_in(conn: &Connection) -> Result<RebuildStats> {
         changes: n,
         tickets: tickets as u64,
     })
+}
+
+fn record_id(s: &StoredRecord) -> String {
+    crate::log::ChangeId {
+        set: s.set.clone(),
+        index: s.index,
+    }
+    .to_string()
+}
+
+/// A record that does not decode, as an error naming its ticket and itself.
+pub(crate) fn bad_record(conn: &Connection, s: &StoredRecord, e: Error) -> Error {
+    let ticket = store::ticket_uuid(conn, s.ticket).unwrap_or_else(|_| format!("#{}", s.ticket));
+    Error::BadRecord {
+        ticket,
+        record: record_id(s),
+        message: e.to_string(),
+    }
 }

@@ -39,7 +39,7 @@ impl Silo {
     /// Completion suggestions: the configured lists, plus every tag, key and key/value already
     /// in the silo, the vrules values and the built-in keys, without case-insensitive duplicates.
     pub fn suggestions(&self) -> Result<Suggestions> {
-        let conn = self.lock();
+        let conn = self.reader()?;
         let tags: Vec<String> = conn
             .prepare("SELECT min(tag) FROM tags GROUP BY tag_lc ORDER BY tag_lc")?
             .query_map([], |r| r.get(0))?

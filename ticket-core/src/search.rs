@@ -101,7 +101,7 @@ impl Silo {
         let compiled = self.compiled(key, sort)?;
         let (sql, params) = compiled.select_sql(ROW_COLUMNS, limit, offset);
         let today = self.context().clock.today();
-        let conn = self.lock();
+        let conn = self.reader()?;
         let mut stmt = conn.prepare_cached(&sql)?;
         let mut rows = stmt.query(params_from_iter(to_sql_values(&params)))?;
         let mut chunk = Vec::with_capacity(CHUNK);
@@ -125,7 +125,7 @@ impl Silo {
     /// How many tickets `key` selects.
     pub fn count(&self, key: &str) -> Result<u64> {
         let (sql, params) = self.compiled(key, "")?.count_sql();
-        let conn = self.lock();
+        let conn = self.reader()?;
         let n: i64 = conn
             .prepare_cached(&sql)?
             .query_row(params_from_iter(to_sql_values(&params)), |r| r.get(0))?;
@@ -135,7 +135,7 @@ impl Silo {
     /// The numbers of the selected tickets, in `sort` order.
     pub fn numbers(&self, key: &str, sort: &str) -> Result<Vec<TicketNumber>> {
         let (sql, params) = self.compiled(key, sort)?.select_sql("t.number", None, 0);
-        let conn = self.lock();
+        let conn = self.reader()?;
         let mut stmt = conn.prepare_cached(&sql)?;
         let rows = stmt.query_map(params_from_iter(to_sql_values(&params)), |r| {
             r.get::<_, String>(0)
@@ -162,7 +162,7 @@ impl Silo {
             params.push(SqlValue::Text(x.clone()));
             values.push(Value::Text(x));
         }
-        let conn = self.lock();
+        let conn = self.reader()?;
         let mut stmt = conn.prepare(&sql)?;
         let rows = stmt.query_map(params_from_iter(values), |r| {
             Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)? as u64))
@@ -197,7 +197,7 @@ impl Silo {
         let sql = format!("SELECT min(value), count(*) FROM properties WHERE ticket_id IN ({ids_sql}) AND key_lc = ?{n} GROUP BY value_lc ORDER BY value_lc");
         let mut values = to_sql_values(&params);
         values.push(Value::Text(prop_key.trim().to_lowercase()));
-        let conn = self.lock();
+        let conn = self.reader()?;
         let mut stmt = conn.prepare(&sql)?;
         let rows = stmt.query_map(params_from_iter(values), |r| {
             Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)? as u64))

@@ -1,18 +1,19 @@
 //! The silo: a directory with `silo.json`, `silo.db` and `attachments/`, and the transaction
 //! every write runs in.
 use std::path::{Path, PathBuf};
-use std::sync::{Mutex, MutexGuard};
 
-use chrono::{DateTime, Duration, NaiveDate, Utc};
-use rusqlite::{params, Connection, OptionalExtension};
+use chrono::{DateTime, NaiveDate, Utc};
+use parking_lot::{ReentrantMutex, ReentrantMutexGuard};
+use rusqlite::{Connection, OptionalExtension};
 
-use crate::apply::{apply, refresh, TicketIds, Touched};
+use crate::apply::{apply, refresh, Touched};
 use crate::catalogue::SiloCatalogue;
-use crate::changes::Record;
 use crate::config::SiloConfig;
 use crate::context::{Clock, Context};
 use crate::error::{Error, Result};
+use crate::log::{next_clock, Record, ReplicaId};
 use crate::model::{Status, TicketNumber};
+use crate::storage::log as store;
 use crate::storage::open_db;
 
 /// Format of `changes.at` and the ticket timestamps.
@@ -48,7 +49,32 @@ pub struct Silo {
     dir: PathBuf,
     config: SiloConfig,
     ctx: Context,
-    conn: Mutex<Connection>,
+    replica: (ReplicaId, i64),
+    conn: ReentrantMutex<Connection>,
+}
+
+/// The connection, held for one read transaction: every statement run through it sees the
+/// same snapshot of the silo, and the transaction ends when the guard is dropped. Nested
+/// reads on the same thread share the outer transaction.
+pub(crate) struct ReadGuard<'a> {
+    conn: ReentrantMutexGuard<'a, Connection>,
+    began: bool,
+}
+
+impl std::ops::Deref for ReadGuard<'_> {
+    type Target = Connection;
+    fn deref(&self) -> &Connection {
+        &self.conn
+    }
+}
+
+impl Drop for ReadGuard<'_> {
+    fn drop(&mut self) {
+        if self.began {
+            // a read transaction has nothing to keep: ending it cannot lose anything
+            let _ = self.conn.execute_batch("COMMIT");
+        }
+    }
 }
 
 /// Files of a silo directory.
@@ -106,11 +132,13 @@ impl Silo {
             }
             other => other,
         })?;
+        let replica = store::own_replica(&conn)?;
         Ok(Silo {
             dir: dir.to_path_buf(),
             config,
             ctx,
-            conn: Mutex::new(conn),
+            replica,
+            conn: ReentrantMutex::new(conn),
         })
     }
 
@@ -154,9 +182,43 @@ impl Silo {
         }
     }
 
-    pub(crate) fn lock(&self) -> MutexGuard<'_, Connection> {
-        // a panic while holding the lock cannot leave a transaction open: rusqlite rolls back
-        self.conn.lock().unwrap_or_else(|p| p.into_inner())
+    pub(crate) fn lock(&self) -> ReentrantMutexGuard<'_, Connection> {
+        self.conn.lock()
+    }
+
+    /// The connection inside a read transaction (see [`ReadGuard`]).
+    pub(crate) fn reader(&self) -> Result<ReadGuard<'_>> {
+        let conn = self.conn.lock();
+        let began = conn.is_autocommit();
+        if began {
+            conn.execute_batch("BEGIN DEFERRED")?;
+        }
+        Ok(ReadGuard { conn, began })
+    }
+
+    /// Runs `f` with every read it makes through this handle seeing one snapshot of the
+    /// silo: a writer in another process or thread cannot change what `f` reads half-way.
+    /// (Writes from inside `f` are refused by SQLite: a snapshot is read-only.)
+    ///
+    /// ```
+    /// # use ticket_core::{Clock, Context, Silo};
+    /// # let dir = tempfile::tempdir().unwrap();
+    /// # let silo = Silo::create(&dir.path().join("s"), Context::new(Clock::system(), "me")).unwrap();
+    /// let n = silo.new_ticket("Snapshot", None, "").unwrap();
+    /// let (t, h) = silo.snapshot(|s| Ok((s.get(n.as_str())?, s.history(n.as_str())?))).unwrap();
+    /// assert_eq!(t.title, "Snapshot");
+    /// assert_eq!(h.len(), 2);
+    /// ```
+    pub fn snapshot<T>(&self, f: impl FnOnce(&Silo) -> Result<T>) -> Result<T> {
+        let guard = self.reader()?;
+        let value = f(self);
+        drop(guard);
+        value
+    }
+
+    /// This copy's replica id.
+    pub fn replica_id(&self) -> &ReplicaId {
+        &self.replica.0
     }
 
     /// Runs `f` as one change set in one `IMMEDIATE` transaction: the records it emits are
@@ -202,44 +264,40 @@ impl Silo {
 #[derive(Debug, Clone)]
 pub(crate) struct TicketRef {
     pub id: i64,
-    pub uuid: String,
     pub number: String,
     pub status: Status,
 }
 
-/// The state of one change set being written.
+/// The state of the change sets being written in one transaction.
 pub(crate) struct Writer<'s> {
     pub silo: &'s Silo,
     pub conn: &'s Connection,
-    set_id: String,
+    /// The wall clock, in microseconds.
+    wall: u64,
+    /// The greatest clock in the log or used by this transaction.
+    clock: u64,
+    /// The current change set's row, made with its first record.
+    set: Option<i64>,
     at: String,
     author: String,
     index: u32,
     touched: Touched,
-    ids: TicketIds,
     pub today: NaiveDate,
 }
 
 impl<'s> Writer<'s> {
     fn new(silo: &'s Silo, conn: &'s Connection) -> Result<Writer<'s>> {
         let now = silo.ctx.clock.now_utc();
-        let last: Option<String> = conn
-            .prepare_cached("SELECT max(at) FROM changes")?
-            .query_row([], |r| r.get(0))?;
-        let at = match last.map(|l| parse_at(&l)) {
-            Some(last) if last >= now => last + Duration::microseconds(1),
-            _ => now,
-        };
-        let set_id = uuid::Uuid::new_v4().simple().to_string()[..28].to_string();
         Ok(Writer {
             silo,
             conn,
-            set_id,
-            at: format_at(at),
+            wall: crate::log::micros(now),
+            clock: store::max_clock(conn)?,
+            set: None,
+            at: format_at(now),
             author: silo.ctx.author.clone(),
             index: 0,
             touched: Touched::default(),
-            ids: TicketIds::default(),
             today: silo.ctx.clock.today(),
         })
     }
@@ -248,7 +306,8 @@ impl<'s> Writer<'s> {
         &self.silo.config
     }
 
-    /// Applies a record and appends it to the log.
+    /// Appends a record to the current change set and applies it; returns the record's
+    /// local row id.
     pub fn emit(&mut self, rec: Record) -> Result<i64> {
         if self.index > 0xFFFF {
             return Err(Error::invalid(
@@ -257,37 +316,33 @@ impl<'s> Writer<'s> {
                 "more than 65536 changes in one change set",
             ));
         }
-        let uuid = format!("{}{:04x}", self.set_id, self.index);
+        let set = match self.set {
+            Some(set) => set,
+            None => {
+                self.clock = next_clock(self.wall, self.clock);
+                let set = store::insert_set(
+                    self.conn,
+                    self.clock,
+                    self.silo.replica.1,
+                    &self.at,
+                    &self.author,
+                )?;
+                self.set = Some(set);
+                set
+            }
+        };
+        let local = store::insert_record(self.conn, set, self.index, rec.ticket, &rec.op.encode())?;
         self.index += 1;
-        let id = apply(self.conn, &mut self.ids, &rec, &self.at, &self.author)?;
-        self.conn
-            .prepare_cached(
-                "INSERT INTO changes (uuid, set_id, ticket_uuid, at, author, op, key, old_value, new_value, item, minutes, size, sha256) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
-            )?
-            .execute(params![
-                uuid,
-                self.set_id,
-                rec.ticket_uuid,
-                self.at,
-                self.author,
-                rec.op().as_str(),
-                rec.key,
-                rec.old_value,
-                rec.new_value,
-                rec.item,
-                rec.minutes,
-                rec.size.map(|s| s as i64),
-                rec.sha256
-            ])?;
-        self.touched.note(id, &rec, &self.at);
-        Ok(id)
+        apply(self.conn, &rec, local, &self.at, &self.author)?;
+        self.touched.note(&rec, &self.at);
+        Ok(local)
     }
 
     /// Starts a new change set inside the same transaction, stamped `at` by `author` (imports
-    /// keep the source's times and authors).
+    /// keep the source's times and authors as data; the clock still comes after everything
+    /// the log holds).
     pub fn new_set(&mut self, at: DateTime<Utc>, author: &str) {
-        self.set_id = uuid::Uuid::new_v4().simple().to_string()[..28].to_string();
+        self.set = None;
         self.index = 0;
         self.at = format_at(at);
         self.author = author.to_string();
@@ -299,13 +354,12 @@ impl<'s> Writer<'s> {
             number: number.to_string(),
         })?;
         self.conn
-            .prepare_cached("SELECT id, uuid, number, status FROM tickets WHERE number = ?1")?
+            .prepare_cached("SELECT id, number, status FROM tickets WHERE number = ?1")?
             .query_row([n.as_str()], |r| {
                 Ok(TicketRef {
                     id: r.get(0)?,
-                    uuid: r.get(1)?,
-                    number: r.get(2)?,
-                    status: Status::from_ordinal(r.get(3)?).unwrap_or(Status::Open),
+                    number: r.get(1)?,
+                    status: Status::from_ordinal(r.get(2)?).unwrap_or(Status::Open),
                 })
             })
             .optional()?

@@ -6,9 +6,10 @@ use rusqlite::params;
 use sha2::{Digest, Sha256};
 use ticket_query::{parse_date_expr, parse_repeater, ResolvedDate};
 
-use crate::changes::{ChangeOp, Record};
+use crate::changes::ChangeOp;
 use crate::config::{RELATION_KEYS, RESERVED_KEYS};
 use crate::error::{Error, Result};
+use crate::log::{Operation, Record};
 use crate::model::{PropertyKey, PropertyValue, Status, Tag};
 use crate::silo::{TicketRef, Writer};
 
@@ -102,12 +103,10 @@ impl Writer<'_> {
                     .prepare_cached("SELECT title FROM tickets WHERE id = ?1")?
                     .query_row([t.id], |r| r.get(0))?;
                 if old != title {
-                    self.emit(
-                        Record::new(&t.uuid, ChangeOp::Set)
-                            .key("title")
-                            .old(&old)
-                            .new_value(&title),
-                    )?;
+                    self.emit(Record {
+                        ticket: t.id,
+                        op: Operation::Title(title),
+                    })?;
                 }
             }
             Op::Summary(summary) => {
@@ -117,12 +116,10 @@ impl Writer<'_> {
                     .prepare_cached("SELECT summary FROM tickets WHERE id = ?1")?
                     .query_row([t.id], |r| r.get(0))?;
                 if old != summary {
-                    self.emit(
-                        Record::new(&t.uuid, ChangeOp::Set)
-                            .key("summary")
-                            .old(&old)
-                            .new_value(&summary),
-                    )?;
+                    self.emit(Record {
+                        ticket: t.id,
+                        op: Operation::Summary(summary),
+                    })?;
                 }
             }
             Op::Status(status, other) => self.set_status(t, &status, other.as_deref())?,
@@ -136,7 +133,10 @@ impl Writer<'_> {
                     .query_row(params![t.id, tag.lc()], |r| r.get(0))?;
                 if !exists {
                     let shown = self.config().display_tag(tag.as_str()).to_string();
-                    self.emit(Record::new(&t.uuid, ChangeOp::TagAdd).new_value(&shown))?;
+                    self.emit(Record {
+                        ticket: t.id,
+                        op: Operation::TagAdd(shown.parse()?),
+                    })?;
                 }
             }
             Op::RemoveTag(tag) => {
@@ -152,7 +152,10 @@ impl Writer<'_> {
                         format!("ticket {} has no such tag", t.number),
                     )
                 })?;
-                self.emit(Record::new(&t.uuid, ChangeOp::TagRemove).old(&stored))?;
+                self.emit(Record {
+                    ticket: t.id,
+                    op: Operation::TagRemove(stored.parse()?),
+                })?;
             }
             Op::AddProperty(key, value) => {
                 let key: PropertyKey = key.parse()?;
@@ -215,19 +218,21 @@ impl Writer<'_> {
                 self.add_entry(t, &text, minutes)?;
             }
             Op::RemoveEntry(n) => {
-                let visible: bool = self.conn.prepare_cached("SELECT count(*) FROM entries WHERE ticket_id = ?1 AND n = ?2 AND removed = 0")?.query_row(params![t.id, n],
-                    |r| r.get(0),
+                let visible: Option<i64> = self.optional(
+                    "SELECT change FROM entry_rows WHERE ticket_id = ?1 AND n = ?2 AND removed = 0",
+                    params![t.id, n],
                 )?;
-                if !visible {
+                let Some(entry) = visible else {
                     return Err(Error::invalid(
                         "entry",
                         &n.to_string(),
                         format!("ticket {} has no entry {n}", t.number),
                     ));
-                }
-                let mut rec = Record::new(&t.uuid, ChangeOp::EntryRemove);
-                rec.item = Some(n);
-                self.emit(rec)?;
+                };
+                self.emit(Record {
+                    ticket: t.id,
+                    op: Operation::EntryRemove { entry },
+                })?;
             }
             Op::AddAttachment {
                 name,
@@ -237,17 +242,21 @@ impl Writer<'_> {
                 self.add_attachment(t, &name, &bytes, &comment)?;
             }
             Op::RemoveAttachment(n) => {
-                let visible: bool = self.conn.prepare_cached("SELECT count(*) FROM attachments WHERE ticket_id = ?1 AND n = ?2 AND removed = 0")?.query_row(params![t.id, n], |r| r.get(0))?;
-                if !visible {
+                let visible: Option<i64> = self.optional(
+                    "SELECT change FROM attachments WHERE ticket_id = ?1 AND n = ?2 AND removed = 0",
+                    params![t.id, n],
+                )?;
+                let Some(attachment) = visible else {
                     return Err(Error::invalid(
                         "attachment",
                         &n.to_string(),
                         format!("ticket {} has no attachment {n}", t.number),
                     ));
-                }
-                let mut rec = Record::new(&t.uuid, ChangeOp::AttachRemove);
-                rec.item = Some(n);
-                self.emit(rec)?;
+                };
+                self.emit(Record {
+                    ticket: t.id,
+                    op: Operation::AttachRemove { attachment },
+                })?;
             }
         }
         Ok(())
@@ -282,14 +291,34 @@ impl Writer<'_> {
         )
     }
 
+    /// Emits a property addition or removal; a relation (relation keys, `Closed_Via`,
+    /// `Merged`, `Duplicate`) whose value names a ticket is recorded by that ticket.
     fn emit_prop(&mut self, t: &TicketRef, op: ChangeOp, key: &str, value: &str) -> Result<()> {
-        let rec = Record::new(&t.uuid, op).key(key);
-        let rec = if op == ChangeOp::PropAdd {
-            rec.new_value(value)
+        let add = op == ChangeOp::PropAdd;
+        let key: PropertyKey = key.parse()?;
+        let relation = RELATION_KEYS
+            .iter()
+            .map(|(k, _)| *k)
+            .chain(RESERVED_KEYS.iter().copied())
+            .any(|k| eq_ci(k, key.as_str()));
+        let target = if relation {
+            self.ticket(value).ok().map(|o| o.id)
         } else {
-            rec.old(value)
+            None
         };
-        self.emit(rec)?;
+        let op = match (add, target) {
+            (true, Some(target)) => Operation::RelAdd { key, target },
+            (false, Some(target)) => Operation::RelRemove { key, target },
+            (true, None) => Operation::PropAdd {
+                key,
+                value: value.parse()?,
+            },
+            (false, None) => Operation::PropRemove {
+                key,
+                value: value.parse()?,
+            },
+        };
+        self.emit(Record { ticket: t.id, op })?;
         Ok(())
     }
 
@@ -532,12 +561,10 @@ impl Writer<'_> {
 
     fn emit_status(&mut self, t: &TicketRef, old: Status, new: Status) -> Result<()> {
         if old != new {
-            self.emit(
-                Record::new(&t.uuid, ChangeOp::Set)
-                    .key("status")
-                    .old(old.name())
-                    .new_value(new.name()),
-            )?;
+            self.emit(Record {
+                ticket: t.id,
+                op: Operation::Status(new),
+            })?;
         }
         Ok(())
     }
@@ -598,12 +625,15 @@ impl Writer<'_> {
         }
         let n: u32 = self
             .conn
-            .prepare_cached("SELECT coalesce(max(n), 0) + 1 FROM entries WHERE ticket_id = ?1")?
+            .prepare_cached("SELECT coalesce(max(n), 0) + 1 FROM entry_rows WHERE ticket_id = ?1")?
             .query_row([t.id], |r| r.get(0))?;
-        let mut rec = Record::new(&t.uuid, ChangeOp::EntryAdd).new_value(text);
-        rec.item = Some(n);
-        rec.minutes = Some(minutes);
-        self.emit(rec)?;
+        self.emit(Record {
+            ticket: t.id,
+            op: Operation::EntryAdd {
+                text: text.to_string(),
+                minutes,
+            },
+        })?;
         Ok(n)
     }
 
@@ -628,13 +658,15 @@ impl Writer<'_> {
             .conn
             .prepare_cached("SELECT coalesce(max(n), 0) + 1 FROM attachments WHERE ticket_id = ?1")?
             .query_row([t.id], |r| r.get(0))?;
-        let mut rec = Record::new(&t.uuid, ChangeOp::AttachAdd)
-            .key(name)
-            .new_value(comment.trim());
-        rec.item = Some(n);
-        rec.size = Some(bytes.len() as u64);
-        rec.sha256 = Some(sha);
-        self.emit(rec)?;
+        self.emit(Record {
+            ticket: t.id,
+            op: Operation::AttachAdd {
+                name: name.to_string(),
+                comment: comment.trim().to_string(),
+                size: bytes.len() as u64,
+                sha256: sha,
+            },
+        })?;
         Ok(n)
     }
 }

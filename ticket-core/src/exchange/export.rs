@@ -5,6 +5,7 @@ use std::str::FromStr;
 use serde_json::{json, Value};
 
 use crate::error::{Error, Result};
+use crate::log::wire::WireRecord;
 use crate::model::TicketRow;
 use crate::silo::Silo;
 
@@ -79,6 +80,8 @@ impl Silo {
         sort: &str,
         out: &mut dyn Write,
     ) -> Result<u64> {
+        // one read transaction: the export is one state of the silo, whatever writers do
+        let _snapshot = self.reader()?;
         let mut n = 0u64;
         match format {
             ExportFormat::Csv => {
@@ -123,7 +126,7 @@ impl Silo {
             }
             ExportFormat::Full => {
                 let numbers = self.numbers(key, sort)?;
-                out.write_all(b"{\"format\": \"ticket-full\", \"version\": 1, \"tickets\": [")
+                out.write_all(b"{\"format\": \"ticket-full\", \"version\": 2, \"tickets\": [")
                     .map_err(io)?;
                 for number in numbers {
                     out.write_all(if n == 0 { b"\n  " } else { b",\n  " })
@@ -149,7 +152,22 @@ impl Silo {
 
     fn full_ticket(&self, number: &str) -> Result<Value> {
         let t = self.get(number)?;
-        let history = self.history(number)?;
+        let conn = self.reader()?;
+        let id: i64 =
+            conn.query_row("SELECT id FROM tickets WHERE number = ?1", [number], |r| {
+                r.get(0)
+            })?;
+        let mut resolve = super::full::LogResolve { conn: &conn };
+        let history = crate::read::ticket_records(&conn, id)?
+            .into_iter()
+            .map(|(s, op)| {
+                let cid = crate::log::ChangeId {
+                    set: s.set.clone(),
+                    index: s.index,
+                };
+                WireRecord::encode(&cid, &s.at, &s.author, &op, &mut resolve)
+            })
+            .collect::<Result<Vec<_>>>()?;
         let ts = |d: chrono::DateTime<chrono::Utc>| {
             d.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
         };
@@ -165,11 +183,7 @@ impl Silo {
             "properties": t.properties.iter().map(|(k, v)| json!([k, v])).collect::<Vec<_>>(),
             "entries": t.entries.iter().map(|e| json!({"n": e.n, "text": e.text, "author": e.author, "at": ts(e.at), "minutes": e.minutes})).collect::<Vec<_>>(),
             "attachments": t.attachments.iter().map(|a| json!({"n": a.n, "name": a.name, "size": a.size, "sha256": a.sha256, "comment": a.comment, "author": a.author, "at": ts(a.at)})).collect::<Vec<_>>(),
-            "history": history.iter().map(|c| json!({
-                "uuid": c.uuid, "set_id": c.set_id, "at": ts(c.at), "author": c.author, "op": c.op.as_str(),
-                "key": c.key, "old_value": c.old_value, "new_value": c.new_value, "item": c.item,
-                "minutes": c.minutes, "size": c.size, "sha256": c.sha256,
-            })).collect::<Vec<_>>(),
+            "history": history,
         }))
     }
 }

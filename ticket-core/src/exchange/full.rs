@@ -1,14 +1,24 @@
-//! Import of a full JSON export: its change records are added to the log and replayed.
+//! Import of a full JSON export (`ticket export full`): its change records join the log and
+//! the derived tables are replayed. Everything in the document is validated like a command's
+//! arguments before anything is kept; one bad field refuses the whole document.
+use std::collections::{BTreeMap, HashSet};
 use std::path::Path;
 
-use rusqlite::params;
+use rusqlite::Connection;
 use serde::Deserialize;
 
 use super::{source_error, ImportReport};
-use crate::changes::ChangeOp;
 use crate::error::{Error, Result};
+use crate::log::wire::{Resolve, WireRecord};
+use crate::log::{check_ticket_uuid, ChangeId, SetId};
 use crate::rebuild::rebuild_in;
-use crate::silo::Silo;
+use crate::silo::{format_at, Silo};
+use crate::storage::log as store;
+
+/// The format and version a full export carries.
+pub(crate) const FULL_FORMAT: &str = "ticket-full";
+/// Version 2: records with typed operations, change ids and ticket references by uuid.
+pub(crate) const FULL_VERSION: u32 = 2;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -18,34 +28,63 @@ struct Document {
     tickets: Vec<FullTicket>,
 }
 
+/// A ticket of the document: its uuid and records are what is imported; the other fields
+/// are the derived state, for readers of the file, and are rebuilt from the records.
 #[derive(Deserialize)]
 struct FullTicket {
     number: String,
     uuid: String,
-    history: Vec<Record>,
+    history: Vec<WireRecord>,
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Record {
-    uuid: String,
-    set_id: String,
-    at: String,
-    author: String,
-    op: String,
-    key: Option<String>,
-    old_value: Option<String>,
-    new_value: Option<String>,
-    item: Option<u32>,
-    minutes: Option<u32>,
-    size: Option<u64>,
-    sha256: Option<String>,
+/// Resolves references against the silo's log while records are added in replay order.
+pub(crate) struct LogResolve<'c> {
+    pub conn: &'c Connection,
 }
 
-fn is_hex(s: &str, len: usize) -> bool {
-    s.len() == len
-        && s.bytes()
-            .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
+impl Resolve for LogResolve<'_> {
+    fn ticket(&mut self, uuid: &str) -> Result<i64> {
+        store::ticket_row(self.conn, uuid)
+    }
+    fn change(&mut self, id: &ChangeId) -> Result<i64> {
+        store::find_change(self.conn, id)?
+            .map(|(local, _)| local)
+            .ok_or_else(|| {
+                Error::invalid(
+                    "target",
+                    &id.to_string(),
+                    "refers to a record that is neither in the silo nor earlier in the document",
+                )
+            })
+    }
+    fn ticket_uuid(&mut self, id: i64) -> Result<String> {
+        store::ticket_uuid(self.conn, id)
+    }
+    fn change_id(&mut self, id: i64) -> Result<ChangeId> {
+        store::change_id(self.conn, id)
+    }
+}
+
+/// One record of the document, checked, waiting for its turn in replay order.
+struct Incoming<'d> {
+    ticket: &'d str,
+    number: &'d str,
+    wire: &'d WireRecord,
+}
+
+/// A change set of the document.
+struct IncomingSet<'d> {
+    at: chrono::DateTime<chrono::Utc>,
+    author: &'d str,
+    records: BTreeMap<u32, Incoming<'d>>,
+}
+
+fn bad(number: &str, record: &str, e: Error) -> Error {
+    Error::BadRecord {
+        ticket: number.to_string(),
+        record: record.to_string(),
+        message: e.to_string(),
+    }
 }
 
 impl Silo {
@@ -55,49 +94,124 @@ impl Silo {
         self.import_json(&text)
     }
 
-    /// Imports a full JSON export (`ticket export full`): all or nothing; tickets whose uuid is
-    /// already in the silo are reported and skipped.
+    /// Imports a full JSON export (`ticket export full`): all or nothing. Records the silo
+    /// already has are skipped, so importing the same document twice adds nothing; tickets
+    /// whose uuid the silo already knows are reported as already there.
     pub fn import_json(&self, text: &str) -> Result<ImportReport> {
         let doc: Document =
             serde_json::from_str(text).map_err(|e| source_error("not a full export", e))?;
-        if doc.format != "ticket-full" || doc.version != 1 {
+        if doc.format != FULL_FORMAT || doc.version != FULL_VERSION {
             return Err(source_error(
-                "not a full export",
-                format!("format {:?} version {}", doc.format, doc.version),
+                "not a full export of this version",
+                format!(
+                    "format {:?} version {} (expected {FULL_FORMAT:?} version {FULL_VERSION})",
+                    doc.format, doc.version
+                ),
             ));
         }
-        self.write(|w| {
-            let mut report = ImportReport::default();
-            for t in &doc.tickets {
-                let exists: i64 = w.conn.query_row("SELECT count(*) FROM tickets WHERE uuid = ?1", [&t.uuid], |r| r.get(0))?;
-                if exists > 0 {
-                    report.already_there.push(t.uuid.clone());
-                    continue;
-                }
-                let taken: i64 = w.conn.query_row("SELECT count(*) FROM tickets WHERE number = ?1", [&t.number], |r| r.get(0))?;
-                if taken > 0 {
-                    return Err(source_error("cannot import", format!("ticket number {} is already used by another ticket", t.number)));
-                }
-                if !is_hex(&t.uuid, 32) || t.history.first().map(|c| c.op.as_str()) != Some("create") {
-                    return Err(source_error("malformed ticket", format!("{} (uuid {:?}) must start with its create record", t.number, t.uuid)));
-                }
-                for c in &t.history {
-                    c.op.parse::<ChangeOp>().map_err(|m| source_error("malformed change", m))?;
-                    if !is_hex(&c.uuid, 32) || !c.uuid.starts_with(&c.set_id) || chrono::DateTime::parse_from_rfc3339(&c.at).is_err() {
-                        return Err(source_error("malformed change", format!("{} in ticket {}", c.uuid, t.number)));
-                    }
-                    let at = crate::silo::format_at(crate::silo::parse_at(&c.at));
-                    w.conn
-                        .prepare_cached(
-                            "INSERT OR IGNORE INTO changes (uuid, set_id, ticket_uuid, at, author, op, key, old_value, new_value, item, minutes, size, sha256) \
-                             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
-                        )?
-                        .execute(params![c.uuid, c.set_id, t.uuid, at, c.author, c.op, c.key, c.old_value, c.new_value, c.item, c.minutes, c.size.map(|s| s as i64), c.sha256])?;
-                }
-                report.created.push(t.number.clone());
+        // check every field and group the records into their change sets, in replay order
+        let mut sets: BTreeMap<SetId, IncomingSet<'_>> = BTreeMap::new();
+        let mut uuids = HashSet::new();
+        for t in &doc.tickets {
+            check_ticket_uuid(&t.uuid).map_err(|e| bad(&t.number, "", e))?;
+            if !uuids.insert(t.uuid.as_str()) {
+                return Err(source_error(
+                    "malformed export",
+                    format!("ticket {} appears twice", t.uuid),
+                ));
             }
-            if !report.created.is_empty() {
-                rebuild_in(w.conn)?;
+            if t.history.is_empty() {
+                return Err(bad(
+                    &t.number,
+                    "",
+                    Error::invalid(
+                        "history",
+                        "",
+                        "a ticket needs its records, starting with its create record",
+                    ),
+                ));
+            }
+            for w in &t.history {
+                let (id, at) = w.header().map_err(|e| bad(&t.number, &w.id, e))?;
+                let set = sets.entry(id.set.clone()).or_insert_with(|| IncomingSet {
+                    at,
+                    author: &w.author,
+                    records: BTreeMap::new(),
+                });
+                if set.at != at || set.author != w.author {
+                    return Err(bad(
+                        &t.number,
+                        &w.id,
+                        Error::invalid(
+                            "change set",
+                            &id.set.to_string(),
+                            "its records disagree on the time or the author",
+                        ),
+                    ));
+                }
+                if set
+                    .records
+                    .insert(
+                        id.index,
+                        Incoming {
+                            ticket: &t.uuid,
+                            number: &t.number,
+                            wire: w,
+                        },
+                    )
+                    .is_some()
+                {
+                    return Err(bad(
+                        &t.number,
+                        &w.id,
+                        Error::invalid("change id", &w.id, "appears twice"),
+                    ));
+                }
+            }
+        }
+        self.write(|w| {
+            let conn = w.conn;
+            let known: HashSet<String> = uuids
+                .iter()
+                .filter(|u| store::find_ticket_row(conn, u).ok().flatten().is_some())
+                .map(|u| u.to_string())
+                .collect();
+            let mut report = ImportReport::default();
+            let mut added = 0u64;
+            let mut resolve = LogResolve { conn };
+            for (id, set) in &sets {
+                let row = match store::find_set(conn, id)? {
+                    Some(row) => row,
+                    None => {
+                        let replica = store::replica_row(conn, &id.replica)?;
+                        store::insert_set(conn, id.clock, replica, &format_at(set.at), set.author)?
+                    }
+                };
+                for (index, r) in &set.records {
+                    if store::has_record(conn, row, *index)? {
+                        continue;
+                    }
+                    let op = r
+                        .wire
+                        .decode(&mut resolve)
+                        .map_err(|e| bad(r.number, &r.wire.id, e))?;
+                    if let crate::log::Operation::Create { number } = &op {
+                        if !known.contains(r.ticket) {
+                            report.created.push(number.to_string());
+                        }
+                    }
+                    let ticket = store::ticket_row(conn, r.ticket)?;
+                    store::insert_record(conn, row, *index, ticket, &op.encode())?;
+                    added += 1;
+                }
+            }
+            report.already_there = known.into_iter().collect();
+            report.already_there.sort();
+            if added > 0 {
+                rebuild_in(conn).map_err(|e| match e {
+                    Error::BadRecord { .. } => source_error("cannot import", e),
+                    other => other,
+                })?;
             }
             Ok(report)
         })

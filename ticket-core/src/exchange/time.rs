@@ -78,7 +78,7 @@ impl Silo {
         );
         let rate = self.config().time.as_ref().map(|t| t.rate_per_hour);
         let cost = |m: i64| rate.map(|r| (m as f64) / 60.0 * r);
-        let conn = self.lock();
+        let conn = self.reader()?;
         let mut stmt = conn.prepare(&sql)?;
         let rows: Vec<TimeRow> = stmt
             .query_map(params_from_iter(values.clone()), |r| {

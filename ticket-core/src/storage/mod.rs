@@ -9,8 +9,20 @@ use rusqlite::Connection;
 
 use crate::error::{Error, Result};
 
+pub(crate) mod log;
+
+/// One migration step: a script, or code for what SQL alone cannot do.
+enum Step {
+    Sql(&'static str),
+    Code(fn(&Connection) -> Result<()>),
+}
+
 /// The migrations, in order: index `i` brings the schema from version `i` to `i + 1`.
-const MIGRATIONS: &[&str] = &[include_str!("schema_v1.sql"), include_str!("schema_v2.sql")];
+const MIGRATIONS: &[Step] = &[
+    Step::Sql(include_str!("schema_v1.sql")),
+    Step::Sql(include_str!("schema_v2.sql")),
+    Step::Code(crate::log::migrate::to_v3),
+];
 
 /// The newest schema version this program knows.
 pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;
@@ -101,13 +113,19 @@ fn migrate(conn: &Connection) -> Result<()> {
     }
     for (i, step) in MIGRATIONS.iter().enumerate().skip(version as usize) {
         // each step in its own transaction, with the version bump inside it
-        conn.execute_batch(&format!(
-            "BEGIN IMMEDIATE;\n{step}\nPRAGMA user_version = {};\nCOMMIT;",
-            i + 1
-        ))
-        .inspect_err(|_| {
+        conn.execute_batch("BEGIN IMMEDIATE")?;
+        let done = match step {
+            Step::Sql(sql) => conn.execute_batch(sql).map_err(Error::from),
+            Step::Code(f) => f(conn),
+        }
+        .and_then(|()| {
+            conn.execute_batch(&format!("PRAGMA user_version = {}; COMMIT;", i + 1))
+                .map_err(Error::from)
+        });
+        if let Err(e) = done {
             let _ = conn.execute_batch("ROLLBACK");
-        })?;
+            return Err(e);
+        }
     }
     Ok(())
 }

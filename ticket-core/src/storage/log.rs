@@ -1,0 +1,250 @@
+//! The change log's SQL: change sets, records, replica and ticket ids (ARCHITECTURE.md,
+//! "The change log"). Nothing here knows a rule; records arrive encoded ([`Row`]).
+use rusqlite::{params, Connection, OptionalExtension};
+
+use crate::error::{Error, Result};
+use crate::log::{ChangeId, ReplicaId, Row, SetId};
+
+/// The local row id of a replica id, added when first seen.
+pub(crate) fn replica_row(conn: &Connection, replica: &ReplicaId) -> Result<i64> {
+    conn.prepare_cached("INSERT OR IGNORE INTO replicas (uuid) VALUES (?1)")?
+        .execute([replica.as_str()])?;
+    Ok(conn
+        .prepare_cached("SELECT id FROM replicas WHERE uuid = ?1")?
+        .query_row([replica.as_str()], |r| r.get(0))?)
+}
+
+/// This silo's own replica: its id and local row id.
+pub(crate) fn own_replica(conn: &Connection) -> Result<(ReplicaId, i64)> {
+    let (id, uuid): (i64, String) = conn.query_row(
+        "SELECT r.id, r.uuid FROM log_meta m JOIN replicas r ON r.id = m.replica WHERE m.id = 1",
+        [],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?;
+    Ok((uuid.parse()?, id))
+}
+
+/// Gives this silo a new replica id (a clone is a new copy).
+pub(crate) fn set_own_replica(conn: &Connection, replica: &ReplicaId) -> Result<()> {
+    let row = replica_row(conn, replica)?;
+    conn.execute(
+        "INSERT INTO log_meta (id, replica) VALUES (1, ?1) ON CONFLICT (id) DO UPDATE SET replica = excluded.replica",
+        [row],
+    )?;
+    Ok(())
+}
+
+/// The greatest clock in the log (0 when empty).
+pub(crate) fn max_clock(conn: &Connection) -> Result<u64> {
+    let c: Option<i64> = conn
+        .prepare_cached("SELECT max(clock) FROM change_sets")?
+        .query_row([], |r| r.get(0))?;
+    Ok(c.unwrap_or(0).max(0) as u64)
+}
+
+/// The local row id of a ticket uuid, added when first seen.
+pub(crate) fn ticket_row(conn: &Connection, uuid: &str) -> Result<i64> {
+    if let Some(id) = find_ticket_row(conn, uuid)? {
+        return Ok(id);
+    }
+    conn.prepare_cached("INSERT INTO ticket_ids (uuid) VALUES (?1)")?
+        .execute([uuid])?;
+    Ok(conn.last_insert_rowid())
+}
+
+/// The local row id of a ticket uuid, if the log knows it.
+pub(crate) fn find_ticket_row(conn: &Connection, uuid: &str) -> Result<Option<i64>> {
+    Ok(conn
+        .prepare_cached("SELECT id FROM ticket_ids WHERE uuid = ?1")?
+        .query_row([uuid], |r| r.get(0))
+        .optional()?)
+}
+
+/// The uuid of a ticket's local row id.
+pub(crate) fn ticket_uuid(conn: &Connection, id: i64) -> Result<String> {
+    conn.prepare_cached("SELECT uuid FROM ticket_ids WHERE id = ?1")?
+        .query_row([id], |r| r.get(0))
+        .optional()?
+        .ok_or_else(|| Error::BadRecord {
+            ticket: format!("#{id}"),
+            record: String::new(),
+            message: "the change log refers to a ticket it does not know".into(),
+        })
+}
+
+/// Adds a change set; returns its local row id.
+pub(crate) fn insert_set(
+    conn: &Connection,
+    clock: u64,
+    replica_row: i64,
+    at: &str,
+    author: &str,
+) -> Result<i64> {
+    conn.prepare_cached(
+        "INSERT INTO change_sets (clock, replica, at, author) VALUES (?1, ?2, ?3, ?4)",
+    )?
+    .execute(params![clock as i64, replica_row, at, author])?;
+    Ok(conn.last_insert_rowid())
+}
+
+/// The local row id of a change set, if the log has it.
+pub(crate) fn find_set(conn: &Connection, id: &SetId) -> Result<Option<i64>> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT s.id FROM change_sets s JOIN replicas r ON r.id = s.replica WHERE s.clock = ?1 AND r.uuid = ?2",
+        )?
+        .query_row(params![id.clock as i64, id.replica.as_str()], |r| r.get(0))
+        .optional()?)
+}
+
+/// Adds a record to a change set; returns its local row id.
+pub(crate) fn insert_record(
+    conn: &Connection,
+    set: i64,
+    index: u32,
+    ticket: i64,
+    row: &Row,
+) -> Result<i64> {
+    conn.prepare_cached(
+        "INSERT INTO changes (set_id, idx, ticket, op, key, value, num, sha) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+    )?
+    .execute(params![set, index, ticket, row.op, row.key, row.value, row.num, row.sha])?;
+    Ok(conn.last_insert_rowid())
+}
+
+/// Whether the record `index` of local set `set` is stored.
+pub(crate) fn has_record(conn: &Connection, set: i64, index: u32) -> Result<bool> {
+    Ok(conn
+        .prepare_cached("SELECT 1 FROM changes WHERE set_id = ?1 AND idx = ?2")?
+        .query_row(params![set, index], |_| Ok(()))
+        .optional()?
+        .is_some())
+}
+
+/// The global id of a record known by its local row id.
+pub(crate) fn change_id(conn: &Connection, local: i64) -> Result<ChangeId> {
+    let (clock, replica, index): (i64, String, u32) = conn
+        .prepare_cached(
+            "SELECT s.clock, r.uuid, c.idx FROM changes c JOIN change_sets s ON s.id = c.set_id JOIN replicas r ON r.id = s.replica WHERE c.id = ?1",
+        )?
+        .query_row([local], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .optional()?
+        .ok_or_else(|| Error::BadRecord {
+            ticket: String::new(),
+            record: format!("#{local}"),
+            message: "refers to a change record that is not in the log".into(),
+        })?;
+    Ok(ChangeId {
+        set: SetId {
+            clock: clock as u64,
+            replica: replica.parse()?,
+        },
+        index,
+    })
+}
+
+/// The local row id and ticket of a record known by its global id.
+pub(crate) fn find_change(conn: &Connection, id: &ChangeId) -> Result<Option<(i64, i64)>> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT c.id, c.ticket FROM changes c JOIN change_sets s ON s.id = c.set_id JOIN replicas r ON r.id = s.replica \
+             WHERE s.clock = ?1 AND r.uuid = ?2 AND c.idx = ?3",
+        )?
+        .query_row(
+            params![id.set.clock as i64, id.set.replica.as_str(), id.index],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?)
+}
+
+/// One record as read back with its change set, in replay order.
+#[derive(Debug, Clone)]
+pub(crate) struct StoredRecord {
+    pub id: i64,
+    pub set: SetId,
+    pub index: u32,
+    pub at: String,
+    pub author: String,
+    pub ticket: i64,
+    pub row: Row,
+}
+
+/// The columns [`stored`] reads, for `changes c`, `change_sets s`, `replicas r`.
+pub(crate) const RECORD_COLUMNS: &str =
+    "c.id, c.set_id, s.clock, r.uuid, c.idx, s.at, s.author, c.ticket, c.op, c.key, c.value, c.num, c.sha";
+
+/// The replay order: clock, then replica id, then index in the set.
+pub(crate) const REPLAY_ORDER: &str = "s.clock, r.uuid, c.idx";
+
+/// Reads a row of [`RECORD_COLUMNS`].
+pub(crate) fn stored(r: &rusqlite::Row<'_>) -> rusqlite::Result<(StoredRecordRaw, Row)> {
+    Ok((
+        StoredRecordRaw {
+            id: r.get(0)?,
+            clock: r.get(2)?,
+            replica: r.get(3)?,
+            index: r.get(4)?,
+            at: r.get(5)?,
+            author: r.get(6)?,
+            ticket: r.get(7)?,
+        },
+        Row {
+            op: r.get(8)?,
+            key: r.get(9)?,
+            value: r.get(10)?,
+            num: r.get(11)?,
+            sha: r.get(12)?,
+        },
+    ))
+}
+
+/// The set part of a stored record before its ids are validated.
+pub(crate) struct StoredRecordRaw {
+    pub id: i64,
+    pub clock: i64,
+    pub replica: String,
+    pub index: u32,
+    pub at: String,
+    pub author: String,
+    pub ticket: i64,
+}
+
+impl StoredRecordRaw {
+    /// Validates the set's identity.
+    pub(crate) fn finish(self, row: Row) -> Result<StoredRecord> {
+        let replica: ReplicaId = self.replica.parse()?;
+        Ok(StoredRecord {
+            id: self.id,
+            set: SetId {
+                clock: self.clock.max(0) as u64,
+                replica,
+            },
+            index: self.index,
+            at: self.at,
+            author: self.author,
+            ticket: self.ticket,
+            row,
+        })
+    }
+}
+
+/// Runs `f` on every record `filter` selects (a `WHERE` clause over `c`/`s`/`r`, bound
+/// with `p`), in replay order.
+pub(crate) fn for_each_record(
+    conn: &Connection,
+    filter: &str,
+    p: impl rusqlite::Params,
+    mut f: impl FnMut(StoredRecord) -> Result<()>,
+) -> Result<()> {
+    let sql = format!(
+        "SELECT {RECORD_COLUMNS} FROM changes c JOIN change_sets s ON s.id = c.set_id JOIN replicas r ON r.id = s.replica \
+         WHERE {filter} ORDER BY {REPLAY_ORDER}"
+    );
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let mut rows = stmt.query(p)?;
+    while let Some(r) = rows.next()? {
+        let (raw, row) = stored(r)?;
+        f(raw.finish(row)?)?;
+    }
+    Ok(())
+}
