@@ -1,0 +1,433 @@
+//! The change log (sync.md 1): causal order whatever the clocks say, rebuild equal to the
+//! incremental state, export → import → export identical, imports checked field by field,
+//! and readers that never see half a change set.
+mod common_support;
+use common_support::*;
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+use proptest::prelude::*;
+use serde_json::Value;
+use ticket_core::{ChangeOp, Clock, Context, Error, ExportFormat, Silo};
+
+fn clock(at: &str) -> Clock {
+    Clock::fixed(chrono::DateTime::parse_from_rfc3339(at).unwrap())
+}
+
+/// Every check the log promises, on one silo: each ticket's history starts with its create,
+/// rebuild changes nothing, and export → import into an empty silo → export is identical.
+fn assert_log_sound(silo: &Silo, scratch: &std::path::Path) {
+    for n in silo.numbers("", "").unwrap() {
+        let h = silo.history(n.as_str()).unwrap();
+        assert_eq!(h[0].op, ChangeOp::Create, "ticket {n}: {:?}", h[0]);
+        assert!(h[1..].iter().all(|c| c.op != ChangeOp::Create));
+    }
+    let before = dump(silo);
+    silo.rebuild().unwrap();
+    assert_eq!(dump(silo), before, "rebuild changed the derived tables");
+    let first = silo.export_string(ExportFormat::Full, "", "").unwrap();
+    let copy = Silo::create(scratch, ctx_at("2030-01-01T00:00:00Z")).unwrap();
+    copy.import_json(&first).unwrap();
+    assert_eq!(copy.export_string(ExportFormat::Full, "", "").unwrap(), first);
+    assert_eq!(dump(&copy), before);
+}
+
+#[derive(Debug, Clone)]
+enum Action {
+    New(String),
+    Title(usize, String),
+    Status(usize, &'static str, usize),
+    AddTag(usize, &'static str),
+    RemoveTag(usize, &'static str),
+    AddProp(usize, &'static str, &'static str),
+    RemoveKey(usize, &'static str),
+    Relate(usize, &'static str, usize),
+    Entry(usize, String, u32),
+    RemoveEntry(usize, u32),
+    Attach(usize, Vec<u8>),
+    RemoveAttachment(usize, u32),
+    /// The clock jumps (backwards as often as forwards): minutes from the start.
+    Clock(i64),
+    /// A tkts import whose comments carry their ticket's creation time.
+    Import(u8),
+}
+
+fn action() -> impl Strategy<Value = Action> {
+    let n = 0usize..5;
+    prop_oneof![
+        "[a-z]{1,8}".prop_map(Action::New),
+        (n.clone(), "[A-Za-z]{1,8}").prop_map(|(t, s)| Action::Title(t, s)),
+        (
+            n.clone(),
+            prop::sample::select(vec!["open", "closed", "merged", "duplicate", "i"]),
+            0usize..5
+        )
+            .prop_map(|(t, s, o)| Action::Status(t, s, o)),
+        (n.clone(), prop::sample::select(vec!["bug", "Bug", "BUG", "risk"]))
+            .prop_map(|(t, g)| Action::AddTag(t, g)),
+        (n.clone(), prop::sample::select(vec!["bug", "risk"]))
+            .prop_map(|(t, g)| Action::RemoveTag(t, g)),
+        (
+            n.clone(),
+            prop::sample::select(vec!["Deadline", "Assigned", "Deadline_Repeats", "Owner"]),
+            prop::sample::select(vec!["+1w", "phil", "++1m", "2024-02-01", "Phil"])
+        )
+            .prop_map(|(t, k, v)| Action::AddProp(t, k, v)),
+        (n.clone(), prop::sample::select(vec!["Deadline", "Assigned", "Child_Of", "Blocks"]))
+            .prop_map(|(t, k)| Action::RemoveKey(t, k)),
+        (
+            n.clone(),
+            prop::sample::select(vec!["Child_Of", "Parent_Of", "Blocks", "Related_To"]),
+            0usize..5
+        )
+            .prop_map(|(t, k, o)| Action::Relate(t, k, o)),
+        (n.clone(), "[a-z]{1,10}", 0u32..60).prop_map(|(t, s, m)| Action::Entry(t, s, m)),
+        (n.clone(), 1u32..4).prop_map(|(t, e)| Action::RemoveEntry(t, e)),
+        (n.clone(), prop::collection::vec(any::<u8>(), 0..16)).prop_map(|(t, b)| Action::Attach(t, b)),
+        (n, 1u32..3).prop_map(|(t, e)| Action::RemoveAttachment(t, e)),
+        (-600i64..600).prop_map(Action::Clock),
+        (0u8..3).prop_map(Action::Import),
+    ]
+}
+
+fn make_tkts(path: &std::path::Path, seed: u8) {
+    let c = rusqlite::Connection::open(path).unwrap();
+    c.execute_batch(&format!(
+        "CREATE TABLE tickets (id INTEGER PRIMARY KEY AUTOINCREMENT, status TEXT DEFAULT 'Open' NOT NULL,
+           title TEXT NOT NULL, desc TEXT, client TEXT, project TEXT, owner TEXT, time INTEGER, created_on TEXT);
+         CREATE TABLE records (id INTEGER PRIMARY KEY AUTOINCREMENT, tkt_num INTEGER, log TEXT, user TEXT, time INTEGER, created_on TEXT);
+         INSERT INTO tickets (status, title, desc, client, owner, time, created_on) VALUES
+           ('Open', 'Imported {seed}', 'from tkts', 'ACME', 'durrendal', 45, '2023-05-01 10:00:00'),
+           ('Closed', 'Other {seed}', '', 'Initech', 'bob', 5, '2023-05-01 10:00:00');
+         INSERT INTO records (tkt_num, log, user, time, created_on) VALUES
+           (1, 'same second as the ticket', 'durrendal', 30, '2023-05-01 10:00:00'),
+           (2, 'also the same second', 'bob', 5, '2023-05-01 10:00:00'),
+           (1, 'an hour later', 'alice', 15, '2023-05-01 11:00:00');"
+    ))
+    .unwrap();
+}
+
+fn run(silo: &mut Silo, a: &Action, scratch: &std::path::Path) {
+    let num = |i: &usize| (i + 1).to_string();
+    // refused actions are part of the game: they must simply change nothing
+    let _ = match a {
+        Action::New(t) => silo.new_ticket(t, None, "summary").map(|_| ()),
+        Action::Title(t, s) => silo.set_title(&num(t), s),
+        Action::Status(t, s, o) => silo.set_status(
+            &num(t),
+            s,
+            Some(num(o).as_str()).filter(|_| matches!(*s, "merged" | "duplicate")),
+        ),
+        Action::AddTag(t, g) => silo.add_tag(&num(t), g),
+        Action::RemoveTag(t, g) => silo.remove_tag(&num(t), g),
+        Action::AddProp(t, k, v) => silo.add_property(&num(t), k, v),
+        Action::RemoveKey(t, k) => silo.remove_property_k(&num(t), k),
+        Action::Relate(t, k, o) => silo.add_property(&num(t), k, &num(o)),
+        Action::Entry(t, s, m) => silo.add_entry(&num(t), s, *m).map(|_| ()),
+        Action::RemoveEntry(t, e) => silo.remove_entry(&num(t), *e),
+        Action::Attach(t, b) => silo
+            .add_attachment_bytes(&num(t), "f.bin", b, "c")
+            .map(|_| ()),
+        Action::RemoveAttachment(t, e) => silo.remove_file(&num(t), *e),
+        Action::Clock(m) => {
+            let at = chrono::DateTime::parse_from_rfc3339(NOW).unwrap()
+                + chrono::Duration::minutes(*m);
+            silo.set_clock(Clock::fixed(at));
+            Ok(())
+        }
+        Action::Import(seed) => {
+            let db = scratch.join(format!("tkts-{seed}.db"));
+            if !db.exists() {
+                make_tkts(&db, *seed);
+            }
+            silo.import_tkts(&db).map(|_| ())
+        }
+    };
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 40, ..ProptestConfig::default() })]
+    /// Every operation kind, clock jumps backwards, imports whose records share timestamps:
+    /// rebuild equals the incremental state and the full export round-trips.
+    #[test]
+    fn rebuild_and_round_trip_hold_whatever_the_clock(
+        actions in prop::collection::vec(action(), 1..40)
+    ) {
+        let dir = tempfile::tempdir().unwrap();
+        let mut silo = new_silo(dir.path());
+        for _ in 0..3 {
+            silo.new_ticket("seed", None, "").unwrap();
+        }
+        for a in &actions {
+            run(&mut silo, a, dir.path());
+        }
+        assert_log_sound(&silo, &dir.path().join("copy"));
+    }
+}
+
+#[test]
+fn the_real_clock_with_backdated_writes_keeps_causal_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut silo = Silo::create(&dir.path().join("s"), Context::new(Clock::system(), "me")).unwrap();
+    for i in 0..30 {
+        // alternate the real clock with a clock far in the past, as the demo and imports do
+        if i % 3 == 0 {
+            silo.set_clock(clock("2001-01-01T00:00:00Z"));
+        } else {
+            silo.set_clock(Clock::system());
+        }
+        let n = silo.new_ticket(&format!("t{i}"), None, "").unwrap();
+        silo.add_entry(n.as_str(), "work", 5).unwrap();
+        if i > 0 {
+            silo.add_property(n.as_str(), "Blocks", "1").unwrap();
+        }
+    }
+    assert_log_sound(&silo, &dir.path().join("copy"));
+}
+
+#[test]
+fn tkts_comments_at_the_creation_second_replay_after_the_create() {
+    let dir = tempfile::tempdir().unwrap();
+    let silo = new_silo(dir.path());
+    // many tickets and same-second comments: a random tie-break would misplace about half
+    let db = dir.path().join("tkts.db");
+    let c = rusqlite::Connection::open(&db).unwrap();
+    c.execute_batch(
+        "CREATE TABLE tickets (id INTEGER PRIMARY KEY AUTOINCREMENT, status TEXT DEFAULT 'Open' NOT NULL,
+           title TEXT NOT NULL, desc TEXT, client TEXT, project TEXT, owner TEXT, time INTEGER, created_on TEXT);
+         CREATE TABLE records (id INTEGER PRIMARY KEY AUTOINCREMENT, tkt_num INTEGER, log TEXT, user TEXT, time INTEGER, created_on TEXT);",
+    )
+    .unwrap();
+    for i in 1..=40 {
+        c.execute(
+            "INSERT INTO tickets (title, created_on) VALUES (?1, '2023-05-01 10:00:00')",
+            [format!("ticket {i}")],
+        )
+        .unwrap();
+        c.execute(
+            "INSERT INTO records (tkt_num, log, user, time, created_on) VALUES (?1, 'same second', 'me', 1, '2023-05-01 10:00:00')",
+            [i],
+        )
+        .unwrap();
+    }
+    drop(c);
+    silo.import_tkts(&db).unwrap();
+    assert_eq!(silo.count("").unwrap(), 40);
+    // the source's times stay as data
+    let t = silo.get("1").unwrap();
+    assert_eq!(t.opened.to_rfc3339(), "2023-05-01T10:00:00+00:00");
+    assert_eq!(t.entries[0].at.to_rfc3339(), "2023-05-01T10:00:00+00:00");
+    assert_log_sound(&silo, &dir.path().join("copy"));
+}
+
+#[test]
+fn change_and_set_ids_are_unique_and_ordered_by_replay() {
+    let dir = tempfile::tempdir().unwrap();
+    let silo = new_silo(dir.path());
+    // a fixed clock: every change set has the same wall time
+    for i in 0..5 {
+        let n = silo.new_ticket(&format!("t{i}"), None, "").unwrap();
+        silo.add_tag(n.as_str(), "x").unwrap();
+    }
+    let mut ids = Vec::new();
+    for n in silo.numbers("", "").unwrap() {
+        for c in silo.history(n.as_str()).unwrap() {
+            assert_eq!(c.uuid.len(), 36);
+            assert!(c.uuid.starts_with(&c.set_id));
+            ids.push(c.uuid);
+        }
+    }
+    let mut unique = ids.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(unique.len(), ids.len());
+    // a ticket's ids increase with the replay order
+    let h = silo.history("3").unwrap();
+    assert!(h.windows(2).all(|w| w[0].uuid < w[1].uuid));
+    assert_eq!(silo.replica_id().as_str().len(), 16);
+}
+
+/// A good export, as JSON, of a silo with every record kind.
+fn rich_export(dir: &std::path::Path) -> (Silo, Value) {
+    let silo = Silo::create(&dir.join("rich"), ctx_at(NOW)).unwrap();
+    let a = silo.new_ticket("Alpha", None, "first").unwrap();
+    let b = silo.new_ticket("Beta", None, "").unwrap();
+    silo.add_tag("1", "bug").unwrap();
+    silo.add_property("1", "Owner", "phil").unwrap();
+    silo.add_property("1", "Blocks", b.as_str()).unwrap();
+    let e = silo.add_entry(a.as_str(), "did it", 5).unwrap();
+    silo.remove_entry(a.as_str(), e).unwrap();
+    let f = silo.add_attachment_bytes("1", "a.txt", b"hello", "note").unwrap();
+    silo.remove_file("1", f).unwrap();
+    silo.set_status("2", "c", None).unwrap();
+    let text = silo.export_string(ExportFormat::Full, "", "").unwrap();
+    (silo, serde_json::from_str(&text).unwrap())
+}
+
+/// The index of the first record of ticket 1 with this op.
+fn record_of(doc: &Value, op: &str) -> usize {
+    doc["tickets"][0]["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .position(|r| r["op"] == op)
+        .unwrap_or_else(|| panic!("no {op} record"))
+}
+
+#[test]
+fn a_malformed_import_is_refused_whole_field_by_field() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_, good) = rich_export(dir.path());
+    type Edit = Box<dyn Fn(&mut Value)>;
+    let rec = |op: &'static str, field: &'static str, v: Value| -> Edit {
+        Box::new(move |d: &mut Value| {
+            let i = record_of(d, op);
+            d["tickets"][0]["history"][i][field] = v.clone();
+        })
+    };
+    let cases: Vec<(&str, Edit)> = vec![
+        ("create without its number", Box::new(|d: &mut Value| {
+            let i = record_of(d, "create");
+            d["tickets"][0]["history"][i].as_object_mut().unwrap().remove("number");
+        })),
+        ("a number like a path", rec("create", "number", "../x".into())),
+        ("a lower-case number", rec("create", "number", "1a".into())),
+        ("ESC in the title", rec("title", "value", "bad \u{1b}[31m".into())),
+        ("NUL in the title", rec("title", "value", "bad\u{0}".into())),
+        ("an empty title", rec("title", "value", "".into())),
+        ("a control character in the summary", rec("summary", "value", "x\u{7}".into())),
+        ("an unknown status", rec("status", "value", "Sleeping".into())),
+        ("a tag with a tab", rec("tag_add", "value", "a\tb".into())),
+        ("an empty property key", rec("prop_add", "key", " ".into())),
+        ("a property value with NUL", rec("prop_add", "value", "\u{0}".into())),
+        ("a relation to a bad uuid", rec("rel_add", "ticket", "../../etc".into())),
+        ("a relation to an unknown ticket", rec("rel_add", "ticket", "0123456789abcdef0123456789abcdef".into())),
+        ("an entry with ESC", rec("entry_add", "text", "\u{1b}]0;pwned\u{7}".into())),
+        ("negative minutes", rec("entry_add", "minutes", (-5).into())),
+        ("removal of an unknown entry", rec("entry_remove", "target", "00060f1b2c3d4e5f0123456789abcdef0000".into())),
+        ("a sha256 like a path", rec("attach_add", "sha256", "../../../../etc/passwd".into())),
+        ("a short sha256", rec("attach_add", "sha256", "abcd".into())),
+        ("an upper-case sha256", rec("attach_add", "sha256", "A".repeat(64).into())),
+        ("a file name with a newline", rec("attach_add", "name", "a\nb".into())),
+        ("a bad change id", rec("tag_add", "id", "xyz".into())),
+        ("a bad time", rec("tag_add", "at", "yesterday".into())),
+        ("an empty author", rec("tag_add", "author", "".into())),
+        ("an unknown op", rec("tag_add", "op", "tag_explode".into())),
+        ("a field that does not belong", rec("tag_add", "minutes", 5.into())),
+        ("an unknown field", rec("tag_add", "colour", "red".into())),
+        ("a bad ticket uuid", Box::new(|d: &mut Value| d["tickets"][0]["uuid"] = "../x".into())),
+        ("a ticket without records", Box::new(|d: &mut Value| d["tickets"][0]["history"] = Value::Array(vec![]))),
+        ("records before the create", Box::new(|d: &mut Value| {
+            // ticket 1's title record claims a change set older than its create's
+            let i = record_of(d, "title");
+            d["tickets"][0]["history"][i]["id"] = "0000000000000001aaaaaaaaaaaaaaaa0000".into();
+        })),
+        ("a set whose records disagree on the time", Box::new(|d: &mut Value| {
+            let i = record_of(d, "title");
+            d["tickets"][0]["history"][i]["at"] = "1999-01-01T00:00:00Z".into();
+        })),
+        ("the old version", Box::new(|d: &mut Value| d["version"] = 1.into())),
+    ];
+    for (what, edit) in cases {
+        let mut doc = good.clone();
+        edit(&mut doc);
+        let target = dir.path().join(format!("t-{}", what.replace(' ', "-")));
+        let silo = Silo::create(&target, ctx_at(NOW)).unwrap();
+        silo.new_ticket("already here", None, "").unwrap();
+        let before = dump(&silo);
+        let records = change_count(&silo);
+        let err = silo
+            .import_json(&doc.to_string())
+            .expect_err(&format!("{what}: accepted"));
+        assert!(
+            matches!(err, Error::Import { .. } | Error::BadRecord { .. } | Error::Invalid { .. }),
+            "{what}: {err:?}"
+        );
+        assert_eq!(dump(&silo), before, "{what}: the silo changed");
+        assert_eq!(change_count(&silo), records, "{what}: the log changed");
+        // and the silo still lists and exports
+        silo.export_string(ExportFormat::Full, "", "").unwrap();
+    }
+    // the unedited document imports
+    let silo = Silo::create(&dir.path().join("good"), ctx_at(NOW)).unwrap();
+    silo.import_json(&good.to_string()).unwrap();
+    assert_eq!(silo.count("").unwrap(), 2);
+}
+
+#[test]
+fn a_damaged_record_in_the_database_is_an_error_naming_it_and_changes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let silo = new_silo(dir.path());
+    silo.new_ticket("fine", None, "").unwrap();
+    silo.add_tag("1", "ok").unwrap();
+    let conn = rusqlite::Connection::open(silo.dir().join("silo.db")).unwrap();
+    conn.execute("UPDATE changes SET value = 'bad' || char(0) WHERE op = 4", [])
+        .unwrap();
+    drop(conn);
+    let before = dump(&silo);
+    let err = silo.rebuild().unwrap_err();
+    let text = err.to_string();
+    assert!(matches!(err, Error::BadRecord { .. }), "{err:?}");
+    assert!(text.contains("change record") && text.contains("of ticket"), "{text}");
+    assert_eq!(dump(&silo), before);
+    assert!(silo.history("1").is_err());
+}
+
+/// A writer changes title, tag, property and entry together; readers must see all of a
+/// change set or none of it.
+#[test]
+fn readers_never_see_half_a_change_set() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("s");
+    let silo = Silo::create(&path, ctx_at(NOW)).unwrap();
+    silo.new_ticket("round 0", None, "").unwrap();
+    drop(silo);
+    let stop = Arc::new(AtomicBool::new(false));
+    let writer = {
+        let path = path.clone();
+        let stop = stop.clone();
+        std::thread::spawn(move || {
+            let silo = Silo::open(&path, ctx_at(NOW)).unwrap();
+            let mut i = 1;
+            while !stop.load(Ordering::Relaxed) && i < 400 {
+                let mut e = silo.edit("1");
+                e.set_title(&format!("round {i}"))
+                    .add_tag(&format!("r{i}"))
+                    .add_property("Round", &i.to_string())
+                    .add_entry(&format!("entry {i}"), 1);
+                e.commit().unwrap();
+                i += 1;
+            }
+        })
+    };
+    let silo = Silo::open(&path, ctx_at(NOW)).unwrap();
+    let mut torn = Vec::new();
+    let mut reads = 0;
+    while !writer.is_finished() {
+        let t = silo.get("1").unwrap();
+        let round: usize = t.title.trim_start_matches("round ").parse().unwrap();
+        reads += 1;
+        if t.entries.len() != round || t.tags.len() != round || t.get("Round").len() != round {
+            torn.push((round, t.entries.len(), t.tags.len()));
+        }
+        let (t2, h) = silo
+            .snapshot(|s| Ok((s.get("1")?, s.history("1")?)))
+            .unwrap();
+        let entries_in_history = h.iter().filter(|c| c.op == ChangeOp::EntryAdd).count();
+        if entries_in_history != t2.entries.len() {
+            torn.push((usize::MAX, entries_in_history, t2.entries.len()));
+        }
+        let full = silo.export_string(ExportFormat::Full, "", "").unwrap();
+        let doc: Value = serde_json::from_str(&full).unwrap();
+        let title = doc["tickets"][0]["title"].as_str().unwrap().to_string();
+        let round: usize = title.trim_start_matches("round ").parse().unwrap();
+        if doc["tickets"][0]["entries"].as_array().unwrap().len() != round {
+            torn.push((round, 0, 0));
+        }
+    }
+    stop.store(true, Ordering::Relaxed);
+    writer.join().unwrap();
+    assert!(reads > 10, "too few reads to mean anything: {reads}");
+    assert!(torn.is_empty(), "{} torn reads of {reads}: {:?}", torn.len(), &torn[..torn.len().min(5)]);
+}
