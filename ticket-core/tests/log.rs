@@ -29,7 +29,10 @@ fn assert_log_sound(silo: &Silo, scratch: &std::path::Path) {
     let first = silo.export_string(ExportFormat::Full, "", "").unwrap();
     let copy = Silo::create(scratch, ctx_at("2030-01-01T00:00:00Z")).unwrap();
     copy.import_json(&first).unwrap();
-    assert_eq!(copy.export_string(ExportFormat::Full, "", "").unwrap(), first);
+    assert_eq!(
+        copy.export_string(ExportFormat::Full, "", "").unwrap(),
+        first
+    );
     assert_eq!(dump(&copy), before);
 }
 
@@ -64,7 +67,10 @@ fn action() -> impl Strategy<Value = Action> {
             0usize..5
         )
             .prop_map(|(t, s, o)| Action::Status(t, s, o)),
-        (n.clone(), prop::sample::select(vec!["bug", "Bug", "BUG", "risk"]))
+        (
+            n.clone(),
+            prop::sample::select(vec!["bug", "Bug", "BUG", "risk"])
+        )
             .prop_map(|(t, g)| Action::AddTag(t, g)),
         (n.clone(), prop::sample::select(vec!["bug", "risk"]))
             .prop_map(|(t, g)| Action::RemoveTag(t, g)),
@@ -74,7 +80,10 @@ fn action() -> impl Strategy<Value = Action> {
             prop::sample::select(vec!["+1w", "phil", "++1m", "2024-02-01", "Phil"])
         )
             .prop_map(|(t, k, v)| Action::AddProp(t, k, v)),
-        (n.clone(), prop::sample::select(vec!["Deadline", "Assigned", "Child_Of", "Blocks"]))
+        (
+            n.clone(),
+            prop::sample::select(vec!["Deadline", "Assigned", "Child_Of", "Blocks"])
+        )
             .prop_map(|(t, k)| Action::RemoveKey(t, k)),
         (
             n.clone(),
@@ -84,7 +93,8 @@ fn action() -> impl Strategy<Value = Action> {
             .prop_map(|(t, k, o)| Action::Relate(t, k, o)),
         (n.clone(), "[a-z]{1,10}", 0u32..60).prop_map(|(t, s, m)| Action::Entry(t, s, m)),
         (n.clone(), 1u32..4).prop_map(|(t, e)| Action::RemoveEntry(t, e)),
-        (n.clone(), prop::collection::vec(any::<u8>(), 0..16)).prop_map(|(t, b)| Action::Attach(t, b)),
+        (n.clone(), prop::collection::vec(any::<u8>(), 0..16))
+            .prop_map(|(t, b)| Action::Attach(t, b)),
         (n, 1u32..3).prop_map(|(t, e)| Action::RemoveAttachment(t, e)),
         (-600i64..600).prop_map(Action::Clock),
         (0u8..3).prop_map(Action::Import),
@@ -131,8 +141,8 @@ fn run(silo: &mut Silo, a: &Action, scratch: &std::path::Path) {
             .map(|_| ()),
         Action::RemoveAttachment(t, e) => silo.remove_file(&num(t), *e),
         Action::Clock(m) => {
-            let at = chrono::DateTime::parse_from_rfc3339(NOW).unwrap()
-                + chrono::Duration::minutes(*m);
+            let at =
+                chrono::DateTime::parse_from_rfc3339(NOW).unwrap() + chrono::Duration::minutes(*m);
             silo.set_clock(Clock::fixed(at));
             Ok(())
         }
@@ -169,7 +179,8 @@ proptest! {
 #[test]
 fn the_real_clock_with_backdated_writes_keeps_causal_order() {
     let dir = tempfile::tempdir().unwrap();
-    let mut silo = Silo::create(&dir.path().join("s"), Context::new(Clock::system(), "me")).unwrap();
+    let mut silo =
+        Silo::create(&dir.path().join("s"), Context::new(Clock::system(), "me")).unwrap();
     for i in 0..30 {
         // alternate the real clock with a clock far in the past, as the demo and imports do
         if i % 3 == 0 {
@@ -258,9 +269,12 @@ fn rich_export(dir: &std::path::Path) -> (Silo, Value) {
     silo.add_property("1", "Blocks", b.as_str()).unwrap();
     let e = silo.add_entry(a.as_str(), "did it", 5).unwrap();
     silo.remove_entry(a.as_str(), e).unwrap();
-    let f = silo.add_attachment_bytes("1", "a.txt", b"hello", "note").unwrap();
+    let f = silo
+        .add_attachment_bytes("1", "a.txt", b"hello", "note")
+        .unwrap();
     silo.remove_file("1", f).unwrap();
     silo.set_status("2", "c", None).unwrap();
+    silo.set_status("1", "i", None).unwrap();
     let text = silo.export_string(ExportFormat::Full, "", "").unwrap();
     (silo, serde_json::from_str(&text).unwrap())
 }
@@ -287,47 +301,115 @@ fn a_malformed_import_is_refused_whole_field_by_field() {
         })
     };
     let cases: Vec<(&str, Edit)> = vec![
-        ("create without its number", Box::new(|d: &mut Value| {
-            let i = record_of(d, "create");
-            d["tickets"][0]["history"][i].as_object_mut().unwrap().remove("number");
-        })),
-        ("a number like a path", rec("create", "number", "../x".into())),
+        (
+            "create without its number",
+            Box::new(|d: &mut Value| {
+                let i = record_of(d, "create");
+                d["tickets"][0]["history"][i]
+                    .as_object_mut()
+                    .unwrap()
+                    .remove("number");
+            }),
+        ),
+        (
+            "a number like a path",
+            rec("create", "number", "../x".into()),
+        ),
         ("a lower-case number", rec("create", "number", "1a".into())),
-        ("ESC in the title", rec("title", "value", "bad \u{1b}[31m".into())),
+        (
+            "ESC in the title",
+            rec("title", "value", "bad \u{1b}[31m".into()),
+        ),
         ("NUL in the title", rec("title", "value", "bad\u{0}".into())),
         ("an empty title", rec("title", "value", "".into())),
-        ("a control character in the summary", rec("summary", "value", "x\u{7}".into())),
-        ("an unknown status", rec("status", "value", "Sleeping".into())),
+        (
+            "a control character in the summary",
+            rec("summary", "value", "x\u{7}".into()),
+        ),
+        (
+            "an unknown status",
+            rec("status", "value", "Sleeping".into()),
+        ),
         ("a tag with a tab", rec("tag_add", "value", "a\tb".into())),
         ("an empty property key", rec("prop_add", "key", " ".into())),
-        ("a property value with NUL", rec("prop_add", "value", "\u{0}".into())),
-        ("a relation to a bad uuid", rec("rel_add", "ticket", "../../etc".into())),
-        ("a relation to an unknown ticket", rec("rel_add", "ticket", "0123456789abcdef0123456789abcdef".into())),
-        ("an entry with ESC", rec("entry_add", "text", "\u{1b}]0;pwned\u{7}".into())),
+        (
+            "a property value with NUL",
+            rec("prop_add", "value", "\u{0}".into()),
+        ),
+        (
+            "a relation to a bad uuid",
+            rec("rel_add", "ticket", "../../etc".into()),
+        ),
+        (
+            "a relation to an unknown ticket",
+            rec(
+                "rel_add",
+                "ticket",
+                "0123456789abcdef0123456789abcdef".into(),
+            ),
+        ),
+        (
+            "an entry with ESC",
+            rec("entry_add", "text", "\u{1b}]0;pwned\u{7}".into()),
+        ),
         ("negative minutes", rec("entry_add", "minutes", (-5).into())),
-        ("removal of an unknown entry", rec("entry_remove", "target", "00060f1b2c3d4e5f0123456789abcdef0000".into())),
-        ("a sha256 like a path", rec("attach_add", "sha256", "../../../../etc/passwd".into())),
+        (
+            "removal of an unknown entry",
+            rec(
+                "entry_remove",
+                "target",
+                "00060f1b2c3d4e5f0123456789abcdef0000".into(),
+            ),
+        ),
+        (
+            "a sha256 like a path",
+            rec("attach_add", "sha256", "../../../../etc/passwd".into()),
+        ),
         ("a short sha256", rec("attach_add", "sha256", "abcd".into())),
-        ("an upper-case sha256", rec("attach_add", "sha256", "A".repeat(64).into())),
-        ("a file name with a newline", rec("attach_add", "name", "a\nb".into())),
+        (
+            "an upper-case sha256",
+            rec("attach_add", "sha256", "A".repeat(64).into()),
+        ),
+        (
+            "a file name with a newline",
+            rec("attach_add", "name", "a\nb".into()),
+        ),
         ("a bad change id", rec("tag_add", "id", "xyz".into())),
         ("a bad time", rec("tag_add", "at", "yesterday".into())),
         ("an empty author", rec("tag_add", "author", "".into())),
         ("an unknown op", rec("tag_add", "op", "tag_explode".into())),
-        ("a field that does not belong", rec("tag_add", "minutes", 5.into())),
+        (
+            "a field that does not belong",
+            rec("tag_add", "minutes", 5.into()),
+        ),
         ("an unknown field", rec("tag_add", "colour", "red".into())),
-        ("a bad ticket uuid", Box::new(|d: &mut Value| d["tickets"][0]["uuid"] = "../x".into())),
-        ("a ticket without records", Box::new(|d: &mut Value| d["tickets"][0]["history"] = Value::Array(vec![]))),
-        ("records before the create", Box::new(|d: &mut Value| {
-            // ticket 1's title record claims a change set older than its create's
-            let i = record_of(d, "title");
-            d["tickets"][0]["history"][i]["id"] = "0000000000000001aaaaaaaaaaaaaaaa0000".into();
-        })),
-        ("a set whose records disagree on the time", Box::new(|d: &mut Value| {
-            let i = record_of(d, "title");
-            d["tickets"][0]["history"][i]["at"] = "1999-01-01T00:00:00Z".into();
-        })),
-        ("the old version", Box::new(|d: &mut Value| d["version"] = 1.into())),
+        (
+            "a bad ticket uuid",
+            Box::new(|d: &mut Value| d["tickets"][0]["uuid"] = "../x".into()),
+        ),
+        (
+            "a ticket without records",
+            Box::new(|d: &mut Value| d["tickets"][0]["history"] = Value::Array(vec![])),
+        ),
+        (
+            "records before the create",
+            Box::new(|d: &mut Value| {
+                // ticket 1's title record claims a change set older than its create's
+                let i = record_of(d, "title");
+                d["tickets"][0]["history"][i]["id"] = "0000000000000001aaaaaaaaaaaaaaaa0000".into();
+            }),
+        ),
+        (
+            "a set whose records disagree on the time",
+            Box::new(|d: &mut Value| {
+                let i = record_of(d, "title");
+                d["tickets"][0]["history"][i]["at"] = "1999-01-01T00:00:00Z".into();
+            }),
+        ),
+        (
+            "the old version",
+            Box::new(|d: &mut Value| d["version"] = 1.into()),
+        ),
     ];
     for (what, edit) in cases {
         let mut doc = good.clone();
@@ -341,7 +423,10 @@ fn a_malformed_import_is_refused_whole_field_by_field() {
             .import_json(&doc.to_string())
             .expect_err(&format!("{what}: accepted"));
         assert!(
-            matches!(err, Error::Import { .. } | Error::BadRecord { .. } | Error::Invalid { .. }),
+            matches!(
+                err,
+                Error::Import { .. } | Error::BadRecord { .. } | Error::Invalid { .. }
+            ),
             "{what}: {err:?}"
         );
         assert_eq!(dump(&silo), before, "{what}: the silo changed");
@@ -362,14 +447,20 @@ fn a_damaged_record_in_the_database_is_an_error_naming_it_and_changes_nothing() 
     silo.new_ticket("fine", None, "").unwrap();
     silo.add_tag("1", "ok").unwrap();
     let conn = rusqlite::Connection::open(silo.dir().join("silo.db")).unwrap();
-    conn.execute("UPDATE changes SET value = 'bad' || char(0) WHERE op = 4", [])
-        .unwrap();
+    conn.execute(
+        "UPDATE changes SET value = 'bad' || char(0) WHERE op = 4",
+        [],
+    )
+    .unwrap();
     drop(conn);
     let before = dump(&silo);
     let err = silo.rebuild().unwrap_err();
     let text = err.to_string();
     assert!(matches!(err, Error::BadRecord { .. }), "{err:?}");
-    assert!(text.contains("change record") && text.contains("of ticket"), "{text}");
+    assert!(
+        text.contains("change record") && text.contains("of ticket"),
+        "{text}"
+    );
     assert_eq!(dump(&silo), before);
     assert!(silo.history("1").is_err());
 }
@@ -429,5 +520,10 @@ fn readers_never_see_half_a_change_set() {
     stop.store(true, Ordering::Relaxed);
     writer.join().unwrap();
     assert!(reads > 10, "too few reads to mean anything: {reads}");
-    assert!(torn.is_empty(), "{} torn reads of {reads}: {:?}", torn.len(), &torn[..torn.len().min(5)]);
+    assert!(
+        torn.is_empty(),
+        "{} torn reads of {reads}: {:?}",
+        torn.len(),
+        &torn[..torn.len().min(5)]
+    );
 }
