@@ -87,3 +87,48 @@ fn demo_refuses_a_used_directory() {
     let run = world.run_global(&["demo", "silo"]);
     assert_eq!(run.code, 1, "{run:?}");
 }
+
+/// The demo built with the real clock (no `TICKET_NOW`): every ticket's history starts with
+/// its creation, `rebuild` succeeds and changes nothing, and its full export imports into an
+/// empty silo and exports identically (sync.md 1).
+#[test]
+fn the_demo_with_the_real_clock_rebuilds_and_round_trips() {
+    let world = World::empty();
+    let real = |args: &[&str]| {
+        let mut cmd = world.command();
+        cmd.env_remove("TICKET_NOW").args(args);
+        let run = common::output(cmd);
+        assert_eq!(run.code, 0, "ticket {args:?}: {run:?}");
+        run.stdout
+    };
+    real(&["quiet", "demo", "real"]);
+    let numbers = real(&["--silo", "real", "ltn"]);
+    for n in numbers.lines() {
+        let history: serde_json::Value = serde_json::from_str(&real(&[
+            "--silo",
+            "real",
+            "--format",
+            "json",
+            "dt",
+            n,
+            "--history",
+        ]))
+        .unwrap();
+        let ops: Vec<&str> = history
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["op"].as_str().unwrap())
+            .collect();
+        assert_eq!(ops[0], "create", "ticket {n}: {ops:?}");
+        assert!(!ops[1..].contains(&"create"), "ticket {n}: {ops:?}");
+    }
+    let before = real(&["--silo", "real", "export", "full"]);
+    real(&["--silo", "real", "rebuild"]);
+    assert_eq!(real(&["--silo", "real", "export", "full"]), before);
+    let file = world.tmp.path().join("demo.json");
+    std::fs::write(&file, &before).unwrap();
+    real(&["create_silo", "copy"]);
+    real(&["--silo", "copy", "import", "json", file.to_str().unwrap()]);
+    assert_eq!(real(&["--silo", "copy", "export", "full"]), before);
+}

@@ -64,7 +64,7 @@ pub fn ticket(t: &Ticket) -> Value {
 /// One history record.
 pub fn change(c: &Change) -> Value {
     json!({
-        "uuid": c.uuid, "set_id": c.set_id, "at": super::rfc3339(c.at), "author": c.author,
+        "uuid": c.uuid, "set_id": c.set_id, "at": super::rfc3339(c.at), "author": c.author, "op": c.op.as_str(),
         "what": c.describe(), "key": c.key, "old_value": c.old_value, "new_value": c.new_value,
         "item": c.item, "minutes": c.minutes,
     })
