@@ -1,4 +1,6 @@
 //! `rebuild`: the derived tables replayed from the change log.
+use std::collections::HashSet;
+
 use rusqlite::Connection;
 
 use crate::apply::{apply, refresh, Touched};
@@ -69,8 +71,22 @@ pub(crate) fn rebuild_in(conn: &Connection) -> Result<RebuildStats> {
     }
     let mut n = 0u64;
     let mut touched = Touched::default();
+    let mut created: HashSet<i64> = HashSet::new();
     store::for_each_record(conn, "1", [], |s| {
         let op = Operation::decode(s.row.clone()).map_err(|e| bad_record(conn, &s, e))?;
+        let create = matches!(op, Operation::Create { .. });
+        if create != created.insert(s.ticket) {
+            let message = if create {
+                "creates a ticket a second time"
+            } else {
+                "comes before its ticket's create record"
+            };
+            return Err(Error::BadRecord {
+                ticket: store::ticket_uuid(conn, s.ticket).unwrap_or_default(),
+                record: record_id(&s),
+                message: message.to_string(),
+            });
+        }
         let rec = Record {
             ticket: s.ticket,
             op,
