@@ -38,11 +38,28 @@ pub(crate) fn apply(
                  SELECT id, uuid, ?2, '', '', 0, ?3, ?3 FROM ticket_ids WHERE id = ?1",
             )?
             .execute(params![id, number.as_str(), at])?;
-        if n != 1 {
-            return Err(broken(&format!(
-                "creates ticket {number}, but that ticket or number already exists"
-            )));
+        if n == 1 {
+            return Ok(());
         }
+        let exists: i64 = conn
+            .prepare_cached("SELECT count(*) FROM tickets WHERE id = ?1")?
+            .query_row([id], |r| r.get(0))?;
+        if exists > 0 {
+            return Err(broken("creates its ticket a second time"));
+        }
+        // Two copies created the same number offline: the ticket created later in replay
+        // order gets the next number after the greatest decimal one, the same on every copy
+        // (sync.md 2). Relations follow: they refer to tickets, not numbers.
+        let renumbered: i64 = conn
+            .prepare_cached(
+                "SELECT coalesce(max(CAST(number AS INTEGER)), 0) + 1 FROM tickets WHERE number NOT GLOB '*[^0-9]*'",
+            )?
+            .query_row([], |r| r.get(0))?;
+        conn.prepare_cached(
+            "INSERT INTO tickets (id, uuid, number, title, summary, status, opened, last_update) \
+             SELECT id, uuid, ?2, '', '', 0, ?3, ?3 FROM ticket_ids WHERE id = ?1",
+        )?
+        .execute(params![id, renumbered.to_string(), at])?;
         return Ok(());
     }
     let changed = match &rec.op {

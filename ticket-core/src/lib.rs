@@ -33,6 +33,7 @@ mod saved;
 mod search;
 mod silo;
 mod storage;
+mod sync;
 mod validate;
 mod write;
 
@@ -54,4 +55,5 @@ pub use registry::*;
 pub use search::Explanation;
 pub use silo::Silo;
 pub use storage::SCHEMA_VERSION;
+pub use sync::{Bundle, Content, Direction, Moved, Peer, Renumbered, Summary, SyncReport};
 pub use ticket_query::SqlValue;

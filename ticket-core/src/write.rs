@@ -682,7 +682,7 @@ fn refuse_reserved(key: &PropertyKey) -> Result<()> {
 
 /// Writes content-addressed bytes (temp file + rename), unless already there. A file left by
 /// a rolled-back change set is harmless: it is only reachable through its hash.
-fn store_content(path: &Path, bytes: &[u8]) -> Result<()> {
+pub(crate) fn store_content(path: &Path, bytes: &[u8]) -> Result<()> {
     if path.is_file() {
         return Ok(());
     }

@@ -30,11 +30,13 @@ struct Document {
 
 /// A ticket of the document: its uuid and records are what is imported; the other fields
 /// are the derived state, for readers of the file, and are rebuilt from the records.
-#[derive(Deserialize)]
-struct FullTicket {
-    number: String,
-    uuid: String,
-    history: Vec<WireRecord>,
+#[derive(Debug, Clone, Deserialize, serde::Serialize)]
+pub(crate) struct FullTicket {
+    /// The number (informational: the create record's number is what counts).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub number: Option<String>,
+    pub uuid: String,
+    pub history: Vec<WireRecord>,
 }
 
 /// Resolves references against the silo's log while records are added in replay order.
@@ -109,11 +111,20 @@ impl Silo {
                 ),
             ));
         }
+        let (report, _) = self.import_records(&doc.tickets)?;
+        Ok(report)
+    }
+
+    /// Adds the records of `tickets` the silo lacks, in one transaction, and rebuilds: the
+    /// one path for full imports, bundles and sync. Returns the report and the number of
+    /// records added.
+    pub(crate) fn import_records(&self, tickets: &[FullTicket]) -> Result<(ImportReport, u64)> {
         // check every field and group the records into their change sets, in replay order
         let mut sets: BTreeMap<SetId, IncomingSet<'_>> = BTreeMap::new();
         let mut uuids = HashSet::new();
-        for t in &doc.tickets {
-            check_ticket_uuid(&t.uuid).map_err(|e| bad(&t.number, "", e))?;
+        for t in tickets {
+            check_ticket_uuid(&t.uuid)
+                .map_err(|e| bad(t.number.as_deref().unwrap_or(&t.uuid), "", e))?;
             if !uuids.insert(t.uuid.as_str()) {
                 return Err(source_error(
                     "malformed export",
@@ -122,7 +133,7 @@ impl Silo {
             }
             if t.history.is_empty() {
                 return Err(bad(
-                    &t.number,
+                    t.number.as_deref().unwrap_or(&t.uuid),
                     "",
                     Error::invalid(
                         "history",
@@ -132,7 +143,9 @@ impl Silo {
                 ));
             }
             for w in &t.history {
-                let (id, at) = w.header().map_err(|e| bad(&t.number, &w.id, e))?;
+                let (id, at) = w
+                    .header()
+                    .map_err(|e| bad(t.number.as_deref().unwrap_or(&t.uuid), &w.id, e))?;
                 let set = sets.entry(id.set.clone()).or_insert_with(|| IncomingSet {
                     at,
                     author: &w.author,
@@ -140,7 +153,7 @@ impl Silo {
                 });
                 if set.at != at || set.author != w.author {
                     return Err(bad(
-                        &t.number,
+                        t.number.as_deref().unwrap_or(&t.uuid),
                         &w.id,
                         Error::invalid(
                             "change set",
@@ -155,14 +168,14 @@ impl Silo {
                         id.index,
                         Incoming {
                             ticket: &t.uuid,
-                            number: &t.number,
+                            number: t.number.as_deref().unwrap_or(&t.uuid),
                             wire: w,
                         },
                     )
                     .is_some()
                 {
                     return Err(bad(
-                        &t.number,
+                        t.number.as_deref().unwrap_or(&t.uuid),
                         &w.id,
                         Error::invalid("change id", &w.id, "appears twice"),
                     ));
@@ -213,7 +226,7 @@ impl Silo {
                     other => other,
                 })?;
             }
-            Ok(report)
+            Ok((report, added))
         })
     }
 }

@@ -13,7 +13,7 @@
 //! as already there and not created again.
 mod export;
 mod fossil;
-mod full;
+pub(crate) mod full;
 mod time;
 mod tkts;
 

@@ -1,0 +1,418 @@
+//! Copies that travel (sync.md 2): clone, sync and bundles, all over one exchange.
+//!
+//! A copy describes what it holds as a [`Summary`] (every change set it has, with how many of
+//! its records); the other side answers with a [`Bundle`] of exactly the records the summary
+//! lacks, grouped by ticket as in a full export, with the contents of the attachments those
+//! records add. Applying a bundle is the full import's path: every field validated, the
+//! missing records added, the derived tables rebuilt, all in one transaction. A [`Peer`] is
+//! anything that can give a summary, make a bundle and apply one: another silo directory
+//! today; `ticket serve` and team silos implement the same three calls.
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::Write;
+use std::path::Path;
+use std::rc::Rc;
+
+use rusqlite::types::Value;
+use serde::{Deserialize, Serialize};
+
+use crate::context::Context;
+use crate::error::{Error, Result};
+use crate::exchange::full::{FullTicket, LogResolve};
+use crate::log::wire::WireRecord;
+use crate::log::{ChangeId, Operation, ReplicaId, SetId};
+use crate::silo::Silo;
+use crate::storage::log as store;
+
+/// The change sets a copy holds, with how many of each set's records it has.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Summary {
+    /// Set id → records held.
+    pub sets: BTreeMap<String, u32>,
+}
+
+/// An attachment's content travelling with the record that added it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Content {
+    /// The content hash (checked on arrival).
+    pub sha256: String,
+    /// The bytes, as lower-case hex.
+    pub hex: String,
+}
+
+/// Records one side lacks, grouped by ticket, with attachment contents.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Bundle {
+    /// `ticket-bundle`.
+    pub format: String,
+    /// 1.
+    pub version: u32,
+    /// The replica that made the bundle.
+    pub from: String,
+    /// The records, by ticket, each ticket's in replay order.
+    pub(crate) tickets: Vec<FullTicket>,
+    /// Contents of the attachments the records add.
+    pub attachments: Vec<Content>,
+}
+
+/// The format name and version of bundles.
+const BUNDLE_FORMAT: &str = "ticket-bundle";
+const BUNDLE_VERSION: u32 = 1;
+
+impl Bundle {
+    /// How many change sets and records it carries.
+    pub fn counts(&self) -> (u64, u64) {
+        let sets: BTreeSet<&str> = self
+            .tickets
+            .iter()
+            .flat_map(|t| t.history.iter().map(|r| &r.id[..32.min(r.id.len())]))
+            .collect();
+        let records = self.tickets.iter().map(|t| t.history.len() as u64).sum();
+        (sets.len() as u64, records)
+    }
+    /// Whether it carries nothing.
+    pub fn is_empty(&self) -> bool {
+        self.tickets.is_empty()
+    }
+}
+
+/// What one direction of an exchange moved.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Moved {
+    /// Change sets (whole or the missing part of them).
+    pub change_sets: u64,
+    /// Change records.
+    pub records: u64,
+    /// Attachment contents.
+    pub attachments: u64,
+    /// Tickets new to the receiving side (their numbers there).
+    pub new_tickets: Vec<String>,
+}
+
+/// A ticket that got another number because two copies created the same number.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Renumbered {
+    /// The ticket's uuid.
+    pub uuid: String,
+    /// The replica that created it.
+    pub replica: String,
+    /// The number it was created with.
+    pub from: String,
+    /// Its number now, on every copy.
+    pub to: String,
+}
+
+impl std::fmt::Display for Renumbered {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "ticket {} from {} is now {}",
+            self.from, self.replica, self.to
+        )
+    }
+}
+
+/// What a sync, a pull or a bundle did (or, with `dry_run`, would do).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct SyncReport {
+    /// From the peer to this copy.
+    pub pulled: Moved,
+    /// From this copy to the peer.
+    pub pushed: Moved,
+    /// Tickets renumbered by this exchange.
+    pub renumbered: Vec<Renumbered>,
+    /// Nothing was changed: the report says what would move.
+    pub dry_run: bool,
+}
+
+impl std::fmt::Display for SyncReport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let verb = if self.dry_run { "would move" } else { "moved" };
+        for (way, m) in [("pulled", &self.pulled), ("pushed", &self.pushed)] {
+            writeln!(
+                f,
+                "{way}: {verb} {} change set(s), {} record(s), {} attachment(s){}",
+                m.change_sets,
+                m.records,
+                m.attachments,
+                if m.new_tickets.is_empty() {
+                    String::new()
+                } else {
+                    format!("; new tickets {}", m.new_tickets.join(", "))
+                }
+            )?;
+        }
+        for r in &self.renumbered {
+            writeln!(f, "{r}")?;
+        }
+        Ok(())
+    }
+}
+
+/// Which way a sync moves change sets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Direction {
+    /// Both ways.
+    Both,
+    /// From the peer only.
+    Pull,
+    /// To the peer only.
+    Push,
+}
+
+/// The other side of an exchange.
+pub trait Peer {
+    /// What it holds.
+    fn summary(&self) -> Result<Summary>;
+    /// The records a copy holding `theirs` lacks.
+    fn bundle_for(&self, theirs: &Summary) -> Result<Bundle>;
+    /// Adds a bundle's missing records (one transaction); returns what it added.
+    fn apply_bundle(&self, bundle: &Bundle) -> Result<(Moved, Vec<Renumbered>)>;
+}
+
+impl Peer for Silo {
+    fn summary(&self) -> Result<Summary> {
+        let conn = self.reader()?;
+        let mut stmt = conn.prepare_cached(
+            "SELECT s.clock, r.uuid, count(*) FROM change_sets s JOIN replicas r ON r.id = s.replica \
+             JOIN changes c ON c.set_id = s.id GROUP BY s.id",
+        )?;
+        let mut rows = stmt.query([])?;
+        let mut sets = BTreeMap::new();
+        while let Some(r) = rows.next()? {
+            let id = SetId {
+                clock: r.get::<_, i64>(0)?.max(0) as u64,
+                replica: r.get::<_, String>(1)?.parse()?,
+            };
+            sets.insert(id.to_string(), r.get(2)?);
+        }
+        Ok(Summary { sets })
+    }
+
+    fn bundle_for(&self, theirs: &Summary) -> Result<Bundle> {
+        let mine = self.summary()?;
+        let conn = self.reader()?;
+        let wanted: Vec<SetId> = mine
+            .sets
+            .iter()
+            .filter(|(id, n)| theirs.sets.get(*id).is_none_or(|t| t < n))
+            .map(|(id, _)| id.parse())
+            .collect::<Result<_>>()?;
+        let mut rows: Vec<Value> = Vec::with_capacity(wanted.len());
+        for id in &wanted {
+            if let Some(row) = store::find_set(&conn, id)? {
+                rows.push(Value::Integer(row));
+            }
+        }
+        let mut by_ticket: BTreeMap<i64, Vec<WireRecord>> = BTreeMap::new();
+        let mut shas = BTreeSet::new();
+        let mut resolve = LogResolve { conn: &conn };
+        store::for_each_record(&conn, "c.set_id IN rarray(?1)", [Rc::new(rows)], |s| {
+            let op = Operation::decode(s.row.clone())
+                .map_err(|e| crate::rebuild::bad_record(&conn, &s, e))?;
+            if let Operation::AttachAdd { sha256, .. } = &op {
+                shas.insert(sha256.clone());
+            }
+            let id = ChangeId {
+                set: s.set.clone(),
+                index: s.index,
+            };
+            by_ticket
+                .entry(s.ticket)
+                .or_default()
+                .push(WireRecord::encode(
+                    &id,
+                    &s.at,
+                    &s.author,
+                    &op,
+                    &mut resolve,
+                )?);
+            Ok(())
+        })?;
+        let mut tickets = Vec::with_capacity(by_ticket.len());
+        for (id, history) in by_ticket {
+            tickets.push(FullTicket {
+                number: None,
+                uuid: store::ticket_uuid(&conn, id)?,
+                history,
+            });
+        }
+        let mut attachments = Vec::new();
+        for sha in shas {
+            let path = self.attachment_path(&sha);
+            match std::fs::read(&path) {
+                Ok(bytes) => attachments.push(Content {
+                    sha256: sha,
+                    hex: hex::encode(bytes),
+                }),
+                // a copy that never had the content cannot pass it on; the record still
+                // travels (its metadata is the history)
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => return Err(Error::io(path, e)),
+            }
+        }
+        Ok(Bundle {
+            format: BUNDLE_FORMAT.to_string(),
+            version: BUNDLE_VERSION,
+            from: self.replica_id().to_string(),
+            tickets,
+            attachments,
+        })
+    }
+
+    fn apply_bundle(&self, bundle: &Bundle) -> Result<(Moved, Vec<Renumbered>)> {
+        if bundle.format != BUNDLE_FORMAT || bundle.version != BUNDLE_VERSION {
+            return Err(crate::exchange::source_error(
+                "not a bundle of this version",
+                format!("format {:?} version {}", bundle.format, bundle.version),
+            ));
+        }
+        bundle
+            .from
+            .parse::<ReplicaId>()
+            .map_err(|e| crate::exchange::source_error("bad bundle", e))?;
+        // contents first, each checked against its hash: a content file without its record
+        // is harmless (reachable only through the hash), a record without content is not
+        let mut stored = 0;
+        for c in &bundle.attachments {
+            crate::log::check_sha256(&c.sha256)
+                .map_err(|e| crate::exchange::source_error("bad bundle", e))?;
+            let bytes = hex::decode(&c.hex).map_err(|e| {
+                crate::exchange::source_error("bad bundle", format!("attachment {}: {e}", c.sha256))
+            })?;
+            use sha2::Digest;
+            if hex::encode(sha2::Sha256::digest(&bytes)) != c.sha256 {
+                return Err(crate::exchange::source_error(
+                    "bad bundle",
+                    format!("attachment {} does not match its hash", c.sha256),
+                ));
+            }
+            let path = self.attachment_path(&c.sha256);
+            if !path.is_file() {
+                crate::write::store_content(&path, &bytes)?;
+                stored += 1;
+            }
+        }
+        let before = self.renumbered()?;
+        let (report, added) = self.import_records(&bundle.tickets)?;
+        let after = self.renumbered()?;
+        let (sets, _) = bundle.counts();
+        Ok((
+            Moved {
+                change_sets: if added > 0 { sets } else { 0 },
+                records: added,
+                attachments: stored,
+                new_tickets: report.created,
+            },
+            after.into_iter().filter(|r| !before.contains(r)).collect(),
+        ))
+    }
+}
+
+impl Silo {
+    /// Tickets whose number is not the one they were created with.
+    fn renumbered(&self) -> Result<Vec<Renumbered>> {
+        let conn = self.reader()?;
+        let mut stmt = conn.prepare_cached(
+            "SELECT t.uuid, r.uuid, c.value, t.number FROM tickets t JOIN changes c ON c.ticket = t.id AND c.op = 0 \
+             JOIN change_sets s ON s.id = c.set_id JOIN replicas r ON r.id = s.replica WHERE c.value <> t.number ORDER BY t.uuid",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok(Renumbered {
+                uuid: r.get(0)?,
+                replica: r.get(1)?,
+                from: r.get(2)?,
+                to: r.get(3)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Exchanges change sets with `peer`: each side gets exactly the records it lacks, in one
+    /// transaction per side. Interrupted, it leaves each side as it was or complete; run
+    /// again, it finishes; run twice, the second moves nothing.
+    pub fn sync(&self, peer: &dyn Peer, direction: Direction, dry_run: bool) -> Result<SyncReport> {
+        let mine = self.summary()?;
+        let theirs = peer.summary()?;
+        let mut report = SyncReport {
+            dry_run,
+            ..SyncReport::default()
+        };
+        if direction != Direction::Pull {
+            let bundle = self.bundle_for(&theirs)?;
+            if dry_run {
+                report.pushed = would_move(&bundle);
+            } else if !bundle.is_empty() {
+                let (moved, renumbered) = peer.apply_bundle(&bundle)?;
+                report.pushed = moved;
+                report.renumbered.extend(renumbered);
+            }
+        }
+        if direction != Direction::Push {
+            let bundle = peer.bundle_for(&mine)?;
+            if dry_run {
+                report.pulled = would_move(&bundle);
+            } else if !bundle.is_empty() {
+                let (moved, renumbered) = self.apply_bundle(&bundle)?;
+                report.pulled = moved;
+                for r in renumbered {
+                    if !report.renumbered.contains(&r) {
+                        report.renumbered.push(r);
+                    }
+                }
+            }
+        }
+        Ok(report)
+    }
+
+    /// Makes a new copy of the silo in `source` at `dir`: its configuration, log, tickets and
+    /// attachment contents, with a replica id of its own.
+    pub fn clone_silo(source: &Path, dir: &Path, ctx: Context) -> Result<Silo> {
+        let from = Silo::open(source, ctx.clone())?;
+        let copy = Silo::create(dir, ctx.clone())?;
+        std::fs::copy(
+            source.join(crate::silo::CONFIG_FILE),
+            dir.join(crate::silo::CONFIG_FILE),
+        )
+        .map_err(|e| Error::io(dir.join(crate::silo::CONFIG_FILE), e))?;
+        drop(copy);
+        let copy = Silo::open(dir, ctx)?;
+        copy.sync(&from, Direction::Pull, false)?;
+        Ok(copy)
+    }
+
+    /// Writes a bundle of the records a copy holding `since` lacks (everything when `None`).
+    pub fn bundle_create(
+        &self,
+        since: Option<&Summary>,
+        out: &mut dyn Write,
+    ) -> Result<(u64, u64)> {
+        let bundle = self.bundle_for(since.unwrap_or(&Summary::default()))?;
+        serde_json::to_writer(&mut *out, &bundle).map_err(|e| Error::io("(output)", e.into()))?;
+        out.write_all(b"\n").map_err(|e| Error::io("(output)", e))?;
+        Ok(bundle.counts())
+    }
+
+    /// Applies a bundle file's text: the records this silo lacks are added.
+    pub fn bundle_apply(&self, text: &str) -> Result<SyncReport> {
+        let bundle: Bundle = serde_json::from_str(text)
+            .map_err(|e| crate::exchange::source_error("not a bundle", e))?;
+        let (moved, renumbered) = self.apply_bundle(&bundle)?;
+        Ok(SyncReport {
+            pulled: moved,
+            renumbered,
+            ..SyncReport::default()
+        })
+    }
+}
+
+fn would_move(b: &Bundle) -> Moved {
+    let (change_sets, records) = b.counts();
+    Moved {
+        change_sets,
+        records,
+        attachments: b.attachments.len() as u64,
+        new_tickets: Vec::new(),
+    }
+}

@@ -1,0 +1,241 @@
+//! Sync (sync.md 2): clone, sync and bundles; convergence of several copies, idempotence,
+//! number clashes, attachments travelling with their records.
+mod common_support;
+use common_support::*;
+
+use proptest::prelude::*;
+use ticket_core::{Direction, ExportFormat, Silo};
+
+fn export(s: &Silo) -> String {
+    s.export_string(ExportFormat::Full, "", "").unwrap()
+}
+
+#[derive(Debug, Clone)]
+enum Action {
+    New(String),
+    Title(usize, String),
+    Status(usize, &'static str, usize),
+    AddTag(usize, &'static str),
+    RemoveTag(usize, &'static str),
+    AddProp(usize, &'static str, &'static str),
+    RemoveKey(usize, &'static str),
+    Relate(usize, &'static str, usize),
+    Entry(usize, String),
+    RemoveEntry(usize, u32),
+    Attach(usize, u8),
+}
+
+fn action() -> impl Strategy<Value = Action> {
+    let n = 0usize..6;
+    prop_oneof![
+        "[a-z]{1,6}".prop_map(Action::New),
+        (n.clone(), "[A-Za-z]{1,6}").prop_map(|(t, s)| Action::Title(t, s)),
+        (
+            n.clone(),
+            prop::sample::select(vec!["open", "closed", "merged", "duplicate", "i"]),
+            0usize..6
+        )
+            .prop_map(|(t, s, o)| Action::Status(t, s, o)),
+        (n.clone(), prop::sample::select(vec!["bug", "Bug", "risk"]))
+            .prop_map(|(t, g)| Action::AddTag(t, g)),
+        (n.clone(), prop::sample::select(vec!["bug", "risk"]))
+            .prop_map(|(t, g)| Action::RemoveTag(t, g)),
+        (
+            n.clone(),
+            prop::sample::select(vec!["Deadline", "Assigned", "Deadline_Repeats", "Owner"]),
+            prop::sample::select(vec!["+1w", "phil", "++1m", "Phil"])
+        )
+            .prop_map(|(t, k, v)| Action::AddProp(t, k, v)),
+        (
+            n.clone(),
+            prop::sample::select(vec!["Deadline", "Owner", "Child_Of"])
+        )
+            .prop_map(|(t, k)| Action::RemoveKey(t, k)),
+        (
+            n.clone(),
+            prop::sample::select(vec!["Child_Of", "Blocks", "Related_To"]),
+            0usize..6
+        )
+            .prop_map(|(t, k, o)| Action::Relate(t, k, o)),
+        (n.clone(), "[a-z]{1,8}").prop_map(|(t, s)| Action::Entry(t, s)),
+        (n.clone(), 1u32..3).prop_map(|(t, e)| Action::RemoveEntry(t, e)),
+        (n, any::<u8>()).prop_map(|(t, b)| Action::Attach(t, b)),
+    ]
+}
+
+fn run(silo: &Silo, a: &Action) {
+    let num = |i: &usize| (i + 1).to_string();
+    let _ = match a {
+        Action::New(t) => silo.new_ticket(t, None, "").map(|_| ()),
+        Action::Title(t, s) => silo.set_title(&num(t), s),
+        Action::Status(t, s, o) => silo.set_status(
+            &num(t),
+            s,
+            Some(num(o).as_str()).filter(|_| matches!(*s, "merged" | "duplicate")),
+        ),
+        Action::AddTag(t, g) => silo.add_tag(&num(t), g),
+        Action::RemoveTag(t, g) => silo.remove_tag(&num(t), g),
+        Action::AddProp(t, k, v) => silo.add_property(&num(t), k, v),
+        Action::RemoveKey(t, k) => silo.remove_property_k(&num(t), k),
+        Action::Relate(t, k, o) => silo.add_property(&num(t), k, &num(o)),
+        Action::Entry(t, s) => silo.add_entry(&num(t), s, 1).map(|_| ()),
+        Action::RemoveEntry(t, e) => silo.remove_entry(&num(t), *e),
+        Action::Attach(t, b) => silo
+            .add_attachment_bytes(&num(t), "f", &[*b], "")
+            .map(|_| ()),
+    };
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 24, ..ProptestConfig::default() })]
+    /// Three copies change offline (creating clashing numbers, relations, merges, removals,
+    /// tag case changes) and sync in a random schedule; after syncing until nothing moves,
+    /// every copy has the same full export, equal to its own rebuild.
+    #[test]
+    fn copies_converge_whatever_the_schedule(
+        steps in prop::collection::vec((0usize..3, action(), prop::option::of((0usize..3, 0usize..3))), 1..30)
+    ) {
+        let dir = tempfile::tempdir().unwrap();
+        let a = Silo::create(&dir.path().join("a"), ctx_at(NOW)).unwrap();
+        a.new_ticket("shared", None, "").unwrap();
+        let b = Silo::clone_silo(&dir.path().join("a"), &dir.path().join("b"), ctx_at(NOW)).unwrap();
+        let c = Silo::clone_silo(&dir.path().join("a"), &dir.path().join("c"), ctx_at(NOW)).unwrap();
+        let copies = [&a, &b, &c];
+        for (who, act, sync) in &steps {
+            run(copies[*who], act);
+            if let Some((x, y)) = sync {
+                if x != y {
+                    copies[*x].sync(copies[*y], Direction::Both, false).unwrap();
+                }
+            }
+        }
+        for _ in 0..2 {
+            a.sync(&b, Direction::Both, false).unwrap();
+            b.sync(&c, Direction::Both, false).unwrap();
+            c.sync(&a, Direction::Both, false).unwrap();
+        }
+        let first = export(&a);
+        prop_assert_eq!(&export(&b), &first);
+        prop_assert_eq!(&export(&c), &first);
+        for s in copies {
+            let before = dump(s);
+            s.rebuild().unwrap();
+            prop_assert_eq!(dump(s), before);
+            // in sync: nothing moves
+            let again = s.sync(&a, Direction::Both, false).unwrap();
+            prop_assert_eq!(again.pulled.records + again.pushed.records, 0);
+        }
+    }
+}
+
+#[test]
+fn clone_sync_twice_and_dry_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = new_silo(dir.path());
+    a.new_ticket("one", None, "").unwrap();
+    a.add_attachment_bytes("1", "note.txt", b"hello", "")
+        .unwrap();
+    let b = Silo::clone_silo(a.dir(), &dir.path().join("b"), ctx_at(NOW)).unwrap();
+    assert_ne!(a.replica_id(), b.replica_id());
+    assert_eq!(export(&a), export(&b));
+    let sha = &b.get("1").unwrap().attachments[0].sha256;
+    assert_eq!(std::fs::read(b.attachment_path(sha)).unwrap(), b"hello");
+    assert_eq!(
+        std::fs::read(b.dir().join("silo.json")).unwrap(),
+        std::fs::read(a.dir().join("silo.json")).unwrap()
+    );
+
+    b.add_tag("1", "from-b").unwrap();
+    b.new_ticket("two", None, "").unwrap();
+    let dry = a.sync(&b, Direction::Both, true).unwrap();
+    assert!(dry.dry_run);
+    assert_eq!(dry.pulled.change_sets, 2);
+    assert_eq!(a.count("").unwrap(), 1, "a dry run changes nothing");
+    let push_only = a.sync(&b, Direction::Push, false).unwrap();
+    assert_eq!(push_only.pulled.records, 0);
+    assert_eq!(a.count("").unwrap(), 1);
+    let report = a.sync(&b, Direction::Both, false).unwrap();
+    assert_eq!(report.pulled.change_sets, 2);
+    assert_eq!(report.pulled.new_tickets, vec!["2"]);
+    assert_eq!(a.get("1").unwrap().tags, vec!["from-b"]);
+    let again = a.sync(&b, Direction::Both, false).unwrap();
+    assert_eq!((again.pulled.records, again.pushed.records), (0, 0));
+    assert_eq!(export(&a), export(&b));
+}
+
+#[test]
+fn number_clashes_are_renumbered_the_same_on_both_sides_with_relations_following() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = new_silo(dir.path());
+    a.new_ticket("base", None, "").unwrap();
+    let b = Silo::clone_silo(a.dir(), &dir.path().join("b"), ctx_at(NOW)).unwrap();
+    // both create ticket 2 offline; b relates its 2 to 1
+    assert_eq!(a.new_ticket("a's two", None, "").unwrap().as_str(), "2");
+    assert_eq!(b.new_ticket("b's two", None, "").unwrap().as_str(), "2");
+    b.add_property("2", "Blocks", "1").unwrap();
+    let report = a.sync(&b, Direction::Both, false).unwrap();
+    assert_eq!(report.renumbered.len(), 1, "{report}");
+    let r = &report.renumbered[0];
+    assert_eq!((r.from.as_str(), r.to.as_str()), ("2", "3"));
+    assert!(report.to_string().contains("ticket 2 from"), "{report}");
+    assert_eq!(export(&a), export(&b));
+    // the renumbered ticket keeps its relation, shown with its new number on the other side
+    let moved = a.get("3").unwrap();
+    let kept = a.get("2").unwrap();
+    assert_ne!(moved.title, kept.title);
+    let blocked = a.get("1").unwrap();
+    let blocker = if moved.title == "b's two" { "3" } else { "2" };
+    assert_eq!(blocked.get("Blocked_By"), vec![blocker]);
+    // a new ticket afterwards takes a free number
+    assert_eq!(a.new_ticket("next", None, "").unwrap().as_str(), "4");
+}
+
+#[test]
+fn bundles_carry_changes_between_copies_that_never_meet() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = new_silo(dir.path());
+    a.new_ticket("one", None, "").unwrap();
+    let b = Silo::clone_silo(a.dir(), &dir.path().join("b"), ctx_at(NOW)).unwrap();
+    a.add_entry("1", "written on a", 5).unwrap();
+    a.add_attachment_bytes("1", "x.bin", &[1, 2, 3], "")
+        .unwrap();
+    let mut file = Vec::new();
+    use ticket_core::Peer;
+    let since = b.summary().unwrap();
+    let (sets, records) = a.bundle_create(Some(&since), &mut file).unwrap();
+    assert_eq!((sets, records), (2, 2));
+    let text = String::from_utf8(file).unwrap();
+    let report = b.bundle_apply(&text).unwrap();
+    assert_eq!(report.pulled.records, 2);
+    assert_eq!(report.pulled.attachments, 1);
+    assert_eq!(export(&a), export(&b));
+    // applying it again adds nothing; a tampered bundle is refused whole
+    assert_eq!(b.bundle_apply(&text).unwrap().pulled.records, 0);
+    let tampered = text.replace("010203", "010204");
+    assert!(a.bundle_apply(&tampered).is_err());
+    assert!(b.bundle_apply("{\"format\": \"ticket-bundle\"}").is_err());
+}
+
+/// A sync interrupted after one side applied (the other side's transaction never ran) leaves
+/// both consistent, and running it again finishes the job.
+#[test]
+fn an_interrupted_sync_finishes_when_run_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = new_silo(dir.path());
+    a.new_ticket("one", None, "").unwrap();
+    let b = Silo::clone_silo(a.dir(), &dir.path().join("b"), ctx_at(NOW)).unwrap();
+    a.add_tag("1", "a-side").unwrap();
+    b.add_tag("1", "b-side").unwrap();
+    // only the push half ran
+    a.sync(&b, Direction::Push, false).unwrap();
+    for s in [&a, &b] {
+        let before = dump(s);
+        s.rebuild().unwrap();
+        assert_eq!(dump(s), before);
+    }
+    let report = a.sync(&b, Direction::Both, false).unwrap();
+    assert_eq!(report.pushed.records, 0);
+    assert_eq!(report.pulled.records, 1);
+    assert_eq!(export(&a), export(&b));
+    assert_eq!(a.get("1").unwrap().tags, vec!["a-side", "b-side"]);
+}
