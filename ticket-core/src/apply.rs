@@ -153,7 +153,28 @@ pub(crate) fn apply(
                 return Err(broken("removes an attachment this ticket does not have"));
             }
         }
-        Operation::Create { .. }
+        Operation::EntryRestore { entry } => {
+            let n = conn
+                .prepare_cached(
+                    "UPDATE entry_rows SET removed = 0 WHERE ticket_id = ?1 AND change = ?2",
+                )?
+                .execute(params![id, entry])?;
+            if n != 1 {
+                return Err(broken("restores an entry this ticket does not have"));
+            }
+        }
+        Operation::AttachRestore { attachment } => {
+            let n = conn
+                .prepare_cached(
+                    "UPDATE attachments SET removed = 0 WHERE ticket_id = ?1 AND change = ?2",
+                )?
+                .execute(params![id, attachment])?;
+            if n != 1 {
+                return Err(broken("restores an attachment this ticket does not have"));
+            }
+        }
+        Operation::Undo { .. }
+        | Operation::Create { .. }
         | Operation::Title(_)
         | Operation::Summary(_)
         | Operation::Status(_) => {}

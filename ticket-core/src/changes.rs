@@ -27,6 +27,12 @@ pub enum ChangeOp {
     AttachAdd,
     /// An attachment is hidden.
     AttachRemove,
+    /// A hidden entry is shown again.
+    EntryRestore,
+    /// A hidden attachment is shown again.
+    AttachRestore,
+    /// The ticket's part of an undo (`new_value` = the undone change set's id).
+    Undo,
 }
 
 impl ChangeOp {
@@ -43,6 +49,9 @@ impl ChangeOp {
             ChangeOp::EntryRemove => "entry_remove",
             ChangeOp::AttachAdd => "attach_add",
             ChangeOp::AttachRemove => "attach_remove",
+            ChangeOp::EntryRestore => "entry_restore",
+            ChangeOp::AttachRestore => "attach_restore",
+            ChangeOp::Undo => "undo",
         }
     }
 }
@@ -56,7 +65,7 @@ impl fmt::Display for ChangeOp {
 impl FromStr for ChangeOp {
     type Err = String;
     fn from_str(s: &str) -> Result<ChangeOp, String> {
-        const ALL: [ChangeOp; 10] = [
+        const ALL: [ChangeOp; 13] = [
             ChangeOp::Create,
             ChangeOp::Set,
             ChangeOp::TagAdd,
@@ -67,6 +76,9 @@ impl FromStr for ChangeOp {
             ChangeOp::EntryRemove,
             ChangeOp::AttachAdd,
             ChangeOp::AttachRemove,
+            ChangeOp::EntryRestore,
+            ChangeOp::AttachRestore,
+            ChangeOp::Undo,
         ];
         ALL.into_iter()
             .find(|o| o.as_str() == s)
@@ -126,6 +138,9 @@ impl Change {
                 format!("attached {k} as {item} ({} bytes)", self.size.unwrap_or(0))
             }
             ChangeOp::AttachRemove => format!("removed attachment {item}"),
+            ChangeOp::EntryRestore => format!("restored entry {item}"),
+            ChangeOp::AttachRestore => format!("restored attachment {item}"),
+            ChangeOp::Undo => format!("undid change set {new}"),
         }
     }
 }

@@ -139,6 +139,14 @@ pub enum Error {
         /// What is wrong.
         message: String,
     },
+    /// An undo that cannot be done: what changed since, or why the set cannot be undone.
+    #[error("cannot undo change set {set}: {reason}; nothing was changed")]
+    CannotUndo {
+        /// The change set.
+        set: String,
+        /// Why.
+        reason: String,
+    },
     /// A database failure.
     #[error("database error: {0}")]
     Db(rusqlite::Error),

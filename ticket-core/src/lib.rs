@@ -55,5 +55,8 @@ pub use registry::*;
 pub use search::Explanation;
 pub use silo::Silo;
 pub use storage::SCHEMA_VERSION;
-pub use sync::{Bundle, Content, Direction, Moved, Peer, Renumbered, Summary, SyncReport};
+pub use sync::{
+    Bundle, Content, Direction, Moved, Peer, Renumbered, Summary, SyncReport, TimelineChange,
+    TimelineSet, UndoReport,
+};
 pub use ticket_query::SqlValue;

@@ -4,7 +4,7 @@ mod common_support;
 use common_support::*;
 
 use proptest::prelude::*;
-use ticket_core::{Direction, ExportFormat, Silo};
+use ticket_core::{Clock, Direction, ExportFormat, Silo};
 
 fn export(s: &Silo) -> String {
     s.export_string(ExportFormat::Full, "", "").unwrap()
@@ -238,4 +238,101 @@ fn an_interrupted_sync_finishes_when_run_again() {
     assert_eq!(report.pulled.records, 1);
     assert_eq!(export(&a), export(&b));
     assert_eq!(a.get("1").unwrap().tags, vec!["a-side", "b-side"]);
+}
+
+#[test]
+fn undo_takes_back_a_change_set_and_undo_of_undo_restores_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let silo = new_silo(dir.path());
+    silo.new_ticket("one", None, "").unwrap();
+    silo.new_ticket("two", None, "").unwrap();
+    let before = dump(&silo);
+    // a change set touching two tickets: a status to Merged writes both sides
+    silo.set_status("2", "merged", Some("1")).unwrap();
+    let merged = dump(&silo);
+    let report = silo.undo(None).unwrap();
+    assert_eq!(report.tickets, vec!["1", "2"]);
+    assert_eq!(silo.get("2").unwrap().status, ticket_core::Status::Open);
+    assert!(silo.get("1").unwrap().get("Merged").is_empty());
+    // the undone set stays in the history, marked
+    let h = silo.history("2").unwrap();
+    assert!(h.iter().any(|c| c.op == ticket_core::ChangeOp::Undo
+        && c.new_value.as_deref() == Some(report.undone.as_str())));
+    let timeline = silo.timeline(None, None, None, 10).unwrap();
+    assert!(timeline.iter().any(|s| s.id == report.undone && s.undone));
+    // undo of the undo
+    silo.undo(None).unwrap();
+    assert_eq!(silo.get("2").unwrap().status, ticket_core::Status::Merged);
+    assert_eq!(silo.get("1").unwrap().get("Merged"), vec!["2"]);
+    let _ = (before, merged);
+    // every record kind round-trips through undo
+    let e = silo.add_entry("1", "text", 5).unwrap();
+    silo.undo(None).unwrap();
+    assert!(silo.get("1").unwrap().entries.is_empty());
+    silo.undo(None).unwrap();
+    assert_eq!(silo.get("1").unwrap().entries[0].n, e);
+    silo.set_title("1", "renamed").unwrap();
+    silo.undo(None).unwrap();
+    assert_eq!(silo.get("1").unwrap().title, "one");
+    let b = dump(&silo);
+    silo.rebuild().unwrap();
+    assert_eq!(dump(&silo), b);
+}
+
+#[test]
+fn undo_is_refused_when_later_changes_make_it_inapplicable() {
+    let dir = tempfile::tempdir().unwrap();
+    let silo = new_silo(dir.path());
+    silo.new_ticket("one", None, "").unwrap();
+    silo.add_tag("1", "bug").unwrap();
+    let tagged = silo.timeline(None, None, None, 1).unwrap()[0].id.clone();
+    silo.remove_tag("1", "bug").unwrap();
+    let records = change_count(&silo);
+    let err = silo.undo(Some(&tagged)).unwrap_err();
+    assert!(err.to_string().contains("tag bug changed since"), "{err}");
+    assert_eq!(change_count(&silo), records);
+    // a creation cannot be undone
+    let created = silo
+        .timeline(None, None, None, 10)
+        .unwrap()
+        .last()
+        .unwrap()
+        .id
+        .clone();
+    let err = silo.undo(Some(&created)).unwrap_err();
+    assert!(err.to_string().contains("cannot be undone"), "{err}");
+    assert!(silo.undo(Some("nonsense")).is_err());
+}
+
+#[test]
+fn the_timeline_lists_change_sets_newest_first_with_filters() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut silo = new_silo(dir.path());
+    silo.new_ticket("one", None, "").unwrap();
+    silo.new_ticket("two", None, "").unwrap();
+    silo.set_clock(Clock::fixed("2024-04-01T10:00:00Z".parse().unwrap()));
+    silo.add_tag("2", "later").unwrap();
+    let all = silo.timeline(None, None, None, 100).unwrap();
+    assert_eq!(all.len(), 3);
+    assert_eq!(all[0].changes[0].what, "added tag later");
+    assert_eq!(all[0].changes[0].number, "2");
+    assert!(all[2].changes.iter().any(|c| c.what == "created ticket 1"));
+    let since = chrono::DateTime::parse_from_rfc3339("2024-03-20T00:00:00Z")
+        .unwrap()
+        .to_utc();
+    assert_eq!(
+        silo.timeline(None, Some(since), None, 100).unwrap().len(),
+        1
+    );
+    assert_eq!(
+        silo.timeline(Some("t:one"), None, None, 100).unwrap().len(),
+        1
+    );
+    assert_eq!(
+        silo.timeline(None, None, Some("nobody"), 100)
+            .unwrap()
+            .len(),
+        0
+    );
+    assert_eq!(silo.timeline(None, None, None, 2).unwrap().len(), 2);
 }

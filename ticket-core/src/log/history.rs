@@ -121,6 +121,18 @@ pub(crate) fn describe(
                 c.op = ChangeOp::AttachRemove;
                 c.item = attachments.get(attachment).copied();
             }
+            Operation::EntryRestore { entry } => {
+                c.op = ChangeOp::EntryRestore;
+                c.item = entries.get(entry).copied();
+            }
+            Operation::AttachRestore { attachment } => {
+                c.op = ChangeOp::AttachRestore;
+                c.item = attachments.get(attachment).copied();
+            }
+            Operation::Undo { set } => {
+                c.op = ChangeOp::Undo;
+                c.new_value = Some(set.to_string());
+            }
         }
         out.push(c);
     }

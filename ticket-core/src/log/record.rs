@@ -49,6 +49,12 @@ pub(crate) enum Operation {
     },
     /// The attachment added by record `attachment` is hidden.
     AttachRemove { attachment: i64 },
+    /// A hidden entry is shown again (the undo of a removal).
+    EntryRestore { entry: i64 },
+    /// A hidden attachment is shown again.
+    AttachRestore { attachment: i64 },
+    /// Marks the ticket's part of an undo: the change set it undoes. Changes nothing itself.
+    Undo { set: super::SetId },
 }
 
 /// One record: the ticket (local id) and the operation.
@@ -69,7 +75,7 @@ pub(crate) struct Row {
 }
 
 /// Operation codes in `changes.op` and their names in exports and history.
-pub(crate) const OP_NAMES: [&str; 14] = [
+pub(crate) const OP_NAMES: [&str; 17] = [
     "create",
     "title",
     "summary",
@@ -84,6 +90,9 @@ pub(crate) const OP_NAMES: [&str; 14] = [
     "entry_remove",
     "attach_add",
     "attach_remove",
+    "entry_restore",
+    "attach_restore",
+    "undo",
 ];
 
 /// A title: one line, no control characters, not empty, no outer white space.
@@ -156,6 +165,9 @@ impl Operation {
             Operation::EntryRemove { .. } => 11,
             Operation::AttachAdd { .. } => 12,
             Operation::AttachRemove { .. } => 13,
+            Operation::EntryRestore { .. } => 14,
+            Operation::AttachRestore { .. } => 15,
+            Operation::Undo { .. } => 16,
         }
     }
 
@@ -207,13 +219,19 @@ impl Operation {
                 num: Some(i64::from(*minutes)),
                 ..Row::default()
             },
-            Operation::EntryRemove { entry: r } | Operation::AttachRemove { attachment: r } => {
-                Row {
-                    op: code,
-                    num: Some(*r),
-                    ..Row::default()
-                }
-            }
+            Operation::Undo { set } => Row {
+                op: code,
+                value: Some(set.to_string()),
+                ..Row::default()
+            },
+            Operation::EntryRemove { entry: r }
+            | Operation::AttachRemove { attachment: r }
+            | Operation::EntryRestore { entry: r }
+            | Operation::AttachRestore { attachment: r } => Row {
+                op: code,
+                num: Some(*r),
+                ..Row::default()
+            },
             Operation::AttachAdd {
                 name,
                 comment,
@@ -318,6 +336,11 @@ impl Operation {
                 }
             }
             13 => Operation::AttachRemove { attachment: num()? },
+            14 => Operation::EntryRestore { entry: num()? },
+            15 => Operation::AttachRestore { attachment: num()? },
+            16 => Operation::Undo {
+                set: value()?.parse()?,
+            },
             other => {
                 return Err(Error::invalid(
                     "change record",

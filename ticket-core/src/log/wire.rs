@@ -103,9 +103,13 @@ impl WireRecord {
                 w.text = Some(text.clone());
                 w.minutes = Some(*minutes);
             }
-            Operation::EntryRemove { entry: t } | Operation::AttachRemove { attachment: t } => {
+            Operation::EntryRemove { entry: t }
+            | Operation::AttachRemove { attachment: t }
+            | Operation::EntryRestore { entry: t }
+            | Operation::AttachRestore { attachment: t } => {
                 w.target = Some(r.change_id(*t)?.to_string());
             }
+            Operation::Undo { set } => w.target = Some(set.to_string()),
             Operation::AttachAdd {
                 name,
                 comment,
@@ -152,7 +156,9 @@ impl WireRecord {
             "prop_add" | "prop_remove" => &["key", "value"],
             "rel_add" | "rel_remove" => &["key", "ticket"],
             "entry_add" => &["text", "minutes"],
-            "entry_remove" | "attach_remove" => &["target"],
+            "entry_remove" | "attach_remove" | "entry_restore" | "attach_restore" | "undo" => {
+                &["target"]
+            }
             "attach_add" => &["name", "comment", "size", "sha256"],
             other => {
                 return Err(Error::invalid(
@@ -259,15 +265,19 @@ impl WireRecord {
                     minutes: self.minutes.unwrap_or(0),
                 }
             }
-            "entry_remove" | "attach_remove" => {
+            "entry_remove" | "attach_remove" | "entry_restore" | "attach_restore" => {
                 let target: ChangeId = s(&self.target).parse()?;
                 let local = r.change(&target)?;
-                if self.op == "entry_remove" {
-                    Operation::EntryRemove { entry: local }
-                } else {
-                    Operation::AttachRemove { attachment: local }
+                match self.op.as_str() {
+                    "entry_remove" => Operation::EntryRemove { entry: local },
+                    "attach_remove" => Operation::AttachRemove { attachment: local },
+                    "entry_restore" => Operation::EntryRestore { entry: local },
+                    _ => Operation::AttachRestore { attachment: local },
                 }
             }
+            "undo" => Operation::Undo {
+                set: s(&self.target).parse()?,
+            },
             "attach_add" => {
                 let name = s(&self.name);
                 if name.trim().is_empty()

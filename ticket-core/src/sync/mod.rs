@@ -23,6 +23,9 @@ use crate::log::{ChangeId, Operation, ReplicaId, SetId};
 use crate::silo::Silo;
 use crate::storage::log as store;
 
+mod undo;
+pub use undo::{TimelineChange, TimelineSet, UndoReport};
+
 /// The change sets a copy holds, with how many of each set's records it has.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Summary {
