@@ -385,6 +385,57 @@ pub enum Command {
     Check,
     /// Replay the change log into the derived tables.
     Rebuild,
+    /// Make a new copy of the silo SOURCE in DIR (configuration, log, attachments), with a
+    /// replica id of its own; `ticket sync` keeps the copies together.
+    Clone {
+        /// The silo to copy (a directory).
+        source: PathBuf,
+        /// The new silo's directory (must not exist or be empty).
+        dir: PathBuf,
+    },
+    /// Exchange change sets with PEER (a silo directory) both ways: afterwards both hold the
+    /// same log and the same tickets. Conflicts resolve deterministically; clashing ticket
+    /// numbers are renumbered and reported.
+    Sync {
+        /// The other copy (a silo directory).
+        peer: String,
+        /// Only take the peer's changes.
+        #[arg(long, conflicts_with = "push")]
+        pull: bool,
+        /// Only give this copy's changes.
+        #[arg(long)]
+        push: bool,
+        /// Say what would move; change nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// Exchange change sets through a file, for copies that never see each other.
+    Bundle {
+        /// create or apply.
+        #[command(subcommand)]
+        command: BundleCommand,
+    },
+    /// Undo a change set (default: this copy's latest) by appending its inverse; refused with
+    /// what changed since if it no longer applies. Undo is itself undoable.
+    Undo {
+        /// The change set id (from `ticket log`).
+        set: Option<String>,
+    },
+    /// The silo's timeline: change sets newest first, with who, when and what changed.
+    Log {
+        /// Only change sets touching the tickets this search key selects.
+        #[arg(allow_hyphen_values = true)]
+        search: Option<String>,
+        /// Only change sets from DATE on (a date expression).
+        #[arg(long, value_name = "DATE", allow_hyphen_values = true)]
+        since: Option<String>,
+        /// Only change sets by NAME.
+        #[arg(long, value_name = "NAME")]
+        author: Option<String>,
+        /// At most N change sets.
+        #[arg(long, value_name = "N", default_value_t = 50)]
+        limit: usize,
+    },
     /// Show the effective silo configuration, or validate a configuration file.
     Config {
         /// Validate FILE instead (a silo.json); exit 1 with every problem if it is broken.
@@ -401,6 +452,24 @@ pub enum Command {
         /// The shell.
         #[arg(value_enum)]
         shell: clap_complete::Shell,
+    },
+}
+
+/// `bundle create|apply`.
+#[derive(Debug, Clone, Subcommand)]
+pub enum BundleCommand {
+    /// Write the change sets a copy lacks (everything, or what PEER lacks) to FILE.
+    Create {
+        /// The bundle file.
+        file: PathBuf,
+        /// Only what the silo directory PEER does not hold yet.
+        #[arg(long, value_name = "PEER")]
+        since: Option<String>,
+    },
+    /// Add the change sets of FILE this silo lacks.
+    Apply {
+        /// The bundle file.
+        file: PathBuf,
     },
 }
 

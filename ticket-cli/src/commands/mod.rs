@@ -5,6 +5,7 @@ pub mod listing;
 pub mod maintenance;
 pub mod show;
 pub mod silos;
+pub mod sync;
 pub mod tickets;
 
 use std::io::Write;
@@ -115,6 +116,28 @@ pub fn run(command: Command, s: &Session, out: &mut dyn Write) -> CliResult {
         ),
         C::Check => maintenance::check(s, out),
         C::Rebuild => maintenance::rebuild(s, out),
+        C::Clone { source, dir } => sync::clone(s, out, &source, &dir),
+        C::Sync {
+            peer,
+            pull,
+            push,
+            dry_run,
+        } => sync::sync(s, out, &peer, pull, push, dry_run),
+        C::Bundle { command } => sync::bundle(s, out, &command),
+        C::Undo { set } => sync::undo(s, out, set.as_deref()),
+        C::Log {
+            search,
+            since,
+            author,
+            limit,
+        } => sync::log(
+            s,
+            out,
+            search.as_deref(),
+            since.as_deref(),
+            author.as_deref(),
+            limit,
+        ),
         C::Config { check } => maintenance::config(s, out, check.as_deref()),
         C::Demo { dir } => crate::demo::run(s, out, dir),
         C::Completions { shell } => completions(shell, out),

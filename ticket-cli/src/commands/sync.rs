@@ -1,0 +1,192 @@
+//! `clone`, `sync`, `bundle create|apply`, `undo`, `log` (sync.md).
+
+use std::io::Write;
+use std::path::Path;
+
+use serde_json::json;
+use ticket_core::{Direction, Peer, Silo, SyncReport};
+
+use crate::cli::{BundleCommand, Format};
+use crate::error::{CliError, CliResult};
+use crate::output::json;
+use crate::session::Session;
+
+/// A peer named on the command line: a silo directory today (`http(s)://` and `postgres://`
+/// are refused with a clear message until their transports exist).
+fn open_peer(s: &Session, peer: &str) -> CliResult<Silo> {
+    if peer.contains("://") {
+        return Err(CliError::Usage(format!(
+            "peer {peer}: only silo directories can be synced by this version (http:// and postgres:// peers are not supported yet)"
+        )));
+    }
+    Ok(Silo::open(Path::new(peer), s.ctx.clone())?)
+}
+
+fn report(s: &Session, out: &mut dyn Write, r: &SyncReport) -> CliResult {
+    match s.out.format {
+        Format::Json | Format::Csv => {
+            json::write(out, &serde_json::to_value(r).unwrap_or_default())?
+        }
+        Format::Text if s.out.quiet => {}
+        Format::Text => write!(out, "{r}")?,
+    }
+    Ok(())
+}
+
+/// `clone SOURCE DIR`.
+pub fn clone(s: &Session, out: &mut dyn Write, source: &Path, dir: &Path) -> CliResult {
+    let copy = Silo::clone_silo(source, dir, s.ctx.clone())?;
+    if !s.out.quiet {
+        writeln!(
+            out,
+            "cloned {} into {} ({} tickets; replica {})",
+            source.display(),
+            dir.display(),
+            copy.count("")?,
+            copy.replica_id()
+        )?;
+    }
+    Ok(())
+}
+
+/// `sync PEER [--pull|--push] [--dry-run]`.
+pub fn sync(
+    s: &Session,
+    out: &mut dyn Write,
+    peer: &str,
+    pull: bool,
+    push: bool,
+    dry_run: bool,
+) -> CliResult {
+    let silo = s.open()?;
+    let other = open_peer(s, peer)?;
+    let direction = match (pull, push) {
+        (true, false) => Direction::Pull,
+        (false, true) => Direction::Push,
+        _ => Direction::Both,
+    };
+    let r = silo.sync(&other, direction, dry_run)?;
+    report(s, out, &r)
+}
+
+/// `bundle create FILE [--since PEER]` and `bundle apply FILE`.
+pub fn bundle(s: &Session, out: &mut dyn Write, cmd: &BundleCommand) -> CliResult {
+    let silo = s.open()?;
+    match cmd {
+        BundleCommand::Create { file, since } => {
+            let summary = match since {
+                Some(p) => Some(open_peer(s, p)?.summary()?),
+                None => None,
+            };
+            // written next to the target and renamed: a failed bundle leaves no half file
+            let dir = file
+                .parent()
+                .filter(|d| !d.as_os_str().is_empty())
+                .unwrap_or(Path::new("."));
+            let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(|e| {
+                CliError::from(ticket_core::Error::Io {
+                    path: file.clone(),
+                    source: e,
+                })
+            })?;
+            let (sets, records) = silo.bundle_create(summary.as_ref(), tmp.as_file_mut())?;
+            tmp.persist(file).map_err(|e| {
+                CliError::from(ticket_core::Error::Io {
+                    path: file.clone(),
+                    source: e.error,
+                })
+            })?;
+            if !s.out.quiet {
+                writeln!(
+                    out,
+                    "wrote {sets} change set(s), {records} record(s) to {}",
+                    file.display()
+                )?;
+            }
+            Ok(())
+        }
+        BundleCommand::Apply { file } => {
+            let text = std::fs::read_to_string(file).map_err(|e| {
+                CliError::from(ticket_core::Error::Io {
+                    path: file.clone(),
+                    source: e,
+                })
+            })?;
+            let r = silo.bundle_apply(&text)?;
+            report(s, out, &r)
+        }
+    }
+}
+
+/// `undo [SET_ID]`.
+pub fn undo(s: &Session, out: &mut dyn Write, set: Option<&str>) -> CliResult {
+    let silo = s.open()?;
+    let r = silo.undo(set)?;
+    match s.out.format {
+        Format::Json | Format::Csv => {
+            json::write(out, &serde_json::to_value(&r).unwrap_or_default())?
+        }
+        Format::Text if s.out.quiet => writeln!(out, "{}", r.undone)?,
+        Format::Text => writeln!(
+            out,
+            "undid change set {} ({} change(s) on ticket {})",
+            r.undone,
+            r.records,
+            r.tickets.join(", ")
+        )?,
+    }
+    Ok(())
+}
+
+/// `log [SEARCH] [--since DATE] [--author NAME] [--limit N]`.
+pub fn log(
+    s: &Session,
+    out: &mut dyn Write,
+    search: Option<&str>,
+    since: Option<&str>,
+    author: Option<&str>,
+    limit: usize,
+) -> CliResult {
+    let silo = s.open()?;
+    let since = match since {
+        Some(text) => {
+            let expr = ticket_query::parse_date_expr(text)
+                .map_err(|e| CliError::Usage(format!("--since {text}: {}", e.message)))?;
+            let date = expr
+                .resolve(s.ctx.clock.today())
+                .ok_or_else(|| CliError::Usage(format!("--since {text}: out of range")))?;
+            Some(
+                date.date()
+                    .and_hms_opt(0, 0, 0)
+                    .expect("midnight")
+                    .and_utc(),
+            )
+        }
+        None => None,
+    };
+    let sets = silo
+        .timeline(search, since, author, limit)
+        .map_err(|e| CliError::from_core(e, search.map(|k| (k, ""))))?;
+    match s.out.format {
+        Format::Json | Format::Csv => json::write(out, &json!(sets))?,
+        Format::Text => {
+            if sets.is_empty() && !s.out.quiet {
+                writeln!(out, "no change sets")?;
+            }
+            for set in &sets {
+                writeln!(
+                    out,
+                    "{}  {}  {}{}",
+                    s.out.time(set.at),
+                    set.author,
+                    set.id,
+                    if set.undone { "  (undone)" } else { "" }
+                )?;
+                for c in &set.changes {
+                    writeln!(out, "    {:>5}  {}", c.number, c.what)?;
+                }
+            }
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,78 @@
+//! `clone`, `sync`, `bundle`, `undo` and `log` from the command line: the "two laptops" walk.
+mod common;
+use common::World;
+
+#[test]
+fn two_laptops_clone_change_offline_sync_and_undo() {
+    let world = World::new();
+    world.new_ticket("Backups fail");
+    let laptop = world.tmp.path().join("laptop");
+    let laptop_s = laptop.to_str().unwrap();
+    let silo_s = world.silo.to_str().unwrap();
+    let run = world.run_global(&["clone", silo_s, laptop_s]);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(run.stdout.contains("cloned"), "{run:?}");
+    // both create ticket 2 offline, and the laptop tags ticket 1
+    world.new_ticket("Desk ticket");
+    let on_laptop = |args: &[&str]| {
+        let mut cmd = world.command();
+        cmd.arg("--silo").arg(&laptop).args(args);
+        common::output(cmd)
+    };
+    assert_eq!(
+        on_laptop(&["quiet", "nt", "Laptop ticket"]).stdout.trim(),
+        "2"
+    );
+    assert_eq!(on_laptop(&["ag", "1", "offline"]).code, 0);
+    let dry = world.run(&["sync", laptop_s, "--dry-run"]);
+    assert_eq!(dry.code, 0, "{dry:?}");
+    assert!(dry.stdout.contains("would move 2 change set(s)"), "{dry:?}");
+    let sync = world.run(&["sync", laptop_s]);
+    assert_eq!(sync.code, 0, "{sync:?}");
+    assert!(
+        sync.stdout.contains("ticket 2 from") && sync.stdout.contains("is now 3"),
+        "{sync:?}"
+    );
+    let again = world.run(&["--format", "json", "sync", laptop_s]);
+    let report: serde_json::Value = serde_json::from_str(&again.stdout).unwrap();
+    assert_eq!(report["pulled"]["records"], 0);
+    assert_eq!(report["pushed"]["records"], 0);
+    assert_eq!(
+        world.ok(&["export", "full"]),
+        on_laptop(&["export", "full"]).stdout
+    );
+
+    // the timeline and undo
+    let log = world.ok(&["log", "--limit", "3"]);
+    assert!(log.contains("added tag offline"), "{log}");
+    world.ok(&["ag", "1", "mistake"]);
+    let undo = world.run(&["undo"]);
+    assert_eq!(undo.code, 0, "{undo:?}");
+    assert!(undo.stdout.starts_with("undid change set"), "{undo:?}");
+    assert!(!world.ok(&["dt", "1"]).contains("mistake"));
+    assert!(world.ok(&["log", "--limit", "2"]).contains("(undone)"));
+    let refused = world.run(&["undo", "0000000000000001aaaaaaaaaaaaaaaa"]);
+    assert_eq!(refused.code, 1, "{refused:?}");
+
+    // a bundle for a copy that never meets the others
+    let usb = world.tmp.path().join("usb.bundle");
+    world.ok(&["ag", "1", "via-usb"]);
+    let made = world.run(&[
+        "bundle",
+        "create",
+        usb.to_str().unwrap(),
+        "--since",
+        laptop_s,
+    ]);
+    assert_eq!(made.code, 0, "{made:?}");
+    // what the laptop lacks: the mistake, its undo and the new tag
+    assert!(made.stdout.contains("wrote 3 change set(s)"), "{made:?}");
+    assert_eq!(
+        on_laptop(&["bundle", "apply", usb.to_str().unwrap()]).code,
+        0
+    );
+    assert!(on_laptop(&["dt", "1"]).stdout.contains("via-usb"));
+    // peers this version cannot reach say so
+    let http = world.run(&["sync", "http://example.invalid/"]);
+    assert_eq!(http.code, 2, "{http:?}");
+}
