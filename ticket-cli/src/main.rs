@@ -63,17 +63,60 @@ fn main() -> ExitCode {
         return ExitCode::SUCCESS;
     }
     let result = session::Session::new(args.global, prepared.quiet).and_then(|s| {
-        let stdout = io::stdout();
-        let mut out = BufWriter::new(stdout.lock());
+        let mut out = BufWriter::new(Watched::new(io::stdout().lock()));
         let result = commands::run(args.command, &s, &mut out);
-        result.and_then(|()| out.flush().map_err(CliError::from))
+        let result = result.and_then(|()| out.flush().map_err(CliError::from));
+        if out.get_ref().closed {
+            // The reader went away (`ticket export csv | head -1`): whatever error the write
+            // became on its way through the core, the command ends quietly.
+            return Err(CliError::Closed);
+        }
+        result
     });
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(CliError::Closed) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("error: {e}");
+            // Standard error may be closed too: the message is lost, the status is not.
+            let _ = writeln!(io::stderr().lock(), "error: {e}");
             ExitCode::from(e.exit_code())
         }
+    }
+}
+
+/// Standard output that remembers whether a write found the reader gone (a broken pipe),
+/// however the error is reported afterwards (the core wraps the CSV writer's errors in its own).
+struct Watched<W> {
+    inner: W,
+    closed: bool,
+}
+
+impl<W: Write> Watched<W> {
+    fn new(inner: W) -> Watched<W> {
+        Watched {
+            inner,
+            closed: false,
+        }
+    }
+
+    fn note<T>(&mut self, result: io::Result<T>) -> io::Result<T> {
+        if let Err(e) = &result {
+            if e.kind() == io::ErrorKind::BrokenPipe {
+                self.closed = true;
+            }
+        }
+        result
+    }
+}
+
+impl<W: Write> Write for Watched<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let result = self.inner.write(buf);
+        self.note(result)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        let result = self.inner.flush();
+        self.note(result)
     }
 }

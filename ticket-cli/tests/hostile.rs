@@ -149,3 +149,96 @@ fn a_directory_that_is_not_a_silo_is_a_clear_error_and_stays_untouched() {
         .collect();
     assert_eq!(names, vec![std::ffi::OsString::from("notes.txt")]);
 }
+
+/// Runs `ticket --silo SILO ARGS...` with standard output (and, with `both`, standard error)
+/// going to a pipe nobody reads any more; returns the exit status and standard error.
+fn run_into_closed_pipe(world: &World, args: &[&str], both: bool) -> (i32, String) {
+    let mut cmd = world.cmd(args);
+    cmd.stdout(closed_pipe());
+    if both {
+        cmd.stderr(closed_pipe());
+    }
+    let out = cmd.output().expect("run ticket");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn a_closed_output_pipe_ends_every_command_quietly() {
+    let world = world_with_a_ticket();
+    world.ok(&["ae", "1", "an entry", "30"]);
+    world.ok(&["ap", "1", "Client", "ACME"]);
+    for args in [
+        vec!["export", "csv"],
+        vec!["export", "json"],
+        vec!["export", "full"],
+        vec!["lt"],
+        vec!["--format", "csv", "lt"],
+        vec!["--format", "json", "lt"],
+        vec!["quiet", "lt"],
+        vec!["ltn"],
+        vec!["ct"],
+        vec!["lg"],
+        vec!["--format", "csv", "lk"],
+        vec!["lkv", "client"],
+        vec!["dt", "1"],
+        vec!["dt", "1", "--history"],
+        vec!["--format", "csv", "dt", "1", "--history"],
+        vec!["searches"],
+        vec!["explain", "g=risk"],
+        vec!["--format", "csv", "time", "--by", "client"],
+        vec!["config"],
+        vec!["ds"],
+        vec!["nt", "written, then the confirmation finds the pipe closed"],
+        vec!["lt", "--help"],
+        vec!["completions", "bash"],
+    ] {
+        let (code, stderr) = run_into_closed_pipe(&world, &args, false);
+        assert_eq!((code, stderr.as_str()), (0, ""), "{args:?}");
+    }
+}
+
+#[test]
+fn an_error_with_standard_error_closed_is_not_a_panic() {
+    let world = world_with_a_ticket();
+    for (args, code) in [
+        (vec!["dt", "99"], 1),
+        (vec!["lt", "s:ox:"], 2),
+        (vec!["frobnicate"], 2),
+        (vec!["nt", "bell\u{7}"], 1),
+    ] {
+        let (got, _) = run_into_closed_pipe(&world, &args, true);
+        assert_eq!(got, code, "{args:?}");
+    }
+}
+
+#[test]
+fn an_export_that_fails_writes_nothing_and_names_the_users_file() {
+    let world = world_with_a_ticket();
+    for format in ["csv", "json", "full"] {
+        let run = world.run(&["export", format, "s:ox:"]);
+        assert_clean_failure(&run, 2, "unknown status letter");
+        let run = world.run(&["export", format, "", "zz"]);
+        assert_clean_failure(&run, 2, "unknown sort key");
+    }
+    let run = world.run(&["--format", "csv", "lt", "s:ox:"]);
+    assert_clean_failure(&run, 2, "unknown status letter");
+    let run = world.run(&["--format", "json", "lt", "s:ox:"]);
+    assert_clean_failure(&run, 2, "unknown status letter");
+
+    let run = world.run(&["export", "csv", "-o", "/missing/dir/x"]);
+    assert_clean_failure(&run, 1, "/missing/dir/x:");
+    assert!(!run.stderr.contains("tmp"), "{}", run.stderr);
+    // a bad key with -o leaves no file behind
+    let target = world.tmp.path().join("out.csv");
+    let run = world.run(&["export", "csv", "s:ox:", "-o", target.to_str().unwrap()]);
+    assert_clean_failure(&run, 2, "unknown status letter");
+    let left: Vec<_> = std::fs::read_dir(world.tmp.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with("out"))
+        .collect();
+    assert!(left.is_empty(), "{left:?}");
+}

@@ -112,7 +112,8 @@ fn labels(styler: Styler<'_>, r: &RowView<'_>) -> String {
 
 /// Rows written one at a time as a search produces them (JSON, CSV and quiet text; the aligned
 /// text table needs every row first: [`write_rows`]). The JSON is one pretty-printed array,
-/// written element by element.
+/// written element by element. Nothing is written before the first row or [`RowStream::finish`],
+/// so a search that fails at once leaves standard output empty.
 pub struct RowStream<'o> {
     out: &'o mut dyn Write,
     kind: StreamKind,
@@ -126,11 +127,11 @@ enum StreamKind {
 }
 
 impl<'o> RowStream<'o> {
-    /// Starts the output (the CSV header).
+    /// Prepares the output; the CSV header waits for the first row or the end.
     pub fn start(out: &'o mut dyn Write, o: &Output) -> CliResult<RowStream<'o>> {
         let kind = match o.format {
             Format::Json => StreamKind::Json,
-            Format::Csv => StreamKind::Csv(super::csv::TicketCsv::start(&mut *out)?),
+            Format::Csv => StreamKind::Csv(super::csv::TicketCsv::new()),
             Format::Text => StreamKind::Numbers,
         };
         Ok(RowStream { out, kind, rows: 0 })
@@ -153,17 +154,26 @@ impl<'o> RowStream<'o> {
                     self.out.write_all(line.as_bytes())?;
                 }
             }
-            StreamKind::Csv(w) => w.row(&mut *self.out, &RowView::from(r))?,
+            StreamKind::Csv(w) => {
+                if first {
+                    w.header(&mut *self.out)?;
+                }
+                w.row(&mut *self.out, &RowView::from(r))?
+            }
             StreamKind::Numbers => writeln!(self.out, "{}", r.number)?,
         }
         Ok(())
     }
 
-    /// Ends the output (the JSON array's close).
-    pub fn finish(self) -> CliResult {
-        if let StreamKind::Json = self.kind {
-            self.out
-                .write_all(if self.rows == 0 { b"[]\n" } else { b"\n]\n" })?;
+    /// Ends the output (the JSON array's close; the CSV header alone when nothing matched).
+    pub fn finish(mut self) -> CliResult {
+        match &mut self.kind {
+            StreamKind::Json => {
+                self.out
+                    .write_all(if self.rows == 0 { b"[]\n" } else { b"\n]\n" })?
+            }
+            StreamKind::Csv(w) if self.rows == 0 => w.header(&mut *self.out)?,
+            _ => {}
         }
         self.out.flush()?;
         Ok(())
