@@ -110,6 +110,27 @@ fn set_status_merged_needs_the_other_ticket() {
 }
 
 #[test]
+fn the_other_ticket_is_refused_for_any_other_status() {
+    let world = world();
+    let a = world.new_ticket("A");
+    let b = world.new_ticket("B");
+    let before = world.snapshot_state();
+    for args in [
+        vec!["ss", &a, "closed", &b],
+        vec!["ss", &a, "o", &b],
+        vec!["edit", &a, "--status", "closed", "--other", &b],
+    ] {
+        let run = world.run(&args);
+        assert_eq!(run.code, 2, "{args:?}: {run:?}");
+        assert!(run.stderr.contains("only merged and duplicate"), "{run:?}");
+        assert!(run.stdout.is_empty(), "{run:?}");
+        assert_eq!(world.snapshot_state(), before, "{args:?} changed the silo");
+    }
+    world.ok(&["edit", &a, "--status", "duplicate", "--other", &b]);
+    assert!(world.ok(&["dt", &a]).contains("Duplicate"));
+}
+
+#[test]
 fn edit_is_one_change_set() {
     let world = world();
     let n = world.new_ticket("Edit me");

@@ -143,6 +143,9 @@ fn wrong_arguments_are_usage_errors() {
         vec!["cp", "1", "k", "v"],
         vec!["edit", "1", "--minutes", "5"],
         vec!["edit", "1", "--prop", "novalue"],
+        vec!["ss", "1", "closed", "2"],
+        vec!["set_status", "1", "o", "2"],
+        vec!["edit", "1", "--status", "closed", "--other", "2"],
         vec!["lkv"],
         vec![],
     ] {

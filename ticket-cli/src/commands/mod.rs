@@ -38,6 +38,7 @@ pub fn run(command: Command, s: &Session, out: &mut dyn Write) -> CliResult {
         C::SetTitle { n, title } => tickets::write(s, |silo| silo.set_title(&n, &title)),
         C::SetSummary { n, summary } => tickets::write(s, |silo| silo.set_summary(&n, &summary)),
         C::SetStatus { n, status, other } => {
+            tickets::check_other("OTHER", &status, other.as_deref())?;
             tickets::write(s, |silo| silo.set_status(&n, &status, other.as_deref()))
         }
         C::AddTag { n, tag } => tickets::write(s, |silo| silo.add_tag(&n, &tag)),

@@ -3,7 +3,7 @@
 use std::io::Write;
 use std::path::Path;
 
-use ticket_core::Silo;
+use ticket_core::{Silo, Status};
 
 use crate::cli::EditArgs;
 use crate::error::{CliError, CliResult};
@@ -92,6 +92,20 @@ pub fn copy_file(
     Ok(())
 }
 
+/// The other ticket belongs to Merged and Duplicate only: given with any other status it is
+/// an argument too many (exit 2), not something to ignore. A status that does not parse is
+/// left to the core, which names the statuses.
+pub fn check_other(what: &str, status: &str, other: Option<&str>) -> CliResult {
+    let Some(other) = other else { return Ok(()) };
+    match status.parse::<Status>() {
+        Ok(Status::Merged | Status::Duplicate) | Err(_) => Ok(()),
+        Ok(st) => Err(CliError::Usage(format!(
+            "unexpected {what} `{other}`: only merged and duplicate take the other ticket, not {}",
+            st.name()
+        ))),
+    }
+}
+
 /// Splits `KEY=VALUE` at the first `=`.
 fn split_kv(text: &str) -> Option<(&str, &str)> {
     text.split_once('=')
@@ -100,6 +114,9 @@ fn split_kv(text: &str) -> Option<(&str, &str)> {
 /// `edit`: every option into one `Edit`, committed once.
 pub fn edit(s: &Session, a: &EditArgs) -> CliResult {
     // Check the shape of the arguments before touching the silo.
+    if let Some(st) = &a.status {
+        check_other("--other", st, a.other.as_deref())?;
+    }
     let mut props = Vec::new();
     for p in &a.prop {
         let kv = split_kv(p)
