@@ -78,6 +78,16 @@ pub struct Global {
     /// Colour in text output.
     #[arg(long, global = true, value_enum, default_value_t = ColorMode::Auto)]
     pub color: ColorMode,
+    /// How long a write waits for another writer to finish, in whole seconds (default 20;
+    /// 0: fail at once).
+    #[arg(
+        long,
+        global = true,
+        value_name = "SECONDS",
+        env = "TICKET_BUSY_TIMEOUT",
+        hide_env_values = true
+    )]
+    pub busy_timeout: Option<u32>,
 }
 
 /// Export formats.

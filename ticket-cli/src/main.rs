@@ -64,7 +64,8 @@ fn main() -> ExitCode {
     }
     let result = session::Session::new(args.global, prepared.quiet).and_then(|s| {
         let mut out = BufWriter::new(Watched::new(io::stdout().lock()));
-        let result = commands::run(args.command, &s, &mut out);
+        let result = commands::run(args.command, &s, &mut out)
+            .map_err(|e| e.waited_at_least(s.ctx.busy_timeout));
         let result = result.and_then(|()| out.flush().map_err(CliError::from));
         if out.get_ref().closed {
             // The reader went away (`ticket export csv | head -1`): whatever error the write

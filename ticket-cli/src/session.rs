@@ -2,6 +2,7 @@
 //! output settings, and the silo to open.
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 use ticket_core::{Context, Env, Silo};
 
@@ -24,7 +25,10 @@ pub struct Session {
 impl Session {
     /// Reads the clock and author from the environment (the only place the CLI does).
     pub fn new(global: Global, quiet_word: bool) -> CliResult<Session> {
-        let ctx = Context::from_env(global.user.as_deref()).map_err(CliError::from)?;
+        let mut ctx = Context::from_env(global.user.as_deref()).map_err(CliError::from)?;
+        if let Some(seconds) = global.busy_timeout {
+            ctx.busy_timeout = Duration::from_secs(u64::from(seconds));
+        }
         let offset = *ctx.clock.now().offset();
         let out = Output::new(&global, quiet_word, offset);
         Ok(Session {

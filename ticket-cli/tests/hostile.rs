@@ -242,3 +242,45 @@ fn an_export_that_fails_writes_nothing_and_names_the_users_file() {
         .collect();
     assert!(left.is_empty(), "{left:?}");
 }
+
+#[test]
+fn the_busy_timeout_is_configurable_and_reported_in_whole_seconds() {
+    let world = world_with_a_ticket();
+    let before = state(&world);
+    // another writer holds the silo
+    let holder = rusqlite::Connection::open(world.silo.join("silo.db")).unwrap();
+    holder.execute_batch("BEGIN IMMEDIATE").unwrap();
+    let started = std::time::Instant::now();
+    let run = world.run(&["--busy-timeout", "1", "nt", "waits one second"]);
+    let waited = started.elapsed();
+    assert_clean_failure(&run, 1, "silo is busy");
+    assert!(run.stderr.contains("more than 1 s;"), "{}", run.stderr);
+    assert!(
+        waited < std::time::Duration::from_secs(10),
+        "waited {waited:?}"
+    );
+    // the environment variable, and 0: no waiting at all
+    let mut cmd = world.cmd(&["ag", "1", "waiting"]);
+    cmd.env("TICKET_BUSY_TIMEOUT", "0");
+    let started = std::time::Instant::now();
+    let run = output(cmd);
+    assert!(started.elapsed() < std::time::Duration::from_secs(5));
+    assert_clean_failure(&run, 1, "more than 0 s;");
+    // the option wins over the environment; a bad value is bad usage
+    let mut cmd = world.cmd(&["--busy-timeout", "1", "ag", "1", "waiting"]);
+    cmd.env("TICKET_BUSY_TIMEOUT", "0");
+    let run = output(cmd);
+    assert_clean_failure(&run, 1, "more than 1 s;");
+    let mut cmd = world.cmd(&["ct"]);
+    cmd.env("TICKET_BUSY_TIMEOUT", "soon");
+    assert_clean_failure(&output(cmd), 2, "--busy-timeout");
+    assert_clean_failure(&world.run(&["--busy-timeout", "-1", "ct"]), 2, "-1");
+    assert_clean_failure(
+        &world.run(&["--busy-timeout", "1.5", "ct"]),
+        2,
+        "--busy-timeout",
+    );
+    holder.execute_batch("ROLLBACK").unwrap();
+    drop(holder);
+    assert_eq!(state(&world), before);
+}
