@@ -272,3 +272,49 @@ fn values_may_start_with_a_hyphen() {
         "{json}"
     );
 }
+
+#[test]
+fn the_author_falls_back_to_the_os_user_and_user_is_checked() {
+    let world = world();
+    let expected = std::process::Command::new("id")
+        .arg("-un")
+        .output()
+        .unwrap();
+    let expected = String::from_utf8(expected.stdout)
+        .unwrap()
+        .trim()
+        .to_string();
+    assert!(!expected.is_empty());
+    // neither $TICKET_USER nor $USER nor $USERNAME
+    let mut cmd = world.cmd(&["nt", "by the OS user"]);
+    cmd.env_remove("TICKET_USER");
+    assert_eq!(common::output(cmd).code, 0);
+    let history: serde_json::Value =
+        serde_json::from_str(&world.ok(&["--format", "json", "dt", "1", "--history"])).unwrap();
+    assert_eq!(history[0]["author"], expected.as_str(), "{history}");
+    // $USER and --user still win
+    let mut cmd = world.cmd(&["ag", "1", "from-user"]);
+    cmd.env_remove("TICKET_USER").env("USER", "someone");
+    assert_eq!(common::output(cmd).code, 0);
+    world.ok(&["--user", "alex", "ag", "1", "from-option"]);
+    let history: serde_json::Value =
+        serde_json::from_str(&world.ok(&["--format", "json", "dt", "1", "--history"])).unwrap();
+    let authors: Vec<&str> = history
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["author"].as_str().unwrap())
+        .collect();
+    let (created, tagged) = authors.split_at(authors.len() - 2);
+    assert!(created.iter().all(|a| *a == expected), "{authors:?}");
+    assert_eq!(tagged, ["someone", "alex"]);
+
+    let before = world.snapshot_state();
+    for user in ["", "  ", "bell\u{7}", "two\nlines", "esc\u{1b}[31m"] {
+        let run = world.run(&["--user", user, "ag", "1", "refused"]);
+        assert_eq!(run.code, 2, "{user:?}: {run:?}");
+        assert!(run.stderr.contains("--user"), "{run:?}");
+        assert!(run.stdout.is_empty(), "{run:?}");
+    }
+    assert_eq!(world.snapshot_state(), before);
+}
