@@ -8,8 +8,12 @@
 //! - Long command names ignore `-` and `_` but not letter case; abbreviations are exact.
 //!   `ticket help new-ticket` normalises the word after `help` too.
 //! - Writes that create something print it: `created ticket 12`, `added entry 2 to ticket 12`,
-//!   `attached F as attachment 1 of ticket 12` (quiet: the bare number). Other writes print
-//!   nothing on success, as Unix tools do.
+//!   `attached F as attachment 1 of ticket 12` (quiet: the bare number). Other writes confirm
+//!   in one line what their change set did, read back from the history
+//!   (`ticket 12: added tag risk`, `ticket 12: nothing to change`); quiet: nothing.
+//! - `lt`, `run`, `ds` and `searches` in text have a header line and end with the count
+//!   (`5 tickets`); nothing matched is one line (`no tickets match g=x`). Quiet: the bare
+//!   numbers, paths or names, and nothing when there are none.
 //! - No silo (no `--silo`, no `$TICKET_SILO`, no active silo) is bad usage: exit 2.
 //! - `create_silo` also lists the new silo and makes it active when none is.
 //! - `check` prints the violations and exits 1 when there are any, 0 (and a short line) when

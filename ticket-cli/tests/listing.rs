@@ -124,6 +124,32 @@ fn select_tickets_text_json_csv() {
 }
 
 #[test]
+fn listings_count_and_say_when_nothing_matched() {
+    let world = world();
+    let listed = world.ok(&["lt", "g=nas | g=docs"]);
+    assert!(listed.starts_with("#  status"), "{listed}");
+    assert!(listed.ends_with("\n2 tickets\n"), "{listed}");
+    assert!(world.ok(&["lt", "g=nas"]).ends_with("\n1 ticket\n"));
+    assert_eq!(
+        world.ok(&["lt", "g=nothing s:*"]),
+        "no tickets match g=nothing s:*\n"
+    );
+    assert_eq!(
+        world.ok(&["run", "urgent"]).lines().last(),
+        Some("1 ticket")
+    );
+    // quiet: the numbers alone, nothing when nothing matched
+    assert_eq!(world.ok(&["quiet", "lt", "g=nas | g=docs"]), "1\n3\n");
+    assert_eq!(world.ok(&["quiet", "lt", "g=nothing"]), "");
+    assert_eq!(world.ok(&["quiet", "searches"]), "urgent\nbroken\n");
+    // a silo without tickets or saved searches
+    let empty = World::new();
+    assert_eq!(empty.ok(&["lt"]), "no tickets in this silo\n");
+    assert!(empty.ok(&["searches"]).starts_with("no saved searches"));
+    assert_eq!(empty.ok(&["quiet", "searches"]), "");
+}
+
+#[test]
 fn colour_only_when_asked() {
     let world = world();
     assert!(

@@ -318,3 +318,61 @@ fn the_author_falls_back_to_the_os_user_and_user_is_checked() {
     }
     assert_eq!(world.snapshot_state(), before);
 }
+
+#[test]
+fn writes_confirm_in_one_line_and_quiet_prints_nothing() {
+    let world = world();
+    let n = world.new_ticket("Confirm me");
+    let other = world.new_ticket("The other one");
+    for (args, said) in [
+        (vec!["ag", &n, "nas"], "ticket 1: added tag NAS"),
+        (vec!["ag", &n, "nas"], "ticket 1: nothing to change"),
+        (
+            vec!["ap", &n, "Deadline", "+3d"],
+            "ticket 1: added property Deadline = 2024-03-16",
+        ),
+        (
+            vec!["ss", &n, "c"],
+            "ticket 1: status \"Open\" → \"Closed\"",
+        ),
+        (
+            vec!["ss", &n, "merged", &other],
+            "ticket 1: status \"Closed\" → \"Merged\"; added property Closed_Via = 2",
+        ),
+        (
+            vec![
+                "edit",
+                &n,
+                "--status",
+                "open",
+                "--tag",
+                "b",
+                "--entry",
+                "done",
+                "--minutes",
+                "5",
+            ],
+            "ticket 1: removed property Closed_Via = 2; status \"Merged\" → \"Open\"; \
+             added tag b; added entry 1 (5 min)",
+        ),
+        (vec!["rg", &n, "b"], "ticket 1: removed tag b"),
+        (
+            vec!["st", &n, "Renamed"],
+            "ticket 1: title \"Confirm me\" → \"Renamed\"",
+        ),
+    ] {
+        assert_eq!(world.ok(&args), format!("{said}\n"), "{args:?}");
+    }
+    let long = "x".repeat(500);
+    let said = world.ok(&["su", &n, &long]);
+    assert_eq!(said.lines().count(), 1, "{said}");
+    assert!(said.chars().count() < 120, "{said}");
+    for args in [
+        vec!["quiet", "ag", &n, "quiet"],
+        vec!["-q", "ap", &n, "Owner", "sam"],
+        vec!["quiet", "ss", &n, "b"],
+        vec!["quiet", "edit", &n, "--untag", "quiet"],
+    ] {
+        assert_eq!(world.ok(&args), "", "{args:?}");
+    }
+}

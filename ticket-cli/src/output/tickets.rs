@@ -180,13 +180,36 @@ impl<'o> RowStream<'o> {
     }
 }
 
+/// `1 ticket`, `5 tickets`.
+pub fn count_of(n: usize, one: &str, many: &str) -> String {
+    if n == 1 {
+        format!("1 {one}")
+    } else {
+        format!("{n} {many}")
+    }
+}
+
 /// Writes ticket rows already read: the aligned table for text, otherwise the same output as
-/// [`RowStream`] (one writer for both).
+/// [`RowStream`] (one writer for both). The table has a header line and ends with the count;
+/// when nothing matched it says so instead, naming `searched` (the key, or `@name`).
 pub fn write_rows(
     out: &mut dyn Write,
     o: &Output,
     config: &SiloConfig,
     rows: &[TicketRow],
+    searched: &str,
+) -> CliResult {
+    write_some_rows(out, o, config, rows, searched, rows.len())
+}
+
+/// [`write_rows`] for the first `rows` of `total` matches (`4 of 37 tickets`).
+pub fn write_some_rows(
+    out: &mut dyn Write,
+    o: &Output,
+    config: &SiloConfig,
+    rows: &[TicketRow],
+    searched: &str,
+    total: usize,
 ) -> CliResult {
     if !matches!(o.format, Format::Text) || o.quiet {
         let mut stream = RowStream::start(out, o)?;
@@ -195,8 +218,22 @@ pub fn write_rows(
         }
         return stream.finish();
     }
+    if rows.is_empty() {
+        if searched.trim().is_empty() {
+            writeln!(out, "no tickets in this silo")?;
+        } else {
+            writeln!(out, "no tickets match {}", searched.trim())?;
+        }
+        return Ok(());
+    }
     let styler = Styler::new(config);
     let mut table = Table::new().right(0).flex(3);
+    table.push(
+        ["#", "status", "", "title", "tags · properties"]
+            .into_iter()
+            .map(|h| Cell::styled(h, Style::Bold))
+            .collect(),
+    );
     for r in rows {
         let view = RowView::from(r);
         table.push(vec![
@@ -208,6 +245,11 @@ pub fn write_rows(
         ]);
     }
     table.write(out, o.paint, o.width)?;
+    if total > rows.len() {
+        writeln!(out, "{} of {total} tickets", rows.len())?;
+    } else {
+        writeln!(out, "{}", count_of(rows.len(), "ticket", "tickets"))?;
+    }
     Ok(())
 }
 
