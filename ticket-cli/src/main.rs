@@ -39,6 +39,7 @@ mod cli;
 mod commands;
 mod demo;
 mod error;
+mod help;
 mod output;
 mod session;
 
@@ -61,10 +62,22 @@ fn main() -> ExitCode {
         // Help and version exit 0; every usage error exits 2.
         Err(e) => e.exit(),
     };
-    if let cli::Command::Completions { shell } = args.command {
-        // Needs neither the clock nor a silo.
-        let _ = commands::completions(shell, &mut io::stdout());
-        return ExitCode::SUCCESS;
+    // These need neither the clock nor a silo.
+    match &args.command {
+        cli::Command::Completions { shell } => {
+            let _ = commands::completions(*shell, &mut io::stdout());
+            return ExitCode::SUCCESS;
+        }
+        cli::Command::Search => {
+            // the same text as `ticket help search`
+            let text = cli::Cli::command()
+                .find_subcommand_mut("search")
+                .map(|c| c.render_help().to_string())
+                .unwrap_or_default();
+            let _ = write!(io::stdout().lock(), "{text}");
+            return ExitCode::SUCCESS;
+        }
+        _ => {}
     }
     let result = session::Session::new(args.global, prepared.quiet).and_then(|s| {
         let mut out = BufWriter::new(Watched::new(io::stdout().lock()));

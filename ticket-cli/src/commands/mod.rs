@@ -127,6 +127,8 @@ pub fn run(command: Command, s: &Session, out: &mut dyn Write) -> CliResult {
         C::Config { check } => maintenance::config(s, out, check.as_deref()),
         C::Demo { dir } => crate::demo::run(s, out, dir),
         C::Completions { shell } => completions(shell, out),
+        C::Search => Ok(()), // printed by `main` before a session is made
+        C::Manpage { dir } => crate::help::manpage(out, dir.as_deref()),
     }
 }
 
