@@ -20,8 +20,8 @@
 //!   there are none, so scripts can test it.
 //! - Listings: `!` marks *due soon*, `!!` *overdue* (yellow and red with colour). Colour is on
 //!   with `--color always`, or with `auto` when standard output is a terminal and `NO_COLOR` is
-//!   unset. Tables are cut to the terminal's width (the title shrinks first); piped output is
-//!   never cut.
+//!   unset. Tables are cut to the terminal's width (the title shrinks first), measured in
+//!   terminal columns (CJK characters take two); piped output is never cut.
 //! - Times are shown as `YYYY-MM-DD HH:MM` in the clock's offset (UTC under
 //!   `TICKET_NOW=…Z`); JSON and CSV carry RFC 3339 timestamps.
 //! - `--format json`: listings are arrays of objects with the export's fields plus

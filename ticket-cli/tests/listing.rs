@@ -150,6 +150,37 @@ fn listings_count_and_say_when_nothing_matched() {
 }
 
 #[test]
+fn cjk_titles_align_by_display_width() {
+    let world = World::new();
+    for (title, tag) in [
+        ("ディスクの交換", "nas"),
+        ("Renew the TLS certificate", "web"),
+        ("备份失败", "backup"),
+    ] {
+        let n = world.new_ticket(title);
+        world.ok(&["ag", &n, tag]);
+    }
+    let listed = world.ok(&["lt"]);
+    insta::assert_snapshot!("lt_cjk", listed);
+    // the tags column starts at the same terminal column on every row: count the columns a
+    // terminal gives each character (2 for these ideographs and kana) before the tag
+    let columns = |line: &str, tag: &str| -> usize {
+        let before = &line[..line.find(tag).unwrap()];
+        before
+            .chars()
+            .map(|c| if c.is_ascii() { 1 } else { 2 })
+            .sum()
+    };
+    let lines: Vec<&str> = listed.lines().collect();
+    let at = [
+        columns(lines[1], "nas"),
+        columns(lines[2], "web"),
+        columns(lines[3], "backup"),
+    ];
+    assert!(at.iter().all(|c| *c == at[0]), "{at:?}\n{listed}");
+}
+
+#[test]
 fn colour_only_when_asked() {
     let world = world();
     assert!(

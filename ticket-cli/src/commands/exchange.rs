@@ -7,6 +7,7 @@ use chrono::NaiveDate;
 
 use crate::cli::{ExportFormat, Format, ImportKind};
 use crate::error::{CliError, CliResult};
+use crate::output::table::{pad, width as display_width};
 use crate::session::Session;
 
 /// `export csv|json|full [SEARCH [SORT]] [-o FILE]`.
@@ -163,14 +164,14 @@ pub fn time(
             let width = report
                 .rows
                 .iter()
-                .map(|r| r.group.chars().count())
-                .chain([report.key.len(), 5])
+                .map(|r| display_width(&r.group))
+                .chain([display_width(&report.key), 5])
                 .max()
                 .unwrap_or(5);
             writeln!(
                 out,
-                "{:<width$}  {:>8}  {:>10}",
-                report.key,
+                "{}  {:>8}  {:>10}",
+                pad(&report.key, width),
                 "time",
                 if report.total_cost.is_some() {
                     "cost"
@@ -185,8 +186,8 @@ pub fn time(
                     .unwrap_or_default();
                 writeln!(
                     out,
-                    "{:<width$}  {:>8}  {:>10}",
-                    r.group,
+                    "{}  {:>8}  {:>10}",
+                    pad(&r.group, width),
                     crate::output::minutes(r.minutes),
                     cost
                 )?;
@@ -197,8 +198,8 @@ pub fn time(
                 .unwrap_or_default();
             writeln!(
                 out,
-                "{:<width$}  {:>8}  {:>10}",
-                "total",
+                "{}  {:>8}  {:>10}",
+                pad("total", width),
                 crate::output::minutes(report.total_minutes),
                 cost
             )?;
