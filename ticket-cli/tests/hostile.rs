@@ -284,3 +284,33 @@ fn the_busy_timeout_is_configurable_and_reported_in_whole_seconds() {
     drop(holder);
     assert_eq!(state(&world), before);
 }
+
+#[test]
+fn a_thousand_term_key_is_answered_not_a_database_error() {
+    let world = world_with_a_ticket();
+    world.ok(&["nt", "a500 is in this title"]);
+    // 999 terms joined by `|` (about 7 KB, under the 8 KiB limit): SQLite refused the
+    // left-deep expression tree of `a OR b OR …` at depth 1000
+    let ors: Vec<String> = (1..=999).map(|i| format!("t:a{i}")).collect();
+    let key = ors.join("|");
+    assert!(key.len() < 8192);
+    let run = world.run(&["ct", &key]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(run.stdout, "1\n");
+    assert_eq!(world.ok(&["ltn", &key, "!n"]), "2\n");
+    // the same for and: 999 negated tags, joined by spaces
+    let ands: Vec<String> = (1..=999).map(|i| format!("!g=a{i}")).collect();
+    let run = world.run(&["ct", &ands.join(" ")]);
+    assert_eq!(
+        (run.code, run.stdout.as_str()),
+        (0, "2\n"),
+        "{}",
+        run.stderr
+    );
+    // and in every command that searches
+    let run = world.run(&["export", "csv", &key]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(run.stdout.lines().count(), 2);
+    let run = world.run(&["lg", &key]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+}
