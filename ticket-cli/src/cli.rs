@@ -412,8 +412,8 @@ pub enum Command {
     #[command(
         name = "search",
         hide = true,
-        help_template = "{after-help}",
-        after_help = crate::help::SEARCH_LANGUAGE
+        help_template = "{before-help}",
+        before_help = crate::help::SEARCH_LANGUAGE
     )]
     Search,
     /// Write the manual pages: `ticket.1` to standard output, or with DIR every page
