@@ -32,6 +32,10 @@
 //! - `--format csv`: a header line; tags joined with `; `, properties as `Key=Value` joined
 //!   with `; `.
 //! - A closed output pipe (`ticket lt | head`) ends the command quietly with status 0.
+//! - `ticket help search` (also `ticket search`) explains the search language and sort rules.
+//! - Manual pages are generated from this definition by clap_mangen, never kept by hand: the
+//!   hidden `ticket manpage` prints `ticket.1`; `ticket manpage DIR` writes it and one page per
+//!   command (`ticket-new_ticket.1`, …) into DIR (e.g. `/usr/local/share/man/man1`).
 #![warn(missing_docs)]
 
 mod argv;
