@@ -7,7 +7,7 @@
 use std::ffi::OsString;
 
 /// Global options that take a value as the next argument.
-const VALUED_GLOBALS: [&str; 4] = ["--silo", "--user", "--format", "--color"];
+const VALUED_GLOBALS: [&str; 5] = ["--silo", "--user", "--format", "--color", "--busy-timeout"];
 
 /// The arguments made ready for clap.
 #[derive(Debug, PartialEq, Eq)]

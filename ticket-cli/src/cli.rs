@@ -18,7 +18,9 @@ Markers in listings: `!` due soon (today within Deadline_Warning days of the Dea
 `!!` overdue (an active ticket past its Deadline). With colour, due soon is yellow and overdue red.
 
 Exit status: 0 success, 1 the command failed (not found, validation, busy silo, I/O),
-2 bad usage (unknown command, wrong arguments, a search key or sort rule that does not parse).";
+2 bad usage (unknown command, wrong arguments, a search key or sort rule that does not parse).
+
+The search language and sort rules, with examples: `ticket help search`.";
 
 /// `ticket`: an embeddable ticket tracker.
 #[derive(Debug, Parser)]
@@ -78,6 +80,16 @@ pub struct Global {
     /// Colour in text output.
     #[arg(long, global = true, value_enum, default_value_t = ColorMode::Auto)]
     pub color: ColorMode,
+    /// How long a write waits for another writer to finish, in whole seconds (default 20;
+    /// 0: fail at once).
+    #[arg(
+        long,
+        global = true,
+        value_name = "SECONDS",
+        env = "TICKET_BUSY_TIMEOUT",
+        hide_env_values = true
+    )]
+    pub busy_timeout: Option<u32>,
 }
 
 /// Export formats.
@@ -304,10 +316,10 @@ pub enum Command {
     },
     /// List tickets: number, status, title, markers (`!` due soon, `!!` overdue), tags and
     /// the prioritised properties.
-    #[command(name = "select_tickets", visible_alias = "lt")]
+    #[command(name = "select_tickets", visible_alias = "lt", after_help = crate::help::SEARCH_IN_BRIEF)]
     SelectTickets(Selection),
     /// List the numbers of the selected tickets, one per line.
-    #[command(name = "list_ticket_numbers", visible_alias = "ltn")]
+    #[command(name = "list_ticket_numbers", visible_alias = "ltn", after_help = crate::help::SEARCH_IN_BRIEF)]
     ListTicketNumbers(Selection),
     /// Count the selected tickets.
     #[command(name = "count_tickets", visible_alias = "ct")]
@@ -445,6 +457,21 @@ pub enum Command {
     /// Create a silo filled with a few hundred realistic tickets and show example searches.
     Demo {
         /// Directory of the new silo (default: a new temporary directory, printed).
+        dir: Option<PathBuf>,
+    },
+    /// The search language and sort rules, with examples (`ticket help search`).
+    #[command(
+        name = "search",
+        hide = true,
+        help_template = "{before-help}",
+        before_help = crate::help::SEARCH_LANGUAGE
+    )]
+    Search,
+    /// Write the manual pages: `ticket.1` to standard output, or with DIR every page
+    /// (`ticket.1`, `ticket-new_ticket.1`, …) into DIR.
+    #[command(hide = true)]
+    Manpage {
+        /// Directory to write the pages into (it must exist).
         dir: Option<PathBuf>,
     },
     /// Print a shell completion script.

@@ -17,7 +17,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use ticket_core::{Clock, Context, Silo, TicketNumber};
 
 use crate::error::{CliError, CliResult};
-use crate::output::tickets::write_rows;
+use crate::output::tickets::write_some_rows;
 use crate::session::Session;
 use plan::{Action, Event};
 
@@ -222,16 +222,14 @@ fn tour(s: &Session, out: &mut dyn Write, dir: &Path) -> CliResult {
                 Style::Bold
             )
         )?;
-        writeln!(
-            out,
-            "{}",
-            p.paint(&format!("# {what}: {} tickets", rows.len()), Style::Dim)
-        )?;
-        write_rows(
+        writeln!(out, "{}", p.paint(&format!("# {what}"), Style::Dim))?;
+        write_some_rows(
             out,
             &text_out,
             silo.config(),
             &rows[..rows.len().min(TOUR_ROWS)],
+            key,
+            rows.len(),
         )?;
         writeln!(out)?;
     }

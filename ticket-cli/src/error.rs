@@ -1,6 +1,7 @@
 //! The command's errors and their exit status: 1 the command failed, 2 bad usage.
 
 use std::fmt;
+use std::time::Duration;
 
 /// Why a command did not succeed.
 #[derive(Debug)]
@@ -10,6 +11,11 @@ pub enum CliError {
     Usage(String),
     /// The command failed (exit 1): not found, validation, busy silo, I/O.
     Failed(String),
+    /// Another writer held the silo longer than the busy timeout (exit 1).
+    Busy {
+        /// How long the write waited (at least the timeout; see [`CliError::waited_at_least`]).
+        waited: Duration,
+    },
     /// Standard output was closed by the reader (`ticket lt | head`): stop quietly, exit 0.
     Closed,
 }
@@ -19,8 +25,19 @@ impl CliError {
     pub fn exit_code(&self) -> u8 {
         match self {
             CliError::Usage(_) => 2,
-            CliError::Failed(_) => 1,
+            CliError::Failed(_) | CliError::Busy { .. } => 1,
             CliError::Closed => 0,
+        }
+    }
+
+    /// A busy error waited at least `timeout`: the core reports a lock met while opening the
+    /// silo as no wait at all, though SQLite waited the whole timeout for it.
+    pub fn waited_at_least(self, timeout: Duration) -> CliError {
+        match self {
+            CliError::Busy { waited } => CliError::Busy {
+                waited: waited.max(timeout),
+            },
+            other => other,
         }
     }
 
@@ -30,6 +47,9 @@ impl CliError {
         if let ticket_core::Error::Search(query_err) = &err {
             let (key, sort) = search.unwrap_or(("", ""));
             return CliError::Usage(render_search_error(query_err, key, sort));
+        }
+        if let ticket_core::Error::Busy { waited } = err {
+            return CliError::Busy { waited };
         }
         if err.is_usage() {
             CliError::Usage(err.to_string())
@@ -72,6 +92,12 @@ impl fmt::Display for CliError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             CliError::Usage(m) | CliError::Failed(m) => f.write_str(m),
+            CliError::Busy { waited } => write!(
+                f,
+                "silo is busy: another writer held it for more than {} s; nothing was changed \
+                 (wait longer with --busy-timeout SECONDS or TICKET_BUSY_TIMEOUT)",
+                waited.as_secs()
+            ),
             CliError::Closed => f.write_str("output closed"),
         }
     }

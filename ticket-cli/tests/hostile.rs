@@ -149,3 +149,168 @@ fn a_directory_that_is_not_a_silo_is_a_clear_error_and_stays_untouched() {
         .collect();
     assert_eq!(names, vec![std::ffi::OsString::from("notes.txt")]);
 }
+
+/// Runs `ticket --silo SILO ARGS...` with standard output (and, with `both`, standard error)
+/// going to a pipe nobody reads any more; returns the exit status and standard error.
+fn run_into_closed_pipe(world: &World, args: &[&str], both: bool) -> (i32, String) {
+    let mut cmd = world.cmd(args);
+    cmd.stdout(closed_pipe());
+    if both {
+        cmd.stderr(closed_pipe());
+    }
+    let out = cmd.output().expect("run ticket");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn a_closed_output_pipe_ends_every_command_quietly() {
+    let world = world_with_a_ticket();
+    world.ok(&["ae", "1", "an entry", "30"]);
+    world.ok(&["ap", "1", "Client", "ACME"]);
+    for args in [
+        vec!["export", "csv"],
+        vec!["export", "json"],
+        vec!["export", "full"],
+        vec!["lt"],
+        vec!["--format", "csv", "lt"],
+        vec!["--format", "json", "lt"],
+        vec!["quiet", "lt"],
+        vec!["ltn"],
+        vec!["ct"],
+        vec!["lg"],
+        vec!["--format", "csv", "lk"],
+        vec!["lkv", "client"],
+        vec!["dt", "1"],
+        vec!["dt", "1", "--history"],
+        vec!["--format", "csv", "dt", "1", "--history"],
+        vec!["searches"],
+        vec!["explain", "g=risk"],
+        vec!["--format", "csv", "time", "--by", "client"],
+        vec!["config"],
+        vec!["ds"],
+        vec!["nt", "written, then the confirmation finds the pipe closed"],
+        vec!["lt", "--help"],
+        vec!["completions", "bash"],
+    ] {
+        let (code, stderr) = run_into_closed_pipe(&world, &args, false);
+        assert_eq!((code, stderr.as_str()), (0, ""), "{args:?}");
+    }
+}
+
+#[test]
+fn an_error_with_standard_error_closed_is_not_a_panic() {
+    let world = world_with_a_ticket();
+    for (args, code) in [
+        (vec!["dt", "99"], 1),
+        (vec!["lt", "s:ox:"], 2),
+        (vec!["frobnicate"], 2),
+        (vec!["nt", "bell\u{7}"], 1),
+    ] {
+        let (got, _) = run_into_closed_pipe(&world, &args, true);
+        assert_eq!(got, code, "{args:?}");
+    }
+}
+
+#[test]
+fn an_export_that_fails_writes_nothing_and_names_the_users_file() {
+    let world = world_with_a_ticket();
+    for format in ["csv", "json", "full"] {
+        let run = world.run(&["export", format, "s:ox:"]);
+        assert_clean_failure(&run, 2, "unknown status letter");
+        let run = world.run(&["export", format, "", "zz"]);
+        assert_clean_failure(&run, 2, "unknown sort key");
+    }
+    let run = world.run(&["--format", "csv", "lt", "s:ox:"]);
+    assert_clean_failure(&run, 2, "unknown status letter");
+    let run = world.run(&["--format", "json", "lt", "s:ox:"]);
+    assert_clean_failure(&run, 2, "unknown status letter");
+
+    let run = world.run(&["export", "csv", "-o", "/missing/dir/x"]);
+    assert_clean_failure(&run, 1, "/missing/dir/x:");
+    assert!(!run.stderr.contains("tmp"), "{}", run.stderr);
+    // a bad key with -o leaves no file behind
+    let target = world.tmp.path().join("out.csv");
+    let run = world.run(&["export", "csv", "s:ox:", "-o", target.to_str().unwrap()]);
+    assert_clean_failure(&run, 2, "unknown status letter");
+    let left: Vec<_> = std::fs::read_dir(world.tmp.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with("out"))
+        .collect();
+    assert!(left.is_empty(), "{left:?}");
+}
+
+#[test]
+fn the_busy_timeout_is_configurable_and_reported_in_whole_seconds() {
+    let world = world_with_a_ticket();
+    let before = state(&world);
+    // another writer holds the silo
+    let holder = rusqlite::Connection::open(world.silo.join("silo.db")).unwrap();
+    holder.execute_batch("BEGIN IMMEDIATE").unwrap();
+    let started = std::time::Instant::now();
+    let run = world.run(&["--busy-timeout", "1", "nt", "waits one second"]);
+    let waited = started.elapsed();
+    assert_clean_failure(&run, 1, "silo is busy");
+    assert!(run.stderr.contains("more than 1 s;"), "{}", run.stderr);
+    assert!(
+        waited < std::time::Duration::from_secs(10),
+        "waited {waited:?}"
+    );
+    // the environment variable, and 0: no waiting at all
+    let mut cmd = world.cmd(&["ag", "1", "waiting"]);
+    cmd.env("TICKET_BUSY_TIMEOUT", "0");
+    let started = std::time::Instant::now();
+    let run = output(cmd);
+    assert!(started.elapsed() < std::time::Duration::from_secs(5));
+    assert_clean_failure(&run, 1, "more than 0 s;");
+    // the option wins over the environment; a bad value is bad usage
+    let mut cmd = world.cmd(&["--busy-timeout", "1", "ag", "1", "waiting"]);
+    cmd.env("TICKET_BUSY_TIMEOUT", "0");
+    let run = output(cmd);
+    assert_clean_failure(&run, 1, "more than 1 s;");
+    let mut cmd = world.cmd(&["ct"]);
+    cmd.env("TICKET_BUSY_TIMEOUT", "soon");
+    assert_clean_failure(&output(cmd), 2, "--busy-timeout");
+    assert_clean_failure(&world.run(&["--busy-timeout", "-1", "ct"]), 2, "-1");
+    assert_clean_failure(
+        &world.run(&["--busy-timeout", "1.5", "ct"]),
+        2,
+        "--busy-timeout",
+    );
+    holder.execute_batch("ROLLBACK").unwrap();
+    drop(holder);
+    assert_eq!(state(&world), before);
+}
+
+#[test]
+fn a_thousand_term_key_is_answered_not_a_database_error() {
+    let world = world_with_a_ticket();
+    world.ok(&["nt", "a500 is in this title"]);
+    // 999 terms joined by `|` (about 7 KB, under the 8 KiB limit): SQLite refused the
+    // left-deep expression tree of `a OR b OR …` at depth 1000
+    let ors: Vec<String> = (1..=999).map(|i| format!("t:a{i}")).collect();
+    let key = ors.join("|");
+    assert!(key.len() < 8192);
+    let run = world.run(&["ct", &key]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(run.stdout, "1\n");
+    assert_eq!(world.ok(&["ltn", &key, "!n"]), "2\n");
+    // the same for and: 999 negated tags, joined by spaces
+    let ands: Vec<String> = (1..=999).map(|i| format!("!g=a{i}")).collect();
+    let run = world.run(&["ct", &ands.join(" ")]);
+    assert_eq!(
+        (run.code, run.stdout.as_str()),
+        (0, "2\n"),
+        "{}",
+        run.stderr
+    );
+    // and in every command that searches
+    let run = world.run(&["export", "csv", &key]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(run.stdout.lines().count(), 2);
+    let run = world.run(&["lg", &key]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+}

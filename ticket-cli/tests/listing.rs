@@ -124,6 +124,63 @@ fn select_tickets_text_json_csv() {
 }
 
 #[test]
+fn listings_count_and_say_when_nothing_matched() {
+    let world = world();
+    let listed = world.ok(&["lt", "g=nas | g=docs"]);
+    assert!(listed.starts_with("#  status"), "{listed}");
+    assert!(listed.ends_with("\n2 tickets\n"), "{listed}");
+    assert!(world.ok(&["lt", "g=nas"]).ends_with("\n1 ticket\n"));
+    assert_eq!(
+        world.ok(&["lt", "g=nothing s:*"]),
+        "no tickets match g=nothing s:*\n"
+    );
+    assert_eq!(
+        world.ok(&["run", "urgent"]).lines().last(),
+        Some("1 ticket")
+    );
+    // quiet: the numbers alone, nothing when nothing matched
+    assert_eq!(world.ok(&["quiet", "lt", "g=nas | g=docs"]), "1\n3\n");
+    assert_eq!(world.ok(&["quiet", "lt", "g=nothing"]), "");
+    assert_eq!(world.ok(&["quiet", "searches"]), "urgent\nbroken\n");
+    // a silo without tickets or saved searches
+    let empty = World::new();
+    assert_eq!(empty.ok(&["lt"]), "no tickets in this silo\n");
+    assert!(empty.ok(&["searches"]).starts_with("no saved searches"));
+    assert_eq!(empty.ok(&["quiet", "searches"]), "");
+}
+
+#[test]
+fn cjk_titles_align_by_display_width() {
+    let world = World::new();
+    for (title, tag) in [
+        ("ディスクの交換", "nas"),
+        ("Renew the TLS certificate", "web"),
+        ("备份失败", "backup"),
+    ] {
+        let n = world.new_ticket(title);
+        world.ok(&["ag", &n, tag]);
+    }
+    let listed = world.ok(&["lt"]);
+    insta::assert_snapshot!("lt_cjk", listed);
+    // the tags column starts at the same terminal column on every row: count the columns a
+    // terminal gives each character (2 for these ideographs and kana) before the tag
+    let columns = |line: &str, tag: &str| -> usize {
+        let before = &line[..line.find(tag).unwrap()];
+        before
+            .chars()
+            .map(|c| if c.is_ascii() { 1 } else { 2 })
+            .sum()
+    };
+    let lines: Vec<&str> = listed.lines().collect();
+    let at = [
+        columns(lines[1], "nas"),
+        columns(lines[2], "web"),
+        columns(lines[3], "backup"),
+    ];
+    assert!(at.iter().all(|c| *c == at[0]), "{at:?}\n{listed}");
+}
+
+#[test]
 fn colour_only_when_asked() {
     let world = world();
     assert!(

@@ -24,7 +24,11 @@ fn create_add_activate_show_remove() {
     // the third silo was removed from the list, but its files stay
     assert!(world.tmp.path().join("third/silo.json").is_file());
     assert_eq!(world.run_global(&["as", "third"]).code, 0);
-    assert_eq!(world.run_global(&["ds"]).stdout.lines().count(), 3);
+    assert_eq!(world.run_global(&["quiet", "ds"]).stdout.lines().count(), 3);
+    assert!(world
+        .run_global(&["ds"])
+        .stdout
+        .ends_with("\n3 silos; * marks the active one\n"));
     let json: serde_json::Value =
         serde_json::from_str(&world.run_global(&["--format", "json", "ds"]).stdout).unwrap();
     assert_eq!(json.as_array().unwrap().len(), 3);
@@ -59,4 +63,23 @@ fn ticket_silo_environment_is_used() {
     assert_eq!(common::output(cmd).stdout, "1\n");
     // the active silo (the first one) is untouched
     assert_eq!(world.run_global(&["ct"]).stdout, "0\n");
+}
+
+#[test]
+fn an_empty_list_says_so_and_set_active_silo_confirms() {
+    let world = World::empty();
+    let run = world.run_global(&["ds"]);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(run.stdout.starts_with("no silos listed"), "{run:?}");
+    assert_eq!(world.run_global(&["quiet", "ds"]).stdout, "");
+    assert_eq!(world.run_global(&["create_silo", "one"]).code, 0);
+    assert_eq!(world.run_global(&["create_silo", "two"]).code, 0);
+    let run = world.run_global(&["sas", "two"]);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(
+        run.stdout.starts_with("the active silo is now ") && run.stdout.ends_with("two\n"),
+        "{run:?}"
+    );
+    assert_eq!(run.stdout.lines().count(), 1);
+    assert_eq!(world.run_global(&["quiet", "sas", "one"]).stdout, "");
 }

@@ -110,6 +110,27 @@ fn set_status_merged_needs_the_other_ticket() {
 }
 
 #[test]
+fn the_other_ticket_is_refused_for_any_other_status() {
+    let world = world();
+    let a = world.new_ticket("A");
+    let b = world.new_ticket("B");
+    let before = world.snapshot_state();
+    for args in [
+        vec!["ss", &a, "closed", &b],
+        vec!["ss", &a, "o", &b],
+        vec!["edit", &a, "--status", "closed", "--other", &b],
+    ] {
+        let run = world.run(&args);
+        assert_eq!(run.code, 2, "{args:?}: {run:?}");
+        assert!(run.stderr.contains("only merged and duplicate"), "{run:?}");
+        assert!(run.stdout.is_empty(), "{run:?}");
+        assert_eq!(world.snapshot_state(), before, "{args:?} changed the silo");
+    }
+    world.ok(&["edit", &a, "--status", "duplicate", "--other", &b]);
+    assert!(world.ok(&["dt", &a]).contains("Duplicate"));
+}
+
+#[test]
 fn edit_is_one_change_set() {
     let world = world();
     let n = world.new_ticket("Edit me");
@@ -250,4 +271,108 @@ fn values_may_start_with_a_hyphen() {
             .any(|p| p["key"] == "Review" && p["value"] == "2024-03-20"),
         "{json}"
     );
+}
+
+#[test]
+fn the_author_falls_back_to_the_os_user_and_user_is_checked() {
+    let world = world();
+    let expected = std::process::Command::new("id")
+        .arg("-un")
+        .output()
+        .unwrap();
+    let expected = String::from_utf8(expected.stdout)
+        .unwrap()
+        .trim()
+        .to_string();
+    assert!(!expected.is_empty());
+    // neither $TICKET_USER nor $USER nor $USERNAME
+    let mut cmd = world.cmd(&["nt", "by the OS user"]);
+    cmd.env_remove("TICKET_USER");
+    assert_eq!(common::output(cmd).code, 0);
+    let history: serde_json::Value =
+        serde_json::from_str(&world.ok(&["--format", "json", "dt", "1", "--history"])).unwrap();
+    assert_eq!(history[0]["author"], expected.as_str(), "{history}");
+    // $USER and --user still win
+    let mut cmd = world.cmd(&["ag", "1", "from-user"]);
+    cmd.env_remove("TICKET_USER").env("USER", "someone");
+    assert_eq!(common::output(cmd).code, 0);
+    world.ok(&["--user", "alex", "ag", "1", "from-option"]);
+    let history: serde_json::Value =
+        serde_json::from_str(&world.ok(&["--format", "json", "dt", "1", "--history"])).unwrap();
+    let authors: Vec<&str> = history
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["author"].as_str().unwrap())
+        .collect();
+    let (created, tagged) = authors.split_at(authors.len() - 2);
+    assert!(created.iter().all(|a| *a == expected), "{authors:?}");
+    assert_eq!(tagged, ["someone", "alex"]);
+
+    let before = world.snapshot_state();
+    for user in ["", "  ", "bell\u{7}", "two\nlines", "esc\u{1b}[31m"] {
+        let run = world.run(&["--user", user, "ag", "1", "refused"]);
+        assert_eq!(run.code, 2, "{user:?}: {run:?}");
+        assert!(run.stderr.contains("--user"), "{run:?}");
+        assert!(run.stdout.is_empty(), "{run:?}");
+    }
+    assert_eq!(world.snapshot_state(), before);
+}
+
+#[test]
+fn writes_confirm_in_one_line_and_quiet_prints_nothing() {
+    let world = world();
+    let n = world.new_ticket("Confirm me");
+    let other = world.new_ticket("The other one");
+    for (args, said) in [
+        (vec!["ag", &n, "nas"], "ticket 1: added tag NAS"),
+        (vec!["ag", &n, "nas"], "ticket 1: nothing to change"),
+        (
+            vec!["ap", &n, "Deadline", "+3d"],
+            "ticket 1: added property Deadline = 2024-03-16",
+        ),
+        (
+            vec!["ss", &n, "c"],
+            "ticket 1: status \"Open\" → \"Closed\"",
+        ),
+        (
+            vec!["ss", &n, "merged", &other],
+            "ticket 1: status \"Closed\" → \"Merged\"; added property Closed_Via = 2",
+        ),
+        (
+            vec![
+                "edit",
+                &n,
+                "--status",
+                "open",
+                "--tag",
+                "b",
+                "--entry",
+                "done",
+                "--minutes",
+                "5",
+            ],
+            "ticket 1: removed property Closed_Via = 2; status \"Merged\" → \"Open\"; \
+             added tag b; added entry 1 (5 min)",
+        ),
+        (vec!["rg", &n, "b"], "ticket 1: removed tag b"),
+        (
+            vec!["st", &n, "Renamed"],
+            "ticket 1: title \"Confirm me\" → \"Renamed\"",
+        ),
+    ] {
+        assert_eq!(world.ok(&args), format!("{said}\n"), "{args:?}");
+    }
+    let long = "x".repeat(500);
+    let said = world.ok(&["su", &n, &long]);
+    assert_eq!(said.lines().count(), 1, "{said}");
+    assert!(said.chars().count() < 120, "{said}");
+    for args in [
+        vec!["quiet", "ag", &n, "quiet"],
+        vec!["-q", "ap", &n, "Owner", "sam"],
+        vec!["quiet", "ss", &n, "b"],
+        vec!["quiet", "edit", &n, "--untag", "quiet"],
+    ] {
+        assert_eq!(world.ok(&args), "", "{args:?}");
+    }
 }

@@ -143,6 +143,9 @@ fn wrong_arguments_are_usage_errors() {
         vec!["cp", "1", "k", "v"],
         vec!["edit", "1", "--minutes", "5"],
         vec!["edit", "1", "--prop", "novalue"],
+        vec!["ss", "1", "closed", "2"],
+        vec!["set_status", "1", "o", "2"],
+        vec!["edit", "1", "--status", "closed", "--other", "2"],
         vec!["lkv"],
         vec![],
     ] {
@@ -175,4 +178,57 @@ fn completions_for_three_shells() {
         assert!(run.stdout.contains("new_ticket"), "{shell}");
     }
     assert_eq!(world.run_global(&["completions", "tcsh"]).code, 2);
+}
+
+#[test]
+fn help_search_explains_the_language() {
+    let world = World::empty();
+    let run = world.run_global(&["help", "search"]);
+    assert_eq!(run.code, 0, "{run:?}");
+    for part in [
+        "SEARCH KEYS",
+        "SORT RULES",
+        "s:*",
+        "g=risk",
+        "p=deadline:<.:",
+        "dh!l",
+    ] {
+        assert!(run.stdout.contains(part), "{part}: {}", run.stdout);
+    }
+    insta::assert_snapshot!("help_search", run.stdout);
+    // the same text without `help`, and a pointer to it from the commands that take a key
+    assert_eq!(world.run_global(&["search"]).stdout, run.stdout);
+    for cmd in ["lt", "ltn"] {
+        let run = world.run_global(&[cmd, "--help"]);
+        assert!(run.stdout.contains("`ticket help search`"), "{cmd}");
+    }
+    assert!(world
+        .run_global(&["--help"])
+        .stdout
+        .contains("`ticket help search`"));
+    // a topic, not a command: not in the list of commands
+    assert!(!world.run_global(&["--help"]).stdout.contains("  search "));
+}
+
+#[test]
+fn manual_pages_come_from_the_command_definition() {
+    let world = World::empty();
+    let run = world.run_global(&["manpage"]);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(run.stdout.contains(".TH ticket 1"), "{}", run.stdout);
+    assert!(run.stdout.contains("new_ticket"), "{}", run.stdout);
+    let dir = world.tmp.path().join("man");
+    std::fs::create_dir(&dir).unwrap();
+    let run = world.run_global(&["manpage", dir.to_str().unwrap()]);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert_eq!(run.stdout, "");
+    for (long, _) in COMMANDS {
+        let page = std::fs::read_to_string(dir.join(format!("ticket-{long}.1")))
+            .unwrap_or_else(|e| panic!("{long}: {e}"));
+        assert!(page.contains(&format!(".TH ticket-{long} 1")), "{long}");
+    }
+    assert!(dir.join("ticket.1").is_file());
+    let run = world.run_global(&["manpage", "no/such/dir"]);
+    assert_eq!(run.code, 1, "{run:?}");
+    assert!(run.stderr.contains("no/such/dir"), "{}", run.stderr);
 }

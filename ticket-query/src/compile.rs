@@ -229,23 +229,67 @@ pub fn parse_decimal(text: &str) -> Option<f64> {
     t.parse().ok()
 }
 
+/// The most operands joined in one parenthesised run of `OR`/`AND`. SQLite parses
+/// `a OR b OR c …` into a left-deep tree, one level per operator, and refuses trees deeper than
+/// 1000: a key of a thousand `|`-joined terms (legal, well under the 8 KiB limit) would fail in
+/// the database. Longer chains are split into at most this many runs, each parenthesised and
+/// split again as needed, so the depth grows with the logarithm of the chain's length (an
+/// 8 KiB key gives four levels of at most 8) while short chains keep their plain form.
+const RUN: usize = 8;
+
+/// The operands of a chain of `Or` (or of `And`), with chains of the same kind nested in it by
+/// parentheses (`(a | b) | c`) flattened into one list.
+fn chain<'e>(parts: &'e [Expr], or: bool, into: &mut Vec<&'e Expr>) {
+    for p in parts {
+        match p {
+            Expr::Or(inner, _) if or => chain(inner, or, into),
+            Expr::And(inner, _) if !or => chain(inner, or, into),
+            _ => into.push(p),
+        }
+    }
+}
+
 impl Compiler<'_> {
+    /// `(p1 J p2 J …)` for a short chain; a long one as at most [`RUN`] parenthesised runs of
+    /// `ceil(len / RUN)` operands (the last may be shorter), each written the same way.
+    fn joined(
+        &mut self,
+        parts: &[&Expr],
+        joiner: &'static str,
+        sql: &mut Sql,
+    ) -> Result<(), Error> {
+        sql.push("(");
+        if parts.len() <= RUN {
+            for (i, p) in parts.iter().enumerate() {
+                if i > 0 {
+                    sql.push(joiner);
+                }
+                self.expr(p, sql)?;
+            }
+        } else {
+            let size = parts.len().div_ceil(RUN);
+            for (i, run) in parts.chunks(size).enumerate() {
+                if i > 0 {
+                    sql.push(joiner);
+                }
+                if run.len() == 1 {
+                    self.expr(run[0], sql)?;
+                } else {
+                    self.joined(run, joiner, sql)?;
+                }
+            }
+        }
+        sql.push(")");
+        Ok(())
+    }
+
     fn expr(&mut self, expr: &Expr, sql: &mut Sql) -> Result<(), Error> {
         match expr {
             Expr::Or(parts, _) | Expr::And(parts, _) => {
-                let joiner = if matches!(expr, Expr::Or(..)) {
-                    " OR "
-                } else {
-                    " AND "
-                };
-                sql.push("(");
-                for (i, p) in parts.iter().enumerate() {
-                    if i > 0 {
-                        sql.push(joiner);
-                    }
-                    self.expr(p, sql)?;
-                }
-                sql.push(")");
+                let or = matches!(expr, Expr::Or(..));
+                let mut operands = Vec::with_capacity(parts.len());
+                chain(parts, or, &mut operands);
+                self.joined(&operands, if or { " OR " } else { " AND " }, sql)?;
             }
             Expr::Not(inner, _) => {
                 sql.push("NOT (");

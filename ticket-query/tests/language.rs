@@ -192,6 +192,63 @@ fn limits_are_errors_not_crashes() {
     );
 }
 
+/// The most `OR`/`AND` operators in one parenthesised run of `sql`, and the deepest nesting of
+/// parentheses: SQLite's expression depth grows with both.
+fn chain_shape(sql: &str) -> (usize, usize) {
+    let mut runs = vec![0usize];
+    let (mut widest, mut deepest) = (0, 0);
+    let mut rest = sql;
+    while let Some(c) = rest.chars().next() {
+        if rest.starts_with(" OR ") || rest.starts_with(" AND ") {
+            let top = runs.last_mut().unwrap();
+            *top += 1;
+            widest = widest.max(*top);
+        }
+        match c {
+            '(' => {
+                runs.push(0);
+                deepest = deepest.max(runs.len() - 1);
+            }
+            ')' => {
+                runs.pop();
+            }
+            _ => {}
+        }
+        rest = &rest[c.len_utf8()..];
+    }
+    (widest, deepest)
+}
+
+#[test]
+fn long_chains_compile_to_shallow_sql() {
+    let ors: Vec<String> = (1..=999).map(|i| format!("t:a{i}")).collect();
+    let ands: Vec<String> = (1..=999).map(|i| format!("!g=a{i}")).collect();
+    let tags: Vec<String> = (1..=1200).map(|i| format!("g={i}")).collect();
+    for key in [ors.join("|"), ands.join(" "), tags.join("|")] {
+        assert!(key.len() <= 8192, "{}", key.len());
+        let c = compile(
+            &parse_search(&key).unwrap(),
+            &parse_sort("").unwrap(),
+            &TestCatalogue,
+            today(),
+        )
+        .unwrap();
+        let (sql, params) = c.count_sql();
+        let (widest, deepest) = chain_shape(&sql);
+        assert!(widest < 8, "{widest} operators in one run");
+        assert!(deepest <= 6, "parentheses {deepest} deep");
+        assert_eq!(
+            params.len(),
+            key.split(['|', ' ']).filter(|t| !t.is_empty()).count()
+        );
+    }
+    // short chains keep their plain form, and nested chains of one kind are one chain
+    assert_eq!(
+        compiled("g=a | (g=b | g=c)", ""),
+        compiled("g=a | g=b | g=c", "").replace("g=a | g=b | g=c", "g=a | (g=b | g=c)")
+    );
+}
+
 #[test]
 fn term_letters_are_case_insensitive_and_final_colon_optional() {
     assert_eq!(

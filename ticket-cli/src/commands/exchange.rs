@@ -7,6 +7,7 @@ use chrono::NaiveDate;
 
 use crate::cli::{ExportFormat, Format, ImportKind};
 use crate::error::{CliError, CliResult};
+use crate::output::table::{pad, width as display_width};
 use crate::session::Session;
 
 /// `export csv|json|full [SEARCH [SORT]] [-o FILE]`.
@@ -20,6 +21,10 @@ pub fn export(
 ) -> CliResult {
     let silo = s.open()?;
     let (key, sort) = (search.unwrap_or(""), sort.unwrap_or(""));
+    let searching = |e| CliError::from_core(e, Some((key, sort)));
+    // The core writes the header before it runs the search: a key that does not compile is
+    // refused first, so nothing reaches the output (or the file) before the error.
+    silo.explain(key, sort).map_err(searching)?;
     let format = match format {
         ExportFormat::Csv => ticket_core::ExportFormat::Csv,
         ExportFormat::Json => ticket_core::ExportFormat::Json,
@@ -28,31 +33,34 @@ pub fn export(
     let spinner = crate::output::spinner("exporting");
     let count = match file {
         Some(path) => {
-            // write next to the target and rename, so a failed export leaves no half file
+            // write next to the target and rename, so a failed export leaves no half file;
+            // errors name the file the user gave, not the temporary one
+            let cannot = |what: &str, e: std::io::Error| {
+                CliError::Failed(format!("cannot {what} {}: {e}", path.display()))
+            };
             let tmp = path.with_extension("ticket-export-tmp");
             let mut f = std::io::BufWriter::new(
-                std::fs::File::create(&tmp)
-                    .map_err(|e| CliError::Failed(format!("{}: {e}", tmp.display())))?,
+                std::fs::File::create(&tmp).map_err(|e| cannot("create", e))?,
             );
-            let n = silo
-                .export(format, key, sort, &mut f)
-                .map_err(|e| CliError::from_core(e, Some((key, sort))));
-            let n = n.and_then(|n| f.flush().map(|_| n).map_err(CliError::from));
-            match n {
-                Ok(n) => {
-                    std::fs::rename(&tmp, path)
-                        .map_err(|e| CliError::Failed(format!("{}: {e}", path.display())))?;
-                    n
-                }
+            let n = silo.export(format, key, sort, &mut f).map_err(|e| match e {
+                ticket_core::Error::Io { source, .. } => cannot("write", source),
+                e => searching(e),
+            });
+            let n = n.and_then(|n| f.flush().map(|_| n).map_err(|e| cannot("write", e)));
+            drop(f);
+            match n.and_then(|n| {
+                std::fs::rename(&tmp, path)
+                    .map(|_| n)
+                    .map_err(|e| cannot("write", e))
+            }) {
+                Ok(n) => n,
                 Err(e) => {
                     let _ = std::fs::remove_file(&tmp);
                     return Err(e);
                 }
             }
         }
-        None => silo
-            .export(format, key, sort, out)
-            .map_err(|e| CliError::from_core(e, Some((key, sort))))?,
+        None => silo.export(format, key, sort, out).map_err(searching)?,
     };
     crate::output::done(spinner);
     if let Some(path) = file {
@@ -156,14 +164,14 @@ pub fn time(
             let width = report
                 .rows
                 .iter()
-                .map(|r| r.group.chars().count())
-                .chain([report.key.len(), 5])
+                .map(|r| display_width(&r.group))
+                .chain([display_width(&report.key), 5])
                 .max()
                 .unwrap_or(5);
             writeln!(
                 out,
-                "{:<width$}  {:>8}  {:>10}",
-                report.key,
+                "{}  {:>8}  {:>10}",
+                pad(&report.key, width),
                 "time",
                 if report.total_cost.is_some() {
                     "cost"
@@ -178,8 +186,8 @@ pub fn time(
                     .unwrap_or_default();
                 writeln!(
                     out,
-                    "{:<width$}  {:>8}  {:>10}",
-                    r.group,
+                    "{}  {:>8}  {:>10}",
+                    pad(&r.group, width),
                     crate::output::minutes(r.minutes),
                     cost
                 )?;
@@ -190,8 +198,8 @@ pub fn time(
                 .unwrap_or_default();
             writeln!(
                 out,
-                "{:<width$}  {:>8}  {:>10}",
-                "total",
+                "{}  {:>8}  {:>10}",
+                pad("total", width),
                 crate::output::minutes(report.total_minutes),
                 cost
             )?;

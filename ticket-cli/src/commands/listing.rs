@@ -28,7 +28,7 @@ pub fn select(
     if matches!(s.out.format, Format::Text) && !s.out.quiet {
         // the aligned table needs every row's widths before the first line
         let rows = silo.search(key, sort).map_err(searching(key, sort))?;
-        return tickets::write_rows(out, &s.out, silo.config(), &rows);
+        return tickets::write_rows(out, &s.out, silo.config(), &rows, key);
     }
     // JSON, CSV and quiet text stream: memory stays flat however many tickets match
     let mut stream = tickets::RowStream::start(out, &s.out)?;
@@ -163,8 +163,18 @@ pub fn searches(s: &Session, out: &mut dyn Write) -> CliResult {
                 writeln!(out, "{}", x.name)?;
             }
         }
+        Format::Text if list.is_empty() => writeln!(
+            out,
+            "no saved searches in this silo (they are kept in silo.json under \"searches\")"
+        )?,
         Format::Text => {
             let mut table = Table::new().flex(3);
+            table.push(
+                ["name", "search", "sort", "description"]
+                    .into_iter()
+                    .map(|h| Cell::styled(h, crate::output::color::Style::Bold))
+                    .collect(),
+            );
             for x in list {
                 table.push(vec![
                     Cell::styled(format!("@{}", x.name), crate::output::color::Style::Bold),
@@ -174,6 +184,11 @@ pub fn searches(s: &Session, out: &mut dyn Write) -> CliResult {
                 ]);
             }
             table.write(out, s.out.paint, s.out.width)?;
+            writeln!(
+                out,
+                "{}",
+                tickets::count_of(list.len(), "saved search", "saved searches")
+            )?;
         }
     }
     Ok(())
@@ -195,5 +210,11 @@ pub fn run_saved(s: &Session, out: &mut dyn Write, name: &str) -> CliResult {
     let rows = silo
         .search(&saved.search, &saved.sort)
         .map_err(searching(&saved.search, &saved.sort))?;
-    tickets::write_rows(out, &s.out, silo.config(), &rows)
+    tickets::write_rows(
+        out,
+        &s.out,
+        silo.config(),
+        &rows,
+        &format!("@{}", saved.name),
+    )
 }

@@ -23,7 +23,7 @@ pub fn run(command: Command, s: &Session, out: &mut dyn Write) -> CliResult {
         C::CreateSilo { dir } => silos::create(s, &dir, out),
         C::AddSilo { dir } => silos::add(s, &dir, out),
         C::RemoveSilo { dir } => silos::remove(s, &dir, out),
-        C::SetActiveSilo { dir } => silos::set_active(s, &dir),
+        C::SetActiveSilo { dir } => silos::set_active(s, &dir, out),
         C::ShowSilos => silos::show(s, out),
         C::NewTicket {
             title,
@@ -36,35 +36,44 @@ pub fn run(command: Command, s: &Session, out: &mut dyn Write) -> CliResult {
             rule,
             summary,
         } => tickets::import_ticket(s, out, &number, &title, rule.as_deref(), summary.as_deref()),
-        C::SetTitle { n, title } => tickets::write(s, |silo| silo.set_title(&n, &title)),
-        C::SetSummary { n, summary } => tickets::write(s, |silo| silo.set_summary(&n, &summary)),
-        C::SetStatus { n, status, other } => {
-            tickets::write(s, |silo| silo.set_status(&n, &status, other.as_deref()))
+        C::SetTitle { n, title } => tickets::write(s, out, &n, |silo| silo.set_title(&n, &title)),
+        C::SetSummary { n, summary } => {
+            tickets::write(s, out, &n, |silo| silo.set_summary(&n, &summary))
         }
-        C::AddTag { n, tag } => tickets::write(s, |silo| silo.add_tag(&n, &tag)),
-        C::RemoveTag { n, tag } => tickets::write(s, |silo| silo.remove_tag(&n, &tag)),
+        C::SetStatus { n, status, other } => {
+            tickets::check_other("OTHER", &status, other.as_deref())?;
+            tickets::write(s, out, &n, |silo| {
+                silo.set_status(&n, &status, other.as_deref())
+            })
+        }
+        C::AddTag { n, tag } => tickets::write(s, out, &n, |silo| silo.add_tag(&n, &tag)),
+        C::RemoveTag { n, tag } => tickets::write(s, out, &n, |silo| silo.remove_tag(&n, &tag)),
         C::AddEntry { n, text, minutes } => {
             tickets::add_entry(s, out, &n, &text, minutes.unwrap_or(0))
         }
-        C::RemoveEntry { n, entry } => tickets::write(s, |silo| silo.remove_entry(&n, entry)),
+        C::RemoveEntry { n, entry } => {
+            tickets::write(s, out, &n, |silo| silo.remove_entry(&n, entry))
+        }
         C::CopyFile { n, file, comment } => {
             tickets::copy_file(s, out, &n, &file, comment.as_deref().unwrap_or(""))
         }
         C::RemoveFile { n, attachment } => {
-            tickets::write(s, |silo| silo.remove_file(&n, attachment))
+            tickets::write(s, out, &n, |silo| silo.remove_file(&n, attachment))
         }
         C::ShowTicket { n, history } => show::show(s, out, &n, history),
         C::AddProperty { n, key, value } => {
-            tickets::write(s, |silo| silo.add_property(&n, &key, &value))
+            tickets::write(s, out, &n, |silo| silo.add_property(&n, &key, &value))
         }
-        C::ChangeProperty { n, key, old, new } => {
-            tickets::write(s, |silo| silo.change_property(&n, &key, &old, &new))
+        C::ChangeProperty { n, key, old, new } => tickets::write(s, out, &n, |silo| {
+            silo.change_property(&n, &key, &old, &new)
+        }),
+        C::RemovePropertyK { n, key } => {
+            tickets::write(s, out, &n, |silo| silo.remove_property_k(&n, &key))
         }
-        C::RemovePropertyK { n, key } => tickets::write(s, |silo| silo.remove_property_k(&n, &key)),
         C::RemovePropertyKv { n, key, value } => {
-            tickets::write(s, |silo| silo.remove_property_kv(&n, &key, &value))
+            tickets::write(s, out, &n, |silo| silo.remove_property_kv(&n, &key, &value))
         }
-        C::Edit(args) => tickets::edit(s, &args),
+        C::Edit(args) => tickets::edit(s, out, &args),
         C::SelectTickets(sel) => {
             listing::select(s, out, sel.search.as_deref(), sel.sort.as_deref())
         }
@@ -141,6 +150,8 @@ pub fn run(command: Command, s: &Session, out: &mut dyn Write) -> CliResult {
         C::Config { check } => maintenance::config(s, out, check.as_deref()),
         C::Demo { dir } => crate::demo::run(s, out, dir),
         C::Completions { shell } => completions(shell, out),
+        C::Search => Ok(()), // printed by `main` before a session is made
+        C::Manpage { dir } => crate::help::manpage(out, dir.as_deref()),
     }
 }
 

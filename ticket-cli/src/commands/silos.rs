@@ -14,6 +14,7 @@ use ticket_core::{AddOutcome, Env, Registry, RegistryError, Silo};
 
 use crate::cli::Format;
 use crate::error::{CliError, CliResult};
+use crate::output::color::Style;
 use crate::output::json;
 use crate::session::Session;
 
@@ -91,10 +92,20 @@ pub fn remove(s: &Session, dir: &Path, out: &mut dyn Write) -> CliResult {
 }
 
 /// `set_active_silo DIR` (adds it to the list when needed).
-pub fn set_active(s: &Session, dir: &Path) -> CliResult {
+pub fn set_active(s: &Session, dir: &Path, out: &mut dyn Write) -> CliResult {
     let mut registry = load(&s.env)?;
-    registry.set_active_silo(dir, &s.env)?;
+    let outcome = registry.set_active_silo(dir, &s.env)?;
     registry.save()?;
+    if !s.out.quiet {
+        match outcome {
+            AddOutcome::Added(p) => {
+                writeln!(out, "added {} and made it the active silo", p.display())?
+            }
+            AddOutcome::AlreadyListed(p) => {
+                writeln!(out, "the active silo is now {}", p.display())?
+            }
+        }
+    }
     Ok(())
 }
 
@@ -120,11 +131,33 @@ pub fn show(s: &Session, out: &mut dyn Write) -> CliResult {
             }
             w.flush()?;
         }
-        Format::Text => {
+        Format::Text if s.out.quiet => {
             for l in &list {
                 let mark = if l.active { "*" } else { " " };
                 writeln!(out, "{mark} {}", l.path.display())?;
             }
+        }
+        Format::Text if list.is_empty() => writeln!(
+            out,
+            "no silos listed (`ticket create_silo DIR` creates one, `ticket add_silo DIR` lists one)"
+        )?,
+        Format::Text => {
+            let p = s.out.paint;
+            writeln!(out, "  {}", p.paint("silo", Style::Bold))?;
+            for l in &list {
+                let mark = if l.active { "*" } else { " " };
+                writeln!(out, "{mark} {}", l.path.display())?;
+            }
+            let active = if list.iter().any(|l| l.active) {
+                "* marks the active one"
+            } else {
+                "none is active (`ticket set_active_silo DIR`)"
+            };
+            writeln!(
+                out,
+                "{}; {active}",
+                crate::output::tickets::count_of(list.len(), "silo", "silos")
+            )?;
         }
     }
     Ok(())

@@ -3,16 +3,53 @@
 use std::io::Write;
 use std::path::Path;
 
-use ticket_core::Silo;
+use ticket_core::{Silo, Status, TicketNumber};
 
 use crate::cli::EditArgs;
 use crate::error::{CliError, CliResult};
 use crate::session::Session;
 
-/// A write that prints nothing on success.
-pub fn write(s: &Session, f: impl FnOnce(&Silo) -> ticket_core::Result<()>) -> CliResult {
+/// A write to ticket `n` that confirms in one line what its change set did, as the history
+/// tells it (`ticket 4: added tag risk`; a close that reopens a repeating ticket lists the date
+/// moves too). Quiet: nothing, these writes have no essential output.
+pub fn write(
+    s: &Session,
+    out: &mut dyn Write,
+    n: &str,
+    f: impl FnOnce(&Silo) -> ticket_core::Result<()>,
+) -> CliResult {
     let silo = s.open()?;
+    if s.out.quiet {
+        f(&silo)?;
+        return Ok(());
+    }
+    // the records this write adds are the ones after those already there (the log's order is
+    // the order of the writes); a missing ticket is left to `f` to report
+    let before = silo.history(n).map_or(0, |h| h.len());
     f(&silo)?;
+    let number = n
+        .parse::<TicketNumber>()
+        .map_or_else(|_| n.to_string(), |t| t.to_string());
+    confirm(out, &format!("ticket {number}"), &silo, n, before)
+}
+
+/// Writes `label: what the records after the first `before` of `n`'s history did`.
+fn confirm(out: &mut dyn Write, label: &str, silo: &Silo, n: &str, before: usize) -> CliResult {
+    let done: Vec<String> = match silo.history(n) {
+        // a long summary or entry is cut: this is a confirmation, `dt` shows the whole text
+        Ok(history) => history
+            .iter()
+            .skip(before)
+            .map(|c| crate::output::table::truncate(&c.describe(), 100))
+            .collect(),
+        // the write is committed; only its description could not be read back
+        Err(_) => vec!["changed".to_string()],
+    };
+    if done.is_empty() {
+        writeln!(out, "{label}: nothing to change")?;
+    } else {
+        writeln!(out, "{label}: {}", done.join("; "))?;
+    }
     Ok(())
 }
 
@@ -92,14 +129,31 @@ pub fn copy_file(
     Ok(())
 }
 
+/// The other ticket belongs to Merged and Duplicate only: given with any other status it is
+/// an argument too many (exit 2), not something to ignore. A status that does not parse is
+/// left to the core, which names the statuses.
+pub fn check_other(what: &str, status: &str, other: Option<&str>) -> CliResult {
+    let Some(other) = other else { return Ok(()) };
+    match status.parse::<Status>() {
+        Ok(Status::Merged | Status::Duplicate) | Err(_) => Ok(()),
+        Ok(st) => Err(CliError::Usage(format!(
+            "unexpected {what} `{other}`: only merged and duplicate take the other ticket, not {}",
+            st.name()
+        ))),
+    }
+}
+
 /// Splits `KEY=VALUE` at the first `=`.
 fn split_kv(text: &str) -> Option<(&str, &str)> {
     text.split_once('=')
 }
 
 /// `edit`: every option into one `Edit`, committed once.
-pub fn edit(s: &Session, a: &EditArgs) -> CliResult {
+pub fn edit(s: &Session, out: &mut dyn Write, a: &EditArgs) -> CliResult {
     // Check the shape of the arguments before touching the silo.
+    if let Some(st) = &a.status {
+        check_other("--other", st, a.other.as_deref())?;
+    }
     let mut props = Vec::new();
     for p in &a.prop {
         let kv = split_kv(p)
@@ -107,6 +161,11 @@ pub fn edit(s: &Session, a: &EditArgs) -> CliResult {
         props.push(kv);
     }
     let silo = s.open()?;
+    let before = if s.out.quiet {
+        0
+    } else {
+        silo.history(&a.n).map_or(0, |h| h.len())
+    };
     let mut edit = silo.edit(&a.n);
     if let Some(t) = &a.title {
         edit.set_title(t);
@@ -136,5 +195,11 @@ pub fn edit(s: &Session, a: &EditArgs) -> CliResult {
         edit.add_entry(text, a.minutes.unwrap_or(0));
     }
     edit.commit()?;
-    Ok(())
+    if s.out.quiet {
+        return Ok(());
+    }
+    let number =
+        a.n.parse::<TicketNumber>()
+            .map_or_else(|_| a.n.clone(), |t| t.to_string());
+    confirm(out, &format!("ticket {number}"), &silo, &a.n, before)
 }

@@ -27,7 +27,8 @@ fn failed(err: csv::Error) -> CliError {
 
 /// Writes ticket rows. Tags are joined with `; `, properties as `Key=Value` joined with `; `.
 pub fn tickets<'a>(out: &mut dyn Write, rows: impl IntoIterator<Item = RowView<'a>>) -> CliResult {
-    let mut csv = TicketCsv::start(out)?;
+    let mut csv = TicketCsv::new();
+    csv.header(out)?;
     for r in rows {
         csv.row(out, &r)?;
     }
@@ -37,16 +38,20 @@ pub fn tickets<'a>(out: &mut dyn Write, rows: impl IntoIterator<Item = RowView<'
 
 /// A ticket listing in CSV written row by row: each record is formatted into a small reused
 /// buffer and handed to the output at once, so rows can come from a running search.
+#[derive(Default)]
 pub struct TicketCsv {
     buf: Vec<u8>,
 }
 
 impl TicketCsv {
+    /// A writer that has written nothing yet.
+    pub fn new() -> TicketCsv {
+        TicketCsv { buf: Vec::new() }
+    }
+
     /// Writes the header.
-    pub fn start(out: &mut dyn Write) -> CliResult<TicketCsv> {
-        let mut csv = TicketCsv { buf: Vec::new() };
-        csv.record(out, &TICKET_HEADER)?;
-        Ok(csv)
+    pub fn header(&mut self, out: &mut dyn Write) -> CliResult {
+        self.record(out, &TICKET_HEADER)
     }
 
     /// Formats one record and writes it out.

@@ -2,6 +2,8 @@
 
 use std::io::{self, Write};
 
+use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
+
 use super::color::{Paint, Style};
 
 /// One cell: its text and style.
@@ -40,12 +42,19 @@ pub struct Table {
     right: Vec<usize>,
 }
 
-/// Characters of `s` (the display width, for the scripts tickets are written in).
-fn width(s: &str) -> usize {
-    s.chars().count()
+/// The columns `s` takes on a terminal: two for a CJK ideograph or a wide emoji, none for a
+/// combining mark (Unicode's East Asian Width, via `unicode-width`).
+pub fn width(s: &str) -> usize {
+    UnicodeWidthStr::width(s)
 }
 
-/// `s` cut to `max` characters, ending in `…` when cut.
+/// `s` followed by spaces up to `columns` display columns.
+pub fn pad(s: &str, columns: usize) -> String {
+    format!("{s}{}", " ".repeat(columns.saturating_sub(width(s))))
+}
+
+/// `s` cut to at most `max` columns, ending in `…` (one column) when cut. A wide character
+/// that would straddle the limit is left out whole, so the result may be a column short.
 pub fn truncate(s: &str, max: usize) -> String {
     if width(s) <= max {
         return s.to_string();
@@ -53,7 +62,16 @@ pub fn truncate(s: &str, max: usize) -> String {
     if max == 0 {
         return String::new();
     }
-    let mut out: String = s.chars().take(max - 1).collect();
+    let mut out = String::new();
+    let mut used = 0;
+    for c in s.chars() {
+        let w = UnicodeWidthChar::width(c).unwrap_or(0);
+        if used + w > max - 1 {
+            break;
+        }
+        used += w;
+        out.push(c);
+    }
     out.push('…');
     out
 }
@@ -191,5 +209,42 @@ mod tests {
     fn truncate_marks_the_cut() {
         assert_eq!(truncate("abcdef", 4), "abc…");
         assert_eq!(truncate("abc", 4), "abc");
+    }
+
+    #[test]
+    fn wide_characters_count_two_columns() {
+        assert_eq!(width("日本語"), 6);
+        assert_eq!(width("e\u{301}"), 1, "a combining accent takes no column");
+        assert_eq!(truncate("日本語のタイトル", 7), "日本語…");
+        // a wide character never straddles the limit
+        assert_eq!(truncate("日本語のタイトル", 6), "日本…");
+        assert!(width(&truncate("日本語のタイトル", 6)) <= 6);
+    }
+
+    #[test]
+    fn cjk_titles_align_and_are_cut_by_display_width() {
+        let mut t = Table::new().flex(1);
+        t.push(vec![
+            Cell::plain("1"),
+            Cell::plain("ディスクの交換"),
+            Cell::plain("nas"),
+        ]);
+        t.push(vec![
+            Cell::plain("2"),
+            Cell::plain("Renew TLS"),
+            Cell::plain("web"),
+        ]);
+        let text = render(&t, None);
+        let columns: Vec<usize> = text
+            .lines()
+            .map(|l| width(&l[..l.rfind("  ").unwrap()]))
+            .collect();
+        assert_eq!(columns[0], columns[1], "{text}");
+        assert_eq!(text, "1  ディスクの交換  nas\n2  Renew TLS       web\n");
+        let text = render(&t, Some(20));
+        for line in text.lines() {
+            assert_eq!(width(line), 20, "{line:?}");
+        }
+        assert_eq!(text, "1  ディスクの…   nas\n2  Renew TLS     web\n");
     }
 }

@@ -112,7 +112,8 @@ fn labels(styler: Styler<'_>, r: &RowView<'_>) -> String {
 
 /// Rows written one at a time as a search produces them (JSON, CSV and quiet text; the aligned
 /// text table needs every row first: [`write_rows`]). The JSON is one pretty-printed array,
-/// written element by element.
+/// written element by element. Nothing is written before the first row or [`RowStream::finish`],
+/// so a search that fails at once leaves standard output empty.
 pub struct RowStream<'o> {
     out: &'o mut dyn Write,
     kind: StreamKind,
@@ -126,11 +127,11 @@ enum StreamKind {
 }
 
 impl<'o> RowStream<'o> {
-    /// Starts the output (the CSV header).
+    /// Prepares the output; the CSV header waits for the first row or the end.
     pub fn start(out: &'o mut dyn Write, o: &Output) -> CliResult<RowStream<'o>> {
         let kind = match o.format {
             Format::Json => StreamKind::Json,
-            Format::Csv => StreamKind::Csv(super::csv::TicketCsv::start(&mut *out)?),
+            Format::Csv => StreamKind::Csv(super::csv::TicketCsv::new()),
             Format::Text => StreamKind::Numbers,
         };
         Ok(RowStream { out, kind, rows: 0 })
@@ -153,30 +154,62 @@ impl<'o> RowStream<'o> {
                     self.out.write_all(line.as_bytes())?;
                 }
             }
-            StreamKind::Csv(w) => w.row(&mut *self.out, &RowView::from(r))?,
+            StreamKind::Csv(w) => {
+                if first {
+                    w.header(&mut *self.out)?;
+                }
+                w.row(&mut *self.out, &RowView::from(r))?
+            }
             StreamKind::Numbers => writeln!(self.out, "{}", r.number)?,
         }
         Ok(())
     }
 
-    /// Ends the output (the JSON array's close).
-    pub fn finish(self) -> CliResult {
-        if let StreamKind::Json = self.kind {
-            self.out
-                .write_all(if self.rows == 0 { b"[]\n" } else { b"\n]\n" })?;
+    /// Ends the output (the JSON array's close; the CSV header alone when nothing matched).
+    pub fn finish(mut self) -> CliResult {
+        match &mut self.kind {
+            StreamKind::Json => {
+                self.out
+                    .write_all(if self.rows == 0 { b"[]\n" } else { b"\n]\n" })?
+            }
+            StreamKind::Csv(w) if self.rows == 0 => w.header(&mut *self.out)?,
+            _ => {}
         }
         self.out.flush()?;
         Ok(())
     }
 }
 
+/// `1 ticket`, `5 tickets`.
+pub fn count_of(n: usize, one: &str, many: &str) -> String {
+    if n == 1 {
+        format!("1 {one}")
+    } else {
+        format!("{n} {many}")
+    }
+}
+
 /// Writes ticket rows already read: the aligned table for text, otherwise the same output as
-/// [`RowStream`] (one writer for both).
+/// [`RowStream`] (one writer for both). The table has a header line and ends with the count;
+/// when nothing matched it says so instead, naming `searched` (the key, or `@name`).
 pub fn write_rows(
     out: &mut dyn Write,
     o: &Output,
     config: &SiloConfig,
     rows: &[TicketRow],
+    searched: &str,
+) -> CliResult {
+    write_some_rows(out, o, config, rows, searched, rows.len())
+}
+
+/// [`write_rows`] for the first `rows` of `total` matches (`4 of 37 tickets`).
+pub fn write_some_rows(
+    out: &mut dyn Write,
+    o: &Output,
+    config: &SiloConfig,
+    rows: &[TicketRow],
+    searched: &str,
+    total: usize,
 ) -> CliResult {
     if !matches!(o.format, Format::Text) || o.quiet {
         let mut stream = RowStream::start(out, o)?;
@@ -185,8 +218,22 @@ pub fn write_rows(
         }
         return stream.finish();
     }
+    if rows.is_empty() {
+        if searched.trim().is_empty() {
+            writeln!(out, "no tickets in this silo")?;
+        } else {
+            writeln!(out, "no tickets match {}", searched.trim())?;
+        }
+        return Ok(());
+    }
     let styler = Styler::new(config);
     let mut table = Table::new().right(0).flex(3);
+    table.push(
+        ["#", "status", "", "title", "tags · properties"]
+            .into_iter()
+            .map(|h| Cell::styled(h, Style::Bold))
+            .collect(),
+    );
     for r in rows {
         let view = RowView::from(r);
         table.push(vec![
@@ -198,6 +245,11 @@ pub fn write_rows(
         ]);
     }
     table.write(out, o.paint, o.width)?;
+    if total > rows.len() {
+        writeln!(out, "{} of {total} tickets", rows.len())?;
+    } else {
+        writeln!(out, "{}", count_of(rows.len(), "ticket", "tickets"))?;
+    }
     Ok(())
 }
 

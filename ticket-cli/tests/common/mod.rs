@@ -140,6 +140,19 @@ impl World {
     }
 }
 
+/// The writing end of a pipe whose reading end is already closed: every write to it fails
+/// with a broken pipe, as `ticket … | head -1` does once `head` has gone.
+pub fn closed_pipe() -> std::process::Stdio {
+    use std::os::fd::FromRawFd;
+    let mut fds = [0; 2];
+    // SAFETY: `pipe` fills two new descriptors; each is owned exactly once below.
+    assert_eq!(unsafe { libc::pipe(fds.as_mut_ptr()) }, 0, "pipe");
+    // SAFETY: fds[0] is the reading end, ours alone; closing it makes the pipe broken.
+    unsafe { libc::close(fds[0]) };
+    // SAFETY: fds[1] is the writing end, ours alone; `Stdio` takes ownership.
+    unsafe { std::process::Stdio::from(std::os::fd::OwnedFd::from_raw_fd(fds[1])) }
+}
+
 /// Runs a command and collects its output.
 pub fn output(mut cmd: Command) -> Run {
     let out = cmd.output().expect("run ticket");
