@@ -36,6 +36,7 @@ mod commands;
 mod demo;
 mod error;
 mod output;
+mod serve;
 mod session;
 
 use std::io::{self, BufWriter, Write};

@@ -3,6 +3,7 @@
 pub mod exchange;
 pub mod listing;
 pub mod maintenance;
+pub mod serve;
 pub mod show;
 pub mod silos;
 pub mod tickets;
@@ -117,6 +118,7 @@ pub fn run(command: Command, s: &Session, out: &mut dyn Write) -> CliResult {
         C::Rebuild => maintenance::rebuild(s, out),
         C::Config { check } => maintenance::config(s, out, check.as_deref()),
         C::Demo { dir } => crate::demo::run(s, out, dir),
+        C::Serve(args) => serve::serve(s, out, &args),
         C::Completions { shell } => completions(shell, out),
     }
 }
