@@ -182,6 +182,16 @@ fn cross_site_write(headers: &HeaderMap) -> Option<&'static str> {
     None
 }
 
+/// A refusal: JSON for the API, a short page for the rest.
+fn refuse(api: bool, e: ApiError) -> Response {
+    if api {
+        e.into_response()
+    } else {
+        let title = e.status.canonical_reason().unwrap_or("Refused");
+        (e.status, super::html::bare(title, &e.message)).into_response()
+    }
+}
+
 /// The 401 answer: JSON for the API, a short page for the rest.
 fn unauthorized(api: bool) -> Response {
     let message =
@@ -213,12 +223,14 @@ pub async fn guard(State(state): State<Arc<AppState>>, mut req: Request, next: N
             .and_then(|v| v.to_str().ok())
             .unwrap_or("");
         if !loopback_host(host) {
-            return ApiError::new(
-                StatusCode::FORBIDDEN,
-                "bad_host",
-                "this server answers only to a loopback host name",
-            )
-            .into_response();
+            return refuse(
+                api,
+                ApiError::new(
+                    StatusCode::FORBIDDEN,
+                    "bad_host",
+                    "this server answers only to a loopback host name",
+                ),
+            );
         }
     }
     if path == "/login" {
@@ -230,7 +242,7 @@ pub async fn guard(State(state): State<Arc<AppState>>, mut req: Request, next: N
     let method = req.method();
     if method != Method::GET && method != Method::HEAD {
         if let Some(why) = cross_site_write(headers) {
-            return cross_site(why).into_response();
+            return refuse(api, cross_site(why));
         }
         if api {
             if let Auth::Session { csrf } = &auth {
