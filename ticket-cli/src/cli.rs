@@ -478,6 +478,9 @@ pub struct ServeArgs {
     /// Allow binding an address other than loopback (the token is still required).
     #[arg(long)]
     pub public: bool,
+    /// Open the login link in the desktop's browser (xdg-open / open).
+    #[arg(long)]
+    pub open: bool,
     /// How long a write waits for another writer (another program) before it answers 409.
     #[arg(long, value_name = "SECONDS", default_value_t = 20)]
     pub busy_timeout: u64,

@@ -13,6 +13,7 @@ pub fn serve(s: &Session, out: &mut dyn Write, args: &ServeArgs) -> CliResult {
         port: args.port,
         token_file: args.token_file.clone(),
         public: args.public,
+        open: args.open,
         busy_timeout: std::time::Duration::from_secs(args.busy_timeout),
     };
     crate::serve::run(s, out, options)

@@ -43,6 +43,8 @@ pub struct Options {
     pub token_file: Option<PathBuf>,
     /// Whether a non-loopback address is allowed.
     pub public: bool,
+    /// Whether to open the login link in a browser.
+    pub open: bool,
     /// How long a write waits for another writer.
     pub busy_timeout: std::time::Duration,
 }
@@ -93,6 +95,9 @@ pub fn run(s: &Session, out: &mut dyn Write, options: Options) -> CliResult {
         }
         writeln!(out, "Ctrl-C stops it")?;
         out.flush()?;
+        if options.open {
+            open_browser(&format!("{base}/login?token={token}"));
+        }
         axum::serve(listener, app)
             .with_graceful_shutdown(shutdown_signal())
             .await
@@ -107,6 +112,24 @@ fn display_addr(addr: SocketAddr) -> String {
     match addr.ip() {
         IpAddr::V6(ip) => format!("[{ip}]:{}", addr.port()),
         IpAddr::V4(ip) => format!("{ip}:{}", addr.port()),
+    }
+}
+
+/// Hands the link to the desktop's opener; a failure is only reported.
+fn open_browser(link: &str) {
+    let opener = if cfg!(target_os = "macos") {
+        "open"
+    } else {
+        "xdg-open"
+    };
+    let started = std::process::Command::new(opener)
+        .arg(link)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn();
+    if let Err(e) = started {
+        eprintln!("could not open a browser ({opener}: {e}); open the link above");
     }
 }
 
