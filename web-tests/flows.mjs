@@ -145,6 +145,24 @@ try {
     check((await page.textContent('#properties')).includes('Risk Board'), "the rule's Owner");
   });
 
+  await step('completion from the suggestions', async () => {
+    await page.goto(`${base}/new`);
+    check(await page.locator('#dl-tags option[value="bug"]').count() === 1, 'tags come from the silo');
+    const key = page.locator('.kv input[data-role="key"]').first();
+    const value = page.locator('.kv input[data-role="value"]').first();
+    await key.fill('Priority');
+    await value.focus();
+    await page.waitForFunction(() => document.querySelectorAll('#dl-values option').length > 0);
+    const values = await page.$$eval('#dl-values option', (os) => os.map((o) => o.value));
+    check(values.includes('critical') && values.includes('low'), `the values of Priority: ${values}`);
+    check(await page.locator('.kv button.datetoggle:visible').count() === 0, 'no date toggle before a date key');
+    await key.fill('Deadline');
+    const toggle = page.locator('.kv button.datetoggle').first();
+    await toggle.waitFor({ state: 'visible' });
+    await toggle.click();
+    check(await value.getAttribute('type') === 'date', 'a date key gets a date picker on demand');
+  });
+
   let other;
   await step('set status Merged with another ticket', async () => {
     other = await newTicket('Water in the server room', 'task');

@@ -11,7 +11,9 @@ use ticket_core::{Context, Silo};
 
 use super::error::ApiError;
 
-/// How many idle read handles are kept (each is one SQLite connection).
+/// How many reads run at once, each with a read handle of its own (one SQLite connection);
+/// the handles are kept, so a busy server opens the silo at most this many times. More
+/// readers than this wait their turn without holding a thread.
 const POOL_SIZE: usize = 8;
 
 /// Sessions kept at most; beyond, the oldest half is forgotten (their browsers log in again).
@@ -24,6 +26,8 @@ pub struct AppState {
     writer: Silo,
     /// Idle read handles: a read takes one (or opens one) and gives it back.
     readers: Mutex<Vec<Silo>>,
+    /// Permits for [`POOL_SIZE`] reads at a time.
+    gate: tokio::sync::Semaphore,
     /// Clock and author for the read handles opened later.
     ctx: Context,
     /// The silo's directory.
@@ -52,6 +56,7 @@ impl AppState {
             dir: writer.dir().to_path_buf(),
             writer,
             readers: Mutex::new(Vec::new()),
+            gate: tokio::sync::Semaphore::new(POOL_SIZE),
             ctx,
             token,
             sessions: Mutex::new(Sessions::default()),
@@ -71,15 +76,21 @@ impl AppState {
         T: Send + 'static,
         F: FnOnce(&Silo) -> Result<T, ApiError> + Send + 'static,
     {
+        let permit = self
+            .gate
+            .acquire()
+            .await
+            .map_err(|_| ApiError::internal("the server is stopping"))?;
         let state = self.clone();
-        tokio::task::spawn_blocking(move || {
+        let result = tokio::task::spawn_blocking(move || {
             let silo = state.take_reader()?;
             let result = f(&silo);
             state.give_back(silo);
             result
         })
-        .await
-        .map_err(|e| ApiError::internal(format!("the request's worker failed: {e}")))?
+        .await;
+        drop(permit);
+        result.map_err(|e| ApiError::internal(format!("the request's worker failed: {e}")))?
     }
 
     /// Runs a write (one change set) on the blocking pool through the writer handle. A write
