@@ -73,10 +73,10 @@ request = function()
 end
 LUA
 
-echo "== 50 clients searching and 4 editing for $DURATION"
-wrk -t 2 -c 50 -d "$DURATION" --latency -H "$AUTH" "$BASE$SEARCH" > "$WORK/wrk-search.txt" &
+echo "== 50 clients searching and 4 editing for $DURATION (load average before: $(cut -d" " -f1-3 /proc/loadavg))"
+wrk -t 2 -c 50 -d "$DURATION" --timeout 10s --latency -H "$AUTH" "$BASE$SEARCH" > "$WORK/wrk-search.txt" &
 READERS=$!
-wrk -t 1 -c 4 -d "$DURATION" --latency -s "$WORK/edit.lua" "$BASE" > "$WORK/wrk-edit.txt"
+wrk -t 1 -c 4 -d "$DURATION" --timeout 10s --latency -s "$WORK/edit.lua" "$BASE" > "$WORK/wrk-edit.txt"
 wait $READERS
 echo "-- searching (50 connections)"; cat "$WORK/wrk-search.txt"
 echo "-- editing (4 connections)"; cat "$WORK/wrk-edit.txt"
