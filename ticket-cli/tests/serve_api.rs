@@ -942,3 +942,48 @@ fn stops_cleanly_on_sigterm() {
     let status = s.child.wait().unwrap();
     assert!(status.success(), "{status:?}");
 }
+
+#[test]
+fn create_from_a_rule_other_than_a_non_empty_default() {
+    let w = World::new();
+    w.configure(
+        r#"{"crules": [
+            {"name": "plain", "tags": ["triage"]},
+            {"name": "hw", "tags": ["hardware"], "properties": [{"key": "Area", "value": "lab"}]}
+        ]}"#,
+    );
+    let s = start(&w, &[]);
+    // the default rule's tag must not leak into a ticket made from another rule
+    let n = s.create(json!({"title": "Fan", "rule": "hw", "tags": ["noisy"], "properties": [["Owner", "ann"]]}));
+    let t = s.get(&format!("/api/v1/tickets/{n}")).json();
+    assert_eq!(t["tags"], json!(["hardware", "noisy"]));
+    assert_eq!(
+        t["properties"],
+        json!([{"key": "Area", "value": "lab"}, {"key": "Owner", "value": "ann"}])
+    );
+    // the default rule, with extras: one change set
+    let d = s.create(json!({"title": "Sort out", "tags": ["triage", "later"]}));
+    let t = s.get(&format!("/api/v1/tickets/{d}")).json();
+    assert_eq!(t["tags"], json!(["later", "triage"]));
+    let h = s.get(&format!("/api/v1/tickets/{d}/history")).json();
+    let h = h.as_array().unwrap();
+    assert!(h.iter().all(|c| c["set_id"] == h[0]["set_id"]), "{h:?}");
+}
+
+#[test]
+fn search_page_is_paged_by_100() {
+    let w = world();
+    let s = start(&w, &[]);
+    for i in 0..101 {
+        s.create(json!({"title": format!("ticket {i}")}));
+    }
+    let first = s.get("/");
+    assert!(first.body.contains("101</strong> tickets"));
+    assert!(first.body.contains("page 1 of 2"));
+    assert_eq!(first.body.matches("<td class=\"num\">").count(), 100);
+    assert!(first.body.contains("rel=\"next\" href=\"/?page=2\""));
+    let second = s.get("/?page=2");
+    assert_eq!(second.body.matches("<td class=\"num\">").count(), 1);
+    assert!(second.body.contains("href=\"/t/101\""));
+    assert!(second.body.contains("rel=\"prev\""));
+}
