@@ -954,7 +954,9 @@ fn create_from_a_rule_other_than_a_non_empty_default() {
     );
     let s = start(&w, &[]);
     // the default rule's tag must not leak into a ticket made from another rule
-    let n = s.create(json!({"title": "Fan", "rule": "hw", "tags": ["noisy"], "properties": [["Owner", "ann"]]}));
+    let n = s.create(
+        json!({"title": "Fan", "rule": "hw", "tags": ["noisy"], "properties": [["Owner", "ann"]]}),
+    );
     let t = s.get(&format!("/api/v1/tickets/{n}")).json();
     assert_eq!(t["tags"], json!(["hardware", "noisy"]));
     assert_eq!(

@@ -366,7 +366,44 @@ pub async fn edit(
     .await
 }
 
-/// The export of a search as a download (shared with the page's export buttons).
+/// Bytes of the export on their way to the response body: written by the blocking export in
+/// 64 KiB pieces; a client that goes away ends the export (the write fails as a broken pipe).
+struct ChannelWriter {
+    tx: tokio::sync::mpsc::Sender<Result<Vec<u8>, std::io::Error>>,
+    buf: Vec<u8>,
+}
+
+impl ChannelWriter {
+    const PIECE: usize = 64 * 1024;
+
+    fn send(&mut self) -> std::io::Result<()> {
+        if self.buf.is_empty() {
+            return Ok(());
+        }
+        let piece = std::mem::replace(&mut self.buf, Vec::with_capacity(Self::PIECE));
+        self.tx
+            .blocking_send(Ok(piece))
+            .map_err(|_| std::io::Error::from(std::io::ErrorKind::BrokenPipe))
+    }
+}
+
+impl std::io::Write for ChannelWriter {
+    fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
+        self.buf.extend_from_slice(data);
+        if self.buf.len() >= Self::PIECE {
+            self.send()?;
+        }
+        Ok(data.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.send()
+    }
+}
+
+/// The export of a search as a download (shared with the page's export buttons), streamed:
+/// the key and sort rule are checked first (a bad one is a 400 before any byte is sent), then
+/// the core writes the export into the response body as it reads the tickets, so a full
+/// export of a big silo is never held in memory.
 pub async fn export_response(
     st: &Arc<AppState>,
     format: &str,
@@ -380,14 +417,37 @@ pub async fn export_response(
         ExportFormat::Json => ("application/json", "tickets.json"),
         ExportFormat::Full => ("application/json", "tickets-full.json"),
     };
-    let body = st
-        .read(move |silo| {
-            let mut out = Vec::new();
-            silo.export(format, &q, &sort, &mut out)
-                .map_err(|e| ApiError::from_search(e, &q, &sort))?;
-            Ok(out)
-        })
-        .await?;
+    let (q2, sort2) = (q.clone(), sort.clone());
+    st.read(move |silo| {
+        silo.explain(&q2, &sort2)
+            .map(|_| ())
+            .map_err(|e| ApiError::from_search(e, &q2, &sort2))
+    })
+    .await?;
+    let (tx, rx) = tokio::sync::mpsc::channel(8);
+    st.read_detached(move |silo| {
+        let mut out = ChannelWriter {
+            tx,
+            buf: Vec::with_capacity(ChannelWriter::PIECE),
+        };
+        let result = match silo {
+            Ok(silo) => silo
+                .export(format, &q, &sort, &mut out)
+                .map(|_| ())
+                .map_err(|e| e.to_string()),
+            Err(e) => Err(e.message),
+        };
+        let ended =
+            result.and_then(|()| std::io::Write::flush(&mut out).map_err(|e| e.to_string()));
+        if let Err(message) = ended {
+            // the body ends with an error: the client sees a cut-off download, not a whole one
+            let _ = out.tx.blocking_send(Err(std::io::Error::other(message)));
+        }
+    })
+    .await?;
+    let stream = futures_util::stream::unfold(rx, |mut rx| async move {
+        rx.recv().await.map(|piece| (piece, rx))
+    });
     Ok((
         [
             (header::CONTENT_TYPE, content_type.to_string()),
@@ -396,7 +456,7 @@ pub async fn export_response(
                 format!("attachment; filename=\"{file}\""),
             ),
         ],
-        body,
+        axum::body::Body::from_stream(stream),
     )
         .into_response())
 }

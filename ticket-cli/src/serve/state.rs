@@ -27,7 +27,7 @@ pub struct AppState {
     /// Idle read handles: a read takes one (or opens one) and gives it back.
     readers: Mutex<Vec<Silo>>,
     /// Permits for [`POOL_SIZE`] reads at a time.
-    gate: tokio::sync::Semaphore,
+    gate: std::sync::Arc<tokio::sync::Semaphore>,
     /// Clock and author for the read handles opened later.
     ctx: Context,
     /// The silo's directory.
@@ -56,7 +56,7 @@ impl AppState {
             dir: writer.dir().to_path_buf(),
             writer,
             readers: Mutex::new(Vec::new()),
-            gate: tokio::sync::Semaphore::new(POOL_SIZE),
+            gate: std::sync::Arc::new(tokio::sync::Semaphore::new(POOL_SIZE)),
             ctx,
             token,
             sessions: Mutex::new(Sessions::default()),
@@ -91,6 +91,32 @@ impl AppState {
         .await;
         drop(permit);
         result.map_err(|e| ApiError::internal(format!("the request's worker failed: {e}")))?
+    }
+
+    /// Starts a read on the blocking pool and returns once it has its permit, without waiting
+    /// for it to finish (a streamed answer: the read feeds the response body as it goes).
+    pub async fn read_detached<F>(self: &std::sync::Arc<Self>, f: F) -> Result<(), ApiError>
+    where
+        F: FnOnce(Result<&Silo, ApiError>) + Send + 'static,
+    {
+        let permit = self
+            .gate
+            .clone()
+            .acquire_owned()
+            .await
+            .map_err(|_| ApiError::internal("the server is stopping"))?;
+        let state = self.clone();
+        tokio::task::spawn_blocking(move || {
+            match state.take_reader() {
+                Ok(silo) => {
+                    f(Ok(&silo));
+                    state.give_back(silo);
+                }
+                Err(e) => f(Err(e)),
+            }
+            drop(permit);
+        });
+        Ok(())
     }
 
     /// Runs a write (one change set) on the blocking pool through the writer handle. A write
