@@ -51,19 +51,28 @@ fn parse_body<T: serde::de::DeserializeOwned>(body: &Bytes) -> Result<T, ApiErro
 pub async fn search(State(st): St, Query(p): Params) -> Result<Json<Value>, ApiError> {
     let limit = number_param(&p, "limit", DEFAULT_LIMIT)?.min(MAX_LIMIT);
     let offset = number_param(&p, "offset", 0)?;
-    let (q, sort) = (param(&p, "q").to_string(), param(&p, "sort").to_string());
-    st.read(move |silo| {
-        let err = |e| ApiError::from_search(e, &q, &sort);
-        let total = silo.count(&q).map_err(err)?;
-        let rows = silo
-            .search_page(&q, &sort, Some(limit), offset)
-            .map_err(err)?;
-        let rows: Vec<Value> = rows.iter().map(|r| json::row(&RowView::from(r))).collect();
-        Ok(Json(
-            json!({"total": total, "limit": limit, "offset": offset, "rows": rows}),
-        ))
-    })
-    .await
+    let (q1, sort1) = (param(&p, "q").to_string(), param(&p, "sort").to_string());
+    let (q2, sort2) = (q1.clone(), sort1.clone());
+    // the count and the page at once, on two read handles
+    let (total, rows) = tokio::join!(
+        st.read(move |silo| {
+            silo.count(&q1)
+                .map_err(|e| ApiError::from_search(e, &q1, &sort1))
+        }),
+        st.read(move |silo| {
+            let rows = silo
+                .search_page(&q2, &sort2, Some(limit), offset)
+                .map_err(|e| ApiError::from_search(e, &q2, &sort2))?;
+            Ok(rows
+                .iter()
+                .map(|r| json::row(&RowView::from(r)))
+                .collect::<Vec<Value>>())
+        })
+    );
+    let (total, rows) = (total?, rows?);
+    Ok(Json(
+        json!({"total": total, "limit": limit, "offset": offset, "rows": rows}),
+    ))
 }
 
 /// `GET tickets/N`: the ticket as `dt --format json` gives it.

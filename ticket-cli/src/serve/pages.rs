@@ -128,17 +128,21 @@ pub struct SearchParams {
 /// `/?q=KEY&sort=RULE&page=N`: the search page.
 pub async fn search(State(st): St, Query(p): Query<SearchParams>) -> Response {
     let page = p.page.trim().parse::<u64>().unwrap_or(1).max(1);
-    let (q, sort) = (p.q.clone(), p.sort.clone());
-    let result = st
-        .read(move |silo| {
-            let err = |e| ApiError::from_search(e, &q, &sort);
-            let total = silo.count(&q).map_err(err)?;
-            let rows = silo
-                .search_page(&q, &sort, Some(PER_PAGE), (page - 1) * PER_PAGE)
-                .map_err(err)?;
-            Ok((total, rows))
+    // The count and the page are two statements: run them at once on two read handles.
+    let (q1, sort1) = (p.q.clone(), p.sort.clone());
+    let (q2, sort2) = (p.q.clone(), p.sort.clone());
+    let (total, rows) = tokio::join!(
+        st.read(move |silo| {
+            silo.count(&q1)
+                .map_err(|e| ApiError::from_search(e, &q1, &sort1))
+        }),
+        st.read(move |silo| {
+            silo.search_page(&q2, &sort2, Some(PER_PAGE), (page - 1) * PER_PAGE)
+                .map_err(|e| ApiError::from_search(e, &q2, &sort2))
         })
-        .await;
+    );
+    // a key error is the count's; a sort error only the page's
+    let result = total.and_then(|t| rows.map(|r| (t, r)));
     let config = st.config();
     let (status, view_total, rows, error) = match result {
         Ok((total, rows)) => (StatusCode::OK, Some(total), rows, None),
