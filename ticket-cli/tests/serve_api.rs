@@ -989,3 +989,25 @@ fn search_page_is_paged_by_100() {
     assert!(second.body.contains("href=\"/t/101\""));
     assert!(second.body.contains("rel=\"prev\""));
 }
+
+#[test]
+fn logout_ends_the_session() {
+    let w = world();
+    let s = start(&w, &[]);
+    let cookie = s.login();
+    assert_eq!(s.get_with("/", &[("Cookie", &cookie)]).status, 200);
+    let out = resp(
+        s.agent
+            .post(&s.url("/logout"))
+            .header("Cookie", &cookie)
+            .send_empty()
+            .unwrap(),
+    );
+    assert_eq!(out.status, 200, "{out:?}");
+    assert!(out.header("set-cookie").unwrap().contains("Max-Age=0"));
+    assert_eq!(s.get_with("/", &[("Cookie", &cookie)]).status, 401);
+    // the token still works, and a new login gives a new session
+    assert_eq!(s.get("/api/v1/search").status, 200);
+    let again = s.login();
+    assert_ne!(again, cookie);
+}

@@ -34,6 +34,8 @@ pub enum Auth {
     Bearer,
     /// A session cookie; the session's CSRF token.
     Session {
+        /// The session's id (the cookie's value).
+        id: String,
         /// What forms and API writes of this session must carry.
         csrf: String,
     },
@@ -44,7 +46,7 @@ impl Auth {
     pub fn csrf(&self) -> &str {
         match self {
             Auth::Bearer => "",
-            Auth::Session { csrf } => csrf,
+            Auth::Session { csrf, .. } => csrf,
         }
     }
 
@@ -52,7 +54,7 @@ impl Auth {
     pub fn check_form(&self, given: Option<&str>) -> Result<(), ApiError> {
         match self {
             Auth::Bearer => Ok(()),
-            Auth::Session { csrf } if given.is_some_and(|g| same(g, csrf)) => Ok(()),
+            Auth::Session { csrf, .. } if given.is_some_and(|g| same(g, csrf)) => Ok(()),
             Auth::Session { .. } => Err(cross_site(
                 "the form lacks this session's CSRF token; reload the page and submit again",
             )),
@@ -139,7 +141,10 @@ fn authenticate(state: &AppState, headers: &HeaderMap) -> Option<Auth> {
         }
     }
     let id = cookie(headers, &cookie_name(state))?;
-    state.session_csrf(id).map(|csrf| Auth::Session { csrf })
+    state.session_csrf(id).map(|csrf| Auth::Session {
+        id: id.to_string(),
+        csrf,
+    })
 }
 
 fn cross_site(message: &str) -> ApiError {
@@ -245,7 +250,7 @@ pub async fn guard(State(state): State<Arc<AppState>>, mut req: Request, next: N
             return refuse(api, cross_site(why));
         }
         if api {
-            if let Auth::Session { csrf } = &auth {
+            if let Auth::Session { csrf, .. } = &auth {
                 let given = headers.get("x-csrf-token").and_then(|v| v.to_str().ok());
                 if !given.is_some_and(|g| same(g, csrf)) {
                     return cross_site(
@@ -275,6 +280,29 @@ pub async fn login(
         cookie_name(&state)
     );
     let mut response = Redirect::to("/").into_response();
+    if let Ok(v) = HeaderValue::from_str(&cookie) {
+        response.headers_mut().insert(header::SET_COOKIE, v);
+    }
+    response
+}
+
+/// `POST /logout`: ends the session and clears the cookie.
+pub async fn logout(
+    State(state): State<Arc<AppState>>,
+    axum::Extension(auth): axum::Extension<Auth>,
+) -> Response {
+    if let Auth::Session { id, .. } = &auth {
+        state.end_session(id);
+    }
+    let cookie = format!(
+        "{}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0",
+        cookie_name(&state)
+    );
+    let mut response = super::html::bare(
+        "Logged out",
+        "The session has ended. Open the login link `ticket serve` printed to come back.",
+    )
+    .into_response();
     if let Ok(v) = HeaderValue::from_str(&cookie) {
         response.headers_mut().insert(header::SET_COOKIE, v);
     }

@@ -32,6 +32,7 @@ pub fn page(frame: &Frame<'_>, body: Markup) -> Markup {
                 meta charset="utf-8";
                 meta name="viewport" content="width=device-width, initial-scale=1";
                 title { (frame.title) " · " (frame.silo) }
+                link rel="icon" href="data:,";
                 link rel="stylesheet" href="/static/app.css";
                 link rel="stylesheet" href="/static/silo.css";
                 script src="/static/app.js" defer {}
@@ -44,6 +45,9 @@ pub fn page(frame: &Frame<'_>, body: Markup) -> Markup {
                         a href="/" { "Search" }
                         a href="/new" { "New ticket" }
                         a href="/time" { "Time" }
+                        form.logout method="post" action="/logout" {
+                            button.link type="submit" { "Log out" }
+                        }
                     }
                 }
                 main { (body) }

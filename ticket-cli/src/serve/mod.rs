@@ -172,6 +172,7 @@ fn router(state: Arc<state::AppState>) -> Router {
     Router::new()
         .route("/", get(pages::search))
         .route("/login", get(auth::login))
+        .route("/logout", post(auth::logout))
         .route("/export", get(pages::export))
         .route("/new", get(pages::new_form).post(pages::new_submit))
         .route("/t/{n}", get(pages::ticket))

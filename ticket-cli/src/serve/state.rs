@@ -163,6 +163,12 @@ impl AppState {
         id
     }
 
+    /// Ends a session.
+    pub fn end_session(&self, id: &str) {
+        let mut s = self.sessions.lock().unwrap_or_else(|p| p.into_inner());
+        s.by_id.remove(id);
+    }
+
     /// The CSRF token of a session, if the session exists.
     pub fn session_csrf(&self, id: &str) -> Option<String> {
         let s = self.sessions.lock().unwrap_or_else(|p| p.into_inner());
