@@ -898,6 +898,20 @@ fn attachments_upload_and_download() {
         .unwrap()
         .starts_with("attachment;"));
     assert_eq!(s.get(&format!("/t/{n}/a/2")).status, 404);
+
+    // through the API: base64 content
+    let r = s.post(
+        &format!("/api/v1/tickets/{n}/edit"),
+        &json!({"operations": [{"op": "add_attachment", "name": "a.txt", "content_base64": "aGVsbG8=", "comment": "hi"}]}),
+    );
+    assert_eq!(r.status, 200, "{r:?}");
+    assert_eq!(r.json()["attachments"][1]["size"], 5);
+    assert_eq!(s.get(&format!("/t/{n}/a/2")).body, "hello");
+    let bad = s.post(
+        &format!("/api/v1/tickets/{n}/edit"),
+        &json!({"operations": [{"op": "add_attachment", "name": "b.txt", "content_base64": "!!"}]}),
+    );
+    assert_eq!(bad.code(), "invalid");
 }
 
 #[test]

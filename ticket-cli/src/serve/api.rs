@@ -304,6 +304,42 @@ pub enum Operation {
         /// Attachment number.
         n: u32,
     },
+    /// Attach a file given as base64.
+    AddAttachment {
+        /// File name.
+        name: String,
+        /// The content, base64 (standard alphabet; padding and white space optional).
+        content_base64: String,
+        /// Comment.
+        #[serde(default)]
+        comment: String,
+    },
+}
+
+/// Decodes standard base64 (`A-Z a-z 0-9 + /`), ignoring white space and `=` padding.
+fn decode_base64(text: &str) -> Option<Vec<u8>> {
+    let mut out = Vec::with_capacity(text.len() / 4 * 3);
+    let (mut acc, mut bits) = (0u32, 0u32);
+    for c in text.bytes() {
+        let v = match c {
+            b'A'..=b'Z' => c - b'A',
+            b'a'..=b'z' => c - b'a' + 26,
+            b'0'..=b'9' => c - b'0' + 52,
+            b'+' => 62,
+            b'/' => 63,
+            b'=' | b' ' | b'\n' | b'\r' | b'\t' => continue,
+            _ => return None,
+        };
+        acc = (acc << 6) | u32::from(v);
+        bits += 6;
+        if bits >= 8 {
+            bits -= 8;
+            out.push((acc >> bits) as u8);
+            acc &= (1 << bits) - 1;
+        }
+    }
+    // leftover bits must be padding zeros (fewer than 6)
+    (bits < 6 && acc == 0).then_some(out)
 }
 
 /// A file to attach in an edit.
@@ -343,6 +379,19 @@ pub fn apply(
             Operation::AddEntry { text, minutes } => edit.add_entry(&text, minutes),
             Operation::RemoveEntry { n } => edit.remove_entry(n),
             Operation::RemoveAttachment { n } => edit.remove_attachment(n),
+            Operation::AddAttachment {
+                name,
+                content_base64,
+                comment,
+            } => {
+                let bytes =
+                    decode_base64(&content_base64).ok_or_else(|| ticket_core::Error::Invalid {
+                        what: "attachment content",
+                        value: name.clone(),
+                        reason: "content_base64 is not base64".to_string(),
+                    })?;
+                edit.add_attachment(&name, &bytes, &comment)
+            }
         };
     }
     if let Some(u) = upload {
@@ -590,4 +639,17 @@ pub async fn openapi() -> Response {
 /// Any other address under `/api/v1/`.
 pub async fn not_found() -> ApiError {
     ApiError::not_found("no such API address; see /api/v1/openapi.json")
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn base64_decodes() {
+        assert_eq!(super::decode_base64("aGVsbG8=").unwrap(), b"hello");
+        assert_eq!(super::decode_base64("aGVsbG8").unwrap(), b"hello");
+        assert_eq!(super::decode_base64("aGVs\nbG8h").unwrap(), b"hello!");
+        assert_eq!(super::decode_base64("").unwrap(), b"");
+        assert!(super::decode_base64("a*b").is_none());
+        assert!(super::decode_base64("aGVsbG9").is_none());
+    }
 }
