@@ -10,3 +10,4 @@ cargo test --workspace --exclude ticket-py --doc
 if [ -x ticket-py/run-tests.sh ]; then
   ticket-py/run-tests.sh
 fi
+bash scripts/web-tests.sh

@@ -474,6 +474,8 @@ pub enum Command {
         /// Directory to write the pages into (it must exist).
         dir: Option<PathBuf>,
     },
+    /// Serve the silo as a web page and a JSON API (prints a login link; Ctrl-C stops it).
+    Serve(ServeArgs),
     /// Print a shell completion script.
     Completions {
         /// The shell.
@@ -554,4 +556,28 @@ pub struct EditArgs {
     /// Minutes spent, for --entry.
     #[arg(long, requires = "entry")]
     pub minutes: Option<u32>,
+}
+
+/// Arguments of `serve`.
+#[derive(Debug, Clone, Args)]
+pub struct ServeArgs {
+    /// Address to listen on (anything but loopback needs --public).
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1")]
+    pub bind: std::net::IpAddr,
+    /// Port to listen on (0: any free port; the first line printed gives the address).
+    #[arg(long, value_name = "N", default_value_t = 7046)]
+    pub port: u16,
+    /// Read the access token from FILE, or write a new one there (mode 0600) when FILE does
+    /// not exist.
+    #[arg(long, value_name = "FILE")]
+    pub token_file: Option<PathBuf>,
+    /// Allow binding an address other than loopback (the token is still required).
+    #[arg(long)]
+    pub public: bool,
+    /// Open the login link in the desktop's browser (xdg-open / open).
+    #[arg(long)]
+    pub open: bool,
+    /// How long a write waits for another writer (another program) before it answers 409.
+    #[arg(long, value_name = "SECONDS", default_value_t = 20)]
+    pub busy_timeout: u64,
 }

@@ -63,14 +63,20 @@ impl CliError {
 /// error does not say which of the two it comes from: a sort error is one where the key parses
 /// and the sort rule does not, or a [`ticket_query::ErrorKind::BadSort`].
 fn render_search_error(err: &ticket_query::Error, key: &str, sort: &str) -> String {
-    let in_sort = err.kind() == ticket_query::ErrorKind::BadSort
-        || (ticket_query::parse_search(key).is_ok() && ticket_query::parse_sort(sort).is_err());
+    let in_sort = error_in_sort(err, key, sort);
     let source = if in_sort { sort } else { key };
     let text = err.render(source);
     // `main` puts the `error: ` in front of every message.
     text.strip_prefix("error: ")
         .map(str::to_string)
         .unwrap_or(text)
+}
+
+/// Whether a search error is about the sort rule rather than the search key `key`: a
+/// [`ticket_query::ErrorKind::BadSort`], or one where the key parses and the sort rule does not.
+pub(crate) fn error_in_sort(err: &ticket_query::Error, key: &str, sort: &str) -> bool {
+    err.kind() == ticket_query::ErrorKind::BadSort
+        || (ticket_query::parse_search(key).is_ok() && ticket_query::parse_sort(sort).is_err())
 }
 
 impl From<ticket_core::Error> for CliError {

@@ -45,6 +45,7 @@ mod demo;
 mod error;
 mod help;
 mod output;
+mod serve;
 mod session;
 
 use std::io::{self, BufWriter, Write};

@@ -3,6 +3,7 @@
 pub mod exchange;
 pub mod listing;
 pub mod maintenance;
+pub mod serve;
 pub mod show;
 pub mod silos;
 pub mod sync;
@@ -149,6 +150,7 @@ pub fn run(command: Command, s: &Session, out: &mut dyn Write) -> CliResult {
         ),
         C::Config { check } => maintenance::config(s, out, check.as_deref()),
         C::Demo { dir } => crate::demo::run(s, out, dir),
+        C::Serve(args) => serve::serve(s, out, &args),
         C::Completions { shell } => completions(shell, out),
         C::Search => Ok(()), // printed by `main` before a session is made
         C::Manpage { dir } => crate::help::manpage(out, dir.as_deref()),

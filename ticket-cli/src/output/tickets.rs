@@ -280,7 +280,7 @@ pub fn write_counts(
 }
 
 /// The cost of `total` minutes at the configured rate, e.g. `$ 112.50`, if a rate is set.
-fn cost(config: &SiloConfig, total: i64) -> Option<String> {
+pub(crate) fn cost(config: &SiloConfig, total: i64) -> Option<String> {
     let time = config.time.as_ref()?;
     if time.rate_per_hour <= 0.0 {
         return None;

@@ -1,0 +1,224 @@
+//! `ticket serve`: the silo as server-rendered web pages and a JSON API (web.md).
+//!
+//! The stack is axum on tokio with tower-http for the response headers; pages are maud
+//! templates (checked at compile time, every interpolated text escaped). The core is
+//! synchronous: every core call runs on tokio's blocking pool ([`state::AppState::read`],
+//! [`state::AppState::write`]), never on the async worker threads.
+//!
+//! - [`auth`]: the token, sessions, the cross-site refusal and the security headers.
+//! - [`pages`]: the HTML pages; [`html`]: their templates.
+//! - [`api`]: the JSON API under `/api/v1/`; [`error`]: errors of both, one mapping from
+//!   `ticket_core::Error` to status codes and stable error codes.
+
+mod api;
+mod auth;
+mod error;
+mod html;
+mod pages;
+mod state;
+mod url;
+
+use std::io::Write;
+use std::net::{IpAddr, SocketAddr};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use axum::extract::DefaultBodyLimit;
+use axum::http::{header, HeaderValue};
+use axum::routing::{get, post};
+use axum::Router;
+use tower_http::set_header::SetResponseHeaderLayer;
+
+use crate::error::{CliError, CliResult};
+use crate::session::Session;
+
+/// How the server is started.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Address to listen on.
+    pub bind: IpAddr,
+    /// Port (0: any free port).
+    pub port: u16,
+    /// Where the token is read from or written to.
+    pub token_file: Option<PathBuf>,
+    /// Whether a non-loopback address is allowed.
+    pub public: bool,
+    /// Whether to open the login link in a browser.
+    pub open: bool,
+    /// How long a write waits for another writer.
+    pub busy_timeout: std::time::Duration,
+}
+
+/// The Content-Security-Policy of every response: nothing inline, nothing from other hosts.
+pub const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; frame-ancestors 'none'; form-action 'self'; base-uri 'none'";
+
+/// The largest request body (an attachment upload).
+const BODY_LIMIT: usize = 64 * 1024 * 1024;
+
+/// Opens the silo, binds, prints the address and the login link, and serves until Ctrl-C (or
+/// SIGTERM). Requests in progress finish before it returns.
+pub fn run(s: &Session, out: &mut dyn Write, options: Options) -> CliResult {
+    if !options.bind.is_loopback() && !options.public {
+        return Err(CliError::Usage(format!(
+            "refusing to listen on {}: it is not a loopback address; add --public to allow it (the token is still required)",
+            options.bind
+        )));
+    }
+    let mut ctx = s.ctx.clone();
+    ctx.busy_timeout = options.busy_timeout;
+    let silo = ticket_core::Silo::open(&s.silo_dir()?, ctx.clone())?;
+    let token = match &options.token_file {
+        Some(path) => auth::token_from_file(path)?,
+        None => auth::new_token(),
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| CliError::Failed(format!("cannot start the server's runtime: {e}")))?;
+    runtime.block_on(async move {
+        let listener = tokio::net::TcpListener::bind(SocketAddr::new(options.bind, options.port))
+            .await
+            .map_err(|e| {
+                CliError::Failed(format!(
+                    "cannot listen on {}:{}: {e}",
+                    options.bind, options.port
+                ))
+            })?;
+        let addr = listener.local_addr()?;
+        let state = Arc::new(state::AppState::new(silo, ctx, token.clone(), addr));
+        let app = router(state);
+        let base = format!("http://{}", display_addr(addr));
+        writeln!(out, "ticket serve: listening on {base}")?;
+        writeln!(out, "open {base}/login?token={token}")?;
+        if let Some(path) = &options.token_file {
+            writeln!(out, "token in {}", path.display())?;
+        }
+        writeln!(out, "Ctrl-C stops it")?;
+        out.flush()?;
+        if options.open {
+            open_browser(&format!("{base}/login?token={token}"));
+        }
+        axum::serve(listener, app)
+            .with_graceful_shutdown(shutdown_signal())
+            .await
+            .map_err(|e| CliError::Failed(format!("server error: {e}")))?;
+        writeln!(out, "ticket serve: stopped")?;
+        Ok(())
+    })
+}
+
+/// `127.0.0.1:7046`, `[::1]:7046`.
+fn display_addr(addr: SocketAddr) -> String {
+    match addr.ip() {
+        IpAddr::V6(ip) => format!("[{ip}]:{}", addr.port()),
+        IpAddr::V4(ip) => format!("{ip}:{}", addr.port()),
+    }
+}
+
+/// Hands the link to the desktop's opener; a failure is only reported.
+fn open_browser(link: &str) {
+    let opener = if cfg!(target_os = "macos") {
+        "open"
+    } else {
+        "xdg-open"
+    };
+    let started = std::process::Command::new(opener)
+        .arg(link)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn();
+    if let Err(e) = started {
+        eprintln!("could not open a browser ({opener}: {e}); open the link above");
+    }
+}
+
+/// Ctrl-C or SIGTERM.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+}
+
+/// Every route, behind the authentication layer and the security headers.
+fn router(state: Arc<state::AppState>) -> Router {
+    let api = Router::new()
+        .route("/search", get(api::search))
+        .route("/tickets", post(api::create))
+        .route("/tickets/{n}", get(api::ticket))
+        .route("/tickets/{n}/history", get(api::history))
+        .route("/tickets/{n}/edit", post(api::edit))
+        .route("/export", get(api::export))
+        .route("/time", get(api::time))
+        .route("/suggestions", get(api::suggestions))
+        .route("/parse", get(api::parse))
+        .route("/openapi.json", get(api::openapi))
+        .fallback(api::not_found);
+    Router::new()
+        .route("/", get(pages::search))
+        .route("/login", get(auth::login))
+        .route("/logout", post(auth::logout))
+        .route("/export", get(pages::export))
+        .route("/new", get(pages::new_form).post(pages::new_submit))
+        .route("/t/{n}", get(pages::ticket))
+        .route(
+            "/t/{n}/edit",
+            get(pages::edit_form).post(pages::edit_submit),
+        )
+        .route("/t/{n}/attach", post(pages::attach))
+        .route("/t/{n}/a/{k}", get(pages::attachment))
+        .route("/time", get(pages::time))
+        .route("/static/app.js", get(pages::app_js))
+        .route("/static/app.css", get(pages::app_css))
+        .route("/static/silo.css", get(pages::silo_css))
+        .nest("/api/v1", api)
+        .fallback(pages::not_found)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            auth::guard,
+        ))
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(CSP),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("same-origin"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::X_FRAME_OPTIONS,
+            HeaderValue::from_static("DENY"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("no-store"),
+        ))
+        .with_state(state)
+}
+
+/// The silo's name for titles: its directory's last component.
+pub(crate) fn silo_name(dir: &Path) -> String {
+    dir.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| dir.display().to_string())
+}

@@ -1,0 +1,1027 @@
+//! `ticket serve` against a real server on a loopback port: every API endpoint and error
+//! code, the token and the session cookie, cross-site refusal, hostile texts, the pages.
+
+mod common;
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::process::{Child, Stdio};
+use std::time::Duration;
+
+use common::World;
+use serde_json::{json, Value};
+
+/// A configuration with two creation rules and a validation rule on the second.
+const CONFIG: &str = r#"{
+  "crules": [
+    {"name": "task", "description": "An ordinary task"},
+    {"name": "risk", "description": "A risk", "tags": ["risk"], "properties": [{"key": "Impact", "value": "low"}]}
+  ],
+  "vrules_pk_required": [{"selector": "g=risk", "key": "Owner"}],
+  "searches": [{"name": "risks", "description": "every risk", "search": "g=risk", "sort": "n"}],
+  "irules_date_picker": ["Reported"],
+  "srules_t_colour": [{"tag": "risk", "fg": "white", "bg": "firebrick"}],
+  "time": {"rate_per_hour": 60, "currency": "EUR"}
+}"#;
+
+/// A running `ticket serve`; killed on drop.
+struct Server {
+    child: Child,
+    base: String,
+    token: String,
+    agent: ureq::Agent,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn agent() -> ureq::Agent {
+    ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .max_redirects(0)
+        .max_redirects_will_error(false)
+        .timeout_global(Some(Duration::from_secs(60)))
+        .build()
+        .into()
+}
+
+/// Starts `ticket serve --port 0 ARGS` and reads the address and token it prints.
+fn start(world: &World, args: &[&str]) -> Server {
+    let mut all = vec!["serve", "--port", "0"];
+    all.extend_from_slice(args);
+    let mut child = world
+        .cmd(&all)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("start ticket serve");
+    let mut out = BufReader::new(child.stdout.take().unwrap());
+    let mut first = String::new();
+    out.read_line(&mut first).unwrap();
+    let base = first
+        .trim()
+        .strip_prefix("ticket serve: listening on ")
+        .unwrap_or_else(|| panic!("unexpected first line {first:?}"))
+        .to_string();
+    let mut second = String::new();
+    out.read_line(&mut second).unwrap();
+    let token = second
+        .trim()
+        .split_once("/login?token=")
+        .expect("login link")
+        .1
+        .to_string();
+    // keep reading standard output so the server never blocks on it
+    std::thread::spawn(move || {
+        let mut rest = String::new();
+        let _ = out.read_to_string(&mut rest);
+    });
+    Server {
+        child,
+        base,
+        token,
+        agent: agent(),
+    }
+}
+
+/// A response: status, headers, body.
+#[derive(Debug)]
+struct Resp {
+    status: u16,
+    headers: Vec<(String, String)>,
+    body: String,
+}
+
+impl Resp {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+    fn json(&self) -> Value {
+        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
+    }
+    fn code(&self) -> String {
+        self.json()["code"].as_str().unwrap_or("").to_string()
+    }
+}
+
+fn resp(r: ureq::http::Response<ureq::Body>) -> Resp {
+    let status = r.status().as_u16();
+    let headers = r
+        .headers()
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_str().unwrap_or("").to_string()))
+        .collect();
+    let body = r.into_body().read_to_string().unwrap_or_default();
+    Resp {
+        status,
+        headers,
+        body,
+    }
+}
+
+impl Server {
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+    fn bearer(&self) -> String {
+        format!("Bearer {}", self.token)
+    }
+    /// GET with the token.
+    fn get(&self, path: &str) -> Resp {
+        resp(
+            self.agent
+                .get(&self.url(path))
+                .header("Authorization", &self.bearer())
+                .call()
+                .unwrap(),
+        )
+    }
+    /// GET with extra headers only (no token unless given).
+    fn get_with(&self, path: &str, headers: &[(&str, &str)]) -> Resp {
+        let mut req = self.agent.get(&self.url(path));
+        for (k, v) in headers {
+            req = req.header(*k, *v);
+        }
+        resp(req.call().unwrap())
+    }
+    /// POST JSON with the token.
+    fn post(&self, path: &str, body: &Value) -> Resp {
+        self.post_with(path, body, &[("Authorization", &self.bearer())])
+    }
+    fn post_with(&self, path: &str, body: &Value, headers: &[(&str, &str)]) -> Resp {
+        let mut req = self
+            .agent
+            .post(&self.url(path))
+            .header("Content-Type", "application/json");
+        for (k, v) in headers {
+            req = req.header(*k, *v);
+        }
+        resp(req.send(body.to_string()).unwrap())
+    }
+    /// POST a URL-encoded form with the given headers.
+    fn post_form(&self, path: &str, pairs: &[(&str, &str)], headers: &[(&str, &str)]) -> Resp {
+        let body: Vec<String> = pairs
+            .iter()
+            .map(|(k, v)| format!("{}={}", enc(k), enc(v)))
+            .collect();
+        let mut req = self
+            .agent
+            .post(&self.url(path))
+            .header("Content-Type", "application/x-www-form-urlencoded");
+        for (k, v) in headers {
+            req = req.header(*k, *v);
+        }
+        resp(req.send(body.join("&")).unwrap())
+    }
+    /// Logs in through the link; returns the cookie (`name=value`).
+    fn login(&self) -> String {
+        let r = self.get_with(&format!("/login?token={}", self.token), &[]);
+        assert_eq!(r.status, 303, "{r:?}");
+        assert_eq!(r.header("location"), Some("/"));
+        let set = r.header("set-cookie").expect("a cookie").to_string();
+        assert!(set.contains("HttpOnly"), "{set}");
+        assert!(set.contains("SameSite=Strict"), "{set}");
+        set.split(';').next().unwrap().to_string()
+    }
+    /// Creates a ticket through the API; returns its number.
+    fn create(&self, body: Value) -> String {
+        let r = self.post("/api/v1/tickets", &body);
+        assert_eq!(r.status, 201, "{r:?}");
+        r.json()["number"].as_str().unwrap().to_string()
+    }
+}
+
+fn enc(s: &str) -> String {
+    let mut out = String::new();
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// The value of a hidden `csrf` input in a page.
+fn csrf_of(page: &str) -> String {
+    let at = page.find("name=\"csrf\" value=\"").expect("a csrf field") + 19;
+    page[at..].split('"').next().unwrap().to_string()
+}
+
+fn world() -> World {
+    let w = World::new();
+    w.configure(CONFIG);
+    w
+}
+
+#[test]
+fn every_request_needs_the_token() {
+    let w = world();
+    let s = start(&w, &[]);
+    for path in [
+        "/",
+        "/t/1",
+        "/new",
+        "/static/app.js",
+        "/api/v1/search",
+        "/api/v1/openapi.json",
+    ] {
+        let r = s.get_with(path, &[]);
+        assert_eq!(r.status, 401, "{path}: {r:?}");
+        assert!(r.header("www-authenticate").is_some());
+    }
+    assert_eq!(s.get_with("/api/v1/search", &[]).code(), "unauthorized");
+    let wrong = s.get_with("/api/v1/search", &[("Authorization", "Bearer nope")]);
+    assert_eq!(wrong.status, 401);
+    assert_eq!(s.get_with("/login?token=nope", &[]).status, 401);
+    // an unknown session cookie is no session
+    let port = s.base.rsplit(':').next().unwrap();
+    let fake = format!("ticket_session_{port}=0000");
+    assert_eq!(s.get_with("/", &[("Cookie", &fake)]).status, 401);
+
+    // the login link gives a session cookie that opens pages and the API
+    let cookie = s.login();
+    let home = s.get_with("/", &[("Cookie", &cookie)]);
+    assert_eq!(home.status, 200);
+    assert!(home.body.contains("Search key"));
+    let api = s.get_with("/api/v1/search", &[("Cookie", &cookie)]);
+    assert_eq!(api.status, 200);
+    assert_eq!(s.get("/api/v1/search").status, 200);
+}
+
+#[test]
+fn security_headers_on_every_response() {
+    let w = world();
+    let s = start(&w, &[]);
+    for r in [
+        s.get("/"),
+        s.get("/api/v1/search"),
+        s.get("/nowhere"),
+        s.get_with("/", &[]),
+        s.get("/static/app.js"),
+    ] {
+        let csp = r.header("content-security-policy").expect("CSP");
+        assert!(
+            csp.starts_with("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; frame-ancestors 'none'"),
+            "{csp}"
+        );
+        assert_eq!(r.header("x-content-type-options"), Some("nosniff"));
+    }
+    assert_eq!(s.get("/nowhere").status, 404);
+    assert_eq!(s.get("/api/v1/nowhere").code(), "not_found");
+}
+
+#[test]
+fn search_api_rows_total_paging_and_errors() {
+    let w = world();
+    let s = start(&w, &[]);
+    for i in 0..5 {
+        s.create(json!({"title": format!("ticket {i}"), "tags": if i % 2 == 0 { vec!["even"] } else { vec![] }}));
+    }
+    let r = s.get("/api/v1/search?q=g%3Deven&sort=!n");
+    assert_eq!(r.status, 200, "{r:?}");
+    let v = r.json();
+    assert_eq!(v["total"], 3);
+    let numbers: Vec<&str> = v["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["number"].as_str().unwrap())
+        .collect();
+    assert_eq!(numbers, ["5", "3", "1"]);
+    assert_eq!(v["rows"][0]["tags"], json!(["even"]));
+    let page = s.get("/api/v1/search?limit=2&offset=2").json();
+    assert_eq!(page["total"], 5);
+    assert_eq!(page["rows"].as_array().unwrap().len(), 2);
+    assert_eq!(page["rows"][0]["number"], "3");
+
+    let bad = s.get("/api/v1/search?q=s%3Aox%3A");
+    assert_eq!(bad.status, 400);
+    let e = bad.json();
+    assert_eq!(e["code"], "bad_search");
+    assert_eq!(e["span"], json!([3, 4]));
+    assert!(e["caret"].as_str().unwrap().contains("^"), "{e}");
+    let bad_sort = s.get("/api/v1/search?sort=zz").json();
+    assert_eq!(bad_sort["code"], "bad_search");
+    assert_eq!(bad_sort["input"], "sort");
+    let bad_limit = s.get("/api/v1/search?limit=lots");
+    assert_eq!(bad_limit.status, 400);
+    assert_eq!(bad_limit.code(), "bad_request");
+}
+
+#[test]
+fn tickets_history_and_not_found() {
+    let w = world();
+    let s = start(&w, &[]);
+    let n = s.create(json!({"title": "Disk", "summary": "sdb fails", "tags": ["hw"], "properties": [{"key": "Priority", "value": "high"}, ["Owner", "ann"]]}));
+    let t = s.get(&format!("/api/v1/tickets/{n}")).json();
+    assert_eq!(t["title"], "Disk");
+    assert_eq!(t["summary"], "sdb fails");
+    assert_eq!(t["status"], "Open");
+    assert_eq!(
+        t["properties"],
+        json!([{"key": "Priority", "value": "high"}, {"key": "Owner", "value": "ann"}])
+    );
+    assert!(t["entries"].as_array().unwrap().is_empty());
+    let h = s.get(&format!("/api/v1/tickets/{n}/history")).json();
+    let h = h.as_array().unwrap();
+    assert!(h.len() >= 4, "{h:?}");
+    // created with its tags and properties as one change set
+    assert!(h.iter().all(|c| c["set_id"] == h[0]["set_id"]), "{h:?}");
+    for path in ["/api/v1/tickets/999", "/api/v1/tickets/999/history"] {
+        let r = s.get(path);
+        assert_eq!(r.status, 404, "{path}");
+        assert_eq!(r.code(), "not_found");
+    }
+}
+
+#[test]
+fn create_from_a_rule_is_one_validated_change_set() {
+    let w = world();
+    let s = start(&w, &[]);
+    // the rule's validation needs an Owner: nothing is created
+    let r = s.post(
+        "/api/v1/tickets",
+        &json!({"title": "Flood", "rule": "risk"}),
+    );
+    assert_eq!(r.status, 422, "{r:?}");
+    assert_eq!(r.code(), "rule_violated");
+    assert_eq!(s.get("/api/v1/search").json()["total"], 0);
+    // with the Owner as an extra property it is created, all in one change set
+    let n = s.create(
+        json!({"title": "Flood", "rule": "risk", "properties": [{"key": "Owner", "value": "ann"}]}),
+    );
+    let t = s.get(&format!("/api/v1/tickets/{n}")).json();
+    assert_eq!(t["tags"], json!(["risk"]));
+    assert_eq!(
+        t["properties"],
+        json!([{"key": "Impact", "value": "low"}, {"key": "Owner", "value": "ann"}])
+    );
+    let h = s.get(&format!("/api/v1/tickets/{n}/history")).json();
+    let h = h.as_array().unwrap();
+    assert!(h.iter().all(|c| c["set_id"] == h[0]["set_id"]), "{h:?}");
+
+    let unknown = s.post("/api/v1/tickets", &json!({"title": "x", "rule": "nope"}));
+    assert_eq!(unknown.status, 400);
+    assert_eq!(unknown.code(), "invalid");
+    let no_title = s.post("/api/v1/tickets", &json!({"summary": "x"}));
+    assert_eq!(no_title.status, 400);
+    assert_eq!(no_title.code(), "bad_request");
+    let empty_title = s.post("/api/v1/tickets", &json!({"title": "  "}));
+    assert_eq!(empty_title.code(), "invalid");
+    let not_json = s.post_with(
+        "/api/v1/tickets",
+        &json!("{"),
+        &[("Authorization", &s.bearer())],
+    );
+    assert_eq!(not_json.status, 400);
+}
+
+#[test]
+fn edit_operations_are_one_change_set() {
+    let w = world();
+    let s = start(&w, &[]);
+    let a = s.create(json!({"title": "A"}));
+    let b = s.create(json!({"title": "B"}));
+    let r = s.post(
+        &format!("/api/v1/tickets/{a}/edit"),
+        &json!({"operations": [
+            {"op": "set_title", "title": "A2"},
+            {"op": "add_tag", "tag": "x"},
+            {"op": "add_property", "key": "Priority", "value": "low"},
+            {"op": "add_entry", "text": "worked", "minutes": 30},
+            {"op": "set_status", "status": "merged", "other": b}
+        ]}),
+    );
+    assert_eq!(r.status, 200, "{r:?}");
+    let t = r.json();
+    assert_eq!(t["title"], "A2");
+    assert_eq!(t["status"], "Merged");
+    assert_eq!(t["total_minutes"], 30);
+    // the other ticket changed too
+    let other = s.get(&format!("/api/v1/tickets/{b}")).json();
+    assert!(
+        other["properties"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|p| p["key"] == "Merged" && p["value"] == a.as_str()),
+        "{other}"
+    );
+    let h = s.get(&format!("/api/v1/tickets/{a}/history")).json();
+    let h = h.as_array().unwrap();
+    let last = &h[h.len() - 1]["set_id"];
+    let in_last = h.iter().filter(|c| &c["set_id"] == last).count();
+    assert!(in_last >= 5, "{h:?}");
+
+    // errors: nothing written
+    let before = s.get(&format!("/api/v1/tickets/{b}/history")).json();
+    let bad = s.post(
+        &format!("/api/v1/tickets/{b}/edit"),
+        &json!({"operations": [{"op": "add_tag", "tag": "y"}, {"op": "set_status", "status": "done"}]}),
+    );
+    assert_eq!(bad.status, 400);
+    assert_eq!(bad.code(), "invalid");
+    assert_eq!(
+        s.get(&format!("/api/v1/tickets/{b}/history")).json(),
+        before
+    );
+    let reserved = s.post(
+        &format!("/api/v1/tickets/{b}/edit"),
+        &json!({"operations": [{"op": "add_property", "key": "Closed_Via", "value": "1"}]}),
+    );
+    assert_eq!(reserved.code(), "reserved");
+    let cycle = s.post(
+        &format!("/api/v1/tickets/{b}/edit"),
+        &json!({"operations": [{"op": "add_property", "key": "Blocks", "value": b}]}),
+    );
+    assert_eq!(cycle.status, 422, "{cycle:?}");
+    assert_eq!(cycle.code(), "rule_violated");
+    let missing = s.post(
+        "/api/v1/tickets/999/edit",
+        &json!({"operations": [{"op": "add_tag", "tag": "y"}]}),
+    );
+    assert_eq!(missing.status, 404);
+    let empty = s.post(
+        &format!("/api/v1/tickets/{b}/edit"),
+        &json!({"operations": []}),
+    );
+    assert_eq!(empty.code(), "bad_request");
+    let unknown_op = s.post(
+        &format!("/api/v1/tickets/{b}/edit"),
+        &json!({"operations": [{"op": "explode"}]}),
+    );
+    assert_eq!(unknown_op.code(), "bad_request");
+    assert_eq!(
+        s.get(&format!("/api/v1/tickets/{b}/history")).json(),
+        before
+    );
+}
+
+#[test]
+fn busy_silo_answers_409() {
+    let w = world();
+    let s = start(&w, &["--busy-timeout", "1"]);
+    let n = s.create(json!({"title": "A"}));
+    let db = rusqlite::Connection::open(w.silo.join("silo.db")).unwrap();
+    db.execute_batch("BEGIN IMMEDIATE").unwrap();
+    let r = s.post(
+        &format!("/api/v1/tickets/{n}/edit"),
+        &json!({"operations": [{"op": "add_tag", "tag": "y"}]}),
+    );
+    assert_eq!(r.status, 409, "{r:?}");
+    assert_eq!(r.code(), "busy");
+    db.execute_batch("COMMIT").unwrap();
+    let r = s.post(
+        &format!("/api/v1/tickets/{n}/edit"),
+        &json!({"operations": [{"op": "add_tag", "tag": "y"}]}),
+    );
+    assert_eq!(r.status, 200, "{r:?}");
+}
+
+#[test]
+fn export_time_suggestions_parse_openapi() {
+    let w = world();
+    let s = start(&w, &[]);
+    let n =
+        s.create(json!({"title": "Billable", "properties": [{"key": "Client", "value": "Acme"}]}));
+    s.post(
+        &format!("/api/v1/tickets/{n}/edit"),
+        &json!({"operations": [{"op": "add_entry", "text": "call", "minutes": 90}]}),
+    );
+    s.create(json!({"title": "Other, \"quoted\""}));
+
+    let csv = s.get("/api/v1/export?format=csv");
+    assert_eq!(csv.status, 200);
+    assert!(csv.header("content-type").unwrap().starts_with("text/csv"));
+    assert!(csv
+        .header("content-disposition")
+        .unwrap()
+        .contains("tickets.csv"));
+    assert!(
+        csv.body.starts_with("number,uuid,status,title"),
+        "{}",
+        csv.body
+    );
+    assert!(
+        csv.body.contains("\"Other, \"\"quoted\"\"\""),
+        "{}",
+        csv.body
+    );
+    let json_export = s.get("/api/v1/export?format=json&q=p%3Dclient%3A").json();
+    assert_eq!(json_export.as_array().unwrap().len(), 1);
+    let full = s.get("/api/v1/export?format=full").json();
+    assert_eq!(full["format"], "ticket-full");
+    assert_eq!(full["tickets"].as_array().unwrap().len(), 2);
+    assert_eq!(s.get("/api/v1/export?format=xml").code(), "invalid");
+    assert_eq!(s.get("/api/v1/export?format=csv&q=(").code(), "bad_search");
+
+    let time = s.get("/api/v1/time?by=Client").json();
+    assert_eq!(time["total_minutes"], 90);
+    assert_eq!(time["rows"][0]["group"], "Acme");
+    assert_eq!(time["total_cost"], 90.0);
+    assert_eq!(time["currency"], "EUR");
+    assert_eq!(
+        s.get("/api/v1/time?by=Client&from=som&to=eom").json()["total_minutes"],
+        90
+    );
+    assert_eq!(
+        s.get("/api/v1/time?by=Client&from=2030-01-01").json()["total_minutes"],
+        0
+    );
+    assert_eq!(s.get("/api/v1/time").code(), "bad_request");
+    assert_eq!(
+        s.get("/api/v1/time?by=Client&from=someday").code(),
+        "invalid"
+    );
+
+    let sug = s.get("/api/v1/suggestions").json();
+    assert!(sug["keys"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|k| k == "Client"));
+    assert!(sug["key_values"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|kv| kv["key"] == "Client" && kv["value"] == "Acme"));
+    assert_eq!(sug["date_picker"], json!(["Reported"]));
+
+    let ok = s.get("/api/v1/parse?q=s%3A%2A%20%20g%3Dbug&sort=d").json();
+    assert_eq!(ok["canonical"], "s:*: g=bug:");
+    assert_eq!(ok["sort"], "d");
+    let bad = s.get("/api/v1/parse?q=s%3Aox%3A%20g%3Drisk");
+    assert_eq!(bad.status, 400);
+    let e = bad.json();
+    assert_eq!(e["span"], json!([3, 4]));
+    assert_eq!(
+        e["caret"],
+        "unknown status letter 'x'\n  s:ox: g=risk\n     ^ expected one of o i b w p c a m d *"
+    );
+    assert_eq!(s.get("/api/v1/parse?q=%40nosuch").code(), "bad_search");
+    assert_eq!(s.get("/api/v1/parse?q=%40risks").status, 200);
+
+    let doc = s.get("/api/v1/openapi.json").json();
+    assert_eq!(doc["openapi"], "3.1.0");
+    for p in [
+        "/search",
+        "/tickets",
+        "/tickets/{number}",
+        "/tickets/{number}/history",
+        "/tickets/{number}/edit",
+        "/export",
+        "/time",
+        "/suggestions",
+        "/parse",
+    ] {
+        assert!(
+            doc["paths"].get(p).is_some(),
+            "{p} missing from openapi.json"
+        );
+    }
+}
+
+#[test]
+fn cross_site_writes_are_refused() {
+    let w = world();
+    let s = start(&w, &[]);
+    let bearer = s.bearer();
+    let body = json!({"title": "from elsewhere"});
+    let foreign = s.post_with(
+        "/api/v1/tickets",
+        &body,
+        &[
+            ("Authorization", &bearer),
+            ("Origin", "http://evil.example"),
+        ],
+    );
+    assert_eq!(foreign.status, 403, "{foreign:?}");
+    assert_eq!(foreign.code(), "cross_site");
+    let sibling = s.post_with(
+        "/api/v1/tickets",
+        &body,
+        &[("Authorization", &bearer), ("Sec-Fetch-Site", "same-site")],
+    );
+    assert_eq!(sibling.status, 403);
+    let own_origin = s.base.clone();
+    let same = s.post_with(
+        "/api/v1/tickets",
+        &body,
+        &[
+            ("Authorization", &bearer),
+            ("Origin", &own_origin),
+            ("Sec-Fetch-Site", "same-origin"),
+        ],
+    );
+    assert_eq!(same.status, 201, "{same:?}");
+
+    // a session cookie alone does not make an API write: it needs the CSRF header
+    let cookie = s.login();
+    let no_header = s.post_with("/api/v1/tickets", &body, &[("Cookie", &cookie)]);
+    assert_eq!(no_header.status, 403);
+    let page = s.get_with("/new", &[("Cookie", &cookie)]).body;
+    let csrf = csrf_of(&page);
+    let with_header = s.post_with(
+        "/api/v1/tickets",
+        &body,
+        &[("Cookie", &cookie), ("X-CSRF-Token", &csrf)],
+    );
+    assert_eq!(with_header.status, 201);
+
+    // forms: the session's token is required
+    let form = [("csrf", "wrong"), ("title", "forged"), ("rule", "task")];
+    let forged = s.post_form("/new", &form, &[("Cookie", &cookie)]);
+    assert_eq!(forged.status, 403, "{forged:?}");
+    let form = [("csrf", csrf.as_str()), ("title", "real"), ("rule", "task")];
+    let foreign_form = s.post_form(
+        "/new",
+        &form,
+        &[("Cookie", &cookie), ("Origin", "http://evil.example")],
+    );
+    assert_eq!(foreign_form.status, 403);
+    let real = s.post_form("/new", &form, &[("Cookie", &cookie)]);
+    assert_eq!(real.status, 303, "{real:?}");
+    assert_eq!(s.get("/api/v1/search").json()["total"], 3);
+}
+
+#[test]
+fn a_foreign_host_name_is_refused() {
+    let w = world();
+    let s = start(&w, &[]);
+    let addr = s.base.strip_prefix("http://").unwrap();
+    let mut tcp = TcpStream::connect(addr).unwrap();
+    write!(
+        tcp,
+        "GET /api/v1/search HTTP/1.1\r\nHost: evil.example\r\nAuthorization: {}\r\nConnection: close\r\n\r\n",
+        s.bearer()
+    )
+    .unwrap();
+    let mut answer = String::new();
+    tcp.read_to_string(&mut answer).unwrap();
+    assert!(answer.starts_with("HTTP/1.1 403"), "{answer}");
+    assert!(answer.contains("bad_host"), "{answer}");
+}
+
+#[test]
+fn hostile_texts_stay_text() {
+    let w = world();
+    let s = start(&w, &[]);
+    let xss = "<script>alert(1)</script>";
+    let n = s.create(json!({
+        "title": xss, "summary": "<img src=x onerror=alert(2)>", "tags": ["<b>bold</b>"],
+        "properties": [{"key": "Note", "value": "\"><script>alert(3)</script>"}]
+    }));
+    s.post(
+        &format!("/api/v1/tickets/{n}/edit"),
+        &json!({"operations": [{"op": "add_entry", "text": "</li><script>alert(4)</script>"}]}),
+    );
+    for path in [
+        format!("/t/{n}"),
+        "/".to_string(),
+        format!("/t/{n}/edit"),
+        format!("/?q={}", enc(xss)),
+    ] {
+        let page = s.get(&path);
+        assert!(page.status == 200 || page.status == 400, "{path}: {page:?}");
+        assert!(
+            !page.body.contains("<script>alert"),
+            "{path}: {}",
+            page.body
+        );
+        assert!(!page.body.contains("<img src=x"), "{path}");
+        assert!(!page.body.contains("<b>bold"), "{path}");
+    }
+    let page = s.get(&format!("/t/{n}")).body;
+    assert!(
+        page.contains("&lt;script&gt;alert(1)&lt;/script&gt;"),
+        "{page}"
+    );
+    // the only scripts are our own file
+    assert_eq!(page.matches("<script").count(), 1);
+    assert!(page.contains("<script src=\"/static/app.js\" defer>"));
+}
+
+#[test]
+fn pages_render_and_forms_write() {
+    let w = world();
+    let s = start(&w, &[]);
+    let a = s.create(json!({"title": "First", "tags": ["risk"], "properties": [{"key": "Owner", "value": "ann"}, {"key": "Deadline", "value": "2024-03-01"}, {"key": "Deadline_Warning", "value": "3"}]}));
+    let b = s.create(json!({"title": "Second"}));
+    let cookie = s.login();
+    let get = |path: &str| s.get_with(path, &[("Cookie", &cookie)]);
+
+    let home = get("/");
+    assert_eq!(home.status, 200);
+    assert!(home.body.contains("2</strong> tickets"), "{}", home.body);
+    assert!(home.body.contains("@risks"));
+    assert!(home.body.contains("/export?format=csv"));
+    assert!(home.body.contains("class=\"tag tc0\""), "{}", home.body);
+    assert!(home.body.contains("title=\"overdue\""));
+    let bad = get("/?q=s%3Aox%3A");
+    assert_eq!(bad.status, 400);
+    assert!(
+        bad.body.contains("unknown status letter &#39;x&#39;")
+            || bad.body.contains("unknown status letter 'x'"),
+        "{}",
+        bad.body
+    );
+    assert!(bad.body.contains("     ^ expected one of"));
+    assert!(get("/static/silo.css")
+        .body
+        .contains(".tc0 { color: white; background-color: firebrick; }"));
+    assert!(get("/static/app.css")
+        .header("content-type")
+        .unwrap()
+        .starts_with("text/css"));
+    assert!(get("/static/app.js")
+        .header("content-type")
+        .unwrap()
+        .starts_with("text/javascript"));
+
+    let t = get(&format!("/t/{a}"));
+    assert!(t.body.contains("First"));
+    assert!(t.body.contains("History"));
+    assert_eq!(get("/t/999").status, 404);
+    assert_eq!(get("/time?by=Owner").status, 200);
+    assert!(get("/time?by=Owner").body.contains("<th>Total</th>"));
+    let export = get("/export?format=csv");
+    assert!(export.body.starts_with("number,"));
+
+    // the new-ticket form: a rule violation shows, nothing is created
+    let new = get("/new").body;
+    assert!(new.contains("An ordinary task"));
+    let csrf = csrf_of(&new);
+    let refused = s.post_form(
+        "/new",
+        &[
+            ("csrf", &csrf),
+            ("title", "Flood"),
+            ("rule", "risk"),
+            ("key", ""),
+            ("value", ""),
+        ],
+        &[("Cookie", &cookie)],
+    );
+    assert_eq!(refused.status, 422);
+    assert!(refused.body.contains("Owner"), "{}", refused.body);
+    assert!(refused.body.contains("value=\"Flood\""));
+    assert_eq!(s.get("/api/v1/search").json()["total"], 2);
+    let made = s.post_form(
+        "/new",
+        &[
+            ("csrf", &csrf),
+            ("title", "Flood"),
+            ("rule", "risk"),
+            ("tag", "water"),
+            ("key", "Owner"),
+            ("value", "bob"),
+        ],
+        &[("Cookie", &cookie)],
+    );
+    assert_eq!(made.status, 303, "{made:?}");
+    let c = made
+        .header("location")
+        .unwrap()
+        .trim_start_matches("/t/")
+        .to_string();
+    let made = s.get(&format!("/api/v1/tickets/{c}")).json();
+    assert_eq!(made["tags"], json!(["risk", "water"]));
+
+    // the edit form: merge a into b, with an entry, in one submit
+    let edit = get(&format!("/t/{a}/edit")).body;
+    let csrf = csrf_of(&edit);
+    let r = s.post_form(
+        &format!("/t/{a}/edit"),
+        &[
+            ("csrf", &csrf),
+            ("orig_title", "First"),
+            ("orig_summary", ""),
+            ("orig_status", "Open"),
+            ("title", "First"),
+            ("summary", "line one\r\nline two"),
+            ("status", "Merged"),
+            ("other", &b),
+            ("remove_tag", "risk"),
+            ("tag", "merged-away"),
+            ("remove_prop", "[\"Owner\",\"ann\"]"),
+            ("key", "Priority"),
+            ("value", "low"),
+            ("entry", "merged"),
+            ("minutes", "15"),
+        ],
+        &[("Cookie", &cookie)],
+    );
+    assert_eq!(r.status, 303, "{r:?}");
+    let ta = s.get(&format!("/api/v1/tickets/{a}")).json();
+    assert_eq!(ta["status"], "Merged");
+    assert_eq!(ta["summary"], "line one\nline two");
+    assert_eq!(ta["tags"], json!(["merged-away"]));
+    assert_eq!(ta["total_minutes"], 15);
+    assert!(!ta["properties"].to_string().contains("ann"));
+    let tb = get(&format!("/t/{b}")).body;
+    assert!(tb.contains(&format!("href=\"/t/{a}\"")), "{tb}");
+
+    // an edit that fails shows the error and keeps what was typed
+    let r = s.post_form(
+        &format!("/t/{b}/edit"),
+        &[
+            ("csrf", &csrf),
+            ("orig_title", "Second"),
+            ("orig_summary", ""),
+            ("orig_status", "Open"),
+            ("title", "Second"),
+            ("summary", ""),
+            ("status", "Duplicate"),
+            ("other", ""),
+            ("entry", "kept text"),
+        ],
+        &[("Cookie", &cookie)],
+    );
+    assert!(r.status >= 400, "{r:?}");
+    assert!(r.body.contains("kept text"));
+    assert_eq!(
+        s.get(&format!("/api/v1/tickets/{b}")).json()["status"],
+        "Open"
+    );
+}
+
+#[test]
+fn attachments_upload_and_download() {
+    let w = world();
+    let s = start(&w, &[]);
+    let n = s.create(json!({"title": "With a file"}));
+    let cookie = s.login();
+    let csrf = csrf_of(
+        &s.get_with(&format!("/t/{n}/edit"), &[("Cookie", &cookie)])
+            .body,
+    );
+    let boundary = "XBOUNDARYX";
+    let content = "<html><script>alert(1)</script></html>";
+    let body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{csrf}\r\n\
+         --{boundary}\r\nContent-Disposition: form-data; name=\"comment\"\r\n\r\nthe log\r\n\
+         --{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"evil \\\"name\\\".html\"\r\nContent-Type: text/html\r\n\r\n{content}\r\n\
+         --{boundary}--\r\n"
+    );
+    let r = resp(
+        s.agent
+            .post(&s.url(&format!("/t/{n}/attach")))
+            .header("Cookie", &cookie)
+            .header(
+                "Content-Type",
+                &format!("multipart/form-data; boundary={boundary}"),
+            )
+            .send(body)
+            .unwrap(),
+    );
+    assert_eq!(r.status, 303, "{r:?}");
+    let t = s.get(&format!("/api/v1/tickets/{n}")).json();
+    assert_eq!(t["attachments"][0]["comment"], "the log");
+    let file = s.get(&format!("/t/{n}/a/1"));
+    assert_eq!(file.status, 200);
+    assert_eq!(file.body, content);
+    assert_eq!(
+        file.header("content-type"),
+        Some("application/octet-stream")
+    );
+    assert!(file
+        .header("content-disposition")
+        .unwrap()
+        .starts_with("attachment;"));
+    assert_eq!(s.get(&format!("/t/{n}/a/2")).status, 404);
+
+    // through the API: base64 content
+    let r = s.post(
+        &format!("/api/v1/tickets/{n}/edit"),
+        &json!({"operations": [{"op": "add_attachment", "name": "a.txt", "content_base64": "aGVsbG8=", "comment": "hi"}]}),
+    );
+    assert_eq!(r.status, 200, "{r:?}");
+    assert_eq!(r.json()["attachments"][1]["size"], 5);
+    assert_eq!(s.get(&format!("/t/{n}/a/2")).body, "hello");
+    let bad = s.post(
+        &format!("/api/v1/tickets/{n}/edit"),
+        &json!({"operations": [{"op": "add_attachment", "name": "b.txt", "content_base64": "!!"}]}),
+    );
+    assert_eq!(bad.code(), "invalid");
+}
+
+#[test]
+fn refuses_public_addresses_without_the_flag() {
+    let w = world();
+    let run = w.run(&["serve", "--bind", "0.0.0.0", "--port", "0"]);
+    assert_eq!(run.code, 2, "{run:?}");
+    assert!(run.stderr.contains("--public"), "{run:?}");
+}
+
+#[test]
+fn token_file_is_written_once_then_read() {
+    let w = world();
+    let file = w.tmp.path().join("token");
+    let file_text = file.display().to_string();
+    let first = start(&w, &["--token-file", &file_text]);
+    let token = first.token.clone();
+    drop(first);
+    assert_eq!(std::fs::read_to_string(&file).unwrap().trim(), token);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&file).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+    let second = start(&w, &["--token-file", &file_text]);
+    assert_eq!(second.token, token);
+    assert_eq!(second.get("/api/v1/search").status, 200);
+}
+
+#[test]
+fn stops_cleanly_on_sigterm() {
+    let w = world();
+    let mut s = start(&w, &[]);
+    assert_eq!(s.get("/api/v1/search").status, 200);
+    let pid = s.child.id().to_string();
+    let killed = std::process::Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let status = s.child.wait().unwrap();
+    assert!(status.success(), "{status:?}");
+}
+
+#[test]
+fn create_from_a_rule_other_than_a_non_empty_default() {
+    let w = World::new();
+    w.configure(
+        r#"{"crules": [
+            {"name": "plain", "tags": ["triage"]},
+            {"name": "hw", "tags": ["hardware"], "properties": [{"key": "Area", "value": "lab"}]}
+        ]}"#,
+    );
+    let s = start(&w, &[]);
+    // the default rule's tag must not leak into a ticket made from another rule
+    let n = s.create(
+        json!({"title": "Fan", "rule": "hw", "tags": ["noisy"], "properties": [["Owner", "ann"]]}),
+    );
+    let t = s.get(&format!("/api/v1/tickets/{n}")).json();
+    assert_eq!(t["tags"], json!(["hardware", "noisy"]));
+    assert_eq!(
+        t["properties"],
+        json!([{"key": "Area", "value": "lab"}, {"key": "Owner", "value": "ann"}])
+    );
+    // the default rule, with extras: one change set
+    let d = s.create(json!({"title": "Sort out", "tags": ["triage", "later"]}));
+    let t = s.get(&format!("/api/v1/tickets/{d}")).json();
+    assert_eq!(t["tags"], json!(["later", "triage"]));
+    let h = s.get(&format!("/api/v1/tickets/{d}/history")).json();
+    let h = h.as_array().unwrap();
+    assert!(h.iter().all(|c| c["set_id"] == h[0]["set_id"]), "{h:?}");
+}
+
+#[test]
+fn search_page_is_paged_by_100() {
+    let w = world();
+    let s = start(&w, &[]);
+    for i in 0..101 {
+        s.create(json!({"title": format!("ticket {i}")}));
+    }
+    let first = s.get("/");
+    assert!(first.body.contains("101</strong> tickets"));
+    assert!(first.body.contains("page 1 of 2"));
+    assert_eq!(first.body.matches("<td class=\"num\">").count(), 100);
+    assert!(first.body.contains("rel=\"next\" href=\"/?page=2\""));
+    let second = s.get("/?page=2");
+    assert_eq!(second.body.matches("<td class=\"num\">").count(), 1);
+    assert!(second.body.contains("href=\"/t/101\""));
+    assert!(second.body.contains("rel=\"prev\""));
+}
+
+#[test]
+fn logout_ends_the_session() {
+    let w = world();
+    let s = start(&w, &[]);
+    let cookie = s.login();
+    assert_eq!(s.get_with("/", &[("Cookie", &cookie)]).status, 200);
+    let out = resp(
+        s.agent
+            .post(&s.url("/logout"))
+            .header("Cookie", &cookie)
+            .send_empty()
+            .unwrap(),
+    );
+    assert_eq!(out.status, 200, "{out:?}");
+    assert!(out.header("set-cookie").unwrap().contains("Max-Age=0"));
+    assert_eq!(s.get_with("/", &[("Cookie", &cookie)]).status, 401);
+    // the token still works, and a new login gives a new session
+    assert_eq!(s.get("/api/v1/search").status, 200);
+    let again = s.login();
+    assert_ne!(again, cookie);
+}
