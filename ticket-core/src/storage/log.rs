@@ -106,17 +106,17 @@ pub(crate) fn insert_record(
     row: &Row,
 ) -> Result<i64> {
     conn.prepare_cached(
-        "INSERT INTO changes (set_id, idx, ticket, op, key, value, num, sha) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        "INSERT INTO changes (id, ticket, op, key, value, num, sha) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
     )?
-    .execute(params![set, index, ticket, row.op, row.key, row.value, row.num, row.sha])?;
-    Ok(conn.last_insert_rowid())
+    .execute(params![record_row(set, index), ticket, row.op, row.key, row.value, row.num, row.sha])?;
+    Ok(record_row(set, index))
 }
 
 /// Whether the record `index` of local set `set` is stored.
 pub(crate) fn has_record(conn: &Connection, set: i64, index: u32) -> Result<bool> {
     Ok(conn
-        .prepare_cached("SELECT 1 FROM changes WHERE set_id = ?1 AND idx = ?2")?
-        .query_row(params![set, index], |_| Ok(()))
+        .prepare_cached("SELECT 1 FROM changes WHERE id = ?1")?
+        .query_row([record_row(set, index)], |_| Ok(()))
         .optional()?
         .is_some())
 }
@@ -125,7 +125,7 @@ pub(crate) fn has_record(conn: &Connection, set: i64, index: u32) -> Result<bool
 pub(crate) fn change_id(conn: &Connection, local: i64) -> Result<ChangeId> {
     let (clock, replica, index): (i64, String, u32) = conn
         .prepare_cached(
-            "SELECT s.clock, r.uuid, c.idx FROM changes c JOIN change_sets s ON s.id = c.set_id JOIN replicas r ON r.id = s.replica WHERE c.id = ?1",
+            "SELECT s.clock, r.uuid, c.id & 65535 FROM changes c JOIN change_sets s ON s.id = c.id >> 16 JOIN replicas r ON r.id = s.replica WHERE c.id = ?1",
         )?
         .query_row([local], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
         .optional()?
@@ -147,8 +147,8 @@ pub(crate) fn change_id(conn: &Connection, local: i64) -> Result<ChangeId> {
 pub(crate) fn find_change(conn: &Connection, id: &ChangeId) -> Result<Option<(i64, i64)>> {
     Ok(conn
         .prepare_cached(
-            "SELECT c.id, c.ticket FROM changes c JOIN change_sets s ON s.id = c.set_id JOIN replicas r ON r.id = s.replica \
-             WHERE s.clock = ?1 AND r.uuid = ?2 AND c.idx = ?3",
+            "SELECT c.id, c.ticket FROM change_sets s JOIN replicas r ON r.id = s.replica JOIN changes c ON c.id = s.id * 65536 + ?3 \
+             WHERE s.clock = ?1 AND r.uuid = ?2",
         )?
         .query_row(
             params![id.set.clock as i64, id.set.replica.as_str(), id.index],
@@ -171,10 +171,19 @@ pub(crate) struct StoredRecord {
 
 /// The columns [`stored`] reads, for `changes c`, `change_sets s`, `replicas r`.
 pub(crate) const RECORD_COLUMNS: &str =
-    "c.id, c.set_id, s.clock, r.uuid, c.idx, s.at, s.author, c.ticket, c.op, c.key, c.value, c.num, c.sha";
+    "c.id, s.id, s.clock, r.uuid, c.id & 65535, s.at, s.author, c.ticket, c.op, c.key, c.value, c.num, c.sha";
+
+/// The join of a change set `s` with its records `c`: a record's row id is its set's row id
+/// times 65536 plus its index, so a set's records are one range of the table.
+pub(crate) const SET_RECORDS: &str = "c.id BETWEEN s.id * 65536 AND s.id * 65536 + 65535";
+
+/// The row id of record `index` of set `set`.
+pub(crate) fn record_row(set: i64, index: u32) -> i64 {
+    set * 65536 + i64::from(index)
+}
 
 /// The replay order: clock, then replica id, then index in the set.
-pub(crate) const REPLAY_ORDER: &str = "s.clock, r.uuid, c.idx";
+pub(crate) const REPLAY_ORDER: &str = "s.clock, r.uuid, c.id";
 
 /// Reads a row of [`RECORD_COLUMNS`].
 pub(crate) fn stored(r: &rusqlite::Row<'_>) -> rusqlite::Result<(StoredRecordRaw, Row)> {
@@ -237,7 +246,7 @@ pub(crate) fn for_each_record(
     mut f: impl FnMut(StoredRecord) -> Result<()>,
 ) -> Result<()> {
     let sql = format!(
-        "SELECT {RECORD_COLUMNS} FROM changes c JOIN change_sets s ON s.id = c.set_id JOIN replicas r ON r.id = s.replica \
+        "SELECT {RECORD_COLUMNS} FROM change_sets s JOIN replicas r ON r.id = s.replica JOIN changes c ON {SET_RECORDS} \
          WHERE {filter} ORDER BY {REPLAY_ORDER}"
     );
     let mut stmt = conn.prepare_cached(&sql)?;

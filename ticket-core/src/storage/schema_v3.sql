@@ -15,13 +15,10 @@ CREATE TABLE change_sets (
 );
 CREATE TABLE changes (
     id INTEGER PRIMARY KEY,
-    set_id INTEGER NOT NULL,
-    idx INTEGER NOT NULL,
     ticket INTEGER NOT NULL,
     op INTEGER NOT NULL,
     key TEXT,
     value TEXT,
     num INTEGER,
-    sha TEXT,
-    UNIQUE (set_id, idx)
+    sha TEXT
 );

@@ -179,7 +179,7 @@ impl Peer for Silo {
         let conn = self.reader()?;
         let mut stmt = conn.prepare_cached(
             "SELECT s.clock, r.uuid, count(*) FROM change_sets s JOIN replicas r ON r.id = s.replica \
-             JOIN changes c ON c.set_id = s.id GROUP BY s.id",
+             JOIN changes c ON c.id BETWEEN s.id * 65536 AND s.id * 65536 + 65535 GROUP BY s.id",
         )?;
         let mut rows = stmt.query([])?;
         let mut sets = BTreeMap::new();
@@ -211,7 +211,7 @@ impl Peer for Silo {
         let mut by_ticket: BTreeMap<i64, Vec<WireRecord>> = BTreeMap::new();
         let mut shas = BTreeSet::new();
         let mut resolve = LogResolve { conn: &conn };
-        store::for_each_record(&conn, "c.set_id IN rarray(?1)", [Rc::new(rows)], |s| {
+        store::for_each_record(&conn, "s.id IN rarray(?1)", [Rc::new(rows)], |s| {
             let op = Operation::decode(s.row.clone())
                 .map_err(|e| crate::rebuild::bad_record(&conn, &s, e))?;
             if let Operation::AttachAdd { sha256, .. } = &op {
@@ -319,7 +319,7 @@ impl Silo {
         let conn = self.reader()?;
         let mut stmt = conn.prepare_cached(
             "SELECT t.uuid, r.uuid, c.value, t.number FROM tickets t JOIN changes c ON c.ticket = t.id AND c.op = 0 \
-             JOIN change_sets s ON s.id = c.set_id JOIN replicas r ON r.id = s.replica WHERE c.value <> t.number ORDER BY t.uuid",
+             JOIN change_sets s ON s.id = c.id >> 16 JOIN replicas r ON r.id = s.replica WHERE c.value <> t.number ORDER BY t.uuid",
         )?;
         let rows = stmt.query_map([], |r| {
             Ok(Renumbered {
