@@ -150,3 +150,69 @@ fn write_day(
     }
     Ok(())
 }
+
+/// What [`bulk_silo`] measured.
+#[derive(Debug, Clone, Copy)]
+pub struct BulkStats {
+    /// Tickets created.
+    pub tickets: usize,
+    /// Time to create them.
+    pub create: Duration,
+    /// Change records in the log afterwards.
+    pub records: u64,
+    /// Time of one `rebuild` of the result.
+    pub rebuild: Duration,
+}
+
+/// Bulk creation of the generator's tickets through [`ticket_core::Batch`] in change sets of
+/// `chunk` tickets (their tags, properties, relations, entries and statuses; a Merged or
+/// Duplicate status becomes Closed, as it needs a second ticket), then one `rebuild`.
+pub fn bulk_silo(data: &Dataset, dir: &Path, chunk: usize) -> Result<BulkStats, BuildError> {
+    let ctx = day_context(data, 0);
+    let silo_err = |source| BuildError::Core {
+        index: usize::MAX,
+        source,
+    };
+    Silo::create(dir, ctx.clone()).map_err(silo_err)?;
+    std::fs::write(dir.join("silo.json"), silo_json())?;
+    let silo = Silo::open(dir, ctx).map_err(silo_err)?;
+    let started = Instant::now();
+    for (c, tickets) in data.tickets.chunks(chunk.max(1)).enumerate() {
+        let mut batch = silo.batch();
+        for t in tickets {
+            let mut properties = t.properties.clone();
+            if let Some((key, target)) = t.relation {
+                properties.push((key.to_string(), (target + 1).to_string()));
+            }
+            let status = match t.status_other {
+                Some(_) => Some("Closed".to_string()),
+                None => (t.status != 0).then(|| t.status_name().to_string()),
+            };
+            batch.add(NewTicket {
+                title: t.title.clone(),
+                summary: t.summary.clone(),
+                status,
+                tags: t.tags.clone(),
+                properties,
+                entries: t
+                    .entries
+                    .iter()
+                    .map(|e| (e.text.clone(), e.minutes))
+                    .collect(),
+            });
+        }
+        batch.commit().map_err(|source| BuildError::Core {
+            index: c * chunk,
+            source,
+        })?;
+    }
+    let create = started.elapsed();
+    let started = Instant::now();
+    let stats = silo.rebuild().map_err(silo_err)?;
+    Ok(BulkStats {
+        tickets: data.tickets.len(),
+        create,
+        records: stats.changes,
+        rebuild: started.elapsed(),
+    })
+}

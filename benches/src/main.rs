@@ -2,6 +2,8 @@
 //!
 //! ```text
 //! ticket-benches gen N DIR [SEED]                 a ticket silo of N tickets in DIR (feature silo)
+//! ticket-benches bulk N DIR [CHUNK]               the generator's tickets created through Batch in
+//!                                                 change sets of CHUNK (4000), then a rebuild (feature silo)
 //! ticket-benches ratio N DIR [RUNS]               typical searches on the silo DIR: compiled ÷
 //!                                                 hand-written SQL, Silo::search (feature silo)
 //! ticket-benches export-taskwarrior N FILE [SEED] Taskwarrior import JSON (one task per line)
@@ -14,7 +16,8 @@ use std::process::ExitCode;
 use std::time::Instant;
 use ticket_benches::{baseline, export, generate, Dataset, DEFAULT_SEED};
 
-const USAGE: &str = "usage: ticket-benches gen N DIR [SEED] | ratio N DIR [RUNS] | \
+const USAGE: &str =
+    "usage: ticket-benches gen N DIR [SEED] | bulk N DIR [CHUNK] | ratio N DIR [RUNS] | \
 export-taskwarrior N FILE [SEED] | fossil N REPO [SEED] | baseline N DB [RUNS]";
 
 fn main() -> ExitCode {
@@ -36,6 +39,7 @@ fn main() -> ExitCode {
         "ratio" => ratio(n, &target, extra.unwrap_or(15) as usize),
         "baseline" => run_baseline(n, &target, extra.unwrap_or(15) as usize),
         "gen" => gen(&dataset(n, extra), &target),
+        "bulk" => bulk(&dataset(n, None), &target, extra.unwrap_or(4000) as usize),
         "export-taskwarrior" => std::fs::File::create(&target)
             .map(std::io::BufWriter::new)
             .and_then(|mut w| {
@@ -100,6 +104,31 @@ fn gen(data: &Dataset, dir: &std::path::Path) -> Result<(), String> {
         stats.tickets as f64 / stats.elapsed.as_secs_f64()
     );
     Ok(())
+}
+
+#[cfg(feature = "silo")]
+fn bulk(data: &Dataset, dir: &std::path::Path, chunk: usize) -> Result<(), String> {
+    let s = ticket_benches::build::bulk_silo(data, dir, chunk).map_err(|e| e.to_string())?;
+    let size = std::fs::metadata(dir.join("silo.db"))
+        .map(|m| m.len())
+        .unwrap_or(0);
+    println!(
+        "bulk {} tickets: {:.2?} ({:.0} tickets/s); rebuild {} records: {:.2?} ({:.0} records/s); silo.db {} bytes ({:.0} per ticket)",
+        s.tickets,
+        s.create,
+        s.tickets as f64 / s.create.as_secs_f64(),
+        s.records,
+        s.rebuild,
+        s.records as f64 / s.rebuild.as_secs_f64(),
+        size,
+        size as f64 / s.tickets.max(1) as f64
+    );
+    Ok(())
+}
+
+#[cfg(not(feature = "silo"))]
+fn bulk(_: &Dataset, _: &std::path::Path, _: usize) -> Result<(), String> {
+    gen(&generate(0, 0), std::path::Path::new(""))
 }
 
 #[cfg(feature = "silo")]

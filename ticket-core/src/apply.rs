@@ -32,12 +32,15 @@ pub(crate) fn apply(
         message: message.to_string(),
     };
     if let Operation::Create { number } = &rec.op {
+        // single-row statements throughout: an INSERT … SELECT may write many rows, so SQLite
+        // keeps a statement journal for it (a temporary file once it passes 64 KiB)
+        let uuid = crate::storage::log::ticket_uuid(conn, id)?;
         let n = conn
             .prepare_cached(
                 "INSERT OR IGNORE INTO tickets (id, uuid, number, title, summary, status, opened, last_update) \
-                 SELECT id, uuid, ?2, '', '', 0, ?3, ?3 FROM ticket_ids WHERE id = ?1",
+                 VALUES (?1, ?4, ?2, '', '', 0, ?3, ?3)",
             )?
-            .execute(params![id, number.as_str(), at])?;
+            .execute(params![id, number.as_str(), at, uuid])?;
         if n == 1 {
             return Ok(());
         }
@@ -57,9 +60,9 @@ pub(crate) fn apply(
             .query_row([], |r| r.get(0))?;
         conn.prepare_cached(
             "INSERT INTO tickets (id, uuid, number, title, summary, status, opened, last_update) \
-             SELECT id, uuid, ?2, '', '', 0, ?3, ?3 FROM ticket_ids WHERE id = ?1",
+             VALUES (?1, ?4, ?2, '', '', 0, ?3, ?3)",
         )?
-        .execute(params![id, renumbered.to_string(), at])?;
+        .execute(params![id, renumbered.to_string(), at, uuid])?;
         return Ok(());
     }
     let changed = match &rec.op {
@@ -115,11 +118,15 @@ pub(crate) fn apply(
             .execute(params![id, key.lc(), target])?;
         }
         Operation::EntryAdd { minutes, .. } => {
+            let n: i64 = conn
+                .prepare_cached(
+                    "SELECT coalesce(max(n), 0) + 1 FROM entry_rows WHERE ticket_id = ?1",
+                )?
+                .query_row([id], |r| r.get(0))?;
             conn.prepare_cached(
-                "INSERT INTO entry_rows (ticket_id, n, change, minutes) \
-                 SELECT ?1, coalesce(max(n), 0) + 1, ?2, ?3 FROM entry_rows WHERE ticket_id = ?1",
+                "INSERT INTO entry_rows (ticket_id, n, change, minutes) VALUES (?1, ?2, ?3, ?4)",
             )?
-            .execute(params![id, change, minutes])?;
+            .execute(params![id, n, change, minutes])?;
         }
         Operation::EntryRemove { entry } => {
             let n = conn
@@ -137,11 +144,16 @@ pub(crate) fn apply(
             size,
             sha256,
         } => {
+            let n: i64 = conn
+                .prepare_cached(
+                    "SELECT coalesce(max(n), 0) + 1 FROM attachments WHERE ticket_id = ?1",
+                )?
+                .query_row([id], |r| r.get(0))?;
             conn.prepare_cached(
                 "INSERT INTO attachments (ticket_id, n, change, name, size, sha256, comment, author, at) \
-                 SELECT ?1, coalesce(max(n), 0) + 1, ?2, ?3, ?4, ?5, ?6, ?7, ?8 FROM attachments WHERE ticket_id = ?1",
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
             )?
-            .execute(params![id, change, name, *size as i64, sha256, comment, author, at])?;
+            .execute(params![id, n, change, name, *size as i64, sha256, comment, author, at])?;
         }
         Operation::AttachRemove { attachment } => {
             let n = conn

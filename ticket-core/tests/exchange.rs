@@ -127,9 +127,16 @@ fn a_number_clash_on_import_renumbers_the_later_ticket() {
         .collect();
     // which of the two creates of number 1 comes first in replay order depends on the
     // clocks and replica ids; the other is renumbered, and so on down the line
-    let mut names: Vec<&str> = titles.iter().map(|t| t.split_once(' ').unwrap().1).collect();
+    let mut names: Vec<&str> = titles
+        .iter()
+        .map(|t| t.split_once(' ').unwrap().1)
+        .collect();
     names.sort();
-    assert_eq!(names, vec!["Disk full", "Printer", "occupies number 1"], "{titles:?}");
+    assert_eq!(
+        names,
+        vec!["Disk full", "Printer", "occupies number 1"],
+        "{titles:?}"
+    );
     let before = dump(&other);
     other.rebuild().unwrap();
     assert_eq!(dump(&other), before);

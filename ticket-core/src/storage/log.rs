@@ -257,3 +257,47 @@ pub(crate) fn for_each_record(
     }
     Ok(())
 }
+
+/// Runs `f` on every record of the log in replay order, set by set: the sets are sorted
+/// (few rows), then each set's records are read as one row-id range. (One statement joining
+/// and sorting everything made SQLite sort each set's records in a temporary b-tree.)
+pub(crate) fn for_each_record_replayed(
+    conn: &Connection,
+    mut f: impl FnMut(StoredRecord) -> Result<()>,
+) -> Result<()> {
+    let sets: Vec<(i64, i64, String, String, String)> = conn
+        .prepare(
+            "SELECT s.id, s.clock, r.uuid, s.at, s.author FROM change_sets s JOIN replicas r ON r.id = s.replica ORDER BY s.clock, r.uuid",
+        )?
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    let mut stmt = conn.prepare_cached(
+        "SELECT c.id, c.ticket, c.op, c.key, c.value, c.num, c.sha FROM changes c WHERE c.id BETWEEN ?1 AND ?2 ORDER BY c.id",
+    )?;
+    for (row, clock, replica, at, author) in sets {
+        let set = SetId {
+            clock: clock.max(0) as u64,
+            replica: replica.parse()?,
+        };
+        let mut rows = stmt.query(params![row * 65536, row * 65536 + 65535])?;
+        while let Some(r) = rows.next()? {
+            let id: i64 = r.get(0)?;
+            f(StoredRecord {
+                id,
+                set: set.clone(),
+                index: (id & 0xFFFF) as u32,
+                at: at.clone(),
+                author: author.clone(),
+                ticket: r.get(1)?,
+                row: Row {
+                    op: r.get(2)?,
+                    key: r.get(3)?,
+                    value: r.get(4)?,
+                    num: r.get(5)?,
+                    sha: r.get(6)?,
+                },
+            })?;
+        }
+    }
+    Ok(())
+}
