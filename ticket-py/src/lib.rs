@@ -20,6 +20,8 @@ mod results;
 mod search_key;
 #[cfg(feature = "core-api")]
 mod silo;
+#[cfg(feature = "core-api")]
+mod sync;
 mod ticket;
 
 use pyo3::prelude::*;
@@ -39,6 +41,10 @@ fn ticket_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__features__", features)?;
     #[cfg(feature = "core-api")]
     m.add_class::<silo::Silo>()?;
+    #[cfg(feature = "core-api")]
+    m.add_class::<sync::SyncReport>()?;
+    #[cfg(feature = "core-api")]
+    m.add_class::<sync::UndoReport>()?;
     m.add_class::<ticket::Ticket>()?;
     m.add_class::<entry::Entry>()?;
     m.add_class::<attachment::Attachment>()?;

@@ -10,6 +10,7 @@ use crate::convert::fixed_time;
 use crate::edit::Edit;
 use crate::errors::IntoPy;
 use crate::results::SearchResults;
+use crate::sync::{SyncReport, UndoReport};
 use crate::ticket::Ticket;
 
 /// A silo: a directory holding `silo.json`, `silo.db` and `attachments/`.
@@ -314,6 +315,153 @@ impl Silo {
             e.params.iter().map(|p| p.to_string()).collect::<Vec<_>>(),
         )?;
         Ok(d)
+    }
+
+    /// This copy's replica id.
+    #[getter]
+    fn replica_id(&self) -> String {
+        self.inner.replica_id().to_string()
+    }
+
+    /// Makes a new copy of the silo in `source` at `path` (configuration, log, attachments)
+    /// with a replica id of its own, and opens it.
+    #[staticmethod]
+    #[pyo3(signature = (source, path, *, now=None, user=None))]
+    fn clone(
+        py: Python<'_>,
+        source: PathBuf,
+        path: PathBuf,
+        now: Option<&Bound<'_, PyAny>>,
+        user: Option<&str>,
+    ) -> PyResult<Silo> {
+        let ctx = context(now, user)?;
+        let silo = py
+            .detach(|| ticket_core::Silo::clone_silo(&source, &path, ctx))
+            .py_err()?;
+        Ok(Silo {
+            inner: Arc::new(silo),
+        })
+    }
+
+    /// Exchanges change sets with the silo directory `peer` (both ways, or only `pull` /
+    /// `push`); with `dry_run`, says what would move and changes nothing.
+    #[pyo3(signature = (peer, *, pull=false, push=false, dry_run=false))]
+    fn sync(
+        &self,
+        py: Python<'_>,
+        peer: PathBuf,
+        pull: bool,
+        push: bool,
+        dry_run: bool,
+    ) -> PyResult<SyncReport> {
+        if pull && push {
+            return Err(crate::errors::InvalidInput::new_err(
+                "pull and push together: leave both out to sync both ways",
+            ));
+        }
+        let silo = &self.inner;
+        let ctx = silo.context().clone();
+        let direction = match (pull, push) {
+            (true, _) => ticket_core::Direction::Pull,
+            (_, true) => ticket_core::Direction::Push,
+            _ => ticket_core::Direction::Both,
+        };
+        let report = py
+            .detach(|| {
+                let other = ticket_core::Silo::open(&peer, ctx)?;
+                silo.sync(&other, direction, dry_run)
+            })
+            .py_err()?;
+        Ok(SyncReport::from(report))
+    }
+
+    /// Writes a bundle file of the change sets the silo directory `since` lacks (everything
+    /// when None); returns (change sets, records).
+    #[pyo3(signature = (path, *, since=None))]
+    fn bundle_create(
+        &self,
+        py: Python<'_>,
+        path: PathBuf,
+        since: Option<PathBuf>,
+    ) -> PyResult<(u64, u64)> {
+        let silo = &self.inner;
+        let ctx = silo.context().clone();
+        py.detach(|| {
+            use ticket_core::Peer;
+            let summary = match since {
+                Some(dir) => Some(ticket_core::Silo::open(&dir, ctx)?.summary()?),
+                None => None,
+            };
+            let mut buf = Vec::new();
+            let counts = silo.bundle_create(summary.as_ref(), &mut buf)?;
+            std::fs::write(&path, buf).map_err(|e| ticket_core::Error::Io {
+                path: path.clone(),
+                source: e,
+            })?;
+            Ok(counts)
+        })
+        .py_err()
+    }
+
+    /// Adds the change sets of a bundle file this silo lacks.
+    fn bundle_apply(&self, py: Python<'_>, path: PathBuf) -> PyResult<SyncReport> {
+        let silo = &self.inner;
+        let report = py
+            .detach(|| {
+                let text = std::fs::read_to_string(&path).map_err(|e| ticket_core::Error::Io {
+                    path: path.clone(),
+                    source: e,
+                })?;
+                silo.bundle_apply(&text)
+            })
+            .py_err()?;
+        Ok(SyncReport::from(report))
+    }
+
+    /// Undoes a change set (default: this copy's latest) by appending its inverse.
+    #[pyo3(signature = (set_id=None))]
+    fn undo(&self, py: Python<'_>, set_id: Option<&str>) -> PyResult<UndoReport> {
+        let silo = &self.inner;
+        let report = py.detach(|| silo.undo(set_id)).py_err()?;
+        Ok(UndoReport::from(report))
+    }
+
+    /// The timeline: change sets newest first, as dicts with `id`, `at`, `author`, `undone`
+    /// and `changes` (a list of (number, what) pairs).
+    #[pyo3(signature = (search="", *, since=None, author=None, limit=50))]
+    fn log<'py>(
+        &self,
+        py: Python<'py>,
+        search: &str,
+        since: Option<&Bound<'py, PyAny>>,
+        author: Option<&str>,
+        limit: i64,
+    ) -> PyResult<Vec<Bound<'py, PyDict>>> {
+        if limit < 0 {
+            return Err(crate::errors::InvalidInput::new_err(
+                "limit must be 0 or more",
+            ));
+        }
+        let since = since
+            .map(|s| fixed_time(s).map(|t| t.to_utc()))
+            .transpose()?;
+        let silo = &self.inner;
+        let sets = py
+            .detach(|| silo.timeline(Some(search), since, author, limit as usize))
+            .py_err_in(search)?;
+        let mut out = Vec::with_capacity(sets.len());
+        for s in sets {
+            let d = PyDict::new(py);
+            d.set_item("id", s.id)?;
+            d.set_item("at", s.at)?;
+            d.set_item("author", s.author)?;
+            d.set_item("undone", s.undone)?;
+            let changes: Vec<(String, String)> =
+                s.changes.into_iter().map(|c| (c.number, c.what)).collect();
+            d.set_item("changes", changes)?;
+            out.push(d);
+        }
+        Ok(out)
     }
 
     /// Replays the change log into the derived tables; returns the number of records replayed.
