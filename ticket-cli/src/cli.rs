@@ -577,7 +577,4 @@ pub struct ServeArgs {
     /// Open the login link in the desktop's browser (xdg-open / open).
     #[arg(long)]
     pub open: bool,
-    /// How long a write waits for another writer (another program) before it answers 409.
-    #[arg(long, value_name = "SECONDS", default_value_t = 20)]
-    pub busy_timeout: u64,
 }

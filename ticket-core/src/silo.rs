@@ -281,6 +281,8 @@ pub(crate) struct Writer<'s> {
     at: String,
     author: String,
     index: u32,
+    /// The change sets this transaction made (their record counts are kept at the end).
+    sets: Vec<i64>,
     touched: Touched,
     pub today: NaiveDate,
 }
@@ -297,6 +299,7 @@ impl<'s> Writer<'s> {
             at: format_at(now),
             author: silo.ctx.author.clone(),
             index: 0,
+            sets: Vec::new(),
             touched: Touched::default(),
             today: silo.ctx.clock.today(),
         })
@@ -328,6 +331,7 @@ impl<'s> Writer<'s> {
                     &self.author,
                 )?;
                 self.set = Some(set);
+                self.sets.push(set);
                 set
             }
         };
@@ -378,6 +382,7 @@ impl<'s> Writer<'s> {
     }
 
     fn finish(&mut self) -> Result<()> {
+        store::count_records(self.conn, &self.sets)?;
         refresh(self.conn, &self.touched)?;
         let touched = self.touched.ids();
         crate::validate::check_tickets(self.silo, self.conn, &touched, self.today)

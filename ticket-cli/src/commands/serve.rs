@@ -14,7 +14,9 @@ pub fn serve(s: &Session, out: &mut dyn Write, args: &ServeArgs) -> CliResult {
         token_file: args.token_file.clone(),
         public: args.public,
         open: args.open,
-        busy_timeout: std::time::Duration::from_secs(args.busy_timeout),
+        // the global --busy-timeout / TICKET_BUSY_TIMEOUT (default 20 s): a write waiting
+        // longer for another program answers 409
+        busy_timeout: s.ctx.busy_timeout,
     };
     crate::serve::run(s, out, options)
 }

@@ -217,6 +217,7 @@ impl Silo {
                     store::insert_record(conn, row, *index, ticket, &op.encode())?;
                     added += 1;
                 }
+                store::count_records(conn, &[row])?;
             }
             report.already_there = known.into_iter().collect();
             report.already_there.sort();

@@ -195,6 +195,7 @@ pub(crate) fn convert(conn: &Connection) -> Result<()> {
                 _ => {}
             }
         }
+        store::count_records(conn, &[set])?;
     }
     Ok(())
 }

@@ -87,6 +87,18 @@ pub(crate) fn insert_set(
     Ok(conn.last_insert_rowid())
 }
 
+/// Records how many records the sets hold (after a transaction added some): summaries for
+/// sync read these counts instead of counting the log.
+pub(crate) fn count_records(conn: &Connection, sets: &[i64]) -> Result<()> {
+    let mut stmt = conn.prepare_cached(
+        "UPDATE change_sets SET records = (SELECT count(*) FROM changes c WHERE c.id BETWEEN ?1 * 65536 AND ?1 * 65536 + 65535) WHERE id = ?1",
+    )?;
+    for set in sets {
+        stmt.execute([set])?;
+    }
+    Ok(())
+}
+
 /// The local row id of a change set, if the log has it.
 pub(crate) fn find_set(conn: &Connection, id: &SetId) -> Result<Option<i64>> {
     Ok(conn

@@ -11,6 +11,7 @@ CREATE TABLE change_sets (
     replica INTEGER NOT NULL,
     at TEXT NOT NULL,
     author TEXT NOT NULL,
+    records INTEGER NOT NULL DEFAULT 0,
     UNIQUE (clock, replica)
 );
 CREATE TABLE changes (

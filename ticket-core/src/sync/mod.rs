@@ -178,8 +178,7 @@ impl Peer for Silo {
     fn summary(&self) -> Result<Summary> {
         let conn = self.reader()?;
         let mut stmt = conn.prepare_cached(
-            "SELECT s.clock, r.uuid, count(*) FROM change_sets s JOIN replicas r ON r.id = s.replica \
-             JOIN changes c ON c.id BETWEEN s.id * 65536 AND s.id * 65536 + 65535 GROUP BY s.id",
+            "SELECT s.clock, r.uuid, s.records FROM change_sets s JOIN replicas r ON r.id = s.replica WHERE s.records > 0",
         )?;
         let mut rows = stmt.query([])?;
         let mut sets = BTreeMap::new();
@@ -371,18 +370,41 @@ impl Silo {
 
     /// Makes a new copy of the silo in `source` at `dir`: its configuration, log, tickets and
     /// attachment contents, with a replica id of its own.
+    ///
+    /// The database is copied as one consistent snapshot (SQLite's `VACUUM INTO`, which also
+    /// compacts it), then given a new replica id; attachment contents are copied file by file.
     pub fn clone_silo(source: &Path, dir: &Path, ctx: Context) -> Result<Silo> {
         let from = Silo::open(source, ctx.clone())?;
-        let copy = Silo::create(dir, ctx.clone())?;
-        std::fs::copy(
-            source.join(crate::silo::CONFIG_FILE),
-            dir.join(crate::silo::CONFIG_FILE),
-        )
-        .map_err(|e| Error::io(dir.join(crate::silo::CONFIG_FILE), e))?;
-        drop(copy);
-        let copy = Silo::open(dir, ctx)?;
-        copy.sync(&from, Direction::Pull, false)?;
-        Ok(copy)
+        if dir.exists() {
+            let mut entries = std::fs::read_dir(dir).map_err(|e| Error::io(dir, e))?;
+            if entries.next().is_some() {
+                return Err(Error::SiloExists {
+                    dir: dir.to_path_buf(),
+                });
+            }
+        }
+        let attachments = dir.join(crate::silo::ATTACHMENTS_DIR);
+        std::fs::create_dir_all(&attachments).map_err(|e| Error::io(dir, e))?;
+        let made = (|| {
+            let db = dir.join(crate::silo::DB_FILE);
+            let target = db.to_str().ok_or_else(|| {
+                Error::invalid("directory", &dir.display().to_string(), "not valid UTF-8")
+            })?;
+            from.lock().execute("VACUUM INTO ?1", [target])?;
+            copy_tree(&source.join(crate::silo::ATTACHMENTS_DIR), &attachments)?;
+            let config = dir.join(crate::silo::CONFIG_FILE);
+            std::fs::copy(source.join(crate::silo::CONFIG_FILE), &config)
+                .map_err(|e| Error::io(config, e))?;
+            let conn = crate::storage::open_db(&db, ctx.busy_timeout)?;
+            store::set_own_replica(&conn, &ReplicaId::random())?;
+            drop(conn);
+            Silo::open(dir, ctx)
+        })();
+        if made.is_err() {
+            // nothing half-made stays behind
+            let _ = std::fs::remove_dir_all(dir);
+        }
+        made
     }
 
     /// Writes a bundle of the records a copy holding `since` lacks (everything when `None`).
@@ -408,6 +430,25 @@ impl Silo {
             ..SyncReport::default()
         })
     }
+}
+
+/// Copies the files under `from` into `to` (attachment contents: `ab/cdef…`).
+fn copy_tree(from: &Path, to: &Path) -> Result<()> {
+    let Ok(entries) = std::fs::read_dir(from) else {
+        return Ok(());
+    };
+    for entry in entries {
+        let entry = entry.map_err(|e| Error::io(from, e))?;
+        let path = entry.path();
+        let target = to.join(entry.file_name());
+        if path.is_dir() {
+            std::fs::create_dir_all(&target).map_err(|e| Error::io(&target, e))?;
+            copy_tree(&path, &target)?;
+        } else if path.is_file() && !entry.file_name().to_string_lossy().starts_with(".tmp-") {
+            std::fs::copy(&path, &target).map_err(|e| Error::io(&target, e))?;
+        }
+    }
+    Ok(())
 }
 
 fn would_move(b: &Bundle) -> Moved {
