@@ -4,6 +4,7 @@
 //! ticket-benches gen N DIR [SEED]                 a ticket silo of N tickets in DIR (feature silo)
 //! ticket-benches bulk N DIR [CHUNK]               the generator's tickets created through Batch in
 //!                                                 change sets of CHUNK (4000), then a rebuild (feature silo)
+//! ticket-benches tag-sets K DIR                  K one-record change sets on the silo DIR (feature silo)
 //! ticket-benches ratio N DIR [RUNS]               typical searches on the silo DIR: compiled ÷
 //!                                                 hand-written SQL, Silo::search (feature silo)
 //! ticket-benches export-taskwarrior N FILE [SEED] Taskwarrior import JSON (one task per line)
@@ -40,6 +41,7 @@ fn main() -> ExitCode {
         "baseline" => run_baseline(n, &target, extra.unwrap_or(15) as usize),
         "gen" => gen(&dataset(n, extra), &target),
         "bulk" => bulk(&dataset(n, None), &target, extra.unwrap_or(4000) as usize),
+        "tag-sets" => tag_sets(n, &target),
         "export-taskwarrior" => std::fs::File::create(&target)
             .map(std::io::BufWriter::new)
             .and_then(|mut w| {
@@ -124,6 +126,24 @@ fn bulk(data: &Dataset, dir: &std::path::Path, chunk: usize) -> Result<(), Strin
         size as f64 / s.tickets.max(1) as f64
     );
     Ok(())
+}
+
+/// `tag-sets K DIR`: K change sets of one record each (a tag on ticket i mod the count + 1)
+/// on the silo DIR, for the sync benchmark.
+#[cfg(feature = "silo")]
+fn tag_sets(k: usize, dir: &std::path::Path) -> Result<(), String> {
+    let silo = ticket_benches::support::open(dir);
+    let count = silo.count("").map_err(|e| e.to_string())?.max(1) as usize;
+    for i in 0..k {
+        silo.add_tag(&((i % count) + 1).to_string(), &format!("t{i}"))
+            .map_err(|e| e.to_string())?;
+    }
+    Ok(())
+}
+
+#[cfg(not(feature = "silo"))]
+fn tag_sets(_: usize, _: &std::path::Path) -> Result<(), String> {
+    gen(&generate(0, 0), std::path::Path::new(""))
 }
 
 #[cfg(not(feature = "silo"))]

@@ -8,6 +8,7 @@ use rusqlite::Connection;
 use serde::Deserialize;
 
 use super::{source_error, ImportReport};
+use crate::apply::{apply, refresh, Touched};
 use crate::error::{Error, Result};
 use crate::log::wire::{Resolve, WireRecord};
 use crate::log::{check_ticket_uuid, ChangeId, SetId};
@@ -79,6 +80,15 @@ struct IncomingSet<'d> {
     at: chrono::DateTime<chrono::Utc>,
     author: &'d str,
     records: BTreeMap<u32, Incoming<'d>>,
+}
+
+fn ticket_exists(conn: &Connection, id: i64) -> Result<bool> {
+    use rusqlite::OptionalExtension;
+    Ok(conn
+        .prepare_cached("SELECT 1 FROM tickets WHERE id = ?1")?
+        .query_row([id], |_| Ok(()))
+        .optional()?
+        .is_some())
 }
 
 fn bad(number: &str, record: &str, e: Error) -> Error {
@@ -192,6 +202,23 @@ impl Silo {
             let mut report = ImportReport::default();
             let mut added = 0u64;
             let mut resolve = LogResolve { conn };
+            // Records that all come after everything the log holds (a pull into a copy that
+            // wrote nothing since) are applied as they are added, like a write; otherwise the
+            // derived tables are replayed from the whole log.
+            let last = store::last_set(conn)?;
+            let mut incremental = true;
+            for (id, _) in &sets {
+                if store::find_set(conn, id)?.is_some() {
+                    incremental = false;
+                    break;
+                }
+                if last.as_ref().is_some_and(|last| id <= last) {
+                    incremental = false;
+                    break;
+                }
+            }
+            let mut touched = Touched::default();
+            let mut created: HashSet<i64> = HashSet::new();
             for (id, set) in &sets {
                 let row = match store::find_set(conn, id)? {
                     Some(row) => row,
@@ -214,14 +241,41 @@ impl Silo {
                         }
                     }
                     let ticket = store::ticket_row(conn, r.ticket)?;
-                    store::insert_record(conn, row, *index, ticket, &op.encode())?;
+                    let local = store::insert_record(conn, row, *index, ticket, &op.encode())?;
                     added += 1;
+                    if incremental {
+                        let create = matches!(op, crate::log::Operation::Create { .. });
+                        if !create && !created.contains(&ticket) && !ticket_exists(conn, ticket)? {
+                            return Err(source_error(
+                                "cannot import",
+                                bad(
+                                    r.number,
+                                    &r.wire.id,
+                                    Error::invalid(
+                                        "change record",
+                                        "",
+                                        "comes before its ticket's create record",
+                                    ),
+                                ),
+                            ));
+                        }
+                        if create {
+                            created.insert(ticket);
+                        }
+                        let rec = crate::log::Record { ticket, op };
+                        let at = format_at(set.at);
+                        apply(conn, &rec, local, &at, set.author)
+                            .map_err(|e| source_error("cannot import", e))?;
+                        touched.note(&rec, &at);
+                    }
                 }
                 store::count_records(conn, &[row])?;
             }
             report.already_there = known.into_iter().collect();
             report.already_there.sort();
-            if added > 0 {
+            if added > 0 && incremental {
+                refresh(conn, &touched)?;
+            } else if added > 0 {
                 rebuild_in(conn).map_err(|e| match e {
                     Error::BadRecord { .. } => source_error("cannot import", e),
                     other => other,

@@ -99,6 +99,23 @@ pub(crate) fn count_records(conn: &Connection, sets: &[i64]) -> Result<()> {
     Ok(())
 }
 
+/// The last change set in replay order, if any.
+pub(crate) fn last_set(conn: &Connection) -> Result<Option<SetId>> {
+    let found: Option<(i64, String)> = conn
+        .prepare_cached(
+            "SELECT s.clock, r.uuid FROM change_sets s JOIN replicas r ON r.id = s.replica ORDER BY s.clock DESC, r.uuid DESC LIMIT 1",
+        )?
+        .query_row([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?;
+    match found {
+        Some((clock, replica)) => Ok(Some(SetId {
+            clock: clock.max(0) as u64,
+            replica: replica.parse()?,
+        })),
+        None => Ok(None),
+    }
+}
+
 /// The local row id of a change set, if the log has it.
 pub(crate) fn find_set(conn: &Connection, id: &SetId) -> Result<Option<i64>> {
     Ok(conn
