@@ -207,7 +207,7 @@ impl Silo {
             // derived tables are replayed from the whole log.
             let last = store::last_set(conn)?;
             let mut incremental = true;
-            for (id, _) in &sets {
+            for id in sets.keys() {
                 if store::find_set(conn, id)?.is_some() {
                     incremental = false;
                     break;
