@@ -275,7 +275,7 @@ pub(crate) fn for_each_record(
     mut f: impl FnMut(StoredRecord) -> Result<()>,
 ) -> Result<()> {
     let sql = format!(
-        "SELECT {RECORD_COLUMNS} FROM change_sets s JOIN replicas r ON r.id = s.replica JOIN changes c ON {SET_RECORDS} \
+        "SELECT {RECORD_COLUMNS} FROM change_sets s JOIN replicas r ON r.id = s.replica JOIN changes c ON {SET_RECORDS} AND s.id = (c.id >> 16) \
          WHERE {filter} ORDER BY {REPLAY_ORDER}"
     );
     let mut stmt = conn.prepare_cached(&sql)?;
@@ -292,14 +292,40 @@ pub(crate) fn for_each_record(
 /// and sorting everything made SQLite sort each set's records in a temporary b-tree.)
 pub(crate) fn for_each_record_replayed(
     conn: &Connection,
+    f: impl FnMut(StoredRecord) -> Result<()>,
+) -> Result<()> {
+    for_each_record_of_sets(conn, None, f)
+}
+
+/// Like [`for_each_record_replayed`], for the sets `only` names (local row ids) or all.
+pub(crate) fn for_each_record_of_sets(
+    conn: &Connection,
+    only: Option<&[i64]>,
     mut f: impl FnMut(StoredRecord) -> Result<()>,
 ) -> Result<()> {
-    let sets: Vec<(i64, i64, String, String, String)> = conn
-        .prepare(
-            "SELECT s.id, s.clock, r.uuid, s.at, s.author FROM change_sets s JOIN replicas r ON r.id = s.replica ORDER BY s.clock, r.uuid",
-        )?
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))?
-        .collect::<rusqlite::Result<_>>()?;
+    let select = |r: &rusqlite::Row<'_>| -> rusqlite::Result<(i64, i64, String, String, String)> {
+        Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+    };
+    let sets: Vec<(i64, i64, String, String, String)> = match only {
+        None => conn
+            .prepare(
+                "SELECT s.id, s.clock, r.uuid, s.at, s.author FROM change_sets s JOIN replicas r ON r.id = s.replica ORDER BY s.clock, r.uuid",
+            )?
+            .query_map([], select)?
+            .collect::<rusqlite::Result<_>>()?,
+        Some(rows) => {
+            let list = std::rc::Rc::new(
+                rows.iter()
+                    .map(|&r| rusqlite::types::Value::Integer(r))
+                    .collect::<Vec<_>>(),
+            );
+            conn.prepare(
+                "SELECT s.id, s.clock, r.uuid, s.at, s.author FROM change_sets s JOIN replicas r ON r.id = s.replica WHERE s.id IN rarray(?1) ORDER BY s.clock, r.uuid",
+            )?
+            .query_map([list], select)?
+            .collect::<rusqlite::Result<_>>()?
+        }
+    };
     let mut stmt = conn.prepare_cached(
         "SELECT c.id, c.ticket, c.op, c.key, c.value, c.num, c.sha FROM changes c WHERE c.id BETWEEN ?1 AND ?2 ORDER BY c.id",
     )?;

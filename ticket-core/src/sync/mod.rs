@@ -10,9 +10,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write;
 use std::path::Path;
-use std::rc::Rc;
 
-use rusqlite::types::Value;
 use serde::{Deserialize, Serialize};
 
 use crate::context::Context;
@@ -201,16 +199,16 @@ impl Peer for Silo {
             .filter(|(id, n)| theirs.sets.get(*id).is_none_or(|t| t < n))
             .map(|(id, _)| id.parse())
             .collect::<Result<_>>()?;
-        let mut rows: Vec<Value> = Vec::with_capacity(wanted.len());
+        let mut rows: Vec<i64> = Vec::with_capacity(wanted.len());
         for id in &wanted {
             if let Some(row) = store::find_set(&conn, id)? {
-                rows.push(Value::Integer(row));
+                rows.push(row);
             }
         }
         let mut by_ticket: BTreeMap<i64, Vec<WireRecord>> = BTreeMap::new();
         let mut shas = BTreeSet::new();
         let mut resolve = LogResolve { conn: &conn };
-        store::for_each_record(&conn, "s.id IN rarray(?1)", [Rc::new(rows)], |s| {
+        store::for_each_record_of_sets(&conn, Some(&rows), |s| {
             let op = Operation::decode(s.row.clone())
                 .map_err(|e| crate::rebuild::bad_record(&conn, &s, e))?;
             if let Operation::AttachAdd { sha256, .. } = &op {
@@ -296,9 +294,22 @@ impl Peer for Silo {
                 stored += 1;
             }
         }
-        let before = self.renumbered()?;
+        // only a create can be renumbered: without one, no need to look
+        let creates = bundle
+            .tickets
+            .iter()
+            .any(|t| t.history.iter().any(|r| r.op == "create"));
+        let before = if creates {
+            self.renumbered()?
+        } else {
+            Vec::new()
+        };
         let (report, added) = self.import_records(&bundle.tickets)?;
-        let after = self.renumbered()?;
+        let after = if creates {
+            self.renumbered()?
+        } else {
+            Vec::new()
+        };
         let (sets, _) = bundle.counts();
         Ok((
             Moved {
@@ -318,7 +329,7 @@ impl Silo {
         let conn = self.reader()?;
         let mut stmt = conn.prepare_cached(
             "SELECT t.uuid, r.uuid, c.value, t.number FROM tickets t JOIN changes c ON c.ticket = t.id AND c.op = 0 \
-             JOIN change_sets s ON s.id = c.id >> 16 JOIN replicas r ON r.id = s.replica WHERE c.value <> t.number ORDER BY t.uuid",
+             JOIN change_sets s ON s.id = (c.id >> 16) JOIN replicas r ON r.id = s.replica WHERE c.value <> t.number ORDER BY t.uuid",
         )?;
         let rows = stmt.query_map([], |r| {
             Ok(Renumbered {

@@ -57,7 +57,7 @@ fn cannot(set: &SetId, reason: impl Into<String>) -> Error {
 
 fn decode_set(conn: &Connection, row: i64) -> Result<Vec<(StoredRecord, Operation)>> {
     let mut out = Vec::new();
-    store::for_each_record(conn, "s.id = ?1", [row], |s| {
+    store::for_each_record_of_sets(conn, Some(&[row]), |s| {
         let op = Operation::decode(s.row.clone())
             .map_err(|e| crate::rebuild::bad_record(conn, &s, e))?;
         out.push((s, op));
