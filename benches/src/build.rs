@@ -102,10 +102,6 @@ fn write_day(
     let mut merges = Vec::new();
     for i in range.clone() {
         let t: &TicketSpec = &data.tickets[i];
-        let mut properties = t.properties.clone();
-        if let Some((key, target)) = t.relation {
-            properties.push((key.to_string(), (target + 1).to_string()));
-        }
         let status = match t.status_other {
             // Merged/Duplicate need the other ticket: set after the batch, one change set each.
             Some(other) => {
@@ -114,18 +110,7 @@ fn write_day(
             }
             None => (t.status != 0).then(|| t.status_name().to_string()),
         };
-        batch.add(NewTicket {
-            title: t.title.clone(),
-            summary: t.summary.clone(),
-            status,
-            tags: t.tags.clone(),
-            properties,
-            entries: t
-                .entries
-                .iter()
-                .map(|e| (e.text.clone(), e.minutes))
-                .collect(),
-        });
+        batch.add(new_ticket(t, status));
     }
     let created = batch.commit().map_err(|source| BuildError::Core {
         index: range.start,
@@ -149,6 +134,27 @@ fn write_day(
         .map_err(|source| BuildError::Core { index: i, source })?;
     }
     Ok(())
+}
+
+/// The creation request of one generated ticket with the given status; its relation is a
+/// property naming the number of its target, which is always created earlier.
+fn new_ticket(t: &TicketSpec, status: Option<String>) -> NewTicket {
+    let mut properties = t.properties.clone();
+    if let Some((key, target)) = t.relation {
+        properties.push((key.to_string(), (target + 1).to_string()));
+    }
+    NewTicket {
+        title: t.title.clone(),
+        summary: t.summary.clone(),
+        status,
+        tags: t.tags.clone(),
+        properties,
+        entries: t
+            .entries
+            .iter()
+            .map(|e| (e.text.clone(), e.minutes))
+            .collect(),
+    }
 }
 
 /// What [`bulk_silo`] measured.
@@ -180,26 +186,11 @@ pub fn bulk_silo(data: &Dataset, dir: &Path, chunk: usize) -> Result<BulkStats, 
     for (c, tickets) in data.tickets.chunks(chunk.max(1)).enumerate() {
         let mut batch = silo.batch();
         for t in tickets {
-            let mut properties = t.properties.clone();
-            if let Some((key, target)) = t.relation {
-                properties.push((key.to_string(), (target + 1).to_string()));
-            }
             let status = match t.status_other {
                 Some(_) => Some("Closed".to_string()),
                 None => (t.status != 0).then(|| t.status_name().to_string()),
             };
-            batch.add(NewTicket {
-                title: t.title.clone(),
-                summary: t.summary.clone(),
-                status,
-                tags: t.tags.clone(),
-                properties,
-                entries: t
-                    .entries
-                    .iter()
-                    .map(|e| (e.text.clone(), e.minutes))
-                    .collect(),
-            });
+            batch.add(new_ticket(t, status));
         }
         batch.commit().map_err(|source| BuildError::Core {
             index: c * chunk,

@@ -296,12 +296,7 @@ impl Writer<'_> {
     fn emit_prop(&mut self, t: &TicketRef, op: ChangeOp, key: &str, value: &str) -> Result<()> {
         let add = op == ChangeOp::PropAdd;
         let key: PropertyKey = key.parse()?;
-        let relation = RELATION_KEYS
-            .iter()
-            .map(|(k, _)| *k)
-            .chain(RESERVED_KEYS.iter().copied())
-            .any(|k| eq_ci(k, key.as_str()));
-        let target = if relation {
+        let target = if crate::config::refers_to_ticket(key.as_str()) {
             self.ticket(value).ok().map(|o| o.id)
         } else {
             None
@@ -613,16 +608,7 @@ impl Writer<'_> {
         if text.is_empty() {
             return Err(Error::invalid("entry", text, "an entry must not be empty"));
         }
-        if text
-            .chars()
-            .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
-        {
-            return Err(Error::invalid(
-                "entry",
-                &text.escape_debug().to_string(),
-                "control characters are not allowed",
-            ));
-        }
+        crate::log::check_text("entry", text)?;
         let n: u32 = self
             .conn
             .prepare_cached("SELECT coalesce(max(n), 0) + 1 FROM entry_rows WHERE ticket_id = ?1")?
@@ -645,13 +631,7 @@ impl Writer<'_> {
         comment: &str,
     ) -> Result<u32> {
         let name = name.trim();
-        if name.is_empty() || name.chars().any(char::is_control) {
-            return Err(Error::invalid(
-                "file name",
-                &name.escape_debug().to_string(),
-                "must be non-empty without control characters",
-            ));
-        }
+        crate::log::check_file_name(name)?;
         let sha = hex::encode(Sha256::digest(bytes));
         store_content(&self.silo.attachment_path(&sha), bytes)?;
         let n: u32 = self

@@ -34,6 +34,17 @@ pub const RELATION_KEYS: &[(&str, &str)] = &[
 /// Keys only a status change may write (domain spec 4.1).
 pub const RESERVED_KEYS: &[&str] = &["Merged", "Duplicate", "Closed_Via"];
 
+/// Whether values of `key` name another ticket (the relation keys and the reserved keys of
+/// Merged/Duplicate): the change log records such values by ticket, not by number.
+pub(crate) fn refers_to_ticket(key: &str) -> bool {
+    let key = key.to_lowercase();
+    RELATION_KEYS
+        .iter()
+        .map(|(k, _)| *k)
+        .chain(RESERVED_KEYS.iter().copied())
+        .any(|k| k.to_lowercase() == key)
+}
+
 /// Built-in keys a user may add, offered as suggestions: dates, repeaters, the deadline
 /// warning and the relations.
 pub(crate) const SUGGESTED_BUILTIN_KEYS: &[&str] = &[

@@ -65,6 +65,7 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
+pub(crate) use builtin::refers_to_ticket;
 pub use builtin::{
     BUILTIN_DATE_KEYS, BUILTIN_UNIQUE_KEYS, PSEUDO_DATE_KEYS, RELATION_KEYS, RESERVED_KEYS,
 };

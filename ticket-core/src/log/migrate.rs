@@ -13,7 +13,7 @@ use std::collections::{HashMap, HashSet};
 use rusqlite::Connection;
 
 use super::{next_clock, Operation, ReplicaId};
-use crate::config::{RELATION_KEYS, RESERVED_KEYS};
+use crate::config::refers_to_ticket as is_relation;
 use crate::error::Result;
 use crate::model::{clean_string, Status};
 use crate::storage::log as store;
@@ -36,14 +36,6 @@ struct OldSet {
     at: String,
     author: String,
     records: Vec<OldRecord>,
-}
-
-fn is_relation(key: &str) -> bool {
-    RELATION_KEYS
-        .iter()
-        .map(|(k, _)| *k)
-        .chain(RESERVED_KEYS.iter().copied())
-        .any(|k| k.eq_ignore_ascii_case(key))
 }
 
 /// Text without control characters (line breaks and tabs kept where `multi_line`).

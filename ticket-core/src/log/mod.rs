@@ -16,7 +16,9 @@ pub(crate) mod wire;
 pub(crate) use history::{describe, number_of};
 pub(crate) use ids::{check_sha256, check_ticket_uuid};
 pub use ids::{ChangeId, ReplicaId, SetId};
-pub(crate) use record::{check_author, check_text, check_title, Operation, Record, Row, OP_NAMES};
+pub(crate) use record::{
+    check_author, check_file_name, check_text, check_title, Operation, Record, Row, OP_NAMES,
+};
 
 /// Microseconds since 1970 of a wall-clock time (0 before 1970).
 pub(crate) fn micros(at: chrono::DateTime<chrono::Utc>) -> u64 {

@@ -121,6 +121,19 @@ pub(crate) fn check_text(what: &'static str, t: &str) -> Result<()> {
     Ok(())
 }
 
+/// An attachment's file name: one line, no control characters, not empty, no outer white
+/// space.
+pub(crate) fn check_file_name(name: &str) -> Result<()> {
+    if name.trim().is_empty() || name.trim() != name || name.chars().any(char::is_control) {
+        return Err(Error::invalid(
+            "file name",
+            &name.escape_debug().to_string(),
+            "must be non-empty without control characters",
+        ));
+    }
+    Ok(())
+}
+
 /// An author name: one line, no control characters, not empty.
 pub(crate) fn check_author(a: &str) -> Result<()> {
     if a.trim().is_empty() || a.chars().any(char::is_control) {
@@ -313,13 +326,7 @@ impl Operation {
             11 => Operation::EntryRemove { entry: num()? },
             12 => {
                 let name = key()?;
-                if name.trim().is_empty() || name.chars().any(char::is_control) {
-                    return Err(Error::invalid(
-                        "file name",
-                        &name.escape_debug().to_string(),
-                        "must be non-empty without control characters",
-                    ));
-                }
+                check_file_name(&name)?;
                 let comment = value()?;
                 check_text("comment", &comment)?;
                 let sha256 = sha.ok_or_else(|| missing("sha256"))?;

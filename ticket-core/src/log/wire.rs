@@ -4,7 +4,9 @@
 //! operation are refused.
 use serde::{Deserialize, Serialize};
 
-use super::{check_author, check_sha256, check_text, check_ticket_uuid, check_title};
+use super::{
+    check_author, check_file_name, check_sha256, check_text, check_ticket_uuid, check_title,
+};
 use super::{ChangeId, Operation};
 use crate::error::{Error, Result};
 use crate::model::Status;
@@ -280,16 +282,7 @@ impl WireRecord {
             },
             "attach_add" => {
                 let name = s(&self.name);
-                if name.trim().is_empty()
-                    || name.trim() != name
-                    || name.chars().any(char::is_control)
-                {
-                    return Err(Error::invalid(
-                        "file name",
-                        &name.escape_debug().to_string(),
-                        "must be non-empty without control characters",
-                    ));
-                }
+                check_file_name(&name)?;
                 let comment = s(&self.comment);
                 check_text("comment", &comment)?;
                 let sha256 = s(&self.sha256);
