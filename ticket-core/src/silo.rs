@@ -85,14 +85,7 @@ pub(crate) const ATTACHMENTS_DIR: &str = "attachments";
 impl Silo {
     /// Creates a silo in `dir` (which must not exist, or be empty) and opens it.
     pub fn create(dir: &Path, ctx: Context) -> Result<Silo> {
-        if dir.exists() {
-            let mut entries = std::fs::read_dir(dir).map_err(|e| Error::io(dir, e))?;
-            if entries.next().is_some() {
-                return Err(Error::SiloExists {
-                    dir: dir.to_path_buf(),
-                });
-            }
-        }
+        refuse_used_dir(dir)?;
         std::fs::create_dir_all(dir.join(ATTACHMENTS_DIR)).map_err(|e| Error::io(dir, e))?;
         let config_path = dir.join(CONFIG_FILE);
         std::fs::write(&config_path, SiloConfig::default_json())
@@ -258,6 +251,19 @@ impl Silo {
             }
         }
     }
+}
+
+/// A new silo's directory must not exist or be empty (`create`, `clone`).
+pub(crate) fn refuse_used_dir(dir: &Path) -> Result<()> {
+    if dir.exists() {
+        let mut entries = std::fs::read_dir(dir).map_err(|e| Error::io(dir, e))?;
+        if entries.next().is_some() {
+            return Err(Error::SiloExists {
+                dir: dir.to_path_buf(),
+            });
+        }
+    }
+    Ok(())
 }
 
 /// A ticket as the write path knows it.

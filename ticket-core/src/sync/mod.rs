@@ -386,14 +386,7 @@ impl Silo {
     /// compacts it), then given a new replica id; attachment contents are copied file by file.
     pub fn clone_silo(source: &Path, dir: &Path, ctx: Context) -> Result<Silo> {
         let from = Silo::open(source, ctx.clone())?;
-        if dir.exists() {
-            let mut entries = std::fs::read_dir(dir).map_err(|e| Error::io(dir, e))?;
-            if entries.next().is_some() {
-                return Err(Error::SiloExists {
-                    dir: dir.to_path_buf(),
-                });
-            }
-        }
+        crate::silo::refuse_used_dir(dir)?;
         let attachments = dir.join(crate::silo::ATTACHMENTS_DIR);
         std::fs::create_dir_all(&attachments).map_err(|e| Error::io(dir, e))?;
         let made = (|| {
