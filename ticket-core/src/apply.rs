@@ -34,13 +34,12 @@ pub(crate) fn apply(
     if let Operation::Create { number } = &rec.op {
         // single-row statements throughout: an INSERT … SELECT may write many rows, so SQLite
         // keeps a statement journal for it (a temporary file once it passes 64 KiB)
-        let uuid = crate::storage::log::ticket_uuid(conn, id)?;
         let n = conn
             .prepare_cached(
-                "INSERT OR IGNORE INTO tickets (id, uuid, number, title, summary, status, opened, last_update) \
-                 VALUES (?1, ?4, ?2, '', '', 0, ?3, ?3)",
+                "INSERT OR IGNORE INTO tickets (id, number, title, summary, status, opened, last_update) \
+                 VALUES (?1, ?2, '', '', 0, ?3, ?3)",
             )?
-            .execute(params![id, number.as_str(), at, uuid])?;
+            .execute(params![id, number.as_str(), at])?;
         if n == 1 {
             return Ok(());
         }
@@ -59,10 +58,10 @@ pub(crate) fn apply(
             )?
             .query_row([], |r| r.get(0))?;
         conn.prepare_cached(
-            "INSERT INTO tickets (id, uuid, number, title, summary, status, opened, last_update) \
-             VALUES (?1, ?4, ?2, '', '', 0, ?3, ?3)",
+            "INSERT INTO tickets (id, number, title, summary, status, opened, last_update) \
+             VALUES (?1, ?2, '', '', 0, ?3, ?3)",
         )?
-        .execute(params![id, renumbered.to_string(), at, uuid])?;
+        .execute(params![id, renumbered.to_string(), at])?;
         return Ok(());
     }
     let changed = match &rec.op {
@@ -95,11 +94,11 @@ pub(crate) fn apply(
                 .execute(params![id, tag.lc()])?;
         }
         Operation::PropAdd { key, value } => {
-            insert_property(conn, id, key.as_str(), value.as_str(), None)?;
+            insert_property(conn, id, change, key.as_str(), value.as_str(), None)?;
         }
         Operation::PropRemove { key, value } => {
             conn.prepare_cached(
-                "DELETE FROM properties WHERE id = (SELECT id FROM properties WHERE ticket_id = ?1 AND key_lc = ?2 AND value_lc = ?3 AND target IS NULL ORDER BY id LIMIT 1)",
+                "DELETE FROM properties WHERE ticket_id = ?1 AND key_lc = ?2 AND id = (SELECT id FROM properties WHERE ticket_id = ?1 AND key_lc = ?2 AND value_lc = ?3 AND target IS NULL ORDER BY id LIMIT 1)",
             )?
             .execute(params![id, key.lc(), value.lc()])?;
         }
@@ -109,11 +108,11 @@ pub(crate) fn apply(
                 .query_row([target], |r| r.get(0))
                 .optional()?
                 .ok_or_else(|| broken("relates to a ticket that does not exist yet"))?;
-            insert_property(conn, id, key.as_str(), &number, Some(*target))?;
+            insert_property(conn, id, change, key.as_str(), &number, Some(*target))?;
         }
         Operation::RelRemove { key, target } => {
             conn.prepare_cached(
-                "DELETE FROM properties WHERE id = (SELECT id FROM properties WHERE ticket_id = ?1 AND key_lc = ?2 AND target = ?3 ORDER BY id LIMIT 1)",
+                "DELETE FROM properties WHERE ticket_id = ?1 AND key_lc = ?2 AND id = (SELECT id FROM properties WHERE ticket_id = ?1 AND key_lc = ?2 AND target = ?3 ORDER BY id LIMIT 1)",
             )?
             .execute(params![id, key.lc(), target])?;
         }
@@ -194,15 +193,18 @@ pub(crate) fn apply(
     Ok(())
 }
 
+/// One property value, keyed by the change record that added it (`change`): a ticket's values
+/// of a key keep the order they were added in, on every copy and after every rebuild.
 fn insert_property(
     conn: &Connection,
     id: i64,
+    change: i64,
     key: &str,
     value: &str,
     target: Option<i64>,
 ) -> Result<()> {
     conn.prepare_cached(
-        "INSERT INTO properties (ticket_id, key, key_lc, value, value_lc, value_num, value_date, target) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        "INSERT INTO properties (ticket_id, id, key, key_lc, value, value_lc, value_num, value_date, target) VALUES (?1, ?9, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
     )?
     .execute(params![
         id,
@@ -212,7 +214,8 @@ fn insert_property(
         value.to_lowercase(),
         ticket_query::parse_decimal(value),
         value_date(value),
-        target
+        target,
+        change
     ])?;
     Ok(())
 }

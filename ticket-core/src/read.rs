@@ -81,7 +81,7 @@ pub(crate) fn details(conn: &Connection, ids: &[i64]) -> Result<Details> {
 
 /// The columns of `tickets t` a [`TicketRow`] is built from, in [`row_from`]'s order.
 pub(crate) const ROW_COLUMNS: &str =
-    "t.id, t.number, t.uuid, t.title, t.summary, t.status, t.opened, t.last_update";
+    "t.id, t.number, (SELECT uuid FROM ticket_ids WHERE id = t.id), t.title, t.summary, t.status, t.opened, t.last_update";
 
 pub(crate) struct BaseRow {
     pub id: i64,
@@ -194,8 +194,7 @@ impl Silo {
     pub fn history(&self, number: &str) -> Result<Vec<Change>> {
         let conn = self.reader()?;
         let id = Silo::find_id(&conn, number)?;
-        let uuid: String =
-            conn.query_row("SELECT uuid FROM tickets WHERE id = ?1", [id], |r| r.get(0))?;
+        let uuid: String = crate::storage::log::ticket_uuid(&conn, id)?;
         let records = ticket_records(&conn, id)?;
         crate::log::describe(&conn, &uuid, records)
     }

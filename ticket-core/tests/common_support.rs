@@ -29,17 +29,18 @@ pub fn dump(silo: &Silo) -> String {
     let conn = rusqlite::Connection::open(silo.dir().join("silo.db")).unwrap();
     // the full-text index keeps no texts: compare what it indexed, term by term
     conn.execute_batch(
-        "CREATE VIRTUAL TABLE temp.fts_terms USING fts5vocab(main, ticket_fts, 'instance')",
+        "CREATE VIRTUAL TABLE temp.fts_terms USING fts5vocab(main, ticket_fts, 'instance');
+         CREATE TEMP VIEW tk AS SELECT t.*, i.uuid FROM main.tickets t JOIN main.ticket_ids i ON i.id = t.id;",
     )
     .unwrap();
     let mut out = String::new();
     for sql in [
-        "SELECT uuid, number, title, summary, status, opened, last_update, coalesce(earliest, '') FROM tickets ORDER BY uuid",
-        "SELECT t.uuid, g.tag, g.tag_lc FROM tags g JOIN tickets t ON t.id = g.ticket_id ORDER BY t.uuid, g.tag_lc",
-        "SELECT t.uuid, p.key, p.key_lc, p.value, p.value_lc, coalesce(p.value_num, ''), coalesce(p.value_date, '') FROM properties p JOIN tickets t ON t.id = p.ticket_id ORDER BY t.uuid, p.key_lc, p.value_lc, p.id",
-        "SELECT t.uuid, e.n, e.text, e.author, e.at, e.minutes, e.removed FROM entries e JOIN tickets t ON t.id = e.ticket_id ORDER BY t.uuid, e.n",
-        "SELECT t.uuid, a.n, a.name, a.size, a.sha256, a.comment, a.removed FROM attachments a JOIN tickets t ON t.id = a.ticket_id ORDER BY t.uuid, a.n",
-        "SELECT t.uuid, f.term, f.col, f.offset FROM temp.fts_terms f JOIN tickets t ON t.id = f.doc ORDER BY t.uuid, f.col, f.offset",
+        "SELECT uuid, number, title, summary, status, opened, last_update, coalesce(earliest, '') FROM temp.tk ORDER BY uuid",
+        "SELECT t.uuid, g.tag, g.tag_lc FROM tags g JOIN temp.tk t ON t.id = g.ticket_id ORDER BY t.uuid, g.tag_lc",
+        "SELECT t.uuid, p.key, p.key_lc, p.value, p.value_lc, coalesce(p.value_num, ''), coalesce(p.value_date, '') FROM properties p JOIN temp.tk t ON t.id = p.ticket_id ORDER BY t.uuid, p.key_lc, p.value_lc, p.id",
+        "SELECT t.uuid, e.n, e.text, e.author, e.at, e.minutes, e.removed FROM entries e JOIN temp.tk t ON t.id = e.ticket_id ORDER BY t.uuid, e.n",
+        "SELECT t.uuid, a.n, a.name, a.size, a.sha256, a.comment, a.removed FROM attachments a JOIN temp.tk t ON t.id = a.ticket_id ORDER BY t.uuid, a.n",
+        "SELECT t.uuid, f.term, f.col, f.offset FROM temp.fts_terms f JOIN temp.tk t ON t.id = f.doc ORDER BY t.uuid, f.col, f.offset",
     ] {
         let mut stmt = conn.prepare(sql).unwrap();
         let n = stmt.column_count();
@@ -59,7 +60,8 @@ pub fn change_count(silo: &Silo) -> i64 {
     let conn = rusqlite::Connection::open(silo.dir().join("silo.db")).unwrap();
     // the full-text index keeps no texts: compare what it indexed, term by term
     conn.execute_batch(
-        "CREATE VIRTUAL TABLE temp.fts_terms USING fts5vocab(main, ticket_fts, 'instance')",
+        "CREATE VIRTUAL TABLE temp.fts_terms USING fts5vocab(main, ticket_fts, 'instance');
+         CREATE TEMP VIEW tk AS SELECT t.*, i.uuid FROM main.tickets t JOIN main.ticket_ids i ON i.id = t.id;",
     )
     .unwrap();
     conn.query_row("SELECT count(*) FROM changes", [], |r| r.get(0))

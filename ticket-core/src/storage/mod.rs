@@ -22,7 +22,15 @@ const MIGRATIONS: &[Step] = &[
     Step::Sql(include_str!("schema_v1.sql")),
     Step::Sql(include_str!("schema_v2.sql")),
     Step::Code(crate::log::migrate::to_v3),
+    Step::Code(to_v4),
 ];
+
+/// Schema 4 changes derived tables only: new shapes, then a rebuild from the log.
+fn to_v4(conn: &Connection) -> Result<()> {
+    conn.execute_batch(include_str!("schema_v4.sql"))?;
+    crate::rebuild::rebuild_in(conn)?;
+    Ok(())
+}
 
 /// The newest schema version this program knows.
 pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;

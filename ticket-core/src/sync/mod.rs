@@ -328,8 +328,8 @@ impl Silo {
     fn renumbered(&self) -> Result<Vec<Renumbered>> {
         let conn = self.reader()?;
         let mut stmt = conn.prepare_cached(
-            "SELECT t.uuid, r.uuid, c.value, t.number FROM tickets t JOIN changes c ON c.ticket = t.id AND c.op = 0 \
-             JOIN change_sets s ON s.id = (c.id >> 16) JOIN replicas r ON r.id = s.replica WHERE c.value <> t.number ORDER BY t.uuid",
+            "SELECT i.uuid, r.uuid, c.value, t.number FROM tickets t JOIN ticket_ids i ON i.id = t.id JOIN changes c ON c.ticket = t.id AND c.op = 0 \
+             JOIN change_sets s ON s.id = (c.id >> 16) JOIN replicas r ON r.id = s.replica WHERE c.value <> t.number ORDER BY i.uuid",
         )?;
         let rows = stmt.query_map([], |r| {
             Ok(Renumbered {
