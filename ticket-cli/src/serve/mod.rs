@@ -7,8 +7,9 @@
 //!
 //! - [`auth`]: the token, sessions, the cross-site refusal and the security headers.
 //! - [`pages`]: the HTML pages; [`html`]: their templates.
-//! - [`api`]: the JSON API under `/api/v1/`; [`error`]: errors of both, one mapping from
-//!   `ticket_core::Error` to status codes and stable error codes.
+//! - [`api`]: the JSON API under `/api/v1/`; [`sync`]: its sync exchange (`/api/v1/sync/`);
+//!   [`error`]: errors of both, one mapping from `ticket_core::Error` to status codes and
+//!   stable error codes.
 
 mod api;
 mod auth;
@@ -16,6 +17,7 @@ mod error;
 mod html;
 mod pages;
 mod state;
+mod sync;
 mod url;
 
 use std::io::Write;
@@ -167,7 +169,16 @@ fn router(state: Arc<state::AppState>) -> Router {
         .route("/time", get(api::time))
         .route("/suggestions", get(api::suggestions))
         .route("/parse", get(api::parse))
+        .route("/timeline", get(api::timeline))
         .route("/openapi.json", get(api::openapi))
+        .merge(
+            Router::new()
+                .route("/sync/summary", get(sync::summary))
+                .route("/sync/bundle", post(sync::bundle))
+                .route("/sync/apply", post(sync::apply))
+                .route("/sync/config", get(sync::config))
+                .layer(DefaultBodyLimit::max(sync::SYNC_BODY_LIMIT)),
+        )
         .fallback(api::not_found);
     Router::new()
         .route("/", get(pages::search))
@@ -183,6 +194,7 @@ fn router(state: Arc<state::AppState>) -> Router {
         .route("/t/{n}/attach", post(pages::attach))
         .route("/t/{n}/a/{k}", get(pages::attachment))
         .route("/time", get(pages::time))
+        .route("/timeline", get(pages::timeline))
         .route("/static/app.js", get(pages::app_js))
         .route("/static/app.css", get(pages::app_css))
         .route("/static/silo.css", get(pages::silo_css))
