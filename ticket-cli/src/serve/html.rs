@@ -8,7 +8,7 @@ use maud::{html, Markup, DOCTYPE};
 use ticket_core::config::RELATION_KEYS;
 use ticket_core::{
     Change, DeadlineState, SiloConfig, Status, Suggestions, Ticket, TicketRow, TimeReport,
-    RESERVED_KEYS,
+    TimelineSet, RESERVED_KEYS,
 };
 
 use super::error::ApiError;
@@ -45,6 +45,7 @@ pub fn page(frame: &Frame<'_>, body: Markup) -> Markup {
                         a href="/" { "Search" }
                         a href="/new" { "New ticket" }
                         a href="/time" { "Time" }
+                        a href="/timeline" { "Timeline" }
                         form.logout method="post" action="/logout" {
                             button.link type="submit" { "Log out" }
                         }
@@ -663,6 +664,85 @@ pub fn time_report(
                         th.num { (r.total_minutes) }
                         @if r.total_cost.is_some() { th.num { (money(r.total_cost, &r.currency).unwrap_or_default()) } }
                     }
+                }
+            }
+        }
+    }
+}
+
+/// What the timeline page shows.
+pub struct TimelineView<'a> {
+    /// The ticket search key.
+    pub q: &'a str,
+    /// The author filter.
+    pub author: &'a str,
+    /// Page number, from 1.
+    pub page: u64,
+    /// Whether a later page exists.
+    pub more: bool,
+    /// The change sets of this page, newest first.
+    pub sets: &'a [TimelineSet],
+    /// The error of the key.
+    pub error: Option<&'a ApiError>,
+}
+
+/// The timeline page: the silo's change sets newest first, filterable by ticket and author.
+pub fn timeline(offset: FixedOffset, v: &TimelineView<'_>) -> Markup {
+    let page_link = |p: u64| {
+        let page = p.to_string();
+        with_query(
+            "/timeline",
+            &[("q", v.q), ("author", v.author), ("page", &page)],
+        )
+    };
+    html! {
+        h1 { "Timeline" }
+        form.timeline method="get" action="/timeline" {
+            div.field {
+                label for="q" { "Tickets (search key)" }
+                input #q type="search" name="q" value=(v.q) autocomplete="off" spellcheck="false"
+                    placeholder="n=12, g=bug" data-check="search";
+            }
+            div.field {
+                label for="author" { "Author" }
+                input #author type="text" name="author" value=(v.author) autocomplete="off";
+            }
+            button type="submit" { "Filter" }
+            pre #check.caret hidden[v.error.and_then(|e| e.caret.as_ref()).is_none()] {
+                @if let Some(caret) = v.error.and_then(|e| e.caret.as_ref()) { (caret) }
+            }
+        }
+        @if let Some(e) = v.error.filter(|e| e.caret.is_none()) { (error_box(e)) }
+        @if v.error.is_none() {
+            @if v.sets.is_empty() {
+                p.dim #no-sets { "No change sets." }
+            }
+            ol.timeline {
+                @for s in v.sets {
+                    li.set.undone[s.undone] {
+                        div.sethead {
+                            span.when { (time(s.at, offset)) }
+                            " "
+                            span.author { (s.author) }
+                            " "
+                            code.setid title="change set id (ticket undo takes it)" { (s.id) }
+                            @if s.undone { " " span.mark { "undone" } }
+                        }
+                        ul.changes {
+                            @for c in &s.changes {
+                                li {
+                                    a.num href={ "/t/" (c.number) } { (c.number) }
+                                    " " (c.what)
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            @if v.page > 1 || v.more {
+                nav.pager {
+                    @if v.page > 1 { a rel="prev" href=(page_link(v.page - 1)) { "← newer" } }
+                    @if v.more { a rel="next" href=(page_link(v.page + 1)) { "older →" } }
                 }
             }
         }

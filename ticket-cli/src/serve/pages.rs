@@ -1,4 +1,5 @@
-//! The HTML pages: search, ticket, new, edit, attach, time, export, and the static files.
+//! The HTML pages: search, ticket, new, edit, attach, time, timeline, export, and the static
+//! files.
 //!
 //! Forms are read as lists of pairs (`Form<Vec<(String, String)>>`), so repeated fields (`tag`,
 //! `key`/`value` rows, `remove_tag`) keep their order. Every submit is one change set; on an
@@ -18,13 +19,16 @@ use ticket_core::{Status, Suggestions};
 use super::api::{self, Operation, Upload};
 use super::auth::Auth;
 use super::error::ApiError;
-use super::html::{self, EditForm, Frame, NewForm, SearchView};
+use super::html::{self, EditForm, Frame, NewForm, SearchView, TimelineView};
 use super::state::AppState;
 
 type St = State<Arc<AppState>>;
 
 /// Rows per page of the search page.
 const PER_PAGE: u64 = 100;
+
+/// Change sets per page of the timeline.
+const TIMELINE_PER_PAGE: u64 = 50;
 
 /// An error shown as a page.
 pub struct PageError {
@@ -522,6 +526,39 @@ pub async fn time(State(st): St, Query(p): Query<HashMap<String, String>>) -> Re
     let status = error.as_ref().map_or(StatusCode::OK, |e| e.status);
     let body = html::time_report(&q, &by, &from, &to, &keys, report.as_ref(), error.as_ref());
     (status, render(&st, "Time", body)).into_response()
+}
+
+/// `/timeline?q=&author=&page=N`: the silo's change sets newest first.
+pub async fn timeline(State(st): St, Query(p): Query<HashMap<String, String>>) -> Response {
+    let get = |k: &str| p.get(k).cloned().unwrap_or_default();
+    let (q, author) = (get("q"), get("author"));
+    let page = get("page").trim().parse::<u64>().unwrap_or(1).max(1);
+    let (q2, author2) = (q.clone(), author.clone());
+    let result = st
+        .read(move |silo| {
+            api::timeline_page(
+                silo,
+                &q2,
+                &author2,
+                (page - 1) * TIMELINE_PER_PAGE,
+                TIMELINE_PER_PAGE,
+            )
+        })
+        .await;
+    let (status, sets, more, error) = match result {
+        Ok((sets, more)) => (StatusCode::OK, sets, more, None),
+        Err(e) => (e.status, Vec::new(), false, Some(e)),
+    };
+    let view = TimelineView {
+        q: &q,
+        author: &author,
+        page,
+        more,
+        sets: &sets,
+        error: error.as_ref(),
+    };
+    let body = html::timeline(st.offset, &view);
+    (status, render(&st, "Timeline", body)).into_response()
 }
 
 /// `/static/app.js`.
