@@ -98,7 +98,8 @@ struct ServerError {
 }
 
 impl HttpPeer {
-    /// A peer for `url` (`http://host:port`, a trailing `/` allowed) with `token`.
+    /// A peer for `url` (`http://host:port`, or `http://host:port/s/NAME` for another silo of
+    /// the server's list; a trailing `/` allowed) with `token`.
     pub fn new(url: &str, token: String) -> CliResult<HttpPeer> {
         let lower = url.to_ascii_lowercase();
         if lower.starts_with("https://") {
@@ -107,13 +108,14 @@ impl HttpPeer {
                  through a tunnel (ssh -L), or use `ticket bundle`"
             )));
         }
-        let rest = &url["http://".len()..];
-        let base = format!("http://{}", rest.trim_end_matches('/'));
-        if rest.trim_end_matches('/').is_empty() || rest.trim_end_matches('/').contains('/') {
+        let rest = url["http://".len()..].trim_end_matches('/');
+        if rest.is_empty() || rest.starts_with('/') || rest.contains(['?', '#']) {
             return Err(CliError::Usage(format!(
-                "peer {url}: give the server's address only, as http://HOST:PORT"
+                "peer {url}: give the server's address, as http://HOST:PORT (or \
+                 http://HOST:PORT/s/NAME for another silo it serves)"
             )));
         }
+        let base = format!("http://{rest}");
         let agent = ureq::Agent::config_builder()
             .http_status_as_error(false)
             .max_redirects(0)
@@ -298,8 +300,11 @@ mod tests {
         assert!(!is_http("./silo"));
         let p = HttpPeer::new("http://127.0.0.1:7046/", "t".into()).unwrap();
         assert_eq!(p.base, "http://127.0.0.1:7046");
-        assert!(HttpPeer::new("http://127.0.0.1:7046/other", "t".into()).is_err());
+        let other = HttpPeer::new("http://127.0.0.1:7046/s/work/", "t".into()).unwrap();
+        assert_eq!(other.base, "http://127.0.0.1:7046/s/work");
+        assert!(HttpPeer::new("http://127.0.0.1:7046/?x=1", "t".into()).is_err());
         assert!(HttpPeer::new("http://", "t".into()).is_err());
+        assert!(HttpPeer::new("http:///x", "t".into()).is_err());
         let tls = HttpPeer::new("https://example.org", "t".into())
             .err()
             .unwrap();

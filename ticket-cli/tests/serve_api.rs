@@ -1207,3 +1207,84 @@ fn timeline_page_and_api() {
     assert!(p2.body.contains("rel=\"prev\""));
     assert!(!p2.body.contains("rel=\"next\""));
 }
+
+#[test]
+fn other_silos_of_the_list_under_s_name_with_a_switcher() {
+    let w = world();
+    let made = w.run_global(&["create_silo", "work"]);
+    assert_eq!(made.code, 0, "{made:?}");
+    let s = start(&w, &[]);
+
+    // the served silo's pages offer the others
+    let home = s.get("/");
+    assert!(
+        home.body.contains("<a href=\"/s/work\">work</a>"),
+        "{}",
+        home.body
+    );
+    assert!(home.body.contains("<strong>silo</strong>"), "{}", home.body);
+
+    // the other silo: its own pages, links and API, the same token and session
+    let n = s.post("/s/work/api/v1/tickets", &json!({"title": "Work ticket"}));
+    assert_eq!(n.status, 201, "{n:?}");
+    let n = n.json()["number"].as_str().unwrap().to_string();
+    assert_eq!(s.get("/s/work/api/v1/search").json()["total"], 1);
+    assert_eq!(s.get("/api/v1/search").json()["total"], 0);
+    let page = s.get("/s/work");
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains("data-base=\"/s/work\""), "{}", page.body);
+    assert!(
+        page.body.contains("<a href=\"/\">silo</a>"),
+        "{}",
+        page.body
+    );
+    assert!(
+        page.body.contains(&format!("href=\"/s/work/t/{n}\"")),
+        "{}",
+        page.body
+    );
+    assert!(
+        page.body.contains("href=\"/s/work/static/app.js\"")
+            || page.body.contains("src=\"/s/work/static/app.js\"")
+    );
+    let t = s.get(&format!("/s/work/t/{n}"));
+    assert_eq!(t.status, 200);
+    assert!(
+        t.body.contains(&format!("href=\"/s/work/t/{n}/edit\"")),
+        "{}",
+        t.body
+    );
+    assert_eq!(s.get("/s/work/timeline").status, 200);
+    let slash = s.get("/s/work/");
+    assert_eq!(
+        (slash.status, slash.header("location")),
+        (303, Some("/s/work"))
+    );
+    assert_eq!(s.get("/s/work/static/app.js").status, 200);
+
+    // a form of the other silo writes there and comes back there
+    let cookie = s.login();
+    let form = s.get_with("/s/work/new", &[("Cookie", &cookie)]);
+    assert!(
+        form.body.contains("action=\"/s/work/new\""),
+        "{}",
+        form.body
+    );
+    let r = s.post_form(
+        "/s/work/new",
+        &[("csrf", &csrf_of(&form.body)), ("title", "From the form")],
+        &[("Cookie", &cookie)],
+    );
+    assert_eq!(r.status, 303, "{r:?}");
+    assert!(
+        r.header("location").unwrap().starts_with("/s/work/t/"),
+        "{r:?}"
+    );
+    assert_eq!(s.get("/s/work/api/v1/search").json()["total"], 2);
+
+    // no token: refused as everywhere (JSON for the API); an unknown silo: 404
+    let r = s.get_with("/s/work/api/v1/search", &[]);
+    assert_eq!((r.status, r.code().as_str()), (401, "unauthorized"));
+    assert_eq!(s.get_with("/s/work", &[]).status, 401);
+    assert_eq!(s.get("/s/nosuch").status, 404);
+}

@@ -319,3 +319,28 @@ fn unreachable_and_foreign_servers_are_clear_errors() {
     assert_eq!(run.code, 2, "{run:?}");
     assert!(run.stderr.contains("no TLS"), "{run:?}");
 }
+
+#[test]
+fn another_silo_of_the_servers_list_syncs_at_s_name() {
+    let (world, laptop) = two_copies_changed_offline();
+    let listed = world.run_global(&["add_silo", laptop.to_str().unwrap()]);
+    assert_eq!(listed.code, 0, "{listed:?}");
+    // the server serves the desk silo, and the laptop (in the list) at /s/laptop
+    let server = serve(&world, &world.silo, &world.tmp.path().join("token"));
+    let url = format!("{}/s/laptop", server.url);
+    let sync = world.run(&[
+        "sync",
+        &url,
+        "--token-file",
+        server.token_file.to_str().unwrap(),
+    ]);
+    assert_eq!(sync.code, 0, "{sync:?}");
+    assert!(
+        sync.stdout.contains("pulled: moved 2 change set(s)"),
+        "{sync:?}"
+    );
+    assert_eq!(
+        export_full(&world, &world.silo),
+        export_full(&world, &laptop)
+    );
+}

@@ -32,13 +32,13 @@ const TIMELINE_PER_PAGE: u64 = 50;
 
 /// An error shown as a page.
 pub struct PageError {
-    silo: String,
-    err: ApiError,
+    page: Markup,
+    status: StatusCode,
 }
 
 impl IntoResponse for PageError {
     fn into_response(self) -> Response {
-        (self.err.status, html::error_page(&self.silo, &self.err)).into_response()
+        (self.status, self.page).into_response()
     }
 }
 
@@ -48,19 +48,22 @@ fn name(st: &AppState) -> String {
 
 fn page_err(st: &AppState) -> impl Fn(ApiError) -> PageError + '_ {
     move |err| PageError {
-        silo: name(st),
-        err,
+        page: html::error_page(&frame(st, "", &name(st)), &err),
+        status: err.status,
+    }
+}
+
+fn frame<'a>(st: &'a AppState, title: &'a str, silo: &'a str) -> Frame<'a> {
+    Frame {
+        silo,
+        title,
+        base: &st.base,
+        silos: &st.silos,
     }
 }
 
 fn render(st: &AppState, title: &str, body: Markup) -> Markup {
-    html::page(
-        &Frame {
-            silo: &name(st),
-            title,
-        },
-        body,
-    )
+    html::page(&frame(st, title, &name(st)), body)
 }
 
 /// A submitted form: its fields in order.
@@ -153,6 +156,7 @@ pub async fn search(State(st): St, Query(p): Query<SearchParams>) -> Response {
         Err(e) => (e.status, None, Vec::new(), Some(e)),
     };
     let view = SearchView {
+        base: &st.base,
         q: &p.q,
         sort: &p.sort,
         page,
@@ -183,7 +187,7 @@ pub async fn ticket(State(st): St, Path(n): Path<String>) -> Result<Markup, Page
         .await
         .map_err(page_err(&st))?;
     let title = format!("#{} {}", t.number, t.title);
-    let body = html::ticket(st.config(), st.offset, &t, &history);
+    let body = html::ticket(st.config(), &st.base, st.offset, &t, &history);
     Ok(render(&st, &title, body))
 }
 
@@ -251,7 +255,7 @@ fn new_page(
     render(
         st,
         "New ticket",
-        html::new_ticket(st.config(), auth.csrf(), s, form, error),
+        html::new_ticket(st.config(), &st.base, auth.csrf(), s, form, error),
     )
 }
 
@@ -299,7 +303,7 @@ pub async fn new_submit(
         Err(e) => Err(e),
     };
     match result {
-        Ok(n) => Redirect::to(&format!("/t/{n}")).into_response(),
+        Ok(n) => Redirect::to(&format!("{}/t/{n}", st.base)).into_response(),
         Err(e) => {
             let keys = f.all("key");
             let values = f.all("value");
@@ -329,7 +333,7 @@ async fn edit_page(
     Ok(render(
         st,
         &title,
-        html::edit(st.config(), auth.csrf(), &s, &t, form, error),
+        html::edit(st.config(), &st.base, auth.csrf(), &s, &t, form, error),
     ))
 }
 
@@ -431,7 +435,9 @@ pub async fn edit_submit(
         Err(e) => Err(e),
     };
     match result {
-        Ok(()) => Redirect::to(&format!("/t/{}", n.trim().to_uppercase())).into_response(),
+        Ok(()) => {
+            Redirect::to(&format!("{}/t/{}", st.base, n.trim().to_uppercase())).into_response()
+        }
         Err(e) => {
             let form = EditForm {
                 tags: f.filled("tag"),
@@ -494,7 +500,7 @@ pub async fn attach(
     })
     .await
     .map_err(page_err(&st))?;
-    Ok(Redirect::to(&format!("/t/{}", n.trim().to_uppercase())).into_response())
+    Ok(Redirect::to(&format!("{}/t/{}", st.base, n.trim().to_uppercase())).into_response())
 }
 
 /// `/time?q=&by=&from=&to=`: the time report.
@@ -524,7 +530,18 @@ pub async fn time(State(st): St, Query(p): Query<HashMap<String, String>>) -> Re
         None => (None, None),
     };
     let status = error.as_ref().map_or(StatusCode::OK, |e| e.status);
-    let body = html::time_report(&q, &by, &from, &to, &keys, report.as_ref(), error.as_ref());
+    let body = html::time_report(
+        &st.base,
+        &html::TimeForm {
+            q: &q,
+            by: &by,
+            from: &from,
+            to: &to,
+        },
+        &keys,
+        report.as_ref(),
+        error.as_ref(),
+    );
     (status, render(&st, "Time", body)).into_response()
 }
 
@@ -550,6 +567,7 @@ pub async fn timeline(State(st): St, Query(p): Query<HashMap<String, String>>) -
         Err(e) => (e.status, Vec::new(), false, Some(e)),
     };
     let view = TimelineView {
+        base: &st.base,
         q: &q,
         author: &author,
         page,
