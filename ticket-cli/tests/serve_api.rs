@@ -2,10 +2,11 @@
 //! code, the token and the session cookie, cross-site refusal, hostile texts, the pages.
 
 mod common;
+mod serving;
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::net::TcpStream;
-use std::process::{Child, Stdio};
+use std::process::Child;
 use std::time::Duration;
 
 use common::World;
@@ -53,36 +54,16 @@ fn agent() -> ureq::Agent {
 fn start(world: &World, args: &[&str]) -> Server {
     let mut all = vec!["serve", "--port", "0"];
     all.extend_from_slice(args);
-    let mut child = world
-        .cmd(&all)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("start ticket serve");
-    let mut out = BufReader::new(child.stdout.take().unwrap());
-    let mut first = String::new();
-    out.read_line(&mut first).unwrap();
-    let base = first
-        .trim()
-        .strip_prefix("ticket serve: listening on ")
-        .unwrap_or_else(|| panic!("unexpected first line {first:?}"))
-        .to_string();
-    let mut second = String::new();
-    out.read_line(&mut second).unwrap();
-    let token = second
-        .trim()
+    let started = serving::spawn(world.cmd(&all));
+    let token = started
+        .login
         .split_once("/login?token=")
         .expect("login link")
         .1
         .to_string();
-    // keep reading standard output so the server never blocks on it
-    std::thread::spawn(move || {
-        let mut rest = String::new();
-        let _ = out.read_to_string(&mut rest);
-    });
     Server {
-        child,
-        base,
+        child: started.child,
+        base: started.url,
         token,
         agent: agent(),
     }

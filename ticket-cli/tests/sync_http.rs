@@ -4,10 +4,11 @@
 //! server are clear errors that change nothing.
 
 mod common;
+mod serving;
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Stdio};
+use std::process::Child;
 
 use common::{Run, World};
 use serde_json::Value;
@@ -28,31 +29,15 @@ impl Drop for Served {
 
 /// Serves `silo` with its token in `token_file` (written by the server when missing).
 fn serve(world: &World, silo: &Path, token_file: &Path) -> Served {
-    let mut child = world
-        .command()
-        .arg("--silo")
+    let mut cmd = world.command();
+    cmd.arg("--silo")
         .arg(silo)
         .args(["serve", "--port", "0", "--token-file"])
-        .arg(token_file)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("start ticket serve");
-    let mut out = BufReader::new(child.stdout.take().unwrap());
-    let mut first = String::new();
-    out.read_line(&mut first).unwrap();
-    let url = first
-        .trim()
-        .strip_prefix("ticket serve: listening on ")
-        .unwrap_or_else(|| panic!("unexpected first line {first:?}"))
-        .to_string();
-    std::thread::spawn(move || {
-        let mut rest = String::new();
-        let _ = out.read_to_string(&mut rest);
-    });
+        .arg(token_file);
+    let started = serving::spawn(cmd);
     Served {
-        child,
-        url,
+        child: started.child,
+        url: started.url,
         token_file: token_file.to_path_buf(),
     }
 }
