@@ -408,9 +408,9 @@ pub enum Command {
         #[arg(long, value_name = "FILE")]
         token_file: Option<PathBuf>,
     },
-    /// Exchange change sets with PEER (a silo directory) both ways: afterwards both hold the
-    /// same log and the same tickets. Conflicts resolve deterministically; clashing ticket
-    /// numbers are renumbered and reported.
+    /// Exchange change sets with PEER (a silo directory or a `ticket serve` at http://) both
+    /// ways: afterwards both hold the same log and the same tickets. Conflicts resolve
+    /// deterministically; clashing ticket numbers are renumbered and reported.
     Sync {
         /// The other copy (a silo directory, or the http:// address of a `ticket serve`).
         peer: String,
