@@ -329,3 +329,29 @@ fn another_silo_of_the_servers_list_syncs_at_s_name() {
         export_full(&world, &laptop)
     );
 }
+
+#[test]
+fn attachment_contents_travel_over_http() {
+    let (world, laptop) = two_copies_changed_offline();
+    let file = world.tmp.path().join("notes.bin");
+    let bytes: Vec<u8> = (0..=255u8).cycle().take(5000).collect();
+    std::fs::write(&file, &bytes).unwrap();
+    world.ok(&["af", "1", file.to_str().unwrap()]);
+    let server = serve(&world, &laptop, &world.tmp.path().join("token"));
+    let tf = server.token_file.to_str().unwrap();
+    let sync = world.run(&["--format", "json", "sync", &server.url, "--token-file", tf]);
+    assert_eq!(sync.code, 0, "{sync:?}");
+    let report: Value = serde_json::from_str(&sync.stdout).unwrap();
+    assert_eq!(report["pushed"]["attachments"], 1, "{report}");
+    // the served copy hands out the same bytes
+    let token = std::fs::read_to_string(&server.token_file).unwrap();
+    let mut got = ureq::get(&format!("{}/t/1/a/1", server.url))
+        .header("Authorization", &format!("Bearer {}", token.trim()))
+        .call()
+        .unwrap();
+    assert_eq!(got.body_mut().read_to_vec().unwrap(), bytes);
+    assert_eq!(
+        export_full(&world, &world.silo),
+        export_full(&world, &laptop)
+    );
+}
