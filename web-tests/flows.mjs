@@ -186,6 +186,25 @@ try {
     check((await page.textContent('#total')).includes('45 min'), 'the total time');
   });
 
+  await step('the timeline, filtered by ticket and author', async () => {
+    await page.click('header.top nav a:text-is("Timeline")');
+    await page.waitForURL(/\/timeline$/);
+    const first = await page.locator('ol.timeline li.set').first().locator('a.num').first().textContent();
+    check(first === other, `the newest change set first (the entry on ${other}): ${first}`);
+    check(await page.locator('ol.timeline li.set').count() === 50, 'a page of 50 change sets');
+    check(await page.locator('nav.pager a[rel="next"]').count() === 1, 'older change sets on the next page');
+    await page.fill('#author', 'nobody');
+    await Promise.all([page.waitForURL(/author=nobody/), page.click('form.timeline button[type="submit"]')]);
+    check(await page.isVisible('#no-sets'), 'another author: no change sets');
+    await page.fill('#q', `n=${other}`);
+    await page.fill('#author', 'tester');
+    await Promise.all([page.waitForURL(/author=tester/), page.click('form.timeline button[type="submit"]')]);
+    const sets = await page.locator('ol.timeline li.set').count();
+    check(sets >= 2 && sets < 50, `only the change sets of ticket ${other}: ${sets}`);
+    const each = await page.$$eval('ol.timeline li.set', (ls) => ls.map((l) => [...l.querySelectorAll('a.num')].map((a) => a.textContent)));
+    check(each.every((nums) => nums.includes(other)), `each touches ticket ${other}: ${JSON.stringify(each)}`);
+  });
+
   await step('export CSV', async () => {
     await page.goto(`${base}/?q=${encodeURIComponent('s:* g=bug')}`);
     const [download] = await Promise.all([page.waitForEvent('download'), page.click('a.button:text-is("CSV")')]);

@@ -400,17 +400,23 @@ pub enum Command {
     /// Make a new copy of the silo SOURCE in DIR (configuration, log, attachments), with a
     /// replica id of its own; `ticket sync` keeps the copies together.
     Clone {
-        /// The silo to copy (a directory).
+        /// The silo to copy (a directory, or the http:// address of a `ticket serve`).
         source: PathBuf,
         /// The new silo's directory (must not exist or be empty).
         dir: PathBuf,
+        /// For an http:// source: the file holding the server's token (else $TICKET_TOKEN).
+        #[arg(long, value_name = "FILE")]
+        token_file: Option<PathBuf>,
     },
-    /// Exchange change sets with PEER (a silo directory) both ways: afterwards both hold the
-    /// same log and the same tickets. Conflicts resolve deterministically; clashing ticket
-    /// numbers are renumbered and reported.
+    /// Exchange change sets with PEER (a silo directory or a `ticket serve` at http://) both
+    /// ways: afterwards both hold the same log and the same tickets. Conflicts resolve
+    /// deterministically; clashing ticket numbers are renumbered and reported.
     Sync {
-        /// The other copy (a silo directory).
+        /// The other copy (a silo directory, or the http:// address of a `ticket serve`).
         peer: String,
+        /// For an http:// peer: the file holding the server's token (else $TICKET_TOKEN).
+        #[arg(long, value_name = "FILE")]
+        token_file: Option<PathBuf>,
         /// Only take the peer's changes.
         #[arg(long, conflicts_with = "push")]
         pull: bool,

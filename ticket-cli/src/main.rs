@@ -45,6 +45,7 @@ mod demo;
 mod error;
 mod help;
 mod output;
+mod remote;
 mod serve;
 mod session;
 

@@ -2,10 +2,11 @@
 //! code, the token and the session cookie, cross-site refusal, hostile texts, the pages.
 
 mod common;
+mod serving;
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::net::TcpStream;
-use std::process::{Child, Stdio};
+use std::process::Child;
 use std::time::Duration;
 
 use common::World;
@@ -53,36 +54,16 @@ fn agent() -> ureq::Agent {
 fn start(world: &World, args: &[&str]) -> Server {
     let mut all = vec!["serve", "--port", "0"];
     all.extend_from_slice(args);
-    let mut child = world
-        .cmd(&all)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("start ticket serve");
-    let mut out = BufReader::new(child.stdout.take().unwrap());
-    let mut first = String::new();
-    out.read_line(&mut first).unwrap();
-    let base = first
-        .trim()
-        .strip_prefix("ticket serve: listening on ")
-        .unwrap_or_else(|| panic!("unexpected first line {first:?}"))
-        .to_string();
-    let mut second = String::new();
-    out.read_line(&mut second).unwrap();
-    let token = second
-        .trim()
+    let started = serving::spawn(world.cmd(&all));
+    let token = started
+        .login
         .split_once("/login?token=")
         .expect("login link")
         .1
         .to_string();
-    // keep reading standard output so the server never blocks on it
-    std::thread::spawn(move || {
-        let mut rest = String::new();
-        let _ = out.read_to_string(&mut rest);
-    });
     Server {
-        child,
-        base,
+        child: started.child,
+        base: started.url,
         token,
         agent: agent(),
     }
@@ -1024,4 +1005,267 @@ fn logout_ends_the_session() {
     assert_eq!(s.get("/api/v1/search").status, 200);
     let again = s.login();
     assert_ne!(again, cookie);
+}
+
+#[test]
+fn sync_exchange_endpoints() {
+    let w = world();
+    let s = start(&w, &[]);
+    s.create(json!({"title": "Served ticket"}));
+    assert_eq!(s.get_with("/api/v1/sync/summary", &[]).status, 401);
+    let summary = s.get("/api/v1/sync/summary").json();
+    assert_eq!(summary["sets"].as_object().unwrap().len(), 1, "{summary}");
+
+    // a copy that holds everything lacks nothing; an empty one gets everything
+    let none = s.post("/api/v1/sync/bundle", &summary);
+    assert_eq!(none.status, 200, "{none:?}");
+    assert_eq!(none.json()["tickets"], json!([]));
+    let all = s.post("/api/v1/sync/bundle", &json!({"sets": {}})).json();
+    assert_eq!(all["format"], "ticket-bundle");
+    assert_eq!(all["tickets"].as_array().unwrap().len(), 1, "{all}");
+    // applying what the server has adds nothing
+    let same = s.post("/api/v1/sync/apply", &all);
+    assert_eq!(same.status, 200, "{same:?}");
+    assert_eq!(same.json()["moved"]["records"], 0);
+
+    // a bundle of another silo adds its tickets, in one change of the served silo
+    let other = World::new();
+    other.new_ticket("From elsewhere");
+    let file = other.tmp.path().join("b.bundle");
+    other.ok(&["bundle", "create", file.to_str().unwrap()]);
+    let bundle: Value = serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+    let applied = s.post("/api/v1/sync/apply", &bundle);
+    assert_eq!(applied.status, 200, "{applied:?}");
+    let applied = applied.json();
+    assert_eq!(applied["moved"]["change_sets"], 1, "{applied}");
+    // both copies made a ticket 1: one of them is renumbered (the same one on every copy)
+    assert_eq!(applied["moved"]["new_tickets"].as_array().unwrap().len(), 1);
+    assert_eq!(applied["renumbered"][0]["from"], "1", "{applied}");
+    assert_eq!(applied["renumbered"][0]["to"], "2", "{applied}");
+    assert_eq!(s.get("/api/v1/search").json()["total"], 2);
+
+    // bad bodies are the API's JSON errors and change nothing
+    let before = s.get("/api/v1/sync/summary").json();
+    let bad = s.post("/api/v1/sync/bundle", &json!({"nope": 1}));
+    assert_eq!((bad.status, bad.code().as_str()), (400, "bad_request"));
+    let mut wrong = bundle.clone();
+    wrong["format"] = json!("something-else");
+    let bad = s.post("/api/v1/sync/apply", &wrong);
+    assert_eq!(
+        (bad.status, bad.code().as_str()),
+        (400, "invalid"),
+        "{bad:?}"
+    );
+    // a record the server lacks that does not decode
+    let third = World::new();
+    third.new_ticket("Never arrives");
+    let file = third.tmp.path().join("c.bundle");
+    third.ok(&["bundle", "create", file.to_str().unwrap()]);
+    let mut broken: Value = serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+    broken["tickets"][0]["history"][0]["op"] = json!("explode");
+    let bad = s.post("/api/v1/sync/apply", &broken);
+    assert_eq!(bad.status, 400, "{bad:?}");
+    assert!(
+        bad.json()["message"].as_str().unwrap().contains("explode"),
+        "{bad:?}"
+    );
+    let bad = s.post_with(
+        "/api/v1/sync/apply",
+        &json!("not json at all"),
+        &[("Authorization", &s.bearer())],
+    );
+    assert_eq!(bad.status, 400, "{bad:?}");
+    assert_eq!(s.get("/api/v1/sync/summary").json(), before);
+
+    // the cookie without the CSRF header, and other sites, are refused
+    let cookie = s.login();
+    let r = s.post_with("/api/v1/sync/apply", &bundle, &[("Cookie", &cookie)]);
+    assert_eq!((r.status, r.code().as_str()), (403, "cross_site"));
+    let r = s.post_with(
+        "/api/v1/sync/apply",
+        &bundle,
+        &[
+            ("Authorization", &s.bearer()),
+            ("Origin", "http://evil.example"),
+        ],
+    );
+    assert_eq!((r.status, r.code().as_str()), (403, "cross_site"));
+
+    // the configuration, for clones
+    let config = s.get("/api/v1/sync/config").json();
+    assert_eq!(config["crules"][1]["name"], "risk");
+
+    let doc = s.get("/api/v1/openapi.json").json();
+    for p in [
+        "/sync/summary",
+        "/sync/bundle",
+        "/sync/apply",
+        "/sync/config",
+    ] {
+        assert!(doc["paths"].get(p).is_some(), "{p} missing");
+    }
+}
+
+#[test]
+fn timeline_page_and_api() {
+    let w = world();
+    let s = start(&w, &[]);
+    let a = s.create(json!({"title": "First <b>one</b>"}));
+    let b = s.create(json!({"title": "Second"}));
+    s.post(
+        &format!("/api/v1/tickets/{a}/edit"),
+        &json!({"operations": [{"op": "add_tag", "tag": "late"}]}),
+    );
+    assert_eq!(s.get_with("/api/v1/timeline", &[]).status, 401);
+
+    // newest first, paged
+    let all = s.get("/api/v1/timeline").json();
+    let sets = all["sets"].as_array().unwrap();
+    assert_eq!(sets.len(), 3, "{all}");
+    assert_eq!(sets[0]["changes"][0]["number"], a.as_str());
+    assert!(
+        sets[0]["changes"][0]["what"]
+            .as_str()
+            .unwrap()
+            .contains("late"),
+        "{all}"
+    );
+    assert_eq!(sets[1]["changes"][0]["number"], b.as_str());
+    assert_eq!(sets[0]["author"], "tester");
+    assert_eq!(all["more"], false);
+    let page = s.get("/api/v1/timeline?limit=1&offset=1").json();
+    assert_eq!(page["sets"].as_array().unwrap().len(), 1);
+    assert_eq!(page["sets"][0]["id"], sets[1]["id"]);
+    assert_eq!(page["more"], true);
+    // by ticket and by author
+    let of_a = s.get(&format!("/api/v1/timeline?q=n%3D{a}")).json();
+    assert_eq!(of_a["sets"].as_array().unwrap().len(), 2, "{of_a}");
+    let nobody = s.get("/api/v1/timeline?author=nobody").json();
+    assert_eq!(nobody["sets"], json!([]));
+    // errors
+    let bad = s.get("/api/v1/timeline?q=s%3Aox%3A");
+    assert_eq!((bad.status, bad.code().as_str()), (400, "bad_search"));
+    assert!(bad.json()["span"].is_array());
+    assert_eq!(s.get("/api/v1/timeline?limit=x").code(), "bad_request");
+
+    // the page: linked from the nav, filters, escaped texts, pager, caret
+    let home = s.get("/");
+    assert!(
+        home.body.contains("<a href=\"/timeline\">Timeline</a>"),
+        "{}",
+        home.body
+    );
+    let p = s.get("/timeline");
+    assert_eq!(p.status, 200);
+    assert_eq!(p.body.matches("<li class=\"set").count(), 3, "{}", p.body);
+    assert!(
+        p.body
+            .contains(&format!("<a class=\"num\" href=\"/t/{a}\">{a}</a>")),
+        "{}",
+        p.body
+    );
+    assert!(!p.body.contains("<b>one</b>"), "{}", p.body);
+    let p = s.get(&format!("/timeline?q=n%3D{b}&author=tester"));
+    assert_eq!(p.body.matches("<li class=\"set").count(), 1, "{}", p.body);
+    assert!(!p.body.contains("rel=\"next\""));
+    let p = s.get("/timeline?author=nobody");
+    assert!(p.body.contains("No change sets."), "{}", p.body);
+    let p = s.get("/timeline?q=s%3Aox%3A");
+    assert_eq!(p.status, 400);
+    assert!(p.body.contains("class=\"caret\""), "{}", p.body);
+    // 60 more change sets: two pages of 50
+    for i in 0..60 {
+        s.post(
+            &format!("/api/v1/tickets/{b}/edit"),
+            &json!({"operations": [{"op": "add_tag", "tag": format!("t{i}")}]}),
+        );
+    }
+    let p1 = s.get("/timeline");
+    assert_eq!(p1.body.matches("<li class=\"set").count(), 50);
+    assert!(p1.body.contains("href=\"/timeline?page=2\""), "{}", p1.body);
+    let p2 = s.get("/timeline?page=2");
+    assert_eq!(p2.body.matches("<li class=\"set").count(), 13);
+    assert!(p2.body.contains("rel=\"prev\""));
+    assert!(!p2.body.contains("rel=\"next\""));
+}
+
+#[test]
+fn other_silos_of_the_list_under_s_name_with_a_switcher() {
+    let w = world();
+    let made = w.run_global(&["create_silo", "work"]);
+    assert_eq!(made.code, 0, "{made:?}");
+    let s = start(&w, &[]);
+
+    // the served silo's pages offer the others
+    let home = s.get("/");
+    assert!(
+        home.body.contains("<a href=\"/s/work\">work</a>"),
+        "{}",
+        home.body
+    );
+    assert!(home.body.contains("<strong>silo</strong>"), "{}", home.body);
+
+    // the other silo: its own pages, links and API, the same token and session
+    let n = s.post("/s/work/api/v1/tickets", &json!({"title": "Work ticket"}));
+    assert_eq!(n.status, 201, "{n:?}");
+    let n = n.json()["number"].as_str().unwrap().to_string();
+    assert_eq!(s.get("/s/work/api/v1/search").json()["total"], 1);
+    assert_eq!(s.get("/api/v1/search").json()["total"], 0);
+    let page = s.get("/s/work");
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains("data-base=\"/s/work\""), "{}", page.body);
+    assert!(
+        page.body.contains("<a href=\"/\">silo</a>"),
+        "{}",
+        page.body
+    );
+    assert!(
+        page.body.contains(&format!("href=\"/s/work/t/{n}\"")),
+        "{}",
+        page.body
+    );
+    assert!(
+        page.body.contains("href=\"/s/work/static/app.js\"")
+            || page.body.contains("src=\"/s/work/static/app.js\"")
+    );
+    let t = s.get(&format!("/s/work/t/{n}"));
+    assert_eq!(t.status, 200);
+    assert!(
+        t.body.contains(&format!("href=\"/s/work/t/{n}/edit\"")),
+        "{}",
+        t.body
+    );
+    assert_eq!(s.get("/s/work/timeline").status, 200);
+    let slash = s.get("/s/work/");
+    assert_eq!(
+        (slash.status, slash.header("location")),
+        (303, Some("/s/work"))
+    );
+    assert_eq!(s.get("/s/work/static/app.js").status, 200);
+
+    // a form of the other silo writes there and comes back there
+    let cookie = s.login();
+    let form = s.get_with("/s/work/new", &[("Cookie", &cookie)]);
+    assert!(
+        form.body.contains("action=\"/s/work/new\""),
+        "{}",
+        form.body
+    );
+    let r = s.post_form(
+        "/s/work/new",
+        &[("csrf", &csrf_of(&form.body)), ("title", "From the form")],
+        &[("Cookie", &cookie)],
+    );
+    assert_eq!(r.status, 303, "{r:?}");
+    assert!(
+        r.header("location").unwrap().starts_with("/s/work/t/"),
+        "{r:?}"
+    );
+    assert_eq!(s.get("/s/work/api/v1/search").json()["total"], 2);
+
+    // no token: refused as everywhere (JSON for the API); an unknown silo: 404
+    let r = s.get_with("/s/work/api/v1/search", &[]);
+    assert_eq!((r.status, r.code().as_str()), (401, "unauthorized"));
+    assert_eq!(s.get_with("/s/work", &[]).status, 401);
+    assert_eq!(s.get("/s/nosuch").status, 404);
 }

@@ -126,13 +126,18 @@ pub fn run(command: Command, s: &Session, out: &mut dyn Write) -> CliResult {
         ),
         C::Check => maintenance::check(s, out),
         C::Rebuild => maintenance::rebuild(s, out),
-        C::Clone { source, dir } => sync::clone(s, out, &source, &dir),
+        C::Clone {
+            source,
+            dir,
+            token_file,
+        } => sync::clone(s, out, &source, &dir, token_file.as_deref()),
         C::Sync {
             peer,
+            token_file,
             pull,
             push,
             dry_run,
-        } => sync::sync(s, out, &peer, pull, push, dry_run),
+        } => sync::sync(s, out, &peer, token_file.as_deref(), pull, push, dry_run),
         C::Bundle { command } => sync::bundle(s, out, &command),
         C::Undo { set } => sync::undo(s, out, set.as_deref()),
         C::Log {

@@ -9,17 +9,22 @@ use ticket_core::{Direction, Peer, Silo, SyncReport};
 use crate::cli::{BundleCommand, Format};
 use crate::error::{CliError, CliResult};
 use crate::output::json;
+use crate::remote::{self, HttpPeer};
 use crate::session::Session;
 
-/// A peer named on the command line: a silo directory today (`http(s)://` and `postgres://`
-/// are refused with a clear message until their transports exist).
-fn open_peer(s: &Session, peer: &str) -> CliResult<Silo> {
+/// A peer named on the command line: a silo directory, or a `ticket serve` at an `http://`
+/// address (its token from `token_file` or `$TICKET_TOKEN`); `postgres://` is refused with a
+/// clear message until its transport exists.
+fn open_peer(s: &Session, peer: &str, token_file: Option<&Path>) -> CliResult<Box<dyn Peer>> {
+    if remote::is_http(peer) {
+        return Ok(Box::new(HttpPeer::new(peer, remote::token(token_file)?)?));
+    }
     if peer.contains("://") {
         return Err(CliError::Usage(format!(
-            "peer {peer}: only silo directories can be synced by this version (http:// and postgres:// peers are not supported yet)"
+            "peer {peer}: only silo directories and http:// servers can be synced by this version (postgres:// peers are not supported yet)"
         )));
     }
-    Ok(Silo::open(Path::new(peer), s.ctx.clone())?)
+    Ok(Box::new(Silo::open(Path::new(peer), s.ctx.clone())?))
 }
 
 fn report(s: &Session, out: &mut dyn Write, r: &SyncReport) -> CliResult {
@@ -33,9 +38,21 @@ fn report(s: &Session, out: &mut dyn Write, r: &SyncReport) -> CliResult {
     Ok(())
 }
 
-/// `clone SOURCE DIR`.
-pub fn clone(s: &Session, out: &mut dyn Write, source: &Path, dir: &Path) -> CliResult {
-    let copy = Silo::clone_silo(source, dir, s.ctx.clone())?;
+/// `clone SOURCE DIR [--token-file F]`.
+pub fn clone(
+    s: &Session,
+    out: &mut dyn Write,
+    source: &Path,
+    dir: &Path,
+    token_file: Option<&Path>,
+) -> CliResult {
+    let copy = match source.to_str().filter(|p| remote::is_http(p)) {
+        Some(url) => {
+            let peer = HttpPeer::new(url, remote::token(token_file)?)?;
+            remote::clone(&peer, dir, s.ctx.clone())?
+        }
+        None => Silo::clone_silo(source, dir, s.ctx.clone())?,
+    };
     if !s.out.quiet {
         writeln!(
             out,
@@ -49,23 +66,24 @@ pub fn clone(s: &Session, out: &mut dyn Write, source: &Path, dir: &Path) -> Cli
     Ok(())
 }
 
-/// `sync PEER [--pull|--push] [--dry-run]`.
+/// `sync PEER [--token-file F] [--pull|--push] [--dry-run]`.
 pub fn sync(
     s: &Session,
     out: &mut dyn Write,
     peer: &str,
+    token_file: Option<&Path>,
     pull: bool,
     push: bool,
     dry_run: bool,
 ) -> CliResult {
     let silo = s.open()?;
-    let other = open_peer(s, peer)?;
+    let other = open_peer(s, peer, token_file)?;
     let direction = match (pull, push) {
         (true, false) => Direction::Pull,
         (false, true) => Direction::Push,
         _ => Direction::Both,
     };
-    let r = silo.sync(&other, direction, dry_run)?;
+    let r = silo.sync(other.as_ref(), direction, dry_run)?;
     report(s, out, &r)
 }
 
@@ -75,7 +93,7 @@ pub fn bundle(s: &Session, out: &mut dyn Write, cmd: &BundleCommand) -> CliResul
     match cmd {
         BundleCommand::Create { file, since } => {
             let summary = match since {
-                Some(p) => Some(open_peer(s, p)?.summary()?),
+                Some(p) => Some(open_peer(s, p, None)?.summary()?),
                 None => None,
             };
             // written next to the target and renamed: a failed bundle leaves no half file

@@ -41,7 +41,7 @@ fn number_param(p: &HashMap<String, String>, name: &str, default: u64) -> Result
     }
 }
 
-fn parse_body<T: serde::de::DeserializeOwned>(body: &Bytes) -> Result<T, ApiError> {
+pub(super) fn parse_body<T: serde::de::DeserializeOwned>(body: &Bytes) -> Result<T, ApiError> {
     serde_json::from_slice(body).map_err(|e| {
         ApiError::bad_request(format!("the request body is not what it should be: {e}"))
     })
@@ -622,6 +622,50 @@ pub async fn parse(State(st): St, Query(p): Params) -> Result<Json<Value>, ApiEr
             .map_err(|e| ApiError::from_search(e.into(), &q, &sort))?;
         Ok(Json(
             json!({"canonical": key.to_string(), "sort": rule.to_string()}),
+        ))
+    })
+    .await
+}
+
+/// A page of the timeline: the change sets touching the tickets `q` selects (every set when
+/// empty), by `author` when not empty, newest first, skipping `offset`; and whether more
+/// follow. The core's timeline has a limit but no offset: the page is cut from the first
+/// `offset + limit + 1`.
+pub fn timeline_page(
+    silo: &Silo,
+    q: &str,
+    author: &str,
+    offset: u64,
+    limit: u64,
+) -> Result<(Vec<ticket_core::TimelineSet>, bool), ApiError> {
+    let author = Some(author.trim()).filter(|a| !a.is_empty());
+    let wanted = offset.saturating_add(limit).saturating_add(1);
+    let mut sets = silo
+        .timeline(
+            Some(q),
+            None,
+            author,
+            usize::try_from(wanted).unwrap_or(usize::MAX),
+        )
+        .map_err(|e| ApiError::from_search(e, q, ""))?;
+    let more = sets.len() as u64 == wanted;
+    let start = usize::try_from(offset)
+        .unwrap_or(usize::MAX)
+        .min(sets.len());
+    sets.drain(..start);
+    sets.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
+    Ok((sets, more))
+}
+
+/// `GET timeline?q=&author=&limit=&offset=`: `{"sets", "limit", "offset", "more"}`.
+pub async fn timeline(State(st): St, Query(p): Params) -> Result<Json<Value>, ApiError> {
+    let (q, author) = (param(&p, "q").to_string(), param(&p, "author").to_string());
+    let limit = number_param(&p, "limit", DEFAULT_LIMIT)?.min(MAX_LIMIT);
+    let offset = number_param(&p, "offset", 0)?;
+    st.read(move |silo| {
+        let (sets, more) = timeline_page(silo, &q, &author, offset, limit)?;
+        Ok(Json(
+            json!({"sets": sets, "limit": limit, "offset": offset, "more": more}),
         ))
     })
     .await

@@ -197,6 +197,16 @@ fn refuse(api: bool, e: ApiError) -> Response {
     }
 }
 
+/// Whether a path is the API's (`/api/…`, or `/s/NAME/api/…` of another silo): its refusals
+/// are JSON.
+fn is_api(path: &str) -> bool {
+    let rest = match path.strip_prefix("/s/") {
+        Some(rest) => rest.split_once('/').map_or("", |(_, r)| r),
+        None => path.strip_prefix('/').unwrap_or(path),
+    };
+    rest.starts_with("api/")
+}
+
 /// The 401 answer: JSON for the API, a short page for the rest.
 fn unauthorized(api: bool) -> Response {
     let message =
@@ -220,7 +230,7 @@ fn unauthorized(api: bool) -> Response {
 /// Every request passes here first.
 pub async fn guard(State(state): State<Arc<AppState>>, mut req: Request, next: Next) -> Response {
     let path = req.uri().path();
-    let api = path.starts_with("/api/");
+    let api = is_api(path);
     let headers = req.headers();
     if state.addr.ip().is_loopback() {
         let host = headers
@@ -321,6 +331,15 @@ mod tests {
         assert!(loopback_host("[::1]:7046"));
         assert!(!loopback_host("evil.example:7046"));
         assert!(!loopback_host(""));
+    }
+
+    #[test]
+    fn api_paths() {
+        assert!(is_api("/api/v1/search"));
+        assert!(is_api("/s/work/api/v1/search"));
+        assert!(!is_api("/s/work/t/1"));
+        assert!(!is_api("/t/1"));
+        assert!(!is_api("/s/api"));
     }
 
     #[test]

@@ -14,6 +14,7 @@
 //! | `not_found` | 404 | no such ticket, attachment or address |
 //! | `busy` | 409 | another writer held the silo too long; nothing was changed |
 //! | `conflict` | 409 | the number is taken, or the numbering is exhausted |
+//! | `too_large` | 413 | a sync request's body over its limit |
 //! | `rule_violated` | 422 | a validation rule, relation rule or cycle; nothing was changed |
 //! | `internal` | 500 | the silo's files or database failed |
 

@@ -8,7 +8,7 @@ use maud::{html, Markup, DOCTYPE};
 use ticket_core::config::RELATION_KEYS;
 use ticket_core::{
     Change, DeadlineState, SiloConfig, Status, Suggestions, Ticket, TicketRow, TimeReport,
-    RESERVED_KEYS,
+    TimelineSet, RESERVED_KEYS,
 };
 
 use super::error::ApiError;
@@ -21,6 +21,19 @@ pub struct Frame<'a> {
     pub silo: &'a str,
     /// The page's title.
     pub title: &'a str,
+    /// Where the silo's pages live (empty, or `/s/NAME`).
+    pub base: &'a str,
+    /// Every served silo, for the switcher: (name, base).
+    pub silos: &'a [(String, String)],
+}
+
+/// The address of a silo's search page: `/`, or `/s/NAME`.
+pub fn home(base: &str) -> String {
+    if base.is_empty() {
+        "/".to_string()
+    } else {
+        base.to_string()
+    }
 }
 
 /// A whole page: head, navigation, the content.
@@ -33,18 +46,36 @@ pub fn page(frame: &Frame<'_>, body: Markup) -> Markup {
                 meta name="viewport" content="width=device-width, initial-scale=1";
                 title { (frame.title) " · " (frame.silo) }
                 link rel="icon" href="data:,";
-                link rel="stylesheet" href="/static/app.css";
-                link rel="stylesheet" href="/static/silo.css";
-                script src="/static/app.js" defer {}
+                link rel="stylesheet" href={ (frame.base) "/static/app.css" };
+                link rel="stylesheet" href={ (frame.base) "/static/silo.css" };
+                script src={ (frame.base) "/static/app.js" } defer {}
             }
-            body {
+            body data-base=(frame.base) {
                 header.top {
-                    a.brand href="/" { "ticket" }
-                    span.silo title="silo" { (frame.silo) }
+                    a.brand href=(home(frame.base)) { "ticket" }
+                    @if frame.silos.len() > 1 {
+                        details.switcher {
+                            summary.silo title="silo: switch to another" { (frame.silo) }
+                            ul {
+                                @for (name, base) in frame.silos {
+                                    li {
+                                        @if base == frame.base {
+                                            strong { (name) }
+                                        } @else {
+                                            a href=(home(base)) { (name) }
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    } @else {
+                        span.silo title="silo" { (frame.silo) }
+                    }
                     nav {
-                        a href="/" { "Search" }
-                        a href="/new" { "New ticket" }
-                        a href="/time" { "Time" }
+                        a href=(home(frame.base)) { "Search" }
+                        a href={ (frame.base) "/new" } { "New ticket" }
+                        a href={ (frame.base) "/time" } { "Time" }
+                        a href={ (frame.base) "/timeline" } { "Timeline" }
                         form.logout method="post" action="/logout" {
                             button.link type="submit" { "Log out" }
                         }
@@ -87,10 +118,10 @@ pub fn error_box(e: &ApiError) -> Markup {
 }
 
 /// The page of an error.
-pub fn error_page(silo: &str, e: &ApiError) -> Markup {
+pub fn error_page(frame: &Frame<'_>, e: &ApiError) -> Markup {
     let title = e.status.canonical_reason().unwrap_or("Error");
     page(
-        &Frame { silo, title },
+        &Frame { title, ..*frame },
         html! {
             h1 { (title) }
             (error_box(e))
@@ -177,11 +208,11 @@ fn is_ticket_key(key: &str) -> bool {
 }
 
 /// A value; a ticket number is a link to that ticket.
-fn value(config: &SiloConfig, key: &str, v: &str) -> Markup {
+fn value(config: &SiloConfig, base: &str, key: &str, v: &str) -> Markup {
     let class = value_class(config, key, v).unwrap_or_default();
     html! {
         @if is_ticket_key(key) {
-            a class={ "value " (class) } href={ "/t/" (v) } { (v) }
+            a class={ "value " (class) } href={ (base) "/t/" (v) } { (v) }
         } @else {
             span class={ "value " (class) } { (v) }
         }
@@ -191,6 +222,7 @@ fn value(config: &SiloConfig, key: &str, v: &str) -> Markup {
 /// Properties as `Key=Value` chips, in display order and case.
 pub fn property_chips(
     config: &SiloConfig,
+    base: &str,
     props: &[(String, String)],
     prioritised: bool,
 ) -> Markup {
@@ -200,7 +232,7 @@ pub fn property_chips(
             span.prop {
                 span class={ "key " (key_class(config, &k).unwrap_or_default()) } { (k) }
                 "="
-                (value(config, &k, &v))
+                (value(config, base, &k, &v))
             }
             " "
         }
@@ -226,6 +258,8 @@ fn status(st: Status) -> Markup {
 
 /// What the search page shows.
 pub struct SearchView<'a> {
+    /// Where the silo's pages live.
+    pub base: &'a str,
     /// The search key.
     pub q: &'a str,
     /// The sort rule.
@@ -246,18 +280,21 @@ pub struct SearchView<'a> {
 pub fn search(config: &SiloConfig, v: &SearchView<'_>) -> Markup {
     let page_link = |p: u64| {
         let page = p.to_string();
-        with_query("/", &[("q", v.q), ("sort", v.sort), ("page", &page)])
+        with_query(
+            &home(v.base),
+            &[("q", v.q), ("sort", v.sort), ("page", &page)],
+        )
     };
     let export = |format: &str| {
         with_query(
-            "/export",
+            &format!("{}/export", v.base),
             &[("format", format), ("q", v.q), ("sort", v.sort)],
         )
     };
     let pages = v.total.map(|t| t.div_ceil(v.per_page).max(1)).unwrap_or(1);
     html! {
         div.searchbar {
-            form.search method="get" action="/" {
+            form.search method="get" action=(home(v.base)) {
                 div.field {
                     label for="q" { "Search key" }
                     input #q type="search" name="q" value=(v.q) autocomplete="off" spellcheck="false"
@@ -280,7 +317,7 @@ pub fn search(config: &SiloConfig, v: &SearchView<'_>) -> Markup {
                     ul {
                         @for s in &config.searches {
                             li {
-                                a href=(with_query("/", &[("q", &s.search), ("sort", &s.sort)])) title=(s.description) {
+                                a href=(with_query(&home(v.base), &[("q", &s.search), ("sort", &s.sort)])) title=(s.description) {
                                     "@" (s.name)
                                 }
                                 @if !s.description.is_empty() { " " span.dim { (s.description) } }
@@ -307,12 +344,12 @@ pub fn search(config: &SiloConfig, v: &SearchView<'_>) -> Markup {
                 tbody {
                     @for r in v.rows {
                         tr {
-                            td.num { a href={ "/t/" (r.number) } { (r.number) } }
+                            td.num { a href={ (v.base) "/t/" (r.number) } { (r.number) } }
                             td { (status(r.status)) }
                             td { (marker(r.deadline_state)) }
-                            td.title { a href={ "/t/" (r.number) } { (r.title) } }
+                            td.title { a href={ (v.base) "/t/" (r.number) } { (r.title) } }
                             td { (tags(config, &r.tags)) }
-                            td { (property_chips(config, &r.properties, true)) }
+                            td { (property_chips(config, v.base, &r.properties, true)) }
                         }
                     }
                 }
@@ -328,13 +365,19 @@ pub fn search(config: &SiloConfig, v: &SearchView<'_>) -> Markup {
 }
 
 /// A ticket's page.
-pub fn ticket(config: &SiloConfig, offset: FixedOffset, t: &Ticket, history: &[Change]) -> Markup {
+pub fn ticket(
+    config: &SiloConfig,
+    base: &str,
+    offset: FixedOffset,
+    t: &Ticket,
+    history: &[Change],
+) -> Markup {
     let styler = Styler::new(config);
     let total = t.total_minutes();
     html! {
         div.tickethead {
             h1 { span.num { "#" (t.number) } " " span #title { (t.title) } }
-            a.button href={ "/t/" (t.number) "/edit" } { "Edit" }
+            a.button href={ (base) "/t/" (t.number) "/edit" } { "Edit" }
         }
         dl.fields {
             dt { "Status" } dd #status { (status(t.status)) " " (marker(t.deadline_state)) }
@@ -350,7 +393,7 @@ pub fn ticket(config: &SiloConfig, offset: FixedOffset, t: &Ticket, history: &[C
                 @for (k, v) in &props {
                     tr {
                         th class={ "key " (key_class(config, k).unwrap_or_default()) } { (k) }
-                        td { (value(config, k, v)) }
+                        td { (value(config, base, k, v)) }
                     }
                 }
             }
@@ -384,7 +427,7 @@ pub fn ticket(config: &SiloConfig, offset: FixedOffset, t: &Ticket, history: &[C
             table.attachments {
                 @for a in &t.attachments {
                     tr {
-                        td { a href={ "/t/" (t.number) "/a/" (a.n) } download=(a.name) { (a.name) } }
+                        td { a href={ (base) "/t/" (t.number) "/a/" (a.n) } download=(a.name) { (a.name) } }
                         td { (crate::output::size(a.size)) }
                         td { (a.comment) }
                         td.dim { (time(a.at, offset)) " · " (a.author) }
@@ -464,6 +507,7 @@ pub struct NewForm {
 /// The new-ticket page.
 pub fn new_ticket(
     config: &SiloConfig,
+    base: &str,
     csrf: &str,
     s: &Suggestions,
     form: &NewForm,
@@ -478,7 +522,7 @@ pub fn new_ticket(
     html! {
         h1 { "New ticket" }
         @if let Some(e) = error { (error_box(e)) }
-        form.ticketform #new method="post" action="/new" {
+        form.ticketform #new method="post" action={ (base) "/new" } {
             input type="hidden" name="csrf" value=(csrf);
             div.field {
                 label for="title" { "Title" }
@@ -541,6 +585,7 @@ pub struct EditForm {
 /// The edit page.
 pub fn edit(
     config: &SiloConfig,
+    base: &str,
     csrf: &str,
     s: &Suggestions,
     t: &Ticket,
@@ -549,9 +594,9 @@ pub fn edit(
 ) -> Markup {
     let styler = Styler::new(config);
     html! {
-        h1 { "Edit " a href={ "/t/" (t.number) } { "#" (t.number) } }
+        h1 { "Edit " a href={ (base) "/t/" (t.number) } { "#" (t.number) } }
         @if let Some(e) = error { (error_box(e)) }
-        form.ticketform #edit method="post" action={ "/t/" (t.number) "/edit" } {
+        form.ticketform #edit method="post" action={ (base) "/t/" (t.number) "/edit" } {
             input type="hidden" name="csrf" value=(csrf);
             input type="hidden" name="orig_title" value=(t.title);
             input type="hidden" name="orig_summary" value=(t.summary);
@@ -602,7 +647,7 @@ pub fn edit(
             }
             button type="submit" { "Save" }
         }
-        form.attach method="post" action={ "/t/" (t.number) "/attach" } enctype="multipart/form-data" {
+        form.attach method="post" action={ (base) "/t/" (t.number) "/attach" } enctype="multipart/form-data" {
             h2 { "Attach a file" }
             input type="hidden" name="csrf" value=(csrf);
             input type="file" name="file" required;
@@ -613,12 +658,23 @@ pub fn edit(
     }
 }
 
+/// What the time report form holds.
+#[derive(Clone, Copy)]
+pub struct TimeForm<'a> {
+    /// Search key.
+    pub q: &'a str,
+    /// Group-by key.
+    pub by: &'a str,
+    /// From date expression.
+    pub from: &'a str,
+    /// To date expression.
+    pub to: &'a str,
+}
+
 /// The time report page.
 pub fn time_report(
-    q: &str,
-    by: &str,
-    from: &str,
-    to: &str,
+    base: &str,
+    form: &TimeForm<'_>,
     keys: &[String],
     report: Option<&TimeReport>,
     error: Option<&ApiError>,
@@ -629,9 +685,10 @@ pub fn time_report(
             None => format!("{c:.2}"),
         })
     };
+    let TimeForm { q, by, from, to } = *form;
     html! {
         h1 { "Time" }
-        form.time method="get" action="/time" {
+        form.time method="get" action={ (base) "/time" } {
             div.field { label for="q" { "Search key" } input #q type="search" name="q" value=(q) data-check="search" autocomplete="off"; }
             div.field { label for="by" { "Group by key" } input #by type="text" name="by" value=(by) list="dl-keys" required autocomplete="off"; }
             div.field { label for="from" { "From" } input #from type="text" name="from" value=(from) placeholder="som, 2024-03-01, -1m"; }
@@ -663,6 +720,87 @@ pub fn time_report(
                         th.num { (r.total_minutes) }
                         @if r.total_cost.is_some() { th.num { (money(r.total_cost, &r.currency).unwrap_or_default()) } }
                     }
+                }
+            }
+        }
+    }
+}
+
+/// What the timeline page shows.
+pub struct TimelineView<'a> {
+    /// Where the silo's pages live.
+    pub base: &'a str,
+    /// The ticket search key.
+    pub q: &'a str,
+    /// The author filter.
+    pub author: &'a str,
+    /// Page number, from 1.
+    pub page: u64,
+    /// Whether a later page exists.
+    pub more: bool,
+    /// The change sets of this page, newest first.
+    pub sets: &'a [TimelineSet],
+    /// The error of the key.
+    pub error: Option<&'a ApiError>,
+}
+
+/// The timeline page: the silo's change sets newest first, filterable by ticket and author.
+pub fn timeline(offset: FixedOffset, v: &TimelineView<'_>) -> Markup {
+    let page_link = |p: u64| {
+        let page = p.to_string();
+        with_query(
+            &format!("{}/timeline", v.base),
+            &[("q", v.q), ("author", v.author), ("page", &page)],
+        )
+    };
+    html! {
+        h1 { "Timeline" }
+        form.timeline method="get" action={ (v.base) "/timeline" } {
+            div.field {
+                label for="q" { "Tickets (search key)" }
+                input #q type="search" name="q" value=(v.q) autocomplete="off" spellcheck="false"
+                    placeholder="n=12, g=bug" data-check="search";
+            }
+            div.field {
+                label for="author" { "Author" }
+                input #author type="text" name="author" value=(v.author) autocomplete="off";
+            }
+            button type="submit" { "Filter" }
+            pre #check.caret hidden[v.error.and_then(|e| e.caret.as_ref()).is_none()] {
+                @if let Some(caret) = v.error.and_then(|e| e.caret.as_ref()) { (caret) }
+            }
+        }
+        @if let Some(e) = v.error.filter(|e| e.caret.is_none()) { (error_box(e)) }
+        @if v.error.is_none() {
+            @if v.sets.is_empty() {
+                p.dim #no-sets { "No change sets." }
+            }
+            ol.timeline {
+                @for s in v.sets {
+                    li.set.undone[s.undone] {
+                        div.sethead {
+                            span.when { (time(s.at, offset)) }
+                            " "
+                            span.author { (s.author) }
+                            " "
+                            code.setid title="change set id (ticket undo takes it)" { (s.id) }
+                            @if s.undone { " " span.mark { "undone" } }
+                        }
+                        ul.changes {
+                            @for c in &s.changes {
+                                li {
+                                    a.num href={ (v.base) "/t/" (c.number) } { (c.number) }
+                                    " " (c.what)
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            @if v.page > 1 || v.more {
+                nav.pager {
+                    @if v.page > 1 { a rel="prev" href=(page_link(v.page - 1)) { "← newer" } }
+                    @if v.more { a rel="next" href=(page_link(v.page + 1)) { "older →" } }
                 }
             }
         }

@@ -7,8 +7,9 @@
 //!
 //! - [`auth`]: the token, sessions, the cross-site refusal and the security headers.
 //! - [`pages`]: the HTML pages; [`html`]: their templates.
-//! - [`api`]: the JSON API under `/api/v1/`; [`error`]: errors of both, one mapping from
-//!   `ticket_core::Error` to status codes and stable error codes.
+//! - [`api`]: the JSON API under `/api/v1/`; [`sync`]: its sync exchange (`/api/v1/sync/`);
+//!   [`error`]: errors of both, one mapping from `ticket_core::Error` to status codes and
+//!   stable error codes.
 
 mod api;
 mod auth;
@@ -16,6 +17,7 @@ mod error;
 mod html;
 mod pages;
 mod state;
+mod sync;
 mod url;
 
 use std::io::Write;
@@ -85,8 +87,20 @@ pub fn run(s: &Session, out: &mut dyn Write, options: Options) -> CliResult {
                 ))
             })?;
         let addr = listener.local_addr()?;
-        let state = Arc::new(state::AppState::new(silo, ctx, token.clone(), addr));
-        let app = router(state);
+        let mut main = state::AppState::new(silo, ctx.clone(), token.clone(), addr);
+        let others = other_silos(s, &main.dir, &ctx);
+        let mut silos = vec![(silo_name(&main.dir), String::new())];
+        silos.extend(
+            others
+                .iter()
+                .map(|(name, _)| (name.clone(), format!("/s/{name}"))),
+        );
+        main.silos = Arc::new(silos);
+        let others: Vec<Arc<state::AppState>> = others
+            .into_iter()
+            .map(|(name, silo)| Arc::new(main.sibling(silo, format!("/s/{name}"))))
+            .collect();
+        let app = router(Arc::new(main), others);
         let base = format!("http://{}", display_addr(addr));
         writeln!(out, "ticket serve: listening on {base}")?;
         writeln!(out, "open {base}/login?token={token}")?;
@@ -155,43 +169,82 @@ async fn shutdown_signal() {
     }
 }
 
-/// Every route, behind the authentication layer and the security headers.
-fn router(state: Arc<state::AppState>) -> Router {
-    let api = Router::new()
-        .route("/search", get(api::search))
-        .route("/tickets", post(api::create))
-        .route("/tickets/{n}", get(api::ticket))
-        .route("/tickets/{n}/history", get(api::history))
-        .route("/tickets/{n}/edit", post(api::edit))
-        .route("/export", get(api::export))
-        .route("/time", get(api::time))
-        .route("/suggestions", get(api::suggestions))
-        .route("/parse", get(api::parse))
-        .route("/openapi.json", get(api::openapi))
-        .fallback(api::not_found);
-    Router::new()
-        .route("/", get(pages::search))
+/// The other silos of the user's list, each with its name in addresses (`/s/NAME/`): the
+/// directory's last component made address-safe, made unique with `-2`, `-3`…; a listed silo
+/// that does not open is left out with a line on standard error.
+fn other_silos(
+    s: &Session,
+    served: &Path,
+    ctx: &ticket_core::Context,
+) -> Vec<(String, ticket_core::Silo)> {
+    let listed = match ticket_core::Registry::open(&s.env) {
+        Ok(r) => r.silos().to_vec(),
+        Err(e) => {
+            eprintln!("ticket serve: the silo list is not readable ({e}); serving one silo");
+            return Vec::new();
+        }
+    };
+    let served = served
+        .canonicalize()
+        .unwrap_or_else(|_| served.to_path_buf());
+    let mut taken = vec![silo_name(&served)];
+    let mut out = Vec::new();
+    for dir in listed {
+        if dir.canonicalize().unwrap_or_else(|_| dir.clone()) == served {
+            continue;
+        }
+        let silo = match ticket_core::Silo::open(&dir, ctx.clone()) {
+            Ok(silo) => silo,
+            Err(e) => {
+                eprintln!("ticket serve: not serving {}: {e}", dir.display());
+                continue;
+            }
+        };
+        let stem: String = silo_name(&dir)
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') {
+                    c
+                } else {
+                    '-'
+                }
+            })
+            .collect();
+        let mut name = stem.clone();
+        let mut k = 2;
+        while taken.contains(&name) {
+            name = format!("{stem}-{k}");
+            k += 1;
+        }
+        taken.push(name.clone());
+        out.push((name, silo));
+    }
+    out
+}
+
+/// Every route: the served silo's at the root, each other silo's under its base (`/s/NAME`),
+/// all behind the authentication layer and the security headers.
+fn router(main: Arc<state::AppState>, others: Vec<Arc<state::AppState>>) -> Router {
+    let mut app: Router = Router::new()
         .route("/login", get(auth::login))
         .route("/logout", post(auth::logout))
-        .route("/export", get(pages::export))
-        .route("/new", get(pages::new_form).post(pages::new_submit))
-        .route("/t/{n}", get(pages::ticket))
-        .route(
-            "/t/{n}/edit",
-            get(pages::edit_form).post(pages::edit_submit),
-        )
-        .route("/t/{n}/attach", post(pages::attach))
-        .route("/t/{n}/a/{k}", get(pages::attachment))
-        .route("/time", get(pages::time))
-        .route("/static/app.js", get(pages::app_js))
-        .route("/static/app.css", get(pages::app_css))
-        .route("/static/silo.css", get(pages::silo_css))
-        .nest("/api/v1", api)
-        .fallback(pages::not_found)
-        .layer(axum::middleware::from_fn_with_state(
-            state.clone(),
-            auth::guard,
-        ))
+        .merge(silo_routes())
+        .with_state(main.clone());
+    for st in others {
+        let base = st.base.clone();
+        // `/s/NAME/` is `/s/NAME`
+        let to = base.clone();
+        app = app
+            .route(
+                &format!("{base}/"),
+                get(move || {
+                    let to = to.clone();
+                    async move { axum::response::Redirect::to(&to) }
+                }),
+            )
+            .nest(&base, silo_routes().with_state(st));
+    }
+    app.layer(axum::middleware::from_fn_with_state(main, auth::guard))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(SetResponseHeaderLayer::overriding(
             header::CONTENT_SECURITY_POLICY,
@@ -213,7 +266,49 @@ fn router(state: Arc<state::AppState>) -> Router {
             header::CACHE_CONTROL,
             HeaderValue::from_static("no-store"),
         ))
-        .with_state(state)
+}
+
+/// The pages and the API of one silo.
+fn silo_routes() -> Router<Arc<state::AppState>> {
+    let api = Router::new()
+        .route("/search", get(api::search))
+        .route("/tickets", post(api::create))
+        .route("/tickets/{n}", get(api::ticket))
+        .route("/tickets/{n}/history", get(api::history))
+        .route("/tickets/{n}/edit", post(api::edit))
+        .route("/export", get(api::export))
+        .route("/time", get(api::time))
+        .route("/suggestions", get(api::suggestions))
+        .route("/parse", get(api::parse))
+        .route("/timeline", get(api::timeline))
+        .route("/openapi.json", get(api::openapi))
+        .merge(
+            Router::new()
+                .route("/sync/summary", get(sync::summary))
+                .route("/sync/bundle", post(sync::bundle))
+                .route("/sync/apply", post(sync::apply))
+                .route("/sync/config", get(sync::config))
+                .layer(DefaultBodyLimit::max(sync::SYNC_BODY_LIMIT)),
+        )
+        .fallback(api::not_found);
+    Router::new()
+        .route("/", get(pages::search))
+        .route("/export", get(pages::export))
+        .route("/new", get(pages::new_form).post(pages::new_submit))
+        .route("/t/{n}", get(pages::ticket))
+        .route(
+            "/t/{n}/edit",
+            get(pages::edit_form).post(pages::edit_submit),
+        )
+        .route("/t/{n}/attach", post(pages::attach))
+        .route("/t/{n}/a/{k}", get(pages::attachment))
+        .route("/time", get(pages::time))
+        .route("/timeline", get(pages::timeline))
+        .route("/static/app.js", get(pages::app_js))
+        .route("/static/app.css", get(pages::app_css))
+        .route("/static/silo.css", get(pages::silo_css))
+        .nest("/api/v1", api)
+        .fallback(pages::not_found)
 }
 
 /// The silo's name for titles: its directory's last component.

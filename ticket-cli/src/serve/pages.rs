@@ -1,4 +1,5 @@
-//! The HTML pages: search, ticket, new, edit, attach, time, export, and the static files.
+//! The HTML pages: search, ticket, new, edit, attach, time, timeline, export, and the static
+//! files.
 //!
 //! Forms are read as lists of pairs (`Form<Vec<(String, String)>>`), so repeated fields (`tag`,
 //! `key`/`value` rows, `remove_tag`) keep their order. Every submit is one change set; on an
@@ -18,7 +19,7 @@ use ticket_core::{Status, Suggestions};
 use super::api::{self, Operation, Upload};
 use super::auth::Auth;
 use super::error::ApiError;
-use super::html::{self, EditForm, Frame, NewForm, SearchView};
+use super::html::{self, EditForm, Frame, NewForm, SearchView, TimelineView};
 use super::state::AppState;
 
 type St = State<Arc<AppState>>;
@@ -26,15 +27,18 @@ type St = State<Arc<AppState>>;
 /// Rows per page of the search page.
 const PER_PAGE: u64 = 100;
 
+/// Change sets per page of the timeline.
+const TIMELINE_PER_PAGE: u64 = 50;
+
 /// An error shown as a page.
 pub struct PageError {
-    silo: String,
-    err: ApiError,
+    page: Markup,
+    status: StatusCode,
 }
 
 impl IntoResponse for PageError {
     fn into_response(self) -> Response {
-        (self.err.status, html::error_page(&self.silo, &self.err)).into_response()
+        (self.status, self.page).into_response()
     }
 }
 
@@ -44,19 +48,22 @@ fn name(st: &AppState) -> String {
 
 fn page_err(st: &AppState) -> impl Fn(ApiError) -> PageError + '_ {
     move |err| PageError {
-        silo: name(st),
-        err,
+        page: html::error_page(&frame(st, "", &name(st)), &err),
+        status: err.status,
+    }
+}
+
+fn frame<'a>(st: &'a AppState, title: &'a str, silo: &'a str) -> Frame<'a> {
+    Frame {
+        silo,
+        title,
+        base: &st.base,
+        silos: &st.silos,
     }
 }
 
 fn render(st: &AppState, title: &str, body: Markup) -> Markup {
-    html::page(
-        &Frame {
-            silo: &name(st),
-            title,
-        },
-        body,
-    )
+    html::page(&frame(st, title, &name(st)), body)
 }
 
 /// A submitted form: its fields in order.
@@ -149,6 +156,7 @@ pub async fn search(State(st): St, Query(p): Query<SearchParams>) -> Response {
         Err(e) => (e.status, None, Vec::new(), Some(e)),
     };
     let view = SearchView {
+        base: &st.base,
         q: &p.q,
         sort: &p.sort,
         page,
@@ -179,7 +187,7 @@ pub async fn ticket(State(st): St, Path(n): Path<String>) -> Result<Markup, Page
         .await
         .map_err(page_err(&st))?;
     let title = format!("#{} {}", t.number, t.title);
-    let body = html::ticket(st.config(), st.offset, &t, &history);
+    let body = html::ticket(st.config(), &st.base, st.offset, &t, &history);
     Ok(render(&st, &title, body))
 }
 
@@ -247,7 +255,7 @@ fn new_page(
     render(
         st,
         "New ticket",
-        html::new_ticket(st.config(), auth.csrf(), s, form, error),
+        html::new_ticket(st.config(), &st.base, auth.csrf(), s, form, error),
     )
 }
 
@@ -295,7 +303,7 @@ pub async fn new_submit(
         Err(e) => Err(e),
     };
     match result {
-        Ok(n) => Redirect::to(&format!("/t/{n}")).into_response(),
+        Ok(n) => Redirect::to(&format!("{}/t/{n}", st.base)).into_response(),
         Err(e) => {
             let keys = f.all("key");
             let values = f.all("value");
@@ -325,7 +333,7 @@ async fn edit_page(
     Ok(render(
         st,
         &title,
-        html::edit(st.config(), auth.csrf(), &s, &t, form, error),
+        html::edit(st.config(), &st.base, auth.csrf(), &s, &t, form, error),
     ))
 }
 
@@ -427,7 +435,9 @@ pub async fn edit_submit(
         Err(e) => Err(e),
     };
     match result {
-        Ok(()) => Redirect::to(&format!("/t/{}", n.trim().to_uppercase())).into_response(),
+        Ok(()) => {
+            Redirect::to(&format!("{}/t/{}", st.base, n.trim().to_uppercase())).into_response()
+        }
         Err(e) => {
             let form = EditForm {
                 tags: f.filled("tag"),
@@ -490,7 +500,7 @@ pub async fn attach(
     })
     .await
     .map_err(page_err(&st))?;
-    Ok(Redirect::to(&format!("/t/{}", n.trim().to_uppercase())).into_response())
+    Ok(Redirect::to(&format!("{}/t/{}", st.base, n.trim().to_uppercase())).into_response())
 }
 
 /// `/time?q=&by=&from=&to=`: the time report.
@@ -520,8 +530,53 @@ pub async fn time(State(st): St, Query(p): Query<HashMap<String, String>>) -> Re
         None => (None, None),
     };
     let status = error.as_ref().map_or(StatusCode::OK, |e| e.status);
-    let body = html::time_report(&q, &by, &from, &to, &keys, report.as_ref(), error.as_ref());
+    let body = html::time_report(
+        &st.base,
+        &html::TimeForm {
+            q: &q,
+            by: &by,
+            from: &from,
+            to: &to,
+        },
+        &keys,
+        report.as_ref(),
+        error.as_ref(),
+    );
     (status, render(&st, "Time", body)).into_response()
+}
+
+/// `/timeline?q=&author=&page=N`: the silo's change sets newest first.
+pub async fn timeline(State(st): St, Query(p): Query<HashMap<String, String>>) -> Response {
+    let get = |k: &str| p.get(k).cloned().unwrap_or_default();
+    let (q, author) = (get("q"), get("author"));
+    let page = get("page").trim().parse::<u64>().unwrap_or(1).max(1);
+    let (q2, author2) = (q.clone(), author.clone());
+    let result = st
+        .read(move |silo| {
+            api::timeline_page(
+                silo,
+                &q2,
+                &author2,
+                (page - 1) * TIMELINE_PER_PAGE,
+                TIMELINE_PER_PAGE,
+            )
+        })
+        .await;
+    let (status, sets, more, error) = match result {
+        Ok((sets, more)) => (StatusCode::OK, sets, more, None),
+        Err(e) => (e.status, Vec::new(), false, Some(e)),
+    };
+    let view = TimelineView {
+        base: &st.base,
+        q: &q,
+        author: &author,
+        page,
+        more,
+        sets: &sets,
+        error: error.as_ref(),
+    };
+    let body = html::timeline(st.offset, &view);
+    (status, render(&st, "Timeline", body)).into_response()
 }
 
 /// `/static/app.js`.

@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use ticket_core::{Context, Silo};
 
@@ -34,8 +34,14 @@ pub struct AppState {
     pub dir: PathBuf,
     /// The access token.
     pub token: String,
-    /// Session id → its CSRF token, with a counter for forgetting the oldest.
-    sessions: Mutex<Sessions>,
+    /// Session id → its CSRF token, with a counter for forgetting the oldest (shared by
+    /// every served silo: one login opens them all).
+    sessions: Arc<Mutex<Sessions>>,
+    /// Where this silo's pages live: empty for the served silo, `/s/NAME` for the others of
+    /// the user's silo list.
+    pub base: String,
+    /// Every served silo, for the switcher: (name, base).
+    pub silos: Arc<Vec<(String, String)>>,
     /// The address the server listens on.
     pub addr: SocketAddr,
     /// The offset times are shown in (the clock's, as in the CLI).
@@ -49,18 +55,38 @@ struct Sessions {
 }
 
 impl AppState {
-    /// The state over an open silo.
+    /// The state over an open silo, served at the root.
     pub fn new(writer: Silo, ctx: Context, token: String, addr: SocketAddr) -> AppState {
         AppState {
             offset: *ctx.clock.now().offset(),
             dir: writer.dir().to_path_buf(),
             writer,
             readers: Mutex::new(Vec::new()),
-            gate: std::sync::Arc::new(tokio::sync::Semaphore::new(POOL_SIZE)),
+            gate: Arc::new(tokio::sync::Semaphore::new(POOL_SIZE)),
             ctx,
             token,
-            sessions: Mutex::new(Sessions::default()),
+            sessions: Arc::new(Mutex::new(Sessions::default())),
+            base: String::new(),
+            silos: Arc::new(Vec::new()),
             addr,
+        }
+    }
+
+    /// The state of another silo served under `base` (`/s/NAME`), sharing the token and the
+    /// sessions of this one.
+    pub fn sibling(&self, writer: Silo, base: String) -> AppState {
+        AppState {
+            dir: writer.dir().to_path_buf(),
+            writer,
+            readers: Mutex::new(Vec::new()),
+            gate: Arc::new(tokio::sync::Semaphore::new(POOL_SIZE)),
+            ctx: self.ctx.clone(),
+            token: self.token.clone(),
+            sessions: self.sessions.clone(),
+            base,
+            silos: self.silos.clone(),
+            addr: self.addr,
+            offset: self.offset,
         }
     }
 
@@ -71,7 +97,7 @@ impl AppState {
 
     /// Runs a read on the blocking pool with a read handle of its own, so reads run in
     /// parallel with each other and with a write.
-    pub async fn read<T, F>(self: &std::sync::Arc<Self>, f: F) -> Result<T, ApiError>
+    pub async fn read<T, F>(self: &Arc<Self>, f: F) -> Result<T, ApiError>
     where
         T: Send + 'static,
         F: FnOnce(&Silo) -> Result<T, ApiError> + Send + 'static,
@@ -95,7 +121,7 @@ impl AppState {
 
     /// Starts a read on the blocking pool and returns once it has its permit, without waiting
     /// for it to finish (a streamed answer: the read feeds the response body as it goes).
-    pub async fn read_detached<F>(self: &std::sync::Arc<Self>, f: F) -> Result<(), ApiError>
+    pub async fn read_detached<F>(self: &Arc<Self>, f: F) -> Result<(), ApiError>
     where
         F: FnOnce(Result<&Silo, ApiError>) + Send + 'static,
     {
@@ -122,7 +148,7 @@ impl AppState {
     /// Runs a write (one change set) on the blocking pool through the writer handle. A write
     /// that has started completes or rolls back even if the client goes away or the server is
     /// stopping: the blocking task is not cancelled.
-    pub async fn write<T, F>(self: &std::sync::Arc<Self>, f: F) -> Result<T, ApiError>
+    pub async fn write<T, F>(self: &Arc<Self>, f: F) -> Result<T, ApiError>
     where
         T: Send + 'static,
         F: FnOnce(&Silo) -> Result<T, ApiError> + Send + 'static,

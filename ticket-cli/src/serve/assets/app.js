@@ -14,8 +14,11 @@
     };
   }
 
+  // Where this silo's pages live: '' or '/s/NAME' (the body's data-base).
+  const base = document.body.dataset.base || '';
+
   async function getJSON(url) {
-    const r = await fetch(url, { credentials: 'same-origin', headers: { Accept: 'application/json' } });
+    const r = await fetch(base + url, { credentials: 'same-origin', headers: { Accept: 'application/json' } });
     let body = null;
     try { body = await r.json(); } catch (e) { body = null; }
     return { ok: r.ok, body: body };

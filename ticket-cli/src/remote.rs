@@ -1,0 +1,313 @@
+//! The client side of the sync exchange over HTTP: [`HttpPeer`] implements the core's
+//! [`Peer`] by calling the `/api/v1/sync/` routes of a `ticket serve`, so `ticket sync
+//! http://HOST:PORT`, `ticket bundle create --since http://…` and `ticket clone http://… DIR`
+//! run the same exchange as between two silo directories.
+//!
+//! - The token comes from `--token-file F` or `$TICKET_TOKEN` and travels only as
+//!   `Authorization: Bearer …`; no message ever shows it.
+//! - The client is `ureq` (blocking, like the core; no async runtime on the client side).
+//!   This build has no TLS: an `https://` peer is refused with a clear message.
+//! - Failures are clear errors naming the server: unreachable, the token refused (401), an
+//!   answer that is not a ticket server's, or the server's own JSON error (code and message).
+
+use std::path::Path;
+use std::time::Duration;
+
+use serde::de::DeserializeOwned;
+use serde::Deserialize;
+use ticket_core::{Bundle, Context, Direction, Moved, Peer, Renumbered, Silo, Summary};
+
+use crate::error::{CliError, CliResult};
+
+/// How long connecting may take; the exchange itself has no time limit (a big bundle).
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Where the sync exchange lives on a `ticket serve`.
+const SYNC_PATH: &str = "/api/v1/sync";
+
+/// A `ticket serve` reached over HTTP.
+pub struct HttpPeer {
+    /// `http://host:port` (no trailing slash, no path).
+    base: String,
+    token: String,
+    agent: ureq::Agent,
+}
+
+/// Whether a peer argument names a server (`http://` or `https://`) rather than a directory.
+pub fn is_http(peer: &str) -> bool {
+    let lower = peer.to_ascii_lowercase();
+    lower.starts_with("http://") || lower.starts_with("https://")
+}
+
+/// The token for a server: the first line of `token_file`, else `$TICKET_TOKEN`.
+pub fn token(token_file: Option<&Path>) -> CliResult<String> {
+    let token = match token_file {
+        Some(path) => std::fs::read_to_string(path)
+            .map_err(|e| CliError::Failed(format!("--token-file {}: {e}", path.display())))?
+            .lines()
+            .next()
+            .unwrap_or("")
+            .trim()
+            .to_string(),
+        None => std::env::var("TICKET_TOKEN")
+            .unwrap_or_default()
+            .trim()
+            .to_string(),
+    };
+    if token.is_empty() {
+        return Err(CliError::Usage(match token_file {
+            Some(path) => format!("--token-file {}: the file holds no token", path.display()),
+            None => "an http:// peer needs the server's token: give --token-file F (the file \
+                     `ticket serve --token-file F` uses) or set TICKET_TOKEN"
+                .to_string(),
+        }));
+    }
+    Ok(token)
+}
+
+/// A server's answer to a sync call: what [`Peer::apply_bundle`] returns.
+#[derive(Deserialize)]
+struct Applied {
+    moved: MovedWire,
+    renumbered: Vec<RenumberedWire>,
+}
+
+/// [`Moved`] as the server sends it (the core's type is serialise-only).
+#[derive(Deserialize)]
+struct MovedWire {
+    change_sets: u64,
+    records: u64,
+    attachments: u64,
+    new_tickets: Vec<String>,
+}
+
+/// [`Renumbered`] as the server sends it.
+#[derive(Deserialize)]
+struct RenumberedWire {
+    uuid: String,
+    replica: String,
+    from: String,
+    to: String,
+}
+
+/// The server's JSON error.
+#[derive(Deserialize)]
+struct ServerError {
+    code: String,
+    message: String,
+}
+
+impl HttpPeer {
+    /// A peer for `url` (`http://host:port`, or `http://host:port/s/NAME` for another silo of
+    /// the server's list; a trailing `/` allowed) with `token`.
+    pub fn new(url: &str, token: String) -> CliResult<HttpPeer> {
+        let lower = url.to_ascii_lowercase();
+        if lower.starts_with("https://") {
+            return Err(CliError::Usage(format!(
+                "peer {url}: this build of ticket has no TLS; sync with http:// on loopback or \
+                 through a tunnel (ssh -L), or use `ticket bundle`"
+            )));
+        }
+        let rest = url["http://".len()..].trim_end_matches('/');
+        if rest.is_empty() || rest.starts_with('/') || rest.contains(['?', '#']) {
+            return Err(CliError::Usage(format!(
+                "peer {url}: give the server's address, as http://HOST:PORT (or \
+                 http://HOST:PORT/s/NAME for another silo it serves)"
+            )));
+        }
+        let base = format!("http://{rest}");
+        let agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .max_redirects(0)
+            .timeout_connect(Some(CONNECT_TIMEOUT))
+            .build()
+            .into();
+        Ok(HttpPeer { base, token, agent })
+    }
+
+    /// The served silo's `silo.json`.
+    pub fn config(&self) -> ticket_core::Result<String> {
+        let mut r = self.call("GET", "/config", None)?;
+        r.body_mut()
+            .with_config()
+            .read_to_string()
+            .map_err(|e| self.failed(format!("reading its answer: {e}")))
+    }
+
+    /// An error naming the server.
+    fn failed(&self, message: String) -> ticket_core::Error {
+        ticket_core::Error::Io {
+            path: self.base.clone().into(),
+            source: std::io::Error::other(message),
+        }
+    }
+
+    /// One request to `SYNC_PATH + path`: the answer when it is a 200 with JSON, else a clear
+    /// error (never showing the token).
+    fn call(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<Vec<u8>>,
+    ) -> ticket_core::Result<ureq::http::Response<ureq::Body>> {
+        let url = format!("{}{SYNC_PATH}{path}", self.base);
+        let auth = format!("Bearer {}", self.token);
+        let sent = match body {
+            None => self.agent.get(&url).header("Authorization", &auth).call(),
+            Some(bytes) => self
+                .agent
+                .post(&url)
+                .header("Authorization", &auth)
+                .header("Content-Type", "application/json")
+                .send(&bytes[..]),
+        };
+        let mut r = sent.map_err(|e| self.failed(unreachable(&e)))?;
+        let status = r.status().as_u16();
+        let json = r
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("application/json"));
+        if status == 200 && json {
+            return Ok(r);
+        }
+        if status == 401 {
+            return Err(self.failed(
+                "the server refused the token (401 unauthorized): give the token `ticket serve` \
+                 prints or keeps in its --token-file, with --token-file F or TICKET_TOKEN"
+                    .to_string(),
+            ));
+        }
+        let error = if json {
+            r.body_mut()
+                .with_config()
+                .limit(64 * 1024)
+                .read_json::<ServerError>()
+                .ok()
+        } else {
+            None
+        };
+        Err(self.failed(match error {
+            Some(e) => format!(
+                "the server refused {method} {SYNC_PATH}{path} ({status} {}): {}",
+                e.code, e.message
+            ),
+            None => format!(
+                "not a ticket server: {method} {SYNC_PATH}{path} answered {status}{}",
+                if json { "" } else { " without JSON" }
+            ),
+        }))
+    }
+
+    /// A call whose answer is JSON of type `T`.
+    fn call_json<T: DeserializeOwned>(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<Vec<u8>>,
+    ) -> ticket_core::Result<T> {
+        let mut r = self.call(method, path, body)?;
+        r.body_mut().with_config().read_json::<T>().map_err(|e| {
+            self.failed(format!(
+                "not a ticket server: the answer to {method} {SYNC_PATH}{path} is not what ticket sends ({e})"
+            ))
+        })
+    }
+
+    fn encode<T: serde::Serialize>(&self, value: &T) -> ticket_core::Result<Vec<u8>> {
+        serde_json::to_vec(value)
+            .map_err(|e| self.failed(format!("cannot encode the request: {e}")))
+    }
+}
+
+/// Why a request did not reach the server, in words.
+fn unreachable(e: &ureq::Error) -> String {
+    match e {
+        ureq::Error::Io(io) if io.kind() == std::io::ErrorKind::ConnectionRefused => {
+            "cannot reach the server: connection refused (is `ticket serve` running there?)"
+                .to_string()
+        }
+        ureq::Error::HostNotFound => "cannot reach the server: host not found".to_string(),
+        ureq::Error::Timeout(_) => "cannot reach the server: timed out".to_string(),
+        other => format!("cannot reach the server: {other}"),
+    }
+}
+
+impl Peer for HttpPeer {
+    fn summary(&self) -> ticket_core::Result<Summary> {
+        self.call_json("GET", "/summary", None)
+    }
+
+    fn bundle_for(&self, theirs: &Summary) -> ticket_core::Result<Bundle> {
+        self.call_json("POST", "/bundle", Some(self.encode(theirs)?))
+    }
+
+    fn apply_bundle(&self, bundle: &Bundle) -> ticket_core::Result<(Moved, Vec<Renumbered>)> {
+        let a: Applied = self.call_json("POST", "/apply", Some(self.encode(bundle)?))?;
+        let moved = Moved {
+            change_sets: a.moved.change_sets,
+            records: a.moved.records,
+            attachments: a.moved.attachments,
+            new_tickets: a.moved.new_tickets,
+        };
+        let renumbered = a
+            .renumbered
+            .into_iter()
+            .map(|r| Renumbered {
+                uuid: r.uuid,
+                replica: r.replica,
+                from: r.from,
+                to: r.to,
+            })
+            .collect();
+        Ok((moved, renumbered))
+    }
+}
+
+/// `ticket clone http://… DIR`: a new silo at DIR with the server's configuration, then
+/// everything pulled from it (one transaction). The new copy has its own replica id; if any
+/// step fails, nothing stays behind at DIR.
+pub fn clone(peer: &HttpPeer, dir: &Path, ctx: Context) -> ticket_core::Result<Silo> {
+    // ask first: a wrong token or address leaves no directory behind
+    let config = peer.config()?;
+    let fresh = Silo::create(dir, ctx.clone())?;
+    drop(fresh);
+    let made = (|| {
+        let path = dir.join("silo.json");
+        std::fs::write(&path, &config).map_err(|e| ticket_core::Error::Io {
+            path: path.clone(),
+            source: e,
+        })?;
+        let copy = Silo::open(dir, ctx)?;
+        copy.sync(peer, Direction::Pull, false)?;
+        Ok(copy)
+    })();
+    if made.is_err() {
+        let _ = std::fs::remove_dir_all(dir);
+    }
+    made
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn addresses() {
+        assert!(is_http("http://127.0.0.1:7046"));
+        assert!(is_http("HTTPS://example.org"));
+        assert!(!is_http("postgres://db/x"));
+        assert!(!is_http("./silo"));
+        let p = HttpPeer::new("http://127.0.0.1:7046/", "t".into()).unwrap();
+        assert_eq!(p.base, "http://127.0.0.1:7046");
+        let other = HttpPeer::new("http://127.0.0.1:7046/s/work/", "t".into()).unwrap();
+        assert_eq!(other.base, "http://127.0.0.1:7046/s/work");
+        assert!(HttpPeer::new("http://127.0.0.1:7046/?x=1", "t".into()).is_err());
+        assert!(HttpPeer::new("http://", "t".into()).is_err());
+        assert!(HttpPeer::new("http:///x", "t".into()).is_err());
+        let tls = HttpPeer::new("https://example.org", "t".into())
+            .err()
+            .unwrap();
+        assert!(tls.to_string().contains("no TLS"), "{tls}");
+    }
+}
