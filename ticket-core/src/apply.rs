@@ -94,7 +94,7 @@ pub(crate) fn apply(
                 .execute(params![id, tag.lc()])?;
         }
         Operation::PropAdd { key, value } => {
-            insert_property(conn, id, change, key.as_str(), value.as_str(), None)?;
+            insert_property(conn, id, key.as_str(), value.as_str(), None)?;
         }
         Operation::PropRemove { key, value } => {
             conn.prepare_cached(
@@ -108,7 +108,7 @@ pub(crate) fn apply(
                 .query_row([target], |r| r.get(0))
                 .optional()?
                 .ok_or_else(|| broken("relates to a ticket that does not exist yet"))?;
-            insert_property(conn, id, change, key.as_str(), &number, Some(*target))?;
+            insert_property(conn, id, key.as_str(), &number, Some(*target))?;
         }
         Operation::RelRemove { key, target } => {
             conn.prepare_cached(
@@ -193,18 +193,17 @@ pub(crate) fn apply(
     Ok(())
 }
 
-/// One property value, keyed by the change record that added it (`change`): a ticket's values
-/// of a key keep the order they were added in, on every copy and after every rebuild.
+/// One property value, numbered after the ticket's other values of the key: the values keep
+/// the order they were applied in, which is replay order on every copy and after a rebuild.
 fn insert_property(
     conn: &Connection,
     id: i64,
-    change: i64,
     key: &str,
     value: &str,
     target: Option<i64>,
 ) -> Result<()> {
     conn.prepare_cached(
-        "INSERT INTO properties (ticket_id, id, key, key_lc, value, value_lc, value_num, value_date, target) VALUES (?1, ?9, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        "INSERT INTO properties (ticket_id, id, key, key_lc, value, value_lc, value_num, value_date, target) VALUES (?1, (SELECT coalesce(max(id), 0) + 1 FROM properties WHERE ticket_id = ?1 AND key_lc = ?3), ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
     )?
     .execute(params![
         id,
@@ -214,8 +213,7 @@ fn insert_property(
         value.to_lowercase(),
         ticket_query::parse_decimal(value),
         value_date(value),
-        target,
-        change
+        target
     ])?;
     Ok(())
 }

@@ -204,7 +204,7 @@ impl Silo {
 /// naming the ticket and the record).
 pub(crate) fn ticket_records(conn: &Connection, id: i64) -> Result<Vec<(StoredRecord, Operation)>> {
     let mut out = Vec::new();
-    store::for_each_record(conn, "c.ticket = ?1", [id], |s| {
+    store::for_each_record_of_ticket(conn, id, |s| {
         let op = Operation::decode(s.row.clone())
             .map_err(|e| crate::rebuild::bad_record(conn, &s, e))?;
         out.push((s, op));

@@ -388,7 +388,7 @@ impl<'s> Writer<'s> {
     }
 
     fn finish(&mut self) -> Result<()> {
-        store::count_records(self.conn, &self.sets)?;
+        store::index_sets(self.conn, &self.sets)?;
         refresh(self.conn, &self.touched)?;
         let touched = self.touched.ids();
         crate::validate::check_tickets(self.silo, self.conn, &touched, self.today)

@@ -18,10 +18,17 @@ fn clock(at: &str) -> Clock {
 /// Every check the log promises, on one silo: each ticket's history starts with its create,
 /// rebuild changes nothing, and export → import into an empty silo → export is identical.
 fn assert_log_sound(silo: &Silo, scratch: &std::path::Path) {
+    // a history holds every record of its ticket (found through the ticket's runs of records)
+    let db = rusqlite::Connection::open(silo.dir().join("silo.db")).unwrap();
+    let mut in_log = db
+        .prepare("SELECT count(*) FROM changes WHERE ticket = (SELECT id FROM tickets WHERE number = ?1)")
+        .unwrap();
     for n in silo.numbers("", "").unwrap() {
         let h = silo.history(n.as_str()).unwrap();
         assert_eq!(h[0].op, ChangeOp::Create, "ticket {n}: {:?}", h[0]);
         assert!(h[1..].iter().all(|c| c.op != ChangeOp::Create));
+        let records: usize = in_log.query_row([n.as_str()], |r| r.get(0)).unwrap();
+        assert_eq!(h.len(), records, "ticket {n}: history misses records");
     }
     let before = dump(silo);
     silo.rebuild().unwrap();

@@ -269,7 +269,7 @@ impl Silo {
                         touched.note(&rec, &at);
                     }
                 }
-                store::count_records(conn, &[row])?;
+                store::index_sets(conn, &[row])?;
             }
             report.already_there = known.into_iter().collect();
             report.already_there.sort();

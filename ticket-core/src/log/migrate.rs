@@ -187,8 +187,8 @@ pub(crate) fn convert(conn: &Connection) -> Result<()> {
                 _ => {}
             }
         }
-        store::count_records(conn, &[set])?;
     }
+    // record counts and ticket runs are indexed by the next step (schema 4), for every set
     Ok(())
 }
 

@@ -87,14 +87,42 @@ pub(crate) fn insert_set(
     Ok(conn.last_insert_rowid())
 }
 
-/// Records how many records the sets hold (after a transaction added some): summaries for
-/// sync read these counts instead of counting the log.
-pub(crate) fn count_records(conn: &Connection, sets: &[i64]) -> Result<()> {
-    let mut stmt = conn.prepare_cached(
-        "UPDATE change_sets SET records = (SELECT count(*) FROM changes c WHERE c.id BETWEEN ?1 * 65536 AND ?1 * 65536 + 65535) WHERE id = ?1",
-    )?;
-    for set in sets {
-        stmt.execute([set])?;
+/// Indexes the records of sets a transaction added to: how many each set holds (summaries
+/// for sync read these counts instead of counting the log) and each ticket's runs of
+/// consecutive records (`ticket_runs`: a ticket's history is found through them; one row per
+/// run instead of an index entry per record — a generated ticket's 14 records are 2–3 runs).
+pub(crate) fn index_sets(conn: &Connection, sets: &[i64]) -> Result<()> {
+    let mut records = conn
+        .prepare_cached("SELECT id, ticket FROM changes WHERE id BETWEEN ?1 AND ?2 ORDER BY id")?;
+    let mut forget = conn
+        .prepare_cached("DELETE FROM ticket_runs WHERE ticket = ?1 AND first BETWEEN ?2 AND ?3")?;
+    let mut add =
+        conn.prepare_cached("INSERT INTO ticket_runs (ticket, first, last) VALUES (?1, ?2, ?3)")?;
+    let mut count = conn.prepare_cached("UPDATE change_sets SET records = ?2 WHERE id = ?1")?;
+    for &set in sets {
+        let (lo, hi) = (record_row(set, 0), record_row(set, u16::MAX as u32));
+        // runs of (ticket, first, last) in row-id order
+        let mut runs: Vec<(i64, i64, i64)> = Vec::new();
+        let mut n = 0i64;
+        let mut rows = records.query([lo, hi])?;
+        while let Some(r) = rows.next()? {
+            let (id, ticket): (i64, i64) = (r.get(0)?, r.get(1)?);
+            n += 1;
+            match runs.last_mut() {
+                Some(run) if run.0 == ticket && run.2 + 1 == id => run.2 = id,
+                _ => runs.push((ticket, id, id)),
+            }
+        }
+        let mut tickets: Vec<i64> = runs.iter().map(|r| r.0).collect();
+        tickets.sort_unstable();
+        tickets.dedup();
+        for ticket in tickets {
+            forget.execute([ticket, lo, hi])?;
+        }
+        for (ticket, first, last) in runs {
+            add.execute([ticket, first, last])?;
+        }
+        count.execute([set, n])?;
     }
     Ok(())
 }
@@ -202,10 +230,6 @@ pub(crate) struct StoredRecord {
 pub(crate) const RECORD_COLUMNS: &str =
     "c.id, s.id, s.clock, r.uuid, c.id & 65535, s.at, s.author, c.ticket, c.op, c.key, c.value, c.num, c.sha";
 
-/// The join of a change set `s` with its records `c`: a record's row id is its set's row id
-/// times 65536 plus its index, so a set's records are one range of the table.
-pub(crate) const SET_RECORDS: &str = "c.id BETWEEN s.id * 65536 AND s.id * 65536 + 65535";
-
 /// The row id of record `index` of set `set`.
 pub(crate) fn record_row(set: i64, index: u32) -> i64 {
     set * 65536 + i64::from(index)
@@ -266,20 +290,19 @@ impl StoredRecordRaw {
     }
 }
 
-/// Runs `f` on every record `filter` selects (a `WHERE` clause over `c`/`s`/`r`, bound
-/// with `p`), in replay order.
-pub(crate) fn for_each_record(
+/// Runs `f` on every record of one ticket (found through its runs), in replay order.
+pub(crate) fn for_each_record_of_ticket(
     conn: &Connection,
-    filter: &str,
-    p: impl rusqlite::Params,
+    ticket: i64,
     mut f: impl FnMut(StoredRecord) -> Result<()>,
 ) -> Result<()> {
     let sql = format!(
-        "SELECT {RECORD_COLUMNS} FROM change_sets s JOIN replicas r ON r.id = s.replica JOIN changes c ON {SET_RECORDS} AND s.id = (c.id >> 16) \
-         WHERE {filter} ORDER BY {REPLAY_ORDER}"
+        "SELECT {RECORD_COLUMNS} FROM ticket_runs u JOIN changes c ON c.id BETWEEN u.first AND u.last \
+         JOIN change_sets s ON s.id = (c.id >> 16) JOIN replicas r ON r.id = s.replica \
+         WHERE u.ticket = ?1 AND c.ticket = ?1 ORDER BY {REPLAY_ORDER}"
     );
     let mut stmt = conn.prepare_cached(&sql)?;
-    let mut rows = stmt.query(p)?;
+    let mut rows = stmt.query([ticket])?;
     while let Some(r) = rows.next()? {
         let (raw, row) = stored(r)?;
         f(raw.finish(row)?)?;

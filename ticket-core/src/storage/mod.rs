@@ -25,9 +25,15 @@ const MIGRATIONS: &[Step] = &[
     Step::Code(to_v4),
 ];
 
-/// Schema 4 changes derived tables only: new shapes, then a rebuild from the log.
+/// Schema 4 reshapes derived tables and the log's ticket index: new shapes, the index of every
+/// set, then a rebuild from the log.
 fn to_v4(conn: &Connection) -> Result<()> {
     conn.execute_batch(include_str!("schema_v4.sql"))?;
+    let sets: Vec<i64> = conn
+        .prepare("SELECT id FROM change_sets ORDER BY id")?
+        .query_map([], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    log::index_sets(conn, &sets)?;
     crate::rebuild::rebuild_in(conn)?;
     Ok(())
 }

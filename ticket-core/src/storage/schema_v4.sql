@@ -19,8 +19,8 @@ CREATE INDEX tickets_last_update ON tickets(last_update);
 CREATE INDEX tickets_opened ON tickets(opened);
 CREATE INDEX tickets_earliest ON tickets(earliest);
 -- * `properties` is kept in ticket order (a table without row ids, keyed by ticket, key and
---   the change record that added the value), so the separate `properties_ticket` index goes;
---   a ticket's values of one key come out in the order they were added.
+--   the value's place among the ticket's values of that key, counted from 1 as they are
+--   applied), so the separate `properties_ticket` index goes.
 DROP TABLE properties;
 CREATE TABLE properties (
     ticket_id INTEGER NOT NULL,
@@ -37,3 +37,13 @@ CREATE TABLE properties (
 CREATE INDEX properties_kv ON properties(key_lc, value_lc, ticket_id);
 CREATE INDEX properties_num ON properties(key_lc, value_num, ticket_id) WHERE value_num IS NOT NULL;
 CREATE INDEX properties_date ON properties(key_lc, value_date, ticket_id) WHERE value_date IS NOT NULL;
+-- * The log's per-record ticket index goes: `ticket_runs` holds each ticket's runs of
+--   consecutive records (a row per run, not an index entry per record), written when a
+--   transaction's sets are indexed; the migration step fills it for the whole log.
+DROP INDEX changes_ticket;
+CREATE TABLE ticket_runs (
+    ticket INTEGER NOT NULL,
+    first INTEGER NOT NULL,
+    last INTEGER NOT NULL,
+    PRIMARY KEY (ticket, first)
+) WITHOUT ROWID;

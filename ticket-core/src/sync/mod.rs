@@ -328,7 +328,7 @@ impl Silo {
     fn renumbered(&self) -> Result<Vec<Renumbered>> {
         let conn = self.reader()?;
         let mut stmt = conn.prepare_cached(
-            "SELECT i.uuid, r.uuid, c.value, t.number FROM tickets t JOIN ticket_ids i ON i.id = t.id JOIN changes c ON c.ticket = t.id AND c.op = 0 \
+            "SELECT i.uuid, r.uuid, c.value, t.number FROM tickets t JOIN ticket_ids i ON i.id = t.id JOIN changes c ON c.id IN (SELECT first FROM ticket_runs WHERE ticket = t.id) AND c.op = 0 \
              JOIN change_sets s ON s.id = (c.id >> 16) JOIN replicas r ON r.id = s.replica WHERE c.value <> t.number ORDER BY i.uuid",
         )?;
         let rows = stmt.query_map([], |r| {

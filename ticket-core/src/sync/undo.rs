@@ -283,7 +283,7 @@ impl Silo {
         let mut stmt = conn.prepare(
             "SELECT s.id, s.clock, r.uuid, s.at, s.author FROM change_sets s JOIN replicas r ON r.id = s.replica \
              WHERE (?1 IS NULL OR s.at >= ?1) AND (?2 IS NULL OR s.author = ?2) \
-             AND (?3 IS NULL OR EXISTS (SELECT 1 FROM changes c WHERE c.id BETWEEN s.id * 65536 AND s.id * 65536 + 65535 AND c.ticket IN rarray(?4))) \
+             AND (?3 IS NULL OR EXISTS (SELECT 1 FROM ticket_runs u WHERE u.ticket IN rarray(?4) AND u.first BETWEEN s.id * 65536 AND s.id * 65536 + 65535)) \
              ORDER BY s.clock DESC, r.uuid DESC LIMIT ?5",
         )?;
         let since = since.map(crate::silo::format_at);
