@@ -7,8 +7,9 @@ cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets -- -D warnings
-eval "$(bash scripts/postgres.sh start)"
 trap 'bash scripts/postgres.sh stop' EXIT
+pg_env=$(bash scripts/postgres.sh start)
+eval "$pg_env"
 cargo nextest run --workspace --exclude ticket-py --no-fail-fast
 cargo test --workspace --exclude ticket-py --doc
 if [ -x ticket-py/run-tests.sh ]; then

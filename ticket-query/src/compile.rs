@@ -142,7 +142,7 @@ pub fn compile(
 ///     fn saved_search(&self, _: &str) -> Option<String> { None }
 /// }
 /// let today = chrono::NaiveDate::from_ymd_opt(2024, 3, 13).unwrap();
-/// let key = parse_search("g~^ri").unwrap();
+/// let key = parse_search("g~\"^ri\"").unwrap();
 /// let compiled = compile_for(Dialect::Postgres, &key, &parse_sort("").unwrap(), &Plain, today).unwrap();
 /// let (sql, _) = compiled.count_sql();
 /// assert_eq!(sql, "SELECT count(*) FROM tickets t WHERE t.id IN (SELECT ticket_id FROM tags WHERE tag ~* $1::text)");

@@ -664,3 +664,48 @@ fn unicode_case_selects_what_the_language_means() {
         }
     }
 }
+
+/// A document past PostgreSQL's limits still loads: over-long words are left out (and a search
+/// for one matches nothing instead of failing), positions stop at 16383, a word keeps 255.
+#[test]
+fn full_text_documents_stay_within_postgres_limits() {
+    let long = "a".repeat(3000);
+    let many: Vec<String> = (0..20_000).map(|i| format!("w{i}")).collect();
+    let repeated = "echo ".repeat(300);
+    let doc = fts_document([long.as_str(), &many.join(" "), &repeated]);
+    assert!(!doc.contains(&long));
+    // the left-out word still takes its position, then one free between the parts
+    assert!(doc.contains("'w0':3 "), "{}", &doc[..40]);
+    assert!(doc.contains("'w19999':16383"));
+    let echo = doc.split(' ').find(|l| l.starts_with("'echo':")).unwrap();
+    assert_eq!(
+        echo.split(',').count(),
+        1,
+        "all past the last position: {echo}"
+    );
+    let again = fts_document([repeated.as_str()]);
+    assert_eq!(again.split(',').count(), 255);
+
+    let c = compiled(Dialect::Postgres, &format!("x:{long}"), "");
+    assert!(
+        c.count_sql().0.ends_with("WHERE FALSE"),
+        "{}",
+        c.count_sql().0
+    );
+    let Some(mut pg) = postgres() else { return };
+    for d in [&doc, &again] {
+        let n: i32 = pg
+            .client
+            .query_one("SELECT length($1::text::tsvector)", &[d])
+            .unwrap()
+            .get(0);
+        assert!(n > 0);
+    }
+    load(&mut pg.client);
+    let (sql, params) = c.count_sql();
+    assert_eq!(
+        pg.client
+            .numbers(&format!("SELECT CAST(({sql}) AS TEXT)"), &params),
+        ["0"]
+    );
+}
