@@ -46,10 +46,15 @@ pub(crate) enum Field {
 impl Dialect {
     /// The lower-cased and the raw column of a text field.
     pub(crate) fn field(self, field: Field) -> FieldColumns {
-        match self {
-            Dialect::Sqlite => sqlite::field(field),
-            Dialect::Postgres => postgres::field(field),
-        }
+        let (lc, raw) = match (self, field) {
+            (Dialect::Sqlite, Field::Title) => ("lower(t.title)", "t.title"),
+            (Dialect::Sqlite, Field::Summary) => ("lower(t.summary)", "t.summary"),
+            (Dialect::Sqlite, Field::Entry) => ("lower(text)", "text"),
+            (Dialect::Postgres, Field::Title) => ("t.title_lc", "t.title"),
+            (Dialect::Postgres, Field::Summary) => ("t.summary_lc", "t.summary"),
+            (Dialect::Postgres, Field::Entry) => ("text_lc", "text"),
+        };
+        FieldColumns { lc, raw }
     }
 
     /// `col` contains `needle` (both already lower case).

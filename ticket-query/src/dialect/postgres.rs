@@ -8,17 +8,8 @@
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
-use super::{fts_words, push_decimal, Field, FieldColumns};
+use super::{fts_words, push_decimal};
 use crate::sql::{Sql, SqlValue};
-
-pub(super) fn field(field: Field) -> FieldColumns {
-    let (lc, raw) = match field {
-        Field::Title => ("t.title_lc", "t.title"),
-        Field::Summary => ("t.summary_lc", "t.summary"),
-        Field::Entry => ("text_lc", "text"),
-    };
-    FieldColumns { lc, raw }
-}
 
 pub(super) fn placeholder(out: &mut String, n: usize, value: &SqlValue) {
     out.push('$');

@@ -1,16 +1,6 @@
 //! SQLite: the silo registers `regexp(pattern, text)` (Rust syntax, case-insensitive) and a
 //! Unicode `lower()`; full text is the FTS5 table `ticket_fts` with the ticket id as rowid.
-use super::{Field, FieldColumns};
 use crate::sql::Sql;
-
-pub(super) fn field(field: Field) -> FieldColumns {
-    let (lc, raw) = match field {
-        Field::Title => ("lower(t.title)", "t.title"),
-        Field::Summary => ("lower(t.summary)", "t.summary"),
-        Field::Entry => ("lower(text)", "text"),
-    };
-    FieldColumns { lc, raw }
-}
 
 pub(super) fn regex(sql: &mut Sql, col: &'static str, pattern: String) {
     sql.push("regexp(")
