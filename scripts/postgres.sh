@@ -12,7 +12,10 @@
 # unprivileged `postgres` user when started by root, listens on 127.0.0.1:$TICKET_PG_PORT
 # (default 54329) and on a socket in its directory, holds the database `ticket_test`, and asks
 # for a password over TCP (user `postgres`, password `ticket`), so that tests can also see a
-# wrong one refused. Durability is off (fsync, synchronous_commit): it is thrown away.
+# wrong one refused. Its default collation is ICU's root locale, a natural-language order like
+# a typical team database's (not code-point order), so that a column missing its COLLATE "C"
+# shows in the dialect tests; its LC_CTYPE is C.UTF-8. Durability is off (fsync,
+# synchronous_commit): it is thrown away.
 # Only the export line goes to stdout; progress goes to stderr.
 set -euo pipefail
 
@@ -74,7 +77,8 @@ start() {
   if [ "$(id -u)" -eq 0 ]; then chown -R postgres:postgres "$DIR"; fi
   chmod 700 "$DIR"
   as_owner "$b/initdb" -D "$DATA" --no-sync --username=postgres --pwfile="$DIR/pwfile" \
-    --auth-local=trust --auth-host=scram-sha-256 --encoding=UTF8 --locale=C.UTF-8 >"$DIR/initdb.log" 2>&1 ||
+    --auth-local=trust --auth-host=scram-sha-256 --encoding=UTF8 --locale=C.UTF-8 \
+    --locale-provider=icu --icu-locale=und >"$DIR/initdb.log" 2>&1 ||
     { cat "$DIR/initdb.log" >&2; exit 1; }
   as_owner "$b/pg_ctl" start -D "$DATA" -w -t 30 -l "$DIR/server.log" \
     -o "-c listen_addresses=127.0.0.1 -p $PORT -k $DIR -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=100" \

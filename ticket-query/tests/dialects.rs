@@ -709,3 +709,34 @@ fn full_text_documents_stay_within_postgres_limits() {
         ["0"]
     );
 }
+
+/// Exact and prefix matches, comparisons and full text are answered from b-tree (and GIN)
+/// indexes in PostgreSQL: the `COLLATE "C"` columns take the typed parameters' ranges.
+#[test]
+fn postgres_answers_matches_from_indexes() {
+    let Some(mut pg) = postgres() else { return };
+    load(&mut pg.client);
+    pg.client.batch_execute("SET enable_seqscan = off").unwrap();
+    for (key, index) in [
+        ("g=risk", "tags_lc"),
+        ("g^ri", "tags_lc"),
+        ("p=owner:=ärger:", "properties_kv"),
+        ("p=owner:^i:", "properties_kv"),
+        ("p=estimate:>3:", "properties_num"),
+        ("p=deadline:<.:", "properties_date"),
+        ("t=x", "tickets_title_lc"),
+        ("t^x", "tickets_title_lc"),
+        ("x:\"restic backup\"", "ticket_fts_doc"),
+        ("x:rest*", "ticket_fts_doc"),
+        ("n=42", "tickets_number_key"),
+        ("p=opened:]2024-01-01:", "tickets_opened"),
+    ] {
+        let (sql, params) = compiled(Dialect::Postgres, key, "").count_sql();
+        let plan = pg
+            .client
+            .numbers(&format!("EXPLAIN {sql}"), &params)
+            .join("\n");
+        assert!(plan.contains(index), "{key}: no {index} in\n{plan}");
+        assert!(!plan.contains("Seq Scan"), "{key}:\n{plan}");
+    }
+}
