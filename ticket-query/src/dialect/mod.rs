@@ -130,11 +130,47 @@ pub(crate) fn push_decimal(out: &mut String, n: usize) {
     out.push(char::from(b'0' + (n % 10) as u8));
 }
 
-/// The words of a text as full-text search sees them: maximal runs of letters and digits, in
-/// Unicode lower case. A search's `x:` operand and PostgreSQL's documents ([`fts_document`])
-/// are both split by this function; SQLite's FTS5 `unicode61` tokenizer splits the same way.
+/// The words of a text as full-text search sees them: maximal runs of letters and digits,
+/// each character folded as SQLite's FTS5 `unicode61` tokenizer folds it, by Unicode simple
+/// case folding, one character for one: `Ä` is `ä`, a final `ς` is `σ`, `ſ` is `s`, and `İ`
+/// stays `İ` (it has no simple folding; `str::to_lowercase` gives `i` + U+0307, which the
+/// tokenizer would split at). A search's `x:` operand and PostgreSQL's documents
+/// ([`fts_document`]) are both split by this function, so `x:ΟΔΟΣ`, `x:οδος` and `x:İstanbul`
+/// find the same tickets on both backends.
+///
+/// ```
+/// let words: Vec<String> = ticket_query::fts_words("İstanbul: ΟΔΟΣ, Don't").collect();
+/// assert_eq!(words, ["İstanbul", "οδοσ", "don", "t"]);
+/// ```
 pub fn fts_words(text: &str) -> impl Iterator<Item = String> + '_ {
     text.split(|c: char| !c.is_alphanumeric())
         .filter(|w| !w.is_empty())
-        .map(str::to_lowercase)
+        .map(|w| w.chars().map(fold).collect())
+}
+
+/// One character's simple case folding: its lower case when that is one character, with the
+/// letters whose folding is not their lower case (the Greek and Latin variant forms).
+/// Not covered: Cherokee small letters (they fold to the capitals), and letters newer than
+/// SQLite's tables.
+fn fold(c: char) -> char {
+    match c {
+        'ς' => 'σ',
+        'ſ' => 's',
+        'ϐ' => 'β',
+        'ϑ' => 'θ',
+        'ϕ' => 'φ',
+        'ϖ' => 'π',
+        'ϰ' => 'κ',
+        'ϱ' => 'ρ',
+        'ϵ' => 'ε',
+        'ẛ' => 'ṡ',
+        '\u{1FBE}' => 'ι',
+        _ => {
+            let mut lower = c.to_lowercase();
+            match (lower.next(), lower.next()) {
+                (Some(l), None) => l,
+                _ => c,
+            }
+        }
+    }
 }
