@@ -8,11 +8,11 @@
 #
 # Use: eval "$(scripts/postgres.sh start)"; trap 'scripts/postgres.sh stop' EXIT
 #
-# The cluster lives in $TICKET_PG_DIR (default: a directory under $TMPDIR or /tmp), runs as the
-# unprivileged `postgres` user when started by root, listens on 127.0.0.1:$TICKET_PG_PORT
-# (default 54329) and on a socket in its directory, holds the database `ticket_test`, and asks
-# for a password over TCP (user `postgres`, password `ticket`), so that tests can also see a
-# wrong one refused. Its default collation is ICU's root locale, a natural-language order like
+# The cluster lives in $TICKET_PG_DIR (default: a directory under /tmp, or $TMPDIR when not
+# root), runs as the unprivileged `postgres` user when started by root, listens on
+# 127.0.0.1:$TICKET_PG_PORT (default 54329) and on a socket in its directory, holds the
+# database `ticket_test`, and asks for a password over TCP (user `postgres`, password
+# `ticket`), so that tests can also see a wrong one refused. Its default collation is ICU's root locale, a natural-language order like
 # a typical team database's (not code-point order), so that a column missing its COLLATE "C"
 # shows in the dialect tests; its LC_CTYPE is C.UTF-8. Durability is off (fsync,
 # synchronous_commit): it is thrown away.
@@ -20,7 +20,10 @@
 set -euo pipefail
 
 PORT="${TICKET_PG_PORT:-54329}"
-DIR="${TICKET_PG_DIR:-${TMPDIR:-/tmp}/ticket-pg-$(id -u)-$PORT}"
+# as root the cluster runs as `postgres`, who may not reach into root's $TMPDIR: use /tmp
+BASE="${TMPDIR:-/tmp}"
+if [ "$(id -u)" -eq 0 ]; then BASE=/tmp; fi
+DIR="${TICKET_PG_DIR:-$BASE/ticket-pg-$(id -u)-$PORT}"
 DATA="$DIR/data"
 DB=ticket_test
 PASSWORD=ticket
