@@ -6,12 +6,14 @@
 //! `properties_date`), never a correlated scan per ticket. Text comparisons use the `_lc`
 //! columns, which hold the Unicode lower case; the operand is lower-cased here, in Rust.
 //! `lower()` in the SQL is expected to be Unicode-aware (the silo registers it) and
-//! `regexp(pattern, text)` case-insensitive.
+//! `regexp(pattern, text)` case-insensitive. The spellings that differ between SQLite and
+//! PostgreSQL come from [`Dialect`].
 use chrono::NaiveDate;
 
 use crate::ast::*;
 use crate::catalogue::Catalogue;
 use crate::date::parse_date_expr;
+use crate::dialect::{fts_words, Dialect, Field};
 use crate::error::{Error, ErrorKind};
 use crate::parser::parse_search;
 use crate::span::Span;
@@ -20,6 +22,7 @@ use crate::sql::{Sql, SqlValue, Statement};
 /// A compiled search: the condition on `tickets t` and the order, with their bound values.
 #[derive(Debug, Clone)]
 pub struct Compiled {
+    dialect: Dialect,
     condition: Sql,
     order: Sql,
 }
@@ -28,11 +31,18 @@ pub struct Compiled {
 const MAX_CHAR: char = '\u{10FFFF}';
 
 impl Compiled {
+    /// The dialect the statements are written in.
+    pub fn dialect(&self) -> Dialect {
+        self.dialect
+    }
+
     /// `head…` + ` WHERE condition` + ` ORDER BY order` (when `with_order`).
     fn statement(&self, head: &[&'static str], with_order: bool) -> Statement {
         let head_len: usize = head.iter().map(|h| h.len()).sum();
-        let mut st =
-            Statement::with_capacity(head_len + self.condition.len() + self.order.len() + 64);
+        let mut st = Statement::with_capacity(
+            self.dialect,
+            head_len + self.condition.len() + self.order.len() + 64,
+        );
         for h in head {
             st.push(h);
         }
@@ -45,7 +55,8 @@ impl Compiled {
         st
     }
 
-    /// `SELECT <columns> FROM tickets t WHERE … ORDER BY …`, with `LIMIT`/`OFFSET` when given.
+    /// `SELECT <columns> FROM tickets t WHERE … ORDER BY …`, with `LIMIT`/`OFFSET` when given
+    /// (SQLite writes no limit as `LIMIT -1`, PostgreSQL leaves it out).
     /// `columns` is fixed program text such as `"t.id, t.number"`.
     pub fn select_sql(
         &self,
@@ -55,9 +66,11 @@ impl Compiled {
     ) -> (String, Vec<SqlValue>) {
         let mut st = self.statement(&["SELECT ", columns, " FROM tickets t"], true);
         if limit.is_some() || offset > 0 {
-            st.push(" LIMIT ").bind(SqlValue::Integer(
-                limit.map_or(-1, |l| l.min(i64::MAX as u64) as i64),
-            ));
+            if limit.is_some() || self.dialect == Dialect::Sqlite {
+                st.push(" LIMIT ").bind(SqlValue::Integer(
+                    limit.map_or(-1, |l| l.min(i64::MAX as u64) as i64),
+                ));
+            }
             st.push(" OFFSET ")
                 .bind(SqlValue::Integer(offset.min(i64::MAX as u64) as i64));
         }
@@ -79,7 +92,7 @@ impl Compiled {
     /// Whether one ticket matches: `SELECT count(*) FROM tickets t WHERE (…) AND t.id = ?`
     /// with the ticket id bound last (validation selectors).
     pub fn one_ticket_sql(&self, id: i64) -> (String, Vec<SqlValue>) {
-        let mut st = Statement::default();
+        let mut st = Statement::with_capacity(self.dialect, self.condition.len() + 64);
         st.push("SELECT count(*) FROM tickets t WHERE ");
         if !self.condition.is_empty() {
             st.push("(").sql(&self.condition).push(") AND ");
@@ -90,7 +103,7 @@ impl Compiled {
 }
 
 /// Compiles a search key and a sort rule against the catalogue, with `today` for date
-/// expressions.
+/// expressions, to SQLite's SQL ([`compile_for`] chooses the dialect).
 ///
 /// ```
 /// use ticket_query::{compile, parse_search, parse_sort, Catalogue, StatusInfo, STATUSES};
@@ -114,7 +127,35 @@ pub fn compile(
     cat: &dyn Catalogue,
     today: NaiveDate,
 ) -> Result<Compiled, Error> {
+    compile_for(Dialect::Sqlite, search, sort, cat, today)
+}
+
+/// [`compile`] for a given dialect: the same meaning, written for SQLite or PostgreSQL.
+///
+/// ```
+/// use ticket_query::{compile_for, parse_search, parse_sort, Catalogue, Dialect, StatusInfo, STATUSES};
+/// struct Plain;
+/// impl Catalogue for Plain {
+///     fn statuses(&self) -> &[StatusInfo] { &STATUSES }
+///     fn is_date_key(&self, key: &str) -> bool { key == "deadline" }
+///     fn value_order(&self, _: &str) -> Option<Vec<String>> { None }
+///     fn saved_search(&self, _: &str) -> Option<String> { None }
+/// }
+/// let today = chrono::NaiveDate::from_ymd_opt(2024, 3, 13).unwrap();
+/// let key = parse_search("g~\"^ri\"").unwrap();
+/// let compiled = compile_for(Dialect::Postgres, &key, &parse_sort("").unwrap(), &Plain, today).unwrap();
+/// let (sql, _) = compiled.count_sql();
+/// assert_eq!(sql, "SELECT count(*) FROM tickets t WHERE t.id IN (SELECT ticket_id FROM tags WHERE tag ~* $1::text)");
+/// ```
+pub fn compile_for(
+    dialect: Dialect,
+    search: &SearchKey,
+    sort: &SortRule,
+    cat: &dyn Catalogue,
+    today: NaiveDate,
+) -> Result<Compiled, Error> {
     let mut c = Compiler {
+        dialect,
         cat,
         today,
         saved_stack: Vec::new(),
@@ -124,16 +165,22 @@ pub fn compile(
         c.expr(expr, &mut condition)?;
     }
     let order = c.order(sort)?;
-    Ok(Compiled { condition, order })
+    Ok(Compiled {
+        dialect,
+        condition,
+        order,
+    })
 }
 
 struct Compiler<'a> {
+    dialect: Dialect,
     cat: &'a dyn Catalogue,
     today: NaiveDate,
     saved_stack: Vec<String>,
 }
 
 fn text_match(
+    dialect: Dialect,
     sql: &mut Sql,
     col_lc: &'static str,
     col_raw: &'static str,
@@ -156,20 +203,10 @@ fn text_match(
                 .push(" < ")
                 .text(upper);
         }
-        MatchOp::Contains => {
-            sql.push("instr(")
-                .push(col_lc)
-                .push(", ")
-                .text(lc)
-                .push(") > 0");
-        }
+        MatchOp::Contains => dialect.contains(sql, col_lc, lc),
         MatchOp::Regex => {
             check_regex(text)?;
-            sql.push("regexp(")
-                .text(text.value.clone())
-                .push(", ")
-                .push(col_raw)
-                .push(")");
+            dialect.regex(sql, col_raw, text.value.clone());
         }
     }
     Ok(())
@@ -360,7 +397,7 @@ impl Compiler<'_> {
             }
             Term::Tag { op, text, .. } => {
                 sql.push("t.id IN (SELECT ticket_id FROM tags WHERE ");
-                text_match(sql, "tag_lc", "tag", *op, text)?;
+                text_match(self.dialect, sql, "tag_lc", "tag", *op, text)?;
                 sql.push(")");
             }
             Term::Prop {
@@ -369,26 +406,21 @@ impl Compiler<'_> {
             Term::Field {
                 field, op, text, ..
             } => {
-                let (lc, raw): (&'static str, &'static str) = match field {
-                    TextField::Title => ("lower(t.title)", "t.title"),
-                    TextField::Summary => ("lower(t.summary)", "t.summary"),
-                    TextField::Entry => ("lower(text)", "text"),
-                };
+                let cols = self.dialect.field(match field {
+                    TextField::Title => Field::Title,
+                    TextField::Summary => Field::Summary,
+                    TextField::Entry => Field::Entry,
+                });
                 if *field == TextField::Entry {
                     sql.push("t.id IN (SELECT ticket_id FROM entries WHERE removed = 0 AND ");
-                    text_match(sql, lc, raw, *op, text)?;
+                    text_match(self.dialect, sql, cols.lc, cols.raw, *op, text)?;
                     sql.push(")");
                 } else {
-                    text_match(sql, lc, raw, *op, text)?;
+                    text_match(self.dialect, sql, cols.lc, cols.raw, *op, text)?;
                 }
             }
             Term::FullText { text, prefix, .. } => {
-                let words: Vec<String> = text
-                    .value
-                    .split(|c: char| !c.is_alphanumeric())
-                    .filter(|w| !w.is_empty())
-                    .map(str::to_lowercase)
-                    .collect();
+                let words: Vec<String> = fts_words(&text.value).collect();
                 if words.is_empty() {
                     return Err(Error::new(
                         ErrorKind::Syntax,
@@ -396,13 +428,7 @@ impl Compiler<'_> {
                         "x: needs at least one word (letters or digits)",
                     ));
                 }
-                let mut query = format!("\"{}\"", words.join(" "));
-                if *prefix {
-                    query.push_str(" *");
-                }
-                sql.push("t.id IN (SELECT rowid FROM ticket_fts WHERE ticket_fts MATCH ")
-                    .text(query)
-                    .push(")");
+                self.dialect.full_text(sql, &words, *prefix);
             }
             Term::Number { op, text, .. } => {
                 let n = text.value.to_uppercase();
@@ -475,7 +501,7 @@ impl Compiler<'_> {
                 }
             })?,
             None => {
-                sql.push("1");
+                sql.push(self.dialect.always());
             }
         }
         sql.push(")");
@@ -513,7 +539,7 @@ impl Compiler<'_> {
         }
         let is_date = key_op == MatchOp::Exact && self.cat.is_date_key(&key_lc);
         sql.push("t.id IN (SELECT ticket_id FROM properties WHERE ");
-        text_match(sql, "key_lc", "key", key_op, key)?;
+        text_match(self.dialect, sql, "key_lc", "key", key_op, key)?;
         for c in conds {
             sql.push(" AND ");
             self.value_cond(
@@ -603,7 +629,7 @@ impl Compiler<'_> {
             return Ok(());
         }
         match c.op {
-            ValueOp::Match(m) => text_match(sql, lc_col, raw_col, m, &c.text)?,
+            ValueOp::Match(m) => text_match(self.dialect, sql, lc_col, raw_col, m, &c.text)?,
             op => match parse_decimal(&c.text.value) {
                 Some(n) => {
                     sql.push(num_col)
@@ -620,16 +646,17 @@ impl Compiler<'_> {
         Ok(())
     }
 
-    fn prop_subquery(sql: &mut Sql, agg_desc: bool, expr: &'static str, key_lc: &str) {
+    fn prop_subquery(&self, sql: &mut Sql, agg_desc: bool, expr: &'static str, key_lc: &str) {
         sql.push(if agg_desc {
             "(SELECT max("
         } else {
             "(SELECT min("
         });
-        // `+key_lc`: look up by ticket id through `properties_ticket`, never through an index
-        // on the key, which would scan every row of that key for every ticket
+        // SQLite's `+key_lc`: look up by ticket id through `properties_ticket`, never through
+        // an index on the key, which would scan every row of that key for every ticket
         sql.push(expr)
-            .push(") FROM properties WHERE ticket_id = t.id AND +key_lc = ")
+            .push(")")
+            .push(self.dialect.correlated_key())
             .text(key_lc.to_string())
             .push(")");
     }
@@ -657,7 +684,7 @@ impl Compiler<'_> {
                     continue;
                 }
                 SortField::Title => {
-                    sql.push("lower(t.title)");
+                    sql.push(self.dialect.title_order());
                 }
                 SortField::Status => {
                     sql.push("t.status");
@@ -672,21 +699,21 @@ impl Compiler<'_> {
                     sql.push("t.earliest");
                 }
                 SortField::Deadline => {
-                    Self::prop_subquery(&mut sql, k.descending, "value_date", "deadline")
+                    self.prop_subquery(&mut sql, k.descending, "value_date", "deadline")
                 }
                 SortField::Scheduled => {
-                    Self::prop_subquery(&mut sql, k.descending, "value_date", "scheduled")
+                    self.prop_subquery(&mut sql, k.descending, "value_date", "scheduled")
                 }
                 SortField::Review => {
-                    Self::prop_subquery(&mut sql, k.descending, "value_date", "review")
+                    self.prop_subquery(&mut sql, k.descending, "value_date", "review")
                 }
-                SortField::PropText(key) => Self::prop_subquery(
+                SortField::PropText(key) => self.prop_subquery(
                     &mut sql,
                     k.descending,
                     "value_lc",
                     &key.value.to_lowercase(),
                 ),
-                SortField::PropNumber(key) => Self::prop_subquery(
+                SortField::PropNumber(key) => self.prop_subquery(
                     &mut sql,
                     k.descending,
                     "value_num",
@@ -718,7 +745,8 @@ impl Compiler<'_> {
                     }
                     sql.push(" ELSE ")
                         .bind(SqlValue::Integer(values.len() as i64));
-                    sql.push(" END) FROM properties WHERE ticket_id = t.id AND +key_lc = ")
+                    sql.push(" END)")
+                        .push(self.dialect.correlated_key())
                         .text(key_lc)
                         .push(")");
                 }

@@ -15,6 +15,7 @@ mod catalogue;
 mod compile;
 mod date;
 mod describe;
+mod dialect;
 mod error;
 mod parser;
 mod span;
@@ -22,12 +23,13 @@ mod sql;
 
 pub use ast::*;
 pub use catalogue::{Catalogue, StatusInfo, STATUSES};
-pub use compile::{compile, normalise_status, parse_decimal, Compiled};
+pub use compile::{compile, compile_for, normalise_status, parse_decimal, Compiled};
 pub use date::{
     parse_absolute, parse_date_expr, parse_repeater, Anchor, DateError, DateExpr, RepeatKind,
     Repeater, ResolvedDate, Unit,
 };
 pub use describe::describe;
+pub use dialect::{fts_document, fts_words, Dialect};
 pub use error::{Error, ErrorKind};
 pub use parser::{parse_search, parse_sort, MAX_DEPTH, MAX_LEN, STATUS_LETTERS};
 pub use span::Span;

@@ -1,7 +1,9 @@
 //! The SQL builder: text only from `&'static str`, every value bound.
 use std::fmt;
 
-/// A value bound to a `?N` parameter.
+use crate::dialect::Dialect;
+
+/// A value bound to a parameter (`?N` in SQLite, `$N` in PostgreSQL).
 #[derive(Debug, Clone, PartialEq)]
 pub enum SqlValue {
     /// NULL.
@@ -26,8 +28,8 @@ impl fmt::Display for SqlValue {
 }
 
 /// SQL under construction. Text can only be appended from `&'static str`; values only through
-/// [`Sql::bind`], which writes a `?` placeholder. Placeholders become `?1`, `?2`, … when a
-/// statement is rendered.
+/// [`Sql::bind`], which writes a `?` placeholder. Placeholders become `?1`, `?2`, … (or the
+/// dialect's spelling) when a statement is rendered.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Sql {
     text: String,
@@ -64,15 +66,17 @@ impl Sql {
 /// A statement being rendered from program text and [`Sql`] pieces: placeholders are numbered
 /// as they are copied, and the pieces are only borrowed (a compiled search renders several
 /// statements from the same condition and order).
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub(crate) struct Statement {
+    dialect: Dialect,
     text: String,
     params: Vec<SqlValue>,
 }
 
 impl Statement {
-    pub(crate) fn with_capacity(bytes: usize) -> Statement {
+    pub(crate) fn with_capacity(dialect: Dialect, bytes: usize) -> Statement {
         Statement {
+            dialect,
             text: String::with_capacity(bytes),
             params: Vec::new(),
         }
@@ -85,9 +89,9 @@ impl Statement {
     }
 
     pub(crate) fn bind(&mut self, value: SqlValue) -> &mut Self {
+        self.dialect
+            .placeholder(&mut self.text, self.params.len() + 1, &value);
         self.params.push(value);
-        self.text.push('?');
-        push_decimal(&mut self.text, self.params.len());
         self
     }
 
@@ -96,10 +100,8 @@ impl Statement {
         let mut params = piece.params.iter();
         let mut rest = piece.text.as_str();
         while let Some(q) = rest.find('?') {
-            self.text.push_str(&rest[..=q]);
-            self.params
-                .push(params.next().expect("one value per placeholder").clone());
-            push_decimal(&mut self.text, self.params.len());
+            self.text.push_str(&rest[..q]);
+            self.bind(params.next().expect("one value per placeholder").clone());
             rest = &rest[q + 1..];
         }
         self.text.push_str(rest);
@@ -109,12 +111,4 @@ impl Statement {
     pub(crate) fn finish(self) -> (String, Vec<SqlValue>) {
         (self.text, self.params)
     }
-}
-
-/// Appends `n` in decimal without a temporary string.
-fn push_decimal(out: &mut String, n: usize) {
-    if n >= 10 {
-        push_decimal(out, n / 10);
-    }
-    out.push(char::from(b'0' + (n % 10) as u8));
 }
