@@ -193,7 +193,7 @@ pub(crate) fn apply(
     Ok(())
 }
 
-/// One property value, numbered after the ticket's other values of the key: the values keep
+/// One property value, numbered after the ticket's other values: a ticket's properties keep
 /// the order they were applied in, which is replay order on every copy and after a rebuild.
 fn insert_property(
     conn: &Connection,
@@ -203,7 +203,7 @@ fn insert_property(
     target: Option<i64>,
 ) -> Result<()> {
     conn.prepare_cached(
-        "INSERT INTO properties (ticket_id, id, key, key_lc, value, value_lc, value_num, value_date, target) VALUES (?1, (SELECT coalesce(max(id), 0) + 1 FROM properties WHERE ticket_id = ?1 AND key_lc = ?3), ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        "INSERT INTO properties (ticket_id, id, key, key_lc, value, value_lc, value_num, value_date, target) VALUES (?1, (SELECT coalesce(max(id), 0) + 1 FROM properties WHERE ticket_id = ?1), ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
     )?
     .execute(params![
         id,

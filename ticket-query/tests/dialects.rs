@@ -377,7 +377,6 @@ fn load(db: &mut dyn Db) {
             .min();
         let mut row = vec![
             V::Big(id),
-            text(&format!("uuid-{id}")),
             text(t.number),
             text(t.title),
             text(t.summary),
@@ -390,12 +389,12 @@ fn load(db: &mut dyn Db) {
             row.push(text(&t.title.to_lowercase()));
             row.push(text(&t.summary.to_lowercase()));
             db.exec(
-                "INSERT INTO tickets (id, uuid, number, title, summary, status, opened, last_update, earliest, title_lc, summary_lc) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+                "INSERT INTO tickets (id, number, title, summary, status, opened, last_update, earliest, title_lc, summary_lc) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
                 &row,
             );
         } else {
             db.exec(
-                "INSERT INTO tickets (id, uuid, number, title, summary, status, opened, last_update, earliest) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                "INSERT INTO tickets (id, number, title, summary, status, opened, last_update, earliest) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
                 &row,
             );
         }
@@ -405,11 +404,12 @@ fn load(db: &mut dyn Db) {
                 &[V::Big(id), text(tag), text(&tag.to_lowercase())],
             );
         }
-        for (key, value) in t.props {
+        for (place, (key, value)) in t.props.iter().enumerate() {
             db.exec(
-                "INSERT INTO properties (ticket_id, key, key_lc, value, value_lc, value_num, value_date) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                "INSERT INTO properties (ticket_id, id, key, key_lc, value, value_lc, value_num, value_date) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
                 &[
                     V::Big(id),
+                    V::Big(place as i64 + 1),
                     text(key),
                     text(&key.to_lowercase()),
                     text(value),
@@ -499,6 +499,7 @@ fn sqlite() -> rusqlite::Connection {
         include_str!("../../ticket-core/src/storage/schema_v2.sql"),
         include_str!("../../ticket-core/src/storage/schema_v3.sql"),
         include_str!("../../ticket-core/src/storage/schema_v3_post.sql"),
+        include_str!("../../ticket-core/src/storage/schema_v4.sql"),
     ] {
         conn.execute_batch(script).unwrap();
     }

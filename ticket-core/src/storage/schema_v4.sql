@@ -19,8 +19,8 @@ CREATE INDEX tickets_last_update ON tickets(last_update);
 CREATE INDEX tickets_opened ON tickets(opened);
 CREATE INDEX tickets_earliest ON tickets(earliest);
 -- * `properties` is kept in ticket order (a table without row ids, keyed by ticket, key and
---   the value's place among the ticket's values of that key, counted from 1 as they are
---   applied), so the separate `properties_ticket` index goes.
+--   the value's place among the ticket's values, counted from 1 as they are applied), so
+--   the separate `properties_ticket` index goes.
 DROP TABLE properties;
 CREATE TABLE properties (
     ticket_id INTEGER NOT NULL,
