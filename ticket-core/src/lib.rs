@@ -20,6 +20,7 @@ mod apply;
 mod catalogue;
 mod changes;
 pub mod config;
+mod content;
 mod context;
 mod error;
 mod exchange;
