@@ -24,6 +24,8 @@ mod content;
 mod context;
 mod error;
 mod exchange;
+#[doc(hidden)]
+pub mod fuzzing;
 mod log;
 mod model;
 mod numbering;

@@ -752,3 +752,178 @@ fn a_silo_the_user_may_only_read_is_read_without_writing_anything() {
     std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
     assert_eq!(writer.count("").unwrap(), 3);
 }
+
+// The fuzz targets `full_import` and `change_records` (fuzz/), as bounded property tests:
+// arbitrary bytes, and valid inputs with bytes changed or cut.
+
+/// A full export of a silo that uses most record kinds.
+fn full_export_seed() -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let silo = new_silo(dir.path());
+    silo.new_ticket("Backups fail", None, "restic to the NAS")
+        .unwrap();
+    silo.new_ticket("Printer", None, "").unwrap();
+    silo.add_tag("1", "risk").unwrap();
+    silo.add_property("1", "Deadline", "2024-04-01").unwrap();
+    silo.add_property("1", "Blocks", "2").unwrap();
+    silo.add_entry("1", "checked the logs", 15).unwrap();
+    silo.remove_entry("1", 1).unwrap();
+    silo.add_attachment_bytes("2", "notes.txt", b"hello", "first")
+        .unwrap();
+    silo.remove_file("2", 1).unwrap();
+    silo.set_status("2", "closed", None).unwrap();
+    silo.export_string(ticket_core::ExportFormat::Full, "", "")
+        .unwrap()
+}
+
+fn mutated(seed: Vec<u8>) -> impl Strategy<Value = Vec<u8>> {
+    let len = seed.len();
+    (0..len, any::<u8>(), 0..len, any::<bool>()).prop_map(move |(at, byte, cut, truncate)| {
+        let mut v = seed.clone();
+        v[at] = byte;
+        if truncate {
+            v.truncate(cut.max(1));
+        }
+        v
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+    #[test]
+    fn fuzz_full_import_on_arbitrary_bytes(data in prop::collection::vec(any::<u8>(), 0..200)) {
+        ticket_core::fuzzing::full_import(&data);
+    }
+
+    #[test]
+    fn fuzz_full_import_on_damaged_exports(data in mutated(full_export_seed().into_bytes())) {
+        ticket_core::fuzzing::full_import(&data);
+    }
+
+    #[test]
+    fn fuzz_change_records_on_arbitrary_bytes(data in prop::collection::vec(any::<u8>(), 0..64)) {
+        ticket_core::fuzzing::change_records(&data);
+    }
+
+    #[test]
+    fn fuzz_change_records_on_damaged_wire_records(
+        data in mutated(WIRE_SEED.to_vec())
+    ) {
+        ticket_core::fuzzing::change_records(&data);
+    }
+}
+
+const WIRE_SEED: &[u8] = br#"{"id":"00000000000000010123456789abcdef0001","at":"2024-03-13T09:00:00.000000Z","author":"alice","op":"prop_add","key":"Deadline","value":"2024-04-01"}"#;
+
+#[test]
+fn the_fuzz_seeds_are_taken() {
+    assert!(ticket_core::fuzzing::change_records(WIRE_SEED));
+    for seed in std::fs::read_dir(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../fuzz/corpus/change_records"
+    ))
+    .unwrap()
+    {
+        let path = seed.unwrap().path();
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        if name.starts_with("seed-") && !name.starts_with("seed-row-") {
+            assert!(
+                ticket_core::fuzzing::change_records(&std::fs::read(&path).unwrap()),
+                "{name}"
+            );
+        }
+    }
+    let export = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../fuzz/corpus/full_import/seed-export"
+    ))
+    .unwrap();
+    assert!(ticket_core::fuzzing::full_import(&export));
+}
+
+#[test]
+fn the_full_import_seed_imports_whole() {
+    let seed = full_export_seed();
+    assert!(ticket_core::fuzzing::full_import(seed.as_bytes()));
+    let dir = tempfile::tempdir().unwrap();
+    let silo = new_silo(dir.path());
+    silo.import_json(&seed).unwrap();
+    assert_eq!(silo.count("").unwrap(), 2);
+}
+
+/// The quality spec's concurrency and SIGKILL runs, repeated (`cargo test -p ticket-core
+/// --test reliability -- --ignored --nocapture quality_runs`; `TICKET_TEST_ROUNDS` rounds,
+/// default 10): prints the figures recorded in benches/README.md.
+#[test]
+#[ignore]
+fn quality_runs() {
+    let rounds: usize = std::env::var("TICKET_TEST_ROUNDS")
+        .ok()
+        .and_then(|r| r.parse().ok())
+        .unwrap_or(10);
+    let mut lost = 0usize;
+    let mut times = Vec::new();
+    for _ in 0..rounds {
+        let dir = tempfile::tempdir().unwrap();
+        let silo = new_silo(dir.path());
+        let started = std::time::Instant::now();
+        let children: Vec<_> = (0..4)
+            .map(|i| spawn_child(silo.dir(), &format!("w{i}"), 250))
+            .collect();
+        for mut c in children {
+            assert!(c.wait().unwrap().success());
+        }
+        times.push(started.elapsed().as_secs_f64());
+        lost += 1000 - silo.count("").unwrap() as usize;
+        let before = dump(&silo);
+        silo.rebuild().unwrap();
+        assert_eq!(dump(&silo), before);
+    }
+    times.sort_by(f64::total_cmp);
+    println!(
+        "concurrency: {rounds} rounds of 4 processes x 250 tickets (2 change sets each): {lost} lost, median {:.2} s, max {:.2} s",
+        times[times.len() / 2],
+        times[times.len() - 1]
+    );
+
+    let mut reported_total = 0usize;
+    let mut extra_total = 0usize;
+    for round in 0..rounds * 4 {
+        let dir = tempfile::tempdir().unwrap();
+        let silo = new_silo(dir.path());
+        let path = silo.dir().to_path_buf();
+        drop(silo);
+        let mut child = spawn_child(&path, "k", 100_000);
+        let mut reported = Vec::new();
+        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+        let stop = 20 + (round * 37) % 200;
+        while let Some(Ok(line)) = lines.next() {
+            if let Some(n) = line.strip_prefix("done ") {
+                reported.push(n.to_string());
+            }
+            if reported.len() == stop {
+                break;
+            }
+        }
+        unsafe { libc::kill(child.id() as i32, libc::SIGKILL) };
+        let _ = child.wait();
+        let silo = Silo::open(&path, ctx_at(NOW)).unwrap();
+        let conn = rusqlite::Connection::open(path.join("silo.db")).unwrap();
+        let check: String = conn
+            .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(check, "ok");
+        for n in &reported {
+            assert_eq!(silo.get(n).unwrap().tags, vec!["k"], "ticket {n}");
+        }
+        reported_total += reported.len();
+        extra_total += silo.count("").unwrap() as usize - reported.len();
+        let before = dump(&silo);
+        silo.rebuild().unwrap();
+        assert_eq!(dump(&silo), before);
+    }
+    println!(
+        "SIGKILL: {} kills; {reported_total} tickets reported done, all present and tagged; {extra_total} more committed after the last report read; integrity_check ok and rebuild equal every time",
+        rounds * 4
+    );
+}

@@ -454,3 +454,40 @@ fn register_functions(conn: &Connection) -> Result<()> {
     })?;
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The two lists name every table the migrations make (the full-text index's own tables
+    /// aside): a table added to the schema must be classed as log or derived.
+    #[test]
+    fn log_and_derived_tables_are_every_table_of_the_schema() {
+        let mem = Connection::open_in_memory().unwrap();
+        register_functions(&mem).unwrap();
+        rusqlite::vtab::array::load_module(&mem).unwrap();
+        migrate(&mem).unwrap();
+        let mut tables: Vec<String> = mem
+            .prepare(
+                "SELECT name FROM sqlite_master WHERE type = 'table' \
+                 AND name NOT LIKE 'sqlite_%' AND name NOT LIKE 'ticket_fts_%' ORDER BY name",
+            )
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        tables.sort();
+        let mut listed: Vec<String> = LOG_TABLES
+            .iter()
+            .chain(DERIVED_TABLES)
+            .map(|t| t.to_string())
+            .collect();
+        listed.sort();
+        assert_eq!(tables, listed);
+        let reference = reference_derived_schema().unwrap();
+        for table in DERIVED_TABLES {
+            assert!(reference.iter().any(|(name, _)| name == table), "{table}");
+        }
+    }
+}
