@@ -130,6 +130,14 @@ proptest! {
 
 const CHILD_ENV: &str = "TICKET_TEST_CHILD_SILO";
 
+/// A number a parent test passed to its child process.
+fn env_number<T: std::str::FromStr>(name: &str) -> T
+where
+    T::Err: std::fmt::Debug,
+{
+    std::env::var(name).unwrap().parse().unwrap()
+}
+
 /// Not a test of its own: the body of the child processes below (does nothing unless the
 /// parent test set the environment).
 #[test]
@@ -137,10 +145,7 @@ fn child_writer() {
     let Ok(dir) = std::env::var(CHILD_ENV) else {
         return;
     };
-    let count: usize = std::env::var("TICKET_TEST_CHILD_COUNT")
-        .unwrap()
-        .parse()
-        .unwrap();
+    let count: usize = env_number("TICKET_TEST_CHILD_COUNT");
     let tag = std::env::var("TICKET_TEST_CHILD_TAG").unwrap();
     let silo = Silo::open(
         std::path::Path::new(&dir),
@@ -667,10 +672,7 @@ fn read_only_child() {
     let Ok(dir) = std::env::var(READ_ONLY_CHILD) else {
         return;
     };
-    let expected: u64 = std::env::var("TICKET_TEST_EXPECTED")
-        .unwrap()
-        .parse()
-        .unwrap();
+    let expected: u64 = env_number("TICKET_TEST_EXPECTED");
     let silo = Silo::open(Path::new(&dir), ctx_at(NOW)).unwrap();
     assert!(silo.is_read_only());
     assert_eq!(silo.count("").unwrap(), expected);
