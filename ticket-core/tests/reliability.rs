@@ -176,7 +176,17 @@ fn spawn_child(dir: &std::path::Path, tag: &str, count: usize) -> std::process::
 #[test]
 fn concurrent_writers_in_four_processes_lose_nothing() {
     let dir = tempfile::tempdir().unwrap();
-    let silo = new_silo(dir.path());
+    let silo = four_writers(dir.path());
+    assert_eq!(silo.count("").unwrap(), 1000);
+    for i in 0..4 {
+        assert_eq!(silo.count(&format!("g=w{i}")).unwrap(), 250);
+    }
+}
+
+/// Four processes write 250 tickets each (a create and a tag) into a new silo at once; the
+/// silo's rebuild must equal its incremental tables.
+fn four_writers(dir: &Path) -> Silo {
+    let silo = new_silo(dir);
     let children: Vec<_> = (0..4)
         .map(|i| spawn_child(silo.dir(), &format!("w{i}"), 250))
         .collect();
@@ -184,19 +194,21 @@ fn concurrent_writers_in_four_processes_lose_nothing() {
         let status = c.wait().unwrap();
         assert!(status.success());
     }
-    assert_eq!(silo.count("").unwrap(), 1000);
-    for i in 0..4 {
-        assert_eq!(silo.count(&format!("g=w{i}")).unwrap(), 250);
-    }
-    let before = dump(&silo);
-    silo.rebuild().unwrap();
-    assert_eq!(dump(&silo), before);
+    assert_rebuild_equal(&silo);
+    silo
 }
 
-#[test]
-fn a_writer_killed_mid_stream_leaves_a_consistent_silo() {
-    let dir = tempfile::tempdir().unwrap();
-    let silo = new_silo(dir.path());
+fn assert_rebuild_equal(silo: &Silo) {
+    let before = dump(silo);
+    silo.rebuild().unwrap();
+    assert_eq!(dump(silo), before);
+}
+
+/// A writer killed (SIGKILL) after it reported `stop` tickets done: the silo opens, passes
+/// `integrity_check`, holds every reported ticket whole with its tag, and rebuilds to the
+/// same tables. Returns the silo and the reported tickets.
+fn kill_a_writer(dir: &Path, stop: usize) -> (Silo, Vec<String>) {
+    let silo = new_silo(dir);
     let path = silo.dir().to_path_buf();
     drop(silo);
     let mut child = spawn_child(&path, "k", 100_000);
@@ -206,7 +218,7 @@ fn a_writer_killed_mid_stream_leaves_a_consistent_silo() {
         if let Some(n) = line.strip_prefix("done ") {
             reported.push(n.to_string());
         }
-        if reported.len() == 150 {
+        if reported.len() == stop {
             break;
         }
     }
@@ -223,9 +235,15 @@ fn a_writer_killed_mid_stream_leaves_a_consistent_silo() {
         assert_eq!(t.tags, vec!["k"], "ticket {n} was reported done");
     }
     // every ticket is whole: created with its title (no half change sets)
-    let before = dump(&silo);
-    silo.rebuild().unwrap();
-    assert_eq!(dump(&silo), before);
+    assert_rebuild_equal(&silo);
+    (silo, reported)
+}
+
+#[test]
+fn a_writer_killed_mid_stream_leaves_a_consistent_silo() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_, reported) = kill_a_writer(dir.path(), 150);
+    assert_eq!(reported.len(), 150);
 }
 
 #[test]
@@ -867,19 +885,10 @@ fn quality_runs() {
     let mut times = Vec::new();
     for _ in 0..rounds {
         let dir = tempfile::tempdir().unwrap();
-        let silo = new_silo(dir.path());
         let started = std::time::Instant::now();
-        let children: Vec<_> = (0..4)
-            .map(|i| spawn_child(silo.dir(), &format!("w{i}"), 250))
-            .collect();
-        for mut c in children {
-            assert!(c.wait().unwrap().success());
-        }
+        let silo = four_writers(dir.path());
         times.push(started.elapsed().as_secs_f64());
         lost += 1000 - silo.count("").unwrap() as usize;
-        let before = dump(&silo);
-        silo.rebuild().unwrap();
-        assert_eq!(dump(&silo), before);
     }
     times.sort_by(f64::total_cmp);
     println!(
@@ -892,37 +901,9 @@ fn quality_runs() {
     let mut extra_total = 0usize;
     for round in 0..rounds * 4 {
         let dir = tempfile::tempdir().unwrap();
-        let silo = new_silo(dir.path());
-        let path = silo.dir().to_path_buf();
-        drop(silo);
-        let mut child = spawn_child(&path, "k", 100_000);
-        let mut reported = Vec::new();
-        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-        let stop = 20 + (round * 37) % 200;
-        while let Some(Ok(line)) = lines.next() {
-            if let Some(n) = line.strip_prefix("done ") {
-                reported.push(n.to_string());
-            }
-            if reported.len() == stop {
-                break;
-            }
-        }
-        unsafe { libc::kill(child.id() as i32, libc::SIGKILL) };
-        let _ = child.wait();
-        let silo = Silo::open(&path, ctx_at(NOW)).unwrap();
-        let conn = rusqlite::Connection::open(path.join("silo.db")).unwrap();
-        let check: String = conn
-            .query_row("PRAGMA integrity_check", [], |r| r.get(0))
-            .unwrap();
-        assert_eq!(check, "ok");
-        for n in &reported {
-            assert_eq!(silo.get(n).unwrap().tags, vec!["k"], "ticket {n}");
-        }
+        let (silo, reported) = kill_a_writer(dir.path(), 20 + (round * 37) % 200);
         reported_total += reported.len();
         extra_total += silo.count("").unwrap() as usize - reported.len();
-        let before = dump(&silo);
-        silo.rebuild().unwrap();
-        assert_eq!(dump(&silo), before);
     }
     println!(
         "SIGKILL: {} kills; {reported_total} tickets reported done, all present and tagged; {extra_total} more committed after the last report read; integrity_check ok and rebuild equal every time",
