@@ -314,3 +314,162 @@ fn a_thousand_term_key_is_answered_not_a_database_error() {
     let run = world.run(&["lg", &key]);
     assert_eq!(run.code, 0, "{}", run.stderr);
 }
+
+/// Every file under the silo's `attachments/`, temporary files included.
+fn attachment_files(world: &World) -> Vec<String> {
+    let root = world.silo.join("attachments");
+    let mut out = Vec::new();
+    let mut stack = vec![root.clone()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                out.push(p.strip_prefix(&root).unwrap().display().to_string());
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+#[test]
+fn attaching_what_is_not_a_small_regular_file_is_refused_and_changes_nothing() {
+    let world = world_with_a_ticket();
+    world.configure(r#"{"max_attachment_bytes": 1000}"#);
+    let before = state(&world);
+    let fifo = world.tmp.path().join("pipe");
+    let status = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    std::fs::write(world.tmp.path().join("big.bin"), [0u8; 1001]).unwrap();
+    std::fs::create_dir(world.tmp.path().join("folder")).unwrap();
+    let mut shown = String::new();
+    for file in ["/dev/zero", "pipe", "folder", "big.bin"] {
+        let started = std::time::Instant::now();
+        shown.push_str(&world.show(&["af", "1", file]));
+        // a FIFO without a writer does not block
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(20),
+            "{file}"
+        );
+    }
+    insta::assert_snapshot!(shown);
+    assert_eq!(state(&world), before);
+    assert_eq!(attachment_files(&world), Vec::<String>::new());
+    // within the limit it works, and the copy keeps the source's mode
+    use std::os::unix::fs::PermissionsExt;
+    let small = world.tmp.path().join("small.txt");
+    std::fs::write(&small, b"private notes\n").unwrap();
+    std::fs::set_permissions(&small, std::fs::Permissions::from_mode(0o600)).unwrap();
+    assert_eq!(
+        world.ok(&["af", "1", "small.txt"]),
+        "attached small.txt as attachment 1 of ticket 1\n"
+    );
+    let files = attachment_files(&world);
+    assert_eq!(files.len(), 1, "{files:?}");
+    let mode = std::fs::metadata(world.silo.join("attachments").join(&files[0]))
+        .unwrap()
+        .permissions()
+        .mode();
+    assert_eq!(mode & 0o777, 0o600);
+}
+
+#[test]
+fn a_zero_byte_database_is_an_error_not_a_new_silo() {
+    let world = world_with_a_ticket();
+    for f in ["silo.db-wal", "silo.db-shm"] {
+        let _ = std::fs::remove_file(world.silo.join(f));
+    }
+    std::fs::write(world.silo.join("silo.db"), b"").unwrap();
+    let mut shown = world.show(&["ct"]);
+    shown.push_str(&world.show(&["nt", "x"]));
+    insta::assert_snapshot!(shown);
+    assert_eq!(
+        std::fs::metadata(world.silo.join("silo.db")).unwrap().len(),
+        0
+    );
+    assert!(!world.silo.join("silo.db-wal").exists());
+}
+
+#[test]
+fn pseudo_properties_are_refused_like_merged() {
+    let world = world_with_a_ticket();
+    let before = state(&world);
+    let mut shown = String::new();
+    for args in [
+        ["ap", "1", "Opened", "2020-01-01"],
+        ["ap", "1", "last_update", "2020-01-01"],
+        ["ap", "1", "Earliest", "2020-01-01"],
+        ["ap", "1", "Merged", "1"],
+    ] {
+        shown.push_str(&world.show(&args));
+    }
+    insta::assert_snapshot!(shown);
+    assert_eq!(state(&world), before);
+}
+
+#[test]
+fn a_damaged_schema_is_reported_and_rebuild_recreates_missing_tables() {
+    let world = world_with_a_ticket();
+    let before = state(&world);
+    let db = world.silo.join("silo.db");
+    let sql = |batch: &str| {
+        let c = rusqlite::Connection::open(&db).unwrap();
+        c.execute_batch(batch).unwrap();
+    };
+    sql("PRAGMA user_version = -1");
+    let mut shown = world.show(&["lt"]);
+    sql("PRAGMA user_version = 3");
+    sql("DROP TABLE tags");
+    shown.push_str(&world.show(&["nt", "written over a damaged silo"]));
+    shown.push_str(&world.show(&["lt"]));
+    shown.push_str(&world.show(&["rebuild"]));
+    insta::assert_snapshot!(shown);
+    assert_eq!(state(&world), before);
+    assert_eq!(world.ok(&["ltn", "g=risk"]), "1\n");
+}
+
+#[test]
+fn a_silo_the_user_may_only_read_can_be_read_not_written() {
+    use std::os::unix::fs::PermissionsExt;
+    use std::os::unix::process::CommandExt;
+    let world = world_with_a_ticket();
+    let before = state(&world);
+    let db = std::fs::read(world.silo.join("silo.db")).unwrap();
+    let mode = |p: &std::path::Path, m: u32| {
+        std::fs::set_permissions(p, std::fs::Permissions::from_mode(m)).unwrap()
+    };
+    mode(world.tmp.path(), 0o755);
+    mode(&world.silo.join("silo.db"), 0o444);
+    mode(&world.silo, 0o555);
+    // root may write anything: the reader is `nobody` then
+    let as_reader = |args: &[&str]| {
+        let mut cmd = world.cmd(args);
+        if unsafe { libc::geteuid() } == 0 {
+            cmd.uid(65534).gid(65534);
+        }
+        output(cmd)
+    };
+    let run = as_reader(&["ltn"]);
+    assert_eq!((run.code, run.stdout.as_str()), (0, "1\n"), "{run:?}");
+    let run = as_reader(&["ct", "g=risk"]);
+    assert_eq!((run.code, run.stdout.as_str()), (0, "1\n"), "{run:?}");
+    let run = as_reader(&["nt", "x"]);
+    assert_clean_failure(&run, 1, "is read-only for this user");
+    let listing: Vec<_> = std::fs::read_dir(&world.silo)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(
+        !listing.iter().any(|n| n.starts_with("silo.db-")),
+        "{listing:?}"
+    );
+    assert_eq!(std::fs::read(world.silo.join("silo.db")).unwrap(), db);
+    mode(&world.silo, 0o755);
+    mode(&world.silo.join("silo.db"), 0o644);
+    assert_eq!(state(&world), before);
+}

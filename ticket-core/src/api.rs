@@ -287,14 +287,27 @@ impl Silo {
     pub fn remove_entry(&self, n: &str, entry: u32) -> Result<()> {
         self.one(n, Op::RemoveEntry(entry))
     }
-    /// Attaches a copy of a file; returns the attachment number.
+    /// Attaches a copy of a file; returns the attachment number. The file is copied in
+    /// chunks while it is hashed (memory stays bounded); a symbolic link is followed, and
+    /// what it leads to must be a regular file no larger than the silo's
+    /// `max_attachment_bytes`. Nothing is left behind when anything fails.
     pub fn copy_file(&self, n: &str, file: &Path, comment: &str) -> Result<u32> {
-        let bytes = std::fs::read(file).map_err(|e| Error::io(file, e))?;
         let name = file
             .file_name()
             .map(|f| f.to_string_lossy().into_owned())
             .unwrap_or_else(|| file.display().to_string());
-        self.add_attachment_bytes(n, &name, &bytes, comment)
+        // a name that cannot be stored is refused before anything is copied
+        crate::log::check_file_name(name.trim())?;
+        self.refuse_read_only()?;
+        let staged = crate::content::stage_file(
+            &self.attachments_dir(),
+            file,
+            self.config().max_attachment_bytes,
+        )?;
+        self.write(|w| {
+            let t = w.ticket(n)?;
+            w.add_staged(&t, &name, staged, comment)
+        })
     }
     /// Attaches bytes under a file name; returns the attachment number.
     pub fn add_attachment_bytes(

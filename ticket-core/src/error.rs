@@ -120,6 +120,14 @@ pub enum Error {
         /// What SQLite said.
         detail: String,
     },
+    /// A silo this user may read but not change.
+    #[error("{} is read-only for this user ({reason}): it can be read, not changed; nothing was changed", path.display())]
+    ReadOnly {
+        /// The database file.
+        path: PathBuf,
+        /// Why it cannot be written.
+        reason: String,
+    },
     /// A file-system failure.
     #[error("{}: {source}", path.display())]
     Io {

@@ -20,9 +20,12 @@ mod apply;
 mod catalogue;
 mod changes;
 pub mod config;
+mod content;
 mod context;
 mod error;
 mod exchange;
+#[doc(hidden)]
+pub mod fuzzing;
 mod log;
 mod model;
 mod numbering;

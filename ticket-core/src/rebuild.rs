@@ -20,14 +20,19 @@ pub struct RebuildStats {
 
 impl Silo {
     /// Drops the derived tables' rows and replays the change log in replay order (clock, replica, index), in one
-    /// transaction.
+    /// transaction. Derived tables and indexes missing from the database (damaged, or dropped
+    /// by hand) are first recreated as the migrations make them.
     pub fn rebuild(&self) -> Result<RebuildStats> {
+        self.refuse_read_only()?;
         let conn = self.lock();
         crate::storage::prepare_for_writing(&conn)?;
         conn.execute_batch("BEGIN IMMEDIATE").map_err(Error::from)?;
-        match rebuild_in(&conn) {
+        let rebuilt =
+            crate::storage::recreate_missing_derived(&conn).and_then(|_| rebuild_in(&conn));
+        match rebuilt {
             Ok(stats) => {
                 conn.execute_batch("COMMIT")?;
+                self.repaired();
                 crate::storage::after_writing(&conn);
                 Ok(stats)
             }

@@ -14,7 +14,7 @@ use crate::error::{Error, Result};
 use crate::log::{next_clock, Record, ReplicaId};
 use crate::model::{Status, TicketNumber};
 use crate::storage::log as store;
-use crate::storage::open_db;
+use crate::storage::{open_silo_db, Access};
 
 /// Format of `changes.at` and the ticket timestamps.
 pub(crate) const AT_FORMAT: &str = "%Y-%m-%dT%H:%M:%S%.6fZ";
@@ -51,6 +51,11 @@ pub struct Silo {
     ctx: Context,
     replica: (ReplicaId, i64),
     conn: ReentrantMutex<Connection>,
+    /// Opened read-only: this user may read the database but not write it.
+    read_only: bool,
+    /// Derived tables missing from the database: every read and write is refused with this
+    /// until `rebuild` recreates them.
+    damage: parking_lot::Mutex<Option<String>>,
 }
 
 /// The connection, held for one read transaction: every statement run through it sees the
@@ -111,28 +116,54 @@ impl Silo {
             });
         }
         let config = SiloConfig::load(&config_path)?;
-        let conn = open_db(&db_path, ctx.busy_timeout).map_err(|e| match e {
-            Error::Db(rusqlite::Error::SqliteFailure(f, m))
-                if matches!(
-                    f.code,
-                    rusqlite::ErrorCode::NotADatabase | rusqlite::ErrorCode::DatabaseCorrupt
-                ) =>
-            {
-                Error::Corrupt {
-                    path: db_path.clone(),
-                    detail: m.unwrap_or_else(|| f.to_string()),
-                }
-            }
-            other => other,
-        })?;
-        let replica = store::own_replica(&conn)?;
+        let access = if creating {
+            Access::Create
+        } else {
+            Access::Existing
+        };
+        let db = open_silo_db(&db_path, ctx.busy_timeout, access)?;
+        let replica = store::own_replica(&db.conn)?;
         Ok(Silo {
             dir: dir.to_path_buf(),
             config,
             ctx,
             replica,
-            conn: ReentrantMutex::new(conn),
+            conn: ReentrantMutex::new(db.conn),
+            read_only: db.read_only,
+            damage: parking_lot::Mutex::new(db.damage),
         })
+    }
+
+    /// Whether this user can only read the silo (its database opened read-only).
+    pub fn is_read_only(&self) -> bool {
+        self.read_only
+    }
+
+    /// A write on a read-only silo is refused before anything is done.
+    pub(crate) fn refuse_read_only(&self) -> Result<()> {
+        if self.read_only {
+            return Err(Error::ReadOnly {
+                path: self.dir.join(DB_FILE),
+                reason: "writing needs write permission on the silo's files".to_string(),
+            });
+        }
+        Ok(())
+    }
+
+    /// A silo with missing derived tables is refused (until `rebuild`) with a clear error.
+    fn refuse_damaged(&self) -> Result<()> {
+        match &*self.damage.lock() {
+            Some(detail) => Err(Error::Corrupt {
+                path: self.dir.join(DB_FILE),
+                detail: detail.clone(),
+            }),
+            None => Ok(()),
+        }
+    }
+
+    /// `rebuild` recreated the missing tables.
+    pub(crate) fn repaired(&self) {
+        *self.damage.lock() = None;
     }
 
     /// The silo's directory.
@@ -163,6 +194,10 @@ impl Silo {
     pub fn set_clock(&mut self, clock: Clock) {
         self.ctx.clock = clock;
     }
+    /// The directory of the attachment contents.
+    pub(crate) fn attachments_dir(&self) -> PathBuf {
+        self.dir.join(ATTACHMENTS_DIR)
+    }
     /// Where an attachment's content is stored: `attachments/ab/cdef…`.
     pub fn attachment_path(&self, sha256: &str) -> PathBuf {
         let (a, b) = sha256.split_at(2.min(sha256.len()));
@@ -181,6 +216,7 @@ impl Silo {
 
     /// The connection inside a read transaction (see [`ReadGuard`]).
     pub(crate) fn reader(&self) -> Result<ReadGuard<'_>> {
+        self.refuse_damaged()?;
         let conn = self.conn.lock();
         let began = conn.is_autocommit();
         if began {
@@ -217,6 +253,10 @@ impl Silo {
     /// Runs `f` as one change set in one `IMMEDIATE` transaction: the records it emits are
     /// applied and logged, every touched ticket is validated, and all of it commits or none.
     pub(crate) fn write<T>(&self, f: impl FnOnce(&mut Writer<'_>) -> Result<T>) -> Result<T> {
+        self.refuse_read_only()?;
+        self.refuse_damaged()?;
+        // temporary files left by a killed process, once they are a day old
+        crate::content::sweep_stale(&self.attachments_dir());
         let conn = self.lock();
         let started = std::time::Instant::now();
         crate::storage::prepare_for_writing(&conn)?;
@@ -228,28 +268,31 @@ impl Silo {
                 other => other,
             });
         }
+        let mut placed = Vec::new();
         let result = (|| {
             let mut w = Writer::new(self, &conn)?;
-            let value = f(&mut w)?;
+            let value = f(&mut w);
+            placed = std::mem::take(&mut w.placed);
+            let value = value?;
             w.finish()?;
             Ok(value)
         })();
-        match result {
+        let result = match result {
             Ok(value) => match conn.execute_batch("COMMIT") {
                 Ok(()) => {
                     crate::storage::after_writing(&conn);
-                    Ok(value)
+                    return Ok(value);
                 }
-                Err(e) => {
-                    let _ = conn.execute_batch("ROLLBACK");
-                    Err(e.into())
-                }
+                Err(e) => Err(e.into()),
             },
-            Err(e) => {
-                let _ = conn.execute_batch("ROLLBACK");
-                Err(e)
-            }
+            Err(e) => Err(e),
+        };
+        let _ = conn.execute_batch("ROLLBACK");
+        // content files this change set created belong to nothing now
+        for path in placed {
+            let _ = std::fs::remove_file(path);
         }
+        result
     }
 }
 
@@ -291,6 +334,8 @@ pub(crate) struct Writer<'s> {
     sets: Vec<i64>,
     touched: Touched,
     pub today: NaiveDate,
+    /// Attachment content files this transaction created (removed if it does not commit).
+    pub placed: Vec<PathBuf>,
 }
 
 impl<'s> Writer<'s> {
@@ -308,6 +353,7 @@ impl<'s> Writer<'s> {
             sets: Vec::new(),
             touched: Touched::default(),
             today: silo.ctx.clock.today(),
+            placed: Vec::new(),
         })
     }
 

@@ -3,11 +3,11 @@
 use std::path::Path;
 
 use rusqlite::params;
-use sha2::{Digest, Sha256};
 use ticket_query::{parse_date_expr, parse_repeater, ResolvedDate};
 
 use crate::changes::ChangeOp;
-use crate::config::{RELATION_KEYS, RESERVED_KEYS};
+use crate::config::{PSEUDO_DATE_KEYS, RELATION_KEYS, RESERVED_KEYS};
+use crate::content::Staged;
 use crate::error::{Error, Result};
 use crate::log::{Operation, Record};
 use crate::model::{PropertyKey, PropertyValue, Status, Tag};
@@ -160,11 +160,13 @@ impl Writer<'_> {
             Op::AddProperty(key, value) => {
                 let key: PropertyKey = key.parse()?;
                 refuse_reserved(&key)?;
+                refuse_pseudo(&key)?;
                 self.add_property(t, &key, &value)?;
             }
             Op::ChangeProperty(key, old, new) => {
                 let key: PropertyKey = key.parse()?;
                 refuse_reserved(&key)?;
+                refuse_pseudo(&key)?;
                 let old: PropertyValue = old.parse()?;
                 let stored = self.values(t.id, &key)?;
                 let found = stored
@@ -623,6 +625,7 @@ impl Writer<'_> {
         Ok(n)
     }
 
+    /// Attaches bytes held in memory (an upload, an edit's attachment).
     pub(crate) fn add_attachment(
         &mut self,
         t: &TicketRef,
@@ -630,10 +633,29 @@ impl Writer<'_> {
         bytes: &[u8],
         comment: &str,
     ) -> Result<u32> {
+        let limit = self.config().max_attachment_bytes;
+        if bytes.len() as u64 > limit.0 {
+            return Err(crate::content::too_big(Path::new(name.trim()), limit));
+        }
+        let staged = crate::content::stage_bytes(&self.silo.attachments_dir(), bytes)?;
+        self.add_staged(t, name, staged, comment)
+    }
+
+    /// Attaches staged content: moves it into place (a content file this transaction
+    /// created is removed again if the transaction does not commit) and records it.
+    pub(crate) fn add_staged(
+        &mut self,
+        t: &TicketRef,
+        name: &str,
+        staged: Staged,
+        comment: &str,
+    ) -> Result<u32> {
         let name = name.trim();
         crate::log::check_file_name(name)?;
-        let sha = hex::encode(Sha256::digest(bytes));
-        store_content(&self.silo.attachment_path(&sha), bytes)?;
+        let (sha, size) = (staged.sha256.clone(), staged.size);
+        if let Some(created) = staged.place(&self.silo.attachment_path(&sha))? {
+            self.placed.push(created);
+        }
         let n: u32 = self
             .conn
             .prepare_cached("SELECT coalesce(max(n), 0) + 1 FROM attachments WHERE ticket_id = ?1")?
@@ -643,11 +665,25 @@ impl Writer<'_> {
             op: Operation::AttachAdd {
                 name: name.to_string(),
                 comment: comment.trim().to_string(),
-                size: bytes.len() as u64,
+                size,
                 sha256: sha,
             },
         })?;
         Ok(n)
+    }
+}
+
+/// The pseudo-properties (`Opened`, `Last_update`, `Earliest`) are computed from a ticket's
+/// history and dates: a stored property of that name would be shadowed by them in searches
+/// and sorts, so none can be added or changed (one stored before this rule can be removed).
+fn refuse_pseudo(key: &PropertyKey) -> Result<()> {
+    match PSEUDO_DATE_KEYS.iter().find(|k| eq_ci(k, key.as_str())) {
+        Some(k) => Err(Error::invalid(
+            "property key",
+            key.as_str(),
+            format!("{k} is a pseudo-property computed from the ticket's history and dates; it cannot be set"),
+        )),
+        None => Ok(()),
     }
 }
 
@@ -660,15 +696,13 @@ fn refuse_reserved(key: &PropertyKey) -> Result<()> {
     }
 }
 
-/// Writes content-addressed bytes (temp file + rename), unless already there. A file left by
-/// a rolled-back change set is harmless: it is only reachable through its hash.
+/// Writes content-addressed bytes (`attachments/ab/cdef…`) unless already there, through a
+/// temporary file in `attachments/` that no error leaves behind. A file stored for a change
+/// set that does not commit is harmless: it is only reachable through its hash.
 pub(crate) fn store_content(path: &Path, bytes: &[u8]) -> Result<()> {
-    if path.is_file() {
-        return Ok(());
-    }
-    let dir = path.parent().expect("attachment paths have a parent");
-    std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
-    let tmp = dir.join(format!(".tmp-{}", uuid::Uuid::new_v4().simple()));
-    std::fs::write(&tmp, bytes).map_err(|e| Error::io(&tmp, e))?;
-    std::fs::rename(&tmp, path).map_err(|e| Error::io(path, e))
+    let root = path
+        .parent()
+        .and_then(Path::parent)
+        .expect("attachment paths are attachments/ab/cdef…");
+    crate::content::store_bytes(root, path, bytes).map(|_| ())
 }

@@ -131,6 +131,25 @@ pub struct SiloConfig {
     pub srules_pk_priority: Vec<String>,
     /// Time and money (6.9); `null`/absent: no rate configured.
     pub time: Option<TimeConfig>,
+    /// The largest attachment the silo accepts, in bytes (default 100 MiB).
+    pub max_attachment_bytes: MaxAttachmentBytes,
+}
+
+/// The largest attachment a silo accepts, in bytes: `silo.json`'s `max_attachment_bytes`.
+/// A bigger file is refused with an error naming the limit, before or while it is copied.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct MaxAttachmentBytes(pub u64);
+
+impl MaxAttachmentBytes {
+    /// The default: 100 MiB.
+    pub const DEFAULT: MaxAttachmentBytes = MaxAttachmentBytes(100 * 1024 * 1024);
+}
+
+impl Default for MaxAttachmentBytes {
+    fn default() -> Self {
+        MaxAttachmentBytes::DEFAULT
+    }
 }
 
 impl SiloConfig {
@@ -229,6 +248,7 @@ const DEFAULT_COMMENT: &[&str] = &[
     "srules_t_colour [{tag, fg, bg}], srules_pk_colour [{key, fg, bg}], srules_pkv_colour [{key, value, fg, bg}]: CSS colour names, #rgb or #rrggbb.",
     "srules_t_priority, srules_pk_priority: tags and keys shown first, in this order.",
     "time: null or {rate_per_hour, currency}.",
+    "max_attachment_bytes: the largest file copy_file accepts, in bytes (default 104857600, 100 MiB).",
 ];
 
 #[cfg(test)]

@@ -5,7 +5,7 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 use rusqlite::functions::FunctionFlags;
-use rusqlite::Connection;
+use rusqlite::{Connection, OpenFlags, MAIN_DB};
 
 use crate::error::{Error, Result};
 
@@ -87,38 +87,332 @@ fn refresh_statistics(conn: &Connection) -> Result<()> {
     Ok(())
 }
 
-/// Opens (or creates) the database file with WAL, the busy timeout and our SQL functions,
-/// then migrates it to [`SCHEMA_VERSION`].
+/// Whether opening may create the database file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Access {
+    /// `create`: a new, empty database is made and migrated.
+    Create,
+    /// Everything else: the file must exist and hold a ticket database; nothing is created.
+    Existing,
+}
+
+/// An opened silo database.
+pub(crate) struct Db {
+    pub conn: Connection,
+    /// Opened read-only (this user may not write the file or its directory).
+    pub read_only: bool,
+    /// Derived tables that are missing (`rebuild` recreates them), in words.
+    pub damage: Option<String>,
+}
+
+/// The tables of the change log and the numbering state: what a rebuild cannot recreate.
+/// Without one of them the database is damaged beyond `rebuild`.
+pub(crate) const LOG_TABLES: &[&str] = &[
+    "replicas",
+    "log_meta",
+    "ticket_ids",
+    "change_sets",
+    "changes",
+    "numbering",
+];
+/// The derived tables: a cache of the log that `rebuild` recreates and fills.
+pub(crate) const DERIVED_TABLES: &[&str] = &[
+    "tickets",
+    "tags",
+    "properties",
+    "entry_rows",
+    "attachments",
+    "ticket_fts",
+];
+
+/// Opens a writable existing silo database (a clone's fresh copy).
 pub(crate) fn open_db(path: &Path, busy: Duration) -> Result<Connection> {
-    let conn = Connection::open(path)?;
-    conn.busy_timeout(busy)?;
+    let db = open_silo_db(path, busy, Access::Existing)?;
+    if db.read_only {
+        return Err(Error::ReadOnly {
+            path: path.to_path_buf(),
+            reason: "writing needs write permission on the silo's files".to_string(),
+        });
+    }
+    Ok(db.conn)
+}
+
+/// Opens the silo's database with WAL, the busy timeout and our SQL functions, then migrates
+/// it to [`SCHEMA_VERSION`]. Only [`Access::Create`] makes a database: an existing file that
+/// is empty, not a database, or not a ticket database (no schema version, a negative one, the
+/// log's tables missing) is [`Error::Corrupt`] and is left exactly as it was. A database this
+/// user may read but not write is opened read-only (see [`open_read_only`]).
+pub(crate) fn open_silo_db(path: &Path, busy: Duration, access: Access) -> Result<Db> {
+    let corrupt = |detail: &str| Error::Corrupt {
+        path: path.to_path_buf(),
+        detail: detail.to_string(),
+    };
+    if access == Access::Existing {
+        let meta = std::fs::metadata(path).map_err(|e| Error::io(path, e))?;
+        if meta.len() == 0 {
+            return Err(corrupt("the file is empty"));
+        }
+    }
+    let db = (|| {
+        let mut flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        if access == Access::Create {
+            flags |= OpenFlags::SQLITE_OPEN_CREATE;
+        }
+        let conn = Connection::open_with_flags(path, flags)?;
+        conn.busy_timeout(busy)?;
+        let writable = !conn.is_readonly(MAIN_DB)?;
+        match probe(&conn) {
+            Ok(()) if writable => return open_writable(conn, path, access),
+            Ok(()) => {}
+            Err(e) if !unwritable(&e) => return Err(e.into()),
+            Err(_) => {}
+        }
+        drop(conn);
+        open_read_only(path, busy)
+    })()
+    .map_err(|e| match e {
+        Error::Db(rusqlite::Error::SqliteFailure(f, m))
+            if matches!(
+                f.code,
+                rusqlite::ErrorCode::NotADatabase | rusqlite::ErrorCode::DatabaseCorrupt
+            ) =>
+        {
+            corrupt(&m.unwrap_or_else(|| f.to_string()))
+        }
+        other => other,
+    })?;
+    Ok(db)
+}
+
+/// Reads the schema: the first read of the file (and of its WAL).
+fn probe(conn: &Connection) -> rusqlite::Result<()> {
+    conn.query_row("SELECT count(*) FROM sqlite_master", [], |_| Ok(()))
+}
+
+/// Whether an error means the file or its directory cannot be written (the WAL's files
+/// cannot be made): reading may still work read-only.
+fn unwritable(e: &rusqlite::Error) -> bool {
+    matches!(
+        e.sqlite_error_code(),
+        Some(
+            rusqlite::ErrorCode::CannotOpen
+                | rusqlite::ErrorCode::ReadOnly
+                | rusqlite::ErrorCode::PermissionDenied
+        )
+    )
+}
+
+fn open_writable(conn: Connection, path: &Path, access: Access) -> Result<Db> {
+    let version = check_version(&conn, path, access)?;
     // 16 KiB pages for a new database (an existing one keeps its size: SQLite ignores this
     // once the file has pages): a search reads a quarter of the pages' count — and makes a
     // quarter of the read calls — of 4 KiB pages for the same rows and index ranges
     conn.pragma_update(None, "page_size", 16384)?;
     conn.pragma_update(None, "journal_mode", "WAL")?;
     conn.pragma_update(None, "synchronous", "NORMAL")?;
+    // checkpoint when the WAL holds 8192 pages (128 MiB at 16 KiB) rather than SQLite's 1000:
+    // bulk change sets copy each hot index page into the database once per checkpoint, not
+    // once per commit (measured: 11.6k tickets/s against 9.5k with 2048 pages)
+    conn.pragma_update(None, "wal_autocheckpoint", 8192)?;
+    configure(&conn)?;
+    if version > 0 {
+        check_log_tables(&conn, path, version)?;
+    }
+    migrate(&conn)?;
+    let damage = missing_derived(&conn)?;
+    Ok(Db {
+        conn,
+        read_only: false,
+        damage,
+    })
+}
+
+/// Opens a database this user may read but not write: read-only, so no statistics are
+/// refreshed and nothing is written; where SQLite cannot even make the WAL's shared-memory
+/// file (the directory is not writable and no writer has it open), as `immutable`, which
+/// reads the database file alone. A database that still needs a migration cannot be read
+/// this way.
+fn open_read_only(path: &Path, busy: Duration) -> Result<Db> {
+    let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let conn = Connection::open_with_flags(path, flags)?;
+    conn.busy_timeout(busy)?;
+    let conn = match probe(&conn) {
+        Ok(()) => conn,
+        Err(e) if unwritable(&e) => {
+            drop(conn);
+            let conn = Connection::open_with_flags(
+                immutable_uri(path),
+                flags | OpenFlags::SQLITE_OPEN_URI,
+            )?;
+            probe(&conn)?;
+            conn
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let version = check_version(&conn, path, Access::Existing)?;
+    check_log_tables(&conn, path, version)?;
+    if version < i64::from(SCHEMA_VERSION) {
+        return Err(Error::ReadOnly {
+            path: path.to_path_buf(),
+            reason: format!(
+                "its database has schema version {version} and must be upgraded to {SCHEMA_VERSION}, which needs write permission"
+            ),
+        });
+    }
+    configure(&conn)?;
+    let damage = missing_derived(&conn)?;
+    Ok(Db {
+        conn,
+        read_only: true,
+        damage,
+    })
+}
+
+/// `file:` URI of `path` with `immutable=1` (and `mode=ro`).
+fn immutable_uri(path: &Path) -> String {
+    use std::os::unix::ffi::OsStrExt;
+    let mut uri = String::from("file:");
+    for &b in path.as_os_str().as_bytes() {
+        if b.is_ascii_alphanumeric() || b"/-._~".contains(&b) {
+            uri.push(b as char);
+        } else {
+            uri.push_str(&format!("%{b:02X}"));
+        }
+    }
+    uri.push_str("?mode=ro&immutable=1");
+    uri
+}
+
+/// What every connection gets, writable or not.
+fn configure(conn: &Connection) -> Result<()> {
     // a small page cache for reading (a one-shot search reuses a few MiB instead of faulting
     // in fresh memory for every page it reads); writes raise it (`prepare_for_writing`)
     conn.pragma_update(None, "cache_size", -READ_CACHE_KIB)?;
     // temp_store stays at its default (files): a sort of 700k rows spills to a temporary file
     // instead of holding every row in memory
-    // checkpoint when the WAL holds 8192 pages (128 MiB at 16 KiB) rather than SQLite's 1000:
-    // bulk change sets copy each hot index page into the database once per checkpoint, not
-    // once per commit (measured: 11.6k tickets/s against 9.5k with 2048 pages)
-    conn.pragma_update(None, "wal_autocheckpoint", 8192)?;
     conn.pragma_update(None, "foreign_keys", "OFF")?;
     // the write path alone uses some 40 distinct statements: with rusqlite's default of 16
     // cached statements a bulk change set re-prepared most of them for every ticket
     conn.set_prepared_statement_cache_capacity(128);
-    register_functions(&conn)?;
-    rusqlite::vtab::array::load_module(&conn)?;
-    migrate(&conn)?;
-    Ok(conn)
+    register_functions(conn)?;
+    rusqlite::vtab::array::load_module(conn)?;
+    Ok(())
+}
+
+/// The schema version, checked: a negative one, or none in a file that should hold a silo,
+/// is not a ticket database; a newer one needs a newer program.
+fn check_version(conn: &Connection, path: &Path, access: Access) -> Result<i64> {
+    let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    let corrupt = |detail: String| Error::Corrupt {
+        path: path.to_path_buf(),
+        detail,
+    };
+    if version < 0 {
+        return Err(corrupt(format!(
+            "schema version {version} is not one this program ever wrote"
+        )));
+    }
+    if version == 0 && access == Access::Existing {
+        return Err(corrupt(
+            "it holds no ticket schema (schema version 0)".to_string(),
+        ));
+    }
+    if version > i64::from(SCHEMA_VERSION) {
+        return Err(Error::SchemaTooNew {
+            found: u32::try_from(version).unwrap_or(u32::MAX),
+            supported: SCHEMA_VERSION,
+        });
+    }
+    Ok(version)
+}
+
+fn table_exists(conn: &Connection, name: &str) -> Result<bool> {
+    Ok(conn
+        .prepare_cached("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?1")?
+        .exists([name])?)
+}
+
+/// At the current schema version, the log's tables must all be there.
+fn check_log_tables(conn: &Connection, path: &Path, version: i64) -> Result<()> {
+    if version != i64::from(SCHEMA_VERSION) {
+        return Ok(());
+    }
+    for table in LOG_TABLES {
+        if !table_exists(conn, table)? {
+            return Err(Error::Corrupt {
+                path: path.to_path_buf(),
+                detail: format!(
+                    "the change log's table {table} is missing; restore the silo from a backup or clone it again from a copy"
+                ),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// The derived tables that are missing, in words (`None`: all there).
+fn missing_derived(conn: &Connection) -> Result<Option<String>> {
+    let mut missing = Vec::new();
+    for table in DERIVED_TABLES {
+        if !table_exists(conn, table)? {
+            missing.push(*table);
+        }
+    }
+    Ok((!missing.is_empty()).then(|| {
+        format!(
+            "the table(s) {} are missing; `ticket rebuild` recreates them from the change log",
+            missing.join(", ")
+        )
+    }))
+}
+
+/// The current schema as the migrations make it, from an empty in-memory database: the
+/// `(name, sql)` of every table, index and view of the derived tables, tables first.
+pub(crate) fn reference_derived_schema() -> Result<Vec<(String, String)>> {
+    let mem = Connection::open_in_memory()?;
+    register_functions(&mem)?;
+    rusqlite::vtab::array::load_module(&mem)?;
+    migrate(&mem)?;
+    let list = DERIVED_TABLES
+        .iter()
+        .map(|t| format!("'{t}'"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let sql = format!(
+        "SELECT name, sql FROM sqlite_master WHERE sql IS NOT NULL AND tbl_name IN ({list})          ORDER BY type = 'index', rowid"
+    );
+    let rows = mem
+        .prepare(&sql)?
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(rows)
+}
+
+/// Recreates the derived tables and indexes missing from `conn` (empty), as the migrations
+/// make them; returns their names. Inside the caller's transaction.
+pub(crate) fn recreate_missing_derived(conn: &Connection) -> Result<Vec<String>> {
+    let mut made = Vec::new();
+    for (name, sql) in reference_derived_schema()? {
+        let exists: bool = conn
+            .prepare_cached("SELECT 1 FROM sqlite_master WHERE name = ?1")?
+            .exists([&name])?;
+        if !exists {
+            conn.execute_batch(&sql)?;
+            made.push(name);
+        }
+    }
+    Ok(made)
 }
 
 fn migrate(conn: &Connection) -> Result<()> {
-    let version: u32 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    let version = u32::try_from(version).map_err(|_| {
+        Error::invalid(
+            "schema version",
+            &version.to_string(),
+            "not a ticket schema",
+        )
+    })?;
     if version > SCHEMA_VERSION {
         return Err(Error::SchemaTooNew {
             found: version,
@@ -173,4 +467,41 @@ fn register_functions(conn: &Connection) -> Result<()> {
         Ok(text.map(|t| t.to_lowercase()))
     })?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The two lists name every table the migrations make (the full-text index's own tables
+    /// aside): a table added to the schema must be classed as log or derived.
+    #[test]
+    fn log_and_derived_tables_are_every_table_of_the_schema() {
+        let mem = Connection::open_in_memory().unwrap();
+        register_functions(&mem).unwrap();
+        rusqlite::vtab::array::load_module(&mem).unwrap();
+        migrate(&mem).unwrap();
+        let mut tables: Vec<String> = mem
+            .prepare(
+                "SELECT name FROM sqlite_master WHERE type = 'table' \
+                 AND name NOT LIKE 'sqlite_%' AND name NOT LIKE 'ticket_fts_%' ORDER BY name",
+            )
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        tables.sort();
+        let mut listed: Vec<String> = LOG_TABLES
+            .iter()
+            .chain(DERIVED_TABLES)
+            .map(|t| t.to_string())
+            .collect();
+        listed.sort();
+        assert_eq!(tables, listed);
+        let reference = reference_derived_schema().unwrap();
+        for table in DERIVED_TABLES {
+            assert!(reference.iter().any(|(name, _)| name == table), "{table}");
+        }
+    }
 }
