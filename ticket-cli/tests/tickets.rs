@@ -376,3 +376,158 @@ fn writes_confirm_in_one_line_and_quiet_prints_nothing() {
         assert_eq!(world.ok(&args), "", "{args:?}");
     }
 }
+
+/// A creation rule whose tag needs a property that only the command line gives.
+const INCIDENTS: &str = r#"{
+  "crules": [
+    {"name": "task", "description": "default", "tags": [], "properties": []},
+    {"name": "incident", "description": "an incident", "tags": ["incident"], "properties": []}
+  ],
+  "vrules_pk_required": [{"selector": "g=incident", "key": "Severity"}]
+}"#;
+
+#[test]
+fn new_and_import_ticket_take_tags_and_properties_into_the_creating_change_set() {
+    let world = World::new();
+    world.configure(INCIDENTS);
+    let before = world.snapshot_state();
+    let run = world.run(&["nt", "Outage", "incident"]);
+    assert_eq!(run.code, 1, "{run:?}");
+    assert!(run.stderr.contains("Severity"), "{}", run.stderr);
+    assert_eq!(world.snapshot_state(), before);
+    let run = world.run(&["nt", "Outage", "incident", "--prop", "Severity"]);
+    assert_eq!(run.code, 2, "KEY=VALUE is checked first: {run:?}");
+    assert_eq!(
+        world.ok(&[
+            "nt",
+            "Outage",
+            "incident",
+            "sdb",
+            "--prop",
+            "Severity=high",
+            "--tag",
+            "db",
+            "--tag",
+            "nas"
+        ]),
+        "created ticket 1\n"
+    );
+    let t: serde_json::Value =
+        serde_json::from_str(&world.ok(&["--format", "json", "dt", "1"])).unwrap();
+    assert_eq!(t["tags"], serde_json::json!(["db", "incident", "nas"]));
+    assert_eq!(
+        t["properties"],
+        serde_json::json!([{"key": "Severity", "value": "high"}])
+    );
+    assert_eq!(t["summary"], "sdb");
+    let history: serde_json::Value =
+        serde_json::from_str(&world.ok(&["--format", "json", "dt", "1", "--history"])).unwrap();
+    let sets: std::collections::BTreeSet<String> = history
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["set_id"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(sets.len(), 1, "one change set: {history}");
+    assert_eq!(
+        world.ok(&[
+            "quiet",
+            "it",
+            "B2",
+            "Flood",
+            "incident",
+            "--prop",
+            "Severity=low"
+        ]),
+        "B2\n"
+    );
+    assert_eq!(world.ok(&["ltn", "g=incident"]), "1\nB2\n");
+}
+
+#[test]
+fn summaries_and_entries_from_standard_input() {
+    let world = world();
+    let n = world.new_ticket("Disk");
+    let run = world.run_with_stdin(&["su", &n, "-"], "line one\nline two\n");
+    assert_eq!(run.code, 0, "{run:?}");
+    let run = world.run_with_stdin(&["ae", &n, "-", "15"], "from a pipe\n");
+    assert_eq!(run.code, 0, "{run:?}");
+    let run = world.run_with_stdin(&["nt", "Piped", "", "-"], "a piped summary\n");
+    assert_eq!(run.code, 0, "{run:?}");
+    let t: serde_json::Value =
+        serde_json::from_str(&world.ok(&["--format", "json", "dt", &n])).unwrap();
+    assert_eq!(t["summary"], "line one\nline two");
+    assert_eq!(t["entries"][0]["text"], "from a pipe");
+    assert_eq!(t["entries"][0]["minutes"], 15);
+    let t: serde_json::Value =
+        serde_json::from_str(&world.ok(&["--format", "json", "dt", "2"])).unwrap();
+    assert_eq!(t["summary"], "a piped summary");
+}
+
+#[test]
+fn new_ticket_edit_opens_the_editor() {
+    let world = world();
+    let script = world.tmp.path().join("editor.sh");
+    // the "editor" checks it was given the template, then writes a title and a summary
+    std::fs::write(
+        &script,
+        "#!/bin/sh\ngrep -q '^Draft$' \"$1\" || exit 3\nprintf 'Edited title\\n\\nFirst line\\nsecond line\\n# a comment\\n' > \"$1\"\n",
+    )
+    .unwrap();
+    let editor = format!("sh {}", script.display());
+    let mut cmd = world.cmd(&["nt", "Draft", "--edit", "--tag", "nas"]);
+    cmd.env("EDITOR", &editor);
+    let run = common::output(cmd);
+    assert_eq!(run.code, 0, "{run:?}");
+    let t: serde_json::Value =
+        serde_json::from_str(&world.ok(&["--format", "json", "dt", "1"])).unwrap();
+    assert_eq!(t["title"], "Edited title");
+    assert_eq!(t["summary"], "First line\nsecond line");
+    assert_eq!(t["tags"], serde_json::json!(["NAS"]));
+    // an editor that fails, or leaves no title, creates nothing
+    let before = world.snapshot_state();
+    let mut cmd = world.cmd(&["nt", "--edit"]);
+    cmd.env("EDITOR", "false");
+    let run = common::output(cmd);
+    assert_eq!(run.code, 1, "{run:?}");
+    let mut cmd = world.cmd(&["nt", "--edit"]);
+    cmd.env("EDITOR", "true");
+    let run = common::output(cmd);
+    assert_eq!(run.code, 1, "{run:?}");
+    assert!(run.stderr.contains("empty title"), "{}", run.stderr);
+    let run = world.run(&["nt", "--edit"]);
+    assert_eq!(run.code, 2, "no editor set: {run:?}");
+    assert_eq!(world.snapshot_state(), before);
+}
+
+#[test]
+fn titles_are_limited_to_4096_bytes() {
+    let world = world();
+    let long = "x".repeat(4097);
+    let run = world.run(&["nt", &long]);
+    assert_eq!(run.code, 1, "{run:?}");
+    assert!(run.stderr.contains("at most 4096 bytes"), "{}", run.stderr);
+    assert!(run.stderr.len() < 300, "the title is not echoed whole");
+    world.ok(&["nt", &"x".repeat(4096)]);
+}
+
+#[test]
+fn invalid_calendar_dates_say_so() {
+    let world = world();
+    let n = world.new_ticket("Dates");
+    for (date, says) in [
+        ("2024-02-30", "is not a calendar date"),
+        ("2024-13-01", "there is no month 13"),
+        ("2024-03-01 25:00", "is not a time of day"),
+        ("9999-12-31+1d", "years 1 to 9999"),
+    ] {
+        let run = world.run(&["ap", &n, "Deadline", date]);
+        assert_eq!(run.code, 1, "{date}: {run:?}");
+        assert!(run.stderr.contains(says), "{date}: {}", run.stderr);
+        assert!(
+            !run.stderr.contains("expected +N"),
+            "{date}: {}",
+            run.stderr
+        );
+    }
+}

@@ -31,6 +31,7 @@ mod rebuild;
 pub mod registry;
 mod saved;
 mod search;
+pub mod serial;
 mod silo;
 mod storage;
 mod sync;
@@ -53,6 +54,7 @@ pub use model::{
 pub use rebuild::RebuildStats;
 pub use registry::*;
 pub use search::Explanation;
+pub use serial::{Money, TicketDoc, TimeReportDoc};
 pub use silo::Silo;
 pub use storage::SCHEMA_VERSION;
 pub use sync::{
@@ -60,3 +62,4 @@ pub use sync::{
     TimelineSet, UndoReport,
 };
 pub use ticket_query::SqlValue;
+pub use write::{EditOp, MAX_TITLE_BYTES};

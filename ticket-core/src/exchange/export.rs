@@ -2,11 +2,11 @@
 use std::io::Write;
 use std::str::FromStr;
 
-use serde_json::{json, Value};
+use serde_json::Value;
 
 use crate::error::{Error, Result};
 use crate::log::wire::WireRecord;
-use crate::model::TicketRow;
+use crate::serial::{TicketDoc, CSV_HEADER};
 use crate::silo::Silo;
 
 /// The export formats.
@@ -36,39 +36,8 @@ impl FromStr for ExportFormat {
     }
 }
 
-/// The CSV header; `tags` are joined with `; `, properties as `key=value` joined with `; `.
-pub const CSV_FIELDS: [&str; 10] = [
-    "number",
-    "uuid",
-    "status",
-    "title",
-    "summary",
-    "opened",
-    "last_update",
-    "tags",
-    "properties",
-    "total_minutes",
-];
-
 fn io(e: std::io::Error) -> Error {
     Error::io("(output)", e)
-}
-
-/// A ticket row as the JSON export's object.
-pub fn row_json(t: &TicketRow) -> Value {
-    json!({
-        "number": t.number.as_str(),
-        "uuid": t.uuid,
-        "status": t.status.name(),
-        "title": t.title,
-        "summary": t.summary,
-        "opened": t.opened.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-        "last_update": t.last_update.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-        "tags": t.tags,
-        "properties": t.properties.iter().map(|(k, v)| json!([k, v])).collect::<Vec<_>>(),
-        "total_minutes": t.total_minutes,
-        "deadline_state": t.deadline_state.map(|d| d.as_str()),
-    })
 }
 
 impl Silo {
@@ -86,29 +55,15 @@ impl Silo {
         match format {
             ExportFormat::Csv => {
                 let mut w = csv::Writer::from_writer(out);
-                w.write_record(CSV_FIELDS)
-                    .map_err(|e| Error::invalid("csv", "", e.to_string()))?;
+                let failed = |e: csv::Error| match e.into_kind() {
+                    csv::ErrorKind::Io(e) => io(e),
+                    e => Error::invalid("csv", "", format!("{e:?}")),
+                };
+                w.write_record(CSV_HEADER).map_err(failed)?;
                 self.for_each_ticket(key, sort, |t| {
                     n += 1;
-                    let props: Vec<String> = t
-                        .properties
-                        .iter()
-                        .map(|(k, v)| format!("{k}={v}"))
-                        .collect();
-                    w.write_record([
-                        t.number.as_str(),
-                        &t.uuid,
-                        t.status.name(),
-                        &t.title,
-                        &t.summary,
-                        &t.opened.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-                        &t.last_update
-                            .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-                        &t.tags.join("; "),
-                        &props.join("; "),
-                        &t.total_minutes.to_string(),
-                    ])
-                    .map_err(|e| Error::invalid("csv", "", e.to_string()))
+                    w.write_record(TicketDoc::from(&t).csv_record())
+                        .map_err(failed)
                 })?;
                 w.flush().map_err(io)?;
             }
@@ -118,7 +73,7 @@ impl Silo {
                     out.write_all(if n == 0 { b"\n  " } else { b",\n  " })
                         .map_err(io)?;
                     n += 1;
-                    serde_json::to_writer(&mut *out, &row_json(&t))
+                    serde_json::to_writer(&mut *out, &TicketDoc::from(&t))
                         .map_err(|e| Error::io("(output)", e.into()))
                 })?;
                 out.write_all(if n == 0 { b"]\n" } else { b"\n]\n" })
@@ -168,22 +123,10 @@ impl Silo {
                 WireRecord::encode(&cid, &s.at, &s.author, &op, &mut resolve)
             })
             .collect::<Result<Vec<_>>>()?;
-        let ts = |d: chrono::DateTime<chrono::Utc>| {
-            d.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
-        };
-        Ok(json!({
-            "number": t.number.as_str(),
-            "uuid": t.uuid,
-            "status": t.status.name(),
-            "title": t.title,
-            "summary": t.summary,
-            "opened": ts(t.opened),
-            "last_update": ts(t.last_update),
-            "tags": t.tags,
-            "properties": t.properties.iter().map(|(k, v)| json!([k, v])).collect::<Vec<_>>(),
-            "entries": t.entries.iter().map(|e| json!({"n": e.n, "text": e.text, "author": e.author, "at": ts(e.at), "minutes": e.minutes})).collect::<Vec<_>>(),
-            "attachments": t.attachments.iter().map(|a| json!({"n": a.n, "name": a.name, "size": a.size, "sha256": a.sha256, "comment": a.comment, "author": a.author, "at": ts(a.at)})).collect::<Vec<_>>(),
-            "history": history,
-        }))
+        let mut doc = serde_json::to_value(TicketDoc::from(&t))
+            .map_err(|e| Error::io("(output)", e.into()))?;
+        doc["history"] =
+            serde_json::to_value(history).map_err(|e| Error::io("(output)", e.into()))?;
+        Ok(doc)
     }
 }
