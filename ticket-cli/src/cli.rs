@@ -242,6 +242,17 @@ pub enum Command {
         #[arg(allow_hyphen_values = true)]
         comment: Option<String>,
     },
+    /// Get an attachment's content back: to standard output, or to FILE with -o.
+    #[command(name = "get_file", visible_alias = "gf")]
+    GetFile {
+        /// Ticket number.
+        n: String,
+        /// Attachment number.
+        attachment: u32,
+        /// Write to FILE instead of standard output.
+        #[arg(short, long, value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
     /// Remove (hide) an attachment; the history keeps it.
     #[command(name = "remove_file", visible_alias = "rf")]
     RemoveFile {

@@ -280,6 +280,11 @@ fn check_rebuild_config() {
     let run = world.run(&["check"]);
     assert_eq!(run.code, 1, "{run:?}");
     assert!(run.stdout.contains('1'), "{run:?}");
+    let run = world.run(&["--format", "json", "check"]);
+    assert_eq!(run.code, 1, "{run:?}");
+    let found: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(found[0]["number"], "1", "{found}");
+    assert!(found[0]["rule"].as_str().unwrap().contains("Owner"));
     let shown: serde_json::Value = serde_json::from_str(&world.ok(&["config"])).unwrap();
     assert_eq!(shown["searches"][0]["name"], "urgent");
     std::fs::write(
@@ -290,6 +295,26 @@ fn check_rebuild_config() {
     let run = world.run(&["config", "--check", "bad.json"]);
     assert_eq!(run.code, 1, "{run:?}");
     assert!(run.stderr.contains("bad.json"), "{}", run.stderr);
+    // the fixture's `broken` saved search refers to `@missing`
+    let run = world.run(&["config", "--check", "silo/silo.json"]);
+    assert_eq!(run.code, 1, "{run:?}");
+    assert!(
+        run.stderr.contains("saved search 'broken'") && run.stderr.contains("missing"),
+        "{}",
+        run.stderr
+    );
+    let cycle = r#"{"searches": [
+        {"name": "a", "description": "", "search": "g=x | @b", "sort": ""},
+        {"name": "b", "description": "", "search": "@a", "sort": ""},
+        {"name": "fine", "description": "", "search": "@a2", "sort": ""},
+        {"name": "a2", "description": "", "search": "s:*", "sort": "d"}
+    ]}"#;
+    std::fs::write(world.tmp.path().join("cycle.json"), cycle).unwrap();
+    let run = world.run(&["config", "--check", "cycle.json"]);
+    assert_eq!(run.code, 1, "{run:?}");
+    assert!(run.stderr.contains("refer to each other"), "{}", run.stderr);
+    assert!(!run.stderr.contains("'fine'"), "{}", run.stderr);
+    world.configure(&CONFIG.replace(", \"search\": \"@missing\"", ", \"search\": \"@urgent\""));
     let run = world.run(&["config", "--check", "silo/silo.json"]);
     assert_eq!(run.code, 0, "{run:?}");
 }

@@ -531,3 +531,26 @@ fn invalid_calendar_dates_say_so() {
         );
     }
 }
+
+#[test]
+fn get_file_gives_an_attachment_back() {
+    let world = world();
+    let n = world.new_ticket("With a file");
+    let src = world.tmp.path().join("notes.bin");
+    let content: Vec<u8> = (0u8..=255).cycle().take(3000).collect();
+    std::fs::write(&src, &content).unwrap();
+    world.ok(&["af", &n, src.to_str().unwrap(), "raw"]);
+    let out = world.cmd(&["get_file", &n, "1"]).output().unwrap();
+    assert!(out.status.success(), "{out:?}");
+    assert_eq!(out.stdout, content);
+    let dest = world.tmp.path().join("back.bin");
+    let said = world.ok(&["gf", &n, "1", "-o", dest.to_str().unwrap()]);
+    assert!(said.contains("notes.bin"), "{said}");
+    assert_eq!(std::fs::read(&dest).unwrap(), content);
+    let run = world.run(&["get_file", &n, "2"]);
+    assert_eq!(run.code, 1, "{run:?}");
+    assert!(run.stderr.contains("has no attachment 2"), "{}", run.stderr);
+    let run = world.run(&["get_file", &n, "1", "-o", "/missing/dir/x"]);
+    assert_eq!(run.code, 1, "{run:?}");
+    assert!(run.stderr.contains("/missing/dir/x"), "{}", run.stderr);
+}

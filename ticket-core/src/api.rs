@@ -350,6 +350,35 @@ impl Silo {
             w.add_attachment(&t, name, bytes, comment)
         })
     }
+    /// A visible attachment of ticket `n` and its content, checked against its SHA-256.
+    pub fn get_file(&self, n: &str, attachment: u32) -> Result<(crate::Attachment, Vec<u8>)> {
+        let t = self.get(n)?;
+        let a = t
+            .attachments
+            .into_iter()
+            .find(|a| a.n == attachment)
+            .ok_or_else(|| {
+                Error::invalid(
+                    "attachment",
+                    &attachment.to_string(),
+                    format!("ticket {} has no attachment {attachment}", t.number),
+                )
+            })?;
+        let path = self.attachment_path(&a.sha256);
+        let bytes = std::fs::read(&path).map_err(|e| Error::io(&path, e))?;
+        let sum = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(&bytes));
+        if sum != a.sha256 {
+            return Err(Error::invalid(
+                "attachment",
+                &a.name,
+                format!(
+                    "the stored content of {} is damaged (SHA-256 differs)",
+                    path.display()
+                ),
+            ));
+        }
+        Ok((a, bytes))
+    }
     /// Hides an attachment (the history keeps it).
     pub fn remove_file(&self, n: &str, attachment: u32) -> Result<()> {
         self.one(n, Op::RemoveAttachment(attachment))

@@ -53,6 +53,7 @@ pub use model::{
 };
 pub use rebuild::RebuildStats;
 pub use registry::*;
+pub use saved::saved_search_problems;
 pub use search::Explanation;
 pub use serial::{Money, TicketDoc, TimeReportDoc};
 pub use silo::Silo;

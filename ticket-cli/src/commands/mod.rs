@@ -54,6 +54,11 @@ pub fn run(command: Command, s: &Session, out: &mut dyn Write) -> CliResult {
         C::RemoveEntry { n, entry } => {
             tickets::write(s, out, &n, |silo| silo.remove_entry(&n, entry))
         }
+        C::GetFile {
+            n,
+            attachment,
+            output,
+        } => tickets::get_file(s, out, &n, attachment, output.as_deref()),
         C::CopyFile { n, file, comment } => {
             tickets::copy_file(s, out, &n, &file, comment.as_deref().unwrap_or(""))
         }

@@ -139,6 +139,35 @@ pub fn copy_file(
     Ok(())
 }
 
+/// `get_file`: the content to standard output, or to `file` (then a confirmation).
+pub fn get_file(
+    s: &Session,
+    out: &mut dyn Write,
+    n: &str,
+    attachment: u32,
+    file: Option<&Path>,
+) -> CliResult {
+    let silo = s.open()?;
+    let (a, bytes) = silo.get_file(n, attachment)?;
+    match file {
+        None => out.write_all(&bytes)?,
+        Some(path) => {
+            std::fs::write(path, &bytes)
+                .map_err(|e| CliError::Failed(format!("cannot write {}: {e}", path.display())))?;
+            if !s.out.quiet {
+                writeln!(
+                    out,
+                    "wrote attachment {attachment} ({}, {}) of ticket {n} to {}",
+                    a.name,
+                    crate::output::size(a.size),
+                    path.display()
+                )?;
+            }
+        }
+    }
+    Ok(())
+}
+
 /// The other ticket belongs to Merged and Duplicate only: given with any other status it is
 /// an argument too many (exit 2), not something to ignore. A status that does not parse is
 /// left to the core, which names the statuses.
