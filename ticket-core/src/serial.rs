@@ -29,6 +29,15 @@ fn ser_at<S: Serializer>(at: &DateTime<Utc>, s: S) -> std::result::Result<S::Ok,
     s.serialize_str(&timestamp(*at))
 }
 
+impl DeadlineState {
+    /// The state named by [`DeadlineState::as_str`].
+    pub fn from_name(name: &str) -> Option<DeadlineState> {
+        [DeadlineState::DueSoon, DeadlineState::Overdue]
+            .into_iter()
+            .find(|d| d.as_str() == name)
+    }
+}
+
 impl Serialize for DeadlineState {
     fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
         s.serialize_str(self.as_str())

@@ -8,19 +8,19 @@ use pyo3::types::PyDict;
 #[derive(Clone)]
 pub struct Attachment {
     #[pyo3(get)]
-    n: u32,
+    pub(crate) n: u32,
     #[pyo3(get)]
-    name: String,
+    pub(crate) name: String,
     #[pyo3(get)]
-    size: u64,
+    pub(crate) size: u64,
     #[pyo3(get)]
-    sha256: String,
+    pub(crate) sha256: String,
     #[pyo3(get)]
-    comment: String,
+    pub(crate) comment: String,
     #[pyo3(get)]
-    author: String,
+    pub(crate) author: String,
     #[pyo3(get)]
-    at: DateTime<Utc>,
+    pub(crate) at: DateTime<Utc>,
 }
 
 #[cfg(feature = "core-api")]

@@ -8,15 +8,15 @@ use pyo3::types::PyDict;
 #[derive(Clone)]
 pub struct Entry {
     #[pyo3(get)]
-    n: u32,
+    pub(crate) n: u32,
     #[pyo3(get)]
-    text: String,
+    pub(crate) text: String,
     #[pyo3(get)]
-    author: String,
+    pub(crate) author: String,
     #[pyo3(get)]
-    at: DateTime<Utc>,
+    pub(crate) at: DateTime<Utc>,
     #[pyo3(get)]
-    minutes: u32,
+    pub(crate) minutes: u32,
 }
 
 #[cfg(feature = "core-api")]

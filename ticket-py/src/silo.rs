@@ -514,33 +514,25 @@ impl Silo {
         date_from: Option<&str>,
         date_to: Option<&str>,
     ) -> PyResult<Bound<'py, PyDict>> {
-        let today = self.inner.context().clock.today();
-        let day = |text: Option<&str>| -> PyResult<Option<chrono::NaiveDate>> {
-            match text {
-                None => Ok(None),
-                Some(t) => {
-                    let expr = ticket_query::parse_date_expr(t).map_err(|e| {
-                        crate::errors::InvalidInput::new_err(format!("invalid date '{t}': {e}"))
-                    })?;
-                    Ok(expr.resolve(today).map(|d| d.date()))
-                }
-            }
-        };
-        let (from, to) = (day(date_from)?, day(date_to)?);
         let silo = &self.inner;
         let r = py
-            .detach(|| silo.time_report(search, by, from, to))
+            .detach(|| silo.time_report_between(search, by, date_from, date_to))
             .py_err_in(search)?;
+        // money as decimal.Decimal with two places, from the core's one serialized shape
+        let doc = ticket_core::TimeReportDoc::from(&r);
+        let decimal = py.import("decimal")?.getattr("Decimal")?;
+        let money = |m: Option<ticket_core::Money>| -> PyResult<Option<Bound<'py, PyAny>>> {
+            m.map(|m| decimal.call1((m.decimal(),))).transpose()
+        };
         let d = PyDict::new(py);
-        d.set_item("key", &r.key)?;
-        let rows: Vec<(String, i64, Option<f64>)> = r
-            .rows
-            .iter()
-            .map(|x| (x.group.clone(), x.minutes, x.cost))
-            .collect();
+        d.set_item("key", doc.key)?;
+        let rows = pyo3::types::PyList::empty(py);
+        for x in &doc.rows {
+            rows.append((x.group, x.minutes, money(x.cost)?))?;
+        }
         d.set_item("rows", rows)?;
-        d.set_item("total_minutes", r.total_minutes)?;
-        d.set_item("total_cost", r.total_cost)?;
+        d.set_item("total_minutes", doc.total_minutes)?;
+        d.set_item("total_cost", money(doc.total_cost)?)?;
         d.set_item("currency", r.currency)?;
         Ok(d)
     }

@@ -1,5 +1,6 @@
 from datetime import timezone
 
+import json
 import pytest
 
 import ticket
@@ -145,3 +146,31 @@ def test_export_and_import_round_trip(silo, tmp_path):
     assert other.get(created[0]).tags == ["moving"]
     with pytest.raises(ticket.TicketError):
         silo.export("yaml")
+
+
+def test_edit_methods_chain_into_one_change_set(silo):
+    t = silo.new_ticket("Chained")
+    e = silo.edit(t.number)
+    assert e.add_tag("risk").add_property("Owner", "ann").add_entry("noted", minutes=5) is e
+    e.commit()
+    got = silo.get(t.number)
+    assert got.tags == ["risk"] and got.get("Owner") == ["ann"]
+    assert len({c.set_id for c in silo.history(t.number)}) == 2  # the creation and the edit
+
+
+def test_to_dict_is_the_export_shape(silo):
+    t = silo.new_ticket("Shape", summary="s")
+    silo.add_tag(t.number, "a; b")
+    silo.add_property(t.number, "K", "x=y")
+    silo.add_entry(t.number, "work", minutes=15)
+    d = silo.get(t.number).to_dict()
+    exported = json.loads(silo.export("json"))
+    assert d["properties"] == [{"key": "K", "value": "x=y"}]
+    assert d["tags"] == ["a; b"]
+    assert d["opened"] == "2024-03-13T09:00:00.000000Z"
+    assert d["entries"][0]["text"] == "work" and d["entries"][0]["at"].endswith("Z")
+    assert d["deadline_state"] is None and d["total_minutes"] == 15
+    json.dumps(d)  # plain JSON data
+    row = next(iter(silo.search("")))
+    assert "entries" not in row.to_dict()
+    assert exported[0] == {k: v for k, v in d.items() if k not in ("entries", "attachments")}
