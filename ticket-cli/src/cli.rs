@@ -379,6 +379,10 @@ pub enum Command {
         /// Write to FILE instead of standard output.
         #[arg(short, long, value_name = "FILE")]
         output: Option<PathBuf>,
+        /// With `full -o FILE`: also copy the attachments' contents into FILE.files/ (named
+        /// by SHA-256), so the export is a whole backup; `import json FILE` puts them back.
+        #[arg(long)]
+        with_files: bool,
     },
     /// Import tickets (all-or-nothing; running it twice creates no duplicates).
     Import {

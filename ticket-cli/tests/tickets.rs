@@ -554,3 +554,39 @@ fn get_file_gives_an_attachment_back() {
     assert_eq!(run.code, 1, "{run:?}");
     assert!(run.stderr.contains("/missing/dir/x"), "{}", run.stderr);
 }
+
+#[test]
+fn a_full_export_with_files_is_a_backup() {
+    let world = world();
+    let n = world.new_ticket("With a file");
+    let src = world.tmp.path().join("notes.txt");
+    std::fs::write(&src, "the content").unwrap();
+    world.ok(&["af", &n, src.to_str().unwrap()]);
+    let file = world.tmp.path().join("backup.json");
+    let said = world.ok(&[
+        "export",
+        "full",
+        "-o",
+        file.to_str().unwrap(),
+        "--with-files",
+    ]);
+    assert!(said.contains("copied 1 attachment file(s)"), "{said}");
+    assert_eq!(world.run(&["export", "csv", "--with-files"]).code, 2);
+    // a new silo restored from the backup gives the content back
+    let other = World::new();
+    let report = other.ok(&["import", "json", file.to_str().unwrap()]);
+    assert!(report.contains("imported 1 ticket(s)"), "{report}");
+    let out = other.cmd(&["get_file", &n, "1"]).output().unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "the content",
+        "{out:?}"
+    );
+    // a foreign file in the directory is refused before anything is imported
+    let files = world.tmp.path().join("backup.json.files");
+    std::fs::write(files.join("not-a-sum"), "x").unwrap();
+    let third = World::new();
+    let run = third.run(&["import", "json", file.to_str().unwrap()]);
+    assert_eq!(run.code, 1, "{run:?}");
+    assert_eq!(third.ok(&["ltn"]), "");
+}

@@ -72,10 +72,42 @@ pub fn export(
     Ok(())
 }
 
+/// `--with-files` needs the full format and a file to put the contents next to.
+pub fn check_with_files(format: ExportFormat, file: Option<&Path>) -> CliResult {
+    match (format, file) {
+        (ExportFormat::Full, Some(_)) => Ok(()),
+        _ => Err(CliError::Usage(
+            "--with-files goes with `export full -o FILE` (the contents go to FILE.files/)".into(),
+        )),
+    }
+}
+
+/// The attachments' contents of an `export full --with-files -o FILE`, into `FILE.files/`.
+pub fn export_files(
+    s: &Session,
+    out: &mut dyn Write,
+    search: Option<&str>,
+    file: &Path,
+) -> CliResult {
+    let silo = s.open()?;
+    let dir = ticket_core::Silo::files_dir_of(file);
+    let n = silo.export_files(search.unwrap_or(""), &dir)?;
+    if !s.out.quiet {
+        writeln!(out, "copied {n} attachment file(s) to {}", dir.display())?;
+    }
+    Ok(())
+}
+
 /// `import json FILE`, `import tkts DB`, `import fossil REPO`.
 pub fn import(s: &Session, out: &mut dyn Write, kind: ImportKind, file: &Path) -> CliResult {
     let silo = s.open()?;
     let spinner = crate::output::spinner("importing");
+    // the contents of `export full --with-files` go back first: they are checked against
+    // their names before anything is copied, and are only files of the store
+    let files = ticket_core::Silo::files_dir_of(file);
+    if matches!(kind, ImportKind::Json) && files.is_dir() {
+        silo.import_files(&files)?;
+    }
     let report = match kind {
         ImportKind::Json => silo.import_json_file(file),
         ImportKind::Tkts => silo.import_tkts(file),

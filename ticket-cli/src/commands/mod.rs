@@ -106,14 +106,24 @@ pub fn run(command: Command, s: &Session, out: &mut dyn Write) -> CliResult {
             search,
             sort,
             output,
-        } => exchange::export(
-            s,
-            out,
-            to,
-            search.as_deref(),
-            sort.as_deref(),
-            output.as_deref(),
-        ),
+            with_files,
+        } => {
+            if with_files {
+                exchange::check_with_files(to, output.as_deref())?;
+            }
+            exchange::export(
+                s,
+                out,
+                to,
+                search.as_deref(),
+                sort.as_deref(),
+                output.as_deref(),
+            )?;
+            match output.filter(|_| with_files) {
+                Some(file) => exchange::export_files(s, out, search.as_deref(), &file),
+                None => Ok(()),
+            }
+        }
         C::Import { kind, file } => exchange::import(s, out, kind, &file),
         C::Time {
             search,

@@ -130,3 +130,82 @@ impl Silo {
         Ok(doc)
     }
 }
+
+fn is_sha256(name: &str) -> bool {
+    name.len() == 64
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+}
+
+impl Silo {
+    /// The directory that holds the attachment contents of the full export `file`:
+    /// `FILE.files` next to it (one file per content, named by its SHA-256).
+    pub fn files_dir_of(file: &std::path::Path) -> std::path::PathBuf {
+        let mut name = file.as_os_str().to_owned();
+        name.push(".files");
+        std::path::PathBuf::from(name)
+    }
+
+    /// Copies the content of every attachment (shown or hidden) of the tickets `key` selects
+    /// into `dir` (created if needed), one file per content named by its SHA-256, so that a full
+    /// export with its files is a backup; returns how many contents were copied.
+    pub fn export_files(&self, key: &str, dir: &std::path::Path) -> Result<u64> {
+        let numbers = self.numbers(key, "")?;
+        let mut sums = std::collections::BTreeSet::new();
+        {
+            let conn = self.reader()?;
+            let mut id_of = conn.prepare("SELECT id FROM tickets WHERE number = ?1")?;
+            let mut sums_of =
+                conn.prepare("SELECT DISTINCT sha256 FROM attachments WHERE ticket_id = ?1")?;
+            for number in &numbers {
+                let id: i64 = id_of.query_row([number.as_str()], |r| r.get(0))?;
+                for sum in sums_of.query_map([id], |r| r.get::<_, String>(0))? {
+                    sums.insert(sum?);
+                }
+            }
+        }
+        std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+        for sum in &sums {
+            let from = self.attachment_path(sum);
+            let to = dir.join(sum);
+            std::fs::copy(&from, &to).map_err(|e| Error::io(&from, e))?;
+        }
+        Ok(sums.len() as u64)
+    }
+
+    /// Puts back the attachment contents `dir` holds (as [`Silo::export_files`] wrote them):
+    /// each file named by a SHA-256 that its content matches is copied into the silo's store
+    /// when missing there; any other file is refused before anything is copied. Returns how
+    /// many contents were added.
+    pub fn import_files(&self, dir: &std::path::Path) -> Result<u64> {
+        let mut found = Vec::new();
+        for item in std::fs::read_dir(dir).map_err(|e| Error::io(dir, e))? {
+            let path = item.map_err(|e| Error::io(dir, e))?.path();
+            let name = path
+                .file_name()
+                .and_then(|n| n.to_str())
+                .unwrap_or_default()
+                .to_string();
+            let bytes = std::fs::read(&path).map_err(|e| Error::io(&path, e))?;
+            let sum = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(&bytes));
+            if !is_sha256(&name) || sum != name {
+                return Err(Error::invalid(
+                    "attachment file",
+                    &path.display().to_string(),
+                    "not a content of an export: its name must be the SHA-256 of its content",
+                ));
+            }
+            found.push((sum, bytes));
+        }
+        let mut added = 0;
+        for (sum, bytes) in found {
+            let to = self.attachment_path(&sum);
+            if !to.is_file() {
+                crate::write::store_content(&to, &bytes)?;
+                added += 1;
+            }
+        }
+        Ok(added)
+    }
+}
