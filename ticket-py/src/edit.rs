@@ -98,12 +98,14 @@ impl Edit {
     fn add_entry<'py>(
         slf: PyRef<'py, Self>,
         text: &str,
-        minutes: u32,
+        minutes: i64,
     ) -> PyResult<PyRef<'py, Self>> {
+        let minutes = crate::convert::count("minutes", minutes)?;
         slf.push(Op::AddEntry(text.into(), minutes))?;
         Ok(slf)
     }
-    fn remove_entry<'py>(slf: PyRef<'py, Self>, entry: u32) -> PyResult<PyRef<'py, Self>> {
+    fn remove_entry<'py>(slf: PyRef<'py, Self>, entry: i64) -> PyResult<PyRef<'py, Self>> {
+        let entry = crate::convert::count("an entry number", entry)?;
         slf.push(Op::RemoveEntry(entry))?;
         Ok(slf)
     }
