@@ -4,8 +4,8 @@ use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
 /// An attachment's metadata; the content is stored in the silo by its SHA-256.
-#[pyclass(frozen, module = "ticket")]
-#[derive(Clone)]
+#[pyclass(frozen, eq, module = "ticket")]
+#[derive(Clone, PartialEq)]
 pub struct Attachment {
     #[pyo3(get)]
     pub(crate) n: u32,

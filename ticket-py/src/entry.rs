@@ -4,8 +4,8 @@ use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
 /// An entry: numbered text with author, time and minutes spent.
-#[pyclass(frozen, module = "ticket")]
-#[derive(Clone)]
+#[pyclass(frozen, eq, module = "ticket")]
+#[derive(Clone, PartialEq)]
 pub struct Entry {
     #[pyo3(get)]
     pub(crate) n: u32,

@@ -543,9 +543,16 @@ impl Silo {
             .py_err_in(search)
     }
 
-    /// Imports a full JSON export (text); all or nothing. Returns the numbers of the tickets
-    /// created (tickets already in the silo are left alone).
-    fn import_json(&self, py: Python<'_>, text: &str) -> PyResult<Vec<String>> {
+    /// Imports a full JSON export file (a path, like the other imports); all or nothing.
+    /// Returns the numbers of the tickets created (tickets already in the silo are left alone).
+    fn import_json(&self, py: Python<'_>, path: PathBuf) -> PyResult<Vec<String>> {
+        let silo = &self.inner;
+        let report = py.detach(|| silo.import_json_file(&path)).py_err()?;
+        Ok(report.created)
+    }
+
+    /// Imports a full JSON export given as text; all or nothing.
+    fn import_json_text(&self, py: Python<'_>, text: &str) -> PyResult<Vec<String>> {
         let silo = &self.inner;
         let report = py.detach(|| silo.import_json(text)).py_err()?;
         Ok(report.created)

@@ -7,7 +7,8 @@ use crate::entry::Entry;
 
 /// A ticket as it was when read. Tickets from `Silo.search()` carry no entries or
 /// attachments (the fast path); `Silo.get()` gives the whole ticket.
-#[pyclass(frozen, module = "ticket")]
+#[pyclass(frozen, eq, module = "ticket")]
+#[derive(PartialEq)]
 pub struct Ticket {
     #[pyo3(get)]
     number: String,

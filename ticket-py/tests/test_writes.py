@@ -141,8 +141,14 @@ def test_export_and_import_round_trip(silo, tmp_path):
     assert [d["title"] for d in data] == ["Exported"]
     full = silo.export("full", search="s:*")
     other = ticket.Silo.create(tmp_path / "other", now=NOW, user="bob")
-    created = other.import_json(full)
+    created = other.import_json_text(full)
     assert len(created) == 1
+    # import_json takes a path, like the other imports
+    path = tmp_path / "full.json"
+    path.write_text(full)
+    third = ticket.Silo.create(tmp_path / "third", now=NOW, user="bob")
+    assert len(third.import_json(path)) == 1
+    assert third.import_json(str(path)) == []
     assert other.get(created[0]).tags == ["moving"]
     with pytest.raises(ticket.TicketError):
         silo.export("yaml")
@@ -174,3 +180,11 @@ def test_to_dict_is_the_export_shape(silo):
     row = next(iter(silo.search("")))
     assert "entries" not in row.to_dict()
     assert exported[0] == {k: v for k, v in d.items() if k not in ("entries", "attachments")}
+
+
+def test_snapshots_compare_equal_when_equal(silo):
+    t = silo.new_ticket("Same")
+    assert silo.get(t.number) == silo.get(int(t.number))
+    first = silo.get(t.number)
+    silo.add_tag(t.number, "changed")
+    assert silo.get(t.number) != first
