@@ -144,33 +144,26 @@ pub enum Command {
     /// Show your silo list, the active silo marked with `*`.
     #[command(name = "show_silos", visible_alias = "ds")]
     ShowSilos,
-    /// Create a ticket; prints its number.
+    /// Create a ticket; prints its number. The rule's tags and properties, --tag and --prop
+    /// are one change set, validated once.
     #[command(name = "new_ticket", visible_alias = "nt")]
     NewTicket {
-        /// Title (one line).
-        #[arg(allow_hyphen_values = true)]
-        title: String,
-        /// Creation rule (empty: the default rule).
-        #[arg(allow_hyphen_values = true)]
-        rule: Option<String>,
-        /// Summary.
-        #[arg(allow_hyphen_values = true)]
-        summary: Option<String>,
+        /// Title (one line); with --edit it may be left out.
+        #[arg(allow_hyphen_values = true, required_unless_present = "edit")]
+        title: Option<String>,
+        #[command(flatten)]
+        create: CreateArgs,
     },
     /// Create a ticket with a given number; prints the number.
     #[command(name = "import_ticket", visible_alias = "it")]
     ImportTicket {
         /// The number (0-9, A-Z), unused in this silo.
         number: String,
-        /// Title (one line).
-        #[arg(allow_hyphen_values = true)]
-        title: String,
-        /// Creation rule (empty: the default rule).
-        #[arg(allow_hyphen_values = true)]
-        rule: Option<String>,
-        /// Summary.
-        #[arg(allow_hyphen_values = true)]
-        summary: Option<String>,
+        /// Title (one line); with --edit it may be left out.
+        #[arg(allow_hyphen_values = true, required_unless_present = "edit")]
+        title: Option<String>,
+        #[command(flatten)]
+        create: CreateArgs,
     },
     /// Change a ticket's title.
     #[command(name = "set_title", visible_alias = "st")]
@@ -186,7 +179,7 @@ pub enum Command {
     SetSummary {
         /// Ticket number.
         n: String,
-        /// New summary.
+        /// New summary; `-` reads it from standard input.
         #[arg(allow_hyphen_values = true)]
         summary: String,
     },
@@ -224,7 +217,7 @@ pub enum Command {
     AddEntry {
         /// Ticket number.
         n: String,
-        /// Text of the entry.
+        /// Text of the entry; `-` reads it from standard input.
         #[arg(allow_hyphen_values = true)]
         text: String,
         /// Minutes spent (default 0).
@@ -248,6 +241,17 @@ pub enum Command {
         /// Comment.
         #[arg(allow_hyphen_values = true)]
         comment: Option<String>,
+    },
+    /// Get an attachment's content back: to standard output, or to FILE with -o.
+    #[command(name = "get_file", visible_alias = "gf")]
+    GetFile {
+        /// Ticket number.
+        n: String,
+        /// Attachment number.
+        attachment: u32,
+        /// Write to FILE instead of standard output.
+        #[arg(short, long, value_name = "FILE")]
+        output: Option<PathBuf>,
     },
     /// Remove (hide) an attachment; the history keeps it.
     #[command(name = "remove_file", visible_alias = "rf")]
@@ -356,6 +360,12 @@ pub enum Command {
         sort: Option<String>,
     },
     /// Export tickets to standard output (or -o FILE).
+    ///
+    /// csv and json have the fields of `lt --format csv|json`: number, uuid, status, title,
+    /// summary, opened, last_update (RFC 3339, UTC, microseconds), tags, properties,
+    /// total_minutes, deadline_state (due_soon, overdue or empty). In CSV the multi-valued
+    /// cells hold their JSON: tags as `["a","b"]`, properties as
+    /// `[{"key":"K","value":"v"}]`, so separators inside a tag or value stay unambiguous.
     Export {
         /// csv, json (no entries) or full (complete tickets with history).
         #[arg(value_enum, value_name = "FORMAT")]
@@ -369,6 +379,10 @@ pub enum Command {
         /// Write to FILE instead of standard output.
         #[arg(short, long, value_name = "FILE")]
         output: Option<PathBuf>,
+        /// With `full -o FILE`: also copy the attachments' contents into FILE.files/ (named
+        /// by SHA-256), so the export is a whole backup; `import json FILE` puts them back.
+        #[arg(long)]
+        with_files: bool,
     },
     /// Import tickets (all-or-nothing; running it twice creates no duplicates).
     Import {
@@ -525,6 +539,27 @@ pub struct Filter {
     /// Search key (default: every ticket).
     #[arg(allow_hyphen_values = true)]
     pub search: Option<String>,
+}
+
+/// What `new_ticket` and `import_ticket` take after the title.
+#[derive(Debug, Clone, Args)]
+pub struct CreateArgs {
+    /// Creation rule (empty: the default rule).
+    #[arg(allow_hyphen_values = true)]
+    pub rule: Option<String>,
+    /// Summary; `-` reads it from standard input.
+    #[arg(allow_hyphen_values = true)]
+    pub summary: Option<String>,
+    /// Add a tag (repeatable), in the creating change set.
+    #[arg(long, allow_hyphen_values = true)]
+    pub tag: Vec<String>,
+    /// Add a property KEY=VALUE (repeatable), in the creating change set.
+    #[arg(long, value_name = "KEY=VALUE", allow_hyphen_values = true)]
+    pub prop: Vec<String>,
+    /// Write the title (first line) and the summary (after a blank line) in $VISUAL or
+    /// $EDITOR; lines starting with `#` are left out.
+    #[arg(long)]
+    pub edit: bool,
 }
 
 /// Arguments of `edit`.

@@ -44,6 +44,7 @@ mod commands;
 mod demo;
 mod error;
 mod help;
+mod input;
 mod output;
 mod remote;
 mod serve;

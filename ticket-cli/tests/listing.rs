@@ -280,6 +280,11 @@ fn check_rebuild_config() {
     let run = world.run(&["check"]);
     assert_eq!(run.code, 1, "{run:?}");
     assert!(run.stdout.contains('1'), "{run:?}");
+    let run = world.run(&["--format", "json", "check"]);
+    assert_eq!(run.code, 1, "{run:?}");
+    let found: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(found[0]["number"], "1", "{found}");
+    assert!(found[0]["rule"].as_str().unwrap().contains("Owner"));
     let shown: serde_json::Value = serde_json::from_str(&world.ok(&["config"])).unwrap();
     assert_eq!(shown["searches"][0]["name"], "urgent");
     std::fs::write(
@@ -290,6 +295,26 @@ fn check_rebuild_config() {
     let run = world.run(&["config", "--check", "bad.json"]);
     assert_eq!(run.code, 1, "{run:?}");
     assert!(run.stderr.contains("bad.json"), "{}", run.stderr);
+    // the fixture's `broken` saved search refers to `@missing`
+    let run = world.run(&["config", "--check", "silo/silo.json"]);
+    assert_eq!(run.code, 1, "{run:?}");
+    assert!(
+        run.stderr.contains("saved search 'broken'") && run.stderr.contains("missing"),
+        "{}",
+        run.stderr
+    );
+    let cycle = r#"{"searches": [
+        {"name": "a", "description": "", "search": "g=x | @b", "sort": ""},
+        {"name": "b", "description": "", "search": "@a", "sort": ""},
+        {"name": "fine", "description": "", "search": "@a2", "sort": ""},
+        {"name": "a2", "description": "", "search": "s:*", "sort": "d"}
+    ]}"#;
+    std::fs::write(world.tmp.path().join("cycle.json"), cycle).unwrap();
+    let run = world.run(&["config", "--check", "cycle.json"]);
+    assert_eq!(run.code, 1, "{run:?}");
+    assert!(run.stderr.contains("refer to each other"), "{}", run.stderr);
+    assert!(!run.stderr.contains("'fine'"), "{}", run.stderr);
+    world.configure(&CONFIG.replace(", \"search\": \"@missing\"", ", \"search\": \"@urgent\""));
     let run = world.run(&["config", "--check", "silo/silo.json"]);
     assert_eq!(run.code, 0, "{run:?}");
 }
@@ -348,4 +373,114 @@ fn export_import_and_time_round_trip_through_the_command() {
             .code,
         2
     );
+}
+
+/// Tickets whose tags and values hold the old CSV join's separators.
+fn awkward_world() -> World {
+    let world = World::new();
+    world.configure(r#"{"time": {"rate_per_hour": 75.5, "currency": "EUR"}}"#);
+    world.ok(&[
+        "nt",
+        "Quotes \"and\", commas",
+        "",
+        "two\nlines",
+        "--tag",
+        "a; b",
+        "--tag",
+        "c",
+        "--prop",
+        "K=x=y; z",
+        "--prop",
+        "Client=ACME",
+    ]);
+    world.ok(&["ae", "1", "work", "7153"]);
+    world.ok(&["nt", "Plain"]);
+    world
+}
+
+#[test]
+fn one_shape_of_a_ticket_in_every_format() {
+    let world = awkward_world();
+    insta::assert_snapshot!("export_json", world.show(&["export", "json", "", "n"]));
+    insta::assert_snapshot!("export_csv", world.show(&["export", "csv", "", "n"]));
+    insta::assert_snapshot!(
+        "lt_json_awkward",
+        world.show(&["--format", "json", "lt", "", "n"])
+    );
+    // the listing and the export agree field for field
+    let listed: serde_json::Value =
+        serde_json::from_str(&world.ok(&["--format", "json", "lt", "", "n"])).unwrap();
+    let exported: serde_json::Value =
+        serde_json::from_str(&world.ok(&["export", "json", "", "n"])).unwrap();
+    assert_eq!(listed, exported);
+    assert_eq!(
+        world.ok(&["--format", "csv", "lt", "", "n"]),
+        world.ok(&["export", "csv", "", "n"])
+    );
+    // dt: the listing's fields plus entries and attachments
+    let shown: serde_json::Value =
+        serde_json::from_str(&world.ok(&["--format", "json", "dt", "1"])).unwrap();
+    for (k, v) in listed[0].as_object().unwrap() {
+        assert_eq!(&shown[k], v, "{k}");
+    }
+    assert_eq!(shown["entries"][0]["at"], "2024-03-13T09:00:00.000000Z");
+    // the CSV cells decode back to the exact tags and properties
+    let csv = world.ok(&["export", "csv", "", "n"]);
+    let mut reader = csv::Reader::from_reader(csv.as_bytes());
+    let row = reader.records().next().unwrap().unwrap();
+    let tags: Vec<String> = serde_json::from_str(&row[7]).unwrap();
+    assert_eq!(tags, ["a; b", "c"]);
+    let props: serde_json::Value = serde_json::from_str(&row[8]).unwrap();
+    assert_eq!(
+        props,
+        serde_json::json!([{"key": "K", "value": "x=y; z"}, {"key": "Client", "value": "ACME"}])
+    );
+}
+
+#[test]
+fn time_report_money_is_a_decimal_with_two_places() {
+    let world = awkward_world();
+    insta::assert_snapshot!("time_text", world.show(&["time", "--by", "client"]));
+    insta::assert_snapshot!(
+        "time_json",
+        world.show(&["--format", "json", "time", "--by", "client"])
+    );
+    insta::assert_snapshot!(
+        "time_csv",
+        world.show(&["--format", "csv", "time", "--by", "client"])
+    );
+    let text = world.ok(&["time", "--by", "client"]);
+    assert!(text.lines().all(|l| l == l.trim_end()), "{text:?}");
+    assert!(text.contains("EUR 9,000.86"), "{text}");
+    // the same format in show_ticket
+    assert!(world.ok(&["dt", "1"]).contains("cost EUR 9,000.86"));
+    for (args, says) in [
+        (vec!["time", "--by", ""], "must not be empty"),
+        (vec!["time", "--by", " "], "must not be empty"),
+        (
+            vec![
+                "time",
+                "--by",
+                "Client",
+                "--from",
+                "2024-03-10",
+                "--to",
+                "2024-03-01",
+            ],
+            "the start is after the end",
+        ),
+        (
+            vec!["time", "--by", "Client", "--from", "2024-02-30"],
+            "not a calendar date",
+        ),
+        (
+            vec!["time", "--by", "Client", "--to", "9999-12-31+1d"],
+            "years 1 to 9999",
+        ),
+    ] {
+        let run = world.run(&args);
+        assert_eq!(run.code, 2, "{args:?}: {run:?}");
+        assert!(run.stderr.contains(says), "{args:?}: {}", run.stderr);
+        assert!(run.stdout.is_empty());
+    }
 }

@@ -376,3 +376,217 @@ fn writes_confirm_in_one_line_and_quiet_prints_nothing() {
         assert_eq!(world.ok(&args), "", "{args:?}");
     }
 }
+
+/// A creation rule whose tag needs a property that only the command line gives.
+const INCIDENTS: &str = r#"{
+  "crules": [
+    {"name": "task", "description": "default", "tags": [], "properties": []},
+    {"name": "incident", "description": "an incident", "tags": ["incident"], "properties": []}
+  ],
+  "vrules_pk_required": [{"selector": "g=incident", "key": "Severity"}]
+}"#;
+
+#[test]
+fn new_and_import_ticket_take_tags_and_properties_into_the_creating_change_set() {
+    let world = World::new();
+    world.configure(INCIDENTS);
+    let before = world.snapshot_state();
+    let run = world.run(&["nt", "Outage", "incident"]);
+    assert_eq!(run.code, 1, "{run:?}");
+    assert!(run.stderr.contains("Severity"), "{}", run.stderr);
+    assert_eq!(world.snapshot_state(), before);
+    let run = world.run(&["nt", "Outage", "incident", "--prop", "Severity"]);
+    assert_eq!(run.code, 2, "KEY=VALUE is checked first: {run:?}");
+    assert_eq!(
+        world.ok(&[
+            "nt",
+            "Outage",
+            "incident",
+            "sdb",
+            "--prop",
+            "Severity=high",
+            "--tag",
+            "db",
+            "--tag",
+            "nas"
+        ]),
+        "created ticket 1\n"
+    );
+    let t: serde_json::Value =
+        serde_json::from_str(&world.ok(&["--format", "json", "dt", "1"])).unwrap();
+    assert_eq!(t["tags"], serde_json::json!(["db", "incident", "nas"]));
+    assert_eq!(
+        t["properties"],
+        serde_json::json!([{"key": "Severity", "value": "high"}])
+    );
+    assert_eq!(t["summary"], "sdb");
+    let history: serde_json::Value =
+        serde_json::from_str(&world.ok(&["--format", "json", "dt", "1", "--history"])).unwrap();
+    let sets: std::collections::BTreeSet<String> = history
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["set_id"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(sets.len(), 1, "one change set: {history}");
+    assert_eq!(
+        world.ok(&[
+            "quiet",
+            "it",
+            "B2",
+            "Flood",
+            "incident",
+            "--prop",
+            "Severity=low"
+        ]),
+        "B2\n"
+    );
+    assert_eq!(world.ok(&["ltn", "g=incident"]), "1\nB2\n");
+}
+
+#[test]
+fn summaries_and_entries_from_standard_input() {
+    let world = world();
+    let n = world.new_ticket("Disk");
+    let run = world.run_with_stdin(&["su", &n, "-"], "line one\nline two\n");
+    assert_eq!(run.code, 0, "{run:?}");
+    let run = world.run_with_stdin(&["ae", &n, "-", "15"], "from a pipe\n");
+    assert_eq!(run.code, 0, "{run:?}");
+    let run = world.run_with_stdin(&["nt", "Piped", "", "-"], "a piped summary\n");
+    assert_eq!(run.code, 0, "{run:?}");
+    let t: serde_json::Value =
+        serde_json::from_str(&world.ok(&["--format", "json", "dt", &n])).unwrap();
+    assert_eq!(t["summary"], "line one\nline two");
+    assert_eq!(t["entries"][0]["text"], "from a pipe");
+    assert_eq!(t["entries"][0]["minutes"], 15);
+    let t: serde_json::Value =
+        serde_json::from_str(&world.ok(&["--format", "json", "dt", "2"])).unwrap();
+    assert_eq!(t["summary"], "a piped summary");
+}
+
+#[test]
+fn new_ticket_edit_opens_the_editor() {
+    let world = world();
+    let script = world.tmp.path().join("editor.sh");
+    // the "editor" checks it was given the template, then writes a title and a summary
+    std::fs::write(
+        &script,
+        "#!/bin/sh\ngrep -q '^Draft$' \"$1\" || exit 3\nprintf 'Edited title\\n\\nFirst line\\nsecond line\\n# a comment\\n' > \"$1\"\n",
+    )
+    .unwrap();
+    let editor = format!("sh {}", script.display());
+    let mut cmd = world.cmd(&["nt", "Draft", "--edit", "--tag", "nas"]);
+    cmd.env("EDITOR", &editor);
+    let run = common::output(cmd);
+    assert_eq!(run.code, 0, "{run:?}");
+    let t: serde_json::Value =
+        serde_json::from_str(&world.ok(&["--format", "json", "dt", "1"])).unwrap();
+    assert_eq!(t["title"], "Edited title");
+    assert_eq!(t["summary"], "First line\nsecond line");
+    assert_eq!(t["tags"], serde_json::json!(["NAS"]));
+    // an editor that fails, or leaves no title, creates nothing
+    let before = world.snapshot_state();
+    let mut cmd = world.cmd(&["nt", "--edit"]);
+    cmd.env("EDITOR", "false");
+    let run = common::output(cmd);
+    assert_eq!(run.code, 1, "{run:?}");
+    let mut cmd = world.cmd(&["nt", "--edit"]);
+    cmd.env("EDITOR", "true");
+    let run = common::output(cmd);
+    assert_eq!(run.code, 1, "{run:?}");
+    assert!(run.stderr.contains("empty title"), "{}", run.stderr);
+    let run = world.run(&["nt", "--edit"]);
+    assert_eq!(run.code, 2, "no editor set: {run:?}");
+    assert_eq!(world.snapshot_state(), before);
+}
+
+#[test]
+fn titles_are_limited_to_4096_bytes() {
+    let world = world();
+    let long = "x".repeat(4097);
+    let run = world.run(&["nt", &long]);
+    assert_eq!(run.code, 1, "{run:?}");
+    assert!(run.stderr.contains("at most 4096 bytes"), "{}", run.stderr);
+    assert!(run.stderr.len() < 300, "the title is not echoed whole");
+    world.ok(&["nt", &"x".repeat(4096)]);
+}
+
+#[test]
+fn invalid_calendar_dates_say_so() {
+    let world = world();
+    let n = world.new_ticket("Dates");
+    for (date, says) in [
+        ("2024-02-30", "is not a calendar date"),
+        ("2024-13-01", "there is no month 13"),
+        ("2024-03-01 25:00", "is not a time of day"),
+        ("9999-12-31+1d", "years 1 to 9999"),
+    ] {
+        let run = world.run(&["ap", &n, "Deadline", date]);
+        assert_eq!(run.code, 1, "{date}: {run:?}");
+        assert!(run.stderr.contains(says), "{date}: {}", run.stderr);
+        assert!(
+            !run.stderr.contains("expected +N"),
+            "{date}: {}",
+            run.stderr
+        );
+    }
+}
+
+#[test]
+fn get_file_gives_an_attachment_back() {
+    let world = world();
+    let n = world.new_ticket("With a file");
+    let src = world.tmp.path().join("notes.bin");
+    let content: Vec<u8> = (0u8..=255).cycle().take(3000).collect();
+    std::fs::write(&src, &content).unwrap();
+    world.ok(&["af", &n, src.to_str().unwrap(), "raw"]);
+    let out = world.cmd(&["get_file", &n, "1"]).output().unwrap();
+    assert!(out.status.success(), "{out:?}");
+    assert_eq!(out.stdout, content);
+    let dest = world.tmp.path().join("back.bin");
+    let said = world.ok(&["gf", &n, "1", "-o", dest.to_str().unwrap()]);
+    assert!(said.contains("notes.bin"), "{said}");
+    assert_eq!(std::fs::read(&dest).unwrap(), content);
+    let run = world.run(&["get_file", &n, "2"]);
+    assert_eq!(run.code, 1, "{run:?}");
+    assert!(run.stderr.contains("has no attachment 2"), "{}", run.stderr);
+    let run = world.run(&["get_file", &n, "1", "-o", "/missing/dir/x"]);
+    assert_eq!(run.code, 1, "{run:?}");
+    assert!(run.stderr.contains("/missing/dir/x"), "{}", run.stderr);
+}
+
+#[test]
+fn a_full_export_with_files_is_a_backup() {
+    let world = world();
+    let n = world.new_ticket("With a file");
+    let src = world.tmp.path().join("notes.txt");
+    std::fs::write(&src, "the content").unwrap();
+    world.ok(&["af", &n, src.to_str().unwrap()]);
+    let file = world.tmp.path().join("backup.json");
+    let said = world.ok(&[
+        "export",
+        "full",
+        "-o",
+        file.to_str().unwrap(),
+        "--with-files",
+    ]);
+    assert!(said.contains("copied 1 attachment file(s)"), "{said}");
+    assert_eq!(world.run(&["export", "csv", "--with-files"]).code, 2);
+    // a new silo restored from the backup gives the content back
+    let other = World::new();
+    let report = other.ok(&["import", "json", file.to_str().unwrap()]);
+    assert!(report.contains("imported 1 ticket(s)"), "{report}");
+    let out = other.cmd(&["get_file", &n, "1"]).output().unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "the content",
+        "{out:?}"
+    );
+    // a foreign file in the directory is refused before anything is imported
+    let files = world.tmp.path().join("backup.json.files");
+    std::fs::write(files.join("not-a-sum"), "x").unwrap();
+    let third = World::new();
+    let run = third.run(&["import", "json", file.to_str().unwrap()]);
+    assert_eq!(run.code, 1, "{run:?}");
+    assert_eq!(third.ok(&["ltn"]), "");
+}

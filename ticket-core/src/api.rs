@@ -6,7 +6,7 @@ use crate::log::{Operation, Record};
 use crate::model::TicketNumber;
 use crate::numbering::next_number;
 use crate::silo::{Silo, Writer};
-use crate::write::{clean_title, Op};
+use crate::write::{clean_title, EditOp, Op};
 
 impl Writer<'_> {
     /// Creates a ticket (number given or issued) with the creation rule's tags and properties.
@@ -127,6 +127,12 @@ queue! {
 }
 
 impl Edit<'_> {
+    /// Queues one owned change.
+    pub fn push(&mut self, op: EditOp) -> &mut Self {
+        self.ops.push(op);
+        self
+    }
+
     /// Attaches bytes under a file name.
     pub fn add_attachment(&mut self, name: &str, bytes: &[u8], comment: &str) -> &mut Self {
         self.ops.push(Op::AddAttachment {
@@ -140,13 +146,7 @@ impl Edit<'_> {
     /// Applies the queued changes as one change set.
     pub fn commit(self) -> Result<()> {
         let Edit { silo, number, ops } = self;
-        silo.write(|w| {
-            let t = w.ticket(&number)?;
-            for op in ops {
-                w.perform(&t, op)?;
-            }
-            Ok(())
-        })
+        silo.apply(&number, ops)
     }
 }
 
@@ -170,13 +170,21 @@ pub struct NewTicket {
 /// Many tickets created in one transaction and one change set (bulk creation, generators).
 pub struct Batch<'s> {
     silo: &'s Silo,
-    tickets: Vec<NewTicket>,
+    tickets: Vec<(Option<String>, NewTicket)>,
 }
 
 impl Batch<'_> {
-    /// Queues a ticket.
+    /// Queues a ticket created by the default creation rule.
     pub fn add(&mut self, t: NewTicket) -> &mut Self {
-        self.tickets.push(t);
+        self.tickets.push((None, t));
+        self
+    }
+
+    /// Queues a ticket created by the creation rule `rule` (empty: the default), its tags and
+    /// properties applied together with the ticket's own in the batch's one change set, so a
+    /// validation rule that needs one of the extras is met when the set is checked.
+    pub fn add_with_rule(&mut self, rule: &str, t: NewTicket) -> &mut Self {
+        self.tickets.push((Some(rule.to_string()), t));
         self
     }
 
@@ -185,30 +193,40 @@ impl Batch<'_> {
         let Batch { silo, tickets } = self;
         silo.write(|w| {
             let mut numbers = Vec::with_capacity(tickets.len());
-            for nt in tickets {
-                let number = w.create(None, &nt.title, None, &nt.summary)?;
-                let t = w.ticket(number.as_str())?;
-                let mut ops: Vec<Op> = nt.tags.into_iter().map(Op::AddTag).collect();
-                ops.extend(
-                    nt.properties
-                        .into_iter()
-                        .map(|(k, v)| Op::AddProperty(k, v)),
-                );
-                ops.extend(
-                    nt.entries
-                        .into_iter()
-                        .map(|(text, m)| Op::AddEntry(text, m)),
-                );
-                if let Some(s) = nt.status {
-                    ops.push(Op::Status(s, None));
-                }
-                for op in ops {
-                    w.perform(&t, op)?;
-                }
-                numbers.push(number);
+            for (rule, nt) in tickets {
+                numbers.push(w.create_new(None, rule.as_deref(), nt)?);
             }
             Ok(numbers)
         })
+    }
+}
+
+impl Writer<'_> {
+    /// Creates one ticket by a creation rule with the extras of `nt`.
+    fn create_new(
+        &mut self,
+        number: Option<&str>,
+        rule: Option<&str>,
+        nt: NewTicket,
+    ) -> Result<TicketNumber> {
+        let number = self.create(number, &nt.title, rule, &nt.summary)?;
+        let t = self.ticket(number.as_str())?;
+        let mut ops: Vec<Op> = nt.tags.into_iter().map(Op::AddTag).collect();
+        ops.extend(
+            nt.properties
+                .into_iter()
+                .map(|(k, v)| Op::AddProperty(k, v)),
+        );
+        ops.extend(
+            nt.entries
+                .into_iter()
+                .map(|(text, m)| Op::AddEntry(text, m)),
+        );
+        ops.extend(nt.status.map(|s| Op::Status(s, None)));
+        for op in ops {
+            self.perform(&t, op)?;
+        }
+        Ok(number)
     }
 }
 
@@ -229,6 +247,29 @@ impl Silo {
         summary: &str,
     ) -> Result<TicketNumber> {
         self.write(|w| w.create(None, title, rule, summary))
+    }
+    /// Creates one ticket by a creation rule (`None` or empty: the default) with extra tags,
+    /// properties, entries and status, all in one change set validated once; returns its number.
+    /// `number`: the caller's number (valid and unused), else one is issued.
+    pub fn create_ticket(
+        &self,
+        number: Option<&str>,
+        rule: Option<&str>,
+        ticket: NewTicket,
+    ) -> Result<TicketNumber> {
+        let rule = rule.filter(|r| !r.trim().is_empty());
+        self.write(|w| w.create_new(number, rule, ticket))
+    }
+    /// Applies owned changes to one ticket as one change set, validated once on the final
+    /// state; nothing is written when one of them is refused.
+    pub fn apply(&self, n: &str, ops: Vec<EditOp>) -> Result<()> {
+        self.write(|w| {
+            let t = w.ticket(n)?;
+            for op in ops {
+                w.perform(&t, op)?;
+            }
+            Ok(())
+        })
     }
     /// Creates a ticket with the caller's number (valid and unused).
     pub fn import_ticket(
@@ -322,6 +363,35 @@ impl Silo {
             w.add_attachment(&t, name, bytes, comment)
         })
     }
+    /// A visible attachment of ticket `n` and its content, checked against its SHA-256.
+    pub fn get_file(&self, n: &str, attachment: u32) -> Result<(crate::Attachment, Vec<u8>)> {
+        let t = self.get(n)?;
+        let a = t
+            .attachments
+            .into_iter()
+            .find(|a| a.n == attachment)
+            .ok_or_else(|| {
+                Error::invalid(
+                    "attachment",
+                    &attachment.to_string(),
+                    format!("ticket {} has no attachment {attachment}", t.number),
+                )
+            })?;
+        let path = self.attachment_path(&a.sha256);
+        let bytes = std::fs::read(&path).map_err(|e| Error::io(&path, e))?;
+        let sum = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(&bytes));
+        if sum != a.sha256 {
+            return Err(Error::invalid(
+                "attachment",
+                &a.name,
+                format!(
+                    "the stored content of {} is damaged (SHA-256 differs)",
+                    path.display()
+                ),
+            ));
+        }
+        Ok((a, bytes))
+    }
     /// Hides an attachment (the history keeps it).
     pub fn remove_file(&self, n: &str, attachment: u32) -> Result<()> {
         self.one(n, Op::RemoveAttachment(attachment))
@@ -340,5 +410,48 @@ impl Silo {
             silo: self,
             tickets: Vec::new(),
         }
+    }
+}
+
+impl Silo {
+    /// A time report ([`Silo::time_report`]) with its range given as date expressions
+    /// (`2024-03-01`, `som`, `-2w`, resolved against the silo's clock), the rules of every edge
+    /// in one place: `by` must name a property key, each bound must be a date in the years
+    /// 1–9999, and `from` must not be after `to`.
+    pub fn time_report_between(
+        &self,
+        key: &str,
+        by: &str,
+        from: Option<&str>,
+        to: Option<&str>,
+    ) -> Result<crate::TimeReport> {
+        if by.trim().is_empty() {
+            return Err(Error::invalid(
+                "property key",
+                by,
+                "a time report groups by a property key; it must not be empty",
+            ));
+        }
+        let today = self.context().clock.today();
+        let day = |text: Option<&str>| -> Result<Option<chrono::NaiveDate>> {
+            let Some(text) = text else { return Ok(None) };
+            let expr = ticket_query::parse_date_expr(text.trim())
+                .map_err(|e| Error::invalid("date", text, e.message))?;
+            let day = expr
+                .resolve(today)
+                .ok_or_else(|| Error::invalid("date", text, "out of range: years 1 to 9999"))?;
+            Ok(Some(day.date()))
+        };
+        let (start, end) = (day(from)?, day(to)?);
+        if let (Some(a), Some(b)) = (start, end) {
+            if a > b {
+                return Err(Error::invalid(
+                    "date range",
+                    &format!("{a} to {b}"),
+                    "the start is after the end",
+                ));
+            }
+        }
+        self.time_report(key, by, start, end)
     }
 }

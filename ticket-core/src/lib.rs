@@ -34,6 +34,7 @@ mod rebuild;
 pub mod registry;
 mod saved;
 mod search;
+pub mod serial;
 mod silo;
 mod storage;
 mod sync;
@@ -55,7 +56,9 @@ pub use model::{
 };
 pub use rebuild::RebuildStats;
 pub use registry::*;
+pub use saved::saved_search_problems;
 pub use search::Explanation;
+pub use serial::{Money, TicketDoc, TimeReportDoc};
 pub use silo::Silo;
 pub use storage::SCHEMA_VERSION;
 pub use sync::{
@@ -63,3 +66,4 @@ pub use sync::{
     TimelineSet, UndoReport,
 };
 pub use ticket_query::SqlValue;
+pub use write::{EditOp, MAX_TITLE_BYTES};

@@ -13,27 +13,50 @@ use crate::log::{Operation, Record};
 use crate::model::{PropertyKey, PropertyValue, Status, Tag};
 use crate::silo::{TicketRef, Writer};
 
-/// One requested change to a ticket.
-#[derive(Debug, Clone)]
-pub(crate) enum Op {
+/// One requested change to a ticket, owned: a list of them is applied as one change set by
+/// [`Silo::apply`](crate::Silo::apply) or queued by [`Edit`](crate::Edit), validated once on
+/// the final state. Every edge (CLI, Python, web) builds these instead of its own copy.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EditOp {
+    /// Set the title.
     Title(String),
+    /// Set the summary.
     Summary(String),
+    /// Set the status (name or letter); the other ticket for Merged and Duplicate.
     Status(String, Option<String>),
+    /// Add a tag.
     AddTag(String),
+    /// Remove a tag.
     RemoveTag(String),
+    /// Add a property (key, value).
     AddProperty(String, String),
+    /// Change one value of a property (key, old, new).
     ChangeProperty(String, String, String),
+    /// Remove every value of a property.
     RemovePropertyK(String),
+    /// Remove one value of a property (key, value).
     RemovePropertyKv(String, String),
+    /// Add an entry (text, minutes).
     AddEntry(String, u32),
+    /// Hide an entry.
     RemoveEntry(u32),
+    /// Attach bytes under a file name.
     AddAttachment {
+        /// File name.
         name: String,
+        /// Content.
         bytes: Vec<u8>,
+        /// Comment.
         comment: String,
     },
+    /// Hide an attachment.
     RemoveAttachment(u32),
 }
+
+pub(crate) type Op = EditOp;
+
+/// The longest title, in bytes (like a tag).
+pub const MAX_TITLE_BYTES: usize = 4096;
 
 /// Keys whose relation forms an order that must not close a cycle, with their mirrors.
 const ACYCLIC: &[(&str, &str)] = &[
@@ -55,6 +78,16 @@ pub(crate) fn clean_title(title: &str) -> Result<String> {
     let t = title.trim();
     if t.is_empty() {
         return Err(Error::invalid("title", title, "a title must not be empty"));
+    }
+    if t.len() > MAX_TITLE_BYTES {
+        return Err(Error::invalid(
+            "title",
+            &format!("{}…", t.chars().take(40).collect::<String>()),
+            format!(
+                "a title has at most {MAX_TITLE_BYTES} bytes (this one has {})",
+                t.len()
+            ),
+        ));
     }
     if t.contains(['\n', '\r']) || t.chars().any(char::is_control) {
         return Err(Error::invalid(
@@ -356,7 +389,9 @@ impl Writer<'_> {
                 .map_err(|e| Error::invalid("date", raw.as_str(), e.message))?;
             value = expr
                 .resolve(self.today)
-                .ok_or_else(|| Error::invalid("date", raw.as_str(), "out of range"))?
+                .ok_or_else(|| {
+                    Error::invalid("date", raw.as_str(), "out of range: years 1 to 9999")
+                })?
                 .to_string();
         } else if REPEATS.iter().any(|(k, _)| eq_ci(k, &key_text)) {
             value = parse_repeater(raw.as_str())

@@ -34,16 +34,17 @@ fn csv_and_json_exports_have_the_listed_fields() {
     let mut lines = csv.lines();
     assert_eq!(
         lines.next().unwrap(),
-        "number,uuid,status,title,summary,opened,last_update,tags,properties,total_minutes"
+        "number,uuid,status,title,summary,opened,last_update,tags,properties,total_minutes,deadline_state"
     );
     let mut r = csv::Reader::from_reader(csv.as_bytes());
     let rows: Vec<csv::StringRecord> = r.records().map(Result::unwrap).collect();
     assert_eq!(rows.len(), 2);
     assert_eq!(&rows[0][4], "restic, \"quoted\"\nsecond line");
-    assert_eq!(&rows[0][7], "bug; home");
+    // multi-valued fields hold their JSON (ticket_core::serial)
+    assert_eq!(&rows[0][7], r#"["bug","home"]"#);
     assert_eq!(
         &rows[0][8],
-        "Client=ACME; Deadline=2024-03-20; Related_To=2"
+        r#"[{"key":"Client","value":"ACME"},{"key":"Deadline","value":"2024-03-20"},{"key":"Related_To","value":"2"}]"#
     );
     assert_eq!(&rows[0][9], "45");
     let json: serde_json::Value =

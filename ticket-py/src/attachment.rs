@@ -4,23 +4,23 @@ use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
 /// An attachment's metadata; the content is stored in the silo by its SHA-256.
-#[pyclass(frozen, module = "ticket")]
-#[derive(Clone)]
+#[pyclass(frozen, eq, module = "ticket")]
+#[derive(Clone, PartialEq)]
 pub struct Attachment {
     #[pyo3(get)]
-    n: u32,
+    pub(crate) n: u32,
     #[pyo3(get)]
-    name: String,
+    pub(crate) name: String,
     #[pyo3(get)]
-    size: u64,
+    pub(crate) size: u64,
     #[pyo3(get)]
-    sha256: String,
+    pub(crate) sha256: String,
     #[pyo3(get)]
-    comment: String,
+    pub(crate) comment: String,
     #[pyo3(get)]
-    author: String,
+    pub(crate) author: String,
     #[pyo3(get)]
-    at: DateTime<Utc>,
+    pub(crate) at: DateTime<Utc>,
 }
 
 #[cfg(feature = "core-api")]

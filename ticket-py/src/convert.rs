@@ -2,11 +2,40 @@
 use chrono::{DateTime, FixedOffset};
 use pyo3::prelude::*;
 
-/// A Python `datetime` (aware, or naive taken as UTC) as the clock's fixed time.
+/// A Python `datetime` as the clock's fixed time; it must be aware (a naive one names no
+/// moment, and guessing its zone would shift every stored time).
 pub(crate) fn fixed_time(dt: &Bound<'_, PyAny>) -> PyResult<DateTime<FixedOffset>> {
     if let Ok(aware) = dt.extract::<DateTime<FixedOffset>>() {
         return Ok(aware);
     }
-    let naive: chrono::NaiveDateTime = dt.extract()?;
-    Ok(naive.and_utc().fixed_offset())
+    if dt.extract::<chrono::NaiveDateTime>().is_ok() {
+        return Err(crate::errors::InvalidInput::new_err(
+            "a naive datetime has no time zone: give an aware one (tzinfo=timezone.utc)",
+        ));
+    }
+    Err(crate::errors::InvalidInput::new_err("expected a datetime"))
+}
+
+/// A ticket number given as `str` or `int` (non-negative), as its text.
+pub(crate) fn number_text(n: &Bound<'_, PyAny>) -> PyResult<String> {
+    if let Ok(text) = n.extract::<String>() {
+        return Ok(text);
+    }
+    match n.extract::<i64>() {
+        Ok(i) if i >= 0 && !n.is_instance_of::<pyo3::types::PyBool>() => Ok(i.to_string()),
+        _ => Err(crate::errors::InvalidInput::new_err(format!(
+            "a ticket number is a str or a non-negative int, not {}",
+            n.repr().map(|r| r.to_string()).unwrap_or_default()
+        ))),
+    }
+}
+
+/// A count or item number given as a Python int: negative is `InvalidInput`, not an
+/// `OverflowError`.
+pub(crate) fn count<T: TryFrom<i64>>(what: &str, v: i64) -> PyResult<T> {
+    T::try_from(v).map_err(|_| {
+        crate::errors::InvalidInput::new_err(format!(
+            "{what} must be between 0 and a sane maximum, not {v}"
+        ))
+    })
 }

@@ -5,21 +5,7 @@ use pyo3::prelude::*;
 
 use crate::errors::{IntoPy, TicketError};
 
-/// One queued change, replayed into the core's `Edit` builder on commit.
-#[derive(Clone)]
-enum Op {
-    Title(String),
-    Summary(String),
-    Status(String, Option<String>),
-    AddTag(String),
-    RemoveTag(String),
-    AddProperty(String, String),
-    ChangeProperty(String, String, String),
-    RemovePropertyK(String),
-    RemovePropertyKv(String, String),
-    AddEntry(String, u32),
-    RemoveEntry(u32),
-}
+use ticket_core::EditOp as Op;
 
 /// Changes to one ticket, validated once and applied as one change set when the `with`
 /// block ends without an exception (or on `commit()`); nothing is written otherwise.
@@ -54,41 +40,74 @@ impl Edit {
 
 #[pymethods]
 impl Edit {
-    fn set_title(&self, title: &str) -> PyResult<()> {
-        self.push(Op::Title(title.into()))
+    fn set_title<'py>(slf: PyRef<'py, Self>, title: &str) -> PyResult<PyRef<'py, Self>> {
+        slf.push(Op::Title(title.into()))?;
+        Ok(slf)
     }
-    fn set_summary(&self, summary: &str) -> PyResult<()> {
-        self.push(Op::Summary(summary.into()))
+    fn set_summary<'py>(slf: PyRef<'py, Self>, summary: &str) -> PyResult<PyRef<'py, Self>> {
+        slf.push(Op::Summary(summary.into()))?;
+        Ok(slf)
     }
     #[pyo3(signature = (status, other=None))]
-    fn set_status(&self, status: &str, other: Option<&str>) -> PyResult<()> {
-        self.push(Op::Status(status.into(), other.map(Into::into)))
+    fn set_status<'py>(
+        slf: PyRef<'py, Self>,
+        status: &str,
+        other: Option<&str>,
+    ) -> PyResult<PyRef<'py, Self>> {
+        slf.push(Op::Status(status.into(), other.map(Into::into)))?;
+        Ok(slf)
     }
-    fn add_tag(&self, tag: &str) -> PyResult<()> {
-        self.push(Op::AddTag(tag.into()))
+    fn add_tag<'py>(slf: PyRef<'py, Self>, tag: &str) -> PyResult<PyRef<'py, Self>> {
+        slf.push(Op::AddTag(tag.into()))?;
+        Ok(slf)
     }
-    fn remove_tag(&self, tag: &str) -> PyResult<()> {
-        self.push(Op::RemoveTag(tag.into()))
+    fn remove_tag<'py>(slf: PyRef<'py, Self>, tag: &str) -> PyResult<PyRef<'py, Self>> {
+        slf.push(Op::RemoveTag(tag.into()))?;
+        Ok(slf)
     }
-    fn add_property(&self, key: &str, value: &str) -> PyResult<()> {
-        self.push(Op::AddProperty(key.into(), value.into()))
+    fn add_property<'py>(
+        slf: PyRef<'py, Self>,
+        key: &str,
+        value: &str,
+    ) -> PyResult<PyRef<'py, Self>> {
+        slf.push(Op::AddProperty(key.into(), value.into()))?;
+        Ok(slf)
     }
-    fn change_property(&self, key: &str, old: &str, new: &str) -> PyResult<()> {
-        self.push(Op::ChangeProperty(key.into(), old.into(), new.into()))
+    fn change_property<'py>(
+        slf: PyRef<'py, Self>,
+        key: &str,
+        old: &str,
+        new: &str,
+    ) -> PyResult<PyRef<'py, Self>> {
+        slf.push(Op::ChangeProperty(key.into(), old.into(), new.into()))?;
+        Ok(slf)
     }
     #[pyo3(signature = (key, value=None))]
-    fn remove_property(&self, key: &str, value: Option<&str>) -> PyResult<()> {
-        self.push(match value {
+    fn remove_property<'py>(
+        slf: PyRef<'py, Self>,
+        key: &str,
+        value: Option<&str>,
+    ) -> PyResult<PyRef<'py, Self>> {
+        slf.push(match value {
             Some(v) => Op::RemovePropertyKv(key.into(), v.into()),
             None => Op::RemovePropertyK(key.into()),
-        })
+        })?;
+        Ok(slf)
     }
     #[pyo3(signature = (text, *, minutes=0))]
-    fn add_entry(&self, text: &str, minutes: u32) -> PyResult<()> {
-        self.push(Op::AddEntry(text.into(), minutes))
+    fn add_entry<'py>(
+        slf: PyRef<'py, Self>,
+        text: &str,
+        minutes: i64,
+    ) -> PyResult<PyRef<'py, Self>> {
+        let minutes = crate::convert::count("minutes", minutes)?;
+        slf.push(Op::AddEntry(text.into(), minutes))?;
+        Ok(slf)
     }
-    fn remove_entry(&self, entry: u32) -> PyResult<()> {
-        self.push(Op::RemoveEntry(entry))
+    fn remove_entry<'py>(slf: PyRef<'py, Self>, entry: i64) -> PyResult<PyRef<'py, Self>> {
+        let entry = crate::convert::count("an entry number", entry)?;
+        slf.push(Op::RemoveEntry(entry))?;
+        Ok(slf)
     }
 
     /// Applies the queued changes as one change set.
@@ -101,26 +120,7 @@ impl Edit {
             .ok_or_else(|| TicketError::new_err("this edit was already committed or discarded"))?;
         let silo = &self.silo;
         let number = self.number.as_str();
-        py.detach(|| {
-            let mut edit = silo.edit(number);
-            for op in &ops {
-                match op {
-                    Op::Title(t) => edit.set_title(t),
-                    Op::Summary(s) => edit.set_summary(s),
-                    Op::Status(s, o) => edit.set_status(s, o.as_deref()),
-                    Op::AddTag(t) => edit.add_tag(t),
-                    Op::RemoveTag(t) => edit.remove_tag(t),
-                    Op::AddProperty(k, v) => edit.add_property(k, v),
-                    Op::ChangeProperty(k, o, n) => edit.change_property(k, o, n),
-                    Op::RemovePropertyK(k) => edit.remove_property_k(k),
-                    Op::RemovePropertyKv(k, v) => edit.remove_property_kv(k, v),
-                    Op::AddEntry(t, m) => edit.add_entry(t, *m),
-                    Op::RemoveEntry(n) => edit.remove_entry(*n),
-                };
-            }
-            edit.commit()
-        })
-        .py_err()
+        py.detach(|| silo.apply(number, ops)).py_err()
     }
 
     fn __enter__(slf: Py<Self>) -> Py<Self> {

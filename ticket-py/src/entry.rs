@@ -4,19 +4,19 @@ use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
 /// An entry: numbered text with author, time and minutes spent.
-#[pyclass(frozen, module = "ticket")]
-#[derive(Clone)]
+#[pyclass(frozen, eq, module = "ticket")]
+#[derive(Clone, PartialEq)]
 pub struct Entry {
     #[pyo3(get)]
-    n: u32,
+    pub(crate) n: u32,
     #[pyo3(get)]
-    text: String,
+    pub(crate) text: String,
     #[pyo3(get)]
-    author: String,
+    pub(crate) author: String,
     #[pyo3(get)]
-    at: DateTime<Utc>,
+    pub(crate) at: DateTime<Utc>,
     #[pyo3(get)]
-    minutes: u32,
+    pub(crate) minutes: u32,
 }
 
 #[cfg(feature = "core-api")]

@@ -121,11 +121,13 @@ impl Silo {
     fn import_ticket(
         &self,
         py: Python<'_>,
-        number: &str,
+        number: &Bound<'_, PyAny>,
         title: &str,
         summary: &str,
         rule: Option<&str>,
     ) -> PyResult<Ticket> {
+        let number = crate::convert::number_text(number)?;
+        let number: &str = &number;
         let silo = &self.inner;
         let number = py
             .detach(|| silo.import_ticket(number, title, rule, summary))
@@ -134,13 +136,22 @@ impl Silo {
     }
 
     /// Sets the title.
-    fn set_title(&self, py: Python<'_>, number: &str, title: &str) -> PyResult<()> {
+    fn set_title(&self, py: Python<'_>, number: &Bound<'_, PyAny>, title: &str) -> PyResult<()> {
+        let number = crate::convert::number_text(number)?;
+        let number: &str = &number;
         let silo = &self.inner;
         py.detach(|| silo.set_title(number, title)).py_err()
     }
 
     /// Sets the summary.
-    fn set_summary(&self, py: Python<'_>, number: &str, summary: &str) -> PyResult<()> {
+    fn set_summary(
+        &self,
+        py: Python<'_>,
+        number: &Bound<'_, PyAny>,
+        summary: &str,
+    ) -> PyResult<()> {
+        let number = crate::convert::number_text(number)?;
+        let number: &str = &number;
         let silo = &self.inner;
         py.detach(|| silo.set_summary(number, summary)).py_err()
     }
@@ -150,29 +161,43 @@ impl Silo {
     fn set_status(
         &self,
         py: Python<'_>,
-        number: &str,
+        number: &Bound<'_, PyAny>,
         status: &str,
         other: Option<&str>,
     ) -> PyResult<()> {
+        let number = crate::convert::number_text(number)?;
+        let number: &str = &number;
         let silo = &self.inner;
         py.detach(|| silo.set_status(number, status, other))
             .py_err()
     }
 
     /// Adds a tag.
-    fn add_tag(&self, py: Python<'_>, number: &str, tag: &str) -> PyResult<()> {
+    fn add_tag(&self, py: Python<'_>, number: &Bound<'_, PyAny>, tag: &str) -> PyResult<()> {
+        let number = crate::convert::number_text(number)?;
+        let number: &str = &number;
         let silo = &self.inner;
         py.detach(|| silo.add_tag(number, tag)).py_err()
     }
 
     /// Removes a tag.
-    fn remove_tag(&self, py: Python<'_>, number: &str, tag: &str) -> PyResult<()> {
+    fn remove_tag(&self, py: Python<'_>, number: &Bound<'_, PyAny>, tag: &str) -> PyResult<()> {
+        let number = crate::convert::number_text(number)?;
+        let number: &str = &number;
         let silo = &self.inner;
         py.detach(|| silo.remove_tag(number, tag)).py_err()
     }
 
     /// Adds a property (date keys take date expressions such as `+2w`).
-    fn add_property(&self, py: Python<'_>, number: &str, key: &str, value: &str) -> PyResult<()> {
+    fn add_property(
+        &self,
+        py: Python<'_>,
+        number: &Bound<'_, PyAny>,
+        key: &str,
+        value: &str,
+    ) -> PyResult<()> {
+        let number = crate::convert::number_text(number)?;
+        let number: &str = &number;
         let silo = &self.inner;
         py.detach(|| silo.add_property(number, key, value)).py_err()
     }
@@ -181,11 +206,13 @@ impl Silo {
     fn change_property(
         &self,
         py: Python<'_>,
-        number: &str,
+        number: &Bound<'_, PyAny>,
         key: &str,
         old: &str,
         new: &str,
     ) -> PyResult<()> {
+        let number = crate::convert::number_text(number)?;
+        let number: &str = &number;
         let silo = &self.inner;
         py.detach(|| silo.change_property(number, key, old, new))
             .py_err()
@@ -196,10 +223,12 @@ impl Silo {
     fn remove_property(
         &self,
         py: Python<'_>,
-        number: &str,
+        number: &Bound<'_, PyAny>,
         key: &str,
         value: Option<&str>,
     ) -> PyResult<()> {
+        let number = crate::convert::number_text(number)?;
+        let number: &str = &number;
         let silo = &self.inner;
         py.detach(|| match value {
             Some(v) => silo.remove_property_kv(number, key, v),
@@ -210,13 +239,25 @@ impl Silo {
 
     /// Adds an entry; returns its number.
     #[pyo3(signature = (number, text, *, minutes=0))]
-    fn add_entry(&self, py: Python<'_>, number: &str, text: &str, minutes: u32) -> PyResult<u32> {
+    fn add_entry(
+        &self,
+        py: Python<'_>,
+        number: &Bound<'_, PyAny>,
+        text: &str,
+        minutes: i64,
+    ) -> PyResult<u32> {
+        let minutes: u32 = crate::convert::count("minutes", minutes)?;
+        let number = crate::convert::number_text(number)?;
+        let number: &str = &number;
         let silo = &self.inner;
         py.detach(|| silo.add_entry(number, text, minutes)).py_err()
     }
 
     /// Hides an entry (the history keeps it).
-    fn remove_entry(&self, py: Python<'_>, number: &str, entry: u32) -> PyResult<()> {
+    fn remove_entry(&self, py: Python<'_>, number: &Bound<'_, PyAny>, entry: i64) -> PyResult<()> {
+        let entry: u32 = crate::convert::count("an entry number", entry)?;
+        let number = crate::convert::number_text(number)?;
+        let number: &str = &number;
         let silo = &self.inner;
         py.detach(|| silo.remove_entry(number, entry)).py_err()
     }
@@ -226,10 +267,12 @@ impl Silo {
     fn copy_file(
         &self,
         py: Python<'_>,
-        number: &str,
+        number: &Bound<'_, PyAny>,
         path: PathBuf,
         comment: &str,
     ) -> PyResult<u32> {
+        let number = crate::convert::number_text(number)?;
+        let number: &str = &number;
         let silo = &self.inner;
         py.detach(|| silo.copy_file(number, &path, comment))
             .py_err()
@@ -240,34 +283,49 @@ impl Silo {
     fn add_attachment(
         &self,
         py: Python<'_>,
-        number: &str,
+        number: &Bound<'_, PyAny>,
         name: &str,
         data: Vec<u8>,
         comment: &str,
     ) -> PyResult<u32> {
+        let number = crate::convert::number_text(number)?;
+        let number: &str = &number;
         let silo = &self.inner;
         py.detach(|| silo.add_attachment_bytes(number, name, &data, comment))
             .py_err()
     }
 
     /// Hides an attachment (the history keeps it).
-    fn remove_file(&self, py: Python<'_>, number: &str, attachment: u32) -> PyResult<()> {
+    fn remove_file(
+        &self,
+        py: Python<'_>,
+        number: &Bound<'_, PyAny>,
+        attachment: i64,
+    ) -> PyResult<()> {
+        let attachment: u32 = crate::convert::count("an attachment number", attachment)?;
+        let number = crate::convert::number_text(number)?;
+        let number: &str = &number;
         let silo = &self.inner;
         py.detach(|| silo.remove_file(number, attachment)).py_err()
     }
 
     /// Several changes to one ticket as one change set: use as a context manager.
-    fn edit(&self, number: &str) -> Edit {
-        Edit::new(self.inner.clone(), number)
+    fn edit(&self, number: &Bound<'_, PyAny>) -> PyResult<Edit> {
+        let number = crate::convert::number_text(number)?;
+        Ok(Edit::new(self.inner.clone(), &number))
     }
 
     /// The whole ticket; raises `NotFound`.
-    fn get(&self, py: Python<'_>, number: &str) -> PyResult<Ticket> {
+    fn get(&self, py: Python<'_>, number: &Bound<'_, PyAny>) -> PyResult<Ticket> {
+        let number = crate::convert::number_text(number)?;
+        let number: &str = &number;
         self.ticket(py, number)
     }
 
     /// The ticket's history, oldest first.
-    fn history(&self, py: Python<'_>, number: &str) -> PyResult<Vec<Change>> {
+    fn history(&self, py: Python<'_>, number: &Bound<'_, PyAny>) -> PyResult<Vec<Change>> {
+        let number = crate::convert::number_text(number)?;
+        let number: &str = &number;
         let silo = &self.inner;
         let changes = py.detach(|| silo.history(number)).py_err()?;
         Ok(changes.iter().map(Change::from).collect())
@@ -280,9 +338,13 @@ impl Silo {
         py: Python<'_>,
         key: &str,
         sort: &str,
-        limit: Option<u64>,
-        offset: u64,
+        limit: Option<i64>,
+        offset: i64,
     ) -> PyResult<SearchResults> {
+        let limit: Option<u64> = limit
+            .map(|l| crate::convert::count("limit", l))
+            .transpose()?;
+        let offset: u64 = crate::convert::count("offset", offset)?;
         SearchResults::start(py, self.inner.clone(), key, sort, limit, offset)
     }
 
@@ -481,9 +543,16 @@ impl Silo {
             .py_err_in(search)
     }
 
-    /// Imports a full JSON export (text); all or nothing. Returns the numbers of the tickets
-    /// created (tickets already in the silo are left alone).
-    fn import_json(&self, py: Python<'_>, text: &str) -> PyResult<Vec<String>> {
+    /// Imports a full JSON export file (a path, like the other imports); all or nothing.
+    /// Returns the numbers of the tickets created (tickets already in the silo are left alone).
+    fn import_json(&self, py: Python<'_>, path: PathBuf) -> PyResult<Vec<String>> {
+        let silo = &self.inner;
+        let report = py.detach(|| silo.import_json_file(&path)).py_err()?;
+        Ok(report.created)
+    }
+
+    /// Imports a full JSON export given as text; all or nothing.
+    fn import_json_text(&self, py: Python<'_>, text: &str) -> PyResult<Vec<String>> {
         let silo = &self.inner;
         let report = py.detach(|| silo.import_json(text)).py_err()?;
         Ok(report.created)
@@ -514,33 +583,25 @@ impl Silo {
         date_from: Option<&str>,
         date_to: Option<&str>,
     ) -> PyResult<Bound<'py, PyDict>> {
-        let today = self.inner.context().clock.today();
-        let day = |text: Option<&str>| -> PyResult<Option<chrono::NaiveDate>> {
-            match text {
-                None => Ok(None),
-                Some(t) => {
-                    let expr = ticket_query::parse_date_expr(t).map_err(|e| {
-                        crate::errors::InvalidInput::new_err(format!("invalid date '{t}': {e}"))
-                    })?;
-                    Ok(expr.resolve(today).map(|d| d.date()))
-                }
-            }
-        };
-        let (from, to) = (day(date_from)?, day(date_to)?);
         let silo = &self.inner;
         let r = py
-            .detach(|| silo.time_report(search, by, from, to))
+            .detach(|| silo.time_report_between(search, by, date_from, date_to))
             .py_err_in(search)?;
+        // money as decimal.Decimal with two places, from the core's one serialized shape
+        let doc = ticket_core::TimeReportDoc::from(&r);
+        let decimal = py.import("decimal")?.getattr("Decimal")?;
+        let money = |m: Option<ticket_core::Money>| -> PyResult<Option<Bound<'py, PyAny>>> {
+            m.map(|m| decimal.call1((m.decimal(),))).transpose()
+        };
         let d = PyDict::new(py);
-        d.set_item("key", &r.key)?;
-        let rows: Vec<(String, i64, Option<f64>)> = r
-            .rows
-            .iter()
-            .map(|x| (x.group.clone(), x.minutes, x.cost))
-            .collect();
+        d.set_item("key", doc.key)?;
+        let rows = pyo3::types::PyList::empty(py);
+        for x in &doc.rows {
+            rows.append((x.group, x.minutes, money(x.cost)?))?;
+        }
         d.set_item("rows", rows)?;
-        d.set_item("total_minutes", r.total_minutes)?;
-        d.set_item("total_cost", r.total_cost)?;
+        d.set_item("total_minutes", doc.total_minutes)?;
+        d.set_item("total_cost", money(doc.total_cost)?)?;
         d.set_item("currency", r.currency)?;
         Ok(d)
     }

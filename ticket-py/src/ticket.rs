@@ -1,14 +1,14 @@
 //! `ticket.Ticket`: an immutable snapshot of one ticket.
 use chrono::{DateTime, Utc};
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyList};
 
 use crate::attachment::Attachment;
 use crate::entry::Entry;
 
 /// A ticket as it was when read. Tickets from `Silo.search()` carry no entries or
 /// attachments (the fast path); `Silo.get()` gives the whole ticket.
-#[pyclass(frozen, module = "ticket")]
+#[pyclass(frozen, eq, module = "ticket")]
+#[derive(PartialEq)]
 pub struct Ticket {
     #[pyo3(get)]
     number: String,
@@ -36,14 +36,13 @@ pub struct Ticket {
     deadline_state: Option<&'static str>,
     #[pyo3(get)]
     total_minutes: i64,
+    /// Read by `Silo.get()` (entries and attachments are part of it), not a search row.
+    whole: bool,
 }
 
 #[cfg(feature = "core-api")]
 fn deadline_state(state: Option<ticket_core::DeadlineState>) -> Option<&'static str> {
-    state.map(|s| match s {
-        ticket_core::DeadlineState::DueSoon => "due_soon",
-        ticket_core::DeadlineState::Overdue => "overdue",
-    })
+    state.map(ticket_core::DeadlineState::as_str)
 }
 
 #[cfg(feature = "core-api")]
@@ -64,6 +63,7 @@ impl From<ticket_core::Ticket> for Ticket {
             last_update: t.last_update,
             deadline_state: deadline_state(t.deadline_state),
             total_minutes,
+            whole: true,
         }
     }
 }
@@ -85,6 +85,7 @@ impl From<ticket_core::TicketRow> for Ticket {
             last_update: t.last_update,
             deadline_state: deadline_state(t.deadline_state),
             total_minutes: t.total_minutes,
+            whole: false,
         }
     }
 }
@@ -101,31 +102,60 @@ impl Ticket {
             .collect()
     }
 
-    /// The ticket as plain Python data (lists, dicts, datetimes).
-    fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
-        let d = PyDict::new(py);
-        d.set_item("number", &self.number)?;
-        d.set_item("uuid", &self.uuid)?;
-        d.set_item("title", &self.title)?;
-        d.set_item("summary", &self.summary)?;
-        d.set_item("status", self.status)?;
-        d.set_item("tags", &self.tags)?;
-        d.set_item("properties", &self.properties)?;
-        let entries = PyList::empty(py);
-        for e in &self.entries {
-            entries.append(e.to_dict(py)?)?;
-        }
-        d.set_item("entries", entries)?;
-        let attachments = PyList::empty(py);
-        for a in &self.attachments {
-            attachments.append(a.to_dict(py)?)?;
-        }
-        d.set_item("attachments", attachments)?;
-        d.set_item("opened", self.opened)?;
-        d.set_item("last_update", self.last_update)?;
-        d.set_item("deadline_state", self.deadline_state)?;
-        d.set_item("total_minutes", self.total_minutes)?;
-        Ok(d)
+    /// The ticket as plain Python data in the one shape of the core's serializer (the same
+    /// as `export json` and `ticket dt --format json`): timestamps as RFC 3339 strings,
+    /// properties as `{"key", "value"}` dicts; entries and attachments for a whole ticket.
+    #[cfg(feature = "core-api")]
+    fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        use ticket_core::serial::{AttachmentDoc, EntryDoc, PropertyDoc, TicketDoc};
+        let doc = TicketDoc {
+            number: &self.number,
+            uuid: &self.uuid,
+            status: self.status,
+            title: &self.title,
+            summary: &self.summary,
+            opened: self.opened,
+            last_update: self.last_update,
+            tags: &self.tags,
+            properties: self
+                .properties
+                .iter()
+                .map(|(key, value)| PropertyDoc { key, value })
+                .collect(),
+            total_minutes: self.total_minutes,
+            deadline_state: self
+                .deadline_state
+                .and_then(ticket_core::DeadlineState::from_name),
+            entries: self.whole.then(|| {
+                self.entries
+                    .iter()
+                    .map(|e| EntryDoc {
+                        n: e.n,
+                        text: &e.text,
+                        author: &e.author,
+                        at: e.at,
+                        minutes: e.minutes,
+                    })
+                    .collect()
+            }),
+            attachments: self.whole.then(|| {
+                self.attachments
+                    .iter()
+                    .map(|a| AttachmentDoc {
+                        n: a.n,
+                        name: &a.name,
+                        size: a.size,
+                        sha256: &a.sha256,
+                        comment: &a.comment,
+                        author: &a.author,
+                        at: a.at,
+                    })
+                    .collect()
+            }),
+        };
+        let text = serde_json::to_string(&doc)
+            .map_err(|e| pyo3::exceptions::PyValueError::new_err(e.to_string()))?;
+        py.import("json")?.getattr("loads")?.call1((text,))
     }
 
     fn __repr__(&self) -> String {

@@ -36,3 +36,30 @@ def test_bad_inputs_change_nothing(silo):
 def test_not_a_silo(tmp_path):
     with pytest.raises(ticket.TicketError):
         ticket.Silo.open(tmp_path)
+
+
+def test_numbers_as_int_or_str_and_no_builtin_exceptions(silo, tmp_path):
+    from datetime import datetime
+
+    t = silo.new_ticket("Numbered")
+    n = int(t.number)
+    silo.add_tag(n, "by-int")
+    silo.add_entry(n, "work", minutes=5)
+    assert silo.get(n).tags == ["by-int"] == silo.get(str(n)).tags
+    with silo.edit(n) as e:
+        e.add_tag("edited")
+    assert "edited" in silo.get(t.number).tags
+    for call in (
+        lambda: silo.add_entry(n, "bad", minutes=-1),
+        lambda: silo.remove_entry(n, -1),
+        lambda: silo.remove_file(n, -3),
+        lambda: silo.search("", limit=-1),
+        lambda: silo.search("", offset=-1),
+        lambda: silo.get(-1),
+        lambda: silo.get(True),
+        lambda: silo.edit(n).add_entry("x", minutes=-5),
+        lambda: ticket.Silo.create(tmp_path / "naive", now=datetime(2024, 3, 13, 9, 0)),
+    ):
+        with pytest.raises(ticket.InvalidInput):
+            call()
+    assert silo.get(n).total_minutes == 5

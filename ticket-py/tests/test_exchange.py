@@ -40,6 +40,13 @@ def test_tkts_import_time_report_and_lists(silo, tmp_path):
     assert silo.list_property_values("client") == [("ACME", 1)]
     with pytest.raises(ticket.InvalidInput):
         silo.time_report("Client", date_from="someday")
+    # the core's rules, the same as the command line's
+    for bad in (dict(date_from="9999-12-31+1d"), dict(date_from="2024-02-30"),
+                dict(date_from="2024-03-10", date_to="2024-03-01")):
+        with pytest.raises(ticket.InvalidInput):
+            silo.time_report("Client", **bad)
+    with pytest.raises(ticket.InvalidInput):
+        silo.time_report("")
 
 
 def test_bad_sources_raise_import_failed(silo, tmp_path):
@@ -50,3 +57,22 @@ def test_bad_sources_raise_import_failed(silo, tmp_path):
     with pytest.raises(ticket.ImportFailed):
         silo.import_fossil(junk)
     assert silo.count() == 0
+
+
+def test_time_report_money_is_decimal(tmp_path):
+    from decimal import Decimal
+
+    from conftest import NOW
+
+    path = tmp_path / "billed"
+    ticket.Silo.create(path, now=NOW, user="alice")
+    (path / "silo.json").write_text('{"time": {"rate_per_hour": 75.5, "currency": "EUR"}}')
+    silo = ticket.Silo.open(path, now=NOW, user="alice")
+    t = silo.new_ticket("Billable")
+    silo.add_property(t.number, "Client", "ACME")
+    silo.add_entry(t.number, "work", minutes=7153)
+    report = silo.time_report("Client")
+    assert report["rows"] == [("ACME", 7153, Decimal("9000.86"))]
+    assert report["total_cost"] == Decimal("9000.86")
+    assert str(report["total_cost"]) == "9000.86"
+    assert report["currency"] == "EUR"

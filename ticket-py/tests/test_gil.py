@@ -84,7 +84,7 @@ def test_export_releases_the_gil(big):
 def test_import_releases_the_gil(big, tmp_path):
     text = big.export("full", "g=tag3")
     target = ticket.Silo.create(tmp_path / "target", now=NOW, user="bob")
-    assert others_ran_during(lambda: target.import_json(text))
+    assert others_ran_during(lambda: target.import_json_text(text))
     assert target.count() == 150
 
 

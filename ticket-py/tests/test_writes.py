@@ -1,5 +1,6 @@
 from datetime import timezone
 
+import json
 import pytest
 
 import ticket
@@ -140,8 +141,50 @@ def test_export_and_import_round_trip(silo, tmp_path):
     assert [d["title"] for d in data] == ["Exported"]
     full = silo.export("full", search="s:*")
     other = ticket.Silo.create(tmp_path / "other", now=NOW, user="bob")
-    created = other.import_json(full)
+    created = other.import_json_text(full)
     assert len(created) == 1
+    # import_json takes a path, like the other imports
+    path = tmp_path / "full.json"
+    path.write_text(full)
+    third = ticket.Silo.create(tmp_path / "third", now=NOW, user="bob")
+    assert len(third.import_json(path)) == 1
+    assert third.import_json(str(path)) == []
     assert other.get(created[0]).tags == ["moving"]
     with pytest.raises(ticket.TicketError):
         silo.export("yaml")
+
+
+def test_edit_methods_chain_into_one_change_set(silo):
+    t = silo.new_ticket("Chained")
+    e = silo.edit(t.number)
+    assert e.add_tag("risk").add_property("Owner", "ann").add_entry("noted", minutes=5) is e
+    e.commit()
+    got = silo.get(t.number)
+    assert got.tags == ["risk"] and got.get("Owner") == ["ann"]
+    assert len({c.set_id for c in silo.history(t.number)}) == 2  # the creation and the edit
+
+
+def test_to_dict_is_the_export_shape(silo):
+    t = silo.new_ticket("Shape", summary="s")
+    silo.add_tag(t.number, "a; b")
+    silo.add_property(t.number, "K", "x=y")
+    silo.add_entry(t.number, "work", minutes=15)
+    d = silo.get(t.number).to_dict()
+    exported = json.loads(silo.export("json"))
+    assert d["properties"] == [{"key": "K", "value": "x=y"}]
+    assert d["tags"] == ["a; b"]
+    assert d["opened"] == "2024-03-13T09:00:00.000000Z"
+    assert d["entries"][0]["text"] == "work" and d["entries"][0]["at"].endswith("Z")
+    assert d["deadline_state"] is None and d["total_minutes"] == 15
+    json.dumps(d)  # plain JSON data
+    row = next(iter(silo.search("")))
+    assert "entries" not in row.to_dict()
+    assert exported[0] == {k: v for k, v in d.items() if k not in ("entries", "attachments")}
+
+
+def test_snapshots_compare_equal_when_equal(silo):
+    t = silo.new_ticket("Same")
+    assert silo.get(t.number) == silo.get(int(t.number))
+    first = silo.get(t.number)
+    silo.add_tag(t.number, "changed")
+    assert silo.get(t.number) != first

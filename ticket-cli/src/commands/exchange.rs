@@ -3,11 +3,12 @@
 use std::io::Write;
 use std::path::Path;
 
-use chrono::NaiveDate;
+use ticket_core::{Money, TimeReportDoc};
 
 use crate::cli::{ExportFormat, Format, ImportKind};
 use crate::error::{CliError, CliResult};
-use crate::output::table::{pad, width as display_width};
+use crate::output::color::Style;
+use crate::output::table::{Cell, Table};
 use crate::session::Session;
 
 /// `export csv|json|full [SEARCH [SORT]] [-o FILE]`.
@@ -71,10 +72,42 @@ pub fn export(
     Ok(())
 }
 
+/// `--with-files` needs the full format and a file to put the contents next to.
+pub fn check_with_files(format: ExportFormat, file: Option<&Path>) -> CliResult {
+    match (format, file) {
+        (ExportFormat::Full, Some(_)) => Ok(()),
+        _ => Err(CliError::Usage(
+            "--with-files goes with `export full -o FILE` (the contents go to FILE.files/)".into(),
+        )),
+    }
+}
+
+/// The attachments' contents of an `export full --with-files -o FILE`, into `FILE.files/`.
+pub fn export_files(
+    s: &Session,
+    out: &mut dyn Write,
+    search: Option<&str>,
+    file: &Path,
+) -> CliResult {
+    let silo = s.open()?;
+    let dir = ticket_core::Silo::files_dir_of(file);
+    let n = silo.export_files(search.unwrap_or(""), &dir)?;
+    if !s.out.quiet {
+        writeln!(out, "copied {n} attachment file(s) to {}", dir.display())?;
+    }
+    Ok(())
+}
+
 /// `import json FILE`, `import tkts DB`, `import fossil REPO`.
 pub fn import(s: &Session, out: &mut dyn Write, kind: ImportKind, file: &Path) -> CliResult {
     let silo = s.open()?;
     let spinner = crate::output::spinner("importing");
+    // the contents of `export full --with-files` go back first: they are checked against
+    // their names before anything is copied, and are only files of the store
+    let files = ticket_core::Silo::files_dir_of(file);
+    if matches!(kind, ImportKind::Json) && files.is_dir() {
+        silo.import_files(&files)?;
+    }
     let report = match kind {
         ImportKind::Json => silo.import_json_file(file),
         ImportKind::Tkts => silo.import_tkts(file),
@@ -95,17 +128,8 @@ pub fn import(s: &Session, out: &mut dyn Write, kind: ImportKind, file: &Path) -
     Ok(())
 }
 
-fn parse_day(flag: &str, text: Option<&str>, today: NaiveDate) -> CliResult<Option<NaiveDate>> {
-    let Some(text) = text else { return Ok(None) };
-    let expr = ticket_query::parse_date_expr(text)
-        .map_err(|e| CliError::Usage(format!("{flag} {text}: {e}")))?;
-    let day = expr
-        .resolve(today)
-        .ok_or_else(|| CliError::Usage(format!("{flag} {text}: date out of range")))?;
-    Ok(Some(day.date()))
-}
-
-/// `time [SEARCH] --by KEY [--from DATE] [--to DATE]`.
+/// `time [SEARCH] --by KEY [--from DATE] [--to DATE]`: the core's report and its one
+/// serialized shape (money as two-place decimals, `EUR 9,001.25` in text).
 pub fn time(
     s: &Session,
     out: &mut dyn Write,
@@ -115,94 +139,54 @@ pub fn time(
     to: Option<&str>,
 ) -> CliResult {
     let silo = s.open()?;
-    let today = s.ctx.clock.today();
-    let (from, to) = (
-        parse_day("--from", from, today)?,
-        parse_day("--to", to, today)?,
-    );
     let key = search.unwrap_or("");
     let report = silo
-        .time_report(key, by, from, to)
-        .map_err(|e| CliError::from_core(e, Some((key, ""))))?;
-    let money = |c: Option<f64>| c.map(|c| format!("{c:.2}")).unwrap_or_default();
+        .time_report_between(key, by, from, to)
+        .map_err(|e| match e {
+            // the report writes nothing: a refused value is one of the arguments
+            e @ ticket_core::Error::Invalid { .. } => CliError::Usage(e.to_string()),
+            e => CliError::from_core(e, Some((key, ""))),
+        })?;
+    let doc = TimeReportDoc::from(&report);
     match s.out.format {
-        Format::Json => {
-            let rows: Vec<serde_json::Value> = report
-                .rows
-                .iter()
-                .map(
-                    |r| serde_json::json!({"group": r.group, "minutes": r.minutes, "cost": r.cost}),
-                )
-                .collect();
-            let doc = serde_json::json!({
-                "key": report.key, "rows": rows, "total_minutes": report.total_minutes,
-                "total_cost": report.total_cost, "currency": report.currency,
-            });
-            writeln!(
-                out,
-                "{}",
-                serde_json::to_string_pretty(&doc).map_err(|e| CliError::Failed(e.to_string()))?
-            )?;
-        }
+        Format::Json => crate::output::json::write(
+            out,
+            &serde_json::to_value(&doc).map_err(|e| CliError::Failed(e.to_string()))?,
+        )?,
         Format::Csv => {
             let mut w = csv::Writer::from_writer(out);
             let fail = |e: csv::Error| CliError::Failed(e.to_string());
-            w.write_record([report.key.as_str(), "minutes", "cost"])
-                .map_err(fail)?;
-            for r in &report.rows {
-                w.write_record([r.group.clone(), r.minutes.to_string(), money(r.cost)])
-                    .map_err(fail)?;
+            w.write_record(doc.csv_header()).map_err(fail)?;
+            for record in doc.csv_records() {
+                w.write_record(record).map_err(fail)?;
             }
             w.flush()?;
         }
+        Format::Text if s.out.quiet => writeln!(out, "{}", report.total_minutes)?,
         Format::Text => {
-            if s.out.quiet {
-                writeln!(out, "{}", report.total_minutes)?;
-                return Ok(());
+            let currency = doc.currency.unwrap_or("");
+            let money = |m: Option<Money>| m.map(|m| m.display(currency));
+            let mut table = Table::new().right(1).right(2);
+            let head = |t: &str| Cell::styled(t, Style::Bold);
+            let mut header = vec![head(doc.key), head("time")];
+            if doc.total_cost.is_some() {
+                header.push(head("cost"));
             }
-            let currency = report.currency.clone().unwrap_or_default();
-            let width = report
+            table.push(header);
+            let rows = doc
                 .rows
                 .iter()
-                .map(|r| display_width(&r.group))
-                .chain([display_width(&report.key), 5])
-                .max()
-                .unwrap_or(5);
-            writeln!(
-                out,
-                "{}  {:>8}  {:>10}",
-                pad(&report.key, width),
-                "time",
-                if report.total_cost.is_some() {
-                    "cost"
-                } else {
-                    ""
-                }
-            )?;
-            for r in &report.rows {
-                let cost = r
-                    .cost
-                    .map(|_| format!("{currency}{}", money(r.cost)))
-                    .unwrap_or_default();
-                writeln!(
-                    out,
-                    "{}  {:>8}  {:>10}",
-                    pad(&r.group, width),
-                    crate::output::minutes(r.minutes),
-                    cost
-                )?;
+                .map(|r| (r.group, r.minutes, r.cost))
+                .chain([("total", doc.total_minutes, doc.total_cost)]);
+            for (group, minutes, cost) in rows {
+                let mut row = vec![
+                    Cell::plain(group),
+                    Cell::plain(crate::output::minutes(minutes)),
+                ];
+                row.extend(money(cost).map(Cell::plain));
+                table.push(row);
             }
-            let cost = report
-                .total_cost
-                .map(|_| format!("{currency}{}", money(report.total_cost)))
-                .unwrap_or_default();
-            writeln!(
-                out,
-                "{}  {:>8}  {:>10}",
-                pad("total", width),
-                crate::output::minutes(report.total_minutes),
-                cost
-            )?;
+            table.write(out, s.out.paint, s.out.width)?;
         }
     }
     Ok(())

@@ -199,16 +199,10 @@ pub fn searches(s: &Session, out: &mut dyn Write) -> CliResult {
 pub fn run_saved(s: &Session, out: &mut dyn Write, name: &str) -> CliResult {
     let silo = s.open()?;
     let saved = silo
-        .config()
-        .saved_search(name.trim_start_matches('@'))
-        .ok_or_else(|| {
-            CliError::Usage(format!(
-                "unknown saved search `{name}` (see `ticket searches`)"
-            ))
-        })?
-        .clone();
+        .saved_search_named(name)
+        .map_err(|e| CliError::Usage(format!("{e} (see `ticket searches`)")))?;
     let rows = silo
-        .search(&saved.search, &saved.sort)
+        .run_saved(&saved.name)
         .map_err(searching(&saved.search, &saved.sort))?;
     tickets::write_rows(
         out,

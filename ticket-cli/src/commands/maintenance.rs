@@ -50,11 +50,31 @@ pub fn explain(s: &Session, out: &mut dyn Write, key: &str, sort: &str) -> CliRe
 pub fn check(s: &Session, out: &mut dyn Write) -> CliResult {
     let silo = s.open()?;
     let violations = silo.check()?;
-    for v in &violations {
-        writeln!(out, "{v}")?;
+    match s.out.format {
+        Format::Json => {
+            let doc: Vec<serde_json::Value> = violations
+                .iter()
+                .map(|v| serde_json::json!({"number": v.number, "rule": v.rule}))
+                .collect();
+            crate::output::json::write(out, &serde_json::Value::Array(doc))?;
+        }
+        Format::Csv => {
+            let mut w = csv::Writer::from_writer(&mut *out);
+            let fail = |e: csv::Error| CliError::Failed(e.to_string());
+            w.write_record(["number", "rule"]).map_err(fail)?;
+            for v in &violations {
+                w.write_record([&v.number, &v.rule]).map_err(fail)?;
+            }
+            w.flush()?;
+        }
+        Format::Text => {
+            for v in &violations {
+                writeln!(out, "{v}")?;
+            }
+        }
     }
     if violations.is_empty() {
-        if !s.out.quiet {
+        if !s.out.quiet && matches!(s.out.format, Format::Text) {
             writeln!(out, "every ticket satisfies the validation rules")?;
         }
         Ok(())
@@ -87,7 +107,15 @@ pub fn rebuild(s: &Session, out: &mut dyn Write) -> CliResult {
 /// (exit 1 with every problem when it is broken). `--check` needs no silo.
 pub fn config(s: &Session, out: &mut dyn Write, check: Option<&Path>) -> CliResult {
     if let Some(file) = check {
-        SiloConfig::load(file).map_err(|e| CliError::Failed(e.to_string()))?;
+        let config = SiloConfig::load(file).map_err(|e| CliError::Failed(e.to_string()))?;
+        let problems = ticket_core::saved_search_problems(&config);
+        if !problems.is_empty() {
+            return Err(CliError::Failed(format!(
+                "{}: {}",
+                file.display(),
+                problems.join("\n  ")
+            )));
+        }
         if !s.out.quiet {
             writeln!(out, "{}: valid", file.display())?;
         }

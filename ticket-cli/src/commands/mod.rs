@@ -26,19 +26,17 @@ pub fn run(command: Command, s: &Session, out: &mut dyn Write) -> CliResult {
         C::RemoveSilo { dir } => silos::remove(s, &dir, out),
         C::SetActiveSilo { dir } => silos::set_active(s, &dir, out),
         C::ShowSilos => silos::show(s, out),
-        C::NewTicket {
-            title,
-            rule,
-            summary,
-        } => tickets::new_ticket(s, out, &title, rule.as_deref(), summary.as_deref()),
+        C::NewTicket { title, create } => {
+            tickets::new_ticket(s, out, None, title.as_deref(), &create)
+        }
         C::ImportTicket {
             number,
             title,
-            rule,
-            summary,
-        } => tickets::import_ticket(s, out, &number, &title, rule.as_deref(), summary.as_deref()),
+            create,
+        } => tickets::new_ticket(s, out, Some(&number), title.as_deref(), &create),
         C::SetTitle { n, title } => tickets::write(s, out, &n, |silo| silo.set_title(&n, &title)),
         C::SetSummary { n, summary } => {
+            let summary = crate::input::text_or_stdin(&summary)?;
             tickets::write(s, out, &n, |silo| silo.set_summary(&n, &summary))
         }
         C::SetStatus { n, status, other } => {
@@ -50,11 +48,17 @@ pub fn run(command: Command, s: &Session, out: &mut dyn Write) -> CliResult {
         C::AddTag { n, tag } => tickets::write(s, out, &n, |silo| silo.add_tag(&n, &tag)),
         C::RemoveTag { n, tag } => tickets::write(s, out, &n, |silo| silo.remove_tag(&n, &tag)),
         C::AddEntry { n, text, minutes } => {
+            let text = crate::input::text_or_stdin(&text)?;
             tickets::add_entry(s, out, &n, &text, minutes.unwrap_or(0))
         }
         C::RemoveEntry { n, entry } => {
             tickets::write(s, out, &n, |silo| silo.remove_entry(&n, entry))
         }
+        C::GetFile {
+            n,
+            attachment,
+            output,
+        } => tickets::get_file(s, out, &n, attachment, output.as_deref()),
         C::CopyFile { n, file, comment } => {
             tickets::copy_file(s, out, &n, &file, comment.as_deref().unwrap_or(""))
         }
@@ -102,14 +106,24 @@ pub fn run(command: Command, s: &Session, out: &mut dyn Write) -> CliResult {
             search,
             sort,
             output,
-        } => exchange::export(
-            s,
-            out,
-            to,
-            search.as_deref(),
-            sort.as_deref(),
-            output.as_deref(),
-        ),
+            with_files,
+        } => {
+            if with_files {
+                exchange::check_with_files(to, output.as_deref())?;
+            }
+            exchange::export(
+                s,
+                out,
+                to,
+                search.as_deref(),
+                sort.as_deref(),
+                output.as_deref(),
+            )?;
+            match output.filter(|_| with_files) {
+                Some(file) => exchange::export_files(s, out, search.as_deref(), &file),
+                None => Ok(()),
+            }
+        }
         C::Import { kind, file } => exchange::import(s, out, kind, &file),
         C::Time {
             search,

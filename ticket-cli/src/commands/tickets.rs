@@ -5,7 +5,7 @@ use std::path::Path;
 
 use ticket_core::{Silo, Status, TicketNumber};
 
-use crate::cli::EditArgs;
+use crate::cli::{CreateArgs, EditArgs};
 use crate::error::{CliError, CliResult};
 use crate::session::Session;
 
@@ -53,40 +53,50 @@ fn confirm(out: &mut dyn Write, label: &str, silo: &Silo, n: &str, before: usize
     Ok(())
 }
 
-/// An empty rule argument means the default creation rule.
-fn rule(rule: Option<&str>) -> Option<&str> {
-    rule.filter(|r| !r.is_empty())
+/// `KEY=VALUE` options of `flag`, checked before the silo is touched.
+fn key_values<'a>(flag: &str, items: &'a [String]) -> CliResult<Vec<(&'a str, &'a str)>> {
+    items
+        .iter()
+        .map(|p| {
+            split_kv(p)
+                .ok_or_else(|| CliError::Usage(format!("{flag} expects KEY=VALUE, got `{p}`")))
+        })
+        .collect()
 }
 
-/// `new_ticket`: prints the new number (quiet: only the number).
+/// `new_ticket` and `import_ticket` (`number` given): the rule, the summary (`-`: standard
+/// input; `--edit`: the editor), `--tag` and `--prop`, created as one change set. Prints the
+/// number (quiet: only the number).
 pub fn new_ticket(
     s: &Session,
     out: &mut dyn Write,
-    title: &str,
-    r: Option<&str>,
-    summary: Option<&str>,
+    number: Option<&str>,
+    title: Option<&str>,
+    a: &CreateArgs,
 ) -> CliResult {
-    let silo = s.open()?;
-    let number = silo.new_ticket(title, rule(r), summary.unwrap_or(""))?;
-    if s.out.quiet {
-        writeln!(out, "{number}")?;
+    let props = key_values("--prop", &a.prop)?;
+    let summary = match a.summary.as_deref() {
+        Some(text) => crate::input::text_or_stdin(text)?,
+        None => String::new(),
+    };
+    let (title, summary) = if a.edit {
+        crate::input::edit_ticket(title.unwrap_or(""), &summary)?
     } else {
-        writeln!(out, "created ticket {number}")?;
-    }
-    Ok(())
-}
-
-/// `import_ticket`: prints the number.
-pub fn import_ticket(
-    s: &Session,
-    out: &mut dyn Write,
-    number: &str,
-    title: &str,
-    r: Option<&str>,
-    summary: Option<&str>,
-) -> CliResult {
+        (title.unwrap_or("").to_string(), summary)
+    };
     let silo = s.open()?;
-    let number = silo.import_ticket(number, title, rule(r), summary.unwrap_or(""))?;
+    let ticket = ticket_core::NewTicket {
+        title,
+        summary,
+        tags: a.tag.clone(),
+        properties: props
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect(),
+        ..ticket_core::NewTicket::default()
+    };
+    let rule = a.rule.as_deref().filter(|r| !r.is_empty());
+    let number = silo.create_ticket(number, rule, ticket)?;
     if s.out.quiet {
         writeln!(out, "{number}")?;
     } else {
@@ -129,6 +139,35 @@ pub fn copy_file(
     Ok(())
 }
 
+/// `get_file`: the content to standard output, or to `file` (then a confirmation).
+pub fn get_file(
+    s: &Session,
+    out: &mut dyn Write,
+    n: &str,
+    attachment: u32,
+    file: Option<&Path>,
+) -> CliResult {
+    let silo = s.open()?;
+    let (a, bytes) = silo.get_file(n, attachment)?;
+    match file {
+        None => out.write_all(&bytes)?,
+        Some(path) => {
+            std::fs::write(path, &bytes)
+                .map_err(|e| CliError::Failed(format!("cannot write {}: {e}", path.display())))?;
+            if !s.out.quiet {
+                writeln!(
+                    out,
+                    "wrote attachment {attachment} ({}, {}) of ticket {n} to {}",
+                    a.name,
+                    crate::output::size(a.size),
+                    path.display()
+                )?;
+            }
+        }
+    }
+    Ok(())
+}
+
 /// The other ticket belongs to Merged and Duplicate only: given with any other status it is
 /// an argument too many (exit 2), not something to ignore. A status that does not parse is
 /// left to the core, which names the statuses.
@@ -154,12 +193,7 @@ pub fn edit(s: &Session, out: &mut dyn Write, a: &EditArgs) -> CliResult {
     if let Some(st) = &a.status {
         check_other("--other", st, a.other.as_deref())?;
     }
-    let mut props = Vec::new();
-    for p in &a.prop {
-        let kv = split_kv(p)
-            .ok_or_else(|| CliError::Usage(format!("--prop expects KEY=VALUE, got `{p}`")))?;
-        props.push(kv);
-    }
+    let props = key_values("--prop", &a.prop)?;
     let silo = s.open()?;
     let before = if s.out.quiet {
         0

@@ -2,30 +2,17 @@
 
 use std::io::Write;
 
+use ticket_core::serial::{timestamp, CSV_HEADER};
+
 use crate::error::{CliError, CliResult};
 
 use super::tickets::RowView;
-
-/// Header of ticket listings: the export's fields.
-pub const TICKET_HEADER: [&str; 11] = [
-    "number",
-    "uuid",
-    "status",
-    "title",
-    "summary",
-    "opened",
-    "last_update",
-    "tags",
-    "properties",
-    "total_minutes",
-    "deadline_state",
-];
 
 fn failed(err: csv::Error) -> CliError {
     CliError::Failed(format!("cannot write CSV: {err}"))
 }
 
-/// Writes ticket rows. Tags are joined with `; `, properties as `Key=Value` joined with `; `.
+/// Writes ticket rows in the core's CSV shape ([`ticket_core::serial`]).
 pub fn tickets<'a>(out: &mut dyn Write, rows: impl IntoIterator<Item = RowView<'a>>) -> CliResult {
     let mut csv = TicketCsv::new();
     csv.header(out)?;
@@ -51,7 +38,7 @@ impl TicketCsv {
 
     /// Writes the header.
     pub fn header(&mut self, out: &mut dyn Write) -> CliResult {
-        self.record(out, &TICKET_HEADER)
+        self.record(out, &CSV_HEADER)
     }
 
     /// Formats one record and writes it out.
@@ -70,31 +57,9 @@ impl TicketCsv {
 
     /// Writes one row.
     pub fn row(&mut self, out: &mut dyn Write, r: &RowView<'_>) -> CliResult {
-        let props: Vec<String> = r
-            .properties
-            .iter()
-            .map(|(k, v)| format!("{k}={v}"))
-            .collect();
-        let state = match super::json::deadline_state(r.deadline_state) {
-            serde_json::Value::String(s) => s,
-            _ => String::new(),
-        };
-        self.record(
-            out,
-            &[
-                r.number,
-                r.uuid,
-                r.status.name(),
-                r.title,
-                r.summary,
-                &super::rfc3339(r.opened),
-                &super::rfc3339(r.last_update),
-                &r.tags.join("; "),
-                &props.join("; "),
-                &r.total_minutes.to_string(),
-                &state,
-            ],
-        )
+        let record = super::json::doc(r).csv_record();
+        let fields: Vec<&str> = record.iter().map(String::as_str).collect();
+        self.record(out, &fields)
     }
 }
 
@@ -117,7 +82,7 @@ pub fn history(out: &mut dyn Write, changes: &[ticket_core::Change]) -> CliResul
         .map_err(failed)?;
     for c in changes {
         w.write_record([
-            super::rfc3339(c.at).as_str(),
+            timestamp(c.at).as_str(),
             &c.author,
             &c.describe(),
             &c.set_id,

@@ -3,68 +3,49 @@
 use std::io::{self, Write};
 
 use serde_json::{json, Value};
-use ticket_core::{Change, DeadlineState, Ticket};
+use ticket_core::serial::{timestamp, PropertyDoc};
+use ticket_core::{Change, Ticket, TicketDoc};
 
 use super::tickets::RowView;
 
-/// `due_soon`, `overdue` or null.
-pub fn deadline_state(state: Option<DeadlineState>) -> Value {
-    match state {
-        Some(DeadlineState::DueSoon) => json!("due_soon"),
-        Some(DeadlineState::Overdue) => json!("overdue"),
-        _ => Value::Null,
+/// The core's serialized shape of a listed ticket ([`ticket_core::serial`]).
+pub fn doc<'a>(r: &RowView<'a>) -> TicketDoc<'a> {
+    TicketDoc {
+        number: r.number,
+        uuid: r.uuid,
+        status: r.status.name(),
+        title: r.title,
+        summary: r.summary,
+        opened: r.opened,
+        last_update: r.last_update,
+        tags: r.tags,
+        properties: r
+            .properties
+            .iter()
+            .map(|(key, value)| PropertyDoc { key, value })
+            .collect(),
+        total_minutes: r.total_minutes,
+        deadline_state: r.deadline_state,
+        entries: None,
+        attachments: None,
     }
 }
 
-/// Properties as `[{"key": .., "value": ..}]`, the shape of `silo.json`'s key/value pairs.
-fn properties(props: &[(String, String)]) -> Value {
-    props
-        .iter()
-        .map(|(k, v)| json!({"key": k, "value": v}))
-        .collect()
-}
-
-/// One listed ticket: number, uuid, status, title, summary, opened, last_update, tags,
-/// properties, total_minutes, deadline_state.
+/// One listed ticket as JSON: the core serializer's fields (number, uuid, status, title,
+/// summary, opened, last_update, tags, properties, total_minutes, deadline_state).
 pub fn row(r: &RowView<'_>) -> Value {
-    json!({
-        "number": r.number,
-        "uuid": r.uuid,
-        "status": r.status.name(),
-        "title": r.title,
-        "summary": r.summary,
-        "opened": super::rfc3339(r.opened),
-        "last_update": super::rfc3339(r.last_update),
-        "tags": r.tags,
-        "properties": properties(r.properties),
-        "total_minutes": r.total_minutes,
-        "deadline_state": deadline_state(r.deadline_state),
-    })
+    doc(r).to_json()
 }
 
 /// A whole ticket: the row's fields plus entries and attachments.
 pub fn ticket(t: &Ticket) -> Value {
-    let mut value = row(&RowView::from(t));
-    value["entries"] = t
-        .entries
-        .iter()
-        .map(|e| json!({"n": e.n, "text": e.text, "author": e.author, "at": super::rfc3339(e.at), "minutes": e.minutes}))
-        .collect();
-    value["attachments"] = t
-        .attachments
-        .iter()
-        .map(|a| {
-            json!({"n": a.n, "name": a.name, "size": a.size, "sha256": a.sha256,
-                   "comment": a.comment, "author": a.author, "at": super::rfc3339(a.at)})
-        })
-        .collect();
-    value
+    TicketDoc::from(t).to_json()
 }
 
 /// One history record.
 pub fn change(c: &Change) -> Value {
     json!({
-        "uuid": c.uuid, "set_id": c.set_id, "at": super::rfc3339(c.at), "author": c.author, "op": c.op.as_str(),
+        "uuid": c.uuid, "set_id": c.set_id, "at": timestamp(c.at), "author": c.author, "op": c.op.as_str(),
         "what": c.describe(), "key": c.key, "old_value": c.old_value, "new_value": c.new_value,
         "item": c.item, "minutes": c.minutes,
     })

@@ -54,11 +54,6 @@ impl Output {
     }
 }
 
-/// A timestamp in RFC 3339, UTC with `Z` (`2024-03-13T09:00:00.000005Z`), for JSON and CSV.
-pub fn rfc3339(at: DateTime<Utc>) -> String {
-    at.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)
-}
-
 /// Minutes as `1 h 05 min`, `45 min`.
 pub fn minutes(total: i64) -> String {
     if total.abs() < 60 {

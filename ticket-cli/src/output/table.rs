@@ -48,11 +48,6 @@ pub fn width(s: &str) -> usize {
     UnicodeWidthStr::width(s)
 }
 
-/// `s` followed by spaces up to `columns` display columns.
-pub fn pad(s: &str, columns: usize) -> String {
-    format!("{s}{}", " ".repeat(columns.saturating_sub(width(s))))
-}
-
 /// `s` cut to at most `max` columns, ending in `…` (one column) when cut. A wide character
 /// that would straddle the limit is left out whole, so the result may be a column short.
 pub fn truncate(s: &str, max: usize) -> String {

@@ -144,7 +144,7 @@ impl<'o> RowStream<'o> {
         match &mut self.kind {
             StreamKind::Json => {
                 self.out.write_all(if first { b"[\n" } else { b",\n" })?;
-                let text = serde_json::to_string_pretty(&super::json::row(&RowView::from(r)))
+                let text = serde_json::to_string_pretty(&ticket_core::TicketDoc::from(r))
                     .map_err(|e| CliError::Failed(e.to_string()))?;
                 for (i, line) in text.lines().enumerate() {
                     if i > 0 {
@@ -279,18 +279,13 @@ pub fn write_counts(
     Ok(())
 }
 
-/// The cost of `total` minutes at the configured rate, e.g. `$ 112.50`, if a rate is set.
+/// The cost of `total` minutes at the configured rate, e.g. `EUR 1,112.50`, if a rate is set.
 pub(crate) fn cost(config: &SiloConfig, total: i64) -> Option<String> {
     let time = config.time.as_ref()?;
     if time.rate_per_hour <= 0.0 {
         return None;
     }
-    let amount = time.rate_per_hour * total as f64 / 60.0;
-    Some(if time.currency.is_empty() {
-        format!("{amount:.2}")
-    } else {
-        format!("{} {amount:.2}", time.currency)
-    })
+    Some(ticket_core::Money::cost(total, time.rate_per_hour).display(&time.currency))
 }
 
 /// `show_ticket` in text.

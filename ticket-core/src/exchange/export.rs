@@ -2,11 +2,11 @@
 use std::io::Write;
 use std::str::FromStr;
 
-use serde_json::{json, Value};
+use serde_json::Value;
 
 use crate::error::{Error, Result};
 use crate::log::wire::WireRecord;
-use crate::model::TicketRow;
+use crate::serial::{TicketDoc, CSV_HEADER};
 use crate::silo::Silo;
 
 /// The export formats.
@@ -36,39 +36,8 @@ impl FromStr for ExportFormat {
     }
 }
 
-/// The CSV header; `tags` are joined with `; `, properties as `key=value` joined with `; `.
-pub const CSV_FIELDS: [&str; 10] = [
-    "number",
-    "uuid",
-    "status",
-    "title",
-    "summary",
-    "opened",
-    "last_update",
-    "tags",
-    "properties",
-    "total_minutes",
-];
-
 fn io(e: std::io::Error) -> Error {
     Error::io("(output)", e)
-}
-
-/// A ticket row as the JSON export's object.
-pub fn row_json(t: &TicketRow) -> Value {
-    json!({
-        "number": t.number.as_str(),
-        "uuid": t.uuid,
-        "status": t.status.name(),
-        "title": t.title,
-        "summary": t.summary,
-        "opened": t.opened.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-        "last_update": t.last_update.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-        "tags": t.tags,
-        "properties": t.properties.iter().map(|(k, v)| json!([k, v])).collect::<Vec<_>>(),
-        "total_minutes": t.total_minutes,
-        "deadline_state": t.deadline_state.map(|d| d.as_str()),
-    })
 }
 
 impl Silo {
@@ -86,29 +55,15 @@ impl Silo {
         match format {
             ExportFormat::Csv => {
                 let mut w = csv::Writer::from_writer(out);
-                w.write_record(CSV_FIELDS)
-                    .map_err(|e| Error::invalid("csv", "", e.to_string()))?;
+                let failed = |e: csv::Error| match e.into_kind() {
+                    csv::ErrorKind::Io(e) => io(e),
+                    e => Error::invalid("csv", "", format!("{e:?}")),
+                };
+                w.write_record(CSV_HEADER).map_err(failed)?;
                 self.for_each_ticket(key, sort, |t| {
                     n += 1;
-                    let props: Vec<String> = t
-                        .properties
-                        .iter()
-                        .map(|(k, v)| format!("{k}={v}"))
-                        .collect();
-                    w.write_record([
-                        t.number.as_str(),
-                        &t.uuid,
-                        t.status.name(),
-                        &t.title,
-                        &t.summary,
-                        &t.opened.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-                        &t.last_update
-                            .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-                        &t.tags.join("; "),
-                        &props.join("; "),
-                        &t.total_minutes.to_string(),
-                    ])
-                    .map_err(|e| Error::invalid("csv", "", e.to_string()))
+                    w.write_record(TicketDoc::from(&t).csv_record())
+                        .map_err(failed)
                 })?;
                 w.flush().map_err(io)?;
             }
@@ -118,7 +73,7 @@ impl Silo {
                     out.write_all(if n == 0 { b"\n  " } else { b",\n  " })
                         .map_err(io)?;
                     n += 1;
-                    serde_json::to_writer(&mut *out, &row_json(&t))
+                    serde_json::to_writer(&mut *out, &TicketDoc::from(&t))
                         .map_err(|e| Error::io("(output)", e.into()))
                 })?;
                 out.write_all(if n == 0 { b"]\n" } else { b"\n]\n" })
@@ -168,22 +123,89 @@ impl Silo {
                 WireRecord::encode(&cid, &s.at, &s.author, &op, &mut resolve)
             })
             .collect::<Result<Vec<_>>>()?;
-        let ts = |d: chrono::DateTime<chrono::Utc>| {
-            d.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
-        };
-        Ok(json!({
-            "number": t.number.as_str(),
-            "uuid": t.uuid,
-            "status": t.status.name(),
-            "title": t.title,
-            "summary": t.summary,
-            "opened": ts(t.opened),
-            "last_update": ts(t.last_update),
-            "tags": t.tags,
-            "properties": t.properties.iter().map(|(k, v)| json!([k, v])).collect::<Vec<_>>(),
-            "entries": t.entries.iter().map(|e| json!({"n": e.n, "text": e.text, "author": e.author, "at": ts(e.at), "minutes": e.minutes})).collect::<Vec<_>>(),
-            "attachments": t.attachments.iter().map(|a| json!({"n": a.n, "name": a.name, "size": a.size, "sha256": a.sha256, "comment": a.comment, "author": a.author, "at": ts(a.at)})).collect::<Vec<_>>(),
-            "history": history,
-        }))
+        let mut doc = serde_json::to_value(TicketDoc::from(&t))
+            .map_err(|e| Error::io("(output)", e.into()))?;
+        doc["history"] =
+            serde_json::to_value(history).map_err(|e| Error::io("(output)", e.into()))?;
+        Ok(doc)
+    }
+}
+
+fn is_sha256(name: &str) -> bool {
+    name.len() == 64
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+}
+
+impl Silo {
+    /// The directory that holds the attachment contents of the full export `file`:
+    /// `FILE.files` next to it (one file per content, named by its SHA-256).
+    pub fn files_dir_of(file: &std::path::Path) -> std::path::PathBuf {
+        let mut name = file.as_os_str().to_owned();
+        name.push(".files");
+        std::path::PathBuf::from(name)
+    }
+
+    /// Copies the content of every attachment (shown or hidden) of the tickets `key` selects
+    /// into `dir` (created if needed), one file per content named by its SHA-256, so that a full
+    /// export with its files is a backup; returns how many contents were copied.
+    pub fn export_files(&self, key: &str, dir: &std::path::Path) -> Result<u64> {
+        let numbers = self.numbers(key, "")?;
+        let mut sums = std::collections::BTreeSet::new();
+        {
+            let conn = self.reader()?;
+            let mut id_of = conn.prepare("SELECT id FROM tickets WHERE number = ?1")?;
+            let mut sums_of =
+                conn.prepare("SELECT DISTINCT sha256 FROM attachments WHERE ticket_id = ?1")?;
+            for number in &numbers {
+                let id: i64 = id_of.query_row([number.as_str()], |r| r.get(0))?;
+                for sum in sums_of.query_map([id], |r| r.get::<_, String>(0))? {
+                    sums.insert(sum?);
+                }
+            }
+        }
+        std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+        for sum in &sums {
+            let from = self.attachment_path(sum);
+            let to = dir.join(sum);
+            std::fs::copy(&from, &to).map_err(|e| Error::io(&from, e))?;
+        }
+        Ok(sums.len() as u64)
+    }
+
+    /// Puts back the attachment contents `dir` holds (as [`Silo::export_files`] wrote them):
+    /// each file named by a SHA-256 that its content matches is copied into the silo's store
+    /// when missing there; any other file is refused before anything is copied. Returns how
+    /// many contents were added.
+    pub fn import_files(&self, dir: &std::path::Path) -> Result<u64> {
+        let mut found = Vec::new();
+        for item in std::fs::read_dir(dir).map_err(|e| Error::io(dir, e))? {
+            let path = item.map_err(|e| Error::io(dir, e))?.path();
+            let name = path
+                .file_name()
+                .and_then(|n| n.to_str())
+                .unwrap_or_default()
+                .to_string();
+            let bytes = std::fs::read(&path).map_err(|e| Error::io(&path, e))?;
+            let sum = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(&bytes));
+            if !is_sha256(&name) || sum != name {
+                return Err(Error::invalid(
+                    "attachment file",
+                    &path.display().to_string(),
+                    "not a content of an export: its name must be the SHA-256 of its content",
+                ));
+            }
+            found.push((sum, bytes));
+        }
+        let mut added = 0;
+        for (sum, bytes) in found {
+            let to = self.attachment_path(&sum);
+            if !to.is_file() {
+                crate::write::store_content(&to, &bytes)?;
+                added += 1;
+            }
+        }
+        Ok(added)
     }
 }

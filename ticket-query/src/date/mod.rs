@@ -127,7 +127,7 @@ pub struct DateError {
 }
 
 fn shift_date(d: NaiveDate, n: i64, unit: Unit) -> Option<NaiveDate> {
-    match unit {
+    let shifted = match unit {
         Unit::Day => d.checked_add_signed(Duration::try_days(n)?),
         Unit::Week => d.checked_add_signed(Duration::try_days(n.checked_mul(7)?)?),
         Unit::Month | Unit::Year => {
@@ -143,7 +143,8 @@ fn shift_date(d: NaiveDate, n: i64, unit: Unit) -> Option<NaiveDate> {
                 d.checked_sub_months(m)
             }
         }
-    }
+    };
+    shifted.filter(|d| in_years(*d))
 }
 
 fn err(start: usize, end: usize, message: impl Into<String>) -> DateError {
@@ -164,7 +165,7 @@ const WEEKDAYS: [(&str, &str, Weekday); 7] = [
 ];
 
 impl DateExpr {
-    /// Resolves the expression against `today`; `None` only when the date leaves chrono's range.
+    /// Resolves the expression against `today`; `None` when the date leaves the years 1 to 9999.
     pub fn resolve(&self, today: NaiveDate) -> Option<ResolvedDate> {
         let day = |d: Option<NaiveDate>| d.map(ResolvedDate::Date);
         let base = match self.anchor {
@@ -196,7 +197,13 @@ impl DateExpr {
             None => Some(base),
             Some((n, unit)) => base.shift(n, unit),
         }
+        .filter(|d| in_years(d.date()))
     }
+}
+
+/// Whether a day is in the years 1 to 9999, the range of every stored date (`YYYY-MM-DD`).
+pub(crate) fn in_years(d: NaiveDate) -> bool {
+    (1..=9999).contains(&d.year())
 }
 
 impl fmt::Display for DateExpr {
@@ -353,6 +360,44 @@ mod tests {
         assert!(parse_date_expr("+").is_err());
         assert!(parse_date_expr(".x").is_err());
         assert!(parse_date_expr("+99999999999999999999").is_err());
+    }
+
+    #[test]
+    fn invalid_calendar_dates_say_so() {
+        let msg = |t: &str| parse_date_expr(t).unwrap_err().message;
+        assert_eq!(
+            msg("2024-02-30"),
+            "'2024-02-30' is not a calendar date: month 02 of 2024 has no day 30"
+        );
+        assert_eq!(
+            msg("2024-13-01+1d"),
+            "'2024-13-01' is not a calendar date: there is no month 13"
+        );
+        assert_eq!(
+            msg("2024-03-01 25:00"),
+            "'25:00' is not a time of day: expected HH:MM from 00:00 to 23:59"
+        );
+        assert_eq!(
+            parse_date_expr("2024-03-01 25:00").unwrap_err().span,
+            Span::new(11, 16)
+        );
+        assert_eq!(
+            msg("0000-01-01"),
+            "'0000-01-01' is out of range: years 1 to 9999"
+        );
+        assert!(parse_date_expr("2023-02-29").is_err());
+        assert!(parse_date_expr("2024-02-29").is_ok());
+    }
+
+    #[test]
+    fn dates_stay_in_the_years_1_to_9999() {
+        let resolve = |t: &str| parse_date_expr(t).unwrap().resolve(today());
+        assert_eq!(resolve("9999-12-31").unwrap().to_string(), "9999-12-31");
+        assert_eq!(resolve("9999-12-31+1d"), None);
+        assert_eq!(resolve("0001-01-01-1d"), None);
+        assert_eq!(resolve("+8000y"), None);
+        let last = ResolvedDate::Date(NaiveDate::from_ymd_opt(9999, 12, 1).unwrap());
+        assert_eq!(parse_repeater("+1m").unwrap().apply(last, today()), None);
     }
 
     #[test]

@@ -40,12 +40,47 @@ fn hm(i: &str) -> Piece<'_, &str> {
 /// ```
 pub fn parse_absolute(text: &str) -> Option<(ResolvedDate, usize)> {
     let (rest, day) = ymd(text).ok()?;
-    let date = NaiveDate::parse_from_str(day, "%Y-%m-%d").ok()?;
+    let date = NaiveDate::parse_from_str(day, "%Y-%m-%d")
+        .ok()
+        .filter(|d| super::in_years(*d))?;
     if let Ok((_, time)) = hm(rest) {
         let time = NaiveTime::parse_from_str(time, "%H:%M").ok()?;
         return Some((ResolvedDate::DateTime(date.and_time(time)), 16));
     }
     Some((ResolvedDate::Date(date), 10))
+}
+
+/// Why text shaped like `YYYY-MM-DD[( |T)HH:MM]` is not an absolute date (a day that is not in
+/// the calendar, a year outside 1–9999, a time that is not on the clock); `None` when the text
+/// does not have that shape or is a valid date.
+fn invalid_absolute(text: &str) -> Option<DateError> {
+    let (rest, day) = ymd(text).ok()?;
+    let (y, m, d) = (&day[..4], &day[5..7], &day[8..10]);
+    let month: u32 = m.parse().ok()?;
+    let problem = if y == "0000" {
+        Some(format!("'{day}' is out of range: years 1 to 9999"))
+    } else if !(1..=12).contains(&month) {
+        Some(format!(
+            "'{day}' is not a calendar date: there is no month {m}"
+        ))
+    } else if NaiveDate::parse_from_str(day, "%Y-%m-%d").is_err() {
+        Some(format!(
+            "'{day}' is not a calendar date: month {m} of {y} has no day {d}"
+        ))
+    } else {
+        None
+    };
+    if let Some(message) = problem {
+        return Some(err(0, day.len(), message));
+    }
+    let (_, time) = hm(rest).ok()?;
+    NaiveTime::parse_from_str(time, "%H:%M").is_err().then(|| {
+        err(
+            11,
+            16,
+            format!("'{time}' is not a time of day: expected HH:MM from 00:00 to 23:59"),
+        )
+    })
 }
 
 /// unit = "d" | "w" | "m" | "y" (any case)
@@ -112,6 +147,9 @@ fn anchor_word(word: &str) -> Option<Anchor> {
 
 /// anchor = absolute | "." | word; returns the anchor (if any) and the input after it.
 fn anchor(text: &str) -> Result<(Option<Anchor>, &str), DateError> {
+    if let Some(e) = invalid_absolute(text) {
+        return Err(e);
+    }
     if let Some((abs, len)) = parse_absolute(text) {
         let a = match abs {
             ResolvedDate::Date(d) => Anchor::Date(d),
