@@ -423,7 +423,10 @@ fn a_damaged_schema_is_reported_and_rebuild_recreates_missing_tables() {
     };
     sql("PRAGMA user_version = -1");
     let mut shown = world.show(&["lt"]);
-    sql("PRAGMA user_version = 3");
+    sql(&format!(
+        "PRAGMA user_version = {}",
+        ticket_core::SCHEMA_VERSION
+    ));
     sql("DROP TABLE tags");
     shown.push_str(&world.show(&["nt", "written over a damaged silo"]));
     shown.push_str(&world.show(&["lt"]));

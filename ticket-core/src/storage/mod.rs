@@ -113,6 +113,7 @@ pub(crate) const LOG_TABLES: &[&str] = &[
     "ticket_ids",
     "change_sets",
     "changes",
+    "ticket_runs",
     "numbering",
 ];
 /// The derived tables: a cache of the log that `rebuild` recreates and fills.
