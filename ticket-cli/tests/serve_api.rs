@@ -366,6 +366,31 @@ fn create_from_a_rule_is_one_validated_change_set() {
     assert_eq!(not_json.status, 400);
 }
 
+/// A default rule with items of its own (which the chosen rule lacks) does not turn a creation
+/// into two change sets: the chosen rule's items and the extras are one change set, validated
+/// once, and the default rule's items are not added.
+#[test]
+fn create_from_a_rule_is_one_change_set_whatever_the_default_rule_holds() {
+    let w = World::new();
+    w.configure(&CONFIG.replace(
+        r#"{"name": "task", "description": "An ordinary task"}"#,
+        r#"{"name": "task", "description": "An ordinary task", "tags": ["triage"], "properties": [{"key": "Queue", "value": "inbox"}]}"#,
+    ));
+    let s = start(&w, &[]);
+    let n = s.create(
+        json!({"title": "Flood", "rule": "risk", "tags": ["water"], "properties": [{"key": "Owner", "value": "ann"}]}),
+    );
+    let t = s.get(&format!("/api/v1/tickets/{n}")).json();
+    assert_eq!(t["tags"], json!(["risk", "water"]));
+    assert_eq!(
+        t["properties"],
+        json!([{"key": "Impact", "value": "low"}, {"key": "Owner", "value": "ann"}])
+    );
+    let h = s.get(&format!("/api/v1/tickets/{n}/history")).json();
+    let h = h.as_array().unwrap();
+    assert!(h.iter().all(|c| c["set_id"] == h[0]["set_id"]), "{h:?}");
+}
+
 #[test]
 fn edit_operations_are_one_change_set() {
     let w = world();

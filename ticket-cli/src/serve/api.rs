@@ -127,15 +127,8 @@ struct CreateBody {
     properties: Vec<PropertyIn>,
 }
 
-/// Creates a ticket from a creation rule plus extra tags and properties, validated as one
-/// change set.
-///
-/// The core's `Batch` takes tags and properties but always applies the *default* rule, and
-/// `new_ticket` takes a rule but no extras (NOTES-web.md). So: when the default rule adds
-/// nothing beyond the chosen rule and the extras (always so when the chosen rule is the
-/// default, or the default rule is empty), the ticket is one `Batch` of the chosen rule's
-/// tags and properties and the extras; otherwise it is `new_ticket` with the rule, then one
-/// edit with the extras (two change sets).
+/// Creates a ticket from a creation rule plus extra tags and properties: the core's
+/// `Silo::create_ticket`, one change set validated once (an empty rule is the default one).
 pub fn create_ticket(
     silo: &Silo,
     title: &str,
@@ -144,71 +137,17 @@ pub fn create_ticket(
     tags: &[String],
     properties: &[(String, String)],
 ) -> ticket_core::Result<TicketNumber> {
-    let config = silo.config();
-    let chosen = config.rule(rule).map_err(|e| ticket_core::Error::Invalid {
-        what: "creation rule",
-        value: rule.to_string(),
-        reason: e.to_string(),
-    })?;
-    let ci = |a: &str, b: &str| a.to_lowercase() == b.to_lowercase();
-    let mut want_tags: Vec<String> = chosen.tags.iter().chain(tags).cloned().collect();
-    let mut want_props: Vec<(String, String)> = chosen
-        .properties
-        .iter()
-        .map(|kv| (kv.key.clone(), kv.value.clone()))
-        .chain(properties.iter().cloned())
-        .collect();
-    let default = config.default_rule();
-    let mut fits = true;
-    // The default rule's items are applied by the batch itself: take them off the list.
-    for t in &default.tags {
-        match want_tags.iter().position(|w| ci(w, t)) {
-            Some(i) => {
-                want_tags.remove(i);
-            }
-            None => fits = false,
-        }
-    }
-    for kv in &default.properties {
-        match want_props
-            .iter()
-            .position(|(k, v)| ci(k, &kv.key) && ci(v, &kv.value))
-        {
-            Some(i) => {
-                want_props.remove(i);
-            }
-            None => fits = false,
-        }
-    }
-    if fits {
-        let mut batch = silo.batch();
-        batch.add(NewTicket {
+    silo.create_ticket(
+        None,
+        Some(rule),
+        NewTicket {
             title: title.to_string(),
             summary: summary.to_string(),
-            tags: want_tags,
-            properties: want_props,
+            tags: tags.to_vec(),
+            properties: properties.to_vec(),
             ..NewTicket::default()
-        });
-        let numbers = batch.commit()?;
-        return numbers
-            .into_iter()
-            .next()
-            .ok_or_else(|| ticket_core::Error::Import {
-                message: "the batch created no ticket".to_string(),
-            });
-    }
-    let number = silo.new_ticket(title, Some(rule), summary)?;
-    if !tags.is_empty() || !properties.is_empty() {
-        let mut edit = silo.edit(number.as_str());
-        for t in tags {
-            edit.add_tag(t);
-        }
-        for (k, v) in properties {
-            edit.add_property(k, v);
-        }
-        edit.commit()?;
-    }
-    Ok(number)
+        },
+    )
 }
 
 /// `POST tickets`: `{"title", "summary", "rule", "tags", "properties"}` → 201 and the ticket.
