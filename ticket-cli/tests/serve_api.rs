@@ -340,15 +340,7 @@ fn create_from_a_rule_is_one_validated_change_set() {
     let n = s.create(
         json!({"title": "Flood", "rule": "risk", "properties": [{"key": "Owner", "value": "ann"}]}),
     );
-    let t = s.get(&format!("/api/v1/tickets/{n}")).json();
-    assert_eq!(t["tags"], json!(["risk"]));
-    assert_eq!(
-        t["properties"],
-        json!([{"key": "Impact", "value": "low"}, {"key": "Owner", "value": "ann"}])
-    );
-    let h = s.get(&format!("/api/v1/tickets/{n}/history")).json();
-    let h = h.as_array().unwrap();
-    assert!(h.iter().all(|c| c["set_id"] == h[0]["set_id"]), "{h:?}");
+    assert_a_risk_in_one_change_set(&s, &n, json!(["risk"]));
 
     let unknown = s.post("/api/v1/tickets", &json!({"title": "x", "rule": "nope"}));
     assert_eq!(unknown.status, 400);
@@ -380,8 +372,14 @@ fn create_from_a_rule_is_one_change_set_whatever_the_default_rule_holds() {
     let n = s.create(
         json!({"title": "Flood", "rule": "risk", "tags": ["water"], "properties": [{"key": "Owner", "value": "ann"}]}),
     );
+    assert_a_risk_in_one_change_set(&s, &n, json!(["risk", "water"]));
+}
+
+/// Ticket `n` was created from the `risk` rule with `Owner = ann`: these `tags`, the rule's
+/// and the extra property, and every record of its history in one change set.
+fn assert_a_risk_in_one_change_set(s: &Server, n: &str, tags: Value) {
     let t = s.get(&format!("/api/v1/tickets/{n}")).json();
-    assert_eq!(t["tags"], json!(["risk", "water"]));
+    assert_eq!(t["tags"], tags);
     assert_eq!(
         t["properties"],
         json!([{"key": "Impact", "value": "low"}, {"key": "Owner", "value": "ann"}])
