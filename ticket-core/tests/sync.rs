@@ -336,3 +336,94 @@ fn the_timeline_lists_change_sets_newest_first_with_filters() {
     );
     assert_eq!(silo.timeline(None, None, None, 2).unwrap().len(), 2);
 }
+
+const SYNC_CHILD_ENV: &str = "TICKET_TEST_SYNC_CHILD";
+
+/// Run by [`a_sync_killed_at_any_moment_leaves_both_sides_whole`] in a child process: syncs the
+/// silo named by the environment with its peer, both ways. (Does nothing as a plain test.)
+#[test]
+fn sync_child() {
+    let Ok(dirs) = std::env::var(SYNC_CHILD_ENV) else {
+        return;
+    };
+    let (a, b) = dirs.split_once('\n').unwrap();
+    let ctx = || ticket_core::Context::new(Clock::system(), "child".to_string());
+    let a = Silo::open(std::path::Path::new(a), ctx()).unwrap();
+    let b = Silo::open(std::path::Path::new(b), ctx()).unwrap();
+    a.sync(&b, Direction::Both, false).unwrap();
+    println!("synced");
+}
+
+/// sync.md 2, "interrupted at any point (killed …) it leaves both sides as they were or as they
+/// would be after it, and running it again finishes the job": a child process syncing two
+/// copies (each with hundreds of offline tickets, all numbers clashing) is killed after a growing delay; after each
+/// kill both sides rebuild to what they hold (no half change set), each side has either all or
+/// none of what the other sent it, and a sync run to the end makes them equal.
+#[test]
+fn a_sync_killed_at_any_moment_leaves_both_sides_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = new_silo(dir.path());
+    a.new_ticket("shared", None, "").unwrap();
+    let b = Silo::clone_silo(a.dir(), &dir.path().join("b"), ctx_at(NOW)).unwrap();
+    const PER_ROUND: u64 = 300;
+    let fill = |s: &Silo, side: &str| {
+        let mut batch = s.batch();
+        for i in 0..PER_ROUND {
+            batch.add(ticket_core::NewTicket {
+                title: format!("{side} {i}"),
+                tags: vec![side.to_string()],
+                properties: vec![("Side".into(), side.into())],
+                entries: vec![(format!("written on {side}"), 1)],
+                ..Default::default()
+            });
+        }
+        batch.commit().unwrap();
+    };
+    let (a_dir, b_dir) = (a.dir().to_path_buf(), b.dir().to_path_buf());
+    let count = |s: &Silo, tag: &str| s.count(&format!("g={tag}")).unwrap();
+    let mut finished = 0;
+    let delays = [0u64, 10, 30, 60, 120];
+    for (round, delay_ms) in delays.into_iter().enumerate() {
+        fill(&a, &format!("a{round}"));
+        fill(&b, &format!("b{round}"));
+        let mut child = std::process::Command::new(std::env::current_exe().unwrap())
+            .args(["sync_child", "--exact", "--nocapture", "--test-threads=1"])
+            .env(
+                SYNC_CHILD_ENV,
+                format!("{}\n{}", a_dir.display(), b_dir.display()),
+            )
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(delay_ms));
+        let _ = child.kill();
+        let out = child.wait_with_output().unwrap();
+        if String::from_utf8_lossy(&out.stdout).contains("synced") {
+            finished += 1;
+        }
+        for (s, other) in [(&a, "b"), (&b, "a")] {
+            // all or nothing of what the other side sent, round by round
+            for r in 0..=round {
+                let got = count(s, &format!("{other}{r}"));
+                assert!(
+                    got == 0 || got == PER_ROUND,
+                    "round {round}: {got} of {other}{r}"
+                );
+            }
+            let before = dump(s);
+            s.rebuild().unwrap();
+            assert_eq!(dump(s), before, "round {round}: a half-applied change set");
+        }
+    }
+    a.sync(&b, Direction::Both, false).unwrap();
+    assert_eq!(export(&a), export(&b));
+    assert_eq!(
+        a.count("").unwrap(),
+        1 + 2 * delays.len() as u64 * PER_ROUND
+    );
+    let again = a.sync(&b, Direction::Both, false).unwrap();
+    assert_eq!(again.pulled.records + again.pushed.records, 0);
+    // the kills must have interrupted some syncs for the test to mean anything
+    assert!(finished < delays.len(), "no sync was interrupted");
+}
