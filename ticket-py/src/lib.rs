@@ -26,7 +26,21 @@ mod ticket;
 
 use pyo3::prelude::*;
 
-/// The `ticket` module.
+/// Embeddable ticket tracker: silos of tickets, a search language and a change log.
+///
+/// A tour (`Silo.create` makes a silo in a new directory; `Silo.open` opens one)::
+///
+///     import ticket
+///     with ticket.Silo.create("tickets", user="phil") as silo:
+///         t = silo.new_ticket("Backups fail", summary="since Tuesday")
+///         silo.edit(t.number).add_tag("bug").add_property("Assigned", "phil").commit()
+///         silo.add_entry(t.number, "restic exits 3", minutes=15)
+///         for row in silo.search("s:* g=bug", "n"):
+///             print(row.number, row.title, row.tags)
+///         print(silo.count("p=assigned=phil"), silo.export("csv", "g=bug"))
+///         print([c.op for c in silo.history(t.number)])
+///
+/// Errors are subclasses of `ticket.TicketError` (`SearchSyntaxError` carries the span).
 #[pymodule]
 #[pyo3(name = "ticket")]
 fn ticket_module(m: &Bound<'_, PyModule>) -> PyResult<()> {

@@ -16,7 +16,8 @@ use crate::ticket::Ticket;
 /// A silo: a directory holding `silo.json`, `silo.db` and `attachments/`.
 #[pyclass(frozen, module = "ticket")]
 pub struct Silo {
-    pub(crate) inner: Arc<ticket_core::Silo>,
+    /// The open silo; `None` once `close()` ran.
+    inner: std::sync::Mutex<Option<Arc<ticket_core::Silo>>>,
 }
 
 fn context(now: Option<&Bound<'_, PyAny>>, user: Option<&str>) -> PyResult<ticket_core::Context> {
@@ -28,8 +29,23 @@ fn context(now: Option<&Bound<'_, PyAny>>, user: Option<&str>) -> PyResult<ticke
 }
 
 impl Silo {
+    fn from_core(silo: ticket_core::Silo) -> Silo {
+        Silo {
+            inner: std::sync::Mutex::new(Some(Arc::new(silo))),
+        }
+    }
+
+    /// The open silo, or `SiloError` after `close()`.
+    fn silo(&self) -> PyResult<Arc<ticket_core::Silo>> {
+        self.inner
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
+            .ok_or_else(|| crate::errors::SiloError::new_err("the silo is closed"))
+    }
+
     fn ticket(&self, py: Python<'_>, number: &str) -> PyResult<Ticket> {
-        let silo = &self.inner;
+        let silo = &self.silo()?;
         let t = py.detach(|| silo.get(number)).py_err()?;
         Ok(Ticket::from(t))
     }
@@ -50,9 +66,7 @@ impl Silo {
         let silo = py
             .detach(|| ticket_core::Silo::create(&path, ctx))
             .py_err()?;
-        Ok(Silo {
-            inner: Arc::new(silo),
-        })
+        Ok(Silo::from_core(silo))
     }
 
     /// Opens the silo in `path`. `now` fixes the clock, `user` names the author of changes.
@@ -66,15 +80,13 @@ impl Silo {
     ) -> PyResult<Silo> {
         let ctx = context(now, user)?;
         let silo = py.detach(|| ticket_core::Silo::open(&path, ctx)).py_err()?;
-        Ok(Silo {
-            inner: Arc::new(silo),
-        })
+        Ok(Silo::from_core(silo))
     }
 
     /// The silo's directory.
     #[getter]
-    fn path(&self) -> PathBuf {
-        self.inner.dir().to_path_buf()
+    fn path(&self) -> PyResult<PathBuf> {
+        Ok(self.silo()?.dir().to_path_buf())
     }
 
     /// Creates a ticket from a title, a creation rule (None: the default) and a summary.
@@ -86,7 +98,7 @@ impl Silo {
         summary: &str,
         rule: Option<&str>,
     ) -> PyResult<Ticket> {
-        let silo = &self.inner;
+        let silo = &self.silo()?;
         let number = py
             .detach(|| silo.new_ticket(title, rule, summary))
             .py_err()?;
@@ -103,7 +115,7 @@ impl Silo {
         for (index, item) in tickets.try_iter()?.enumerate() {
             batch.push(crate::bulk::new_ticket(index, &item?)?);
         }
-        let silo = &self.inner;
+        let silo = &self.silo()?;
         let numbers = py
             .detach(|| {
                 let mut b = silo.batch();
@@ -128,7 +140,7 @@ impl Silo {
     ) -> PyResult<Ticket> {
         let number = crate::convert::number_text(number)?;
         let number: &str = &number;
-        let silo = &self.inner;
+        let silo = &self.silo()?;
         let number = py
             .detach(|| silo.import_ticket(number, title, rule, summary))
             .py_err()?;
@@ -139,7 +151,7 @@ impl Silo {
     fn set_title(&self, py: Python<'_>, number: &Bound<'_, PyAny>, title: &str) -> PyResult<()> {
         let number = crate::convert::number_text(number)?;
         let number: &str = &number;
-        let silo = &self.inner;
+        let silo = &self.silo()?;
         py.detach(|| silo.set_title(number, title)).py_err()
     }
 
@@ -152,7 +164,7 @@ impl Silo {
     ) -> PyResult<()> {
         let number = crate::convert::number_text(number)?;
         let number: &str = &number;
-        let silo = &self.inner;
+        let silo = &self.silo()?;
         py.detach(|| silo.set_summary(number, summary)).py_err()
     }
 
@@ -167,7 +179,7 @@ impl Silo {
     ) -> PyResult<()> {
         let number = crate::convert::number_text(number)?;
         let number: &str = &number;
-        let silo = &self.inner;
+        let silo = &self.silo()?;
         py.detach(|| silo.set_status(number, status, other))
             .py_err()
     }
@@ -176,7 +188,7 @@ impl Silo {
     fn add_tag(&self, py: Python<'_>, number: &Bound<'_, PyAny>, tag: &str) -> PyResult<()> {
         let number = crate::convert::number_text(number)?;
         let number: &str = &number;
-        let silo = &self.inner;
+        let silo = &self.silo()?;
         py.detach(|| silo.add_tag(number, tag)).py_err()
     }
 
@@ -184,7 +196,7 @@ impl Silo {
     fn remove_tag(&self, py: Python<'_>, number: &Bound<'_, PyAny>, tag: &str) -> PyResult<()> {
         let number = crate::convert::number_text(number)?;
         let number: &str = &number;
-        let silo = &self.inner;
+        let silo = &self.silo()?;
         py.detach(|| silo.remove_tag(number, tag)).py_err()
     }
 
@@ -198,7 +210,7 @@ impl Silo {
     ) -> PyResult<()> {
         let number = crate::convert::number_text(number)?;
         let number: &str = &number;
-        let silo = &self.inner;
+        let silo = &self.silo()?;
         py.detach(|| silo.add_property(number, key, value)).py_err()
     }
 
@@ -213,7 +225,7 @@ impl Silo {
     ) -> PyResult<()> {
         let number = crate::convert::number_text(number)?;
         let number: &str = &number;
-        let silo = &self.inner;
+        let silo = &self.silo()?;
         py.detach(|| silo.change_property(number, key, old, new))
             .py_err()
     }
@@ -229,7 +241,7 @@ impl Silo {
     ) -> PyResult<()> {
         let number = crate::convert::number_text(number)?;
         let number: &str = &number;
-        let silo = &self.inner;
+        let silo = &self.silo()?;
         py.detach(|| match value {
             Some(v) => silo.remove_property_kv(number, key, v),
             None => silo.remove_property_k(number, key),
@@ -249,7 +261,7 @@ impl Silo {
         let minutes: u32 = crate::convert::count("minutes", minutes)?;
         let number = crate::convert::number_text(number)?;
         let number: &str = &number;
-        let silo = &self.inner;
+        let silo = &self.silo()?;
         py.detach(|| silo.add_entry(number, text, minutes)).py_err()
     }
 
@@ -258,7 +270,7 @@ impl Silo {
         let entry: u32 = crate::convert::count("an entry number", entry)?;
         let number = crate::convert::number_text(number)?;
         let number: &str = &number;
-        let silo = &self.inner;
+        let silo = &self.silo()?;
         py.detach(|| silo.remove_entry(number, entry)).py_err()
     }
 
@@ -273,7 +285,7 @@ impl Silo {
     ) -> PyResult<u32> {
         let number = crate::convert::number_text(number)?;
         let number: &str = &number;
-        let silo = &self.inner;
+        let silo = &self.silo()?;
         py.detach(|| silo.copy_file(number, &path, comment))
             .py_err()
     }
@@ -290,7 +302,7 @@ impl Silo {
     ) -> PyResult<u32> {
         let number = crate::convert::number_text(number)?;
         let number: &str = &number;
-        let silo = &self.inner;
+        let silo = &self.silo()?;
         py.detach(|| silo.add_attachment_bytes(number, name, &data, comment))
             .py_err()
     }
@@ -305,14 +317,14 @@ impl Silo {
         let attachment: u32 = crate::convert::count("an attachment number", attachment)?;
         let number = crate::convert::number_text(number)?;
         let number: &str = &number;
-        let silo = &self.inner;
+        let silo = &self.silo()?;
         py.detach(|| silo.remove_file(number, attachment)).py_err()
     }
 
     /// Several changes to one ticket as one change set: use as a context manager.
     fn edit(&self, number: &Bound<'_, PyAny>) -> PyResult<Edit> {
         let number = crate::convert::number_text(number)?;
-        Ok(Edit::new(self.inner.clone(), &number))
+        Ok(Edit::new(self.silo()?, &number))
     }
 
     /// The whole ticket; raises `NotFound`.
@@ -326,7 +338,7 @@ impl Silo {
     fn history(&self, py: Python<'_>, number: &Bound<'_, PyAny>) -> PyResult<Vec<Change>> {
         let number = crate::convert::number_text(number)?;
         let number: &str = &number;
-        let silo = &self.inner;
+        let silo = &self.silo()?;
         let changes = py.detach(|| silo.history(number)).py_err()?;
         Ok(changes.iter().map(Change::from).collect())
     }
@@ -345,20 +357,20 @@ impl Silo {
             .map(|l| crate::convert::count("limit", l))
             .transpose()?;
         let offset: u64 = crate::convert::count("offset", offset)?;
-        SearchResults::start(py, self.inner.clone(), key, sort, limit, offset)
+        SearchResults::start(py, self.silo()?, key, sort, limit, offset)
     }
 
     /// How many tickets a search key selects.
     #[pyo3(signature = (key=""))]
     fn count(&self, py: Python<'_>, key: &str) -> PyResult<u64> {
-        let silo = &self.inner;
+        let silo = &self.silo()?;
         py.detach(|| silo.count(key)).py_err_in(key)
     }
 
     /// The numbers of the selected tickets, in sort-rule order.
     #[pyo3(signature = (key="", sort=""))]
     fn numbers(&self, py: Python<'_>, key: &str, sort: &str) -> PyResult<Vec<String>> {
-        let silo = &self.inner;
+        let silo = &self.silo()?;
         let numbers = py.detach(|| silo.numbers(key, sort)).py_err_in(key)?;
         Ok(numbers.into_iter().map(|n| n.to_string()).collect())
     }
@@ -366,7 +378,7 @@ impl Silo {
     /// The key in words, its canonical form, and the SQL with its parameters.
     #[pyo3(signature = (key="", sort=""))]
     fn explain<'py>(&self, py: Python<'py>, key: &str, sort: &str) -> PyResult<Bound<'py, PyDict>> {
-        let silo = &self.inner;
+        let silo = &self.silo()?;
         let e = py.detach(|| silo.explain(key, sort)).py_err_in(key)?;
         let d = PyDict::new(py);
         d.set_item("words", e.words)?;
@@ -381,8 +393,8 @@ impl Silo {
 
     /// This copy's replica id.
     #[getter]
-    fn replica_id(&self) -> String {
-        self.inner.replica_id().to_string()
+    fn replica_id(&self) -> PyResult<String> {
+        Ok(self.silo()?.replica_id().to_string())
     }
 
     /// Makes a new copy of the silo in `source` at `path` (configuration, log, attachments)
@@ -400,9 +412,7 @@ impl Silo {
         let silo = py
             .detach(|| ticket_core::Silo::clone_silo(&source, &path, ctx))
             .py_err()?;
-        Ok(Silo {
-            inner: Arc::new(silo),
-        })
+        Ok(Silo::from_core(silo))
     }
 
     /// Exchanges change sets with the silo directory `peer` (both ways, or only `pull` /
@@ -421,7 +431,7 @@ impl Silo {
                 "pull and push together: leave both out to sync both ways",
             ));
         }
-        let silo = &self.inner;
+        let silo = &self.silo()?;
         let ctx = silo.context().clone();
         let direction = match (pull, push) {
             (true, _) => ticket_core::Direction::Pull,
@@ -446,7 +456,7 @@ impl Silo {
         path: PathBuf,
         since: Option<PathBuf>,
     ) -> PyResult<(u64, u64)> {
-        let silo = &self.inner;
+        let silo = &self.silo()?;
         let ctx = silo.context().clone();
         py.detach(|| {
             use ticket_core::Peer;
@@ -467,7 +477,7 @@ impl Silo {
 
     /// Adds the change sets of a bundle file this silo lacks.
     fn bundle_apply(&self, py: Python<'_>, path: PathBuf) -> PyResult<SyncReport> {
-        let silo = &self.inner;
+        let silo = &self.silo()?;
         let report = py
             .detach(|| {
                 let text = std::fs::read_to_string(&path).map_err(|e| ticket_core::Error::Io {
@@ -483,7 +493,7 @@ impl Silo {
     /// Undoes a change set (default: this copy's latest) by appending its inverse.
     #[pyo3(signature = (set_id=None))]
     fn undo(&self, py: Python<'_>, set_id: Option<&str>) -> PyResult<UndoReport> {
-        let silo = &self.inner;
+        let silo = &self.silo()?;
         let report = py.detach(|| silo.undo(set_id)).py_err()?;
         Ok(UndoReport::from(report))
     }
@@ -507,7 +517,7 @@ impl Silo {
         let since = since
             .map(|s| fixed_time(s).map(|t| t.to_utc()))
             .transpose()?;
-        let silo = &self.inner;
+        let silo = &self.silo()?;
         let sets = py
             .detach(|| silo.timeline(Some(search), since, author, limit as usize))
             .py_err_in(search)?;
@@ -528,7 +538,7 @@ impl Silo {
 
     /// Replays the change log into the derived tables; returns the number of records replayed.
     fn rebuild(&self, py: Python<'_>) -> PyResult<u64> {
-        let silo = &self.inner;
+        let silo = &self.silo()?;
         let stats = py.detach(|| silo.rebuild()).py_err()?;
         Ok(stats.changes)
     }
@@ -538,7 +548,7 @@ impl Silo {
     #[pyo3(signature = (format, search="", sort=""))]
     fn export(&self, py: Python<'_>, format: &str, search: &str, sort: &str) -> PyResult<String> {
         let format: ticket_core::ExportFormat = format.parse().py_err()?;
-        let silo = &self.inner;
+        let silo = &self.silo()?;
         py.detach(|| silo.export_string(format, search, sort))
             .py_err_in(search)
     }
@@ -546,14 +556,14 @@ impl Silo {
     /// Imports a full JSON export file (a path, like the other imports); all or nothing.
     /// Returns the numbers of the tickets created (tickets already in the silo are left alone).
     fn import_json(&self, py: Python<'_>, path: PathBuf) -> PyResult<Vec<String>> {
-        let silo = &self.inner;
+        let silo = &self.silo()?;
         let report = py.detach(|| silo.import_json_file(&path)).py_err()?;
         Ok(report.created)
     }
 
     /// Imports a full JSON export given as text; all or nothing.
     fn import_json_text(&self, py: Python<'_>, text: &str) -> PyResult<Vec<String>> {
-        let silo = &self.inner;
+        let silo = &self.silo()?;
         let report = py.detach(|| silo.import_json(text)).py_err()?;
         Ok(report.created)
     }
@@ -561,14 +571,14 @@ impl Silo {
     /// Imports every ticket of a tkts database; all or nothing, idempotent. Returns the numbers
     /// of the tickets created.
     fn import_tkts(&self, py: Python<'_>, path: PathBuf) -> PyResult<Vec<String>> {
-        let silo = &self.inner;
+        let silo = &self.silo()?;
         Ok(py.detach(|| silo.import_tkts(&path)).py_err()?.created)
     }
 
     /// Imports every ticket of a Fossil repository; all or nothing, idempotent. Returns the
     /// numbers of the tickets created.
     fn import_fossil(&self, py: Python<'_>, path: PathBuf) -> PyResult<Vec<String>> {
-        let silo = &self.inner;
+        let silo = &self.silo()?;
         Ok(py.detach(|| silo.import_fossil(&path)).py_err()?.created)
     }
 
@@ -583,7 +593,7 @@ impl Silo {
         date_from: Option<&str>,
         date_to: Option<&str>,
     ) -> PyResult<Bound<'py, PyDict>> {
-        let silo = &self.inner;
+        let silo = &self.silo()?;
         let r = py
             .detach(|| silo.time_report_between(search, by, date_from, date_to))
             .py_err_in(search)?;
@@ -609,14 +619,14 @@ impl Silo {
     /// Tags of the selected tickets with how many tickets carry each.
     #[pyo3(signature = (search=""))]
     fn list_tags(&self, py: Python<'_>, search: &str) -> PyResult<Vec<(String, u64)>> {
-        let silo = &self.inner;
+        let silo = &self.silo()?;
         py.detach(|| silo.list_tags(search)).py_err_in(search)
     }
 
     /// Property keys of the selected tickets with how many tickets have each.
     #[pyo3(signature = (search=""))]
     fn list_property_keys(&self, py: Python<'_>, search: &str) -> PyResult<Vec<(String, u64)>> {
-        let silo = &self.inner;
+        let silo = &self.silo()?;
         py.detach(|| silo.list_property_keys(search))
             .py_err_in(search)
     }
@@ -629,19 +639,49 @@ impl Silo {
         key: &str,
         search: &str,
     ) -> PyResult<Vec<(String, u64)>> {
-        let silo = &self.inner;
+        let silo = &self.silo()?;
         py.detach(|| silo.list_property_values(search, key))
             .py_err_in(search)
     }
 
     /// Existing tickets that violate the current validation rules, as messages.
     fn check(&self, py: Python<'_>) -> PyResult<Vec<String>> {
-        let silo = &self.inner;
+        let silo = &self.silo()?;
         let v = py.detach(|| silo.check()).py_err()?;
         Ok(v.iter().map(|v| v.to_string()).collect())
     }
 
     fn __repr__(&self) -> String {
-        format!("<Silo {}>", self.inner.dir().display())
+        match self.silo() {
+            Ok(silo) => format!("<Silo {}>", silo.dir().display()),
+            Err(_) => "<Silo (closed)>".to_string(),
+        }
+    }
+
+    /// Closes the silo: its database connections are released (once the objects made from it,
+    /// such as an `Edit` or search results, are gone too); any later call raises `SiloError`.
+    /// Closing twice is harmless.
+    fn close(&self) {
+        self.inner
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .take();
+    }
+
+    /// `with Silo.open(path) as silo:` closes the silo when the block ends.
+    fn __enter__(slf: Py<Self>) -> Py<Self> {
+        slf
+    }
+
+    /// Closes the silo; exceptions propagate.
+    #[pyo3(signature = (_exc_type=None, _exc=None, _tb=None))]
+    fn __exit__(
+        &self,
+        _exc_type: Option<&Bound<'_, PyAny>>,
+        _exc: Option<&Bound<'_, PyAny>>,
+        _tb: Option<&Bound<'_, PyAny>>,
+    ) -> bool {
+        self.close();
+        false
     }
 }

@@ -1,6 +1,7 @@
 import pytest
 
 import ticket
+from conftest import NOW
 
 
 @pytest.mark.no_core
@@ -63,3 +64,27 @@ def test_numbers_as_int_or_str_and_no_builtin_exceptions(silo, tmp_path):
         with pytest.raises(ticket.InvalidInput):
             call()
     assert silo.get(n).total_minutes == 5
+
+
+def test_silo_is_a_context_manager_and_closes(tmp_path):
+    path = tmp_path / "s"
+    with ticket.Silo.create(path, now=NOW, user="alice") as silo:
+        assert silo.new_ticket("inside").number == "1"
+        assert repr(silo).startswith("<Silo ")
+    # closed when the block ended: every call says so with the project's own exception
+    with pytest.raises(ticket.SiloError, match="closed"):
+        silo.get("1")
+    with pytest.raises(ticket.SiloError):
+        _ = silo.path
+    assert repr(silo) == "<Silo (closed)>"
+    silo.close()  # twice is harmless
+    # an exception inside the block propagates, and the silo is closed all the same
+    with pytest.raises(ticket.NotFound):
+        with ticket.Silo.open(path, now=NOW) as again:
+            again.get("99")
+    with pytest.raises(ticket.SiloError):
+        again.count("")
+    # the data is still there for the next opener
+    reopened = ticket.Silo.open(path, now=NOW)
+    assert reopened.get("1").title == "inside"
+    reopened.close()

@@ -35,3 +35,4 @@ def test_snapshots_cannot_be_made_or_changed_from_python():
 def test_version_and_features():
     assert isinstance(ticket.__version__, str) and ticket.__version__
     assert isinstance(ticket.__features__, list)
+

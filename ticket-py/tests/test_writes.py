@@ -188,3 +188,21 @@ def test_snapshots_compare_equal_when_equal(silo):
     first = silo.get(t.number)
     silo.add_tag(t.number, "changed")
     assert silo.get(t.number) != first
+
+
+def test_the_module_docstring_tour_runs(tmp_path, monkeypatch, capsys):
+    doc = ticket.__doc__
+    assert doc is not None and "A tour" in doc
+    start = doc.index("::\n") + 3
+    lines = []
+    for line in doc[start:].splitlines():
+        if line.strip() and not line.startswith("    "):
+            break
+        lines.append(line[4:])
+    code = "\n".join(lines)
+    assert "Silo.create" in code
+    monkeypatch.chdir(tmp_path)
+    exec(compile(code, "ticket.__doc__", "exec"), {})
+    out = capsys.readouterr().out
+    assert "1 Backups fail ['bug']" in out
+    assert "['create'" in out
