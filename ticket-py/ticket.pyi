@@ -2,7 +2,7 @@
 from datetime import datetime
 from os import PathLike
 from types import TracebackType
-from typing import Any, Iterable, Iterator, List, Mapping, Optional, Tuple, Type, Union, final
+from typing import Any, Iterable, Iterator, List, Mapping, Optional, Tuple, Type, Union, final, overload
 
 __version__: str
 #: Optional parts compiled in; "core-api" = Silo, search, parse_search, compile_search.
@@ -139,7 +139,17 @@ class Edit:
 
 @final
 class SearchResults:
-    def __iter__(self) -> Iterator[Ticket]: ...
+    def __len__(self) -> int: ...
+    def __bool__(self) -> bool: ...
+    @overload
+    def __getitem__(self, key: int, /) -> Ticket: ...
+    @overload
+    def __getitem__(self, key: slice, /) -> List[Ticket]: ...
+    def __iter__(self) -> SearchIterator: ...
+
+@final
+class SearchIterator:
+    def __iter__(self) -> SearchIterator: ...
     def __next__(self) -> Ticket: ...
 
 @final

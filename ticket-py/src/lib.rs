@@ -68,6 +68,8 @@ fn ticket_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
     #[cfg(feature = "core-api")]
     m.add_class::<results::SearchResults>()?;
     #[cfg(feature = "core-api")]
+    m.add_class::<results::SearchIterator>()?;
+    #[cfg(feature = "core-api")]
     m.add_class::<search_key::SearchKey>()?;
     #[cfg(feature = "core-api")]
     {

@@ -32,13 +32,25 @@ def test_search_limit_offset(silo):
     assert list(silo.search("", "n", limit=0)) == []
 
 
-def test_search_is_lazy_iterator(silo):
-    make(silo, 3)
-    it = silo.search("")
-    assert iter(it) is it
-    first = next(it)
-    assert first.number
-    assert len(list(it)) == 2
+def test_search_result_is_reusable_like_a_sequence(silo):
+    numbers = make(silo, 7)
+    found = silo.search("", "n")
+    assert len(found) == 7 and found
+    assert [t.number for t in found] == numbers
+    assert [t.number for t in found] == numbers  # a second pass
+    it = iter(found)
+    assert iter(it) is it and next(it).number == numbers[0]
+    assert found[0].number == numbers[0] and found[-1].number == numbers[-1]
+    assert [t.number for t in found[2:5]] == numbers[2:5]
+    assert [t.number for t in found[::3]] == numbers[::3]
+    assert [t.number for t in found[::-2]] == numbers[::-2]
+    assert found[7:] == []
+    with pytest.raises(IndexError):
+        found[7]
+    window = silo.search("", "n", limit=3, offset=2)
+    assert len(window) == 3 and [t.number for t in window[-2:]] == numbers[3:5]
+    assert not silo.search("g=nothing")
+    assert len(silo.search("", offset=100)) == 0
 
 
 def test_status_search(silo):
