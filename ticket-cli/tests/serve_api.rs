@@ -531,7 +531,11 @@ fn export_time_suggestions_parse_openapi() {
     let time = s.get("/api/v1/time?by=Client").json();
     assert_eq!(time["total_minutes"], 90);
     assert_eq!(time["rows"][0]["group"], "Acme");
-    assert_eq!(time["total_cost"], 90.0);
+    // money as the core writes it everywhere: a two-place decimal string, never a float
+    assert_eq!(time["total_cost"], "90.00");
+    assert_eq!(time["rows"][0]["cost"], "90.00");
+    let page = s.get("/time?by=Client").body;
+    assert!(page.contains("EUR 90.00"), "{page}");
     assert_eq!(time["currency"], "EUR");
     assert_eq!(
         s.get("/api/v1/time?by=Client&from=som&to=eom").json()["total_minutes"],

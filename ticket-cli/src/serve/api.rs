@@ -518,15 +518,10 @@ pub async fn time(State(st): St, Query(p): Params) -> Result<Json<Value>, ApiErr
             param(&p, "from"),
             param(&p, "to"),
         )?;
-        let rows: Vec<Value> = r
-            .rows
-            .iter()
-            .map(|r| json!({"group": r.group, "minutes": r.minutes, "cost": r.cost}))
-            .collect();
-        Ok(Json(json!({
-            "key": r.key, "rows": rows, "total_minutes": r.total_minutes,
-            "total_cost": r.total_cost, "currency": r.currency,
-        })))
+        // the core's one shape of a time report: money as two-place decimal strings
+        serde_json::to_value(ticket_core::TimeReportDoc::from(&r))
+            .map(Json)
+            .map_err(|e| ApiError::internal(e.to_string()))
     })
     .await
 }

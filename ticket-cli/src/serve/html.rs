@@ -679,11 +679,9 @@ pub fn time_report(
     report: Option<&TimeReport>,
     error: Option<&ApiError>,
 ) -> Markup {
+    // the one text format of money (`EUR 9,001.25`), from the core
     let money = |c: Option<f64>, cur: &Option<String>| {
-        c.map(|c| match cur.as_deref().filter(|c| !c.is_empty()) {
-            Some(cur) => format!("{cur} {c:.2}"),
-            None => format!("{c:.2}"),
-        })
+        c.map(|c| ticket_core::Money::from_f64(c).display(cur.as_deref().unwrap_or("")))
     };
     let TimeForm { q, by, from, to } = *form;
     html! {
