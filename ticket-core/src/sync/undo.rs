@@ -276,6 +276,7 @@ impl Silo {
             }
             None => None,
         };
+        // the partial index `changes_undo` holds exactly these (schema 4)
         let undone: HashSet<String> = conn
             .prepare("SELECT value FROM changes WHERE op = 16")?
             .query_map([], |r| r.get(0))?

@@ -73,6 +73,8 @@ CREATE TABLE ticket_runs (
     last BIGINT NOT NULL,
     PRIMARY KEY (ticket, first)
 );
+-- the undo records (op 16): the timeline reads which sets are undone from here
+CREATE INDEX changes_undo ON changes (value) WHERE op = 16;
 
 -- Numbering state: one row, updated under the write transaction's row lock.
 CREATE TABLE numbering (
