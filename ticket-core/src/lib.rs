@@ -62,8 +62,8 @@ pub use serial::{Money, TicketDoc, TimeReportDoc};
 pub use silo::Silo;
 pub use storage::SCHEMA_VERSION;
 pub use sync::{
-    Bundle, Content, Direction, Moved, Peer, Renumbered, Summary, SyncReport, TimelineChange,
-    TimelineSet, UndoReport,
+    Bundle, Content, Direction, Moved, Peer, Renumbered, Summary, SyncReport, SyncStep,
+    TimelineChange, TimelineSet, UndoReport,
 };
 pub use ticket_query::SqlValue;
 pub use write::{EditOp, MAX_TITLE_BYTES};

@@ -450,3 +450,38 @@ fn undone_sets_are_read_from_their_index() {
     // a scan of the partial index, which holds only undo records
     assert!(plan.contains("COVERING INDEX changes_undo"), "{plan}");
 }
+
+/// A sync tells its steps as they start, with the counts about to move (what the CLI's
+/// progress display shows); a sync with nothing to move only compares.
+#[test]
+fn a_sync_reports_its_steps_as_they_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = new_silo(dir.path());
+    a.new_ticket("one", None, "").unwrap();
+    let b = Silo::clone_silo(a.dir(), &dir.path().join("b"), ctx_at(NOW)).unwrap();
+    a.add_tag("1", "from-a").unwrap();
+    b.add_tag("1", "from-b").unwrap();
+    b.add_tag("1", "again-b").unwrap();
+    let mut steps = Vec::new();
+    let report = a
+        .sync_with_progress(&b, Direction::Both, false, &mut |s| steps.push(s))
+        .unwrap();
+    let moved = |sets, records| ticket_core::Moved {
+        change_sets: sets,
+        records,
+        ..Default::default()
+    };
+    assert_eq!(
+        steps,
+        vec![
+            ticket_core::SyncStep::Comparing,
+            ticket_core::SyncStep::Sending(moved(1, 1)),
+            ticket_core::SyncStep::Receiving(moved(2, 2)),
+        ]
+    );
+    assert_eq!(report.pulled.records, 2);
+    steps.clear();
+    a.sync_with_progress(&b, Direction::Both, false, &mut |s| steps.push(s))
+        .unwrap();
+    assert_eq!(steps, vec![ticket_core::SyncStep::Comparing]);
+}

@@ -1,10 +1,10 @@
 //! `clone`, `sync`, `bundle create|apply`, `undo`, `log` (sync.md).
 
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::path::Path;
 
 use serde_json::json;
-use ticket_core::{Direction, Peer, Silo, SyncReport};
+use ticket_core::{Direction, Peer, Silo, SyncReport, SyncStep};
 
 use crate::cli::{BundleCommand, Format};
 use crate::error::{CliError, CliResult};
@@ -83,8 +83,29 @@ pub fn sync(
         (false, true) => Direction::Push,
         _ => Direction::Both,
     };
-    let r = silo.sync(other.as_ref(), direction, dry_run)?;
-    report(s, out, &r)
+    // on a terminal, a spinner on standard error names each step as it starts
+    let bar = if std::io::stderr().is_terminal() {
+        let bar = indicatif::ProgressBar::new_spinner();
+        bar.enable_steady_tick(std::time::Duration::from_millis(120));
+        bar
+    } else {
+        indicatif::ProgressBar::hidden()
+    };
+    let r = silo.sync_with_progress(other.as_ref(), direction, dry_run, &mut |step| {
+        bar.set_message(match step {
+            SyncStep::Comparing => format!("comparing with {peer}"),
+            SyncStep::Sending(m) => format!(
+                "sending {} change set(s), {} record(s), {} attachment(s)",
+                m.change_sets, m.records, m.attachments
+            ),
+            SyncStep::Receiving(m) => format!(
+                "receiving {} change set(s), {} record(s), {} attachment(s)",
+                m.change_sets, m.records, m.attachments
+            ),
+        });
+    });
+    bar.finish_and_clear();
+    report(s, out, &r?)
 }
 
 /// `bundle create FILE [--since PEER]` and `bundle apply FILE`.

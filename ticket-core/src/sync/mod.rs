@@ -78,6 +78,17 @@ impl Bundle {
     }
 }
 
+/// A step of a sync, as it starts (see [`Silo::sync_with_progress`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SyncStep {
+    /// Reading both sides' summaries.
+    Comparing,
+    /// Sending what the peer lacks (the counts it will move).
+    Sending(Moved),
+    /// Receiving what this copy lacks (the counts it will move).
+    Receiving(Moved),
+}
+
 /// What one direction of an exchange moved.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct Moved {
@@ -346,6 +357,19 @@ impl Silo {
     /// transaction per side. Interrupted, it leaves each side as it was or complete; run
     /// again, it finishes; run twice, the second moves nothing.
     pub fn sync(&self, peer: &dyn Peer, direction: Direction, dry_run: bool) -> Result<SyncReport> {
+        self.sync_with_progress(peer, direction, dry_run, &mut |_| {})
+    }
+
+    /// [`Silo::sync`], telling `progress` each step as it starts (for a progress display:
+    /// the CLI shows them on a terminal).
+    pub fn sync_with_progress(
+        &self,
+        peer: &dyn Peer,
+        direction: Direction,
+        dry_run: bool,
+        progress: &mut dyn FnMut(SyncStep),
+    ) -> Result<SyncReport> {
+        progress(SyncStep::Comparing);
         let mine = self.summary()?;
         let theirs = peer.summary()?;
         let mut report = SyncReport {
@@ -357,6 +381,7 @@ impl Silo {
             if dry_run {
                 report.pushed = would_move(&bundle);
             } else if !bundle.is_empty() {
+                progress(SyncStep::Sending(would_move(&bundle)));
                 let (moved, renumbered) = peer.apply_bundle(&bundle)?;
                 report.pushed = moved;
                 report.renumbered.extend(renumbered);
@@ -367,6 +392,7 @@ impl Silo {
             if dry_run {
                 report.pulled = would_move(&bundle);
             } else if !bundle.is_empty() {
+                progress(SyncStep::Receiving(would_move(&bundle)));
                 let (moved, renumbered) = self.apply_bundle(&bundle)?;
                 report.pulled = moved;
                 for r in renumbered {
