@@ -94,14 +94,8 @@ pub fn sync(
     let r = silo.sync_with_progress(other.as_ref(), direction, dry_run, &mut |step| {
         bar.set_message(match step {
             SyncStep::Comparing => format!("comparing with {peer}"),
-            SyncStep::Sending(m) => format!(
-                "sending {} change set(s), {} record(s), {} attachment(s)",
-                m.change_sets, m.records, m.attachments
-            ),
-            SyncStep::Receiving(m) => format!(
-                "receiving {} change set(s), {} record(s), {} attachment(s)",
-                m.change_sets, m.records, m.attachments
-            ),
+            SyncStep::Sending(m) => format!("sending {m}"),
+            SyncStep::Receiving(m) => format!("receiving {m}"),
         });
     });
     bar.finish_and_clear();

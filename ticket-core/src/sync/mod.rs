@@ -125,6 +125,18 @@ impl std::fmt::Display for Renumbered {
     }
 }
 
+/// The counts: `3 change set(s), 7 record(s), 0 attachment(s)` (the report and the CLI's
+/// progress display say it alike).
+impl std::fmt::Display for Moved {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} change set(s), {} record(s), {} attachment(s)",
+            self.change_sets, self.records, self.attachments
+        )
+    }
+}
+
 /// What a sync, a pull or a bundle did (or, with `dry_run`, would do).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct SyncReport {
@@ -144,10 +156,7 @@ impl std::fmt::Display for SyncReport {
         for (way, m) in [("pulled", &self.pulled), ("pushed", &self.pushed)] {
             writeln!(
                 f,
-                "{way}: {verb} {} change set(s), {} record(s), {} attachment(s){}",
-                m.change_sets,
-                m.records,
-                m.attachments,
+                "{way}: {verb} {m}{}",
                 if m.new_tickets.is_empty() {
                     String::new()
                 } else {
@@ -310,17 +319,16 @@ impl Peer for Silo {
             .tickets
             .iter()
             .any(|t| t.history.iter().any(|r| r.op == "create"));
-        let before = if creates {
-            self.renumbered()?
-        } else {
-            Vec::new()
+        let renumbered = || {
+            if creates {
+                self.renumbered()
+            } else {
+                Ok(Vec::new())
+            }
         };
+        let before = renumbered()?;
         let (report, added) = self.import_records(&bundle.tickets)?;
-        let after = if creates {
-            self.renumbered()?
-        } else {
-            Vec::new()
-        };
+        let after = renumbered()?;
         let (sets, _) = bundle.counts();
         Ok((
             Moved {
