@@ -1,10 +1,8 @@
 //! Applying change records to the derived tables: the one function both the write path and
 //! `rebuild` use, so the two cannot disagree.
+#[allow(unused_imports)]
+use crate::storage::db::{args, Db};
 use std::collections::{BTreeMap, BTreeSet};
-use std::rc::Rc;
-
-use rusqlite::types::Value;
-use rusqlite::{params, Connection, OptionalExtension};
 
 use crate::error::{Error, Result};
 use crate::log::{Operation, Record};
@@ -18,13 +16,7 @@ pub(crate) fn value_date(value: &str) -> Option<String> {
 /// tables (not FTS, `earliest` or `last_update`: see [`refresh`]). A record that cannot apply
 /// (its ticket or the entry, attachment or ticket it refers to is missing) is an error naming
 /// it: the log is out of causal order or damaged.
-pub(crate) fn apply(
-    conn: &Connection,
-    rec: &Record,
-    change: i64,
-    at: &str,
-    author: &str,
-) -> Result<()> {
+pub(crate) fn apply(conn: &Db, rec: &Record, change: i64, at: &str, author: &str) -> Result<()> {
     let id = rec.ticket;
     let broken = |message: &str| Error::BadRecord {
         ticket: number_or_id(conn, id),
@@ -35,46 +27,52 @@ pub(crate) fn apply(
         // single-row statements throughout: an INSERT … SELECT may write many rows, so SQLite
         // keeps a statement journal for it (a temporary file once it passes 64 KiB)
         let n = conn
-            .prepare_cached(
-                "INSERT OR IGNORE INTO tickets (id, number, title, summary, status, opened, last_update) \
-                 VALUES (?1, ?2, '', '', 0, ?3, ?3)",
-            )?
-            .execute(params![id, number.as_str(), at])?;
+            .exec("INSERT OR IGNORE INTO tickets (id, number, title, summary, status, opened, last_update) \
+                 VALUES (?1, ?2, '', '', 0, ?3, ?3)", args![id, number.as_str(), at])?;
         if n == 1 {
             return Ok(());
         }
-        let exists: i64 = conn
-            .prepare_cached("SELECT count(*) FROM tickets WHERE id = ?1")?
-            .query_row([id], |r| r.get(0))?;
+        let exists: i64 = conn.one(
+            "SELECT count(*) FROM tickets WHERE id = ?1",
+            args![id],
+            |r| r.get(0),
+        )?;
         if exists > 0 {
             return Err(broken("creates its ticket a second time"));
         }
         // Two copies created the same number offline: the ticket created later in replay
         // order gets the next number after the greatest decimal one, the same on every copy
         // (sync.md 2). Relations follow: they refer to tickets, not numbers.
-        let renumbered: i64 = conn
-            .prepare_cached(
-                "SELECT coalesce(max(CAST(number AS INTEGER)), 0) + 1 FROM tickets WHERE number NOT GLOB '*[^0-9]*'",
-            )?
-            .query_row([], |r| r.get(0))?;
-        conn.prepare_cached(
+        let renumbered: i64 = conn.value(decimal_numbers_max(conn), args![])?;
+        conn.exec(
             "INSERT INTO tickets (id, number, title, summary, status, opened, last_update) \
              VALUES (?1, ?2, '', '', 0, ?3, ?3)",
-        )?
-        .execute(params![id, renumbered.to_string(), at])?;
+            args![id, renumbered.to_string(), at],
+        )?;
         return Ok(());
     }
     let changed = match &rec.op {
         Operation::Create { .. } => unreachable!("handled above"),
-        Operation::Title(v) => conn
-            .prepare_cached("UPDATE tickets SET title = ?2 WHERE id = ?1")?
-            .execute(params![id, v])?,
-        Operation::Summary(v) => conn
-            .prepare_cached("UPDATE tickets SET summary = ?2 WHERE id = ?1")?
-            .execute(params![id, v])?,
-        Operation::Status(s) => conn
-            .prepare_cached("UPDATE tickets SET status = ?2 WHERE id = ?1")?
-            .execute(params![id, s.ordinal()])?,
+        // PostgreSQL keeps Rust's lower case beside the texts (its `lower()` follows the locale)
+        Operation::Title(v) if conn.is_postgres() => conn.exec(
+            "UPDATE tickets SET title = ?2, title_lc = ?3 WHERE id = ?1",
+            args![id, v, v.to_lowercase()],
+        )?,
+        Operation::Summary(v) if conn.is_postgres() => conn.exec(
+            "UPDATE tickets SET summary = ?2, summary_lc = ?3 WHERE id = ?1",
+            args![id, v, v.to_lowercase()],
+        )?,
+        Operation::Title(v) => {
+            conn.exec("UPDATE tickets SET title = ?2 WHERE id = ?1", args![id, v])?
+        }
+        Operation::Summary(v) => conn.exec(
+            "UPDATE tickets SET summary = ?2 WHERE id = ?1",
+            args![id, v],
+        )?,
+        Operation::Status(s) => conn.exec(
+            "UPDATE tickets SET status = ?2 WHERE id = ?1",
+            args![id, s.ordinal()],
+        )?,
         // the other records' tickets: the write path has the ticket in hand and the rebuild
         // checks its creation first (one statement per record less)
         _ => 1,
@@ -84,55 +82,62 @@ pub(crate) fn apply(
     }
     match &rec.op {
         Operation::TagAdd(tag) => {
-            conn.prepare_cached(
+            conn.exec(
                 "INSERT OR IGNORE INTO tags (ticket_id, tag, tag_lc) VALUES (?1, ?2, ?3)",
-            )?
-            .execute(params![id, tag.as_str(), tag.lc()])?;
+                args![id, tag.as_str(), tag.lc()],
+            )?;
         }
         Operation::TagRemove(tag) => {
-            conn.prepare_cached("DELETE FROM tags WHERE ticket_id = ?1 AND tag_lc = ?2")?
-                .execute(params![id, tag.lc()])?;
+            conn.exec(
+                "DELETE FROM tags WHERE ticket_id = ?1 AND tag_lc = ?2",
+                args![id, tag.lc()],
+            )?;
         }
         Operation::PropAdd { key, value } => {
             insert_property(conn, id, key.as_str(), value.as_str(), None)?;
         }
         Operation::PropRemove { key, value } => {
-            conn.prepare_cached(
-                "DELETE FROM properties WHERE ticket_id = ?1 AND key_lc = ?2 AND id = (SELECT id FROM properties WHERE ticket_id = ?1 AND key_lc = ?2 AND value_lc = ?3 AND target IS NULL ORDER BY id LIMIT 1)",
-            )?
-            .execute(params![id, key.lc(), value.lc()])?;
+            conn.exec("DELETE FROM properties WHERE ticket_id = ?1 AND key_lc = ?2 AND id = (SELECT id FROM properties WHERE ticket_id = ?1 AND key_lc = ?2 AND value_lc = ?3 AND target IS NULL ORDER BY id LIMIT 1)", args![id, key.lc(), value.lc()])?;
         }
         Operation::RelAdd { key, target } => {
             let number: String = conn
-                .prepare_cached("SELECT number FROM tickets WHERE id = ?1")?
-                .query_row([target], |r| r.get(0))
-                .optional()?
+                .opt(
+                    "SELECT number FROM tickets WHERE id = ?1",
+                    args![target],
+                    |r| r.get(0),
+                )?
                 .ok_or_else(|| broken("relates to a ticket that does not exist yet"))?;
             insert_property(conn, id, key.as_str(), &number, Some(*target))?;
         }
         Operation::RelRemove { key, target } => {
-            conn.prepare_cached(
-                "DELETE FROM properties WHERE ticket_id = ?1 AND key_lc = ?2 AND id = (SELECT id FROM properties WHERE ticket_id = ?1 AND key_lc = ?2 AND target = ?3 ORDER BY id LIMIT 1)",
-            )?
-            .execute(params![id, key.lc(), target])?;
+            conn.exec("DELETE FROM properties WHERE ticket_id = ?1 AND key_lc = ?2 AND id = (SELECT id FROM properties WHERE ticket_id = ?1 AND key_lc = ?2 AND target = ?3 ORDER BY id LIMIT 1)", args![id, key.lc(), target])?;
+        }
+        Operation::EntryAdd { minutes, text } if conn.is_postgres() => {
+            let n: i64 = conn.value(
+                "SELECT coalesce(max(n), 0) + 1 FROM entry_rows WHERE ticket_id = ?1",
+                args![id],
+            )?;
+            conn.exec(
+                "INSERT INTO entry_rows (ticket_id, n, change, minutes, text_lc) VALUES (?1, ?2, ?3, ?4, ?5)",
+                args![id, n, change, minutes, text.to_lowercase()],
+            )?;
         }
         Operation::EntryAdd { minutes, .. } => {
-            let n: i64 = conn
-                .prepare_cached(
-                    "SELECT coalesce(max(n), 0) + 1 FROM entry_rows WHERE ticket_id = ?1",
-                )?
-                .query_row([id], |r| r.get(0))?;
-            conn.prepare_cached(
+            let n: i64 = conn.one(
+                "SELECT coalesce(max(n), 0) + 1 FROM entry_rows WHERE ticket_id = ?1",
+                args![id],
+                |r| r.get(0),
+            )?;
+            conn.exec(
                 "INSERT INTO entry_rows (ticket_id, n, change, minutes) VALUES (?1, ?2, ?3, ?4)",
-            )?
-            .execute(params![id, n, change, minutes])?;
+                args![id, n, change, minutes],
+            )?;
         }
         Operation::EntryRemove { entry } => {
-            let n = conn
-                .prepare_cached(
-                    "UPDATE entry_rows SET removed = 1 WHERE ticket_id = ?1 AND change = ?2",
-                )?
-                .execute(params![id, entry])?;
+            let n = conn.exec(
+                "UPDATE entry_rows SET removed = 1 WHERE ticket_id = ?1 AND change = ?2",
+                args![id, entry],
+            )?;
             if n != 1 {
                 return Err(broken("removes an entry this ticket does not have"));
             }
@@ -143,43 +148,37 @@ pub(crate) fn apply(
             size,
             sha256,
         } => {
-            let n: i64 = conn
-                .prepare_cached(
-                    "SELECT coalesce(max(n), 0) + 1 FROM attachments WHERE ticket_id = ?1",
-                )?
-                .query_row([id], |r| r.get(0))?;
-            conn.prepare_cached(
-                "INSERT INTO attachments (ticket_id, n, change, name, size, sha256, comment, author, at) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-            )?
-            .execute(params![id, n, change, name, *size as i64, sha256, comment, author, at])?;
+            let n: i64 = conn.one(
+                "SELECT coalesce(max(n), 0) + 1 FROM attachments WHERE ticket_id = ?1",
+                args![id],
+                |r| r.get(0),
+            )?;
+            conn.exec("INSERT INTO attachments (ticket_id, n, change, name, size, sha256, comment, author, at) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)", args![id, n, change, name, *size as i64, sha256, comment, author, at])?;
         }
         Operation::AttachRemove { attachment } => {
-            let n = conn
-                .prepare_cached(
-                    "UPDATE attachments SET removed = 1 WHERE ticket_id = ?1 AND change = ?2",
-                )?
-                .execute(params![id, attachment])?;
+            let n = conn.exec(
+                "UPDATE attachments SET removed = 1 WHERE ticket_id = ?1 AND change = ?2",
+                args![id, attachment],
+            )?;
             if n != 1 {
                 return Err(broken("removes an attachment this ticket does not have"));
             }
         }
         Operation::EntryRestore { entry } => {
-            let n = conn
-                .prepare_cached(
-                    "UPDATE entry_rows SET removed = 0 WHERE ticket_id = ?1 AND change = ?2",
-                )?
-                .execute(params![id, entry])?;
+            let n = conn.exec(
+                "UPDATE entry_rows SET removed = 0 WHERE ticket_id = ?1 AND change = ?2",
+                args![id, entry],
+            )?;
             if n != 1 {
                 return Err(broken("restores an entry this ticket does not have"));
             }
         }
         Operation::AttachRestore { attachment } => {
-            let n = conn
-                .prepare_cached(
-                    "UPDATE attachments SET removed = 0 WHERE ticket_id = ?1 AND change = ?2",
-                )?
-                .execute(params![id, attachment])?;
+            let n = conn.exec(
+                "UPDATE attachments SET removed = 0 WHERE ticket_id = ?1 AND change = ?2",
+                args![id, attachment],
+            )?;
             if n != 1 {
                 return Err(broken("restores an attachment this ticket does not have"));
             }
@@ -195,17 +194,8 @@ pub(crate) fn apply(
 
 /// One property value, numbered after the ticket's other values: a ticket's properties keep
 /// the order they were applied in, which is replay order on every copy and after a rebuild.
-fn insert_property(
-    conn: &Connection,
-    id: i64,
-    key: &str,
-    value: &str,
-    target: Option<i64>,
-) -> Result<()> {
-    conn.prepare_cached(
-        "INSERT INTO properties (ticket_id, id, key, key_lc, value, value_lc, value_num, value_date, target) VALUES (?1, (SELECT coalesce(max(id), 0) + 1 FROM properties WHERE ticket_id = ?1), ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-    )?
-    .execute(params![
+fn insert_property(conn: &Db, id: i64, key: &str, value: &str, target: Option<i64>) -> Result<()> {
+    conn.exec("INSERT INTO properties (ticket_id, id, key, key_lc, value, value_lc, value_num, value_date, target) VALUES (?1, (SELECT coalesce(max(id), 0) + 1 FROM properties WHERE ticket_id = ?1), ?2, ?3, ?4, ?5, ?6, ?7, ?8)", args![
         id,
         key,
         key.to_lowercase(),
@@ -219,7 +209,7 @@ fn insert_property(
 }
 
 /// A ticket's number for an error message, else its uuid, else its local id.
-fn number_or_id(conn: &Connection, id: i64) -> String {
+fn number_or_id(conn: &Db, id: i64) -> String {
     crate::log::number_of(conn, id)
         .ok()
         .filter(|n| !n.starts_with('#'))
@@ -277,38 +267,75 @@ const EARLIEST_KEYS: [&str; 3] = ["deadline", "scheduled", "review"];
 /// `tickets.last_update` (the latest change), `tickets.earliest` and the full-text rows. The
 /// full-text rows are written by one statement for all tickets, so FTS5 flushes its pending
 /// index once per transaction rather than once per ticket.
-pub(crate) fn refresh(conn: &Connection, touched: &Touched) -> Result<()> {
-    let mut later = conn
-        .prepare_cached("UPDATE tickets SET last_update = ?2 WHERE id = ?1 AND last_update < ?2")?;
+pub(crate) fn refresh(conn: &Db, touched: &Touched) -> Result<()> {
     for (id, at) in &touched.last_at {
-        later.execute(params![id, at])?;
+        conn.exec(
+            "UPDATE tickets SET last_update = ?2 WHERE id = ?1 AND last_update < ?2",
+            args![id, at],
+        )?;
     }
-    let mut earliest = conn.prepare_cached(
-        "UPDATE tickets SET earliest = (SELECT min(value_date) FROM properties WHERE ticket_id = ?1 AND key_lc IN ('deadline', 'scheduled', 'review')) WHERE id = ?1",
-    )?;
     for id in &touched.dated {
-        earliest.execute([id])?;
+        conn.exec(
+            "UPDATE tickets SET earliest = (SELECT min(value_date) FROM properties WHERE ticket_id = ?1 AND key_lc IN ('deadline', 'scheduled', 'review')) WHERE id = ?1",
+            args![id],
+        )?;
     }
-    let old: Vec<Value> = touched
+    if conn.is_postgres() {
+        return refresh_documents(conn, touched);
+    }
+    let old: Vec<i64> = touched
         .last_at
         .keys()
         .filter(|id| !touched.created.contains(id))
-        .map(|id| Value::Integer(*id))
+        .copied()
         .collect();
     if !old.is_empty() {
-        conn.prepare_cached("DELETE FROM ticket_fts WHERE rowid IN rarray(?1)")?
-            .execute([Rc::new(old)])?;
+        conn.exec(
+            "DELETE FROM ticket_fts WHERE rowid IN rarray(?1)",
+            args![old],
+        )?;
     }
-    let all: Vec<Value> = touched
-        .last_at
-        .keys()
-        .map(|id| Value::Integer(*id))
-        .collect();
-    conn.prepare_cached(
+    let all: Vec<i64> = touched.last_at.keys().copied().collect();
+    conn.exec(
         "INSERT INTO ticket_fts (rowid, title, summary, entries) SELECT t.id, t.title, t.summary, \
          coalesce((SELECT group_concat(e.text, char(10)) FROM entries e WHERE e.ticket_id = t.id AND e.removed = 0), '') \
          FROM tickets t WHERE t.id IN rarray(?1)",
-    )?
-    .execute([Rc::new(all)])?;
+        args![all],
+    )?;
     Ok(())
+}
+
+/// PostgreSQL's full text: each touched ticket's document (title, summary, the entries not
+/// removed) built in Rust by `ticket_query::fts_document`, the same splitting as a search's
+/// `x:` operand.
+fn refresh_documents(conn: &Db, touched: &Touched) -> Result<()> {
+    for id in touched.last_at.keys() {
+        let (title, summary): (String, String) = conn.one(
+            "SELECT title, summary FROM tickets WHERE id = ?1",
+            args![id],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?;
+        let entries: Vec<String> = conn.rows(
+            "SELECT text FROM entries WHERE ticket_id = ?1 AND removed = 0 ORDER BY n",
+            args![id],
+            |r| r.get(0),
+        )?;
+        let entries = entries.join("\n");
+        let doc = ticket_query::fts_document([title.as_str(), summary.as_str(), entries.as_str()]);
+        conn.exec(
+            "INSERT INTO ticket_fts (ticket_id, doc) VALUES (?1, ?2::text::tsvector) \
+             ON CONFLICT (ticket_id) DO UPDATE SET doc = excluded.doc",
+            args![id, doc],
+        )?;
+    }
+    Ok(())
+}
+
+/// The statement giving the next number after the greatest decimal ticket number.
+fn decimal_numbers_max(conn: &Db) -> &'static str {
+    if conn.is_postgres() {
+        "SELECT coalesce(max(CAST(number AS BIGINT)), 0) + 1 FROM tickets WHERE number !~ '[^0-9]'"
+    } else {
+        "SELECT coalesce(max(CAST(number AS INTEGER)), 0) + 1 FROM tickets WHERE number NOT GLOB '*[^0-9]*'"
+    }
 }

@@ -157,7 +157,23 @@ pub enum Error {
     },
     /// A database failure.
     #[error("database error: {0}")]
-    Db(rusqlite::Error),
+    Db(crate::storage::db::DbError),
+    /// Something this kind of silo cannot do.
+    #[error("{what} is not supported on {backend}")]
+    Unsupported {
+        /// What was asked.
+        what: String,
+        /// The kind of silo.
+        backend: &'static str,
+    },
+    /// A team silo's server cannot be reached or refuses the connection.
+    #[error("cannot connect to the team silo {address}: {reason}")]
+    Connect {
+        /// The silo's address, without its password.
+        address: String,
+        /// What the server or the network said.
+        reason: String,
+    },
 }
 
 impl Error {
@@ -195,7 +211,14 @@ impl From<rusqlite::Error> for Error {
                 };
             }
         }
-        Error::Db(e)
+        let code = match &e {
+            rusqlite::Error::SqliteFailure(f, _) => Some(format!("{:?}", f.code)),
+            _ => None,
+        };
+        Error::Db(crate::storage::db::DbError {
+            message: e.to_string(),
+            code,
+        })
     }
 }
 

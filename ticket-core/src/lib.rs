@@ -60,6 +60,7 @@ pub use saved::saved_search_problems;
 pub use search::Explanation;
 pub use serial::{Money, TicketDoc, TimeReportDoc};
 pub use silo::Silo;
+pub use storage::db::DbError;
 pub use storage::SCHEMA_VERSION;
 pub use sync::{
     Bundle, Content, Direction, Moved, Peer, Renumbered, Summary, SyncReport, SyncStep,

@@ -1,23 +1,27 @@
 //! Issuing ticket numbers (domain spec 5); the state lives in the `numbering` table and is
 //! updated in the creating transaction.
+#[allow(unused_imports)]
+use crate::storage::db::{args, Db};
 use rand::Rng;
-use rusqlite::{params, Connection};
 
 use crate::config::Numbering;
 use crate::error::{Error, Result};
 
-fn taken(conn: &Connection, number: &str) -> Result<bool> {
-    Ok(conn
-        .prepare_cached("SELECT count(*) FROM tickets WHERE number = ?1")?
-        .query_row([number], |r| r.get::<_, i64>(0))?
-        > 0)
+fn taken(conn: &Db, number: &str) -> Result<bool> {
+    Ok(conn.one(
+        "SELECT count(*) FROM tickets WHERE number = ?1",
+        args![number],
+        |r| r.get::<i64>(0),
+    )? > 0)
 }
 
 /// The next free number, recorded as issued.
-pub(crate) fn next_number(conn: &Connection, numbering: &Numbering) -> Result<String> {
-    let (last, issued): (Option<i64>, i64) = conn
-        .prepare_cached("SELECT last_x, issued FROM numbering WHERE id = 1")?
-        .query_row([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+pub(crate) fn next_number(conn: &Db, numbering: &Numbering) -> Result<String> {
+    let (last, issued): (Option<i64>, i64) = conn.one(
+        "SELECT last_x, issued FROM numbering WHERE id = 1",
+        args![],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?;
     let mut issued = issued as u64;
     let mut x: Option<u64> = last.map(|l| l as u64);
     loop {
@@ -43,8 +47,10 @@ pub(crate) fn next_number(conn: &Connection, numbering: &Numbering) -> Result<St
         x = Some(next);
         let number = numbering.render(next);
         if !taken(conn, &number)? {
-            conn.prepare_cached("UPDATE numbering SET last_x = ?1, issued = ?2 WHERE id = 1")?
-                .execute(params![next as i64, issued as i64])?;
+            conn.exec(
+                "UPDATE numbering SET last_x = ?1, issued = ?2 WHERE id = 1",
+                args![next as i64, issued as i64],
+            )?;
             return Ok(number);
         }
     }

@@ -1,10 +1,9 @@
 //! Reading tickets and their history.
+#[allow(unused_imports)]
+use crate::storage::db::{args, Db, Row as DbRow};
 use std::collections::HashMap;
-use std::rc::Rc;
 
 use chrono::NaiveDate;
-use rusqlite::types::Value;
-use rusqlite::{Connection, OptionalExtension};
 
 use crate::changes::Change;
 use crate::error::{Error, Result};
@@ -47,31 +46,37 @@ pub(crate) struct Details {
     pub minutes: HashMap<i64, i64>,
 }
 
-pub(crate) fn details(conn: &Connection, ids: &[i64]) -> Result<Details> {
-    let list = Rc::new(ids.iter().map(|&i| Value::Integer(i)).collect::<Vec<_>>());
+pub(crate) fn details(conn: &Db, ids: &[i64]) -> Result<Details> {
     let mut tags: HashMap<i64, Vec<String>> = HashMap::new();
-    let mut stmt = conn.prepare_cached(
+    conn.each(
         "SELECT ticket_id, tag FROM tags WHERE ticket_id IN rarray(?1) ORDER BY ticket_id, tag_lc",
+        args![ids],
+        |r| {
+            tags.entry(r.get(0)?).or_default().push(r.get(1)?);
+            Ok(())
+        },
     )?;
-    let mut rows = stmt.query([list.clone()])?;
-    while let Some(r) = rows.next()? {
-        tags.entry(r.get(0)?).or_default().push(r.get(1)?);
-    }
     let mut props: HashMap<i64, Vec<(String, String)>> = HashMap::new();
-    let mut stmt = conn.prepare_cached("SELECT ticket_id, key, value FROM properties WHERE ticket_id IN rarray(?1) ORDER BY ticket_id, id")?;
-    let mut rows = stmt.query([list.clone()])?;
-    while let Some(r) = rows.next()? {
-        props
-            .entry(r.get(0)?)
-            .or_default()
-            .push((r.get(1)?, r.get(2)?));
-    }
+    conn.each(
+        "SELECT ticket_id, key, value FROM properties WHERE ticket_id IN rarray(?1) ORDER BY ticket_id, id",
+        args![ids],
+        |r| {
+            props
+                .entry(r.get(0)?)
+                .or_default()
+                .push((r.get(1)?, r.get(2)?));
+            Ok(())
+        },
+    )?;
     let mut minutes = HashMap::new();
-    let mut stmt = conn.prepare_cached("SELECT ticket_id, sum(minutes) FROM entry_rows WHERE removed = 0 AND ticket_id IN rarray(?1) GROUP BY ticket_id")?;
-    let mut rows = stmt.query([list])?;
-    while let Some(r) = rows.next()? {
-        minutes.insert(r.get(0)?, r.get(1)?);
-    }
+    conn.each(
+        "SELECT ticket_id, CAST(sum(minutes) AS INTEGER) FROM entry_rows WHERE removed = 0 AND ticket_id IN rarray(?1) GROUP BY ticket_id",
+        args![ids],
+        |r| {
+            minutes.insert(r.get(0)?, r.get(1)?);
+            Ok(())
+        },
+    )?;
     Ok(Details {
         tags,
         props,
@@ -94,7 +99,7 @@ pub(crate) struct BaseRow {
     pub last_update: String,
 }
 
-pub(crate) fn base_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<BaseRow> {
+pub(crate) fn base_row(r: &DbRow<'_, '_>) -> Result<BaseRow> {
     Ok(BaseRow {
         id: r.get(0)?,
         number: r.get(1)?,
@@ -125,55 +130,59 @@ pub(crate) fn row_from(b: BaseRow, d: &mut Details, today: NaiveDate) -> Result<
 }
 
 impl Silo {
-    fn find_id(conn: &Connection, number: &str) -> Result<i64> {
+    fn find_id(conn: &Db, number: &str) -> Result<i64> {
         let n: TicketNumber = number.parse().map_err(|_| Error::NotFound {
             number: number.to_string(),
         })?;
-        conn.prepare_cached("SELECT id FROM tickets WHERE number = ?1")?
-            .query_row([n.as_str()], |r| r.get(0))
-            .optional()?
-            .ok_or(Error::NotFound {
-                number: n.to_string(),
-            })
+        conn.opt(
+            "SELECT id FROM tickets WHERE number = ?1",
+            args![n.as_str()],
+            |r| r.get(0),
+        )?
+        .ok_or(Error::NotFound {
+            number: n.to_string(),
+        })
     }
 
     /// The whole ticket; `Error::NotFound` if there is none with that number.
     pub fn get(&self, number: &str) -> Result<Ticket> {
         let conn = self.reader()?;
         let id = Silo::find_id(&conn, number)?;
-        let base = conn.query_row(
+        let base = conn.one(
             &format!("SELECT {ROW_COLUMNS} FROM tickets t WHERE t.id = ?1"),
-            [id],
+            args![id],
             base_row,
         )?;
         let mut d = details(&conn, &[id])?;
         let row = row_from(base, &mut d, self.context().clock.today())?;
-        let mut stmt = conn.prepare_cached("SELECT n, text, author, at, minutes FROM entries WHERE ticket_id = ?1 AND removed = 0 ORDER BY n")?;
-        let entries = stmt
-            .query_map([id], |r| {
+        let entries = conn.rows(
+            "SELECT n, text, author, at, minutes FROM entries WHERE ticket_id = ?1 AND removed = 0 ORDER BY n",
+            args![id],
+            |r| {
                 Ok(Entry {
                     n: r.get(0)?,
                     text: r.get(1)?,
                     author: r.get(2)?,
-                    at: parse_at(&r.get::<_, String>(3)?),
+                    at: parse_at(&r.get::<String>(3)?),
                     minutes: r.get(4)?,
                 })
-            })?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
-        let mut stmt = conn.prepare_cached("SELECT n, name, size, sha256, comment, author, at FROM attachments WHERE ticket_id = ?1 AND removed = 0 ORDER BY n")?;
-        let attachments = stmt
-            .query_map([id], |r| {
+            },
+        )?;
+        let attachments = conn.rows(
+            "SELECT n, name, size, sha256, comment, author, at FROM attachments WHERE ticket_id = ?1 AND removed = 0 ORDER BY n",
+            args![id],
+            |r| {
                 Ok(Attachment {
                     n: r.get(0)?,
                     name: r.get(1)?,
-                    size: r.get::<_, i64>(2)? as u64,
+                    size: r.get::<i64>(2)? as u64,
                     sha256: r.get(3)?,
                     comment: r.get(4)?,
                     author: r.get(5)?,
-                    at: parse_at(&r.get::<_, String>(6)?),
+                    at: parse_at(&r.get::<String>(6)?),
                 })
-            })?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
+            },
+        )?;
         Ok(Ticket {
             number: row.number,
             uuid: row.uuid,
@@ -202,7 +211,7 @@ impl Silo {
 
 /// A ticket's records in replay order, decoded (a record that does not decode is an error
 /// naming the ticket and the record).
-pub(crate) fn ticket_records(conn: &Connection, id: i64) -> Result<Vec<(StoredRecord, Operation)>> {
+pub(crate) fn ticket_records(conn: &Db, id: i64) -> Result<Vec<(StoredRecord, Operation)>> {
     let mut out = Vec::new();
     store::for_each_record_of_ticket(conn, id, |s| {
         let op = Operation::decode(s.row.clone())

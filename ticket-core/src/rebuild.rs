@@ -1,7 +1,7 @@
 //! `rebuild`: the derived tables replayed from the change log.
+#[allow(unused_imports)]
+use crate::storage::db::{args, Db};
 use std::collections::HashSet;
-
-use rusqlite::Connection;
 
 use crate::apply::{apply, refresh, Touched};
 use crate::error::{Error, Result};
@@ -26,18 +26,21 @@ impl Silo {
         self.refuse_read_only()?;
         let conn = self.lock();
         crate::storage::prepare_for_writing(&conn)?;
-        conn.execute_batch("BEGIN IMMEDIATE").map_err(Error::from)?;
-        let rebuilt =
-            crate::storage::recreate_missing_derived(&conn).and_then(|_| rebuild_in(&conn));
+        conn.begin_write()?;
+        let rebuilt = match &*conn {
+            Db::Sqlite(c) => crate::storage::recreate_missing_derived(c),
+            Db::Postgres(_) => Ok(Vec::new()),
+        }
+        .and_then(|_| rebuild_in(&conn));
         match rebuilt {
             Ok(stats) => {
-                conn.execute_batch("COMMIT")?;
+                conn.commit()?;
                 self.repaired();
                 crate::storage::after_writing(&conn);
                 Ok(stats)
             }
             Err(e) => {
-                let _ = conn.execute_batch("ROLLBACK");
+                conn.rollback();
                 Err(e)
             }
         }
@@ -46,10 +49,11 @@ impl Silo {
     /// Tickets that violate the current validation rules (after a configuration change).
     pub fn check(&self) -> Result<Vec<crate::error::Violation>> {
         let conn = self.reader()?;
-        let ids: Vec<i64> = conn
-            .prepare("SELECT id FROM tickets ORDER BY length(number), number")?
-            .query_map([], |r| r.get(0))?
-            .collect::<rusqlite::Result<_>>()?;
+        let ids: Vec<i64> = conn.rows(
+            "SELECT id FROM tickets ORDER BY length(number), number",
+            args![],
+            |r| r.get(0),
+        )?;
         crate::validate::violations(self, &conn, &ids, self.context().clock.today())
     }
 }
@@ -57,22 +61,27 @@ impl Silo {
 /// Replays the whole log into emptied derived tables, inside the caller's transaction. A
 /// record that does not decode, or does not apply (out of causal order, a reference that
 /// does not resolve), is an error naming the ticket and the record.
-pub(crate) fn rebuild_in(conn: &Connection) -> Result<RebuildStats> {
-    conn.execute_batch(
-        "DELETE FROM tags; DELETE FROM properties; DELETE FROM entry_rows; DELETE FROM attachments; INSERT INTO ticket_fts (ticket_fts) VALUES ('delete-all'); DELETE FROM tickets;",
-    )?;
+pub(crate) fn rebuild_in(conn: &Db) -> Result<RebuildStats> {
+    conn.batch(if conn.is_postgres() {
+        "DELETE FROM tags; DELETE FROM properties; DELETE FROM entry_rows; DELETE FROM attachments; DELETE FROM ticket_fts; DELETE FROM tickets;"
+    } else {
+        "DELETE FROM tags; DELETE FROM properties; DELETE FROM entry_rows; DELETE FROM attachments; INSERT INTO ticket_fts (ticket_fts) VALUES ('delete-all'); DELETE FROM tickets;"
+    })?;
     // Indexes the replay itself does not read are dropped and built again afterwards: one
     // sort per index instead of a b-tree insert per row (their definitions are read back from
     // the schema, so they come back exactly as they were).
-    let deferred: Vec<(String, String)> = conn
-        .prepare(
+    let deferred: Vec<(String, String)> = if conn.is_postgres() {
+        Vec::new()
+    } else {
+        conn.rows(
             "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL \
              AND tbl_name IN ('tickets', 'tags', 'properties') ORDER BY name",
+            args![],
+            |r| Ok((r.get(0)?, r.get(1)?)),
         )?
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
-        .collect::<rusqlite::Result<_>>()?;
+    };
     for (name, _) in &deferred {
-        conn.execute_batch(&format!("DROP INDEX \"{}\"", name.replace('"', "\"\"")))?;
+        conn.batch(&format!("DROP INDEX \"{}\"", name.replace('"', "\"\"")))?;
     }
     let mut n = 0u64;
     let mut touched = Touched::default();
@@ -111,14 +120,16 @@ pub(crate) fn rebuild_in(conn: &Connection) -> Result<RebuildStats> {
         Ok(())
     })?;
     for (_, sql) in &deferred {
-        conn.execute_batch(sql)?;
+        conn.batch(sql)?;
     }
     // the same refresh as after a change set, for every ticket at once
     refresh(conn, &touched)?;
     // the full-text index was written in many small segments: merged into one, it is smaller
     // (10k generated tickets: 4.83 MB -> 4.72 MB) and a word is looked up in one b-tree
-    conn.execute_batch("INSERT INTO ticket_fts (ticket_fts) VALUES ('optimize')")?;
-    let tickets: i64 = conn.query_row("SELECT count(*) FROM tickets", [], |r| r.get(0))?;
+    if !conn.is_postgres() {
+        conn.batch("INSERT INTO ticket_fts (ticket_fts) VALUES ('optimize')")?;
+    }
+    let tickets: i64 = conn.value("SELECT count(*) FROM tickets", args![])?;
     Ok(RebuildStats {
         changes: n,
         tickets: tickets as u64,
@@ -134,7 +145,7 @@ fn record_id(s: &StoredRecord) -> String {
 }
 
 /// A record that does not decode, as an error naming its ticket and itself.
-pub(crate) fn bad_record(conn: &Connection, s: &StoredRecord, e: Error) -> Error {
+pub(crate) fn bad_record(conn: &Db, s: &StoredRecord, e: Error) -> Error {
     let ticket = store::ticket_uuid(conn, s.ticket).unwrap_or_else(|_| format!("#{}", s.ticket));
     Error::BadRecord {
         ticket,

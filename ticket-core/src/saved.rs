@@ -3,6 +3,8 @@ use crate::config::{SavedSearch, SiloConfig, Suggestions};
 use crate::error::{Error, Result};
 use crate::model::TicketRow;
 use crate::silo::Silo;
+#[allow(unused_imports)]
+use crate::storage::db::{args, Db};
 
 impl Silo {
     /// The saved searches of `silo.json`, in their order.
@@ -43,18 +45,18 @@ impl Silo {
     /// in the silo, the vrules values and the built-in keys, without case-insensitive duplicates.
     pub fn suggestions(&self) -> Result<Suggestions> {
         let conn = self.reader()?;
-        let tags: Vec<String> = conn
-            .prepare("SELECT min(tag) FROM tags GROUP BY tag_lc ORDER BY tag_lc")?
-            .query_map([], |r| r.get(0))?
-            .collect::<rusqlite::Result<_>>()?;
-        let keys: Vec<String> = conn
-            .prepare("SELECT min(key) FROM properties GROUP BY key_lc ORDER BY key_lc")?
-            .query_map([], |r| r.get(0))?
-            .collect::<rusqlite::Result<_>>()?;
+        let tags: Vec<String> = conn.rows(
+            "SELECT min(tag) FROM tags GROUP BY tag_lc ORDER BY tag_lc",
+            args![],
+            |r| r.get(0),
+        )?;
+        let keys: Vec<String> = conn.rows(
+            "SELECT min(key) FROM properties GROUP BY key_lc ORDER BY key_lc",
+            args![],
+            |r| r.get(0),
+        )?;
         let kv: Vec<(String, String)> = conn
-            .prepare("SELECT min(key), min(value) FROM properties GROUP BY key_lc, value_lc ORDER BY key_lc, value_lc LIMIT 10000")?
-            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
-            .collect::<rusqlite::Result<_>>()?;
+            .rows("SELECT min(key), min(value) FROM properties GROUP BY key_lc, value_lc ORDER BY key_lc, value_lc LIMIT 10000", args![], |r| Ok((r.get(0)?, r.get(1)?)))?;
         Ok(Suggestions::build(self.config(), tags, keys, kv))
     }
 }

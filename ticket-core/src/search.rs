@@ -1,25 +1,18 @@
 //! Searching: a search key and sort rule compiled by `ticket-query`, run as one statement;
 //! the selected tickets' tags and properties come from one more query each.
+#[allow(unused_imports)]
+use crate::storage::db::{args, Arg, Db};
 use chrono::NaiveDate;
-use rusqlite::params_from_iter;
-use rusqlite::types::Value;
-use ticket_query::{compile, parse_search, parse_sort, Compiled, SqlValue};
+use ticket_query::{compile_for, parse_search, parse_sort, Compiled, SqlValue};
 
 use crate::error::Result;
 use crate::model::{TicketNumber, TicketRow};
 use crate::read::{base_row, details, row_from, ROW_COLUMNS};
 use crate::silo::Silo;
 
-pub(crate) fn to_sql_values(params: &[SqlValue]) -> Vec<Value> {
-    params
-        .iter()
-        .map(|p| match p {
-            SqlValue::Null => Value::Null,
-            SqlValue::Integer(i) => Value::Integer(*i),
-            SqlValue::Real(r) => Value::Real(*r),
-            SqlValue::Text(t) => Value::Text(t.clone()),
-        })
-        .collect()
+/// A compiled query's parameters as statement arguments.
+pub(crate) fn to_args(params: &[SqlValue]) -> Vec<Arg<'_>> {
+    params.iter().map(Arg::from).collect()
 }
 
 pub(crate) fn compile_key(
@@ -30,7 +23,13 @@ pub(crate) fn compile_key(
 ) -> Result<Compiled> {
     let search = parse_search(key)?;
     let sort = parse_sort(sort)?;
-    Ok(compile(&search, &sort, &silo.catalogue(), today)?)
+    Ok(compile_for(
+        silo.dialect(),
+        &search,
+        &sort,
+        &silo.catalogue(),
+        today,
+    )?)
 }
 
 /// A search key in words, its canonical form, and the SQL with its parameters.
@@ -102,22 +101,24 @@ impl Silo {
         let (sql, params) = compiled.select_sql(ROW_COLUMNS, limit, offset);
         let today = self.context().clock.today();
         let conn = self.reader()?;
-        let mut stmt = conn.prepare_cached(&sql)?;
-        let mut rows = stmt.query(params_from_iter(to_sql_values(&params)))?;
         let mut chunk = Vec::with_capacity(CHUNK);
-        let mut done = false;
-        while !done {
-            match rows.next()? {
-                Some(r) => chunk.push(base_row(r)?),
-                None => done = true,
+        let mut flush = |chunk: &mut Vec<_>| -> Result<()> {
+            let ids: Vec<i64> = chunk.iter().map(|b: &crate::read::BaseRow| b.id).collect();
+            let mut d = details(&conn, &ids)?;
+            for b in chunk.drain(..) {
+                f(row_from(b, &mut d, today)?)?;
             }
-            if chunk.len() == CHUNK || (done && !chunk.is_empty()) {
-                let ids: Vec<i64> = chunk.iter().map(|b| b.id).collect();
-                let mut d = details(&conn, &ids)?;
-                for b in chunk.drain(..) {
-                    f(row_from(b, &mut d, today)?)?;
-                }
+            Ok(())
+        };
+        conn.each(&sql, &to_args(&params), |r| {
+            chunk.push(base_row(r)?);
+            if chunk.len() == CHUNK {
+                flush(&mut chunk)?;
             }
+            Ok(())
+        })?;
+        if !chunk.is_empty() {
+            flush(&mut chunk)?;
         }
         Ok(())
     }
@@ -126,9 +127,7 @@ impl Silo {
     pub fn count(&self, key: &str) -> Result<u64> {
         let (sql, params) = self.compiled(key, "")?.count_sql();
         let conn = self.reader()?;
-        let n: i64 = conn
-            .prepare_cached(&sql)?
-            .query_row(params_from_iter(to_sql_values(&params)), |r| r.get(0))?;
+        let n: i64 = conn.value(&sql, &to_args(&params))?;
         Ok(n as u64)
     }
 
@@ -136,15 +135,9 @@ impl Silo {
     pub fn numbers(&self, key: &str, sort: &str) -> Result<Vec<TicketNumber>> {
         let (sql, params) = self.compiled(key, sort)?.select_sql("t.number", None, 0);
         let conn = self.reader()?;
-        let mut stmt = conn.prepare_cached(&sql)?;
-        let rows = stmt.query_map(params_from_iter(to_sql_values(&params)), |r| {
-            r.get::<_, String>(0)
-        })?;
-        let mut out = Vec::new();
-        for r in rows {
-            out.push(r?.parse()?);
-        }
-        Ok(out)
+        conn.rows(&sql, &to_args(&params), |r| {
+            Ok(r.get::<String>(0)?.parse()?)
+        })
     }
 
     fn grouped(
@@ -157,17 +150,13 @@ impl Silo {
         let (ids_sql, mut params) = self.compiled(key, "")?.ids_sql();
         // `ids_sql` numbers its parameters ?1..?n; the extra value goes last.
         let sql = format!("{head}({ids_sql}){tail}");
-        let mut values = to_sql_values(&params);
         if let Some(x) = extra {
-            params.push(SqlValue::Text(x.clone()));
-            values.push(Value::Text(x));
+            params.push(SqlValue::Text(x));
         }
         let conn = self.reader()?;
-        let mut stmt = conn.prepare(&sql)?;
-        let rows = stmt.query_map(params_from_iter(values), |r| {
-            Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)? as u64))
-        })?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        conn.rows(&sql, &to_args(&params), |r| {
+            Ok((r.get::<String>(0)?, r.get::<i64>(1)? as u64))
+        })
     }
 
     /// Tags of the selected tickets, with how many tickets carry each.
@@ -195,21 +184,20 @@ impl Silo {
         let (ids_sql, params) = self.compiled(key, "")?.ids_sql();
         let n = params.len() + 1;
         let sql = format!("SELECT min(value), count(*) FROM properties WHERE ticket_id IN ({ids_sql}) AND key_lc = ?{n} GROUP BY value_lc ORDER BY value_lc");
-        let mut values = to_sql_values(&params);
-        values.push(Value::Text(prop_key.trim().to_lowercase()));
+        let mut args = to_args(&params);
+        args.push(Arg::Owned(prop_key.trim().to_lowercase()));
         let conn = self.reader()?;
-        let mut stmt = conn.prepare(&sql)?;
-        let rows = stmt.query_map(params_from_iter(values), |r| {
-            Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)? as u64))
-        })?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        conn.rows(&sql, &args, |r| {
+            Ok((r.get::<String>(0)?, r.get::<i64>(1)? as u64))
+        })
     }
 
     /// The key in words, its canonical form and the SQL with its parameters.
     pub fn explain(&self, key: &str, sort: &str) -> Result<Explanation> {
         let search = parse_search(key)?;
         let rule = parse_sort(sort)?;
-        let compiled = compile(
+        let compiled = compile_for(
+            self.dialect(),
             &search,
             &rule,
             &self.catalogue(),

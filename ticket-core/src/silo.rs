@@ -1,10 +1,11 @@
 //! The silo: a directory with `silo.json`, `silo.db` and `attachments/`, and the transaction
 //! every write runs in.
+#[allow(unused_imports)]
+use crate::storage::db::{args, Db};
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, NaiveDate, Utc};
 use parking_lot::{ReentrantMutex, ReentrantMutexGuard};
-use rusqlite::{Connection, OptionalExtension};
 
 use crate::apply::{apply, refresh, Touched};
 use crate::catalogue::SiloCatalogue;
@@ -50,7 +51,8 @@ pub struct Silo {
     config: SiloConfig,
     ctx: Context,
     replica: (ReplicaId, i64),
-    conn: ReentrantMutex<Connection>,
+    conn: ReentrantMutex<Db>,
+    dialect: ticket_query::Dialect,
     /// Opened read-only: this user may read the database but not write it.
     read_only: bool,
     /// Derived tables missing from the database: every read and write is refused with this
@@ -62,13 +64,13 @@ pub struct Silo {
 /// same snapshot of the silo, and the transaction ends when the guard is dropped. Nested
 /// reads on the same thread share the outer transaction.
 pub(crate) struct ReadGuard<'a> {
-    conn: ReentrantMutexGuard<'a, Connection>,
+    conn: ReentrantMutexGuard<'a, Db>,
     began: bool,
 }
 
 impl std::ops::Deref for ReadGuard<'_> {
-    type Target = Connection;
-    fn deref(&self) -> &Connection {
+    type Target = Db;
+    fn deref(&self) -> &Db {
         &self.conn
     }
 }
@@ -77,7 +79,7 @@ impl Drop for ReadGuard<'_> {
     fn drop(&mut self) {
         if self.began {
             // a read transaction has nothing to keep: ending it cannot lose anything
-            let _ = self.conn.execute_batch("COMMIT");
+            let _ = self.conn.commit();
         }
     }
 }
@@ -122,13 +124,15 @@ impl Silo {
             Access::Existing
         };
         let db = open_silo_db(&db_path, ctx.busy_timeout, access)?;
-        let replica = store::own_replica(&db.conn)?;
+        let conn = Db::Sqlite(db.conn);
+        let replica = store::own_replica(&conn)?;
         Ok(Silo {
             dir: dir.to_path_buf(),
             config,
             ctx,
             replica,
-            conn: ReentrantMutex::new(db.conn),
+            dialect: conn.dialect(),
+            conn: ReentrantMutex::new(conn),
             read_only: db.read_only,
             damage: parking_lot::Mutex::new(db.damage),
         })
@@ -210,7 +214,7 @@ impl Silo {
         }
     }
 
-    pub(crate) fn lock(&self) -> ReentrantMutexGuard<'_, Connection> {
+    pub(crate) fn lock(&self) -> ReentrantMutexGuard<'_, Db> {
         self.conn.lock()
     }
 
@@ -218,9 +222,9 @@ impl Silo {
     pub(crate) fn reader(&self) -> Result<ReadGuard<'_>> {
         self.refuse_damaged()?;
         let conn = self.conn.lock();
-        let began = conn.is_autocommit();
+        let began = !conn.in_transaction();
         if began {
-            conn.execute_batch("BEGIN DEFERRED")?;
+            conn.begin_read()?;
         }
         Ok(ReadGuard { conn, began })
     }
@@ -245,6 +249,11 @@ impl Silo {
         value
     }
 
+    /// The SQL dialect of this silo's backend.
+    pub(crate) fn dialect(&self) -> ticket_query::Dialect {
+        self.dialect
+    }
+
     /// This copy's replica id.
     pub fn replica_id(&self) -> &ReplicaId {
         &self.replica.0
@@ -260,7 +269,7 @@ impl Silo {
         let conn = self.lock();
         let started = std::time::Instant::now();
         crate::storage::prepare_for_writing(&conn)?;
-        if let Err(e) = conn.execute_batch("BEGIN IMMEDIATE") {
+        if let Err(e) = conn.begin_write() {
             return Err(match Error::from(e) {
                 Error::Busy { .. } => Error::Busy {
                     waited: started.elapsed().max(self.ctx.busy_timeout),
@@ -278,16 +287,16 @@ impl Silo {
             Ok(value)
         })();
         let result = match result {
-            Ok(value) => match conn.execute_batch("COMMIT") {
+            Ok(value) => match conn.commit() {
                 Ok(()) => {
                     crate::storage::after_writing(&conn);
                     return Ok(value);
                 }
-                Err(e) => Err(e.into()),
+                Err(e) => Err(e),
             },
             Err(e) => Err(e),
         };
-        let _ = conn.execute_batch("ROLLBACK");
+        conn.rollback();
         // content files this change set created belong to nothing now
         for path in placed {
             let _ = std::fs::remove_file(path);
@@ -320,7 +329,7 @@ pub(crate) struct TicketRef {
 /// The state of the change sets being written in one transaction.
 pub(crate) struct Writer<'s> {
     pub silo: &'s Silo,
-    pub conn: &'s Connection,
+    pub conn: &'s Db,
     /// The wall clock, in microseconds.
     wall: u64,
     /// The greatest clock in the log or used by this transaction.
@@ -339,7 +348,7 @@ pub(crate) struct Writer<'s> {
 }
 
 impl<'s> Writer<'s> {
-    fn new(silo: &'s Silo, conn: &'s Connection) -> Result<Writer<'s>> {
+    fn new(silo: &'s Silo, conn: &'s Db) -> Result<Writer<'s>> {
         let now = silo.ctx.clock.now_utc();
         Ok(Writer {
             silo,
@@ -410,15 +419,17 @@ impl<'s> Writer<'s> {
             number: number.to_string(),
         })?;
         self.conn
-            .prepare_cached("SELECT id, number, status FROM tickets WHERE number = ?1")?
-            .query_row([n.as_str()], |r| {
-                Ok(TicketRef {
-                    id: r.get(0)?,
-                    number: r.get(1)?,
-                    status: Status::from_ordinal(r.get(2)?).unwrap_or(Status::Open),
-                })
-            })
-            .optional()?
+            .opt(
+                "SELECT id, number, status FROM tickets WHERE number = ?1",
+                args![n.as_str()],
+                |r| {
+                    Ok(TicketRef {
+                        id: r.get(0)?,
+                        number: r.get(1)?,
+                        status: Status::from_ordinal(r.get(2)?).unwrap_or(Status::Open),
+                    })
+                },
+            )?
             .ok_or(Error::NotFound {
                 number: n.to_string(),
             })
@@ -426,10 +437,11 @@ impl<'s> Writer<'s> {
 
     /// The ticket with that row id.
     pub fn ticket_by_id(&self, id: i64) -> Result<TicketRef> {
-        let number: String = self
-            .conn
-            .prepare_cached("SELECT number FROM tickets WHERE id = ?1")?
-            .query_row([id], |r| r.get(0))?;
+        let number: String =
+            self.conn
+                .one("SELECT number FROM tickets WHERE id = ?1", args![id], |r| {
+                    r.get(0)
+                })?;
         self.ticket(&number)
     }
 

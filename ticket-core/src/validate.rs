@@ -1,15 +1,16 @@
 //! Validation rules (`vrules_*`, domain spec 6.3–6.4), checked on the final state of the
 //! tickets a change set touched, inside its transaction.
-use rusqlite::{params, params_from_iter, Connection};
 
 use crate::error::{Error, Result, Violation};
-use crate::search::{compile_key, to_sql_values};
+use crate::search::{compile_key, to_args};
 use crate::silo::Silo;
+#[allow(unused_imports)]
+use crate::storage::db::{args, Db};
 
 /// Every rule the tickets `ids` break; an error listing all of them if any.
 pub(crate) fn check_tickets(
     silo: &Silo,
-    conn: &Connection,
+    conn: &Db,
     ids: &[i64],
     today: chrono::NaiveDate,
 ) -> Result<()> {
@@ -23,7 +24,7 @@ pub(crate) fn check_tickets(
 
 pub(crate) fn violations(
     silo: &Silo,
-    conn: &Connection,
+    conn: &Db,
     ids: &[i64],
     today: chrono::NaiveDate,
 ) -> Result<Vec<Violation>> {
@@ -37,20 +38,19 @@ pub(crate) fn violations(
         compiled.push((rule, compile_key(silo, &rule.selector, "", today)?));
     }
     for &id in ids {
-        let number: String = conn
-            .prepare_cached("SELECT number FROM tickets WHERE id = ?1")?
-            .query_row([id], |r| r.get(0))?;
+        let number: String =
+            conn.one("SELECT number FROM tickets WHERE id = ?1", args![id], |r| {
+                r.get(0)
+            })?;
         for (rule, c) in &compiled {
             let (sql, p) = c.one_ticket_sql(id);
-            let matches: i64 = conn
-                .prepare_cached(&sql)?
-                .query_row(params_from_iter(to_sql_values(&p)), |r| r.get(0))?;
+            let matches: i64 = conn.value(&sql, &to_args(&p))?;
             if matches > 0 {
-                let has: i64 = conn
-                    .prepare_cached(
-                        "SELECT count(*) FROM properties WHERE ticket_id = ?1 AND key_lc = ?2",
-                    )?
-                    .query_row(params![id, rule.key.to_lowercase()], |r| r.get(0))?;
+                let has: i64 = conn.one(
+                    "SELECT count(*) FROM properties WHERE ticket_id = ?1 AND key_lc = ?2",
+                    args![id, rule.key.to_lowercase()],
+                    |r| r.get(0),
+                )?;
                 if has == 0 {
                     out.push(Violation {
                         number: number.clone(),
@@ -63,12 +63,11 @@ pub(crate) fn violations(
             }
         }
         for rule in &config.vrules_pkv_values {
-            let mut stmt = conn.prepare_cached(
+            let values: Vec<String> = conn.rows(
                 "SELECT value FROM properties WHERE ticket_id = ?1 AND key_lc = ?2",
+                args![id, rule.key.to_lowercase()],
+                |r| r.get(0),
             )?;
-            let values: Vec<String> = stmt
-                .query_map(params![id, rule.key.to_lowercase()], |r| r.get(0))?
-                .collect::<rusqlite::Result<_>>()?;
             for v in values {
                 if !rule
                     .values

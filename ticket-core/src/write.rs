@@ -1,8 +1,9 @@
 //! The write operations and the special cases of domain spec 4, performed inside a
 //! [`Writer`](crate::silo::Writer)'s transaction.
+#[allow(unused_imports)]
+use crate::storage::db::{args, Arg, Db, FromColumn};
 use std::path::Path;
 
-use rusqlite::params;
 use ticket_query::{parse_date_expr, parse_repeater, ResolvedDate};
 
 use crate::changes::ChangeOp;
@@ -131,10 +132,11 @@ impl Writer<'_> {
         match op {
             Op::Title(title) => {
                 let title = clean_title(&title)?;
-                let old: String = self
-                    .conn
-                    .prepare_cached("SELECT title FROM tickets WHERE id = ?1")?
-                    .query_row([t.id], |r| r.get(0))?;
+                let old: String = self.conn.one(
+                    "SELECT title FROM tickets WHERE id = ?1",
+                    args![t.id],
+                    |r| r.get(0),
+                )?;
                 if old != title {
                     self.emit(Record {
                         ticket: t.id,
@@ -144,10 +146,11 @@ impl Writer<'_> {
             }
             Op::Summary(summary) => {
                 let summary = clean_summary(&summary)?;
-                let old: String = self
-                    .conn
-                    .prepare_cached("SELECT summary FROM tickets WHERE id = ?1")?
-                    .query_row([t.id], |r| r.get(0))?;
+                let old: String = self.conn.one(
+                    "SELECT summary FROM tickets WHERE id = ?1",
+                    args![t.id],
+                    |r| r.get(0),
+                )?;
                 if old != summary {
                     self.emit(Record {
                         ticket: t.id,
@@ -158,12 +161,11 @@ impl Writer<'_> {
             Op::Status(status, other) => self.set_status(t, &status, other.as_deref())?,
             Op::AddTag(tag) => {
                 let tag: Tag = tag.parse()?;
-                let exists: bool = self
-                    .conn
-                    .prepare_cached(
-                        "SELECT count(*) FROM tags WHERE ticket_id = ?1 AND tag_lc = ?2",
-                    )?
-                    .query_row(params![t.id, tag.lc()], |r| r.get(0))?;
+                let exists: bool = self.conn.one(
+                    "SELECT count(*) FROM tags WHERE ticket_id = ?1 AND tag_lc = ?2",
+                    args![t.id, tag.lc()],
+                    |r| r.get(0),
+                )?;
                 if !exists {
                     let shown = self.config().display_tag(tag.as_str()).to_string();
                     self.emit(Record {
@@ -176,7 +178,7 @@ impl Writer<'_> {
                 let tag: Tag = tag.parse()?;
                 let stored: Option<String> = self.optional(
                     "SELECT tag FROM tags WHERE ticket_id = ?1 AND tag_lc = ?2",
-                    params![t.id, tag.lc()],
+                    args![t.id, tag.lc()],
                 )?;
                 let stored = stored.ok_or_else(|| {
                     Error::invalid(
@@ -255,7 +257,7 @@ impl Writer<'_> {
             Op::RemoveEntry(n) => {
                 let visible: Option<i64> = self.optional(
                     "SELECT change FROM entry_rows WHERE ticket_id = ?1 AND n = ?2 AND removed = 0",
-                    params![t.id, n],
+                    args![t.id, n],
                 )?;
                 let Some(entry) = visible else {
                     return Err(Error::invalid(
@@ -279,7 +281,7 @@ impl Writer<'_> {
             Op::RemoveAttachment(n) => {
                 let visible: Option<i64> = self.optional(
                     "SELECT change FROM attachments WHERE ticket_id = ?1 AND n = ?2 AND removed = 0",
-                    params![t.id, n],
+                    args![t.id, n],
                 )?;
                 let Some(attachment) = visible else {
                     return Err(Error::invalid(
@@ -297,32 +299,23 @@ impl Writer<'_> {
         Ok(())
     }
 
-    fn optional<T: rusqlite::types::FromSql>(
-        &self,
-        sql: &str,
-        p: impl rusqlite::Params,
-    ) -> Result<Option<T>> {
-        use rusqlite::OptionalExtension;
-        Ok(self
-            .conn
-            .prepare_cached(sql)?
-            .query_row(p, |r| r.get(0))
-            .optional()?)
+    fn optional<T: FromColumn>(&self, sql: &str, p: &[Arg<'_>]) -> Result<Option<T>> {
+        self.conn.opt(sql, p, |r| r.get(0))
     }
 
     /// The stored values of `key` on ticket `id`, in order.
     pub(crate) fn values(&self, id: i64, key: &PropertyKey) -> Result<Vec<String>> {
-        let mut stmt = self.conn.prepare_cached(
+        self.conn.rows(
             "SELECT value FROM properties WHERE ticket_id = ?1 AND key_lc = ?2 ORDER BY id",
-        )?;
-        let rows = stmt.query_map(params![id, key.lc()], |r| r.get(0))?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+            args![id, key.lc()],
+            |r| r.get(0),
+        )
     }
 
     fn stored_key(&self, id: i64, key: &PropertyKey) -> Result<Option<String>> {
         self.optional(
             "SELECT key FROM properties WHERE ticket_id = ?1 AND key_lc = ?2 ORDER BY id LIMIT 1",
-            params![id, key.lc()],
+            args![id, key.lc()],
         )
     }
 
@@ -475,9 +468,6 @@ impl Writer<'_> {
             None => return Ok(()),
         };
         // a path to → … → from along `forward` closes the cycle from → to → … → from
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT p.value FROM properties p JOIN tickets t ON t.id = p.ticket_id WHERE t.number = ?1 AND p.key_lc = ?2",
-        )?;
         let mut queue = vec![vec![to.clone()]];
         let mut seen = std::collections::HashSet::new();
         while let Some(path) = queue.pop() {
@@ -493,9 +483,11 @@ impl Writer<'_> {
             if !seen.insert(last.clone()) {
                 continue;
             }
-            let next: Vec<String> = stmt
-                .query_map(params![last, forward.to_lowercase()], |r| r.get(0))?
-                .collect::<rusqlite::Result<_>>()?;
+            let next: Vec<String> = self.conn.rows(
+                "SELECT p.value FROM properties p JOIN tickets t ON t.id = p.ticket_id WHERE t.number = ?1 AND p.key_lc = ?2",
+                args![&last, forward.to_lowercase()],
+                |r| r.get(0),
+            )?;
             for n in next {
                 let mut p = path.clone();
                 p.push(n);
@@ -646,10 +638,11 @@ impl Writer<'_> {
             return Err(Error::invalid("entry", text, "an entry must not be empty"));
         }
         crate::log::check_text("entry", text)?;
-        let n: u32 = self
-            .conn
-            .prepare_cached("SELECT coalesce(max(n), 0) + 1 FROM entry_rows WHERE ticket_id = ?1")?
-            .query_row([t.id], |r| r.get(0))?;
+        let n: u32 = self.conn.one(
+            "SELECT coalesce(max(n), 0) + 1 FROM entry_rows WHERE ticket_id = ?1",
+            args![t.id],
+            |r| r.get(0),
+        )?;
         self.emit(Record {
             ticket: t.id,
             op: Operation::EntryAdd {
@@ -691,10 +684,11 @@ impl Writer<'_> {
         if let Some(created) = staged.place(&self.silo.attachment_path(&sha))? {
             self.placed.push(created);
         }
-        let n: u32 = self
-            .conn
-            .prepare_cached("SELECT coalesce(max(n), 0) + 1 FROM attachments WHERE ticket_id = ?1")?
-            .query_row([t.id], |r| r.get(0))?;
+        let n: u32 = self.conn.one(
+            "SELECT coalesce(max(n), 0) + 1 FROM attachments WHERE ticket_id = ?1",
+            args![t.id],
+            |r| r.get(0),
+        )?;
         self.emit(Record {
             ticket: t.id,
             op: Operation::AttachAdd {

@@ -1,4 +1,6 @@
 //! CSV, JSON and full JSON export.
+#[allow(unused_imports)]
+use crate::storage::db::{args, Db};
 use std::io::Write;
 use std::str::FromStr;
 
@@ -108,10 +110,7 @@ impl Silo {
     fn full_ticket(&self, number: &str) -> Result<Value> {
         let t = self.get(number)?;
         let conn = self.reader()?;
-        let id: i64 =
-            conn.query_row("SELECT id FROM tickets WHERE number = ?1", [number], |r| {
-                r.get(0)
-            })?;
+        let id: i64 = conn.value("SELECT id FROM tickets WHERE number = ?1", args![number])?;
         let mut resolve = super::full::LogResolve { conn: &conn };
         let history = crate::read::ticket_records(&conn, id)?
             .into_iter()
@@ -155,14 +154,15 @@ impl Silo {
         let mut sums = std::collections::BTreeSet::new();
         {
             let conn = self.reader()?;
-            let mut id_of = conn.prepare("SELECT id FROM tickets WHERE number = ?1")?;
-            let mut sums_of =
-                conn.prepare("SELECT DISTINCT sha256 FROM attachments WHERE ticket_id = ?1")?;
             for number in &numbers {
-                let id: i64 = id_of.query_row([number.as_str()], |r| r.get(0))?;
-                for sum in sums_of.query_map([id], |r| r.get::<_, String>(0))? {
-                    sums.insert(sum?);
-                }
+                conn.each(
+                    "SELECT DISTINCT a.sha256 FROM attachments a JOIN tickets t ON t.id = a.ticket_id WHERE t.number = ?1",
+                    args![number.as_str()],
+                    |r| {
+                        sums.insert(r.get::<String>(0)?);
+                        Ok(())
+                    },
+                )?;
             }
         }
         std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;

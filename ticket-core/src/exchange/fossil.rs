@@ -133,7 +133,10 @@ impl Silo {
         self.write(|w| {
             let mut report = ImportReport::default();
             for (t, cs) in tickets.iter().zip(comments) {
-                let seen: i64 = w.conn.query_row("SELECT count(*) FROM properties WHERE key_lc = 'fossil_uuid' AND value_lc = lower(?1)", [&t.uuid], |r| r.get(0))?;
+                let seen: i64 = w.conn.value(
+                    "SELECT count(*) FROM properties WHERE key_lc = 'fossil_uuid' AND value_lc = ?1",
+                    crate::storage::db::args![t.uuid.to_lowercase()],
+                )?;
                 if seen > 0 {
                     report.already_there.push(t.uuid.clone());
                     continue;

@@ -1,10 +1,11 @@
 //! Import of a full JSON export (`ticket export full`): its change records join the log and
 //! the derived tables are replayed. Everything in the document is validated like a command's
 //! arguments before anything is kept; one bad field refuses the whole document.
+#[allow(unused_imports)]
+use crate::storage::db::{args, Db};
 use std::collections::{BTreeMap, HashSet};
 use std::path::Path;
 
-use rusqlite::Connection;
 use serde::Deserialize;
 
 use super::{source_error, ImportReport};
@@ -42,7 +43,7 @@ pub(crate) struct FullTicket {
 
 /// Resolves references against the silo's log while records are added in replay order.
 pub(crate) struct LogResolve<'c> {
-    pub conn: &'c Connection,
+    pub conn: &'c Db,
 }
 
 impl Resolve for LogResolve<'_> {
@@ -82,12 +83,9 @@ struct IncomingSet<'d> {
     records: BTreeMap<u32, Incoming<'d>>,
 }
 
-fn ticket_exists(conn: &Connection, id: i64) -> Result<bool> {
-    use rusqlite::OptionalExtension;
+fn ticket_exists(conn: &Db, id: i64) -> Result<bool> {
     Ok(conn
-        .prepare_cached("SELECT 1 FROM tickets WHERE id = ?1")?
-        .query_row([id], |_| Ok(()))
-        .optional()?
+        .opt("SELECT 1 FROM tickets WHERE id = ?1", args![id], |_| Ok(()))?
         .is_some())
 }
 

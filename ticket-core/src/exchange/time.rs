@@ -1,10 +1,9 @@
 //! Time reports (domain spec 6.9): minutes and cost grouped by a property key.
+#[allow(unused_imports)]
+use crate::storage::db::{args, Arg, Db};
 use chrono::NaiveDate;
-use rusqlite::params_from_iter;
-use rusqlite::types::Value;
 
 use crate::error::Result;
-use crate::search::to_sql_values;
 use crate::silo::Silo;
 
 /// One group of a time report.
@@ -53,47 +52,38 @@ impl Silo {
         let sql = format!(
             "WITH sel AS ({ids_sql}), \
              e AS (SELECT ticket_id, minutes FROM entries WHERE removed = 0 AND ticket_id IN (SELECT id FROM sel) \
-                   AND (?{a} IS NULL OR substr(at, 1, 10) >= ?{a}) AND (?{b} IS NULL OR substr(at, 1, 10) <= ?{b})) \
-             SELECT coalesce(p.value, '{NO_VALUE}') AS g, sum(e.minutes) FROM e \
+                   AND (CAST(?{a} AS TEXT) IS NULL OR substr(at, 1, 10) >= CAST(?{a} AS TEXT)) AND (CAST(?{b} AS TEXT) IS NULL OR substr(at, 1, 10) <= CAST(?{b} AS TEXT))) \
+             SELECT coalesce(p.value, '{NO_VALUE}') AS g, CAST(sum(e.minutes) AS INTEGER) FROM e \
              LEFT JOIN (SELECT DISTINCT ticket_id, min(value) AS value FROM properties WHERE key_lc = ?{c} GROUP BY ticket_id, value_lc) p ON p.ticket_id = e.ticket_id \
              GROUP BY lower(g) ORDER BY lower(g)",
             a = n + 1,
             b = n + 2,
             c = n + 3
         );
-        let mut values = to_sql_values(&params);
-        let date = |d: Option<NaiveDate>| {
-            d.map_or(Value::Null, |d| {
-                Value::Text(d.format("%Y-%m-%d").to_string())
-            })
-        };
+        let mut values = crate::search::to_args(&params);
+        let date = |d: Option<NaiveDate>| Arg::from(d.map(|d| d.format("%Y-%m-%d").to_string()));
         values.push(date(from));
         values.push(date(to));
-        values.push(Value::Text(by.trim().to_lowercase()));
+        values.push(Arg::Owned(by.trim().to_lowercase()));
         let total_sql = format!(
-            "SELECT coalesce(sum(minutes), 0) FROM entries WHERE removed = 0 AND ticket_id IN ({ids_sql}) \
-             AND (?{a} IS NULL OR substr(at, 1, 10) >= ?{a}) AND (?{b} IS NULL OR substr(at, 1, 10) <= ?{b})",
+            "SELECT CAST(coalesce(sum(minutes), 0) AS INTEGER) FROM entries WHERE removed = 0 AND ticket_id IN ({ids_sql}) \
+             AND (CAST(?{a} AS TEXT) IS NULL OR substr(at, 1, 10) >= CAST(?{a} AS TEXT)) AND (CAST(?{b} AS TEXT) IS NULL OR substr(at, 1, 10) <= CAST(?{b} AS TEXT))",
             a = n + 1,
             b = n + 2
         );
         let rate = self.config().time.as_ref().map(|t| t.rate_per_hour);
         let cost = |m: i64| rate.map(|r| (m as f64) / 60.0 * r);
         let conn = self.reader()?;
-        let mut stmt = conn.prepare(&sql)?;
-        let rows: Vec<TimeRow> = stmt
-            .query_map(params_from_iter(values.clone()), |r| {
-                let minutes: i64 = r.get(1)?;
-                Ok(TimeRow {
-                    group: r.get(0)?,
-                    minutes,
-                    cost: cost(minutes),
-                })
-            })?
-            .collect::<rusqlite::Result<_>>()?;
+        let rows: Vec<TimeRow> = conn.rows(&sql, &values, |r| {
+            let minutes: i64 = r.get(1)?;
+            Ok(TimeRow {
+                group: r.get(0)?,
+                minutes,
+                cost: cost(minutes),
+            })
+        })?;
         values.pop();
-        let total_minutes: i64 = conn
-            .prepare(&total_sql)?
-            .query_row(params_from_iter(values), |r| r.get(0))?;
+        let total_minutes: i64 = conn.value(&total_sql, &values)?;
         Ok(TimeReport {
             key: by.trim().to_string(),
             rows,

@@ -162,10 +162,9 @@ impl Silo {
             let mut report = ImportReport::default();
             for (t, recs) in tickets.iter().zip(records) {
                 let id = t.id.to_string();
-                let seen: i64 = w.conn.query_row(
+                let seen: i64 = w.conn.value(
                     "SELECT count(*) FROM properties WHERE key_lc = 'tkts_id' AND value = ?1",
-                    [&id],
-                    |r| r.get(0),
+                    crate::storage::db::args![&id],
                 )?;
                 if seen > 0 {
                     report.already_there.push(format!("tkts #{id}"));

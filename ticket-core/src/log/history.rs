@@ -1,8 +1,8 @@
 //! A ticket's records in the words of its history ([`Change`]): old values, entry and
 //! attachment numbers and relation targets' numbers follow from the replay order.
+#[allow(unused_imports)]
+use crate::storage::db::{args, Db};
 use std::collections::HashMap;
-
-use rusqlite::{Connection, OptionalExtension};
 
 use super::{ChangeId, Operation};
 use crate::changes::{Change, ChangeOp};
@@ -11,17 +11,17 @@ use crate::silo::parse_at;
 use crate::storage::log::StoredRecord;
 
 /// The number a ticket (local id) has now.
-pub(crate) fn number_of(conn: &Connection, id: i64) -> Result<String> {
+pub(crate) fn number_of(conn: &Db, id: i64) -> Result<String> {
     Ok(conn
-        .prepare_cached("SELECT number FROM tickets WHERE id = ?1")?
-        .query_row([id], |r| r.get::<_, String>(0))
-        .optional()?
+        .opt("SELECT number FROM tickets WHERE id = ?1", args![id], |r| {
+            r.get::<String>(0)
+        })?
         .unwrap_or_else(|| format!("#{id}")))
 }
 
 /// One ticket's records, in replay order, as history lines.
 pub(crate) fn describe(
-    conn: &Connection,
+    conn: &Db,
     ticket_uuid: &str,
     records: Vec<(StoredRecord, Operation)>,
 ) -> Result<Vec<Change>> {

@@ -10,12 +10,11 @@
 //! could not be replayed before either; they are kept, raw, in `v2_orphan_changes`.
 use std::collections::{HashMap, HashSet};
 
-use rusqlite::Connection;
-
 use super::{next_clock, Operation, ReplicaId};
 use crate::config::refers_to_ticket as is_relation;
 use crate::error::Result;
 use crate::model::{clean_string, Status};
+use crate::storage::db::Db;
 use crate::storage::log as store;
 
 struct OldRecord {
@@ -52,10 +51,11 @@ fn scrub(s: &str, multi_line: bool) -> String {
 }
 
 /// Converts the log; runs inside the migration's transaction, after `schema_v3.sql`.
-pub(crate) fn convert(conn: &Connection) -> Result<()> {
+pub(crate) fn convert(db: &Db) -> Result<()> {
+    let conn = db.sqlite()?;
     let replica = ReplicaId::random();
-    store::set_own_replica(conn, &replica)?;
-    let own = store::replica_row(conn, &replica)?;
+    store::set_own_replica(db, &replica)?;
+    let own = store::replica_row(db, &replica)?;
     // the old log, grouped into its change sets in the old replay order
     let mut sets: Vec<OldSet> = Vec::new();
     let mut set_index: HashMap<String, usize> = HashMap::new();
@@ -168,14 +168,14 @@ pub(crate) fn convert(conn: &Connection) -> Result<()> {
             "" => "unknown".to_string(),
             a => a.to_string(),
         };
-        let set = store::insert_set(conn, clock, own, &s.at, &author)?;
+        let set = store::insert_set(db, clock, own, &s.at, &author)?;
         let mut index = 0u32;
         for r in &s.records {
-            let ticket = store::ticket_row(conn, &r.ticket)?;
-            let Some(op) = convert_record(conn, r, &by_number, &items)? else {
+            let ticket = store::ticket_row(db, &r.ticket)?;
+            let Some(op) = convert_record(db, r, &by_number, &items)? else {
                 continue;
             };
-            let local = store::insert_record(conn, set, index, ticket, &op.encode())?;
+            let local = store::insert_record(db, set, index, ticket, &op.encode())?;
             index += 1;
             match (&op, r.item) {
                 (Operation::EntryAdd { .. }, Some(n)) => {
@@ -195,7 +195,7 @@ pub(crate) fn convert(conn: &Connection) -> Result<()> {
 /// One old record as an operation; `None` for a record that cannot mean anything (an empty
 /// tag, a removal of an entry that never existed).
 fn convert_record(
-    conn: &Connection,
+    conn: &Db,
     r: &OldRecord,
     by_number: &HashMap<String, String>,
     items: &HashMap<(String, &'static str, u32), i64>,
@@ -277,9 +277,9 @@ fn convert_record(
 /// The whole migration step: new tables, the conversion, the new (empty) derived tables. The
 /// rebuild that fills them is the next step's (schema 4 reshapes derived tables only, then
 /// rebuilds), so a silo is replayed once, by the code of the newest schema.
-pub(crate) fn to_v3(conn: &Connection) -> Result<()> {
-    conn.execute_batch(include_str!("../storage/schema_v3.sql"))?;
+pub(crate) fn to_v3(conn: &Db) -> Result<()> {
+    conn.batch(include_str!("../storage/schema_v3.sql"))?;
     convert(conn)?;
-    conn.execute_batch(include_str!("../storage/schema_v3_post.sql"))?;
+    conn.batch(include_str!("../storage/schema_v3_post.sql"))?;
     Ok(())
 }

@@ -1,140 +1,146 @@
 //! The change log's SQL: change sets, records, replica and ticket ids (ARCHITECTURE.md,
 //! "The change log"). Nothing here knows a rule; records arrive encoded ([`Row`]).
-use rusqlite::{params, Connection, OptionalExtension};
+use crate::storage::db::{args, Db, Row as DbRow};
 
 use crate::error::{Error, Result};
 use crate::log::{ChangeId, ReplicaId, Row, SetId};
 
 /// The local row id of a replica id, added when first seen.
-pub(crate) fn replica_row(conn: &Connection, replica: &ReplicaId) -> Result<i64> {
-    conn.prepare_cached("INSERT OR IGNORE INTO replicas (uuid) VALUES (?1)")?
-        .execute([replica.as_str()])?;
-    Ok(conn
-        .prepare_cached("SELECT id FROM replicas WHERE uuid = ?1")?
-        .query_row([replica.as_str()], |r| r.get(0))?)
+pub(crate) fn replica_row(conn: &Db, replica: &ReplicaId) -> Result<i64> {
+    conn.exec(
+        "INSERT OR IGNORE INTO replicas (uuid) VALUES (?1)",
+        args![replica.as_str()],
+    )?;
+    conn.value(
+        "SELECT id FROM replicas WHERE uuid = ?1",
+        args![replica.as_str()],
+    )
 }
 
 /// This silo's own replica: its id and local row id.
-pub(crate) fn own_replica(conn: &Connection) -> Result<(ReplicaId, i64)> {
-    let (id, uuid): (i64, String) = conn.query_row(
+pub(crate) fn own_replica(conn: &Db) -> Result<(ReplicaId, i64)> {
+    let (id, uuid): (i64, String) = conn.one(
         "SELECT r.id, r.uuid FROM log_meta m JOIN replicas r ON r.id = m.replica WHERE m.id = 1",
-        [],
+        args![],
         |r| Ok((r.get(0)?, r.get(1)?)),
     )?;
     Ok((uuid.parse()?, id))
 }
 
 /// Gives this silo a new replica id (a clone is a new copy).
-pub(crate) fn set_own_replica(conn: &Connection, replica: &ReplicaId) -> Result<()> {
+pub(crate) fn set_own_replica(conn: &Db, replica: &ReplicaId) -> Result<()> {
     let row = replica_row(conn, replica)?;
-    conn.execute(
+    conn.exec(
         "INSERT INTO log_meta (id, replica) VALUES (1, ?1) ON CONFLICT (id) DO UPDATE SET replica = excluded.replica",
-        [row],
+        args![row],
     )?;
     Ok(())
 }
 
 /// The greatest clock in the log (0 when empty).
-pub(crate) fn max_clock(conn: &Connection) -> Result<u64> {
-    let c: Option<i64> = conn
-        .prepare_cached("SELECT max(clock) FROM change_sets")?
-        .query_row([], |r| r.get(0))?;
+pub(crate) fn max_clock(conn: &Db) -> Result<u64> {
+    let c: Option<i64> = conn.value("SELECT max(clock) FROM change_sets", args![])?;
     Ok(c.unwrap_or(0).max(0) as u64)
 }
 
 /// The local row id of a ticket uuid, added when first seen.
-pub(crate) fn ticket_row(conn: &Connection, uuid: &str) -> Result<i64> {
+pub(crate) fn ticket_row(conn: &Db, uuid: &str) -> Result<i64> {
     if let Some(id) = find_ticket_row(conn, uuid)? {
         return Ok(id);
     }
-    conn.prepare_cached("INSERT INTO ticket_ids (uuid) VALUES (?1)")?
-        .execute([uuid])?;
-    Ok(conn.last_insert_rowid())
+    conn.insert_id("INSERT INTO ticket_ids (uuid) VALUES (?1)", args![uuid])
 }
 
 /// The local row id of a ticket uuid, if the log knows it.
-pub(crate) fn find_ticket_row(conn: &Connection, uuid: &str) -> Result<Option<i64>> {
-    Ok(conn
-        .prepare_cached("SELECT id FROM ticket_ids WHERE uuid = ?1")?
-        .query_row([uuid], |r| r.get(0))
-        .optional()?)
+pub(crate) fn find_ticket_row(conn: &Db, uuid: &str) -> Result<Option<i64>> {
+    conn.opt(
+        "SELECT id FROM ticket_ids WHERE uuid = ?1",
+        args![uuid],
+        |r| r.get(0),
+    )
 }
 
 /// The uuid of a ticket's local row id.
-pub(crate) fn ticket_uuid(conn: &Connection, id: i64) -> Result<String> {
-    conn.prepare_cached("SELECT uuid FROM ticket_ids WHERE id = ?1")?
-        .query_row([id], |r| r.get(0))
-        .optional()?
-        .ok_or_else(|| Error::BadRecord {
-            ticket: format!("#{id}"),
-            record: String::new(),
-            message: "the change log refers to a ticket it does not know".into(),
-        })
+pub(crate) fn ticket_uuid(conn: &Db, id: i64) -> Result<String> {
+    conn.opt(
+        "SELECT uuid FROM ticket_ids WHERE id = ?1",
+        args![id],
+        |r| r.get(0),
+    )?
+    .ok_or_else(|| Error::BadRecord {
+        ticket: format!("#{id}"),
+        record: String::new(),
+        message: "the change log refers to a ticket it does not know".into(),
+    })
 }
 
 /// Adds a change set; returns its local row id.
 pub(crate) fn insert_set(
-    conn: &Connection,
+    conn: &Db,
     clock: u64,
     replica_row: i64,
     at: &str,
     author: &str,
 ) -> Result<i64> {
-    conn.prepare_cached(
+    conn.insert_id(
         "INSERT INTO change_sets (clock, replica, at, author) VALUES (?1, ?2, ?3, ?4)",
-    )?
-    .execute(params![clock as i64, replica_row, at, author])?;
-    Ok(conn.last_insert_rowid())
+        args![clock as i64, replica_row, at, author],
+    )
 }
 
 /// Indexes the records of sets a transaction added to: how many each set holds (summaries
 /// for sync read these counts instead of counting the log) and each ticket's runs of
 /// consecutive records (`ticket_runs`: a ticket's history is found through them; one row per
 /// run instead of an index entry per record — a generated ticket's 14 records are 2–3 runs).
-pub(crate) fn index_sets(conn: &Connection, sets: &[i64]) -> Result<()> {
-    let mut records = conn
-        .prepare_cached("SELECT id, ticket FROM changes WHERE id BETWEEN ?1 AND ?2 ORDER BY id")?;
-    let mut forget = conn
-        .prepare_cached("DELETE FROM ticket_runs WHERE ticket = ?1 AND first BETWEEN ?2 AND ?3")?;
-    let mut add =
-        conn.prepare_cached("INSERT INTO ticket_runs (ticket, first, last) VALUES (?1, ?2, ?3)")?;
-    let mut count = conn.prepare_cached("UPDATE change_sets SET records = ?2 WHERE id = ?1")?;
+pub(crate) fn index_sets(conn: &Db, sets: &[i64]) -> Result<()> {
     for &set in sets {
         let (lo, hi) = (record_row(set, 0), record_row(set, u16::MAX as u32));
         // runs of (ticket, first, last) in row-id order
         let mut runs: Vec<(i64, i64, i64)> = Vec::new();
         let mut n = 0i64;
-        let mut rows = records.query([lo, hi])?;
-        while let Some(r) = rows.next()? {
-            let (id, ticket): (i64, i64) = (r.get(0)?, r.get(1)?);
-            n += 1;
-            match runs.last_mut() {
-                Some(run) if run.0 == ticket && run.2 + 1 == id => run.2 = id,
-                _ => runs.push((ticket, id, id)),
-            }
-        }
+        conn.each(
+            "SELECT id, ticket FROM changes WHERE id BETWEEN ?1 AND ?2 ORDER BY id",
+            args![lo, hi],
+            |r| {
+                let (id, ticket): (i64, i64) = (r.get(0)?, r.get(1)?);
+                n += 1;
+                match runs.last_mut() {
+                    Some(run) if run.0 == ticket && run.2 + 1 == id => run.2 = id,
+                    _ => runs.push((ticket, id, id)),
+                }
+                Ok(())
+            },
+        )?;
         let mut tickets: Vec<i64> = runs.iter().map(|r| r.0).collect();
         tickets.sort_unstable();
         tickets.dedup();
         for ticket in tickets {
-            forget.execute([ticket, lo, hi])?;
+            conn.exec(
+                "DELETE FROM ticket_runs WHERE ticket = ?1 AND first BETWEEN ?2 AND ?3",
+                args![ticket, lo, hi],
+            )?;
         }
         for (ticket, first, last) in runs {
-            add.execute([ticket, first, last])?;
+            conn.exec(
+                "INSERT INTO ticket_runs (ticket, first, last) VALUES (?1, ?2, ?3)",
+                args![ticket, first, last],
+            )?;
         }
-        count.execute([set, n])?;
+        conn.exec(
+            "UPDATE change_sets SET records = ?2 WHERE id = ?1",
+            args![set, n],
+        )?;
     }
     Ok(())
 }
 
 /// The last change set in replay order, if any.
-pub(crate) fn last_set(conn: &Connection) -> Result<Option<SetId>> {
-    let found: Option<(i64, String)> = conn
-        .prepare_cached(
-            "SELECT s.clock, r.uuid FROM change_sets s JOIN replicas r ON r.id = s.replica ORDER BY s.clock DESC, r.uuid DESC LIMIT 1",
-        )?
-        .query_row([], |r| Ok((r.get(0)?, r.get(1)?)))
-        .optional()?;
+pub(crate) fn last_set(conn: &Db) -> Result<Option<SetId>> {
+    let found: Option<(i64, String)> = conn.opt(
+        "SELECT s.clock, r.uuid FROM change_sets s JOIN replicas r ON r.id = s.replica ORDER BY s.clock DESC, r.uuid DESC LIMIT 1",
+        args![],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?;
     match found {
         Some((clock, replica)) => Ok(Some(SetId {
             clock: clock.max(0) as u64,
@@ -145,47 +151,48 @@ pub(crate) fn last_set(conn: &Connection) -> Result<Option<SetId>> {
 }
 
 /// The local row id of a change set, if the log has it.
-pub(crate) fn find_set(conn: &Connection, id: &SetId) -> Result<Option<i64>> {
-    Ok(conn
-        .prepare_cached(
-            "SELECT s.id FROM change_sets s JOIN replicas r ON r.id = s.replica WHERE s.clock = ?1 AND r.uuid = ?2",
-        )?
-        .query_row(params![id.clock as i64, id.replica.as_str()], |r| r.get(0))
-        .optional()?)
+pub(crate) fn find_set(conn: &Db, id: &SetId) -> Result<Option<i64>> {
+    conn.opt(
+        "SELECT s.id FROM change_sets s JOIN replicas r ON r.id = s.replica WHERE s.clock = ?1 AND r.uuid = ?2",
+        args![id.clock as i64, id.replica.as_str()],
+        |r| r.get(0),
+    )
 }
 
 /// Adds a record to a change set; returns its local row id.
 pub(crate) fn insert_record(
-    conn: &Connection,
+    conn: &Db,
     set: i64,
     index: u32,
     ticket: i64,
     row: &Row,
 ) -> Result<i64> {
-    conn.prepare_cached(
+    conn.exec(
         "INSERT INTO changes (id, ticket, op, key, value, num, sha) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-    )?
-    .execute(params![record_row(set, index), ticket, row.op, row.key, row.value, row.num, row.sha])?;
+        args![record_row(set, index), ticket, row.op, &row.key, &row.value, row.num, &row.sha],
+    )?;
     Ok(record_row(set, index))
 }
 
 /// Whether the record `index` of local set `set` is stored.
-pub(crate) fn has_record(conn: &Connection, set: i64, index: u32) -> Result<bool> {
+pub(crate) fn has_record(conn: &Db, set: i64, index: u32) -> Result<bool> {
     Ok(conn
-        .prepare_cached("SELECT 1 FROM changes WHERE id = ?1")?
-        .query_row([record_row(set, index)], |_| Ok(()))
-        .optional()?
+        .opt(
+            "SELECT 1 FROM changes WHERE id = ?1",
+            args![record_row(set, index)],
+            |_| Ok(()),
+        )?
         .is_some())
 }
 
 /// The global id of a record known by its local row id.
-pub(crate) fn change_id(conn: &Connection, local: i64) -> Result<ChangeId> {
+pub(crate) fn change_id(conn: &Db, local: i64) -> Result<ChangeId> {
     let (clock, replica, index): (i64, String, u32) = conn
-        .prepare_cached(
+        .opt(
             "SELECT s.clock, r.uuid, c.id & 65535 FROM changes c JOIN change_sets s ON s.id = c.id >> 16 JOIN replicas r ON r.id = s.replica WHERE c.id = ?1",
+            args![local],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
         )?
-        .query_row([local], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
-        .optional()?
         .ok_or_else(|| Error::BadRecord {
             ticket: String::new(),
             record: format!("#{local}"),
@@ -201,17 +208,13 @@ pub(crate) fn change_id(conn: &Connection, local: i64) -> Result<ChangeId> {
 }
 
 /// The local row id and ticket of a record known by its global id.
-pub(crate) fn find_change(conn: &Connection, id: &ChangeId) -> Result<Option<(i64, i64)>> {
-    Ok(conn
-        .prepare_cached(
-            "SELECT c.id, c.ticket FROM change_sets s JOIN replicas r ON r.id = s.replica JOIN changes c ON c.id = s.id * 65536 + ?3 \
-             WHERE s.clock = ?1 AND r.uuid = ?2",
-        )?
-        .query_row(
-            params![id.set.clock as i64, id.set.replica.as_str(), id.index],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
-        .optional()?)
+pub(crate) fn find_change(conn: &Db, id: &ChangeId) -> Result<Option<(i64, i64)>> {
+    conn.opt(
+        "SELECT c.id, c.ticket FROM change_sets s JOIN replicas r ON r.id = s.replica JOIN changes c ON c.id = s.id * 65536 + ?3 \
+         WHERE s.clock = ?1 AND r.uuid = ?2",
+        args![id.set.clock as i64, id.set.replica.as_str(), id.index],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )
 }
 
 /// One record as read back with its change set, in replay order.
@@ -239,7 +242,7 @@ pub(crate) fn record_row(set: i64, index: u32) -> i64 {
 pub(crate) const REPLAY_ORDER: &str = "s.clock, r.uuid, c.id";
 
 /// Reads a row of [`RECORD_COLUMNS`].
-pub(crate) fn stored(r: &rusqlite::Row<'_>) -> rusqlite::Result<(StoredRecordRaw, Row)> {
+pub(crate) fn stored(r: &DbRow<'_, '_>) -> Result<(StoredRecordRaw, Row)> {
     Ok((
         StoredRecordRaw {
             id: r.get(0)?,
@@ -292,7 +295,7 @@ impl StoredRecordRaw {
 
 /// Runs `f` on every record of one ticket (found through its runs), in replay order.
 pub(crate) fn for_each_record_of_ticket(
-    conn: &Connection,
+    conn: &Db,
     ticket: i64,
     mut f: impl FnMut(StoredRecord) -> Result<()>,
 ) -> Result<()> {
@@ -301,20 +304,17 @@ pub(crate) fn for_each_record_of_ticket(
          JOIN change_sets s ON s.id = (c.id >> 16) JOIN replicas r ON r.id = s.replica \
          WHERE u.ticket = ?1 AND c.ticket = ?1 ORDER BY {REPLAY_ORDER}"
     );
-    let mut stmt = conn.prepare_cached(&sql)?;
-    let mut rows = stmt.query([ticket])?;
-    while let Some(r) = rows.next()? {
+    conn.each(&sql, args![ticket], |r| {
         let (raw, row) = stored(r)?;
-        f(raw.finish(row)?)?;
-    }
-    Ok(())
+        f(raw.finish(row)?)
+    })
 }
 
 /// Runs `f` on every record of the log in replay order, set by set: the sets are sorted
 /// (few rows), then each set's records are read as one row-id range. (One statement joining
 /// and sorting everything made SQLite sort each set's records in a temporary b-tree.)
 pub(crate) fn for_each_record_replayed(
-    conn: &Connection,
+    conn: &Db,
     f: impl FnMut(StoredRecord) -> Result<()>,
 ) -> Result<()> {
     for_each_record_of_sets(conn, None, f)
@@ -322,43 +322,34 @@ pub(crate) fn for_each_record_replayed(
 
 /// Like [`for_each_record_replayed`], for the sets `only` names (local row ids) or all.
 pub(crate) fn for_each_record_of_sets(
-    conn: &Connection,
+    conn: &Db,
     only: Option<&[i64]>,
     mut f: impl FnMut(StoredRecord) -> Result<()>,
 ) -> Result<()> {
-    let select = |r: &rusqlite::Row<'_>| -> rusqlite::Result<(i64, i64, String, String, String)> {
+    let select = |r: &DbRow<'_, '_>| -> Result<(i64, i64, String, String, String)> {
         Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
     };
     let sets: Vec<(i64, i64, String, String, String)> = match only {
-        None => conn
-            .prepare(
-                "SELECT s.id, s.clock, r.uuid, s.at, s.author FROM change_sets s JOIN replicas r ON r.id = s.replica ORDER BY s.clock, r.uuid",
-            )?
-            .query_map([], select)?
-            .collect::<rusqlite::Result<_>>()?,
-        Some(rows) => {
-            let list = std::rc::Rc::new(
-                rows.iter()
-                    .map(|&r| rusqlite::types::Value::Integer(r))
-                    .collect::<Vec<_>>(),
-            );
-            conn.prepare(
-                "SELECT s.id, s.clock, r.uuid, s.at, s.author FROM change_sets s JOIN replicas r ON r.id = s.replica WHERE s.id IN rarray(?1) ORDER BY s.clock, r.uuid",
-            )?
-            .query_map([list], select)?
-            .collect::<rusqlite::Result<_>>()?
-        }
+        None => conn.rows(
+            "SELECT s.id, s.clock, r.uuid, s.at, s.author FROM change_sets s JOIN replicas r ON r.id = s.replica ORDER BY s.clock, r.uuid",
+            args![],
+            select,
+        )?,
+        Some(rows) => conn.rows(
+            "SELECT s.id, s.clock, r.uuid, s.at, s.author FROM change_sets s JOIN replicas r ON r.id = s.replica WHERE s.id IN rarray(?1) ORDER BY s.clock, r.uuid",
+            args![rows],
+            select,
+        )?,
     };
-    let mut stmt = conn.prepare_cached(
-        "SELECT c.id, c.ticket, c.op, c.key, c.value, c.num, c.sha FROM changes c WHERE c.id BETWEEN ?1 AND ?2 ORDER BY c.id",
-    )?;
     for (row, clock, replica, at, author) in sets {
         let set = SetId {
             clock: clock.max(0) as u64,
             replica: replica.parse()?,
         };
-        let mut rows = stmt.query(params![row * 65536, row * 65536 + 65535])?;
-        while let Some(r) = rows.next()? {
+        conn.each(
+            "SELECT c.id, c.ticket, c.op, c.key, c.value, c.num, c.sha FROM changes c WHERE c.id BETWEEN ?1 AND ?2 ORDER BY c.id",
+            args![row * 65536, row * 65536 + 65535],
+            |r| {
             let id: i64 = r.get(0)?;
             f(StoredRecord {
                 id,
@@ -374,8 +365,8 @@ pub(crate) fn for_each_record_of_sets(
                     num: r.get(5)?,
                     sha: r.get(6)?,
                 },
-            })?;
-        }
+            })
+        })?;
     }
     Ok(())
 }

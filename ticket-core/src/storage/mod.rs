@@ -9,12 +9,13 @@ use rusqlite::{Connection, OpenFlags, MAIN_DB};
 
 use crate::error::{Error, Result};
 
+pub mod db;
 pub(crate) mod log;
 
 /// One migration step: a script, or code for what SQL alone cannot do.
 enum Step {
     Sql(&'static str),
-    Code(fn(&Connection) -> Result<()>),
+    Code(fn(&db::Db) -> Result<()>),
 }
 
 /// The migrations, in order: index `i` brings the schema from version `i` to `i + 1`.
@@ -27,12 +28,11 @@ const MIGRATIONS: &[Step] = &[
 
 /// Schema 4 reshapes derived tables and the log's ticket index: new shapes, the index of every
 /// set, then a rebuild from the log.
-fn to_v4(conn: &Connection) -> Result<()> {
-    conn.execute_batch(include_str!("schema_v4.sql"))?;
-    let sets: Vec<i64> = conn
-        .prepare("SELECT id FROM change_sets ORDER BY id")?
-        .query_map([], |r| r.get(0))?
-        .collect::<rusqlite::Result<_>>()?;
+fn to_v4(conn: &db::Db) -> Result<()> {
+    conn.batch(include_str!("schema_v4.sql"))?;
+    let sets: Vec<i64> = conn.rows("SELECT id FROM change_sets ORDER BY id", db::args![], |r| {
+        r.get(0)
+    })?;
     log::index_sets(conn, &sets)?;
     crate::rebuild::rebuild_in(conn)?;
     Ok(())
@@ -48,8 +48,10 @@ const READ_CACHE_KIB: i64 = 4 * 1024;
 const WRITE_CACHE_KIB: i64 = 64 * 1024;
 
 /// Before a write transaction: the large page cache.
-pub(crate) fn prepare_for_writing(conn: &Connection) -> Result<()> {
-    conn.pragma_update(None, "cache_size", -WRITE_CACHE_KIB)?;
+pub(crate) fn prepare_for_writing(db: &db::Db) -> Result<()> {
+    if let db::Db::Sqlite(conn) = db {
+        conn.pragma_update(None, "cache_size", -WRITE_CACHE_KIB)?;
+    }
     Ok(())
 }
 
@@ -62,8 +64,10 @@ pub(crate) fn prepare_for_writing(conn: &Connection) -> Result<()> {
 /// by a factor of 10); otherwise `PRAGMA optimize` with sampling, which does nothing while the
 /// statistics are current. A failure here loses nothing (the write is committed), so it is
 /// ignored.
-pub(crate) fn after_writing(conn: &Connection) {
-    let _ = refresh_statistics(conn);
+pub(crate) fn after_writing(db: &db::Db) {
+    if let db::Db::Sqlite(conn) = db {
+        let _ = refresh_statistics(conn);
+    }
 }
 
 fn refresh_statistics(conn: &Connection) -> Result<()> {
@@ -97,7 +101,7 @@ pub(crate) enum Access {
 }
 
 /// An opened silo database.
-pub(crate) struct Db {
+pub(crate) struct Opened {
     pub conn: Connection,
     /// Opened read-only (this user may not write the file or its directory).
     pub read_only: bool,
@@ -143,7 +147,7 @@ pub(crate) fn open_db(path: &Path, busy: Duration) -> Result<Connection> {
 /// is empty, not a database, or not a ticket database (no schema version, a negative one, the
 /// log's tables missing) is [`Error::Corrupt`] and is left exactly as it was. A database this
 /// user may read but not write is opened read-only (see [`open_read_only`]).
-pub(crate) fn open_silo_db(path: &Path, busy: Duration, access: Access) -> Result<Db> {
+pub(crate) fn open_silo_db(path: &Path, busy: Duration, access: Access) -> Result<Opened> {
     let corrupt = |detail: &str| Error::Corrupt {
         path: path.to_path_buf(),
         detail: detail.to_string(),
@@ -172,13 +176,8 @@ pub(crate) fn open_silo_db(path: &Path, busy: Duration, access: Access) -> Resul
         open_read_only(path, busy)
     })()
     .map_err(|e| match e {
-        Error::Db(rusqlite::Error::SqliteFailure(f, m))
-            if matches!(
-                f.code,
-                rusqlite::ErrorCode::NotADatabase | rusqlite::ErrorCode::DatabaseCorrupt
-            ) =>
-        {
-            corrupt(&m.unwrap_or_else(|| f.to_string()))
+        Error::Db(d) if matches!(d.code.as_deref(), Some("NotADatabase" | "DatabaseCorrupt")) => {
+            corrupt(&d.message)
         }
         other => other,
     })?;
@@ -203,7 +202,7 @@ fn unwritable(e: &rusqlite::Error) -> bool {
     )
 }
 
-fn open_writable(conn: Connection, path: &Path, access: Access) -> Result<Db> {
+fn open_writable(conn: Connection, path: &Path, access: Access) -> Result<Opened> {
     let version = check_version(&conn, path, access)?;
     // 16 KiB pages for a new database (an existing one keeps its size: SQLite ignores this
     // once the file has pages): a search reads a quarter of the pages' count — and makes a
@@ -219,9 +218,13 @@ fn open_writable(conn: Connection, path: &Path, access: Access) -> Result<Db> {
     if version > 0 {
         check_log_tables(&conn, path, version)?;
     }
-    migrate(&conn)?;
+    let db = db::Db::Sqlite(conn);
+    migrate(&db)?;
+    let db::Db::Sqlite(conn) = db else {
+        unreachable!("made as SQLite above")
+    };
     let damage = missing_derived(&conn)?;
-    Ok(Db {
+    Ok(Opened {
         conn,
         read_only: false,
         damage,
@@ -233,7 +236,7 @@ fn open_writable(conn: Connection, path: &Path, access: Access) -> Result<Db> {
 /// file (the directory is not writable and no writer has it open), as `immutable`, which
 /// reads the database file alone. A database that still needs a migration cannot be read
 /// this way.
-fn open_read_only(path: &Path, busy: Duration) -> Result<Db> {
+fn open_read_only(path: &Path, busy: Duration) -> Result<Opened> {
     let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
     let conn = Connection::open_with_flags(path, flags)?;
     conn.busy_timeout(busy)?;
@@ -262,7 +265,7 @@ fn open_read_only(path: &Path, busy: Duration) -> Result<Db> {
     }
     configure(&conn)?;
     let damage = missing_derived(&conn)?;
-    Ok(Db {
+    Ok(Opened {
         conn,
         read_only: true,
         damage,
@@ -373,7 +376,9 @@ pub(crate) fn reference_derived_schema() -> Result<Vec<(String, String)>> {
     let mem = Connection::open_in_memory()?;
     register_functions(&mem)?;
     rusqlite::vtab::array::load_module(&mem)?;
+    let mem = db::Db::Sqlite(mem);
     migrate(&mem)?;
+    let mem = mem.sqlite()?;
     let list = DERIVED_TABLES
         .iter()
         .map(|t| format!("'{t}'"))
@@ -405,7 +410,8 @@ pub(crate) fn recreate_missing_derived(conn: &Connection) -> Result<Vec<String>>
     Ok(made)
 }
 
-fn migrate(conn: &Connection) -> Result<()> {
+fn migrate(db: &db::Db) -> Result<()> {
+    let conn = db.sqlite()?;
     let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
     let version = u32::try_from(version).map_err(|_| {
         Error::invalid(
@@ -425,7 +431,7 @@ fn migrate(conn: &Connection) -> Result<()> {
         conn.execute_batch("BEGIN IMMEDIATE")?;
         let done = match step {
             Step::Sql(sql) => conn.execute_batch(sql).map_err(Error::from),
-            Step::Code(f) => f(conn),
+            Step::Code(f) => f(db),
         }
         .and_then(|()| {
             conn.execute_batch(&format!("PRAGMA user_version = {}; COMMIT;", i + 1))
@@ -481,7 +487,9 @@ mod tests {
         let mem = Connection::open_in_memory().unwrap();
         register_functions(&mem).unwrap();
         rusqlite::vtab::array::load_module(&mem).unwrap();
-        migrate(&mem).unwrap();
+        let db = db::Db::Sqlite(mem);
+        migrate(&db).unwrap();
+        let mem = db.sqlite().unwrap();
         let mut tables: Vec<String> = mem
             .prepare(
                 "SELECT name FROM sqlite_master WHERE type = 'table' \

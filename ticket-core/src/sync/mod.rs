@@ -7,6 +7,8 @@
 //! missing records added, the derived tables rebuilt, all in one transaction. A [`Peer`] is
 //! anything that can give a summary, make a bundle and apply one: another silo directory
 //! today; `ticket serve` and team silos implement the same three calls.
+#[allow(unused_imports)]
+use crate::storage::db::{args, Db};
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write;
 use std::path::Path;
@@ -195,18 +197,19 @@ pub trait Peer {
 impl Peer for Silo {
     fn summary(&self) -> Result<Summary> {
         let conn = self.reader()?;
-        let mut stmt = conn.prepare_cached(
-            "SELECT s.clock, r.uuid, s.records FROM change_sets s JOIN replicas r ON r.id = s.replica WHERE s.records > 0",
-        )?;
-        let mut rows = stmt.query([])?;
         let mut sets = BTreeMap::new();
-        while let Some(r) = rows.next()? {
-            let id = SetId {
-                clock: r.get::<_, i64>(0)?.max(0) as u64,
-                replica: r.get::<_, String>(1)?.parse()?,
-            };
-            sets.insert(id.to_string(), r.get(2)?);
-        }
+        conn.each(
+            "SELECT s.clock, r.uuid, s.records FROM change_sets s JOIN replicas r ON r.id = s.replica WHERE s.records > 0",
+            args![],
+            |r| {
+                let id = SetId {
+                    clock: r.get::<i64>(0)?.max(0) as u64,
+                    replica: r.get::<String>(1)?.parse()?,
+                };
+                sets.insert(id.to_string(), r.get(2)?);
+                Ok(())
+            },
+        )?;
         Ok(Summary { sets })
     }
 
@@ -346,19 +349,19 @@ impl Silo {
     /// Tickets whose number is not the one they were created with.
     fn renumbered(&self) -> Result<Vec<Renumbered>> {
         let conn = self.reader()?;
-        let mut stmt = conn.prepare_cached(
+        conn.rows(
             "SELECT i.uuid, r.uuid, c.value, t.number FROM tickets t JOIN ticket_ids i ON i.id = t.id JOIN changes c ON c.id IN (SELECT first FROM ticket_runs WHERE ticket = t.id) AND c.op = 0 \
              JOIN change_sets s ON s.id = (c.id >> 16) JOIN replicas r ON r.id = s.replica WHERE c.value <> t.number ORDER BY i.uuid",
-        )?;
-        let rows = stmt.query_map([], |r| {
-            Ok(Renumbered {
-                uuid: r.get(0)?,
-                replica: r.get(1)?,
-                from: r.get(2)?,
-                to: r.get(3)?,
-            })
-        })?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+            args![],
+            |r| {
+                Ok(Renumbered {
+                    uuid: r.get(0)?,
+                    replica: r.get(1)?,
+                    from: r.get(2)?,
+                    to: r.get(3)?,
+                })
+            },
+        )
     }
 
     /// Exchanges change sets with `peer`: each side gets exactly the records it lacks, in one
@@ -428,12 +431,13 @@ impl Silo {
             let target = db.to_str().ok_or_else(|| {
                 Error::invalid("directory", &dir.display().to_string(), "not valid UTF-8")
             })?;
-            from.lock().execute("VACUUM INTO ?1", [target])?;
+            from.lock().exec("VACUUM INTO ?1", args![target])?;
             copy_tree(&source.join(crate::silo::ATTACHMENTS_DIR), &attachments)?;
             let config = dir.join(crate::silo::CONFIG_FILE);
             std::fs::copy(source.join(crate::silo::CONFIG_FILE), &config)
                 .map_err(|e| Error::io(config, e))?;
-            let conn = crate::storage::open_db(&db, ctx.busy_timeout)?;
+            let conn =
+                crate::storage::db::Db::Sqlite(crate::storage::open_db(&db, ctx.busy_timeout)?);
             store::set_own_replica(&conn, &ReplicaId::random())?;
             drop(conn);
             Silo::open(dir, ctx)

@@ -1,10 +1,9 @@
 //! `undo` and the timeline (sync.md 3).
+#[allow(unused_imports)]
+use crate::storage::db::{args, Arg, Db, FromColumn};
 use std::collections::{BTreeSet, HashSet};
-use std::rc::Rc;
 
 use chrono::{DateTime, Utc};
-use rusqlite::types::Value;
-use rusqlite::{params, Connection, OptionalExtension};
 use serde::Serialize;
 
 use crate::changes::{Change, ChangeOp};
@@ -55,7 +54,7 @@ fn cannot(set: &SetId, reason: impl Into<String>) -> Error {
     }
 }
 
-fn decode_set(conn: &Connection, row: i64) -> Result<Vec<(StoredRecord, Operation)>> {
+fn decode_set(conn: &Db, row: i64) -> Result<Vec<(StoredRecord, Operation)>> {
     let mut out = Vec::new();
     store::for_each_record_of_sets(conn, Some(&[row]), |s| {
         let op = Operation::decode(s.row.clone())
@@ -68,7 +67,7 @@ fn decode_set(conn: &Connection, row: i64) -> Result<Vec<(StoredRecord, Operatio
 
 /// The value a single-valued field had before record `s` (its ticket's previous record of
 /// the same kind in replay order).
-fn previous(conn: &Connection, s: &StoredRecord, code: i64) -> Result<Option<Operation>> {
+fn previous(conn: &Db, s: &StoredRecord, code: i64) -> Result<Option<Operation>> {
     let mut found = None;
     for (r, op) in crate::read::ticket_records(conn, s.ticket)? {
         if r.id == s.id {
@@ -81,25 +80,13 @@ fn previous(conn: &Connection, s: &StoredRecord, code: i64) -> Result<Option<Ope
     Ok(found)
 }
 
-fn one<T: rusqlite::types::FromSql>(
-    conn: &Connection,
-    sql: &str,
-    p: impl rusqlite::Params,
-) -> Result<Option<T>> {
-    Ok(conn
-        .prepare_cached(sql)?
-        .query_row(p, |r| r.get(0))
-        .optional()?)
+fn one<T: FromColumn>(conn: &Db, sql: &str, p: &[Arg<'_>]) -> Result<Option<T>> {
+    conn.opt(sql, p, |r| r.get(0))
 }
 
 /// The record that takes `op` (record `s` of set `set`) back, if the ticket still is as
 /// `op` left it; `None` for records with nothing to take back (undo marks).
-fn invert(
-    conn: &Connection,
-    set: &SetId,
-    s: &StoredRecord,
-    op: &Operation,
-) -> Result<Option<Operation>> {
+fn invert(conn: &Db, set: &SetId, s: &StoredRecord, op: &Operation) -> Result<Option<Operation>> {
     let t = s.ticket;
     let number = crate::log::number_of(conn, t)?;
     let changed = |what: &str| cannot(set, format!("ticket {number}: {what} changed since"));
@@ -116,7 +103,7 @@ fn invert(
                 Operation::Title(_) => ("title", 1),
                 _ => ("summary", 2),
             };
-            let now: Option<String> = one(conn, &format!("SELECT {column} FROM tickets WHERE id = ?1"), [t])?;
+            let now: Option<String> = one(conn, &format!("SELECT {column} FROM tickets WHERE id = ?1"), args![t])?;
             if now.as_deref() != Some(v.as_str()) {
                 return Err(changed(&format!("its {column}")));
             }
@@ -127,14 +114,14 @@ fn invert(
             }
         }
         Operation::Status(st) => {
-            let now: Option<i64> = one(conn, "SELECT status FROM tickets WHERE id = ?1", [t])?;
+            let now: Option<i64> = one(conn, "SELECT status FROM tickets WHERE id = ?1", args![t])?;
             if now != Some(i64::from(st.ordinal())) {
                 return Err(changed("its status"));
             }
             previous(conn, s, 3)?.unwrap_or(Operation::Status(crate::model::Status::Open))
         }
         Operation::TagAdd(tag) | Operation::TagRemove(tag) => {
-            let has = one::<i64>(conn, "SELECT 1 FROM tags WHERE ticket_id = ?1 AND tag_lc = ?2", params![t, tag.lc()])?.is_some();
+            let has = one::<i64>(conn, "SELECT 1 FROM tags WHERE ticket_id = ?1 AND tag_lc = ?2", args![t, tag.lc()])?.is_some();
             match (op, has) {
                 (Operation::TagAdd(_), true) => Operation::TagRemove(tag.clone()),
                 (Operation::TagRemove(_), false) => Operation::TagAdd(tag.clone()),
@@ -142,7 +129,7 @@ fn invert(
             }
         }
         Operation::PropAdd { key, value } => {
-            let has = one::<i64>(conn, "SELECT 1 FROM properties WHERE ticket_id = ?1 AND key_lc = ?2 AND value_lc = ?3 AND target IS NULL", params![t, key.lc(), value.lc()])?.is_some();
+            let has = one::<i64>(conn, "SELECT 1 FROM properties WHERE ticket_id = ?1 AND key_lc = ?2 AND value_lc = ?3 AND target IS NULL", args![t, key.lc(), value.lc()])?.is_some();
             if !has {
                 return Err(changed(&format!("its property {key} = {value}")));
             }
@@ -150,7 +137,7 @@ fn invert(
         }
         Operation::PropRemove { key, value } => Operation::PropAdd { key: key.clone(), value: value.clone() },
         Operation::RelAdd { key, target } => {
-            let has = one::<i64>(conn, "SELECT 1 FROM properties WHERE ticket_id = ?1 AND key_lc = ?2 AND target = ?3", params![t, key.lc(), target])?.is_some();
+            let has = one::<i64>(conn, "SELECT 1 FROM properties WHERE ticket_id = ?1 AND key_lc = ?2 AND target = ?3", args![t, key.lc(), target])?.is_some();
             if !has {
                 return Err(changed(&format!("its relation {key}")));
             }
@@ -162,7 +149,7 @@ fn invert(
                 Operation::EntryRemove { entry } | Operation::EntryRestore { entry } => *entry,
                 _ => s.id,
             };
-            let removed: Option<i64> = one(conn, "SELECT removed FROM entry_rows WHERE ticket_id = ?1 AND change = ?2", params![t, entry])?;
+            let removed: Option<i64> = one(conn, "SELECT removed FROM entry_rows WHERE ticket_id = ?1 AND change = ?2", args![t, entry])?;
             match (op, removed) {
                 (Operation::EntryRemove { .. }, Some(1)) => Operation::EntryRestore { entry },
                 (Operation::EntryAdd { .. } | Operation::EntryRestore { .. }, Some(0)) => Operation::EntryRemove { entry },
@@ -174,7 +161,7 @@ fn invert(
                 Operation::AttachRemove { attachment } | Operation::AttachRestore { attachment } => *attachment,
                 _ => s.id,
             };
-            let removed: Option<i64> = one(conn, "SELECT removed FROM attachments WHERE ticket_id = ?1 AND change = ?2", params![t, attachment])?;
+            let removed: Option<i64> = one(conn, "SELECT removed FROM attachments WHERE ticket_id = ?1 AND change = ?2", args![t, attachment])?;
             match (op, removed) {
                 (Operation::AttachRemove { .. }, Some(1)) => Operation::AttachRestore { attachment },
                 (Operation::AttachAdd { .. } | Operation::AttachRestore { .. }, Some(0)) => Operation::AttachRemove { attachment },
@@ -213,9 +200,7 @@ impl Silo {
                 None => {
                     let own = self.replica_id().clone();
                     let found: Option<(i64, i64)> = conn
-                        .prepare_cached("SELECT s.id, s.clock FROM change_sets s JOIN replicas r ON r.id = s.replica WHERE r.uuid = ?1 ORDER BY s.clock DESC LIMIT 1")?
-                        .query_row([own.as_str()], |r| Ok((r.get(0)?, r.get(1)?)))
-                        .optional()?;
+                        .opt("SELECT s.id, s.clock FROM change_sets s JOIN replicas r ON r.id = s.replica WHERE r.uuid = ?1 ORDER BY s.clock DESC LIMIT 1", args![own.as_str()], |r| Ok((r.get(0)?, r.get(1)?)))?;
                     let (row, clock) = found.ok_or_else(|| Error::invalid("undo", "", "this copy has written no change set yet"))?;
                     (row, SetId { clock: clock.max(0) as u64, replica: own })
                 }
@@ -259,7 +244,7 @@ impl Silo {
         limit: usize,
     ) -> Result<Vec<TimelineSet>> {
         let conn = self.reader()?;
-        let tickets: Option<Vec<Value>> = match search.filter(|s| !s.trim().is_empty()) {
+        let tickets: Option<Vec<i64>> = match search.filter(|s| !s.trim().is_empty()) {
             Some(key) => {
                 let numbers = self.numbers(key, "")?;
                 let mut ids = Vec::with_capacity(numbers.len());
@@ -267,9 +252,9 @@ impl Silo {
                     if let Some(id) = one::<i64>(
                         &conn,
                         "SELECT id FROM tickets WHERE number = ?1",
-                        [n.as_str()],
+                        args![n.as_str()],
                     )? {
-                        ids.push(Value::Integer(id));
+                        ids.push(id);
                     }
                 }
                 Some(ids)
@@ -278,23 +263,22 @@ impl Silo {
         };
         // the partial index `changes_undo` holds exactly these (schema 4)
         let undone: HashSet<String> = conn
-            .prepare("SELECT value FROM changes WHERE op = 16")?
-            .query_map([], |r| r.get(0))?
-            .collect::<rusqlite::Result<_>>()?;
-        let mut stmt = conn.prepare(
-            "SELECT s.id, s.clock, r.uuid, s.at, s.author FROM change_sets s JOIN replicas r ON r.id = s.replica \
-             WHERE (?1 IS NULL OR s.at >= ?1) AND (?2 IS NULL OR s.author = ?2) \
-             AND (?3 IS NULL OR EXISTS (SELECT 1 FROM ticket_runs u WHERE u.ticket IN rarray(?4) AND u.first BETWEEN s.id * 65536 AND s.id * 65536 + 65535)) \
-             ORDER BY s.clock DESC, r.uuid DESC LIMIT ?5",
-        )?;
-        let since = since.map(crate::silo::format_at);
-        let filter = tickets.as_ref().map(|_| 1);
-        let list = Rc::new(tickets.unwrap_or_default());
-        let sets: Vec<(i64, i64, String, String, String)> = stmt
-            .query_map(params![since, author, filter, list, limit as i64], |r| {
-                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+            .rows("SELECT value FROM changes WHERE op = 16", args![], |r| {
+                r.get(0)
             })?
-            .collect::<rusqlite::Result<_>>()?;
+            .into_iter()
+            .collect();
+        let since = since.map(crate::silo::format_at);
+        let filter = tickets.as_ref().map(|_| 1i64);
+        let list = tickets.unwrap_or_default();
+        let sets: Vec<(i64, i64, String, String, String)> = conn.rows(
+            "SELECT s.id, s.clock, r.uuid, s.at, s.author FROM change_sets s JOIN replicas r ON r.id = s.replica \
+             WHERE (CAST(?1 AS TEXT) IS NULL OR s.at >= CAST(?1 AS TEXT)) AND (CAST(?2 AS TEXT) IS NULL OR s.author = CAST(?2 AS TEXT)) \
+             AND (CAST(?3 AS INTEGER) IS NULL OR EXISTS (SELECT 1 FROM ticket_runs u WHERE u.ticket IN rarray(?4) AND u.first BETWEEN s.id * 65536 AND s.id * 65536 + 65535)) \
+             ORDER BY s.clock DESC, r.uuid DESC LIMIT ?5",
+            args![since, author, filter, list, limit as i64],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
+        )?;
         let mut out = Vec::with_capacity(sets.len());
         for (row, clock, replica, at, author) in sets {
             let id = SetId {
@@ -331,7 +315,7 @@ impl Silo {
 }
 
 /// The number of the entry a timeline record is about.
-fn entry_number(conn: &Connection, s: &StoredRecord) -> Result<Option<u32>> {
+fn entry_number(conn: &Db, s: &StoredRecord) -> Result<Option<u32>> {
     let change = match Operation::decode(s.row.clone())? {
         Operation::EntryRemove { entry } | Operation::EntryRestore { entry } => entry,
         _ => s.id,
@@ -339,6 +323,6 @@ fn entry_number(conn: &Connection, s: &StoredRecord) -> Result<Option<u32>> {
     one(
         conn,
         "SELECT n FROM entry_rows WHERE ticket_id = ?1 AND change = ?2",
-        params![s.ticket, change],
+        args![s.ticket, change],
     )
 }

@@ -1,0 +1,743 @@
+//! The storage seam: one connection type over both backends, SQLite (a directory silo) and
+//! PostgreSQL (a team silo). The core's storage code writes its SQL once, in SQLite's
+//! spelling with `?N` placeholders, and runs it through [`Db`]: on PostgreSQL each statement
+//! is translated once (placeholders, `INSERT OR IGNORE`, `rarray` lists, `group_concat`, …)
+//! and prepared once per connection. Arguments are [`Arg`]s, rows are read through [`Row`],
+//! so nothing above this module names a driver (ARCHITECTURE.md, "The storage seam").
+use std::cell::{Cell, RefCell};
+use std::collections::HashMap;
+use std::rc::Rc;
+
+use ticket_query::{Dialect, SqlValue};
+
+use crate::error::{Error, Result};
+
+/// One argument of a statement.
+#[derive(Debug, Clone)]
+pub(crate) enum Arg<'a> {
+    /// SQL NULL (of whatever type the statement expects).
+    Null,
+    Int(i64),
+    Real(f64),
+    Text(&'a str),
+    Owned(String),
+    Blob(&'a [u8]),
+    /// A list of integers: written `IN rarray(?N)` (SQLite); PostgreSQL gets `= ANY($N)`.
+    Ints(std::borrow::Cow<'a, [i64]>),
+}
+
+macro_rules! arg_from_int {
+    ($($t:ty),*) => {$(
+        impl From<$t> for Arg<'_> {
+            fn from(v: $t) -> Self {
+                Arg::Int(v as i64)
+            }
+        }
+        impl From<&$t> for Arg<'_> {
+            fn from(v: &$t) -> Self {
+                Arg::Int(*v as i64)
+            }
+        }
+        impl From<Option<$t>> for Arg<'_> {
+            fn from(v: Option<$t>) -> Self {
+                v.map_or(Arg::Null, |v| Arg::Int(v as i64))
+            }
+        }
+    )*};
+}
+arg_from_int!(i64, i32, u32, u16, u8, u64, usize);
+
+impl From<bool> for Arg<'_> {
+    fn from(v: bool) -> Self {
+        Arg::Int(i64::from(v))
+    }
+}
+impl From<f64> for Arg<'_> {
+    fn from(v: f64) -> Self {
+        Arg::Real(v)
+    }
+}
+impl From<Option<f64>> for Arg<'_> {
+    fn from(v: Option<f64>) -> Self {
+        v.map_or(Arg::Null, Arg::Real)
+    }
+}
+impl<'a> From<&'a str> for Arg<'a> {
+    fn from(v: &'a str) -> Self {
+        Arg::Text(v)
+    }
+}
+impl<'a> From<&'a String> for Arg<'a> {
+    fn from(v: &'a String) -> Self {
+        Arg::Text(v)
+    }
+}
+impl<'a> From<&&'a str> for Arg<'a> {
+    fn from(v: &&'a str) -> Self {
+        Arg::Text(v)
+    }
+}
+impl From<String> for Arg<'_> {
+    fn from(v: String) -> Self {
+        Arg::Owned(v)
+    }
+}
+impl<'a> From<Option<&'a str>> for Arg<'a> {
+    fn from(v: Option<&'a str>) -> Self {
+        v.map_or(Arg::Null, Arg::Text)
+    }
+}
+impl<'a> From<&'a Option<String>> for Arg<'a> {
+    fn from(v: &'a Option<String>) -> Self {
+        v.as_deref().map_or(Arg::Null, Arg::Text)
+    }
+}
+impl From<Option<String>> for Arg<'_> {
+    fn from(v: Option<String>) -> Self {
+        v.map_or(Arg::Null, Arg::Owned)
+    }
+}
+impl<'a> From<&'a [u8]> for Arg<'a> {
+    fn from(v: &'a [u8]) -> Self {
+        Arg::Blob(v)
+    }
+}
+impl<'a> From<&'a [i64]> for Arg<'a> {
+    fn from(v: &'a [i64]) -> Self {
+        Arg::Ints(std::borrow::Cow::Borrowed(v))
+    }
+}
+impl<'a> From<&'a Vec<i64>> for Arg<'a> {
+    fn from(v: &'a Vec<i64>) -> Self {
+        Arg::Ints(std::borrow::Cow::Borrowed(v))
+    }
+}
+impl From<Vec<i64>> for Arg<'_> {
+    fn from(v: Vec<i64>) -> Self {
+        Arg::Ints(std::borrow::Cow::Owned(v))
+    }
+}
+impl<'a> From<&'a SqlValue> for Arg<'a> {
+    fn from(v: &'a SqlValue) -> Self {
+        match v {
+            SqlValue::Null => Arg::Null,
+            SqlValue::Integer(i) => Arg::Int(*i),
+            SqlValue::Real(r) => Arg::Real(*r),
+            SqlValue::Text(t) => Arg::Text(t),
+        }
+    }
+}
+
+/// The arguments of a statement: `args![a, b]`.
+macro_rules! args {
+    () => { &[] as &[$crate::storage::db::Arg<'_>] };
+    ($($x:expr),+ $(,)?) => { &[$($crate::storage::db::Arg::from($x)),+] as &[$crate::storage::db::Arg<'_>] };
+}
+pub(crate) use args;
+
+impl rusqlite::ToSql for Arg<'_> {
+    fn to_sql(&self) -> rusqlite::Result<rusqlite::types::ToSqlOutput<'_>> {
+        use rusqlite::types::{ToSqlOutput, Value, ValueRef};
+        Ok(match self {
+            Arg::Null => ToSqlOutput::Owned(Value::Null),
+            Arg::Int(i) => ToSqlOutput::Owned(Value::Integer(*i)),
+            Arg::Real(r) => ToSqlOutput::Owned(Value::Real(*r)),
+            Arg::Text(t) => ToSqlOutput::Borrowed(ValueRef::Text(t.as_bytes())),
+            Arg::Owned(t) => ToSqlOutput::Borrowed(ValueRef::Text(t.as_bytes())),
+            Arg::Blob(b) => ToSqlOutput::Borrowed(ValueRef::Blob(b)),
+            Arg::Ints(list) => {
+                let values: Vec<Value> = list.iter().map(|&i| Value::Integer(i)).collect();
+                ToSqlOutput::Array(Rc::new(values))
+            }
+        })
+    }
+}
+
+impl postgres::types::ToSql for Arg<'_> {
+    fn to_sql(
+        &self,
+        ty: &postgres::types::Type,
+        out: &mut bytes::BytesMut,
+    ) -> std::result::Result<postgres::types::IsNull, Box<dyn std::error::Error + Sync + Send>>
+    {
+        use postgres::types::{IsNull, ToSql, Type};
+        let text = |t: &str, out: &mut bytes::BytesMut| match *ty {
+            Type::INT8 => t.parse::<i64>()?.to_sql(ty, out),
+            Type::INT4 => t.parse::<i32>()?.to_sql(ty, out),
+            Type::FLOAT8 => t.parse::<f64>()?.to_sql(ty, out),
+            Type::BYTEA => t.as_bytes().to_sql(ty, out),
+            _ => t.to_sql(ty, out),
+        };
+        match self {
+            Arg::Null => Ok(IsNull::Yes),
+            Arg::Int(i) => match *ty {
+                Type::INT8 => i.to_sql(ty, out),
+                Type::INT4 => i32::try_from(*i)?.to_sql(ty, out),
+                Type::INT2 => i16::try_from(*i)?.to_sql(ty, out),
+                Type::FLOAT8 => (*i as f64).to_sql(ty, out),
+                Type::FLOAT4 => (*i as f32).to_sql(ty, out),
+                Type::BOOL => (*i != 0).to_sql(ty, out),
+                _ => i.to_string().to_sql(ty, out),
+            },
+            Arg::Real(r) => match *ty {
+                Type::FLOAT4 => (*r as f32).to_sql(ty, out),
+                Type::FLOAT8 => r.to_sql(ty, out),
+                _ => r.to_string().to_sql(ty, out),
+            },
+            Arg::Text(t) => text(t, out),
+            Arg::Owned(t) => text(t, out),
+            Arg::Blob(b) => b.to_sql(ty, out),
+            Arg::Ints(list) => list.as_ref().to_sql(ty, out),
+        }
+    }
+    fn accepts(_: &postgres::types::Type) -> bool {
+        true
+    }
+    postgres::types::to_sql_checked!();
+}
+
+/// One row of a result, from either backend.
+pub(crate) enum Row<'r, 's> {
+    Lite(&'r rusqlite::Row<'s>),
+    Pg(&'r postgres::Row),
+}
+
+impl Row<'_, '_> {
+    /// Column `i` as a `T`.
+    pub(crate) fn get<T: FromColumn>(&self, i: usize) -> Result<T> {
+        match self {
+            Row::Lite(r) => Ok(T::lite(r, i)?),
+            Row::Pg(r) => T::pg(r, i),
+        }
+    }
+}
+
+/// A value a column can be read as, on both backends.
+pub(crate) trait FromColumn: Sized {
+    fn lite(r: &rusqlite::Row<'_>, i: usize) -> rusqlite::Result<Self>;
+    fn pg(r: &postgres::Row, i: usize) -> Result<Self>;
+}
+
+/// A PostgreSQL integer column of any width (`count(*)` is BIGINT, a literal INTEGER).
+fn pg_int(r: &postgres::Row, i: usize) -> Result<Option<i64>> {
+    use postgres::types::Type;
+    let ty = r.columns().get(i).map(|c| c.type_().clone());
+    Ok(match ty {
+        Some(Type::INT8) => r.try_get::<_, Option<i64>>(i)?,
+        Some(Type::INT4) => r.try_get::<_, Option<i32>>(i)?.map(i64::from),
+        Some(Type::INT2) => r.try_get::<_, Option<i16>>(i)?.map(i64::from),
+        Some(Type::BOOL) => r.try_get::<_, Option<bool>>(i)?.map(i64::from),
+        Some(Type::FLOAT8) => r.try_get::<_, Option<f64>>(i)?.map(|f| f as i64),
+        _ => r.try_get::<_, Option<i64>>(i)?,
+    })
+}
+
+fn pg_real(r: &postgres::Row, i: usize) -> Result<Option<f64>> {
+    use postgres::types::Type;
+    let ty = r.columns().get(i).map(|c| c.type_().clone());
+    Ok(match ty {
+        Some(Type::FLOAT8) => r.try_get::<_, Option<f64>>(i)?,
+        Some(Type::FLOAT4) => r.try_get::<_, Option<f32>>(i)?.map(f64::from),
+        _ => pg_int(r, i)?.map(|v| v as f64),
+    })
+}
+
+fn null_column(i: usize) -> Error {
+    Error::Db(DbError::new(format!(
+        "column {i} is NULL where a value was expected"
+    )))
+}
+
+macro_rules! from_int_column {
+    ($($t:ty),*) => {$(
+        impl FromColumn for $t {
+            fn lite(r: &rusqlite::Row<'_>, i: usize) -> rusqlite::Result<Self> {
+                r.get(i)
+            }
+            fn pg(r: &postgres::Row, i: usize) -> Result<Self> {
+                let v = pg_int(r, i)?.ok_or_else(|| null_column(i))?;
+                <$t>::try_from(v).map_err(|_| Error::Db(DbError::new(format!("column {i}: {v} is out of range"))))
+            }
+        }
+        impl FromColumn for Option<$t> {
+            fn lite(r: &rusqlite::Row<'_>, i: usize) -> rusqlite::Result<Self> {
+                r.get(i)
+            }
+            fn pg(r: &postgres::Row, i: usize) -> Result<Self> {
+                match pg_int(r, i)? {
+                    None => Ok(None),
+                    Some(v) => Ok(Some(<$t>::try_from(v).map_err(|_| Error::Db(DbError::new(format!("column {i}: {v} is out of range"))))?)),
+                }
+            }
+        }
+    )*};
+}
+from_int_column!(i64, i32, u32, u8, u16, usize);
+
+impl FromColumn for u64 {
+    fn lite(r: &rusqlite::Row<'_>, i: usize) -> rusqlite::Result<Self> {
+        Ok(r.get::<_, i64>(i)?.max(0) as u64)
+    }
+    fn pg(r: &postgres::Row, i: usize) -> Result<Self> {
+        Ok(pg_int(r, i)?.ok_or_else(|| null_column(i))?.max(0) as u64)
+    }
+}
+
+impl FromColumn for bool {
+    fn lite(r: &rusqlite::Row<'_>, i: usize) -> rusqlite::Result<Self> {
+        Ok(r.get::<_, i64>(i)? != 0)
+    }
+    fn pg(r: &postgres::Row, i: usize) -> Result<Self> {
+        Ok(pg_int(r, i)?.ok_or_else(|| null_column(i))? != 0)
+    }
+}
+
+impl FromColumn for f64 {
+    fn lite(r: &rusqlite::Row<'_>, i: usize) -> rusqlite::Result<Self> {
+        r.get(i)
+    }
+    fn pg(r: &postgres::Row, i: usize) -> Result<Self> {
+        pg_real(r, i)?.ok_or_else(|| null_column(i))
+    }
+}
+
+impl FromColumn for Option<f64> {
+    fn lite(r: &rusqlite::Row<'_>, i: usize) -> rusqlite::Result<Self> {
+        r.get(i)
+    }
+    fn pg(r: &postgres::Row, i: usize) -> Result<Self> {
+        pg_real(r, i)
+    }
+}
+
+impl FromColumn for String {
+    fn lite(r: &rusqlite::Row<'_>, i: usize) -> rusqlite::Result<Self> {
+        r.get(i)
+    }
+    fn pg(r: &postgres::Row, i: usize) -> Result<Self> {
+        <Option<String>>::pg(r, i)?.ok_or_else(|| null_column(i))
+    }
+}
+
+impl FromColumn for Option<String> {
+    fn lite(r: &rusqlite::Row<'_>, i: usize) -> rusqlite::Result<Self> {
+        r.get(i)
+    }
+    fn pg(r: &postgres::Row, i: usize) -> Result<Self> {
+        use postgres::types::Type;
+        let ty = r.columns().get(i).map(|c| c.type_().clone());
+        match ty {
+            Some(Type::INT8 | Type::INT4 | Type::INT2) => Ok(pg_int(r, i)?.map(|v| v.to_string())),
+            _ => Ok(r.try_get::<_, Option<String>>(i)?),
+        }
+    }
+}
+
+impl FromColumn for Vec<u8> {
+    fn lite(r: &rusqlite::Row<'_>, i: usize) -> rusqlite::Result<Self> {
+        r.get(i)
+    }
+    fn pg(r: &postgres::Row, i: usize) -> Result<Self> {
+        r.try_get::<_, Option<Vec<u8>>>(i)?
+            .ok_or_else(|| null_column(i))
+    }
+}
+
+/// A database failure, in the backend's words (the password of an address never appears).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DbError {
+    /// What the database said.
+    pub message: String,
+    /// The SQLSTATE (PostgreSQL) or the extended result code's name (SQLite), when known.
+    pub code: Option<String>,
+}
+
+impl DbError {
+    pub(crate) fn new(message: impl Into<String>) -> DbError {
+        DbError {
+            message: message.into(),
+            code: None,
+        }
+    }
+}
+
+impl std::fmt::Display for DbError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for DbError {}
+
+/// A connection to a PostgreSQL team silo: the client, its prepared statements (SQLite's
+/// `prepare_cached`), and whether a transaction is open.
+pub(crate) struct PgConn {
+    client: RefCell<postgres::Client>,
+    statements: RefCell<HashMap<String, postgres::Statement>>,
+    in_transaction: Cell<bool>,
+}
+
+impl PgConn {
+    pub(crate) fn new(client: postgres::Client) -> PgConn {
+        PgConn {
+            client: RefCell::new(client),
+            statements: RefCell::new(HashMap::new()),
+            in_transaction: Cell::new(false),
+        }
+    }
+
+    fn statement(&self, sql: &str) -> Result<postgres::Statement> {
+        if let Some(s) = self.statements.borrow().get(sql) {
+            return Ok(s.clone());
+        }
+        let translated = pg_sql(sql);
+        let stmt = self.client.borrow_mut().prepare(&translated)?;
+        self.statements
+            .borrow_mut()
+            .insert(sql.to_string(), stmt.clone());
+        Ok(stmt)
+    }
+
+    fn params<'a>(args: &'a [Arg<'a>]) -> Vec<&'a (dyn postgres::types::ToSql + Sync)> {
+        args.iter()
+            .map(|a| a as &(dyn postgres::types::ToSql + Sync))
+            .collect()
+    }
+
+    fn query(&self, sql: &str, args: &[Arg<'_>]) -> Result<Vec<postgres::Row>> {
+        let stmt = self.statement(sql)?;
+        Ok(self.client.borrow_mut().query(&stmt, &Self::params(args))?)
+    }
+
+    /// Runs statements without arguments (transaction control, schema scripts).
+    pub(crate) fn batch(&self, sql: &str) -> Result<()> {
+        self.client.borrow_mut().batch_execute(sql)?;
+        Ok(())
+    }
+}
+
+/// The connection of an open silo.
+pub(crate) enum Db {
+    Sqlite(rusqlite::Connection),
+    Postgres(PgConn),
+}
+
+impl Db {
+    /// Which SQL dialect the search compiler writes for this backend.
+    pub(crate) fn dialect(&self) -> Dialect {
+        match self {
+            Db::Sqlite(_) => Dialect::Sqlite,
+            Db::Postgres(_) => Dialect::Postgres,
+        }
+    }
+
+    /// Whether this is a team silo on PostgreSQL.
+    pub(crate) fn is_postgres(&self) -> bool {
+        matches!(self, Db::Postgres(_))
+    }
+
+    /// The SQLite connection, for what only a directory silo has (pragmas, migrations of
+    /// old files, imports read through SQLite).
+    pub(crate) fn sqlite(&self) -> Result<&rusqlite::Connection> {
+        match self {
+            Db::Sqlite(c) => Ok(c),
+            Db::Postgres(_) => Err(Error::Unsupported {
+                what: "this operation".into(),
+                backend: "a PostgreSQL team silo",
+            }),
+        }
+    }
+
+    /// Runs a statement; returns the number of rows it changed.
+    pub(crate) fn exec(&self, sql: &str, args: &[Arg<'_>]) -> Result<usize> {
+        match self {
+            Db::Sqlite(c) => Ok(c
+                .prepare_cached(sql)?
+                .execute(rusqlite::params_from_iter(args))?),
+            Db::Postgres(p) => {
+                let stmt = p.statement(sql)?;
+                Ok(p.client
+                    .borrow_mut()
+                    .execute(&stmt, &PgConn::params(args))? as usize)
+            }
+        }
+    }
+
+    /// Runs statements without arguments.
+    pub(crate) fn batch(&self, sql: &str) -> Result<()> {
+        match self {
+            Db::Sqlite(c) => Ok(c.execute_batch(sql)?),
+            Db::Postgres(p) => p.batch(sql),
+        }
+    }
+
+    /// Calls `f` on every row, in order (SQLite streams them; PostgreSQL reads the result
+    /// first).
+    pub(crate) fn each(
+        &self,
+        sql: &str,
+        args: &[Arg<'_>],
+        mut f: impl FnMut(&Row<'_, '_>) -> Result<()>,
+    ) -> Result<()> {
+        match self {
+            Db::Sqlite(c) => {
+                let mut stmt = c.prepare_cached(sql)?;
+                let mut rows = stmt.query(rusqlite::params_from_iter(args))?;
+                while let Some(r) = rows.next()? {
+                    f(&Row::Lite(r))?;
+                }
+                Ok(())
+            }
+            Db::Postgres(p) => {
+                for r in p.query(sql, args)? {
+                    f(&Row::Pg(&r))?;
+                }
+                Ok(())
+            }
+        }
+    }
+
+    /// Every row, mapped by `f`.
+    pub(crate) fn rows<T>(
+        &self,
+        sql: &str,
+        args: &[Arg<'_>],
+        mut f: impl FnMut(&Row<'_, '_>) -> Result<T>,
+    ) -> Result<Vec<T>> {
+        let mut out = Vec::new();
+        self.each(sql, args, |r| {
+            out.push(f(r)?);
+            Ok(())
+        })?;
+        Ok(out)
+    }
+
+    /// The first row, if any, mapped by `f`.
+    pub(crate) fn opt<T>(
+        &self,
+        sql: &str,
+        args: &[Arg<'_>],
+        f: impl FnOnce(&Row<'_, '_>) -> Result<T>,
+    ) -> Result<Option<T>> {
+        match self {
+            Db::Sqlite(c) => {
+                let mut stmt = c.prepare_cached(sql)?;
+                let mut rows = stmt.query(rusqlite::params_from_iter(args))?;
+                match rows.next()? {
+                    Some(r) => Ok(Some(f(&Row::Lite(r))?)),
+                    None => Ok(None),
+                }
+            }
+            Db::Postgres(p) => match p.query(sql, args)?.first() {
+                Some(r) => Ok(Some(f(&Row::Pg(r))?)),
+                None => Ok(None),
+            },
+        }
+    }
+
+    /// The first row, mapped by `f`; no row is an error.
+    pub(crate) fn one<T>(
+        &self,
+        sql: &str,
+        args: &[Arg<'_>],
+        f: impl FnOnce(&Row<'_, '_>) -> Result<T>,
+    ) -> Result<T> {
+        self.opt(sql, args, f)?.ok_or_else(|| {
+            Error::Db(DbError::new(format!(
+                "the query returned no row: {}",
+                sql.split_whitespace().take(8).collect::<Vec<_>>().join(" ")
+            )))
+        })
+    }
+
+    /// The first column of the first row.
+    pub(crate) fn value<T: FromColumn>(&self, sql: &str, args: &[Arg<'_>]) -> Result<T> {
+        self.one(sql, args, |r| r.get(0))
+    }
+
+    /// Runs an `INSERT` and returns the `id` of the row it made (`RETURNING id`, on both).
+    pub(crate) fn insert_id(&self, sql: &str, args: &[Arg<'_>]) -> Result<i64> {
+        let sql = format!("{sql} RETURNING id");
+        self.value(&sql, args)
+    }
+
+    /// Whether a transaction is open on this connection.
+    pub(crate) fn in_transaction(&self) -> bool {
+        match self {
+            Db::Sqlite(c) => !c.is_autocommit(),
+            Db::Postgres(p) => p.in_transaction.get(),
+        }
+    }
+
+    /// Begins a read transaction: every statement until [`Db::end`] sees one snapshot.
+    pub(crate) fn begin_read(&self) -> Result<()> {
+        match self {
+            Db::Sqlite(c) => Ok(c.execute_batch("BEGIN DEFERRED")?),
+            Db::Postgres(p) => {
+                p.batch("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")?;
+                p.in_transaction.set(true);
+                Ok(())
+            }
+        }
+    }
+
+    /// Begins the write transaction of a change set: one writer at a time per silo (SQLite's
+    /// `IMMEDIATE` lock; PostgreSQL's transaction-scoped advisory lock, taken before the
+    /// first read so that the log's clock and the numbering state cannot move under it).
+    pub(crate) fn begin_write(&self) -> Result<()> {
+        match self {
+            Db::Sqlite(c) => Ok(c.execute_batch("BEGIN IMMEDIATE")?),
+            Db::Postgres(p) => {
+                p.batch("BEGIN ISOLATION LEVEL READ COMMITTED")?;
+                p.in_transaction.set(true);
+                p.batch(&format!(
+                    "SELECT pg_advisory_xact_lock({WRITE_LOCK}, hashtext(current_schema())::integer)"
+                ))?;
+                Ok(())
+            }
+        }
+    }
+
+    /// Commits the open transaction.
+    pub(crate) fn commit(&self) -> Result<()> {
+        let result = self.batch("COMMIT");
+        if let Db::Postgres(p) = self {
+            p.in_transaction.set(false);
+        }
+        result
+    }
+
+    /// Rolls the open transaction back (a failure to do so loses nothing: the transaction
+    /// ends with the connection).
+    pub(crate) fn rollback(&self) {
+        let _ = self.batch("ROLLBACK");
+        if let Db::Postgres(p) = self {
+            p.in_transaction.set(false);
+        }
+    }
+}
+
+/// The first key of the advisory lock writers take (the second is the schema's hash).
+const WRITE_LOCK: i32 = 0x7469_636b; // "tick"
+
+/// Translates a statement from the SQLite spelling the core writes to PostgreSQL's:
+/// `?N` → `$N`, `INSERT OR IGNORE` → `ON CONFLICT DO NOTHING`, `IN rarray(?N)` →
+/// `= ANY($N)`, `group_concat` → `string_agg`, `char(10)` → `chr(10)`, `AS INTEGER` →
+/// `AS BIGINT`. Text inside quotes is left alone.
+pub(crate) fn pg_sql(sql: &str) -> String {
+    let mut sql = sql.to_string();
+    let mut ignore = false;
+    if let Some(rest) = sql.strip_prefix("INSERT OR IGNORE INTO") {
+        sql = format!("INSERT INTO{rest}");
+        ignore = true;
+    }
+    let mut out = String::with_capacity(sql.len() + 16);
+    let mut chars = sql.char_indices().peekable();
+    let mut quoted = false;
+    while let Some((i, c)) = chars.next() {
+        if c == '\'' {
+            quoted = !quoted;
+            out.push(c);
+            continue;
+        }
+        if quoted {
+            out.push(c);
+            continue;
+        }
+        let rest = &sql[i..];
+        if c == '?' {
+            out.push('$');
+            continue;
+        }
+        if let Some(r) = strip_ci(rest, "IN rarray(") {
+            // `IN rarray(?N)` → `= ANY($N)`
+            out.push_str("= ANY(");
+            let skip = rest.len() - r.len() - 1;
+            for _ in 0..skip {
+                chars.next();
+            }
+            continue;
+        }
+        let swaps: [(&str, &str); 4] = [
+            ("group_concat(", "string_agg("),
+            ("char(10)", "chr(10)"),
+            ("AS INTEGER)", "AS BIGINT)"),
+            ("ifnull(", "coalesce("),
+        ];
+        if let Some((from, to)) = swaps.iter().find(|(from, _)| {
+            rest.starts_with(from) && !out.ends_with(|p: char| p.is_alphanumeric() || p == '_')
+        }) {
+            out.push_str(to);
+            for _ in 0..from.chars().count() - 1 {
+                chars.next();
+            }
+            continue;
+        }
+        out.push(c);
+    }
+    if ignore {
+        out.push_str(" ON CONFLICT DO NOTHING");
+    }
+    out
+}
+
+fn strip_ci<'a>(text: &'a str, prefix: &str) -> Option<&'a str> {
+    if text.len() >= prefix.len() && text.is_char_boundary(prefix.len()) {
+        let (head, tail) = text.split_at(prefix.len());
+        if head.eq_ignore_ascii_case(prefix) {
+            return Some(tail);
+        }
+    }
+    None
+}
+
+impl From<postgres::Error> for Error {
+    fn from(e: postgres::Error) -> Self {
+        if let Some(db) = e.as_db_error() {
+            let code = db.code().code().to_string();
+            // lock_not_available, deadlock_detected, serialization_failure
+            if matches!(code.as_str(), "55P03" | "40P01" | "40001") {
+                return Error::Busy {
+                    waited: std::time::Duration::ZERO,
+                };
+            }
+            let mut message = db.message().to_string();
+            if let Some(detail) = db.detail() {
+                message.push_str(": ");
+                message.push_str(detail);
+            }
+            return Error::Db(DbError {
+                message,
+                code: Some(code),
+            });
+        }
+        if e.is_closed() {
+            return Error::Db(DbError {
+                message: "the connection to the PostgreSQL server was lost".into(),
+                code: None,
+            });
+        }
+        Error::Db(DbError::new(e.to_string()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::pg_sql;
+
+    #[test]
+    fn statements_are_translated_for_postgres() {
+        assert_eq!(
+            pg_sql("INSERT OR IGNORE INTO tags (a, b) VALUES (?1, ?2)"),
+            "INSERT INTO tags (a, b) VALUES ($1, $2) ON CONFLICT DO NOTHING"
+        );
+        assert_eq!(
+            pg_sql("SELECT a FROM t WHERE id IN rarray(?1) AND x = '?'"),
+            "SELECT a FROM t WHERE id = ANY($1) AND x = '?'"
+        );
+        assert_eq!(
+            pg_sql("SELECT group_concat(e.text, char(10)), CAST(n AS INTEGER) FROM e"),
+            "SELECT string_agg(e.text, chr(10)), CAST(n AS BIGINT) FROM e"
+        );
+    }
+}
