@@ -378,7 +378,12 @@ impl Silo {
                 )
             })?;
         let path = self.attachment_path(&a.sha256);
-        let bytes = std::fs::read(&path).map_err(|e| Error::io(&path, e))?;
+        let bytes = self.content(&a.sha256)?.ok_or_else(|| {
+            Error::io(
+                &path,
+                std::io::Error::new(std::io::ErrorKind::NotFound, "the content is missing"),
+            )
+        })?;
         let sum = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(&bytes));
         if sum != a.sha256 {
             return Err(Error::invalid(

@@ -211,3 +211,39 @@ pub(crate) fn store_bytes(root: &Path, path: &Path, bytes: &[u8]) -> Result<Opti
     }
     stage_bytes(root, bytes)?.place(path)
 }
+
+impl Staged {
+    /// The staged bytes (a team silo stores them in its database).
+    pub(crate) fn bytes(&self) -> Result<Vec<u8>> {
+        std::fs::read(&self.tmp.path).map_err(|e| Error::io(&self.tmp.path, e))
+    }
+}
+
+impl crate::Silo {
+    /// The attachment content stored under `sha256`, or `None` when this copy does not have
+    /// it (a directory silo reads `attachments/ab/cdef…`, a team silo its database).
+    pub fn content(&self, sha256: &str) -> Result<Option<Vec<u8>>> {
+        if self.is_team() {
+            let conn = self.reader()?;
+            return crate::storage::postgres::content(&conn, sha256);
+        }
+        let path = self.attachment_path(sha256);
+        match std::fs::read(&path) {
+            Ok(bytes) => Ok(Some(bytes)),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(Error::io(path, e)),
+        }
+    }
+
+    /// Stores content that arrived whole (a peer's bundle, an export's files) under its hash,
+    /// already checked by the caller; returns whether it was new. Content without a record is
+    /// harmless: only a record reaches it.
+    pub(crate) fn store_content(&self, sha256: &str, bytes: &[u8]) -> Result<bool> {
+        if self.is_team() {
+            let conn = self.lock();
+            return crate::storage::postgres::put_content(&conn, sha256, bytes);
+        }
+        let path = self.attachment_path(sha256);
+        Ok(store_bytes(&self.attachments_dir(), &path, bytes)?.is_some())
+    }
+}

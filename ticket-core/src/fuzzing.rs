@@ -186,3 +186,43 @@ pub fn change_records(data: &[u8]) -> bool {
     assert_eq!(stored, op, "storage codec round trip");
     true
 }
+
+/// Every derived table of `silo` as text, by ticket uuid, for tests comparing states (a
+/// rebuild, a sync) on either backend, in the same form on both (so a team silo and its
+/// directory copy compare). The full-text index is left out: its forms differ (FTS5 terms,
+/// `tsvector`); the search tests cover it on each backend.
+pub fn derived_state(silo: &crate::Silo) -> crate::Result<String> {
+    let conn = silo.reader()?;
+    let mut out = String::new();
+    let queries = [
+        "SELECT i.uuid, t.number, t.title, t.summary, CAST(t.status AS TEXT), t.opened, t.last_update, coalesce(t.earliest, '') FROM tickets t JOIN ticket_ids i ON i.id = t.id ORDER BY i.uuid",
+        "SELECT i.uuid, g.tag, g.tag_lc FROM tags g JOIN ticket_ids i ON i.id = g.ticket_id ORDER BY i.uuid, g.tag_lc",
+        "SELECT i.uuid, p.key, p.key_lc, p.value, p.value_lc, CASE WHEN p.value_num IS NULL THEN '' ELSE CAST(CAST(p.value_num * 1000000 AS BIGINT) AS TEXT) END, coalesce(p.value_date, '') FROM properties p JOIN ticket_ids i ON i.id = p.ticket_id ORDER BY i.uuid, p.key_lc, p.value_lc, p.id",
+        "SELECT i.uuid, CAST(e.n AS TEXT), e.text, e.author, e.at, CAST(e.minutes AS TEXT), CAST(e.removed AS TEXT) FROM entries e JOIN ticket_ids i ON i.id = e.ticket_id ORDER BY i.uuid, e.n",
+        "SELECT i.uuid, CAST(a.n AS TEXT), a.name, CAST(a.size AS TEXT), a.sha256, a.comment, CAST(a.removed AS TEXT) FROM attachments a JOIN ticket_ids i ON i.id = a.ticket_id ORDER BY i.uuid, a.n",
+    ];
+    for sql in queries {
+        conn.each(sql, crate::storage::db::args![], |r| {
+            let mut cells = Vec::new();
+            let mut i = 0;
+            while let Ok(cell) = r.get::<Option<String>>(i) {
+                cells.push(format!("{cell:?}"));
+                i += 1;
+                if i > 7 {
+                    break;
+                }
+            }
+            out.push_str(&cells.join("|"));
+            out.push('\n');
+            Ok(())
+        })?;
+        out.push_str("--\n");
+    }
+    Ok(out)
+}
+
+/// The number of change records in the log of `silo` (a failed write must not change it).
+pub fn change_count(silo: &crate::Silo) -> crate::Result<i64> {
+    let conn = silo.reader()?;
+    conn.value("SELECT count(*) FROM changes", crate::storage::db::args![])
+}

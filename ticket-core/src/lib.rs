@@ -61,6 +61,7 @@ pub use search::Explanation;
 pub use serial::{Money, TicketDoc, TimeReportDoc};
 pub use silo::Silo;
 pub use storage::db::DbError;
+pub use storage::postgres::{is_address as is_team_address, redact_address};
 pub use storage::SCHEMA_VERSION;
 pub use sync::{
     Bundle, Content, Direction, Moved, Peer, Renumbered, Summary, SyncReport, SyncStep,

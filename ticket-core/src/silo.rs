@@ -48,6 +48,8 @@ pub(crate) fn parse_at(text: &str) -> DateTime<Utc> {
 /// ```
 pub struct Silo {
     dir: PathBuf,
+    /// A team silo's address as given (`dir` holds it without the password).
+    address: Option<PathBuf>,
     config: SiloConfig,
     ctx: Context,
     replica: (ReplicaId, i64),
@@ -90,8 +92,14 @@ pub(crate) const DB_FILE: &str = "silo.db";
 pub(crate) const ATTACHMENTS_DIR: &str = "attachments";
 
 impl Silo {
-    /// Creates a silo in `dir` (which must not exist, or be empty) and opens it.
+    /// Creates a silo in `dir` (which must not exist, or be empty) and opens it. A
+    /// PostgreSQL address (`postgres://…`, see [`Silo::open`]) makes a team silo in an empty
+    /// database or schema instead.
     pub fn create(dir: &Path, ctx: Context) -> Result<Silo> {
+        if let Some(address) = team_address(dir) {
+            let opened = crate::storage::postgres::create(address, &SiloConfig::default_json())?;
+            return Silo::from_team(address, opened, ctx);
+        }
         refuse_used_dir(dir)?;
         std::fs::create_dir_all(dir.join(ATTACHMENTS_DIR)).map_err(|e| Error::io(dir, e))?;
         let config_path = dir.join(CONFIG_FILE);
@@ -102,8 +110,45 @@ impl Silo {
 
     /// Opens the silo in `dir`: a missing or half-made silo, a broken `silo.json` or a newer
     /// database schema is a clear error.
+    ///
+    /// A silo address is a directory or a PostgreSQL connection string
+    /// (`postgres://user@host:5432/db`, also `postgresql://`, with libpq's parameters, its
+    /// environment such as `PGPASSWORD`, and `?schema=NAME` for a silo in a named schema):
+    /// the latter opens a team silo, whose configuration and attachment contents live in the
+    /// database.
     pub fn open(dir: &Path, ctx: Context) -> Result<Silo> {
+        if let Some(address) = team_address(dir) {
+            let opened = crate::storage::postgres::open(address)?;
+            return Silo::from_team(address, opened, ctx);
+        }
         Silo::open_inner(dir, ctx, false)
+    }
+
+    fn from_team(
+        address: &str,
+        opened: crate::storage::postgres::Opened,
+        ctx: Context,
+    ) -> Result<Silo> {
+        let shown = crate::storage::postgres::redact_address(address);
+        let config = SiloConfig::from_json_str(&opened.config, "the team silo's configuration")?;
+        let replica = store::own_replica(&opened.db)?;
+        Ok(Silo {
+            dir: PathBuf::from(shown),
+            address: Some(PathBuf::from(address)),
+            config,
+            ctx,
+            replica,
+            dialect: opened.db.dialect(),
+            conn: ReentrantMutex::new(opened.db),
+            read_only: false,
+            damage: parking_lot::Mutex::new(None),
+        })
+    }
+
+    /// Whether this is a team silo on PostgreSQL (its [`Silo::dir`] is then its address
+    /// without the password).
+    pub fn is_team(&self) -> bool {
+        self.dialect == ticket_query::Dialect::Postgres
     }
 
     fn open_inner(dir: &Path, ctx: Context, creating: bool) -> Result<Silo> {
@@ -128,6 +173,7 @@ impl Silo {
         let replica = store::own_replica(&conn)?;
         Ok(Silo {
             dir: dir.to_path_buf(),
+            address: None,
             config,
             ctx,
             replica,
@@ -170,9 +216,15 @@ impl Silo {
         *self.damage.lock() = None;
     }
 
-    /// The silo's directory.
+    /// The silo's directory; a team silo's address without its password (for showing).
     pub fn dir(&self) -> &Path {
         &self.dir
+    }
+    /// What the silo was opened with, to open it again (another handle, a child process): its
+    /// directory, or a team silo's whole address (with its password, when it has one: never
+    /// print it; [`Silo::dir`] is the form to show).
+    pub fn address(&self) -> &Path {
+        self.address.as_deref().unwrap_or(&self.dir)
     }
     /// The parsed `silo.json`.
     pub fn config(&self) -> &SiloConfig {
@@ -198,8 +250,12 @@ impl Silo {
     pub fn set_clock(&mut self, clock: Clock) {
         self.ctx.clock = clock;
     }
-    /// The directory of the attachment contents.
+    /// The directory of the attachment contents (a team silo keeps them in the database and
+    /// stages new ones in the system's temporary directory).
     pub(crate) fn attachments_dir(&self) -> PathBuf {
+        if self.is_team() {
+            return std::env::temp_dir();
+        }
         self.dir.join(ATTACHMENTS_DIR)
     }
     /// Where an attachment's content is stored: `attachments/ab/cdef…`.
@@ -249,6 +305,42 @@ impl Silo {
         value
     }
 
+    /// Replaces the silo's configuration with `text` (the JSON of `silo.json`, domain spec 6):
+    /// validated first (a broken configuration is refused and nothing changes), then stored as
+    /// one change set by this handle's author (a directory silo writes `silo.json` by
+    /// temporary file and rename; a team silo its `config` row, so every client sees the same
+    /// rules). The change set holds no records: it marks in the log who changed the rules and
+    /// when; configurations do not travel by sync.
+    ///
+    /// ```
+    /// # use ticket_core::{Clock, Context, Silo};
+    /// # let dir = tempfile::tempdir().unwrap();
+    /// let mut silo = Silo::create(&dir.path().join("s"), Context::new(Clock::system(), "me")).unwrap();
+    /// silo.set_config(r#"{"vrules_pk_required": [{"selector": "g=risk", "key": "Owner"}]}"#).unwrap();
+    /// assert_eq!(silo.config().vrules_pk_required.len(), 1);
+    /// assert!(silo.set_config("{ not json").is_err());
+    /// ```
+    pub fn set_config(&mut self, text: &str) -> Result<()> {
+        let config = SiloConfig::from_json_str(text, "the new configuration")?;
+        let team = self.is_team();
+        let path = self.dir.join(CONFIG_FILE);
+        self.write(|w| {
+            let set = w.mark_set()?;
+            if team {
+                crate::storage::postgres::save_config(w.conn, text, Some(set))
+            } else {
+                let tmp = path.with_extension("json.tmp");
+                std::fs::write(&tmp, text).map_err(|e| Error::io(&tmp, e))?;
+                std::fs::rename(&tmp, &path).map_err(|e| {
+                    let _ = std::fs::remove_file(&tmp);
+                    Error::io(&path, e)
+                })
+            }
+        })?;
+        self.config = config;
+        Ok(())
+    }
+
     /// The SQL dialect of this silo's backend.
     pub(crate) fn dialect(&self) -> ticket_query::Dialect {
         self.dialect
@@ -265,7 +357,9 @@ impl Silo {
         self.refuse_read_only()?;
         self.refuse_damaged()?;
         // temporary files left by a killed process, once they are a day old
-        crate::content::sweep_stale(&self.attachments_dir());
+        if !self.is_team() {
+            crate::content::sweep_stale(&self.attachments_dir());
+        }
         let conn = self.lock();
         let started = std::time::Instant::now();
         crate::storage::prepare_for_writing(&conn)?;
@@ -303,6 +397,12 @@ impl Silo {
         }
         result
     }
+}
+
+/// The PostgreSQL address a silo "directory" holds, if it is one.
+pub(crate) fn team_address(dir: &Path) -> Option<&str> {
+    dir.to_str()
+        .filter(|s| crate::storage::postgres::is_address(s))
 }
 
 /// A new silo's directory must not exist or be empty (`create`, `clone`).
@@ -380,27 +480,30 @@ impl<'s> Writer<'s> {
                 "more than 65536 changes in one change set",
             ));
         }
-        let set = match self.set {
-            Some(set) => set,
-            None => {
-                self.clock = next_clock(self.wall, self.clock);
-                let set = store::insert_set(
-                    self.conn,
-                    self.clock,
-                    self.silo.replica.1,
-                    &self.at,
-                    &self.author,
-                )?;
-                self.set = Some(set);
-                self.sets.push(set);
-                set
-            }
-        };
+        let set = self.mark_set()?;
         let local = store::insert_record(self.conn, set, self.index, rec.ticket, &rec.op.encode())?;
         self.index += 1;
         apply(self.conn, &rec, local, &self.at, &self.author)?;
         self.touched.note(&rec, &self.at);
         Ok(local)
+    }
+
+    /// Makes the current change set (without records, if none came yet) and returns its row.
+    pub fn mark_set(&mut self) -> Result<i64> {
+        if let Some(set) = self.set {
+            return Ok(set);
+        }
+        self.clock = next_clock(self.wall, self.clock);
+        let set = store::insert_set(
+            self.conn,
+            self.clock,
+            self.silo.replica.1,
+            &self.at,
+            &self.author,
+        )?;
+        self.set = Some(set);
+        self.sets.push(set);
+        Ok(set)
     }
 
     /// Starts a new change set inside the same transaction, stamped `at` by `author` (imports

@@ -681,7 +681,9 @@ impl Writer<'_> {
         let name = name.trim();
         crate::log::check_file_name(name)?;
         let (sha, size) = (staged.sha256.clone(), staged.size);
-        if let Some(created) = staged.place(&self.silo.attachment_path(&sha))? {
+        if self.silo.is_team() {
+            crate::storage::postgres::put_content(self.conn, &sha, &staged.bytes()?)?;
+        } else if let Some(created) = staged.place(&self.silo.attachment_path(&sha))? {
             self.placed.push(created);
         }
         let n: u32 = self.conn.one(
@@ -723,15 +725,4 @@ fn refuse_reserved(key: &PropertyKey) -> Result<()> {
         }),
         None => Ok(()),
     }
-}
-
-/// Writes content-addressed bytes (`attachments/ab/cdef…`) unless already there, through a
-/// temporary file in `attachments/` that no error leaves behind. A file stored for a change
-/// set that does not commit is harmless: it is only reachable through its hash.
-pub(crate) fn store_content(path: &Path, bytes: &[u8]) -> Result<()> {
-    let root = path
-        .parent()
-        .and_then(Path::parent)
-        .expect("attachment paths are attachments/ab/cdef…");
-    crate::content::store_bytes(root, path, bytes).map(|_| ())
 }

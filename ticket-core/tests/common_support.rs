@@ -13,8 +13,39 @@ pub fn ctx_at(now: &str) -> Context {
     )
 }
 
+/// The backend the suite runs against: `TICKET_TEST_BACKEND=postgres` (with
+/// `TICKET_TEST_POSTGRES` naming a database) runs the same tests on PostgreSQL team silos,
+/// each in a fresh schema; otherwise directory silos (SQLite).
+pub fn on_postgres() -> bool {
+    std::env::var("TICKET_TEST_BACKEND").as_deref() == Ok("postgres")
+}
+
+/// A fresh silo address: `dir/name` (SQLite), or a new schema of the test database.
+pub fn silo_address(dir: &Path, name: &str) -> std::path::PathBuf {
+    if on_postgres() {
+        let base = std::env::var("TICKET_TEST_POSTGRES").expect(
+            "TICKET_TEST_BACKEND=postgres needs TICKET_TEST_POSTGRES (scripts/postgres.sh env)",
+        );
+        let schema = format!("t_{}", uuid::Uuid::new_v4().simple());
+        let sep = if base.contains('?') { '&' } else { '?' };
+        return std::path::PathBuf::from(format!("{base}{sep}schema={schema}"));
+    }
+    dir.join(name)
+}
+
+/// Tests of what only a directory silo has (its files, SQLite's own failures) return early
+/// on PostgreSQL.
+#[macro_export]
+macro_rules! sqlite_only {
+    () => {
+        if $crate::common_support::on_postgres() {
+            return;
+        }
+    };
+}
+
 pub fn new_silo(dir: &Path) -> Silo {
-    Silo::create(&dir.join("silo"), ctx_at(NOW)).unwrap()
+    Silo::create(&silo_address(dir, "silo"), ctx_at(NOW)).unwrap()
 }
 
 pub fn silo_with_config(dir: &Path, json: &str) -> Silo {
@@ -26,6 +57,9 @@ pub fn silo_with_config(dir: &Path, json: &str) -> Silo {
 
 /// Every derived table as text, by ticket uuid, for comparing states.
 pub fn dump(silo: &Silo) -> String {
+    if on_postgres() {
+        return ticket_core::fuzzing::derived_state(silo).unwrap();
+    }
     let conn = rusqlite::Connection::open(silo.dir().join("silo.db")).unwrap();
     // the full-text index keeps no texts: compare what it indexed, term by term
     conn.execute_batch(
@@ -57,13 +91,5 @@ pub fn dump(silo: &Silo) -> String {
 
 /// The number of change records: a failed write must not change it.
 pub fn change_count(silo: &Silo) -> i64 {
-    let conn = rusqlite::Connection::open(silo.dir().join("silo.db")).unwrap();
-    // the full-text index keeps no texts: compare what it indexed, term by term
-    conn.execute_batch(
-        "CREATE VIRTUAL TABLE temp.fts_terms USING fts5vocab(main, ticket_fts, 'instance');
-         CREATE TEMP VIEW tk AS SELECT t.*, i.uuid FROM main.tickets t JOIN main.ticket_ids i ON i.id = t.id;",
-    )
-    .unwrap();
-    conn.query_row("SELECT count(*) FROM changes", [], |r| r.get(0))
-        .unwrap()
+    ticket_core::fuzzing::change_count(silo).unwrap()
 }

@@ -188,7 +188,7 @@ fn concurrent_writers_in_four_processes_lose_nothing() {
 fn four_writers(dir: &Path) -> Silo {
     let silo = new_silo(dir);
     let children: Vec<_> = (0..4)
-        .map(|i| spawn_child(silo.dir(), &format!("w{i}"), 250))
+        .map(|i| spawn_child(silo.address(), &format!("w{i}"), 250))
         .collect();
     for mut c in children {
         let status = c.wait().unwrap();
@@ -209,7 +209,7 @@ fn assert_rebuild_equal(silo: &Silo) {
 /// same tables. Returns the silo and the reported tickets.
 fn kill_a_writer(dir: &Path, stop: usize) -> (Silo, Vec<String>) {
     let silo = new_silo(dir);
-    let path = silo.dir().to_path_buf();
+    let path = silo.address().to_path_buf();
     drop(silo);
     let mut child = spawn_child(&path, "k", 100_000);
     let mut reported = Vec::new();
@@ -241,6 +241,7 @@ fn kill_a_writer(dir: &Path, stop: usize) -> (Silo, Vec<String>) {
 
 #[test]
 fn a_writer_killed_mid_stream_leaves_a_consistent_silo() {
+    sqlite_only!();
     let dir = tempfile::tempdir().unwrap();
     let (_, reported) = kill_a_writer(dir.path(), 150);
     assert_eq!(reported.len(), 150);
@@ -248,10 +249,11 @@ fn a_writer_killed_mid_stream_leaves_a_consistent_silo() {
 
 #[test]
 fn a_held_lock_ends_in_silo_is_busy_and_changes_nothing() {
+    sqlite_only!();
     let dir = tempfile::tempdir().unwrap();
     let silo = new_silo(dir.path());
     silo.new_ticket("T", None, "").unwrap();
-    let path = silo.dir().to_path_buf();
+    let path = silo.address().to_path_buf();
     drop(silo);
     let mut ctx = ctx_at(NOW);
     ctx.busy_timeout = Duration::from_millis(200);
@@ -273,9 +275,10 @@ fn a_held_lock_ends_in_silo_is_busy_and_changes_nothing() {
 
 #[test]
 fn a_broken_silo_json_is_reported_with_file_and_path() {
+    sqlite_only!();
     let dir = tempfile::tempdir().unwrap();
     let silo = new_silo(dir.path());
-    let path = silo.dir().to_path_buf();
+    let path = silo.address().to_path_buf();
     drop(silo);
     std::fs::write(
         path.join("silo.json"),
@@ -327,6 +330,7 @@ fn write_file(path: &Path, bytes: &[u8], mode: u32) -> PathBuf {
 
 #[test]
 fn copy_file_streams_the_content_keeps_its_mode_and_follows_a_symlink() {
+    sqlite_only!();
     let dir = tempfile::tempdir().unwrap();
     let silo = new_silo(dir.path());
     silo.new_ticket("Backups", None, "").unwrap();
@@ -378,6 +382,7 @@ fn copy_file_streams_the_content_keeps_its_mode_and_follows_a_symlink() {
 
 #[test]
 fn what_is_not_a_regular_file_is_refused_without_blocking_and_changes_nothing() {
+    sqlite_only!();
     let dir = tempfile::tempdir().unwrap();
     let silo = new_silo(dir.path());
     silo.new_ticket("Backups", None, "").unwrap();
@@ -461,10 +466,11 @@ fn the_maximum_attachment_size_is_configurable_and_checked_while_copying() {
 
 #[test]
 fn a_failed_attach_leaves_no_temporary_or_content_file() {
+    sqlite_only!();
     let dir = tempfile::tempdir().unwrap();
     let silo = new_silo(dir.path());
     silo.new_ticket("Backups", None, "").unwrap();
-    let path = silo.dir().to_path_buf();
+    let path = silo.address().to_path_buf();
     let file = write_file(&dir.path().join("report.txt"), b"quarterly report\n", 0o644);
     // the ticket does not exist: the copy was made, then the change set fails
     let err = silo.copy_file("99", &file, "").unwrap_err();
@@ -496,6 +502,7 @@ fn a_failed_attach_leaves_no_temporary_or_content_file() {
 
 #[test]
 fn stale_temporary_files_are_swept_by_the_next_write() {
+    sqlite_only!();
     let dir = tempfile::tempdir().unwrap();
     let silo = new_silo(dir.path());
     let attachments = silo.dir().join("attachments");
@@ -534,7 +541,7 @@ fn closed_silo(dir: &Path) -> (PathBuf, String) {
     silo.new_ticket("Printer", None, "").unwrap();
     silo.add_property("2", "Assigned", "phil").unwrap();
     let state = dump(&silo);
-    let path = silo.dir().to_path_buf();
+    let path = silo.address().to_path_buf();
     drop(silo);
     (path, state)
 }
@@ -550,6 +557,7 @@ fn names_in(dir: &Path) -> Vec<String> {
 
 #[test]
 fn an_empty_or_foreign_database_file_is_refused_and_left_as_it_was() {
+    sqlite_only!();
     let dir = tempfile::tempdir().unwrap();
     let (path, _) = closed_silo(dir.path());
     let db = path.join("silo.db");
@@ -598,6 +606,7 @@ fn an_empty_or_foreign_database_file_is_refused_and_left_as_it_was() {
 
 #[test]
 fn a_missing_derived_table_is_a_clear_error_until_rebuild_recreates_it() {
+    sqlite_only!();
     let dir = tempfile::tempdir().unwrap();
     let (path, state) = closed_silo(dir.path());
     let c = rusqlite::Connection::open(path.join("silo.db")).unwrap();
@@ -645,6 +654,7 @@ fn a_missing_derived_table_is_a_clear_error_until_rebuild_recreates_it() {
 
 #[test]
 fn a_missing_log_table_is_damage_rebuild_cannot_repair() {
+    sqlite_only!();
     let dir = tempfile::tempdir().unwrap();
     let (path, _) = closed_silo(dir.path());
     let c = rusqlite::Connection::open(path.join("silo.db")).unwrap();
@@ -742,6 +752,7 @@ fn run_read_only_child(dir: &Path, expected: u64) {
 
 #[test]
 fn a_silo_the_user_may_only_read_is_read_without_writing_anything() {
+    sqlite_only!();
     let dir = tempfile::tempdir().unwrap();
     let (path, _) = closed_silo(dir.path());
     // the clean close removed the WAL's files: the reader cannot make them

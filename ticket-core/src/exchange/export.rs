@@ -167,9 +167,20 @@ impl Silo {
         }
         std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
         for sum in &sums {
-            let from = self.attachment_path(sum);
             let to = dir.join(sum);
-            std::fs::copy(&from, &to).map_err(|e| Error::io(&from, e))?;
+            if self.is_team() {
+                let bytes = self.content(sum)?.ok_or_else(|| {
+                    Error::invalid(
+                        "attachment",
+                        sum,
+                        "its content is missing from the team silo",
+                    )
+                })?;
+                std::fs::write(&to, bytes).map_err(|e| Error::io(&to, e))?;
+            } else {
+                let from = self.attachment_path(sum);
+                std::fs::copy(&from, &to).map_err(|e| Error::io(&from, e))?;
+            }
         }
         Ok(sums.len() as u64)
     }
@@ -200,9 +211,7 @@ impl Silo {
         }
         let mut added = 0;
         for (sum, bytes) in found {
-            let to = self.attachment_path(&sum);
-            if !to.is_file() {
-                crate::write::store_content(&to, &bytes)?;
+            if self.store_content(&sum, &bytes)? {
                 added += 1;
             }
         }

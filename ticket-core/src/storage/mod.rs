@@ -11,6 +11,7 @@ use crate::error::{Error, Result};
 
 pub mod db;
 pub(crate) mod log;
+pub mod postgres;
 
 /// One migration step: a script, or code for what SQL alone cannot do.
 enum Step {

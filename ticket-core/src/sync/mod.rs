@@ -263,16 +263,13 @@ impl Peer for Silo {
         }
         let mut attachments = Vec::new();
         for sha in shas {
-            let path = self.attachment_path(&sha);
-            match std::fs::read(&path) {
-                Ok(bytes) => attachments.push(Content {
+            // a copy that never had the content cannot pass it on; the record still
+            // travels (its metadata is the history)
+            if let Some(bytes) = self.content(&sha)? {
+                attachments.push(Content {
                     sha256: sha,
                     hex: hex::encode(bytes),
-                }),
-                // a copy that never had the content cannot pass it on; the record still
-                // travels (its metadata is the history)
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-                Err(e) => return Err(Error::io(path, e)),
+                });
             }
         }
         Ok(Bundle {
@@ -311,9 +308,7 @@ impl Peer for Silo {
                     format!("attachment {} does not match its hash", c.sha256),
                 ));
             }
-            let path = self.attachment_path(&c.sha256);
-            if !path.is_file() {
-                crate::write::store_content(&path, &bytes)?;
+            if self.store_content(&c.sha256, &bytes)? {
                 stored += 1;
             }
         }
@@ -423,6 +418,9 @@ impl Silo {
     /// compacts it), then given a new replica id; attachment contents are copied file by file.
     pub fn clone_silo(source: &Path, dir: &Path, ctx: Context) -> Result<Silo> {
         let from = Silo::open(source, ctx.clone())?;
+        if from.is_team() {
+            return Silo::clone_team(&from, dir, ctx);
+        }
         crate::silo::refuse_used_dir(dir)?;
         let attachments = dir.join(crate::silo::ATTACHMENTS_DIR);
         std::fs::create_dir_all(&attachments).map_err(|e| Error::io(dir, e))?;
@@ -444,6 +442,24 @@ impl Silo {
         })();
         if made.is_err() {
             // nothing half-made stays behind
+            let _ = std::fs::remove_dir_all(dir);
+        }
+        made
+    }
+
+    /// A directory copy of a team silo: a new silo with the team's configuration, then every
+    /// change set and content pulled as by `sync` (teams.md 4).
+    fn clone_team(from: &Silo, dir: &Path, ctx: Context) -> Result<Silo> {
+        crate::silo::refuse_used_dir(dir)?;
+        let made = (|| {
+            let mut to = Silo::create(dir, ctx)?;
+            let text = crate::storage::postgres::config_text(&*from.reader()?)?;
+            to.set_config(&text)?;
+            let bundle = from.bundle_for(&to.summary()?)?;
+            to.apply_bundle(&bundle)?;
+            Ok(to)
+        })();
+        if made.is_err() {
             let _ = std::fs::remove_dir_all(dir);
         }
         made

@@ -24,7 +24,7 @@ CREATE TABLE silo_meta (
     id INTEGER PRIMARY KEY CHECK (id = 1),
     schema_version INTEGER NOT NULL
 );
-INSERT INTO silo_meta (id, schema_version) VALUES (1, 3);
+INSERT INTO silo_meta (id, schema_version) VALUES (1, 4);
 
 -- The silo configuration: the exact text `ticket config --set` validated (kept as text, not
 -- jsonb, so that it reads back as written), and the change set that recorded it.

@@ -1,0 +1,253 @@
+//! PostgreSQL team silos: addresses, connecting, creating and checking the schema, the
+//! configuration and attachment contents kept in the database (teams.md 1).
+use std::str::FromStr;
+use std::time::Duration;
+
+use super::db::{args, Db, PgConn};
+use crate::error::{Error, Result};
+
+/// The schema a new team silo gets (schema version 4, as a directory silo's).
+const SCHEMA: &str = include_str!("schema.sql");
+
+/// Whether a silo address names a PostgreSQL database rather than a directory.
+pub fn is_address(address: &str) -> bool {
+    address.starts_with("postgres://") || address.starts_with("postgresql://")
+}
+
+/// The address without its password, for messages and `Silo::dir`.
+///
+/// ```
+/// # use ticket_core::redact_address;
+/// assert_eq!(redact_address("postgres://ann:s3cret@db:5432/t?schema=x"), "postgres://ann:***@db:5432/t?schema=x");
+/// assert_eq!(redact_address("postgres://ann@db/t"), "postgres://ann@db/t");
+/// ```
+pub fn redact_address(address: &str) -> String {
+    let Some((scheme, rest)) = address.split_once("://") else {
+        return address.to_string();
+    };
+    let (auth, tail) = match rest.find('@') {
+        Some(at) if !rest[..at].contains('/') => (&rest[..at], &rest[at..]),
+        _ => return address.to_string(),
+    };
+    match auth.split_once(':') {
+        Some((user, _)) => format!("{scheme}://{user}:***{tail}"),
+        None => address.to_string(),
+    }
+}
+
+/// A parsed address: libpq's URL without our own `schema` parameter.
+struct Address {
+    url: String,
+    schema: Option<String>,
+}
+
+fn parse(address: &str) -> Result<Address> {
+    let (base, query) = match address.split_once('?') {
+        Some((b, q)) => (b, Some(q)),
+        None => (address, None),
+    };
+    let mut schema = None;
+    let mut kept = Vec::new();
+    for pair in query
+        .into_iter()
+        .flat_map(|q| q.split('&'))
+        .filter(|p| !p.is_empty())
+    {
+        match pair.split_once('=') {
+            Some(("schema", name)) => {
+                let ok = !name.is_empty()
+                    && name.len() <= 63
+                    && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+                    && !name.starts_with(|c: char| c.is_ascii_digit());
+                if !ok {
+                    return Err(Error::invalid(
+                        "silo address",
+                        &redact_address(address),
+                        "the schema must be a plain name (letters, digits, _)",
+                    ));
+                }
+                schema = Some(name.to_string());
+            }
+            _ => kept.push(pair),
+        }
+    }
+    let url = if kept.is_empty() {
+        base.to_string()
+    } else {
+        format!("{base}?{}", kept.join("&"))
+    };
+    Ok(Address { url, schema })
+}
+
+/// Connects to the team silo at `address`: libpq's environment fills what the address
+/// leaves out (`PGPASSWORD`, `PGUSER`, `PGHOST`, `PGPORT`); errors name the address without
+/// its password.
+fn connect(address: &str) -> Result<(PgConn, Option<String>)> {
+    let shown = redact_address(address);
+    let parsed = parse(address)?;
+    let refused = |reason: String| Error::Connect {
+        address: shown.clone(),
+        reason,
+    };
+    let mut config = postgres::Config::from_str(&parsed.url)
+        .map_err(|e| refused(format!("not a valid PostgreSQL address: {e}")))?;
+    if config.get_password().is_none() {
+        if let Ok(p) = std::env::var("PGPASSWORD") {
+            config.password(p);
+        }
+    }
+    if config.get_user().is_none() {
+        if let Some(u) = std::env::var("PGUSER")
+            .ok()
+            .or_else(|| std::env::var("USER").ok())
+        {
+            config.user(&u);
+        }
+    }
+    if config.get_hosts().is_empty() {
+        config.host(&std::env::var("PGHOST").unwrap_or_else(|_| "localhost".into()));
+    }
+    if config.get_ports().is_empty() {
+        if let Some(p) = std::env::var("PGPORT").ok().and_then(|p| p.parse().ok()) {
+            config.port(p);
+        }
+    }
+    if config.get_connect_timeout().is_none() {
+        config.connect_timeout(Duration::from_secs(10));
+    }
+    config.application_name("ticket");
+    let client = config.connect(postgres::NoTls).map_err(|e| {
+        let reason = match e.as_db_error() {
+            Some(db) => db.message().to_string(),
+            None => {
+                let text = e.to_string();
+                match std::error::Error::source(&e) {
+                    Some(cause) => format!("{text}: {cause}"),
+                    None => text,
+                }
+            }
+        };
+        refused(reason)
+    })?;
+    Ok((PgConn::new(client), parsed.schema))
+}
+
+/// What `Silo::open`/`create` need of a team silo: the connection (its search path set to
+/// the silo's schema) and the configuration text.
+pub(crate) struct Opened {
+    pub db: Db,
+    pub config: String,
+}
+
+/// Opens an existing team silo.
+pub(crate) fn open(address: &str) -> Result<Opened> {
+    let (conn, schema) = connect(address)?;
+    let db = Db::Postgres(conn);
+    if let Some(s) = &schema {
+        db.batch(&format!("SET search_path TO \"{s}\""))?;
+    }
+    let has_meta: i64 = db.value(
+        "SELECT count(*) FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = 'silo_meta'",
+        args![],
+    )?;
+    if has_meta == 0 {
+        return Err(Error::Connect {
+            address: redact_address(address),
+            reason: "the database (or schema) holds no ticket silo: make one with `ticket create_silo ADDRESS`".into(),
+        });
+    }
+    let version: i64 = db.value("SELECT schema_version FROM silo_meta WHERE id = 1", args![])?;
+    if version > i64::from(super::SCHEMA_VERSION) {
+        return Err(Error::SchemaTooNew {
+            found: u32::try_from(version).unwrap_or(u32::MAX),
+            supported: super::SCHEMA_VERSION,
+        });
+    }
+    let config = config_text(&db)?;
+    Ok(Opened { db, config })
+}
+
+/// Makes a team silo in an empty database (or schema: `?schema=NAME`, created when missing)
+/// and opens it. A database that holds tables already is refused, unchanged.
+pub(crate) fn create(address: &str, config: &str) -> Result<Opened> {
+    let (conn, schema) = connect(address)?;
+    let db = Db::Postgres(conn);
+    db.begin_write()?;
+    let made = (|| {
+        if let Some(s) = &schema {
+            db.batch(&format!(
+                "CREATE SCHEMA IF NOT EXISTS \"{s}\"; SET LOCAL search_path TO \"{s}\""
+            ))?;
+        }
+        let tables: i64 = db.value(
+            "SELECT count(*) FROM information_schema.tables WHERE table_schema = current_schema()",
+            args![],
+        )?;
+        if tables > 0 {
+            return Err(Error::Connect {
+                address: redact_address(address),
+                reason: format!(
+                    "the database (schema {}) already holds {tables} table(s): a team silo needs an empty one (or `?schema=NAME` for a new schema)",
+                    schema.as_deref().unwrap_or("public")
+                ),
+            });
+        }
+        db.batch(SCHEMA)?;
+        db.exec(
+            "UPDATE silo_meta SET schema_version = ?1 WHERE id = 1",
+            args![i64::from(super::SCHEMA_VERSION)],
+        )?;
+        db.exec(
+            "INSERT INTO config (id, document) VALUES (1, ?1)",
+            args![config],
+        )?;
+        super::log::set_own_replica(&db, &crate::log::ReplicaId::random())?;
+        Ok(())
+    })();
+    match made {
+        Ok(()) => db.commit()?,
+        Err(e) => {
+            db.rollback();
+            return Err(e);
+        }
+    }
+    if let Some(s) = &schema {
+        db.batch(&format!("SET search_path TO \"{s}\""))?;
+    }
+    Ok(Opened {
+        db,
+        config: config.to_string(),
+    })
+}
+
+/// The configuration text of a team silo.
+pub(crate) fn config_text(db: &Db) -> Result<String> {
+    db.value("SELECT document FROM config WHERE id = 1", args![])
+}
+
+/// Replaces the configuration text (inside the caller's write transaction).
+pub(crate) fn save_config(db: &Db, document: &str, set: Option<i64>) -> Result<()> {
+    db.exec(
+        "UPDATE config SET document = ?1, change_set = ?2 WHERE id = 1",
+        args![document, set],
+    )?;
+    Ok(())
+}
+
+/// An attachment content kept in the database, if it is there.
+pub(crate) fn content(db: &Db, sha256: &str) -> Result<Option<Vec<u8>>> {
+    db.opt(
+        "SELECT content FROM attachment_contents WHERE sha256 = ?1",
+        args![sha256],
+        |r| r.get(0),
+    )
+}
+
+/// Stores an attachment content under its hash (nothing when it is there already); returns
+/// whether it was added.
+pub(crate) fn put_content(db: &Db, sha256: &str, bytes: &[u8]) -> Result<bool> {
+    Ok(db.exec(
+        "INSERT OR IGNORE INTO attachment_contents (sha256, content) VALUES (?1, ?2)",
+        args![sha256, bytes],
+    )? == 1)
+}
