@@ -160,7 +160,7 @@ impl postgres::types::ToSql for Arg<'_> {
         out: &mut bytes::BytesMut,
     ) -> std::result::Result<postgres::types::IsNull, Box<dyn std::error::Error + Sync + Send>>
     {
-        use postgres::types::{IsNull, ToSql as _, Type};
+        use postgres::types::{IsNull, Type};
         let text = |t: &str, out: &mut bytes::BytesMut| match *ty {
             Type::INT8 => t.parse::<i64>()?.to_sql(ty, out),
             Type::INT4 => t.parse::<i32>()?.to_sql(ty, out),
