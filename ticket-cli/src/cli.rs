@@ -471,8 +471,12 @@ pub enum Command {
     /// Show the effective silo configuration, or validate a configuration file.
     Config {
         /// Validate FILE instead (a silo.json); exit 1 with every problem if it is broken.
-        #[arg(long, value_name = "FILE")]
+        #[arg(long, value_name = "FILE", conflicts_with = "set")]
         check: Option<PathBuf>,
+        /// Validate FILE and make it the silo's configuration (one change set by you; a team
+        /// silo's clients all see it).
+        #[arg(long, value_name = "FILE")]
+        set: Option<PathBuf>,
     },
     /// Create a silo filled with a few hundred realistic tickets and show example searches.
     Demo {

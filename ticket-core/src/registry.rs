@@ -62,7 +62,8 @@ impl Env {
 
     /// Makes `path` absolute against [`Env::current_dir`] (unchanged when already absolute).
     fn absolute(&self, path: &Path) -> Result<PathBuf, RegistryError> {
-        if path.is_absolute() {
+        // a team silo's address is kept as given
+        if path.is_absolute() || crate::silo::team_address(path).is_some() {
             return Ok(path.to_path_buf());
         }
         match &self.current_dir {
@@ -361,6 +362,15 @@ impl Registry {
     /// normalised absolute form.
     fn find(&self, dir: &Path, env: &Env) -> Result<PathBuf, RegistryError> {
         let absolute = env.absolute(dir)?;
+        if crate::silo::team_address(dir).is_some() {
+            return self
+                .data
+                .silos
+                .iter()
+                .find(|p| p.as_path() == dir)
+                .cloned()
+                .ok_or(RegistryError::NotListed { dir: absolute });
+        }
         let mut candidates = vec![lexical_normal(&absolute)];
         if let Ok(c) = absolute.canonicalize() {
             candidates.insert(0, c);
@@ -398,6 +408,9 @@ fn parse(path: &Path, text: &str) -> Result<RegistryFile, RegistryError> {
 
 /// The canonical absolute path of the silo directory `dir`, which must hold `silo.json`.
 fn canonical_silo(dir: &Path, env: &Env) -> Result<PathBuf, RegistryError> {
+    if crate::silo::team_address(dir).is_some() {
+        return Ok(dir.to_path_buf());
+    }
     let absolute = env.absolute(dir)?;
     let canonical = absolute
         .canonicalize()

@@ -341,6 +341,16 @@ impl Silo {
         Ok(())
     }
 
+    /// The configuration's text as stored: a directory silo's `silo.json`, a team silo's
+    /// configuration row.
+    pub fn config_text(&self) -> Result<String> {
+        if self.is_team() {
+            return crate::storage::postgres::config_text(&*self.reader()?);
+        }
+        let path = self.dir.join(CONFIG_FILE);
+        std::fs::read_to_string(&path).map_err(|e| Error::io(path, e))
+    }
+
     /// The SQL dialect of this silo's backend.
     pub(crate) fn dialect(&self) -> ticket_query::Dialect {
         self.dialect

@@ -125,3 +125,21 @@ pub fn config(s: &Session, out: &mut dyn Write, check: Option<&Path>) -> CliResu
     writeln!(out, "{}", silo.config().to_json_pretty())?;
     Ok(())
 }
+
+/// `config --set FILE`: validates FILE and makes it the silo's configuration, as one change
+/// set; a broken file changes nothing (exit 1 with the problem).
+pub fn set_config(s: &Session, out: &mut dyn Write, file: &Path) -> CliResult {
+    let text = std::fs::read_to_string(file)
+        .map_err(|e| CliError::Failed(format!("{}: {e}", file.display())))?;
+    let mut silo = s.open()?;
+    silo.set_config(&text)?;
+    if !s.out.quiet {
+        writeln!(
+            out,
+            "the configuration of {} is now {}",
+            silo.dir().display(),
+            file.display()
+        )?;
+    }
+    Ok(())
+}

@@ -167,7 +167,10 @@ pub fn run(command: Command, s: &Session, out: &mut dyn Write) -> CliResult {
             author.as_deref(),
             limit,
         ),
-        C::Config { check } => maintenance::config(s, out, check.as_deref()),
+        C::Config { check, set } => match set {
+            Some(file) => maintenance::set_config(s, out, &file),
+            None => maintenance::config(s, out, check.as_deref()),
+        },
         C::Demo { dir } => crate::demo::run(s, out, dir),
         C::Serve(args) => serve::serve(s, out, &args),
         C::Completions { shell } => completions(shell, out),

@@ -27,6 +27,11 @@ impl From<RegistryError> for CliError {
     }
 }
 
+/// A silo address as shown: a team silo's without its password.
+fn shown(path: &Path) -> String {
+    ticket_core::redact_address(&path.display().to_string())
+}
+
 /// The user's silo list.
 fn load(env: &Env) -> CliResult<Registry> {
     Ok(Registry::open(env)?)
@@ -52,7 +57,7 @@ pub fn create(s: &Session, dir: &Path, out: &mut dyn Write) -> CliResult {
     }
     registry.save()?;
     if !s.out.quiet {
-        writeln!(out, "created silo {}", dir.display())?;
+        writeln!(out, "created silo {}", shown(&dir))?;
     }
     Ok(())
 }
@@ -64,8 +69,8 @@ pub fn add(s: &Session, dir: &Path, out: &mut dyn Write) -> CliResult {
     registry.save()?;
     if !s.out.quiet {
         match outcome {
-            AddOutcome::Added(p) => writeln!(out, "added {}", p.display())?,
-            AddOutcome::AlreadyListed(p) => writeln!(out, "{} is already listed", p.display())?,
+            AddOutcome::Added(p) => writeln!(out, "added {}", shown(&p))?,
+            AddOutcome::AlreadyListed(p) => writeln!(out, "{} is already listed", shown(&p))?,
         }
     }
     Ok(())
@@ -82,11 +87,7 @@ pub fn remove(s: &Session, dir: &Path, out: &mut dyn Write) -> CliResult {
         } else {
             ""
         };
-        writeln!(
-            out,
-            "removed {} from the list{note}",
-            removed.path.display()
-        )?;
+        writeln!(out, "removed {} from the list{note}", shown(&removed.path))?;
     }
     Ok(())
 }
@@ -99,11 +100,9 @@ pub fn set_active(s: &Session, dir: &Path, out: &mut dyn Write) -> CliResult {
     if !s.out.quiet {
         match outcome {
             AddOutcome::Added(p) => {
-                writeln!(out, "added {} and made it the active silo", p.display())?
+                writeln!(out, "added {} and made it the active silo", shown(&p))?
             }
-            AddOutcome::AlreadyListed(p) => {
-                writeln!(out, "the active silo is now {}", p.display())?
-            }
+            AddOutcome::AlreadyListed(p) => writeln!(out, "the active silo is now {}", shown(&p))?,
         }
     }
     Ok(())
@@ -117,7 +116,7 @@ pub fn show(s: &Session, out: &mut dyn Write) -> CliResult {
         Format::Json => {
             let value = list
                 .iter()
-                .map(|l| json!({"path": l.path, "active": l.active}))
+                .map(|l| json!({"path": shown(&l.path), "active": l.active}))
                 .collect();
             json::write(out, &value)?;
         }
@@ -126,7 +125,7 @@ pub fn show(s: &Session, out: &mut dyn Write) -> CliResult {
             let fail = |e: csv::Error| CliError::Failed(e.to_string());
             w.write_record(["path", "active"]).map_err(fail)?;
             for l in &list {
-                w.write_record([l.path.display().to_string(), l.active.to_string()])
+                w.write_record([shown(&l.path), l.active.to_string()])
                     .map_err(fail)?;
             }
             w.flush()?;
@@ -134,7 +133,7 @@ pub fn show(s: &Session, out: &mut dyn Write) -> CliResult {
         Format::Text if s.out.quiet => {
             for l in &list {
                 let mark = if l.active { "*" } else { " " };
-                writeln!(out, "{mark} {}", l.path.display())?;
+                writeln!(out, "{mark} {}", shown(&l.path))?;
             }
         }
         Format::Text if list.is_empty() => writeln!(
@@ -146,7 +145,7 @@ pub fn show(s: &Session, out: &mut dyn Write) -> CliResult {
             writeln!(out, "  {}", p.paint("silo", Style::Bold))?;
             for l in &list {
                 let mark = if l.active { "*" } else { " " };
-                writeln!(out, "{mark} {}", l.path.display())?;
+                writeln!(out, "{mark} {}", shown(&l.path))?;
             }
             let active = if list.iter().any(|l| l.active) {
                 "* marks the active one"

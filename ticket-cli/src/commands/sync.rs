@@ -12,16 +12,17 @@ use crate::output::json;
 use crate::remote::{self, HttpPeer};
 use crate::session::Session;
 
-/// A peer named on the command line: a silo directory, or a `ticket serve` at an `http://`
-/// address (its token from `token_file` or `$TICKET_TOKEN`); `postgres://` is refused with a
-/// clear message until its transport exists.
+/// A peer named on the command line: a silo directory, a team silo (`postgres://…`, opened
+/// directly: the exchange runs in the team database's transactions), or a `ticket serve` at
+/// an `http://` address (its token from `token_file` or `$TICKET_TOKEN`).
 fn open_peer(s: &Session, peer: &str, token_file: Option<&Path>) -> CliResult<Box<dyn Peer>> {
     if remote::is_http(peer) {
         return Ok(Box::new(HttpPeer::new(peer, remote::token(token_file)?)?));
     }
-    if peer.contains("://") {
+    if peer.contains("://") && !ticket_core::is_team_address(peer) {
         return Err(CliError::Usage(format!(
-            "peer {peer}: only silo directories and http:// servers can be synced by this version (postgres:// peers are not supported yet)"
+            "peer {}: a peer is a silo directory, a postgres:// team silo or an http:// server",
+            ticket_core::redact_address(peer)
         )));
     }
     Ok(Box::new(Silo::open(Path::new(peer), s.ctx.clone())?))
@@ -57,7 +58,7 @@ pub fn clone(
         writeln!(
             out,
             "cloned {} into {} ({} tickets; replica {})",
-            source.display(),
+            ticket_core::redact_address(&source.display().to_string()),
             dir.display(),
             copy.count("")?,
             copy.replica_id()

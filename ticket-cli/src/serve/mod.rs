@@ -196,7 +196,10 @@ fn other_silos(
         let silo = match ticket_core::Silo::open(&dir, ctx.clone()) {
             Ok(silo) => silo,
             Err(e) => {
-                eprintln!("ticket serve: not serving {}: {e}", dir.display());
+                eprintln!(
+                    "ticket serve: not serving {}: {e}",
+                    ticket_core::redact_address(&dir.display().to_string())
+                );
                 continue;
             }
         };

@@ -203,9 +203,12 @@ pub async fn attachment(
                 t.attachments.iter().find(|a| a.n == k).ok_or_else(|| {
                     ApiError::not_found(format!("ticket {n} has no attachment {k}"))
                 })?;
-            let path = silo.attachment_path(&a.sha256);
-            let bytes = std::fs::read(&path)
-                .map_err(|e| ApiError::internal(format!("attachment {k}: {e}")))?;
+            let bytes = silo
+                .content(&a.sha256)
+                .map_err(|e| ApiError::internal(format!("attachment {k}: {e}")))?
+                .ok_or_else(|| {
+                    ApiError::internal(format!("attachment {k}: its content is missing"))
+                })?;
             Ok((a.name.clone(), bytes))
         })
         .await

@@ -59,7 +59,7 @@ impl AppState {
     pub fn new(writer: Silo, ctx: Context, token: String, addr: SocketAddr) -> AppState {
         AppState {
             offset: *ctx.clock.now().offset(),
-            dir: writer.dir().to_path_buf(),
+            dir: writer.address().to_path_buf(),
             writer,
             readers: Mutex::new(Vec::new()),
             gate: Arc::new(tokio::sync::Semaphore::new(POOL_SIZE)),
@@ -76,7 +76,7 @@ impl AppState {
     /// sessions of this one.
     pub fn sibling(&self, writer: Silo, base: String) -> AppState {
         AppState {
-            dir: writer.dir().to_path_buf(),
+            dir: writer.address().to_path_buf(),
             writer,
             readers: Mutex::new(Vec::new()),
             gate: Arc::new(tokio::sync::Semaphore::new(POOL_SIZE)),

@@ -97,14 +97,13 @@ pub async fn apply(
     .await
 }
 
-/// `GET sync/config`: the served silo's `silo.json`.
+/// `GET sync/config`: the served silo's configuration (`silo.json`, or a team silo's).
 pub async fn config(State(st): St) -> Result<Response, ApiError> {
     st.read(|silo| {
-        let path = silo.dir().join("silo.json");
-        let text = std::fs::read(&path).map_err(|e| {
+        let text = silo.config_text().map_err(|e| {
             ApiError::internal(format!("cannot read the silo's configuration: {e}"))
         })?;
-        Ok(json_response(text))
+        Ok(json_response(text.into_bytes()))
     })
     .await
 }

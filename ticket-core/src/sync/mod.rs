@@ -453,7 +453,7 @@ impl Silo {
         crate::silo::refuse_used_dir(dir)?;
         let made = (|| {
             let mut to = Silo::create(dir, ctx)?;
-            let text = crate::storage::postgres::config_text(&*from.reader()?)?;
+            let text = from.config_text()?;
             to.set_config(&text)?;
             let bundle = from.bundle_for(&to.summary()?)?;
             to.apply_bundle(&bundle)?;
