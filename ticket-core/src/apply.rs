@@ -1,6 +1,5 @@
 //! Applying change records to the derived tables: the one function both the write path and
 //! `rebuild` use, so the two cannot disagree.
-#[allow(unused_imports)]
 use crate::storage::db::{args, Db};
 use std::collections::{BTreeMap, BTreeSet};
 

@@ -1,6 +1,5 @@
 //! Issuing ticket numbers (domain spec 5); the state lives in the `numbering` table and is
 //! updated in the creating transaction.
-#[allow(unused_imports)]
 use crate::storage::db::{args, Db};
 use rand::Rng;
 

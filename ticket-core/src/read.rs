@@ -1,5 +1,4 @@
 //! Reading tickets and their history.
-#[allow(unused_imports)]
 use crate::storage::db::{args, Db, Row as DbRow};
 use std::collections::HashMap;
 

@@ -1,5 +1,4 @@
 //! `rebuild`: the derived tables replayed from the change log.
-#[allow(unused_imports)]
 use crate::storage::db::{args, Db};
 use std::collections::HashSet;
 

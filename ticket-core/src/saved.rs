@@ -3,8 +3,7 @@ use crate::config::{SavedSearch, SiloConfig, Suggestions};
 use crate::error::{Error, Result};
 use crate::model::TicketRow;
 use crate::silo::Silo;
-#[allow(unused_imports)]
-use crate::storage::db::{args, Db};
+use crate::storage::db::args;
 
 impl Silo {
     /// The saved searches of `silo.json`, in their order.

@@ -1,7 +1,6 @@
 //! Searching: a search key and sort rule compiled by `ticket-query`, run as one statement;
 //! the selected tickets' tags and properties come from one more query each.
-#[allow(unused_imports)]
-use crate::storage::db::{args, Arg, Db};
+use crate::storage::db::Arg;
 use chrono::NaiveDate;
 use ticket_query::{compile_for, parse_search, parse_sort, Compiled, SqlValue};
 
@@ -136,7 +135,7 @@ impl Silo {
         let (sql, params) = self.compiled(key, sort)?.select_sql("t.number", None, 0);
         let conn = self.reader()?;
         conn.rows(&sql, &to_args(&params), |r| {
-            Ok(r.get::<String>(0)?.parse()?)
+            r.get::<String>(0)?.parse()
         })
     }
 

@@ -1,6 +1,5 @@
 //! The silo: a directory with `silo.json`, `silo.db` and `attachments/`, and the transaction
 //! every write runs in.
-#[allow(unused_imports)]
 use crate::storage::db::{args, Db};
 use std::path::{Path, PathBuf};
 
@@ -374,7 +373,7 @@ impl Silo {
         let started = std::time::Instant::now();
         crate::storage::prepare_for_writing(&conn)?;
         if let Err(e) = conn.begin_write() {
-            return Err(match Error::from(e) {
+            return Err(match e {
                 Error::Busy { .. } => Error::Busy {
                     waited: started.elapsed().max(self.ctx.busy_timeout),
                 },

@@ -4,7 +4,6 @@
 use crate::error::{Error, Result, Violation};
 use crate::search::{compile_key, to_args};
 use crate::silo::Silo;
-#[allow(unused_imports)]
 use crate::storage::db::{args, Db};
 
 /// Every rule the tickets `ids` break; an error listing all of them if any.

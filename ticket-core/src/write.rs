@@ -1,7 +1,6 @@
 //! The write operations and the special cases of domain spec 4, performed inside a
 //! [`Writer`](crate::silo::Writer)'s transaction.
-#[allow(unused_imports)]
-use crate::storage::db::{args, Arg, Db, FromColumn};
+use crate::storage::db::{args, Arg, FromColumn};
 use std::path::Path;
 
 use ticket_query::{parse_date_expr, parse_repeater, ResolvedDate};

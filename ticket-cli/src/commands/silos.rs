@@ -57,7 +57,7 @@ pub fn create(s: &Session, dir: &Path, out: &mut dyn Write) -> CliResult {
     }
     registry.save()?;
     if !s.out.quiet {
-        writeln!(out, "created silo {}", shown(&dir))?;
+        writeln!(out, "created silo {}", shown(dir))?;
     }
     Ok(())
 }

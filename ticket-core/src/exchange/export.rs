@@ -1,6 +1,5 @@
 //! CSV, JSON and full JSON export.
-#[allow(unused_imports)]
-use crate::storage::db::{args, Db};
+use crate::storage::db::args;
 use std::io::Write;
 use std::str::FromStr;
 

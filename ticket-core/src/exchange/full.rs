@@ -1,7 +1,6 @@
 //! Import of a full JSON export (`ticket export full`): its change records join the log and
 //! the derived tables are replayed. Everything in the document is validated like a command's
 //! arguments before anything is kept; one bad field refuses the whole document.
-#[allow(unused_imports)]
 use crate::storage::db::{args, Db};
 use std::collections::{BTreeMap, HashSet};
 use std::path::Path;

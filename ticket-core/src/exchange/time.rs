@@ -1,6 +1,5 @@
 //! Time reports (domain spec 6.9): minutes and cost grouped by a property key.
-#[allow(unused_imports)]
-use crate::storage::db::{args, Arg, Db};
+use crate::storage::db::Arg;
 use chrono::NaiveDate;
 
 use crate::error::Result;

@@ -1,6 +1,5 @@
 //! A ticket's records in the words of its history ([`Change`]): old values, entry and
 //! attachment numbers and relation targets' numbers follow from the replay order.
-#[allow(unused_imports)]
 use crate::storage::db::{args, Db};
 use std::collections::HashMap;
 

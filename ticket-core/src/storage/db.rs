@@ -419,7 +419,7 @@ impl PgConn {
 /// The connection of an open silo.
 pub(crate) enum Db {
     Sqlite(rusqlite::Connection),
-    Postgres(PgConn),
+    Postgres(Box<PgConn>),
 }
 
 impl Db {

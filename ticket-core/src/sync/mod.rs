@@ -7,8 +7,7 @@
 //! missing records added, the derived tables rebuilt, all in one transaction. A [`Peer`] is
 //! anything that can give a summary, make a bundle and apply one: another silo directory
 //! today; `ticket serve` and team silos implement the same three calls.
-#[allow(unused_imports)]
-use crate::storage::db::{args, Db};
+use crate::storage::db::args;
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write;
 use std::path::Path;

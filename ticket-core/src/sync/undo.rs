@@ -1,5 +1,4 @@
 //! `undo` and the timeline (sync.md 3).
-#[allow(unused_imports)]
 use crate::storage::db::{args, Arg, Db, FromColumn};
 use std::collections::{BTreeSet, HashSet};
 

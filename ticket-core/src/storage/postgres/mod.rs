@@ -142,7 +142,7 @@ pub(crate) struct Opened {
 /// Opens an existing team silo.
 pub(crate) fn open(address: &str) -> Result<Opened> {
     let (conn, schema) = connect(address)?;
-    let db = Db::Postgres(conn);
+    let db = Db::Postgres(Box::new(conn));
     if let Some(s) = &schema {
         db.batch(&format!("SET search_path TO \"{s}\""))?;
     }
@@ -171,7 +171,7 @@ pub(crate) fn open(address: &str) -> Result<Opened> {
 /// and opens it. A database that holds tables already is refused, unchanged.
 pub(crate) fn create(address: &str, config: &str) -> Result<Opened> {
     let (conn, schema) = connect(address)?;
-    let db = Db::Postgres(conn);
+    let db = Db::Postgres(Box::new(conn));
     db.begin_write()?;
     let made = (|| {
         if let Some(s) = &schema {
