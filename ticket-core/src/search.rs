@@ -134,9 +134,7 @@ impl Silo {
     pub fn numbers(&self, key: &str, sort: &str) -> Result<Vec<TicketNumber>> {
         let (sql, params) = self.compiled(key, sort)?.select_sql("t.number", None, 0);
         let conn = self.reader()?;
-        conn.rows(&sql, &to_args(&params), |r| {
-            r.get::<String>(0)?.parse()
-        })
+        conn.rows(&sql, &to_args(&params), |r| r.get::<String>(0)?.parse())
     }
 
     fn grouped(
