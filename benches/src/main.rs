@@ -5,6 +5,9 @@
 //! ticket-benches bulk N DIR [CHUNK]               the generator's tickets created through Batch in
 //!                                                 change sets of CHUNK (4000), then a rebuild (feature silo)
 //! ticket-benches tag-sets K DIR                  K one-record change sets on the silo DIR (feature silo)
+//! ticket-benches writers C DIR [K]                C concurrent clients, each writing K (500) one-record
+//!                                                 change sets to the silo DIR (a directory or a
+//!                                                 postgres:// address; feature silo): change sets/s
 //! ticket-benches ratio N DIR [RUNS]               typical searches on the silo DIR: compiled ÷
 //!                                                 hand-written SQL, Silo::search (feature silo)
 //! ticket-benches export-taskwarrior N FILE [SEED] Taskwarrior import JSON (one task per line)
@@ -18,7 +21,7 @@ use std::time::Instant;
 use ticket_benches::{baseline, export, generate, Dataset, DEFAULT_SEED};
 
 const USAGE: &str =
-    "usage: ticket-benches gen N DIR [SEED] | bulk N DIR [CHUNK] | ratio N DIR [RUNS] | \
+    "usage: ticket-benches gen N DIR [SEED] | bulk N DIR [CHUNK] | writers C DIR [K] | ratio N DIR [RUNS] | \
 export-taskwarrior N FILE [SEED] | fossil N REPO [SEED] | baseline N DB [RUNS]";
 
 fn main() -> ExitCode {
@@ -42,6 +45,7 @@ fn main() -> ExitCode {
         "gen" => gen(&dataset(n, extra), &target),
         "bulk" => bulk(&dataset(n, None), &target, extra.unwrap_or(4000) as usize),
         "tag-sets" => tag_sets(n, &target),
+        "writers" => writers(n, &target, extra.unwrap_or(500) as usize),
         "export-taskwarrior" => std::fs::File::create(&target)
             .map(std::io::BufWriter::new)
             .and_then(|mut w| {
@@ -139,6 +143,52 @@ fn tag_sets(k: usize, dir: &std::path::Path) -> Result<(), String> {
             .map_err(|e| e.to_string())?;
     }
     Ok(())
+}
+
+/// `writers C DIR [K]`: C clients at once (threads, each with its own handle as separate
+/// processes would have), each adding K tags to tickets of its own, one change set each.
+#[cfg(feature = "silo")]
+fn writers(clients: usize, dir: &std::path::Path, sets: usize) -> Result<(), String> {
+    let silo = ticket_benches::support::open(dir);
+    let mut numbers = Vec::new();
+    for c in 0..clients {
+        numbers.push(
+            silo.new_ticket(&format!("client {c}"), None, "")
+                .map_err(|e| e.to_string())?
+                .to_string(),
+        );
+    }
+    drop(silo);
+    let started = Instant::now();
+    let handles: Vec<_> = numbers
+        .into_iter()
+        .map(|n| {
+            let dir = dir.to_path_buf();
+            std::thread::spawn(move || -> Result<(), String> {
+                let silo = ticket_benches::support::open(&dir);
+                for i in 0..sets {
+                    silo.add_tag(&n, &format!("w{i}"))
+                        .map_err(|e| e.to_string())?;
+                }
+                Ok(())
+            })
+        })
+        .collect();
+    for h in handles {
+        h.join().map_err(|_| "a writer panicked".to_string())??;
+    }
+    let took = started.elapsed();
+    let total = clients * sets;
+    println!(
+        "writers {clients} x {sets}: {total} change sets in {took:.2?} ({:.0} change sets/s)",
+        total as f64 / took.as_secs_f64()
+    );
+    Ok(())
+}
+
+#[cfg(not(feature = "silo"))]
+fn writers(_: usize, _: &std::path::Path, _: usize) -> Result<(), String> {
+    gen(&generate(0, 0), std::path::Path::new(""))
 }
 
 #[cfg(not(feature = "silo"))]

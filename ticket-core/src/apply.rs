@@ -225,6 +225,9 @@ pub(crate) struct Touched {
     pub created: BTreeSet<i64>,
     /// Tickets whose date properties changed (`earliest` to recompute).
     pub dated: BTreeSet<i64>,
+    /// Tickets whose indexed texts changed (title, summary, entries): their full-text rows
+    /// are written again; a tag or a property leaves them as they are.
+    pub texts: BTreeSet<i64>,
 }
 
 impl Touched {
@@ -237,6 +240,17 @@ impl Touched {
             None => {
                 self.last_at.insert(id, at.to_string());
             }
+        }
+        if matches!(
+            rec.op,
+            Operation::Create { .. }
+                | Operation::Title(_)
+                | Operation::Summary(_)
+                | Operation::EntryAdd { .. }
+                | Operation::EntryRemove { .. }
+                | Operation::EntryRestore { .. }
+        ) {
+            self.texts.insert(id);
         }
         match &rec.op {
             Operation::Create { .. } => {
@@ -283,8 +297,8 @@ pub(crate) fn refresh(conn: &Db, touched: &Touched) -> Result<()> {
         return refresh_documents(conn, touched);
     }
     let old: Vec<i64> = touched
-        .last_at
-        .keys()
+        .texts
+        .iter()
         .filter(|id| !touched.created.contains(id))
         .copied()
         .collect();
@@ -294,7 +308,10 @@ pub(crate) fn refresh(conn: &Db, touched: &Touched) -> Result<()> {
             args![old],
         )?;
     }
-    let all: Vec<i64> = touched.last_at.keys().copied().collect();
+    let all: Vec<i64> = touched.texts.iter().copied().collect();
+    if all.is_empty() {
+        return Ok(());
+    }
     conn.exec(
         "INSERT INTO ticket_fts (rowid, title, summary, entries) SELECT t.id, t.title, t.summary, \
          coalesce((SELECT group_concat(e.text, char(10)) FROM entries e WHERE e.ticket_id = t.id AND e.removed = 0), '') \
@@ -308,18 +325,13 @@ pub(crate) fn refresh(conn: &Db, touched: &Touched) -> Result<()> {
 /// removed) built in Rust by `ticket_query::fts_document`, the same splitting as a search's
 /// `x:` operand.
 fn refresh_documents(conn: &Db, touched: &Touched) -> Result<()> {
-    for id in touched.last_at.keys() {
-        let (title, summary): (String, String) = conn.one(
-            "SELECT title, summary FROM tickets WHERE id = ?1",
+    for id in &touched.texts {
+        let (title, summary, entries): (String, String, Option<String>) = conn.one(
+            "SELECT t.title, t.summary, (SELECT string_agg(e.text, chr(10) ORDER BY e.n) FROM entries e WHERE e.ticket_id = t.id AND e.removed = 0) FROM tickets t WHERE t.id = ?1",
             args![id],
-            |r| Ok((r.get(0)?, r.get(1)?)),
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
         )?;
-        let entries: Vec<String> = conn.rows(
-            "SELECT text FROM entries WHERE ticket_id = ?1 AND removed = 0 ORDER BY n",
-            args![id],
-            |r| r.get(0),
-        )?;
-        let entries = entries.join("\n");
+        let entries = entries.unwrap_or_default();
         let doc = ticket_query::fts_document([title.as_str(), summary.as_str(), entries.as_str()]);
         conn.exec(
             "INSERT INTO ticket_fts (ticket_id, doc) VALUES (?1, ?2::text::tsvector) \

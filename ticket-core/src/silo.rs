@@ -558,7 +558,7 @@ impl<'s> Writer<'s> {
     }
 
     fn finish(&mut self) -> Result<()> {
-        store::index_sets(self.conn, &self.sets)?;
+        store::index_sets_of(self.conn, &self.sets, true)?;
         refresh(self.conn, &self.touched)?;
         let touched = self.touched.ids();
         crate::validate::check_tickets(self.silo, self.conn, &touched, self.today)

@@ -588,12 +588,15 @@ impl Db {
         match self {
             Db::Sqlite(c) => Ok(c.execute_batch("BEGIN IMMEDIATE")?),
             Db::Postgres(p) => {
-                p.batch("BEGIN ISOLATION LEVEL READ COMMITTED")?;
+                // one round trip for both
                 p.in_transaction.set(true);
                 p.batch(&format!(
-                    "SELECT pg_advisory_xact_lock({WRITE_LOCK}, hashtext(current_schema())::integer)"
-                ))?;
-                Ok(())
+                    "BEGIN ISOLATION LEVEL READ COMMITTED; SELECT pg_advisory_xact_lock({WRITE_LOCK}, hashtext(current_schema())::integer)"
+                ))
+                .inspect_err(|_| {
+                    let _ = p.batch("ROLLBACK");
+                    p.in_transaction.set(false);
+                })
             }
         }
     }

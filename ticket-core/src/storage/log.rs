@@ -93,6 +93,12 @@ pub(crate) fn insert_set(
 /// consecutive records (`ticket_runs`: a ticket's history is found through them; one row per
 /// run instead of an index entry per record — a generated ticket's 14 records are 2–3 runs).
 pub(crate) fn index_sets(conn: &Db, sets: &[i64]) -> Result<()> {
+    index_sets_of(conn, sets, false)
+}
+
+/// [`index_sets`] for sets this transaction made (`fresh`: no runs to forget yet, one
+/// statement per ticket less) or for sets that may have been indexed before.
+pub(crate) fn index_sets_of(conn: &Db, sets: &[i64], fresh: bool) -> Result<()> {
     for &set in sets {
         let (lo, hi) = (record_row(set, 0), record_row(set, u16::MAX as u32));
         // runs of (ticket, first, last) in row-id order
@@ -114,7 +120,7 @@ pub(crate) fn index_sets(conn: &Db, sets: &[i64]) -> Result<()> {
         let mut tickets: Vec<i64> = runs.iter().map(|r| r.0).collect();
         tickets.sort_unstable();
         tickets.dedup();
-        for ticket in tickets {
+        for ticket in tickets.into_iter().filter(|_| !fresh) {
             conn.exec(
                 "DELETE FROM ticket_runs WHERE ticket = ?1 AND first BETWEEN ?2 AND ?3",
                 args![ticket, lo, hi],
