@@ -179,9 +179,9 @@ pub fn bulk_silo(data: &Dataset, dir: &Path, chunk: usize) -> Result<BulkStats, 
         index: usize::MAX,
         source,
     };
-    Silo::create(dir, ctx.clone()).map_err(silo_err)?;
-    std::fs::write(dir.join("silo.json"), silo_json())?;
-    let silo = Silo::open(dir, ctx).map_err(silo_err)?;
+    // the configuration through the core, so that a team silo (postgres://…) works too
+    let mut silo = Silo::create(dir, ctx).map_err(silo_err)?;
+    silo.set_config(&silo_json()).map_err(silo_err)?;
     let started = Instant::now();
     for (c, tickets) in data.tickets.chunks(chunk.max(1)).enumerate() {
         let mut batch = silo.batch();
