@@ -5,6 +5,9 @@
 //! ticket-benches bulk N DIR [CHUNK]               the generator's tickets created through Batch in
 //!                                                 change sets of CHUNK (4000), then a rebuild (feature silo)
 //! ticket-benches tag-sets K DIR                  K one-record change sets on the silo DIR (feature silo)
+//! ticket-benches backends RUNS DIR ADDRESS        the typical searches through Silo::search on two
+//!                                                 silos of the same tickets (a directory and a
+//!                                                 postgres:// address; feature silo): medians, ratio
 //! ticket-benches writers C DIR [K]                C concurrent clients, each writing K (500) one-record
 //!                                                 change sets to the silo DIR (a directory or a
 //!                                                 postgres:// address; feature silo): change sets/s
@@ -34,7 +37,12 @@ fn main() -> ExitCode {
         eprintln!("N must be a whole number: {}\n{USAGE}", args[1]);
         return ExitCode::from(2);
     };
-    let Ok(extra) = args.get(3).map(|s| s.parse::<u64>()).transpose() else {
+    let Ok(extra) = args
+        .get(3)
+        .filter(|_| args[0] != "backends")
+        .map(|s| s.parse::<u64>())
+        .transpose()
+    else {
         eprintln!("the fourth argument must be a whole number\n{USAGE}");
         return ExitCode::from(2);
     };
@@ -46,6 +54,10 @@ fn main() -> ExitCode {
         "bulk" => bulk(&dataset(n, None), &target, extra.unwrap_or(4000) as usize),
         "tag-sets" => tag_sets(n, &target),
         "writers" => writers(n, &target, extra.unwrap_or(500) as usize),
+        "backends" => match args.get(3) {
+            Some(other) => backends(n.max(1), &target, std::path::Path::new(other)),
+            None => Err(format!("backends needs RUNS DIR ADDRESS\n{USAGE}")),
+        },
         "export-taskwarrior" => std::fs::File::create(&target)
             .map(std::io::BufWriter::new)
             .and_then(|mut w| {
@@ -184,6 +196,46 @@ fn writers(clients: usize, dir: &std::path::Path, sets: usize) -> Result<(), Str
         total as f64 / took.as_secs_f64()
     );
     Ok(())
+}
+
+/// `backends RUNS DIR ADDRESS`: each typical search through `Silo::search` on both silos
+/// (which must hold the same tickets, e.g. both made by `bulk N`), medians of RUNS runs.
+#[cfg(feature = "silo")]
+fn backends(runs: usize, dir: &std::path::Path, team: &std::path::Path) -> Result<(), String> {
+    use ticket_benches::support::median;
+    let local = ticket_benches::support::open(dir);
+    let shared = ticket_benches::support::open(team);
+    println!(
+        "| search | key | sort | rows | SQLite ms | PostgreSQL ms | PostgreSQL ÷ SQLite (≤ 2) |"
+    );
+    println!("| --- | --- | --- | ---: | ---: | ---: | ---: |");
+    for t in ticket_benches::typical::TYPICAL {
+        let a = local.search(t.key, t.sort).map_err(|e| e.to_string())?;
+        let b = shared.search(t.key, t.sort).map_err(|e| e.to_string())?;
+        let same = a
+            .iter()
+            .map(|r| (&r.number, &r.title))
+            .eq(b.iter().map(|r| (&r.number, &r.title)));
+        let sqlite = median(|| drop(local.search(t.key, t.sort).expect("search")), runs);
+        let pg = median(|| drop(shared.search(t.key, t.sort).expect("search")), runs);
+        println!(
+            "| {}{} | `{}` | `{}` | {} | {:.1} | {:.1} | {:.2} |",
+            t.name,
+            if same { "" } else { " (rows differ!)" },
+            t.key,
+            t.sort,
+            a.len(),
+            sqlite.as_secs_f64() * 1000.0,
+            pg.as_secs_f64() * 1000.0,
+            pg.as_secs_f64() / sqlite.as_secs_f64().max(1e-9)
+        );
+    }
+    Ok(())
+}
+
+#[cfg(not(feature = "silo"))]
+fn backends(_: usize, _: &std::path::Path, _: &std::path::Path) -> Result<(), String> {
+    gen(&generate(0, 0), std::path::Path::new(""))
 }
 
 #[cfg(not(feature = "silo"))]

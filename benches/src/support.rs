@@ -103,7 +103,8 @@ fn run_ids(db: &Connection, sql: &str, params: &[Value]) -> rusqlite::Result<Vec
     Ok(ids)
 }
 
-fn median(mut f: impl FnMut(), runs: usize) -> Duration {
+/// The median wall time of `runs` calls of `f`.
+pub fn median(mut f: impl FnMut(), runs: usize) -> Duration {
     let mut times: Vec<Duration> = (0..runs.max(1))
         .map(|_| {
             let t = Instant::now();

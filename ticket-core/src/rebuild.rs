@@ -36,6 +36,7 @@ impl Silo {
                 conn.commit()?;
                 self.repaired();
                 crate::storage::after_writing(&conn);
+                crate::storage::after_rebuild(&conn);
                 Ok(stats)
             }
             Err(e) => {
