@@ -3,6 +3,7 @@
 //! output ever showing the password. Needs `TICKET_TEST_POSTGRES` (scripts/postgres.sh);
 //! without it the test says so and passes, except in CI, where it fails.
 mod common;
+mod serving;
 
 use common::{Run, World};
 
@@ -121,4 +122,43 @@ fn a_team_silo_from_the_command_line_with_an_offline_copy() {
         vec!["Shared disk", "Written by the team", "Written offline"]
     );
     assert_eq!(titles(&team), titles("copy"));
+}
+
+/// `ticket serve` on a team silo: a laptop clones it over HTTP (the configuration and the
+/// bundle come from the database through the web server) and gets the same tickets.
+#[test]
+fn a_team_silo_is_served_and_cloned_over_http() {
+    let Some(url) = server() else { return };
+    let secret = password(&url);
+    let world = World::empty();
+    let sep = if url.contains('?') { '&' } else { '?' };
+    let team = format!("{url}{sep}schema=web_{}", std::process::id());
+    ok(&world, &["create_silo", &team], &secret);
+    ok(
+        &world,
+        &["--silo", &team, "nt", "Served from PostgreSQL"],
+        &secret,
+    );
+    let token = world.tmp.path().join("token");
+    let mut cmd = world.command();
+    cmd.arg("--silo")
+        .arg(&team)
+        .args(["serve", "--port", "0", "--token-file"])
+        .arg(&token);
+    let mut started = serving::spawn(cmd);
+    let cloned = {
+        let mut c = world.command();
+        c.args(["clone", &started.url, "laptop", "--token-file"])
+            .arg(&token);
+        c.output().unwrap()
+    };
+    let _ = started.child.kill();
+    let _ = started.child.wait();
+    assert!(cloned.status.success(), "{cloned:?}");
+    let listed = ok(
+        &world,
+        &["--silo", "laptop", "--format", "json", "lt", "s:*"],
+        &secret,
+    );
+    assert!(listed.contains("Served from PostgreSQL"), "{listed}");
 }
