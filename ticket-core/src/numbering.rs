@@ -1,26 +1,16 @@
 //! Issuing ticket numbers (domain spec 5); the state lives in the `numbering` table and is
 //! updated in the creating transaction.
-use crate::storage::db::{args, Db};
 use rand::Rng;
+
+use crate::storage::db::Db;
+use crate::storage::state;
 
 use crate::config::Numbering;
 use crate::error::{Error, Result};
 
-fn taken(conn: &Db, number: &str) -> Result<bool> {
-    Ok(conn.one(
-        "SELECT count(*) FROM tickets WHERE number = ?1",
-        args![number],
-        |r| r.get::<i64>(0),
-    )? > 0)
-}
-
 /// The next free number, recorded as issued.
 pub(crate) fn next_number(conn: &Db, numbering: &Numbering) -> Result<String> {
-    let (last, issued): (Option<i64>, i64) = conn.one(
-        "SELECT last_x, issued FROM numbering WHERE id = 1",
-        args![],
-        |r| Ok((r.get(0)?, r.get(1)?)),
-    )?;
+    let (last, issued) = state::numbering(conn)?;
     let mut issued = issued as u64;
     let mut x: Option<u64> = last.map(|l| l as u64);
     loop {
@@ -45,11 +35,8 @@ pub(crate) fn next_number(conn: &Db, numbering: &Numbering) -> Result<String> {
         issued += 1;
         x = Some(next);
         let number = numbering.render(next);
-        if !taken(conn, &number)? {
-            conn.exec(
-                "UPDATE numbering SET last_x = ?1, issued = ?2 WHERE id = 1",
-                args![next as i64, issued as i64],
-            )?;
+        if !state::number_taken(conn, &number)? {
+            state::set_numbering(conn, next as i64, issued as i64)?;
             return Ok(number);
         }
     }

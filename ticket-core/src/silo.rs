@@ -1,6 +1,6 @@
 //! The silo: a directory with `silo.json`, `silo.db` and `attachments/`, and the transaction
 //! every write runs in.
-use crate::storage::db::{args, Db};
+use crate::storage::db::Db;
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, NaiveDate, Utc};
@@ -530,30 +530,18 @@ impl<'s> Writer<'s> {
         let n: TicketNumber = number.parse().map_err(|_| Error::NotFound {
             number: number.to_string(),
         })?;
-        self.conn
-            .opt(
-                "SELECT id, number, status FROM tickets WHERE number = ?1",
-                args![n.as_str()],
-                |r| {
-                    Ok(TicketRef {
-                        id: r.get(0)?,
-                        number: r.get(1)?,
-                        status: Status::from_ordinal(r.get(2)?).unwrap_or(Status::Open),
-                    })
-                },
-            )?
+        let (id, number, status) = crate::storage::state::ticket_by_number(self.conn, n.as_str())?
             .ok_or(Error::NotFound {
                 number: n.to_string(),
-            })
+            })?;
+        Ok(TicketRef { id, number, status })
     }
 
     /// The ticket with that row id.
     pub fn ticket_by_id(&self, id: i64) -> Result<TicketRef> {
-        let number: String =
-            self.conn
-                .one("SELECT number FROM tickets WHERE id = ?1", args![id], |r| {
-                    r.get(0)
-                })?;
+        let number = crate::storage::state::number_of(self.conn, id)?.ok_or(Error::NotFound {
+            number: format!("#{id}"),
+        })?;
         self.ticket(&number)
     }
 

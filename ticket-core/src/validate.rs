@@ -4,7 +4,8 @@
 use crate::error::{Error, Result, Violation};
 use crate::search::{compile_key, to_args};
 use crate::silo::Silo;
-use crate::storage::db::{args, Db};
+use crate::storage::db::Db;
+use crate::storage::state;
 
 /// Every rule the tickets `ids` break; an error listing all of them if any.
 pub(crate) fn check_tickets(
@@ -37,19 +38,12 @@ pub(crate) fn violations(
         compiled.push((rule, compile_key(silo, &rule.selector, "", today)?));
     }
     for &id in ids {
-        let number: String =
-            conn.one("SELECT number FROM tickets WHERE id = ?1", args![id], |r| {
-                r.get(0)
-            })?;
+        let number = state::number_of(conn, id)?.unwrap_or_else(|| format!("#{id}"));
         for (rule, c) in &compiled {
             let (sql, p) = c.one_ticket_sql(id);
             let matches: i64 = conn.value(&sql, &to_args(&p))?;
             if matches > 0 {
-                let has: i64 = conn.one(
-                    "SELECT count(*) FROM properties WHERE ticket_id = ?1 AND key_lc = ?2",
-                    args![id, rule.key.to_lowercase()],
-                    |r| r.get(0),
-                )?;
+                let has = state::count_values(conn, id, &rule.key.to_lowercase())?;
                 if has == 0 {
                     out.push(Violation {
                         number: number.clone(),
@@ -62,11 +56,7 @@ pub(crate) fn violations(
             }
         }
         for rule in &config.vrules_pkv_values {
-            let values: Vec<String> = conn.rows(
-                "SELECT value FROM properties WHERE ticket_id = ?1 AND key_lc = ?2",
-                args![id, rule.key.to_lowercase()],
-                |r| r.get(0),
-            )?;
+            let values = state::values(conn, id, &rule.key.to_lowercase())?;
             for v in values {
                 if !rule
                     .values

@@ -1,6 +1,6 @@
 //! The write operations and the special cases of domain spec 4, performed inside a
 //! [`Writer`](crate::silo::Writer)'s transaction.
-use crate::storage::db::{args, Arg, FromColumn};
+use crate::storage::state;
 use std::path::Path;
 
 use ticket_query::{parse_date_expr, parse_repeater, ResolvedDate};
@@ -131,12 +131,8 @@ impl Writer<'_> {
         match op {
             Op::Title(title) => {
                 let title = clean_title(&title)?;
-                let old: String = self.conn.one(
-                    "SELECT title FROM tickets WHERE id = ?1",
-                    args![t.id],
-                    |r| r.get(0),
-                )?;
-                if old != title {
+                let old = state::text_of(self.conn, t.id, false)?;
+                if old.as_deref() != Some(title.as_str()) {
                     self.emit(Record {
                         ticket: t.id,
                         op: Operation::Title(title),
@@ -145,12 +141,8 @@ impl Writer<'_> {
             }
             Op::Summary(summary) => {
                 let summary = clean_summary(&summary)?;
-                let old: String = self.conn.one(
-                    "SELECT summary FROM tickets WHERE id = ?1",
-                    args![t.id],
-                    |r| r.get(0),
-                )?;
-                if old != summary {
+                let old = state::text_of(self.conn, t.id, true)?;
+                if old.as_deref() != Some(summary.as_str()) {
                     self.emit(Record {
                         ticket: t.id,
                         op: Operation::Summary(summary),
@@ -160,12 +152,7 @@ impl Writer<'_> {
             Op::Status(status, other) => self.set_status(t, &status, other.as_deref())?,
             Op::AddTag(tag) => {
                 let tag: Tag = tag.parse()?;
-                let exists: bool = self.conn.one(
-                    "SELECT count(*) FROM tags WHERE ticket_id = ?1 AND tag_lc = ?2",
-                    args![t.id, tag.lc()],
-                    |r| r.get(0),
-                )?;
-                if !exists {
+                if state::stored_tag(self.conn, t.id, &tag.lc())?.is_none() {
                     let shown = self.config().display_tag(tag.as_str()).to_string();
                     self.emit(Record {
                         ticket: t.id,
@@ -175,10 +162,7 @@ impl Writer<'_> {
             }
             Op::RemoveTag(tag) => {
                 let tag: Tag = tag.parse()?;
-                let stored: Option<String> = self.optional(
-                    "SELECT tag FROM tags WHERE ticket_id = ?1 AND tag_lc = ?2",
-                    args![t.id, tag.lc()],
-                )?;
+                let stored = state::stored_tag(self.conn, t.id, &tag.lc())?;
                 let stored = stored.ok_or_else(|| {
                     Error::invalid(
                         "tag",
@@ -254,10 +238,7 @@ impl Writer<'_> {
                 self.add_entry(t, &text, minutes)?;
             }
             Op::RemoveEntry(n) => {
-                let visible: Option<i64> = self.optional(
-                    "SELECT change FROM entry_rows WHERE ticket_id = ?1 AND n = ?2 AND removed = 0",
-                    args![t.id, n],
-                )?;
+                let visible = state::visible_item(self.conn, t.id, n, false)?;
                 let Some(entry) = visible else {
                     return Err(Error::invalid(
                         "entry",
@@ -278,10 +259,7 @@ impl Writer<'_> {
                 self.add_attachment(t, &name, &bytes, &comment)?;
             }
             Op::RemoveAttachment(n) => {
-                let visible: Option<i64> = self.optional(
-                    "SELECT change FROM attachments WHERE ticket_id = ?1 AND n = ?2 AND removed = 0",
-                    args![t.id, n],
-                )?;
+                let visible = state::visible_item(self.conn, t.id, n, true)?;
                 let Some(attachment) = visible else {
                     return Err(Error::invalid(
                         "attachment",
@@ -298,24 +276,13 @@ impl Writer<'_> {
         Ok(())
     }
 
-    fn optional<T: FromColumn>(&self, sql: &str, p: &[Arg<'_>]) -> Result<Option<T>> {
-        self.conn.opt(sql, p, |r| r.get(0))
-    }
-
     /// The stored values of `key` on ticket `id`, in order.
     pub(crate) fn values(&self, id: i64, key: &PropertyKey) -> Result<Vec<String>> {
-        self.conn.rows(
-            "SELECT value FROM properties WHERE ticket_id = ?1 AND key_lc = ?2 ORDER BY id",
-            args![id, key.lc()],
-            |r| r.get(0),
-        )
+        state::values(self.conn, id, &key.lc())
     }
 
     fn stored_key(&self, id: i64, key: &PropertyKey) -> Result<Option<String>> {
-        self.optional(
-            "SELECT key FROM properties WHERE ticket_id = ?1 AND key_lc = ?2 ORDER BY id LIMIT 1",
-            args![id, key.lc()],
-        )
+        state::stored_key(self.conn, id, &key.lc())
     }
 
     /// Emits a property addition or removal; a relation (relation keys, `Closed_Via`,
@@ -482,11 +449,7 @@ impl Writer<'_> {
             if !seen.insert(last.clone()) {
                 continue;
             }
-            let next: Vec<String> = self.conn.rows(
-                "SELECT p.value FROM properties p JOIN tickets t ON t.id = p.ticket_id WHERE t.number = ?1 AND p.key_lc = ?2",
-                args![&last, forward.to_lowercase()],
-                |r| r.get(0),
-            )?;
+            let next = state::values_by_number(self.conn, &last, &forward.to_lowercase())?;
             for n in next {
                 let mut p = path.clone();
                 p.push(n);
@@ -637,11 +600,7 @@ impl Writer<'_> {
             return Err(Error::invalid("entry", text, "an entry must not be empty"));
         }
         crate::log::check_text("entry", text)?;
-        let n: u32 = self.conn.one(
-            "SELECT coalesce(max(n), 0) + 1 FROM entry_rows WHERE ticket_id = ?1",
-            args![t.id],
-            |r| r.get(0),
-        )?;
+        let n = state::next_item(self.conn, t.id, false)?;
         self.emit(Record {
             ticket: t.id,
             op: Operation::EntryAdd {
@@ -685,11 +644,7 @@ impl Writer<'_> {
         } else if let Some(created) = staged.place(&self.silo.attachment_path(&sha))? {
             self.placed.push(created);
         }
-        let n: u32 = self.conn.one(
-            "SELECT coalesce(max(n), 0) + 1 FROM attachments WHERE ticket_id = ?1",
-            args![t.id],
-            |r| r.get(0),
-        )?;
+        let n = state::next_item(self.conn, t.id, true)?;
         self.emit(Record {
             ticket: t.id,
             op: Operation::AttachAdd {

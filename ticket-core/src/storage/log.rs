@@ -376,3 +376,44 @@ pub(crate) fn for_each_record_of_sets(
     }
     Ok(())
 }
+
+/// The local row and clock of the latest change set written by `replica`.
+pub(crate) fn latest_set_of(conn: &Db, replica: &ReplicaId) -> Result<Option<(i64, i64)>> {
+    conn.opt(
+        "SELECT s.id, s.clock FROM change_sets s JOIN replicas r ON r.id = s.replica WHERE r.uuid = ?1 ORDER BY s.clock DESC LIMIT 1",
+        args![replica.as_str()],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )
+}
+
+/// The ids of every undone change set (the undo records' values; the partial index
+/// `changes_undo` holds exactly these, schema 4).
+pub(crate) fn undone_sets(conn: &Db) -> Result<Vec<String>> {
+    conn.rows("SELECT value FROM changes WHERE op = 16", args![], |r| {
+        r.get(0)
+    })
+}
+
+/// A change set as listed: local row, clock, replica id, at, author.
+pub(crate) type SetRow = (i64, i64, String, String, String);
+
+/// The latest change sets, newest first: those since
+/// `since`, by `author`, touching one of `tickets` (row ids), each when given; at most `limit`.
+pub(crate) fn latest_sets(
+    conn: &Db,
+    since: Option<&str>,
+    author: Option<&str>,
+    tickets: Option<&[i64]>,
+    limit: usize,
+) -> Result<Vec<SetRow>> {
+    let filter = tickets.map(|_| 1i64);
+    let list = tickets.unwrap_or_default();
+    conn.rows(
+        "SELECT s.id, s.clock, r.uuid, s.at, s.author FROM change_sets s JOIN replicas r ON r.id = s.replica \
+         WHERE (CAST(?1 AS TEXT) IS NULL OR s.at >= CAST(?1 AS TEXT)) AND (CAST(?2 AS TEXT) IS NULL OR s.author = CAST(?2 AS TEXT)) \
+         AND (CAST(?3 AS INTEGER) IS NULL OR EXISTS (SELECT 1 FROM ticket_runs u WHERE u.ticket IN rarray(?4) AND u.first BETWEEN s.id * 65536 AND s.id * 65536 + 65535)) \
+         ORDER BY s.clock DESC, r.uuid DESC LIMIT ?5",
+        args![since, author, filter, list, limit as i64],
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
+    )
+}

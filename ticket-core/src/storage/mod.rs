@@ -12,6 +12,7 @@ use crate::error::{Error, Result};
 pub mod db;
 pub(crate) mod log;
 pub mod postgres;
+pub(crate) mod state;
 
 /// One migration step: a script, or code for what SQL alone cannot do.
 enum Step {

@@ -1,5 +1,6 @@
 //! `undo` and the timeline (sync.md 3).
-use crate::storage::db::{args, Arg, Db, FromColumn};
+use crate::storage::db::Db;
+use crate::storage::state;
 use std::collections::{BTreeSet, HashSet};
 
 use chrono::{DateTime, Utc};
@@ -79,10 +80,6 @@ fn previous(conn: &Db, s: &StoredRecord, code: i64) -> Result<Option<Operation>>
     Ok(found)
 }
 
-fn one<T: FromColumn>(conn: &Db, sql: &str, p: &[Arg<'_>]) -> Result<Option<T>> {
-    conn.opt(sql, p, |r| r.get(0))
-}
-
 /// The record that takes `op` (record `s` of set `set`) back, if the ticket still is as
 /// `op` left it; `None` for records with nothing to take back (undo marks).
 fn invert(conn: &Db, set: &SetId, s: &StoredRecord, op: &Operation) -> Result<Option<Operation>> {
@@ -102,7 +99,7 @@ fn invert(conn: &Db, set: &SetId, s: &StoredRecord, op: &Operation) -> Result<Op
                 Operation::Title(_) => ("title", 1),
                 _ => ("summary", 2),
             };
-            let now: Option<String> = one(conn, &format!("SELECT {column} FROM tickets WHERE id = ?1"), args![t])?;
+            let now = state::text_of(conn, t, code == 2)?;
             if now.as_deref() != Some(v.as_str()) {
                 return Err(changed(&format!("its {column}")));
             }
@@ -113,14 +110,14 @@ fn invert(conn: &Db, set: &SetId, s: &StoredRecord, op: &Operation) -> Result<Op
             }
         }
         Operation::Status(st) => {
-            let now: Option<i64> = one(conn, "SELECT status FROM tickets WHERE id = ?1", args![t])?;
+            let now = state::status_of(conn, t)?;
             if now != Some(i64::from(st.ordinal())) {
                 return Err(changed("its status"));
             }
             previous(conn, s, 3)?.unwrap_or(Operation::Status(crate::model::Status::Open))
         }
         Operation::TagAdd(tag) | Operation::TagRemove(tag) => {
-            let has = one::<i64>(conn, "SELECT 1 FROM tags WHERE ticket_id = ?1 AND tag_lc = ?2", args![t, tag.lc()])?.is_some();
+            let has = state::stored_tag(conn, t, &tag.lc())?.is_some();
             match (op, has) {
                 (Operation::TagAdd(_), true) => Operation::TagRemove(tag.clone()),
                 (Operation::TagRemove(_), false) => Operation::TagAdd(tag.clone()),
@@ -128,7 +125,7 @@ fn invert(conn: &Db, set: &SetId, s: &StoredRecord, op: &Operation) -> Result<Op
             }
         }
         Operation::PropAdd { key, value } => {
-            let has = one::<i64>(conn, "SELECT 1 FROM properties WHERE ticket_id = ?1 AND key_lc = ?2 AND value_lc = ?3 AND target IS NULL", args![t, key.lc(), value.lc()])?.is_some();
+            let has = state::has_value(conn, t, &key.lc(), &value.lc())?;
             if !has {
                 return Err(changed(&format!("its property {key} = {value}")));
             }
@@ -136,7 +133,7 @@ fn invert(conn: &Db, set: &SetId, s: &StoredRecord, op: &Operation) -> Result<Op
         }
         Operation::PropRemove { key, value } => Operation::PropAdd { key: key.clone(), value: value.clone() },
         Operation::RelAdd { key, target } => {
-            let has = one::<i64>(conn, "SELECT 1 FROM properties WHERE ticket_id = ?1 AND key_lc = ?2 AND target = ?3", args![t, key.lc(), target])?.is_some();
+            let has = state::has_relation(conn, t, &key.lc(), *target)?;
             if !has {
                 return Err(changed(&format!("its relation {key}")));
             }
@@ -148,7 +145,7 @@ fn invert(conn: &Db, set: &SetId, s: &StoredRecord, op: &Operation) -> Result<Op
                 Operation::EntryRemove { entry } | Operation::EntryRestore { entry } => *entry,
                 _ => s.id,
             };
-            let removed: Option<i64> = one(conn, "SELECT removed FROM entry_rows WHERE ticket_id = ?1 AND change = ?2", args![t, entry])?;
+            let removed = state::item_removed(conn, t, entry, false)?;
             match (op, removed) {
                 (Operation::EntryRemove { .. }, Some(1)) => Operation::EntryRestore { entry },
                 (Operation::EntryAdd { .. } | Operation::EntryRestore { .. }, Some(0)) => Operation::EntryRemove { entry },
@@ -160,7 +157,7 @@ fn invert(conn: &Db, set: &SetId, s: &StoredRecord, op: &Operation) -> Result<Op
                 Operation::AttachRemove { attachment } | Operation::AttachRestore { attachment } => *attachment,
                 _ => s.id,
             };
-            let removed: Option<i64> = one(conn, "SELECT removed FROM attachments WHERE ticket_id = ?1 AND change = ?2", args![t, attachment])?;
+            let removed = state::item_removed(conn, t, attachment, true)?;
             match (op, removed) {
                 (Operation::AttachRemove { .. }, Some(1)) => Operation::AttachRestore { attachment },
                 (Operation::AttachAdd { .. } | Operation::AttachRestore { .. }, Some(0)) => Operation::AttachRemove { attachment },
@@ -193,27 +190,46 @@ impl Silo {
             let (row, id) = match set {
                 Some(text) => {
                     let id: SetId = text.trim().parse()?;
-                    let row = store::find_set(conn, &id)?.ok_or_else(|| cannot(&id, "this silo has no such change set"))?;
+                    let row = store::find_set(conn, &id)?
+                        .ok_or_else(|| cannot(&id, "this silo has no such change set"))?;
                     (row, id)
                 }
                 None => {
                     let own = self.replica_id().clone();
-                    let found: Option<(i64, i64)> = conn
-                        .opt("SELECT s.id, s.clock FROM change_sets s JOIN replicas r ON r.id = s.replica WHERE r.uuid = ?1 ORDER BY s.clock DESC LIMIT 1", args![own.as_str()], |r| Ok((r.get(0)?, r.get(1)?)))?;
-                    let (row, clock) = found.ok_or_else(|| Error::invalid("undo", "", "this copy has written no change set yet"))?;
-                    (row, SetId { clock: clock.max(0) as u64, replica: own })
+                    let found = store::latest_set_of(conn, &own)?;
+                    let (row, clock) = found.ok_or_else(|| {
+                        Error::invalid("undo", "", "this copy has written no change set yet")
+                    })?;
+                    (
+                        row,
+                        SetId {
+                            clock: clock.max(0) as u64,
+                            replica: own,
+                        },
+                    )
                 }
             };
             let records = decode_set(conn, row)?;
             // a creation first: whatever else the set did, it cannot be taken back
-            if let Some((s, _)) = records.iter().find(|(_, op)| matches!(op, Operation::Create { .. })) {
-                invert(conn, &id, s, &records.iter().find(|(r, _)| r.id == s.id).expect("found").1)?;
+            if let Some((s, _)) = records
+                .iter()
+                .find(|(_, op)| matches!(op, Operation::Create { .. }))
+            {
+                invert(
+                    conn,
+                    &id,
+                    s,
+                    &records.iter().find(|(r, _)| r.id == s.id).expect("found").1,
+                )?;
             }
             let mut inverse = Vec::new();
             let mut tickets = BTreeSet::new();
             for (s, op) in records.iter().rev() {
                 if let Some(inv) = invert(conn, &id, s, op)? {
-                    inverse.push(Record { ticket: s.ticket, op: inv });
+                    inverse.push(Record {
+                        ticket: s.ticket,
+                        op: inv,
+                    });
                     tickets.insert(s.ticket);
                 }
             }
@@ -222,14 +238,21 @@ impl Silo {
             }
             let mut numbers = Vec::new();
             for t in &tickets {
-                w.emit(Record { ticket: *t, op: Operation::Undo { set: id.clone() } })?;
+                w.emit(Record {
+                    ticket: *t,
+                    op: Operation::Undo { set: id.clone() },
+                })?;
                 numbers.push(crate::log::number_of(conn, *t)?);
             }
             let n = inverse.len();
             for r in inverse {
                 w.emit(r)?;
             }
-            Ok(UndoReport { undone: id.to_string(), records: n, tickets: numbers })
+            Ok(UndoReport {
+                undone: id.to_string(),
+                records: n,
+                tickets: numbers,
+            })
         })
     }
 
@@ -248,11 +271,7 @@ impl Silo {
                 let numbers = self.numbers(key, "")?;
                 let mut ids = Vec::with_capacity(numbers.len());
                 for n in numbers {
-                    if let Some(id) = one::<i64>(
-                        &conn,
-                        "SELECT id FROM tickets WHERE number = ?1",
-                        args![n.as_str()],
-                    )? {
+                    if let Some((id, _, _)) = state::ticket_by_number(&conn, n.as_str())? {
                         ids.push(id);
                     }
                 }
@@ -261,23 +280,9 @@ impl Silo {
             None => None,
         };
         // the partial index `changes_undo` holds exactly these (schema 4)
-        let undone: HashSet<String> = conn
-            .rows("SELECT value FROM changes WHERE op = 16", args![], |r| {
-                r.get(0)
-            })?
-            .into_iter()
-            .collect();
+        let undone: HashSet<String> = store::undone_sets(&conn)?.into_iter().collect();
         let since = since.map(crate::silo::format_at);
-        let filter = tickets.as_ref().map(|_| 1i64);
-        let list = tickets.unwrap_or_default();
-        let sets: Vec<(i64, i64, String, String, String)> = conn.rows(
-            "SELECT s.id, s.clock, r.uuid, s.at, s.author FROM change_sets s JOIN replicas r ON r.id = s.replica \
-             WHERE (CAST(?1 AS TEXT) IS NULL OR s.at >= CAST(?1 AS TEXT)) AND (CAST(?2 AS TEXT) IS NULL OR s.author = CAST(?2 AS TEXT)) \
-             AND (CAST(?3 AS INTEGER) IS NULL OR EXISTS (SELECT 1 FROM ticket_runs u WHERE u.ticket IN rarray(?4) AND u.first BETWEEN s.id * 65536 AND s.id * 65536 + 65535)) \
-             ORDER BY s.clock DESC, r.uuid DESC LIMIT ?5",
-            args![since, author, filter, list, limit as i64],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
-        )?;
+        let sets = store::latest_sets(&conn, since.as_deref(), author, tickets.as_deref(), limit)?;
         let mut out = Vec::with_capacity(sets.len());
         for (row, clock, replica, at, author) in sets {
             let id = SetId {
@@ -319,9 +324,5 @@ fn entry_number(conn: &Db, s: &StoredRecord) -> Result<Option<u32>> {
         Operation::EntryRemove { entry } | Operation::EntryRestore { entry } => entry,
         _ => s.id,
     };
-    one(
-        conn,
-        "SELECT n FROM entry_rows WHERE ticket_id = ?1 AND change = ?2",
-        args![s.ticket, change],
-    )
+    state::entry_number(conn, s.ticket, change)
 }

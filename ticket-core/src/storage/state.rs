@@ -1,0 +1,178 @@
+//! The ticket state the rules read while they decide which records a change makes: one
+//! named question per function, answered from the derived tables inside the change's
+//! transaction. The rules (`write`, `validate`, `numbering`, `sync::undo`) hold no SQL; this
+//! module is the whole of what they may ask (ARCHITECTURE.md, "The storage seam").
+use super::db::{args, Db};
+use crate::error::Result;
+use crate::model::Status;
+
+/// A ticket's row id, number and status, by number.
+pub(crate) fn ticket_by_number(db: &Db, number: &str) -> Result<Option<(i64, String, Status)>> {
+    db.opt(
+        "SELECT id, number, status FROM tickets WHERE number = ?1",
+        args![number],
+        |r| {
+            Ok((
+                r.get(0)?,
+                r.get(1)?,
+                Status::from_ordinal(r.get(2)?).unwrap_or(Status::Open),
+            ))
+        },
+    )
+}
+
+/// A ticket's number, by row id.
+pub(crate) fn number_of(db: &Db, id: i64) -> Result<Option<String>> {
+    db.opt("SELECT number FROM tickets WHERE id = ?1", args![id], |r| {
+        r.get(0)
+    })
+}
+
+/// Whether a ticket has this number.
+pub(crate) fn number_taken(db: &Db, number: &str) -> Result<bool> {
+    Ok(db.value::<i64>(
+        "SELECT count(*) FROM tickets WHERE number = ?1",
+        args![number],
+    )? > 0)
+}
+
+/// A ticket's title or summary now.
+pub(crate) fn text_of(db: &Db, id: i64, summary: bool) -> Result<Option<String>> {
+    let sql = if summary {
+        "SELECT summary FROM tickets WHERE id = ?1"
+    } else {
+        "SELECT title FROM tickets WHERE id = ?1"
+    };
+    db.opt(sql, args![id], |r| r.get(0))
+}
+
+/// A ticket's status ordinal now.
+pub(crate) fn status_of(db: &Db, id: i64) -> Result<Option<i64>> {
+    db.opt("SELECT status FROM tickets WHERE id = ?1", args![id], |r| {
+        r.get(0)
+    })
+}
+
+/// The tag as stored on the ticket (its spelling), by its lower case.
+pub(crate) fn stored_tag(db: &Db, id: i64, tag_lc: &str) -> Result<Option<String>> {
+    db.opt(
+        "SELECT tag FROM tags WHERE ticket_id = ?1 AND tag_lc = ?2",
+        args![id, tag_lc],
+        |r| r.get(0),
+    )
+}
+
+/// The key as first stored on the ticket (its spelling), by its lower case.
+pub(crate) fn stored_key(db: &Db, id: i64, key_lc: &str) -> Result<Option<String>> {
+    db.opt(
+        "SELECT key FROM properties WHERE ticket_id = ?1 AND key_lc = ?2 ORDER BY id LIMIT 1",
+        args![id, key_lc],
+        |r| r.get(0),
+    )
+}
+
+/// The values of a key on a ticket, in the order they were added.
+pub(crate) fn values(db: &Db, id: i64, key_lc: &str) -> Result<Vec<String>> {
+    db.rows(
+        "SELECT value FROM properties WHERE ticket_id = ?1 AND key_lc = ?2 ORDER BY id",
+        args![id, key_lc],
+        |r| r.get(0),
+    )
+}
+
+/// Whether the ticket holds the plain (not relation) value.
+pub(crate) fn has_value(db: &Db, id: i64, key_lc: &str, value_lc: &str) -> Result<bool> {
+    Ok(db
+        .opt(
+            "SELECT 1 FROM properties WHERE ticket_id = ?1 AND key_lc = ?2 AND value_lc = ?3 AND target IS NULL",
+            args![id, key_lc, value_lc],
+            |_| Ok(()),
+        )?
+        .is_some())
+}
+
+/// Whether the ticket holds the relation to `target`.
+pub(crate) fn has_relation(db: &Db, id: i64, key_lc: &str, target: i64) -> Result<bool> {
+    Ok(db
+        .opt(
+            "SELECT 1 FROM properties WHERE ticket_id = ?1 AND key_lc = ?2 AND target = ?3",
+            args![id, key_lc, target],
+            |_| Ok(()),
+        )?
+        .is_some())
+}
+
+/// The values of a key on the ticket with that number (a relation's targets' numbers).
+pub(crate) fn values_by_number(db: &Db, number: &str, key_lc: &str) -> Result<Vec<String>> {
+    db.rows(
+        "SELECT p.value FROM properties p JOIN tickets t ON t.id = p.ticket_id WHERE t.number = ?1 AND p.key_lc = ?2",
+        args![number, key_lc],
+        |r| r.get(0),
+    )
+}
+
+/// How many values of a key the ticket has.
+pub(crate) fn count_values(db: &Db, id: i64, key_lc: &str) -> Result<i64> {
+    db.value(
+        "SELECT count(*) FROM properties WHERE ticket_id = ?1 AND key_lc = ?2",
+        args![id, key_lc],
+    )
+}
+
+/// The next entry (`entries`) or attachment number of a ticket.
+pub(crate) fn next_item(db: &Db, id: i64, attachment: bool) -> Result<u32> {
+    let sql = if attachment {
+        "SELECT coalesce(max(n), 0) + 1 FROM attachments WHERE ticket_id = ?1"
+    } else {
+        "SELECT coalesce(max(n), 0) + 1 FROM entry_rows WHERE ticket_id = ?1"
+    };
+    db.value(sql, args![id])
+}
+
+/// The record (change row) of a visible entry or attachment, by its number on the ticket.
+pub(crate) fn visible_item(db: &Db, id: i64, n: u32, attachment: bool) -> Result<Option<i64>> {
+    let sql = if attachment {
+        "SELECT change FROM attachments WHERE ticket_id = ?1 AND n = ?2 AND removed = 0"
+    } else {
+        "SELECT change FROM entry_rows WHERE ticket_id = ?1 AND n = ?2 AND removed = 0"
+    };
+    db.opt(sql, args![id, n], |r| r.get(0))
+}
+
+/// Whether an entry or attachment (by its record) is removed now; `None` if the ticket has
+/// no such item.
+pub(crate) fn item_removed(db: &Db, id: i64, change: i64, attachment: bool) -> Result<Option<i64>> {
+    let sql = if attachment {
+        "SELECT removed FROM attachments WHERE ticket_id = ?1 AND change = ?2"
+    } else {
+        "SELECT removed FROM entry_rows WHERE ticket_id = ?1 AND change = ?2"
+    };
+    db.opt(sql, args![id, change], |r| r.get(0))
+}
+
+/// The entry number of an entry, by its record.
+pub(crate) fn entry_number(db: &Db, id: i64, change: i64) -> Result<Option<u32>> {
+    db.opt(
+        "SELECT n FROM entry_rows WHERE ticket_id = ?1 AND change = ?2",
+        args![id, change],
+        |r| r.get(0),
+    )
+}
+
+/// The numbering state: the last sequence value issued and how many were issued.
+pub(crate) fn numbering(db: &Db) -> Result<(Option<i64>, i64)> {
+    db.one(
+        "SELECT last_x, issued FROM numbering WHERE id = 1",
+        args![],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )
+}
+
+/// Records a number as issued.
+pub(crate) fn set_numbering(db: &Db, last: i64, issued: i64) -> Result<()> {
+    db.exec(
+        "UPDATE numbering SET last_x = ?1, issued = ?2 WHERE id = 1",
+        args![last, issued],
+    )?;
+    Ok(())
+}
