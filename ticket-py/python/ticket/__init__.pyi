@@ -1,4 +1,7 @@
-"""Type stubs for the `ticket` module (hand-written; checked by mypy.stubtest in the tests)."""
+"""Type stubs for the `ticket` package (hand-written; checked by mypy.stubtest in the tests).
+
+The package re-exports its compiled extension (`ticket._ticket`, not an attribute).
+"""
 from datetime import datetime
 from os import PathLike
 from types import TracebackType
@@ -41,6 +44,9 @@ class Entry:
     @property
     def minutes(self) -> int: ...
     def to_dict(self) -> dict[str, Any]: ...
+    def __reduce__(self) -> Tuple[Any, Tuple[Any, ...]]:
+        """Pickling: snapshots pickle and unpickle to equal objects."""
+        ...
 
 @final
 class Attachment:
@@ -59,6 +65,9 @@ class Attachment:
     @property
     def at(self) -> datetime: ...
     def to_dict(self) -> dict[str, Any]: ...
+    def __reduce__(self) -> Tuple[Any, Tuple[Any, ...]]:
+        """Pickling: snapshots pickle and unpickle to equal objects."""
+        ...
 
 @final
 class Change:
@@ -87,6 +96,9 @@ class Change:
     @property
     def description(self) -> str: ...
     def to_dict(self) -> dict[str, Any]: ...
+    def __reduce__(self) -> Tuple[Any, Tuple[Any, ...]]:
+        """Pickling: snapshots pickle and unpickle to equal objects."""
+        ...
 
 @final
 class Ticket:
@@ -119,6 +131,9 @@ class Ticket:
     def get(self, key: str) -> List[str]: ...
     def to_dict(self) -> dict[str, Any]:
         """The core serializer's shape (as `export json`): RFC 3339 strings, {"key","value"} properties."""
+        ...
+    def __reduce__(self) -> Tuple[Any, Tuple[Any, ...]]:
+        """Pickling: snapshots pickle and unpickle to equal objects."""
         ...
 
 @final
