@@ -53,9 +53,10 @@ impl Edit {
     fn set_status<'py>(
         slf: PyRef<'py, Self>,
         status: &str,
-        other: Option<&str>,
+        other: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<PyRef<'py, Self>> {
-        slf.push(Op::Status(status.into(), other.map(Into::into)))?;
+        let other = other.map(crate::convert::number_text).transpose()?;
+        slf.push(Op::Status(status.into(), other))?;
         Ok(slf)
     }
     fn add_tag<'py>(slf: PyRef<'py, Self>, tag: &str) -> PyResult<PyRef<'py, Self>> {

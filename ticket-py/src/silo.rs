@@ -175,10 +175,12 @@ impl Silo {
         py: Python<'_>,
         number: &Bound<'_, PyAny>,
         status: &str,
-        other: Option<&str>,
+        other: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<()> {
         let number = crate::convert::number_text(number)?;
         let number: &str = &number;
+        let other = other.map(crate::convert::number_text).transpose()?;
+        let other = other.as_deref();
         let silo = &self.silo()?;
         py.detach(|| silo.set_status(number, status, other))
             .py_err()

@@ -66,6 +66,18 @@ def test_numbers_as_int_or_str_and_no_builtin_exceptions(silo, tmp_path):
     assert silo.get(n).total_minutes == 5
 
 
+def test_the_merge_target_is_a_number_as_int_or_str(silo):
+    a, b, c = (silo.new_ticket(t).number for t in ("A", "B", "C"))
+    silo.set_status(int(a), "merged", int(b))
+    silo.edit(int(c)).set_status("duplicate", int(b)).commit()
+    assert silo.get(a).status == "Merged" and silo.get(c).status == "Duplicate"
+    with pytest.raises(ticket.InvalidInput):
+        silo.set_status(b, "merged", -1)
+    with pytest.raises(ticket.InvalidInput):
+        silo.edit(b).set_status("merged", 1.5)
+    assert silo.get(b).status == "Open"
+
+
 def test_huge_or_wrong_typed_ints_are_invalid_input_not_builtin_errors(silo):
     t = silo.new_ticket("Ints")
     n = t.number
