@@ -75,3 +75,15 @@ def test_a_tampered_pickle_is_refused(silo):
     with pytest.raises(ticket.InvalidInput, match="unknown deadline state"):
         restore(*state[:11], "soonish", *state[12:])
     assert restore(*state) == t
+
+
+def test_search_keys_pickle_to_equal_keys():
+    key = ticket.parse_search("  s:*   g=bug ")
+    back = pickle.loads(pickle.dumps(key))
+    assert back == key and str(back) == str(key) and back.span == key.span
+    assert hash(back) == hash(key)
+    restore, state = key.__reduce__()
+    with pytest.raises(ticket.SearchSyntaxError):
+        restore("s:ox:", (0, 5))
+    with pytest.raises(ticket.InvalidInput, match="canonical"):
+        restore("  s:*", (0, 5))
