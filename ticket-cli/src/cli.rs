@@ -500,7 +500,10 @@ pub enum Command {
     },
     /// Serve the silo as a web page and a JSON API (prints a login link; Ctrl-C stops it).
     Serve(ServeArgs),
-    /// Print a shell completion script.
+    /// Print the script that turns on completion in SHELL, with the silo's statuses, tags,
+    /// property keys and values, saved searches and ticket numbers (bash:
+    /// `source <(ticket completions bash)`; zsh alike; fish:
+    /// `ticket completions fish | source`).
     Completions {
         /// The shell.
         #[arg(value_enum)]

@@ -33,6 +33,10 @@
 //!   with `; `.
 //! - A closed output pipe (`ticket lt | head`) ends the command quietly with status 0.
 //! - `ticket help search` (also `ticket search`) explains the search language and sort rules.
+//! - Completion is dynamic (clap_complete's engine, see [`complete`]): `ticket completions
+//!   SHELL` prints the script that registers it (`source <(ticket completions bash)`); values
+//!   come from the silo: statuses, tags, keys and values (the suggestions), saved searches and
+//!   ticket numbers.
 //! - Manual pages are generated from this definition by clap_mangen, never kept by hand: the
 //!   hidden `ticket manpage` prints `ticket.1`; `ticket manpage DIR` writes it and one page per
 //!   command (`ticket-new_ticket.1`, …) into DIR (e.g. `/usr/local/share/man/man1`).
@@ -41,6 +45,7 @@
 mod argv;
 mod cli;
 mod commands;
+mod complete;
 mod demo;
 mod error;
 mod help;
@@ -58,6 +63,8 @@ use clap::{CommandFactory, FromArgMatches};
 use crate::error::CliError;
 
 fn main() -> ExitCode {
+    // `COMPLETE=SHELL ticket -- WORDS`: the shell asks for candidates (answers and exits)
+    complete::answer_if_asked();
     let command = cli::Cli::command();
     let long_names: Vec<&str> = command.get_subcommands().map(|c| c.get_name()).collect();
     let prepared = argv::prepare(std::env::args_os().collect(), &long_names);
@@ -72,7 +79,8 @@ fn main() -> ExitCode {
     // These need neither the clock nor a silo.
     match &args.command {
         cli::Command::Completions { shell } => {
-            let _ = commands::completions(*shell, &mut io::stdout());
+            // the dynamic completion's registration script (see `complete`)
+            let _ = complete::registration(*shell, &mut io::stdout().lock());
             return ExitCode::SUCCESS;
         }
         cli::Command::Search => {

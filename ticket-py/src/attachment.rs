@@ -1,7 +1,9 @@
 //! `ticket.Attachment`: metadata of one visible attachment.
 use chrono::{DateTime, Utc};
 use pyo3::prelude::*;
-use pyo3::types::PyDict;
+use pyo3::types::{PyDict, PyType};
+
+use crate::pickle::{fields, reduce, Reduced};
 
 /// An attachment's metadata; the content is stored in the silo by its SHA-256.
 #[pyclass(frozen, eq, module = "ticket")]
@@ -51,6 +53,39 @@ impl Attachment {
         d.set_item("author", &self.author)?;
         d.set_item("at", self.at)?;
         Ok(d)
+    }
+
+    /// Pickling: the fields, given back to `_from_state`.
+    fn __reduce__<'py>(slf: &Bound<'py, Self>) -> PyResult<Reduced<'py>> {
+        let (py, a) = (slf.py(), slf.get());
+        reduce(
+            slf.as_any(),
+            fields![py; a.n, &a.name, a.size, &a.sha256, &a.comment, &a.author, a.at],
+        )
+    }
+
+    /// Unpickling (private).
+    #[classmethod]
+    #[allow(clippy::too_many_arguments)]
+    fn _from_state(
+        _cls: &Bound<'_, PyType>,
+        n: u32,
+        name: String,
+        size: u64,
+        sha256: String,
+        comment: String,
+        author: String,
+        at: DateTime<Utc>,
+    ) -> Attachment {
+        Attachment {
+            n,
+            name,
+            size,
+            sha256,
+            comment,
+            author,
+            at,
+        }
     }
 
     fn __repr__(&self) -> String {

@@ -1,11 +1,13 @@
 //! `ticket.Change`: one record of a ticket's history.
 use chrono::{DateTime, Utc};
 use pyo3::prelude::*;
-use pyo3::types::PyDict;
+use pyo3::types::{PyDict, PyType};
+
+use crate::pickle::{fields, reduce, Reduced};
 
 /// One immutable change record from the silo's change log.
-#[pyclass(frozen, module = "ticket")]
-#[derive(Clone)]
+#[pyclass(frozen, eq, module = "ticket")]
+#[derive(Clone, PartialEq)]
 pub struct Change {
     #[pyo3(get)]
     uuid: String,
@@ -71,6 +73,50 @@ impl Change {
         d.set_item("minutes", self.minutes)?;
         d.set_item("description", &self.description)?;
         Ok(d)
+    }
+
+    /// Pickling: the fields, given back to `_from_state`.
+    fn __reduce__<'py>(slf: &Bound<'py, Self>) -> PyResult<Reduced<'py>> {
+        let (py, c) = (slf.py(), slf.get());
+        reduce(
+            slf.as_any(),
+            fields![py; &c.uuid, &c.set_id, &c.ticket_uuid, c.at, &c.author, &c.op, &c.key,
+                &c.old_value, &c.new_value, c.item, c.minutes, &c.description],
+        )
+    }
+
+    /// Unpickling (private).
+    #[classmethod]
+    #[allow(clippy::too_many_arguments)]
+    fn _from_state(
+        _cls: &Bound<'_, PyType>,
+        uuid: String,
+        set_id: String,
+        ticket_uuid: String,
+        at: DateTime<Utc>,
+        author: String,
+        op: String,
+        key: Option<String>,
+        old_value: Option<String>,
+        new_value: Option<String>,
+        item: Option<u32>,
+        minutes: Option<u32>,
+        description: String,
+    ) -> Change {
+        Change {
+            uuid,
+            set_id,
+            ticket_uuid,
+            at,
+            author,
+            op,
+            key,
+            old_value,
+            new_value,
+            item,
+            minutes,
+            description,
+        }
     }
 
     fn __repr__(&self) -> String {

@@ -30,9 +30,32 @@ pub(crate) fn number_text(n: &Bound<'_, PyAny>) -> PyResult<String> {
     }
 }
 
+/// An int argument (minutes, a limit, an item number): anything but an int, or an int too big
+/// for 64 bits, is `InvalidInput` naming the argument, never a `TypeError` or `OverflowError`.
+pub(crate) struct Int(pub(crate) i64);
+
+impl<'a, 'py> FromPyObject<'a, 'py> for Int {
+    type Error = PyErr;
+
+    fn extract(obj: pyo3::Borrowed<'a, 'py, PyAny>) -> PyResult<Int> {
+        let repr = || obj.repr().map(|r| r.to_string()).unwrap_or_default();
+        if obj.is_instance_of::<pyo3::types::PyBool>()
+            || !obj.is_instance_of::<pyo3::types::PyInt>()
+        {
+            return Err(crate::errors::InvalidInput::new_err(format!(
+                "expected an int, not {}",
+                repr()
+            )));
+        }
+        obj.extract::<i64>().map(Int).map_err(|_| {
+            crate::errors::InvalidInput::new_err(format!("{} is out of range", repr()))
+        })
+    }
+}
+
 /// A count or item number given as a Python int: negative is `InvalidInput`, not an
 /// `OverflowError`.
-pub(crate) fn count<T: TryFrom<i64>>(what: &str, v: i64) -> PyResult<T> {
+pub(crate) fn count<T: TryFrom<i64>>(what: &str, Int(v): Int) -> PyResult<T> {
     T::try_from(v).map_err(|_| {
         crate::errors::InvalidInput::new_err(format!(
             "{what} must be between 0 and a sane maximum, not {v}"

@@ -3,6 +3,7 @@ use std::sync::{Arc, Mutex};
 
 use pyo3::prelude::*;
 
+use crate::convert::Int;
 use crate::errors::{IntoPy, TicketError};
 
 use ticket_core::EditOp as Op;
@@ -52,9 +53,10 @@ impl Edit {
     fn set_status<'py>(
         slf: PyRef<'py, Self>,
         status: &str,
-        other: Option<&str>,
+        other: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<PyRef<'py, Self>> {
-        slf.push(Op::Status(status.into(), other.map(Into::into)))?;
+        let other = other.map(crate::convert::number_text).transpose()?;
+        slf.push(Op::Status(status.into(), other))?;
         Ok(slf)
     }
     fn add_tag<'py>(slf: PyRef<'py, Self>, tag: &str) -> PyResult<PyRef<'py, Self>> {
@@ -94,17 +96,17 @@ impl Edit {
         })?;
         Ok(slf)
     }
-    #[pyo3(signature = (text, *, minutes=0))]
+    #[pyo3(signature = (text, *, minutes=Int(0)), text_signature = "(self, /, text, *, minutes=0)")]
     fn add_entry<'py>(
         slf: PyRef<'py, Self>,
         text: &str,
-        minutes: i64,
+        minutes: Int,
     ) -> PyResult<PyRef<'py, Self>> {
         let minutes = crate::convert::count("minutes", minutes)?;
         slf.push(Op::AddEntry(text.into(), minutes))?;
         Ok(slf)
     }
-    fn remove_entry<'py>(slf: PyRef<'py, Self>, entry: i64) -> PyResult<PyRef<'py, Self>> {
+    fn remove_entry<'py>(slf: PyRef<'py, Self>, entry: Int) -> PyResult<PyRef<'py, Self>> {
         let entry = crate::convert::count("an entry number", entry)?;
         slf.push(Op::RemoveEntry(entry))?;
         Ok(slf)

@@ -1,7 +1,9 @@
 //! `ticket.Entry`: one visible entry of a ticket.
 use chrono::{DateTime, Utc};
 use pyo3::prelude::*;
-use pyo3::types::PyDict;
+use pyo3::types::{PyDict, PyType};
+
+use crate::pickle::{fields, reduce, Reduced};
 
 /// An entry: numbered text with author, time and minutes spent.
 #[pyclass(frozen, eq, module = "ticket")]
@@ -43,6 +45,34 @@ impl Entry {
         d.set_item("at", self.at)?;
         d.set_item("minutes", self.minutes)?;
         Ok(d)
+    }
+
+    /// Pickling: the fields, given back to `_from_state`.
+    fn __reduce__<'py>(slf: &Bound<'py, Self>) -> PyResult<Reduced<'py>> {
+        let (py, e) = (slf.py(), slf.get());
+        reduce(
+            slf.as_any(),
+            fields![py; e.n, &e.text, &e.author, e.at, e.minutes],
+        )
+    }
+
+    /// Unpickling (private).
+    #[classmethod]
+    fn _from_state(
+        _cls: &Bound<'_, PyType>,
+        n: u32,
+        text: String,
+        author: String,
+        at: DateTime<Utc>,
+        minutes: u32,
+    ) -> Entry {
+        Entry {
+            n,
+            text,
+            author,
+            at,
+            minutes,
+        }
     }
 
     fn __repr__(&self) -> String {

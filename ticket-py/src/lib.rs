@@ -14,6 +14,7 @@ mod convert;
 mod edit;
 mod entry;
 mod errors;
+mod pickle;
 #[cfg(feature = "core-api")]
 mod results;
 #[cfg(feature = "core-api")]
@@ -42,7 +43,7 @@ use pyo3::prelude::*;
 ///
 /// Errors are subclasses of `ticket.TicketError` (`SearchSyntaxError` carries the span).
 #[pymodule]
-#[pyo3(name = "ticket")]
+#[pyo3(name = "_ticket")]
 fn ticket_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     // Which parts were compiled in: "core-api" (Silo, search, parse_search, ...) needs

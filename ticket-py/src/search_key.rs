@@ -28,6 +28,33 @@ impl SearchKey {
         self.canonical.hash(&mut h);
         h.finish()
     }
+
+    /// Pickling: the canonical text and the span, given back to `_from_state`.
+    fn __reduce__<'py>(slf: &Bound<'py, Self>) -> PyResult<crate::pickle::Reduced<'py>> {
+        let (py, k) = (slf.py(), slf.get());
+        crate::pickle::reduce(
+            slf.as_any(),
+            crate::pickle::fields![py; &k.canonical, k.span],
+        )
+    }
+
+    /// Unpickling (private): the text must still parse to itself, so a hand-made pickle
+    /// cannot hold a key the parser would refuse.
+    #[classmethod]
+    fn _from_state(
+        _cls: &Bound<'_, pyo3::types::PyType>,
+        py: Python<'_>,
+        canonical: String,
+        span: (usize, usize),
+    ) -> PyResult<SearchKey> {
+        let parsed = parse_search(py, &canonical)?;
+        if parsed.canonical != canonical {
+            return Err(crate::errors::InvalidInput::new_err(format!(
+                "{canonical:?} is not a canonical search key"
+            )));
+        }
+        Ok(SearchKey { canonical, span })
+    }
 }
 
 /// Parses a search key; raises `SearchSyntaxError` with the caret display.

@@ -6,7 +6,7 @@ use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
 use crate::change::Change;
-use crate::convert::fixed_time;
+use crate::convert::{fixed_time, Int};
 use crate::edit::Edit;
 use crate::errors::IntoPy;
 use crate::results::SearchResults;
@@ -175,10 +175,12 @@ impl Silo {
         py: Python<'_>,
         number: &Bound<'_, PyAny>,
         status: &str,
-        other: Option<&str>,
+        other: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<()> {
         let number = crate::convert::number_text(number)?;
         let number: &str = &number;
+        let other = other.map(crate::convert::number_text).transpose()?;
+        let other = other.as_deref();
         let silo = &self.silo()?;
         py.detach(|| silo.set_status(number, status, other))
             .py_err()
@@ -250,13 +252,13 @@ impl Silo {
     }
 
     /// Adds an entry; returns its number.
-    #[pyo3(signature = (number, text, *, minutes=0))]
+    #[pyo3(signature = (number, text, *, minutes=Int(0)), text_signature = "(self, /, number, text, *, minutes=0)")]
     fn add_entry(
         &self,
         py: Python<'_>,
         number: &Bound<'_, PyAny>,
         text: &str,
-        minutes: i64,
+        minutes: Int,
     ) -> PyResult<u32> {
         let minutes: u32 = crate::convert::count("minutes", minutes)?;
         let number = crate::convert::number_text(number)?;
@@ -266,7 +268,7 @@ impl Silo {
     }
 
     /// Hides an entry (the history keeps it).
-    fn remove_entry(&self, py: Python<'_>, number: &Bound<'_, PyAny>, entry: i64) -> PyResult<()> {
+    fn remove_entry(&self, py: Python<'_>, number: &Bound<'_, PyAny>, entry: Int) -> PyResult<()> {
         let entry: u32 = crate::convert::count("an entry number", entry)?;
         let number = crate::convert::number_text(number)?;
         let number: &str = &number;
@@ -312,7 +314,7 @@ impl Silo {
         &self,
         py: Python<'_>,
         number: &Bound<'_, PyAny>,
-        attachment: i64,
+        attachment: Int,
     ) -> PyResult<()> {
         let attachment: u32 = crate::convert::count("an attachment number", attachment)?;
         let number = crate::convert::number_text(number)?;
@@ -344,14 +346,14 @@ impl Silo {
     }
 
     /// The tickets a search key selects, in sort-rule order, as a lazy iterator.
-    #[pyo3(signature = (key="", sort="", *, limit=None, offset=0))]
+    #[pyo3(signature = (key="", sort="", *, limit=None, offset=Int(0)), text_signature = "(self, /, key='', sort='', *, limit=None, offset=0)")]
     fn search(
         &self,
         py: Python<'_>,
         key: &str,
         sort: &str,
-        limit: Option<i64>,
-        offset: i64,
+        limit: Option<Int>,
+        offset: Int,
     ) -> PyResult<SearchResults> {
         let limit: Option<u64> = limit
             .map(|l| crate::convert::count("limit", l))
@@ -500,26 +502,22 @@ impl Silo {
 
     /// The timeline: change sets newest first, as dicts with `id`, `at`, `author`, `undone`
     /// and `changes` (a list of (number, what) pairs).
-    #[pyo3(signature = (search="", *, since=None, author=None, limit=50))]
+    #[pyo3(signature = (search="", *, since=None, author=None, limit=Int(50)), text_signature = "(self, /, search='', *, since=None, author=None, limit=50)")]
     fn log<'py>(
         &self,
         py: Python<'py>,
         search: &str,
         since: Option<&Bound<'py, PyAny>>,
         author: Option<&str>,
-        limit: i64,
+        limit: Int,
     ) -> PyResult<Vec<Bound<'py, PyDict>>> {
-        if limit < 0 {
-            return Err(crate::errors::InvalidInput::new_err(
-                "limit must be 0 or more",
-            ));
-        }
+        let limit: usize = crate::convert::count("limit", limit)?;
         let since = since
             .map(|s| fixed_time(s).map(|t| t.to_utc()))
             .transpose()?;
         let silo = &self.silo()?;
         let sets = py
-            .detach(|| silo.timeline(Some(search), since, author, limit as usize))
+            .detach(|| silo.timeline(Some(search), since, author, limit))
             .py_err_in(search)?;
         let mut out = Vec::with_capacity(sets.len());
         for s in sets {

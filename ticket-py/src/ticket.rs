@@ -158,6 +158,72 @@ impl Ticket {
         py.import("json")?.getattr("loads")?.call1((text,))
     }
 
+    /// Pickling: the fields, given back to `_from_state`.
+    #[cfg(feature = "core-api")]
+    fn __reduce__<'py>(slf: &Bound<'py, Self>) -> PyResult<crate::pickle::Reduced<'py>> {
+        let (py, t) = (slf.py(), slf.get());
+        crate::pickle::reduce(
+            slf.as_any(),
+            crate::pickle::fields![py; &t.number, &t.uuid, &t.title, &t.summary, t.status,
+                &t.tags, &t.properties, t.entries.clone(), t.attachments.clone(), t.opened,
+                t.last_update, t.deadline_state, t.total_minutes, t.whole],
+        )
+    }
+
+    /// Unpickling (private): every field as `__reduce__` gives it; a status or deadline
+    /// state the core does not know is `InvalidInput`.
+    #[cfg(feature = "core-api")]
+    #[classmethod]
+    #[allow(clippy::too_many_arguments)]
+    fn _from_state(
+        _cls: &Bound<'_, pyo3::types::PyType>,
+        number: String,
+        uuid: String,
+        title: String,
+        summary: String,
+        status: &str,
+        tags: Vec<String>,
+        properties: Vec<(String, String)>,
+        entries: Vec<Bound<'_, PyAny>>,
+        attachments: Vec<Bound<'_, PyAny>>,
+        opened: DateTime<Utc>,
+        last_update: DateTime<Utc>,
+        deadline_state: Option<&str>,
+        total_minutes: i64,
+        whole: bool,
+    ) -> PyResult<Ticket> {
+        let unknown = |what: &str, name: &str| {
+            crate::errors::InvalidInput::new_err(format!("unknown {what} {name:?}"))
+        };
+        let status = ticket_core::Status::ALL
+            .iter()
+            .map(|s| s.name())
+            .find(|name| *name == status)
+            .ok_or_else(|| unknown("status", status))?;
+        let deadline_state = deadline_state
+            .map(|s| {
+                ticket_core::DeadlineState::from_name(s).ok_or_else(|| unknown("deadline state", s))
+            })
+            .transpose()?
+            .map(ticket_core::DeadlineState::as_str);
+        Ok(Ticket {
+            number,
+            uuid,
+            title,
+            summary,
+            status,
+            tags,
+            properties,
+            entries: crate::pickle::copies(entries)?,
+            attachments: crate::pickle::copies(attachments)?,
+            opened,
+            last_update,
+            deadline_state,
+            total_minutes,
+            whole,
+        })
+    }
+
     fn __repr__(&self) -> String {
         let mut s = format!("<Ticket {} [{}] {:?}", self.number, self.status, self.title);
         if !self.tags.is_empty() {

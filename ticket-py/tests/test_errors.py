@@ -66,6 +66,47 @@ def test_numbers_as_int_or_str_and_no_builtin_exceptions(silo, tmp_path):
     assert silo.get(n).total_minutes == 5
 
 
+def test_the_merge_target_is_a_number_as_int_or_str(silo):
+    a, b, c = (silo.new_ticket(t).number for t in ("A", "B", "C"))
+    silo.set_status(int(a), "merged", int(b))
+    silo.edit(int(c)).set_status("duplicate", int(b)).commit()
+    assert silo.get(a).status == "Merged" and silo.get(c).status == "Duplicate"
+    with pytest.raises(ticket.InvalidInput):
+        silo.set_status(b, "merged", -1)
+    with pytest.raises(ticket.InvalidInput):
+        silo.edit(b).set_status("merged", 1.5)
+    assert silo.get(b).status == "Open"
+
+
+def test_huge_or_wrong_typed_ints_are_invalid_input_not_builtin_errors(silo):
+    t = silo.new_ticket("Ints")
+    n = t.number
+    huge = 2**70
+    for call in (
+        lambda: silo.add_entry(n, "bad", minutes=huge),
+        lambda: silo.add_entry(n, "bad", minutes="5"),
+        lambda: silo.add_entry(n, "bad", minutes=True),
+        lambda: silo.add_entry(n, "bad", minutes=1.5),
+        lambda: silo.remove_entry(n, huge),
+        lambda: silo.remove_file(n, "1"),
+        lambda: silo.search("", limit=huge),
+        lambda: silo.search("", offset=-huge),
+        lambda: silo.log(limit=huge),
+        lambda: silo.edit(n).add_entry("x", minutes=huge),
+        lambda: silo.edit(n).remove_entry(None),
+    ):
+        with pytest.raises(ticket.InvalidInput) as caught:
+            call()
+        assert type(caught.value) is ticket.InvalidInput
+    assert silo.get(n).entries == []
+    # the defaults and ordinary ints still work
+    silo.add_entry(n, "fine")
+    silo.add_entry(n, "timed", minutes=7)
+    assert [e.minutes for e in silo.get(n).entries] == [0, 7]
+    assert len(silo.search("", limit=1, offset=0)) == 1
+    assert len(silo.log(limit=1)) == 1
+
+
 def test_silo_is_a_context_manager_and_closes(tmp_path):
     path = tmp_path / "s"
     with ticket.Silo.create(path, now=NOW, user="alice") as silo:
