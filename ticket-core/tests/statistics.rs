@@ -101,11 +101,7 @@ fn an_import_into_a_non_empty_silo_leaves_current_statistics() {
 fn a_rebuild_leaves_current_statistics() {
     let dir = tempfile::tempdir().unwrap();
     let silo = new_silo(dir.path());
-    for i in 0..5 {
-        let n = silo.new_ticket(&format!("ticket {i}"), None, "").unwrap();
-        silo.add_tag(n.as_str(), "x").unwrap();
-        silo.add_property(n.as_str(), "Estimate", "3").unwrap();
-    }
+    tickets(&silo, 5, "ticket");
     analyse(&silo);
     let (before, _) = statistics(&silo);
     silo.rebuild().unwrap();
