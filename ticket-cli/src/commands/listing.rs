@@ -25,17 +25,46 @@ pub fn select(
 ) -> CliResult {
     let (key, sort) = (search.unwrap_or(""), sort.unwrap_or(""));
     let silo = s.open()?;
+    list(s, out, &silo, key, sort, key)
+}
+
+/// Lists the tickets of `key` in `sort` order as the search produces them: JSON, CSV and
+/// quiet text are written row by row, the aligned text table keeps a bounded window
+/// ([`tickets::TicketTable`]); memory stays flat however many tickets match. `searched`
+/// names the search when nothing matches.
+fn list(
+    s: &Session,
+    out: &mut dyn Write,
+    silo: &ticket_core::Silo,
+    key: &str,
+    sort: &str,
+    searched: &str,
+) -> CliResult {
     if matches!(s.out.format, Format::Text) && !s.out.quiet {
-        // the aligned table needs every row's widths before the first line
-        let rows = silo.search(key, sort).map_err(searching(key, sort))?;
-        return tickets::write_rows(out, &s.out, silo.config(), &rows, key);
+        let mut table = tickets::TicketTable::new(silo.config());
+        each_ticket(silo, key, sort, |row| {
+            table.push(&tickets::RowView::from(row));
+            Ok(())
+        })?;
+        return table.write(out, &s.out, searched, 0);
     }
-    // JSON, CSV and quiet text stream: memory stays flat however many tickets match
     let mut stream = tickets::RowStream::start(out, &s.out)?;
-    let mut write_error = None;
+    each_ticket(silo, key, sort, |row| stream.row(row))?;
+    stream.finish()
+}
+
+/// Runs a search, calling `f` with each row; the first error of `f` stops the search and is
+/// what is reported.
+fn each_ticket(
+    silo: &ticket_core::Silo,
+    key: &str,
+    sort: &str,
+    mut f: impl FnMut(&ticket_core::TicketRow) -> CliResult,
+) -> CliResult {
+    let mut failed = None;
     let searched = silo.for_each_ticket(key, sort, |row| {
-        stream.row(&row).map_err(|e| {
-            write_error = Some(e);
+        f(&row).map_err(|e| {
+            failed = Some(e);
             // stops the search; the write error is what is reported
             ticket_core::Error::Io {
                 path: "(standard output)".into(),
@@ -43,11 +72,10 @@ pub fn select(
             }
         })
     });
-    if let Some(e) = write_error {
+    if let Some(e) = failed {
         return Err(e);
     }
-    searched.map_err(searching(key, sort))?;
-    stream.finish()
+    searched.map_err(searching(key, sort))
 }
 
 /// `list_ticket_numbers [SEARCH [SORT]]`: one number per line (every format).
@@ -201,14 +229,12 @@ pub fn run_saved(s: &Session, out: &mut dyn Write, name: &str) -> CliResult {
     let saved = silo
         .saved_search_named(name)
         .map_err(|e| CliError::Usage(format!("{e} (see `ticket searches`)")))?;
-    let rows = silo
-        .run_saved(&saved.name)
-        .map_err(searching(&saved.search, &saved.sort))?;
-    tickets::write_rows(
+    list(
+        s,
         out,
-        &s.out,
-        silo.config(),
-        &rows,
+        &silo,
+        &saved.search,
+        &saved.sort,
         &format!("@{}", saved.name),
     )
 }

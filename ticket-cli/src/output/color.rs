@@ -27,6 +27,33 @@ pub enum Style {
     Inactive,
 }
 
+impl Style {
+    const ALL: [Style; 9] = [
+        Style::Plain,
+        Style::Bold,
+        Style::Dim,
+        Style::Warn,
+        Style::Alarm,
+        Style::Tag,
+        Style::Key,
+        Style::Active,
+        Style::Inactive,
+    ];
+
+    /// A byte for the style (a table's temporary file keeps it).
+    pub fn code(self) -> u8 {
+        Style::ALL.iter().position(|s| *s == self).unwrap_or(0) as u8
+    }
+
+    /// The style of [`Style::code`]; an unknown byte is plain.
+    pub fn from_code(code: u8) -> Style {
+        Style::ALL
+            .get(usize::from(code))
+            .copied()
+            .unwrap_or(Style::Plain)
+    }
+}
+
 /// Applies styles when colour is on.
 #[derive(Debug, Clone, Copy)]
 pub struct Paint {
@@ -49,8 +76,15 @@ impl Paint {
 
     /// `text` in `style`.
     pub fn paint(&self, text: &str, style: Style) -> String {
+        let mut out = String::new();
+        self.push(&mut out, text, style);
+        out
+    }
+
+    /// Appends `text` in `style` to `out`.
+    pub fn push(&self, out: &mut String, text: &str, style: Style) {
         let code = match style {
-            Style::Plain => return text.to_string(),
+            Style::Plain => "",
             Style::Bold => "1",
             Style::Dim => "2",
             Style::Warn => "33",
@@ -60,9 +94,14 @@ impl Paint {
             Style::Active => "32",
             Style::Inactive => "2",
         };
-        if !self.on || text.is_empty() {
-            return text.to_string();
+        if !self.on || text.is_empty() || code.is_empty() {
+            out.push_str(text);
+            return;
         }
-        format!("\x1b[{code}m{text}\x1b[0m")
+        out.push_str("\x1b[");
+        out.push_str(code);
+        out.push('m');
+        out.push_str(text);
+        out.push_str("\x1b[0m");
     }
 }

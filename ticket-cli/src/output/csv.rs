@@ -9,57 +9,56 @@ use crate::error::{CliError, CliResult};
 use super::tickets::RowView;
 
 fn failed(err: csv::Error) -> CliError {
-    CliError::Failed(format!("cannot write CSV: {err}"))
+    if !err.is_io_error() {
+        return CliError::Failed(format!("cannot write CSV: {err}"));
+    }
+    // the output's own failure (a closed pipe) is reported as any write failure is
+    match err.into_kind() {
+        csv::ErrorKind::Io(e) => CliError::from(e),
+        kind => CliError::Failed(format!("cannot write CSV: {kind:?}")),
+    }
 }
 
 /// Writes ticket rows in the core's CSV shape ([`ticket_core::serial`]).
 pub fn tickets<'a>(out: &mut dyn Write, rows: impl IntoIterator<Item = RowView<'a>>) -> CliResult {
-    let mut csv = TicketCsv::new();
-    csv.header(out)?;
+    let mut csv = TicketCsv::new(out);
+    csv.header()?;
     for r in rows {
-        csv.row(out, &r)?;
+        csv.row(&r)?;
     }
-    out.flush()?;
-    Ok(())
+    csv.flush()
 }
 
-/// A ticket listing in CSV written row by row: each record is formatted into a small reused
-/// buffer and handed to the output at once, so rows can come from a running search.
-#[derive(Default)]
-pub struct TicketCsv {
-    buf: Vec<u8>,
+/// A ticket listing in CSV written row by row through one buffered CSV writer, so rows can
+/// come from a running search.
+pub struct TicketCsv<W: Write> {
+    w: csv::Writer<W>,
 }
 
-impl TicketCsv {
+impl<W: Write> TicketCsv<W> {
     /// A writer that has written nothing yet.
-    pub fn new() -> TicketCsv {
-        TicketCsv { buf: Vec::new() }
+    pub fn new(out: W) -> TicketCsv<W> {
+        TicketCsv {
+            w: csv::WriterBuilder::new().from_writer(out),
+        }
     }
 
     /// Writes the header.
-    pub fn header(&mut self, out: &mut dyn Write) -> CliResult {
-        self.record(out, &CSV_HEADER)
-    }
-
-    /// Formats one record and writes it out.
-    fn record(&mut self, out: &mut dyn Write, fields: &[&str]) -> CliResult {
-        let mut w = csv::WriterBuilder::new()
-            .buffer_capacity(1024)
-            .from_writer(std::mem::take(&mut self.buf));
-        w.write_record(fields).map_err(failed)?;
-        self.buf = w
-            .into_inner()
-            .map_err(|e| CliError::Failed(format!("cannot write CSV: {}", e.error())))?;
-        out.write_all(&self.buf)?;
-        self.buf.clear();
-        Ok(())
+    pub fn header(&mut self) -> CliResult {
+        self.w.write_record(CSV_HEADER).map_err(failed)
     }
 
     /// Writes one row.
-    pub fn row(&mut self, out: &mut dyn Write, r: &RowView<'_>) -> CliResult {
-        let record = super::json::doc(r).csv_record();
-        let fields: Vec<&str> = record.iter().map(String::as_str).collect();
-        self.record(out, &fields)
+    pub fn row(&mut self, r: &RowView<'_>) -> CliResult {
+        self.w
+            .write_record(super::json::doc(r).csv_record())
+            .map_err(failed)
+    }
+
+    /// Hands everything written to the output.
+    pub fn flush(&mut self) -> CliResult {
+        self.w.flush()?;
+        Ok(())
     }
 }
 

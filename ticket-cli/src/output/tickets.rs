@@ -111,30 +111,30 @@ fn labels(styler: Styler<'_>, r: &RowView<'_>) -> String {
 }
 
 /// Rows written one at a time as a search produces them (JSON, CSV and quiet text; the aligned
-/// text table needs every row first: [`write_rows`]). The JSON is one pretty-printed array,
-/// written element by element. Nothing is written before the first row or [`RowStream::finish`],
-/// so a search that fails at once leaves standard output empty.
+/// text table: [`TicketTable`]). The JSON is one pretty-printed array, written element by
+/// element. Nothing is written before the first row or [`RowStream::finish`], so a search that
+/// fails at once leaves standard output empty.
 pub struct RowStream<'o> {
-    out: &'o mut dyn Write,
-    kind: StreamKind,
+    kind: StreamKind<'o>,
     rows: u64,
 }
 
-enum StreamKind {
-    Json,
-    Csv(super::csv::TicketCsv),
-    Numbers,
+enum StreamKind<'o> {
+    /// The output and a buffer reused for each element.
+    Json(&'o mut dyn Write, Vec<u8>),
+    Csv(Box<super::csv::TicketCsv<&'o mut dyn Write>>),
+    Numbers(&'o mut dyn Write),
 }
 
 impl<'o> RowStream<'o> {
     /// Prepares the output; the CSV header waits for the first row or the end.
     pub fn start(out: &'o mut dyn Write, o: &Output) -> CliResult<RowStream<'o>> {
         let kind = match o.format {
-            Format::Json => StreamKind::Json,
-            Format::Csv => StreamKind::Csv(super::csv::TicketCsv::new()),
-            Format::Text => StreamKind::Numbers,
+            Format::Json => StreamKind::Json(out, Vec::new()),
+            Format::Csv => StreamKind::Csv(Box::new(super::csv::TicketCsv::new(out))),
+            Format::Text => StreamKind::Numbers(out),
         };
-        Ok(RowStream { out, kind, rows: 0 })
+        Ok(RowStream { kind, rows: 0 })
     }
 
     /// Writes one row.
@@ -142,25 +142,25 @@ impl<'o> RowStream<'o> {
         let first = self.rows == 0;
         self.rows += 1;
         match &mut self.kind {
-            StreamKind::Json => {
-                self.out.write_all(if first { b"[\n" } else { b",\n" })?;
-                let text = serde_json::to_string_pretty(&ticket_core::TicketDoc::from(r))
-                    .map_err(|e| CliError::Failed(e.to_string()))?;
-                for (i, line) in text.lines().enumerate() {
-                    if i > 0 {
-                        self.out.write_all(b"\n")?;
-                    }
-                    self.out.write_all(b"  ")?;
-                    self.out.write_all(line.as_bytes())?;
-                }
+            StreamKind::Json(out, buf) => {
+                out.write_all(if first { b"[\n" } else { b",\n" })?;
+                // pretty-printed as the only element of an array, `[\n  {…}\n]`, the element
+                // has the indentation it needs inside the listing's array
+                buf.clear();
+                serde_json::to_writer_pretty(
+                    &mut *buf,
+                    std::slice::from_ref(&ticket_core::TicketDoc::from(r)),
+                )
+                .map_err(|e| CliError::Failed(e.to_string()))?;
+                out.write_all(&buf[2..buf.len() - 2])?;
             }
             StreamKind::Csv(w) => {
                 if first {
-                    w.header(&mut *self.out)?;
+                    w.header()?;
                 }
-                w.row(&mut *self.out, &RowView::from(r))?
+                w.row(&RowView::from(r))?
             }
-            StreamKind::Numbers => writeln!(self.out, "{}", r.number)?,
+            StreamKind::Numbers(out) => writeln!(out, "{}", r.number)?,
         }
         Ok(())
     }
@@ -168,14 +168,18 @@ impl<'o> RowStream<'o> {
     /// Ends the output (the JSON array's close; the CSV header alone when nothing matched).
     pub fn finish(mut self) -> CliResult {
         match &mut self.kind {
-            StreamKind::Json => {
-                self.out
-                    .write_all(if self.rows == 0 { b"[]\n" } else { b"\n]\n" })?
+            StreamKind::Json(out, _) => {
+                out.write_all(if self.rows == 0 { b"[]\n" } else { b"\n]\n" })?;
+                out.flush()?;
             }
-            StreamKind::Csv(w) if self.rows == 0 => w.header(&mut *self.out)?,
-            _ => {}
+            StreamKind::Csv(w) => {
+                if self.rows == 0 {
+                    w.header()?;
+                }
+                w.flush()?;
+            }
+            StreamKind::Numbers(out) => out.flush()?,
         }
-        self.out.flush()?;
         Ok(())
     }
 }
@@ -189,20 +193,8 @@ pub fn count_of(n: usize, one: &str, many: &str) -> String {
     }
 }
 
-/// Writes ticket rows already read: the aligned table for text, otherwise the same output as
-/// [`RowStream`] (one writer for both). The table has a header line and ends with the count;
-/// when nothing matched it says so instead, naming `searched` (the key, or `@name`).
-pub fn write_rows(
-    out: &mut dyn Write,
-    o: &Output,
-    config: &SiloConfig,
-    rows: &[TicketRow],
-    searched: &str,
-) -> CliResult {
-    write_some_rows(out, o, config, rows, searched, rows.len())
-}
-
-/// [`write_rows`] for the first `rows` of `total` matches (`4 of 37 tickets`).
+/// Writes the first `rows` of `total` matches (`4 of 37 tickets`): the aligned table for
+/// text ([`TicketTable`]), otherwise the same output as [`RowStream`].
 pub fn write_some_rows(
     out: &mut dyn Write,
     o: &Output,
@@ -218,39 +210,87 @@ pub fn write_some_rows(
         }
         return stream.finish();
     }
-    if rows.is_empty() {
-        if searched.trim().is_empty() {
-            writeln!(out, "no tickets in this silo")?;
-        } else {
-            writeln!(out, "no tickets match {}", searched.trim())?;
-        }
-        return Ok(());
-    }
-    let styler = Styler::new(config);
-    let mut table = Table::new().right(0).flex(3);
-    table.push(
-        ["#", "status", "", "title", "tags · properties"]
-            .into_iter()
-            .map(|h| Cell::styled(h, Style::Bold))
-            .collect(),
-    );
+    let mut table = TicketTable::new(config);
     for r in rows {
-        let view = RowView::from(r);
-        table.push(vec![
+        table.push(&RowView::from(r));
+    }
+    table.write(out, o, searched, total as u64)
+}
+
+/// The aligned ticket table (text), filled as a search produces rows and written at the
+/// end: a header line, the rows, the count. Memory stays bounded however many rows come
+/// ([`Table`] keeps a window and puts the rest in a temporary file), and the output is the
+/// same as if every row had been held.
+pub struct TicketTable<'c> {
+    styler: Styler<'c>,
+    table: Table,
+}
+
+impl<'c> TicketTable<'c> {
+    /// An empty listing with the table's header.
+    pub fn new(config: &'c SiloConfig) -> TicketTable<'c> {
+        TicketTable::with_window(config, super::table::WINDOW)
+    }
+
+    /// [`TicketTable::new`] keeping at most `window` rows in memory.
+    pub fn with_window(config: &'c SiloConfig, window: usize) -> TicketTable<'c> {
+        let mut table = Table::new().right(0).flex(3).window(window);
+        table.push(
+            ["#", "status", "", "title", "tags · properties"]
+                .into_iter()
+                .map(|h| Cell::styled(h, Style::Bold))
+                .collect(),
+        );
+        TicketTable {
+            styler: Styler::new(config),
+            table,
+        }
+    }
+
+    /// Adds a ticket.
+    pub fn push(&mut self, view: &RowView<'_>) {
+        self.table.push(vec![
             Cell::styled(view.number, Style::Bold),
             status_cell(view.status),
             marker(view.deadline_state),
             Cell::plain(view.title),
-            Cell::styled(labels(styler, &view), Style::Tag),
+            Cell::styled(labels(self.styler, view), Style::Tag),
         ]);
     }
-    table.write(out, o.paint, o.width)?;
-    if total > rows.len() {
-        writeln!(out, "{} of {total} tickets", rows.len())?;
-    } else {
-        writeln!(out, "{}", count_of(rows.len(), "ticket", "tickets"))?;
+
+    /// The most rows (header included) held in memory at once.
+    #[cfg(test)]
+    pub fn peak_rows_held(&self) -> usize {
+        self.table.peak_rows_held()
     }
-    Ok(())
+
+    /// Writes the table and the count (`4 of 37 tickets` when `total` is more than were
+    /// pushed); when nothing was pushed, says so instead, naming `searched` (the key, or
+    /// `@name`).
+    pub fn write(
+        mut self,
+        out: &mut dyn Write,
+        o: &Output,
+        searched: &str,
+        total: u64,
+    ) -> CliResult {
+        let rows = self.table.row_count() - 1;
+        if rows == 0 {
+            if searched.trim().is_empty() {
+                writeln!(out, "no tickets in this silo")?;
+            } else {
+                writeln!(out, "no tickets match {}", searched.trim())?;
+            }
+            return Ok(());
+        }
+        self.table.write(out, o.paint, o.width)?;
+        if total > rows {
+            writeln!(out, "{rows} of {total} tickets")?;
+        } else {
+            writeln!(out, "{}", count_of(rows as usize, "ticket", "tickets"))?;
+        }
+        Ok(())
+    }
 }
 
 /// Writes `(name, count)` pairs: a two-column table, JSON or CSV. Quiet text: names only.
@@ -396,4 +436,62 @@ pub fn write_history(out: &mut dyn Write, o: &Output, changes: &[Change]) -> Cli
     }
     table.write(out, o.paint, o.width)?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cli::ColorMode;
+    use chrono::TimeZone;
+
+    fn listing(window: usize, n: usize) -> (String, usize) {
+        let config = SiloConfig::default();
+        let tags = ["backup".to_string(), "nas".to_string()];
+        let properties = [("Priority".to_string(), "high".to_string())];
+        let at = Utc.with_ymd_and_hms(2024, 6, 1, 12, 0, 0).unwrap();
+        let mut table = TicketTable::with_window(&config, window);
+        for i in 1..=n {
+            let number = i.to_string();
+            let title = format!("ticket {}", "x".repeat(i % 13));
+            table.push(&RowView {
+                number: &number,
+                uuid: "",
+                title: &title,
+                summary: "",
+                status: if i % 4 == 0 {
+                    Status::Closed
+                } else {
+                    Status::Open
+                },
+                tags: &tags[..i % 3],
+                properties: &properties[..i % 2],
+                opened: at,
+                last_update: at,
+                deadline_state: (i % 5 == 0).then_some(DeadlineState::Overdue),
+                total_minutes: 0,
+            });
+        }
+        let held = table.peak_rows_held();
+        let o = Output {
+            format: Format::Text,
+            paint: super::super::color::Paint::new(ColorMode::Never),
+            quiet: false,
+            width: None,
+            offset: chrono::FixedOffset::east_opt(0).unwrap(),
+        };
+        let mut out = Vec::new();
+        table.write(&mut out, &o, "s:*", 0).unwrap();
+        (String::from_utf8(out).unwrap(), held)
+    }
+
+    #[test]
+    fn the_ticket_table_holds_a_bounded_window_of_rows() {
+        let (all, held_all) = listing(usize::MAX, 2000);
+        let (bounded, held) = listing(16, 2000);
+        assert_eq!(held_all, 2001, "the header and every row");
+        assert_eq!(held, 16, "no more than the window, however many tickets");
+        assert_eq!(all, bounded);
+        assert!(bounded.ends_with("2000 tickets\n"));
+        assert_eq!(bounded.lines().count(), 2002);
+    }
 }

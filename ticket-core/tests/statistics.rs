@@ -1,0 +1,111 @@
+//! The query planner's statistics after writes that rebuild the derived tables (issue 16):
+//! every index of the searched tables keeps its `sqlite_stat1` row, counted from the rows
+//! there are now.
+mod common_support;
+use common_support::*;
+
+use std::collections::BTreeSet;
+
+use ticket_core::{ExportFormat, NewTicket, Silo};
+
+/// Statistics current for what the silo holds now (as after a silo has grown by writes).
+fn analyse(silo: &Silo) {
+    let conn = rusqlite::Connection::open(silo.dir().join("silo.db")).unwrap();
+    conn.execute_batch("ANALYZE").unwrap();
+}
+
+/// The indexes of the searched tables with statistics, and the ticket count the planner has.
+fn statistics(silo: &Silo) -> (BTreeSet<String>, i64) {
+    let conn = rusqlite::Connection::open(silo.dir().join("silo.db")).unwrap();
+    let names = conn
+        .prepare("SELECT idx FROM sqlite_stat1 WHERE tbl IN ('tickets', 'tags', 'properties') AND idx IS NOT NULL")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<rusqlite::Result<_>>()
+        .unwrap();
+    let tickets = conn
+        .query_row(
+            "SELECT max(CAST(stat AS INTEGER)) FROM sqlite_stat1 WHERE tbl = 'tickets'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    (names, tickets)
+}
+
+/// `n` tickets in one change set, with a tag and two properties each.
+fn tickets(silo: &Silo, n: usize, prefix: &str) {
+    let mut batch = silo.batch();
+    for i in 0..n {
+        batch.add(NewTicket {
+            title: format!("{prefix} {i}"),
+            status: Some(["open", "closed", "waiting"][i % 3].to_string()),
+            tags: vec![format!("tag{}", i % 40)],
+            properties: vec![
+                ("Estimate".to_string(), (i % 7).to_string()),
+                ("Client".to_string(), format!("client{}", i % 9)),
+            ],
+            ..NewTicket::default()
+        });
+    }
+    batch.commit().unwrap();
+}
+
+/// The analysed row count of every index of the searched tables.
+fn counted(silo: &Silo) -> Vec<(String, i64)> {
+    let conn = rusqlite::Connection::open(silo.dir().join("silo.db")).unwrap();
+    let mut stmt = conn
+        .prepare("SELECT idx, CAST(stat AS INTEGER) FROM sqlite_stat1 WHERE tbl = 'tickets' ORDER BY idx")
+        .unwrap();
+    let rows = stmt
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .collect::<rusqlite::Result<_>>()
+        .unwrap();
+    rows
+}
+
+#[test]
+fn an_import_into_a_non_empty_silo_leaves_current_statistics() {
+    let dir = tempfile::tempdir().unwrap();
+    let source = new_silo(dir.path());
+    tickets(&source, 1500, "imported");
+    let export = source.export_string(ExportFormat::Full, "", "").unwrap();
+
+    // a silo with tickets of its own, written later and analysed: the import replays the whole
+    // log (its records come before the silo's own) and adds fewer tickets than it had
+    let target = Silo::create(&dir.path().join("other"), ctx_at("2025-01-01T00:00:00Z")).unwrap();
+    tickets(&target, 2000, "mine");
+    analyse(&target);
+    let (before, count) = statistics(&target);
+    assert_eq!(count, 2000);
+    assert!(before.len() >= 8, "{before:?}");
+
+    let report = target.import_json(&export).unwrap();
+    assert_eq!(report.created.len(), 1500);
+    let (after, _) = statistics(&target);
+    let lost: Vec<&String> = before.difference(&after).collect();
+    assert!(
+        lost.is_empty(),
+        "indexes without statistics after the import: {lost:?}"
+    );
+    // every index of `tickets` analysed in full, counting today's tickets (a sampled analysis
+    // estimates the count)
+    for (index, n) in counted(&target) {
+        assert_eq!(n, 3500, "{index}");
+    }
+}
+
+#[test]
+fn a_rebuild_leaves_current_statistics() {
+    let dir = tempfile::tempdir().unwrap();
+    let silo = new_silo(dir.path());
+    tickets(&silo, 5, "ticket");
+    analyse(&silo);
+    let (before, _) = statistics(&silo);
+    silo.rebuild().unwrap();
+    let (after, tickets) = statistics(&silo);
+    assert_eq!(before, after);
+    assert_eq!(tickets, 5);
+}
