@@ -369,6 +369,9 @@ impl std::fmt::Display for DbError {
 
 impl std::error::Error for DbError {}
 
+/// Prepared statements kept per PostgreSQL connection (SQLite's cache holds 128).
+const STATEMENT_CACHE: usize = 256;
+
 /// A connection to a PostgreSQL team silo: the client, its prepared statements (SQLite's
 /// `prepare_cached`), and whether a transaction is open.
 pub(crate) struct PgConn {
@@ -392,9 +395,14 @@ impl PgConn {
         }
         let translated = pg_sql(sql);
         let stmt = self.client.borrow_mut().prepare(&translated)?;
-        self.statements
-            .borrow_mut()
-            .insert(sql.to_string(), stmt.clone());
+        let mut cache = self.statements.borrow_mut();
+        // searches make a statement per key: a long-lived handle (the web server's) would
+        // keep every one prepared on the server; past the bound the cache starts again
+        // (dropped statements are closed on the server)
+        if cache.len() >= STATEMENT_CACHE {
+            cache.clear();
+        }
+        cache.insert(sql.to_string(), stmt.clone());
         Ok(stmt)
     }
 
