@@ -79,6 +79,8 @@ struct MovedWire {
     records: u64,
     attachments: u64,
     new_tickets: Vec<String>,
+    #[serde(default)]
+    repairs: Vec<String>,
 }
 
 /// [`Renumbered`] as the server sends it.
@@ -249,6 +251,7 @@ impl Peer for HttpPeer {
             records: a.moved.records,
             attachments: a.moved.attachments,
             new_tickets: a.moved.new_tickets,
+            repairs: a.moved.repairs,
         };
         let renumbered = a
             .renumbered

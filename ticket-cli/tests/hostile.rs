@@ -476,3 +476,29 @@ fn a_silo_the_user_may_only_read_can_be_read_not_written() {
     mode(&world.silo.join("silo.db"), 0o644);
     assert_eq!(state(&world), before);
 }
+
+/// `export -o` onto something that is not a regular file (a FIFO here; `/dev/null` alike)
+/// writes through it: renaming a temporary file over it would replace it (as root, `-o
+/// /dev/null` replaced the device with a file).
+#[test]
+fn export_to_a_fifo_writes_through_it_and_leaves_it_a_fifo() {
+    use std::os::unix::fs::FileTypeExt;
+    let world = world_with_a_ticket();
+    let fifo = world.tmp.path().join("pipe");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let reader = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || std::fs::read_to_string(fifo).unwrap())
+    };
+    let run = world.run(&["export", "csv", "-o", fifo.to_str().unwrap()]);
+    assert_eq!(run.code, 0, "{run:?}");
+    // checked before waiting for the reader, which would wait for ever on a replaced FIFO
+    let kind = std::fs::symlink_metadata(&fifo).unwrap().file_type();
+    assert!(kind.is_fifo(), "the FIFO was replaced: {kind:?}");
+    let read = reader.join().unwrap();
+    assert!(read.starts_with("number,"), "{read}");
+}

@@ -15,7 +15,13 @@ pub(crate) fn value_date(value: &str) -> Option<String> {
 /// tables (not FTS, `earliest` or `last_update`: see [`refresh`]). A record that cannot apply
 /// (its ticket or the entry, attachment or ticket it refers to is missing) is an error naming
 /// it: the log is out of causal order or damaged.
-pub(crate) fn apply(conn: &Db, rec: &Record, change: i64, at: &str, author: &str) -> Result<()> {
+pub(crate) fn apply(
+    conn: &Db,
+    rec: &Record,
+    change: i64,
+    at: &str,
+    author: &str,
+) -> Result<Option<String>> {
     let id = rec.ticket;
     let broken = |message: &str| Error::BadRecord {
         ticket: number_or_id(conn, id),
@@ -29,7 +35,7 @@ pub(crate) fn apply(conn: &Db, rec: &Record, change: i64, at: &str, author: &str
             .exec("INSERT OR IGNORE INTO tickets (id, number, title, summary, status, opened, last_update) \
                  VALUES (?1, ?2, '', '', 0, ?3, ?3)", args![id, number.as_str(), at])?;
         if n == 1 {
-            return Ok(());
+            return Ok(None);
         }
         let exists: i64 = conn.one(
             "SELECT count(*) FROM tickets WHERE id = ?1",
@@ -48,7 +54,7 @@ pub(crate) fn apply(conn: &Db, rec: &Record, change: i64, at: &str, author: &str
              VALUES (?1, ?2, '', '', 0, ?3, ?3)",
             args![id, renumbered.to_string(), at],
         )?;
-        return Ok(());
+        return Ok(None);
     }
     let changed = match &rec.op {
         Operation::Create { .. } => unreachable!("handled above"),
@@ -106,7 +112,13 @@ pub(crate) fn apply(conn: &Db, rec: &Record, change: i64, at: &str, author: &str
                     |r| r.get(0),
                 )?
                 .ok_or_else(|| broken("relates to a ticket that does not exist yet"))?;
-            insert_property(conn, id, key.as_str(), &number, Some(*target))?;
+            match meet_relation(conn, id, key.as_str(), *target)? {
+                Meeting::Keep(repair) => {
+                    insert_property(conn, id, key.as_str(), &number, Some(*target))?;
+                    return Ok(repair);
+                }
+                Meeting::Drop(repair) => return Ok(Some(repair)),
+            }
         }
         Operation::RelRemove { key, target } => {
             conn.exec("DELETE FROM properties WHERE ticket_id = ?1 AND key_lc = ?2 AND id = (SELECT id FROM properties WHERE ticket_id = ?1 AND key_lc = ?2 AND target = ?3 ORDER BY id LIMIT 1)", args![id, key.lc(), target])?;
@@ -188,7 +200,7 @@ pub(crate) fn apply(conn: &Db, rec: &Record, change: i64, at: &str, author: &str
         | Operation::Summary(_)
         | Operation::Status(_) => {}
     }
-    Ok(())
+    Ok(None)
 }
 
 /// One property value, numbered after the ticket's other values: a ticket's properties keep
@@ -348,5 +360,129 @@ fn decimal_numbers_max(conn: &Db) -> &'static str {
         "SELECT coalesce(max(CAST(number AS BIGINT)), 0) + 1 FROM tickets WHERE number !~ '[^0-9]'"
     } else {
         "SELECT coalesce(max(CAST(number AS INTEGER)), 0) + 1 FROM tickets WHERE number NOT GLOB '*[^0-9]*'"
+    }
+}
+
+/// What becomes of a relation record when it meets the state (sync.md 2: a peer's changes are
+/// facts, so the special cases are repaired, the same way on every copy because the replay
+/// order is): kept (with a note when it displaced something), or dropped.
+enum Meeting {
+    Keep(Option<String>),
+    Drop(String),
+}
+
+/// Keys whose relation forms an order (forward key, mirror key), as the write rules know them.
+const ORDERED: [(&str, &str); 3] = [
+    ("child_of", "parent_of"),
+    ("blocks", "blocked_by"),
+    ("precedes", "follows"),
+];
+
+/// The repairs of relations that two copies made apart:
+/// - a relation that would close a cycle of an ordered key (two copies closed it from both
+///   ends) is dropped, with its mirror if that came first; the earlier relation stays;
+/// - a second `Child_Of` replaces the first (a ticket has one parent; the later in replay
+///   order wins, as for single-valued fields), whose mirror `Parent_Of` goes too.
+///
+/// The write path never gets here with either: it refuses cycles and removes an old parent
+/// first, so these repairs only ever meet a peer's records (and their replays).
+fn meet_relation(conn: &Db, id: i64, key: &str, target: i64) -> Result<Meeting> {
+    let key_lc = key.to_lowercase();
+    let Some(&(forward, mirror)) = ORDERED.iter().find(|(f, m)| *f == key_lc || *m == key_lc)
+    else {
+        return Ok(Meeting::Keep(None));
+    };
+    // as a forward edge: `from` forward `to` (A Child_Of B, B Parent_Of A: A -> B)
+    let (from, to) = if key_lc == forward {
+        (id, target)
+    } else {
+        (target, id)
+    };
+    let edge = |a: i64, b: i64| -> Result<bool> {
+        Ok(conn
+            .opt(
+                "SELECT 1 FROM properties WHERE ticket_id = ?1 AND key_lc = ?2 AND target = ?3",
+                args![a, forward, b],
+                |_| Ok(()),
+            )?
+            .is_some())
+    };
+    if edge(from, to)? {
+        return Ok(Meeting::Keep(None));
+    }
+    if reaches(conn, forward, to, from)? {
+        if key_lc == forward {
+            // its mirror may have come first in the same change set
+            conn.exec(
+                "DELETE FROM properties WHERE ticket_id = ?1 AND key_lc = ?2 AND target = ?3",
+                args![to, mirror, from],
+            )?;
+        }
+        return Ok(Meeting::Drop(format!(
+            "{} {} {}: dropped, it would close a cycle made by another copy",
+            ticket_number(conn, from)?,
+            display_key(forward),
+            ticket_number(conn, to)?
+        )));
+    }
+    if forward == "child_of" && key_lc == forward {
+        let old: Vec<i64> = conn.rows(
+            "SELECT target FROM properties WHERE ticket_id = ?1 AND key_lc = 'child_of' AND target IS NOT NULL AND target <> ?2",
+            args![from, to],
+            |r| r.get(0),
+        )?;
+        let mut replaced = Vec::new();
+        for parent in old {
+            conn.exec(
+                "DELETE FROM properties WHERE ticket_id = ?1 AND key_lc = 'child_of' AND target = ?2",
+                args![from, parent],
+            )?;
+            conn.exec(
+                "DELETE FROM properties WHERE ticket_id = ?1 AND key_lc = 'parent_of' AND target = ?2",
+                args![parent, from],
+            )?;
+            replaced.push(ticket_number(conn, parent)?);
+        }
+        if !replaced.is_empty() {
+            return Ok(Meeting::Keep(Some(format!(
+                "{} Child_Of {}: replaces Child_Of {} set by another copy (one parent)",
+                ticket_number(conn, from)?,
+                ticket_number(conn, to)?,
+                replaced.join(", ")
+            ))));
+        }
+    }
+    Ok(Meeting::Keep(None))
+}
+
+/// Whether `start` reaches `goal` along `forward` relations.
+fn reaches(conn: &Db, forward: &str, start: i64, goal: i64) -> Result<bool> {
+    let mut seen = BTreeSet::new();
+    let mut queue = vec![start];
+    while let Some(t) = queue.pop() {
+        if t == goal {
+            return Ok(true);
+        }
+        if !seen.insert(t) {
+            continue;
+        }
+        queue.extend(conn.rows(
+            "SELECT target FROM properties WHERE ticket_id = ?1 AND key_lc = ?2 AND target IS NOT NULL",
+            args![t, forward],
+            |r| r.get::<i64>(0),
+        )?);
+    }
+    Ok(false)
+}
+
+fn ticket_number(conn: &Db, id: i64) -> Result<String> {
+    crate::log::number_of(conn, id)
+}
+
+fn display_key(key_lc: &str) -> &'static str {
+    match key_lc {
+        "child_of" => "Child_Of",
+        "blocks" => "Blocks",
+        _ => "Precedes",
     }
 }

@@ -483,3 +483,74 @@ fn a_sync_reports_its_steps_as_they_start() {
         .unwrap();
     assert_eq!(steps, vec![ticket_core::SyncStep::Comparing]);
 }
+
+/// sync.md 2: a second `Child_Of` made on another copy replaces the first (the later in replay
+/// order wins), with the old parent's `Parent_Of`; the report lists the repair; both copies
+/// agree, a second sync moves nothing, and a rebuild gives the same tables.
+#[test]
+fn a_second_parent_from_another_copy_is_repaired_the_same_on_both() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = new_silo(dir.path());
+    for t in ["child", "parent on a", "parent on b"] {
+        a.new_ticket(t, None, "").unwrap();
+    }
+    let b = Silo::clone_silo(a.address(), &dir.path().join("b"), ctx_at(NOW)).unwrap();
+    a.add_property("1", "Child_Of", "2").unwrap();
+    b.add_property("1", "Child_Of", "3").unwrap();
+    let report = a.sync(&b, Direction::Both, false).unwrap();
+    let text = report.to_string();
+    assert!(text.contains("repaired"), "{text}");
+    assert!(text.contains("one parent"), "{text}");
+    for s in [&a, &b] {
+        let child = s.get("1").unwrap();
+        let parents = child.get("Child_Of");
+        assert_eq!(parents.len(), 1, "{parents:?}");
+        let parent = &parents[0];
+        let other = if *parent == "2" { "3" } else { "2" };
+        assert_eq!(s.get(parent).unwrap().get("Parent_Of"), vec!["1"]);
+        assert!(s.get(other).unwrap().get("Parent_Of").is_empty());
+        let before = dump(s);
+        s.rebuild().unwrap();
+        assert_eq!(dump(s), before);
+    }
+    assert_eq!(
+        a.get("1").unwrap().get("Child_Of"),
+        b.get("1").unwrap().get("Child_Of")
+    );
+    assert_eq!(export(&a), export(&b));
+    let again = a.sync(&b, Direction::Both, false).unwrap();
+    assert_eq!((again.pulled.records, again.pushed.records), (0, 0));
+}
+
+/// sync.md 2: a cycle two copies closed from both ends (1 Child_Of 2 here, 2 Child_Of 1
+/// there): the relation that closes it in replay order is dropped with its mirror, on both
+/// copies alike, and the report says so.
+#[test]
+fn a_cycle_closed_from_both_ends_is_repaired_the_same_on_both() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = new_silo(dir.path());
+    a.new_ticket("one", None, "").unwrap();
+    a.new_ticket("two", None, "").unwrap();
+    let b = Silo::clone_silo(a.address(), &dir.path().join("b"), ctx_at(NOW)).unwrap();
+    a.add_property("1", "Blocks", "2").unwrap();
+    b.add_property("2", "Blocks", "1").unwrap();
+    let report = a.sync(&b, Direction::Both, false).unwrap();
+    assert!(report.to_string().contains("cycle"), "{report}");
+    for s in [&a, &b] {
+        let one = s.get("1").unwrap();
+        let two = s.get("2").unwrap();
+        let edges = one.get("Blocks").len() + two.get("Blocks").len();
+        assert_eq!(edges, 1, "exactly one direction stays");
+        // mirrors agree with what stayed
+        assert_eq!(one.get("Blocks").len(), two.get("Blocked_By").len());
+        assert_eq!(two.get("Blocks").len(), one.get("Blocked_By").len());
+        let before = dump(s);
+        s.rebuild().unwrap();
+        assert_eq!(dump(s), before);
+    }
+    assert_eq!(
+        a.get("1").unwrap().get("Blocks"),
+        b.get("1").unwrap().get("Blocks")
+    );
+    assert_eq!(export(&a), export(&b));
+}

@@ -33,6 +33,27 @@ pub fn export(
     };
     let spinner = crate::output::spinner("exporting");
     let count = match file {
+        // a device, a FIFO or a socket is written through: a temporary file renamed over it
+        // would replace it (`-o /dev/null` run as root replaced the device with a file)
+        Some(path) if std::fs::metadata(path).is_ok_and(|m| !m.is_file() && !m.is_dir()) => {
+            let cannot = |what: &str, e: std::io::Error| {
+                CliError::Failed(format!("cannot {what} {}: {e}", path.display()))
+            };
+            let mut f = std::io::BufWriter::new(
+                std::fs::OpenOptions::new()
+                    .write(true)
+                    .open(path)
+                    .map_err(|e| cannot("open", e))?,
+            );
+            let n = silo
+                .export(format, key, sort, &mut f)
+                .map_err(|e| match e {
+                    ticket_core::Error::Io { source, .. } => cannot("write", source),
+                    e => searching(e),
+                })?;
+            f.flush().map_err(|e| cannot("write", e))?;
+            n
+        }
         Some(path) => {
             // write next to the target and rename, so a failed export leaves no half file;
             // errors name the file the user gave, not the temporary one

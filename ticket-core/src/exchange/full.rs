@@ -261,8 +261,11 @@ impl Silo {
                         }
                         let rec = crate::log::Record { ticket, op };
                         let at = format_at(set.at);
-                        apply(conn, &rec, local, &at, set.author)
-                            .map_err(|e| source_error("cannot import", e))?;
+                        if let Some(repair) = apply(conn, &rec, local, &at, set.author)
+                            .map_err(|e| source_error("cannot import", e))?
+                        {
+                            report.repairs.push(repair);
+                        }
                         touched.note(&rec, &at);
                     }
                 }

@@ -27,6 +27,8 @@ pub struct ImportReport {
     pub created: Vec<String>,
     /// Source identities (uuid or source id) that were already in the silo.
     pub already_there: Vec<String>,
+    /// Relations repaired where the imported records met this silo's (sync.md 2), in words.
+    pub repairs: Vec<String>,
 }
 
 impl std::fmt::Display for ImportReport {

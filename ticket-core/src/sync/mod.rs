@@ -101,6 +101,9 @@ pub struct Moved {
     pub attachments: u64,
     /// Tickets new to the receiving side (their numbers there).
     pub new_tickets: Vec<String>,
+    /// Relations repaired on the receiving side where the records met its own (sync.md 2).
+    #[serde(default)]
+    pub repairs: Vec<String>,
 }
 
 /// A ticket that got another number because two copies created the same number.
@@ -167,6 +170,11 @@ impl std::fmt::Display for SyncReport {
         }
         for r in &self.renumbered {
             writeln!(f, "{r}")?;
+        }
+        for (way, m) in [("pulled", &self.pulled), ("pushed", &self.pushed)] {
+            for repair in &m.repairs {
+                writeln!(f, "repaired ({way}): {repair}")?;
+            }
         }
         Ok(())
     }
@@ -333,6 +341,7 @@ impl Peer for Silo {
                 records: added,
                 attachments: stored,
                 new_tickets: report.created,
+                repairs: report.repairs,
             },
             after.into_iter().filter(|r| !before.contains(r)).collect(),
         ))
@@ -515,5 +524,6 @@ fn would_move(b: &Bundle) -> Moved {
         records,
         attachments: b.attachments.len() as u64,
         new_tickets: Vec::new(),
+        repairs: Vec::new(),
     }
 }
