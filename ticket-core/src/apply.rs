@@ -398,16 +398,7 @@ fn meet_relation(conn: &Db, id: i64, key: &str, target: i64) -> Result<Meeting> 
     } else {
         (target, id)
     };
-    let edge = |a: i64, b: i64| -> Result<bool> {
-        Ok(conn
-            .opt(
-                "SELECT 1 FROM properties WHERE ticket_id = ?1 AND key_lc = ?2 AND target = ?3",
-                args![a, forward, b],
-                |_| Ok(()),
-            )?
-            .is_some())
-    };
-    if edge(from, to)? {
+    if crate::storage::state::has_relation(conn, from, forward, to)? {
         return Ok(Meeting::Keep(None));
     }
     if reaches(conn, forward, to, from)? {
