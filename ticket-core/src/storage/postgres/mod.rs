@@ -20,14 +20,17 @@ pub fn is_address(address: &str) -> bool {
 /// # use ticket_core::redact_address;
 /// assert_eq!(redact_address("postgres://ann:s3cret@db:5432/t?schema=x"), "postgres://ann:***@db:5432/t?schema=x");
 /// assert_eq!(redact_address("postgres://ann@db/t"), "postgres://ann@db/t");
+/// assert_eq!(redact_address("postgres://ann:p@ss@db/t"), "postgres://ann:***@db/t");
 /// ```
 pub fn redact_address(address: &str) -> String {
     let Some((scheme, rest)) = address.split_once("://") else {
         return address.to_string();
     };
-    let (auth, tail) = match rest.find('@') {
-        Some(at) if !rest[..at].contains('/') => (&rest[..at], &rest[at..]),
-        _ => return address.to_string(),
+    // the user information ends at the last `@` of the authority (before the path or query)
+    let authority = rest.find(['/', '?']).map_or(rest, |end| &rest[..end]);
+    let (auth, tail) = match authority.rfind('@') {
+        Some(at) => (&rest[..at], &rest[at..]),
+        None => return address.to_string(),
     };
     match auth.split_once(':') {
         Some((user, _)) => format!("{scheme}://{user}:***{tail}"),
