@@ -411,9 +411,9 @@ fn meet_relation(conn: &Db, id: i64, key: &str, target: i64) -> Result<Meeting> 
         }
         return Ok(Meeting::Drop(format!(
             "{} {} {}: dropped, it would close a cycle made by another copy",
-            ticket_number(conn, from)?,
+            crate::log::number_of(conn, from)?,
             display_key(forward),
-            ticket_number(conn, to)?
+            crate::log::number_of(conn, to)?
         )));
     }
     if forward == "child_of" && key_lc == forward {
@@ -432,13 +432,13 @@ fn meet_relation(conn: &Db, id: i64, key: &str, target: i64) -> Result<Meeting> 
                 "DELETE FROM properties WHERE ticket_id = ?1 AND key_lc = 'parent_of' AND target = ?2",
                 args![parent, from],
             )?;
-            replaced.push(ticket_number(conn, parent)?);
+            replaced.push(crate::log::number_of(conn, parent)?);
         }
         if !replaced.is_empty() {
             return Ok(Meeting::Keep(Some(format!(
                 "{} Child_Of {}: replaces Child_Of {} set by another copy (one parent)",
-                ticket_number(conn, from)?,
-                ticket_number(conn, to)?,
+                crate::log::number_of(conn, from)?,
+                crate::log::number_of(conn, to)?,
                 replaced.join(", ")
             ))));
         }
@@ -464,10 +464,6 @@ fn reaches(conn: &Db, forward: &str, start: i64, goal: i64) -> Result<bool> {
         )?);
     }
     Ok(false)
-}
-
-fn ticket_number(conn: &Db, id: i64) -> Result<String> {
-    crate::log::number_of(conn, id)
 }
 
 fn display_key(key_lc: &str) -> &'static str {

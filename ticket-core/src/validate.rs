@@ -38,7 +38,7 @@ pub(crate) fn violations(
         compiled.push((rule, compile_key(silo, &rule.selector, "", today)?));
     }
     for &id in ids {
-        let number = state::number_of(conn, id)?.unwrap_or_else(|| format!("#{id}"));
+        let number = crate::log::number_of(conn, id)?;
         for (rule, c) in &compiled {
             let (sql, p) = c.one_ticket_sql(id);
             let matches: i64 = conn.value(&sql, &to_args(&p))?;

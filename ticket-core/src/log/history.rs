@@ -1,6 +1,6 @@
 //! A ticket's records in the words of its history ([`Change`]): old values, entry and
 //! attachment numbers and relation targets' numbers follow from the replay order.
-use crate::storage::db::{args, Db};
+use crate::storage::db::Db;
 use std::collections::HashMap;
 
 use super::{ChangeId, Operation};
@@ -11,11 +11,7 @@ use crate::storage::log::StoredRecord;
 
 /// The number a ticket (local id) has now.
 pub(crate) fn number_of(conn: &Db, id: i64) -> Result<String> {
-    Ok(conn
-        .opt("SELECT number FROM tickets WHERE id = ?1", args![id], |r| {
-            r.get::<String>(0)
-        })?
-        .unwrap_or_else(|| format!("#{id}")))
+    Ok(crate::storage::state::number_of(conn, id)?.unwrap_or_else(|| format!("#{id}")))
 }
 
 /// One ticket's records, in replay order, as history lines.
