@@ -33,53 +33,43 @@ pub fn export(
     };
     let spinner = crate::output::spinner("exporting");
     let count = match file {
-        // a device, a FIFO or a socket is written through: a temporary file renamed over it
-        // would replace it (`-o /dev/null` run as root replaced the device with a file)
-        Some(path) if std::fs::metadata(path).is_ok_and(|m| !m.is_file() && !m.is_dir()) => {
+        Some(path) => {
+            // a regular file is written next to the target and renamed, so a failed export
+            // leaves no half file; a device, a FIFO or a socket is written through, as a
+            // temporary file renamed over it would replace it (`-o /dev/null` run as root
+            // replaced the device with a file). Errors name the file the user gave.
             let cannot = |what: &str, e: std::io::Error| {
                 CliError::Failed(format!("cannot {what} {}: {e}", path.display()))
             };
-            let mut f = std::io::BufWriter::new(
-                std::fs::OpenOptions::new()
+            let through = std::fs::metadata(path).is_ok_and(|m| !m.is_file() && !m.is_dir());
+            let tmp = (!through).then(|| path.with_extension("ticket-export-tmp"));
+            let opened = match &tmp {
+                Some(tmp) => std::fs::File::create(tmp).map_err(|e| cannot("create", e))?,
+                None => std::fs::OpenOptions::new()
                     .write(true)
                     .open(path)
                     .map_err(|e| cannot("open", e))?,
-            );
-            let n = silo
-                .export(format, key, sort, &mut f)
-                .map_err(|e| match e {
-                    ticket_core::Error::Io { source, .. } => cannot("write", source),
-                    e => searching(e),
-                })?;
-            f.flush().map_err(|e| cannot("write", e))?;
-            n
-        }
-        Some(path) => {
-            // write next to the target and rename, so a failed export leaves no half file;
-            // errors name the file the user gave, not the temporary one
-            let cannot = |what: &str, e: std::io::Error| {
-                CliError::Failed(format!("cannot {what} {}: {e}", path.display()))
             };
-            let tmp = path.with_extension("ticket-export-tmp");
-            let mut f = std::io::BufWriter::new(
-                std::fs::File::create(&tmp).map_err(|e| cannot("create", e))?,
-            );
+            let mut f = std::io::BufWriter::new(opened);
             let n = silo.export(format, key, sort, &mut f).map_err(|e| match e {
                 ticket_core::Error::Io { source, .. } => cannot("write", source),
                 e => searching(e),
             });
             let n = n.and_then(|n| f.flush().map(|_| n).map_err(|e| cannot("write", e)));
             drop(f);
-            match n.and_then(|n| {
-                std::fs::rename(&tmp, path)
-                    .map(|_| n)
-                    .map_err(|e| cannot("write", e))
-            }) {
-                Ok(n) => n,
-                Err(e) => {
-                    let _ = std::fs::remove_file(&tmp);
-                    return Err(e);
-                }
+            match tmp {
+                None => n?,
+                Some(tmp) => match n.and_then(|n| {
+                    std::fs::rename(&tmp, path)
+                        .map(|_| n)
+                        .map_err(|e| cannot("write", e))
+                }) {
+                    Ok(n) => n,
+                    Err(e) => {
+                        let _ = std::fs::remove_file(&tmp);
+                        return Err(e);
+                    }
+                },
             }
         }
         None => silo.export(format, key, sort, out).map_err(searching)?,
