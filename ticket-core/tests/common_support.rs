@@ -26,11 +26,16 @@ pub fn silo_address(dir: &Path, name: &str) -> std::path::PathBuf {
         let base = std::env::var("TICKET_TEST_POSTGRES").expect(
             "TICKET_TEST_BACKEND=postgres needs TICKET_TEST_POSTGRES (scripts/postgres.sh env)",
         );
-        let schema = format!("t_{}", uuid::Uuid::new_v4().simple());
-        let sep = if base.contains('?') { '&' } else { '?' };
-        return std::path::PathBuf::from(format!("{base}{sep}schema={schema}"));
+        return fresh_schema(&base);
     }
     dir.join(name)
+}
+
+/// The address of a new schema of the test database at `base`.
+pub fn fresh_schema(base: &str) -> std::path::PathBuf {
+    let schema = format!("t_{}", uuid::Uuid::new_v4().simple());
+    let sep = if base.contains('?') { '&' } else { '?' };
+    std::path::PathBuf::from(format!("{base}{sep}schema={schema}"))
 }
 
 /// Tests of what only a directory silo has (its files, SQLite's own failures) return early

@@ -5,7 +5,6 @@
 mod common_support;
 use common_support::*;
 
-use std::path::PathBuf;
 use std::sync::Arc;
 
 use ticket_core::{Error, Silo};
@@ -24,16 +23,10 @@ fn server() -> Option<String> {
     }
 }
 
-fn fresh(url: &str) -> PathBuf {
-    let schema = format!("t_{}", uuid::Uuid::new_v4().simple());
-    let sep = if url.contains('?') { '&' } else { '?' };
-    PathBuf::from(format!("{url}{sep}schema={schema}"))
-}
-
 #[test]
 fn a_team_silo_is_created_opened_and_shown_without_its_password() {
     let Some(url) = server() else { return };
-    let address = fresh(&url);
+    let address = fresh_schema(&url);
     let silo = Silo::create(&address, ctx_at(NOW)).unwrap();
     assert!(silo.is_team());
     let shown = silo.dir().display().to_string();
@@ -54,7 +47,9 @@ fn a_team_silo_is_created_opened_and_shown_without_its_password() {
 fn bad_credentials_and_a_missing_server_are_clear_errors_without_the_password() {
     let Some(url) = server() else { return };
     let wrong = url.replacen(":ticket@", ":not-the-password@", 1);
-    let err = Silo::open(&fresh(&wrong), ctx_at(NOW)).err().unwrap();
+    let err = Silo::open(&fresh_schema(&wrong), ctx_at(NOW))
+        .err()
+        .unwrap();
     let text = err.to_string();
     assert!(matches!(err, Error::Connect { .. }), "{text}");
     assert!(text.contains("password authentication failed"), "{text}");
@@ -71,14 +66,14 @@ fn bad_credentials_and_a_missing_server_are_clear_errors_without_the_password() 
     );
     assert!(!text.contains("s3cret"), "{text}");
     // a database without a silo is not one
-    let err = Silo::open(&fresh(&url), ctx_at(NOW)).err().unwrap();
+    let err = Silo::open(&fresh_schema(&url), ctx_at(NOW)).err().unwrap();
     assert!(err.to_string().contains("holds no ticket silo"), "{err}");
 }
 
 #[test]
 fn configuration_and_attachment_contents_live_in_the_database() {
     let Some(url) = server() else { return };
-    let address = fresh(&url);
+    let address = fresh_schema(&url);
     let mut silo = Silo::create(&address, ctx_at(NOW)).unwrap();
     silo.set_config(r#"{"vrules_pk_required": [{"selector": "g=risk", "key": "Owner"}]}"#)
         .unwrap();
@@ -108,7 +103,7 @@ fn configuration_and_attachment_contents_live_in_the_database() {
 #[test]
 fn sixteen_concurrent_writers_lose_nothing_and_never_repeat_a_number() {
     let Some(url) = server() else { return };
-    let address = fresh(&url);
+    let address = fresh_schema(&url);
     Silo::create(&address, ctx_at(NOW)).unwrap();
     const CLIENTS: usize = 16;
     const CHANGES: usize = 500;
