@@ -426,28 +426,12 @@ impl Silo {
     /// compacts it), then given a new replica id; attachment contents are copied file by file.
     pub fn clone_silo(source: &Path, dir: &Path, ctx: Context) -> Result<Silo> {
         let from = Silo::open(source, ctx.clone())?;
-        if from.is_team() {
-            return Silo::clone_team(&from, dir, ctx);
-        }
         crate::silo::refuse_used_dir(dir)?;
-        let attachments = dir.join(crate::silo::ATTACHMENTS_DIR);
-        std::fs::create_dir_all(&attachments).map_err(|e| Error::io(dir, e))?;
-        let made = (|| {
-            let db = dir.join(crate::silo::DB_FILE);
-            let target = db.to_str().ok_or_else(|| {
-                Error::invalid("directory", &dir.display().to_string(), "not valid UTF-8")
-            })?;
-            from.lock().exec("VACUUM INTO ?1", args![target])?;
-            copy_tree(&source.join(crate::silo::ATTACHMENTS_DIR), &attachments)?;
-            let config = dir.join(crate::silo::CONFIG_FILE);
-            std::fs::copy(source.join(crate::silo::CONFIG_FILE), &config)
-                .map_err(|e| Error::io(config, e))?;
-            let conn =
-                crate::storage::db::Db::Sqlite(crate::storage::open_db(&db, ctx.busy_timeout)?);
-            store::set_own_replica(&conn, &ReplicaId::random())?;
-            drop(conn);
-            Silo::open(dir, ctx)
-        })();
+        let made = if from.is_team() {
+            Silo::clone_team(&from, dir, ctx)
+        } else {
+            Silo::clone_directory(&from, source, dir, ctx)
+        };
         if made.is_err() {
             // nothing half-made stays behind
             let _ = std::fs::remove_dir_all(dir);
@@ -455,22 +439,33 @@ impl Silo {
         made
     }
 
+    /// A directory silo's copy: its database as one snapshot, then its files.
+    fn clone_directory(from: &Silo, source: &Path, dir: &Path, ctx: Context) -> Result<Silo> {
+        let attachments = dir.join(crate::silo::ATTACHMENTS_DIR);
+        std::fs::create_dir_all(&attachments).map_err(|e| Error::io(dir, e))?;
+        let db = dir.join(crate::silo::DB_FILE);
+        let target = db.to_str().ok_or_else(|| {
+            Error::invalid("directory", &dir.display().to_string(), "not valid UTF-8")
+        })?;
+        from.lock().exec("VACUUM INTO ?1", args![target])?;
+        copy_tree(&source.join(crate::silo::ATTACHMENTS_DIR), &attachments)?;
+        let config = dir.join(crate::silo::CONFIG_FILE);
+        std::fs::copy(source.join(crate::silo::CONFIG_FILE), &config)
+            .map_err(|e| Error::io(config, e))?;
+        let conn = crate::storage::db::Db::Sqlite(crate::storage::open_db(&db, ctx.busy_timeout)?);
+        store::set_own_replica(&conn, &ReplicaId::random())?;
+        drop(conn);
+        Silo::open(dir, ctx)
+    }
+
     /// A directory copy of a team silo: a new silo with the team's configuration, then every
     /// change set and content pulled as by `sync` (teams.md 4).
     fn clone_team(from: &Silo, dir: &Path, ctx: Context) -> Result<Silo> {
-        crate::silo::refuse_used_dir(dir)?;
-        let made = (|| {
-            let mut to = Silo::create(dir, ctx)?;
-            let text = from.config_text()?;
-            to.set_config(&text)?;
-            let bundle = from.bundle_for(&to.summary()?)?;
-            to.apply_bundle(&bundle)?;
-            Ok(to)
-        })();
-        if made.is_err() {
-            let _ = std::fs::remove_dir_all(dir);
-        }
-        made
+        let mut to = Silo::create(dir, ctx)?;
+        to.set_config(&from.config_text()?)?;
+        let bundle = from.bundle_for(&to.summary()?)?;
+        to.apply_bundle(&bundle)?;
+        Ok(to)
     }
 
     /// Writes a bundle of the records a copy holding `since` lacks (everything when `None`).
