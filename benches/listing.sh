@@ -2,7 +2,7 @@
 # Listing whole rows (quality spec §1, issue 16): `ticket lt ''` in JSON, CSV and text against the
 # `sqlite3` shell printing the same fields from the same file (number, uuid, status, title, summary,
 # opened, last_update, tags and properties through group_concat subqueries, total minutes), in the
-# same order; A/B pairs with farm-bench (A = ticket, B = the shell); then the peak RSS of `lt 's:*'`
+# same order; A/B pairs with benches/pair.py (A = ticket, B = the shell); then the peak RSS of `lt 's:*'`
 # in every format on each silo given.
 #
 # Usage: benches/listing.sh SILO [SILO ...]   (env: RUNS=10, BIN=target/release)
@@ -16,7 +16,6 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BIN=${BIN:-$ROOT/target/release}
 T=$BIN/ticket
 [ -x "$T" ] || (cd "$ROOT" && cargo build --release -q -p ticket-cli)
-command -v farm-bench >/dev/null || { echo "needs farm-bench" >&2; exit 1; }
 command -v sqlite3 >/dev/null || { apt-get update -qq && apt-get install -y -qq sqlite3; }
 
 WORK=$(mktemp -d /tmp/ticket-listing.XXXXXX)
@@ -36,8 +35,7 @@ pair() { # pair LABEL "B command (split as a shell splits)" A ARGS...
     local label=$1 b=$2
     shift 2
     echo "== $label"
-    farm-bench -n "$RUNS" --timeout 600 --vs "$b" -- "$@" 2>&1 |
-        grep -E '^(A cpu|B cpu|A wall|B wall|A peak|B peak|A/B cpu|A/B wall|A exit|B exit)' || true
+    python3 "$ROOT/benches/pair.py" -n "$RUNS" --vs "$b" -- "$@"
 }
 
 for S in "$@"; do

@@ -563,10 +563,18 @@ impl Db {
         self.one(sql, args, |r| r.get(0))
     }
 
-    /// Runs an `INSERT` and returns the `id` of the row it made (`RETURNING id`, on both).
+    /// Runs an `INSERT` and returns the `id` of the row it made: SQLite's last row id (a
+    /// `RETURNING` clause there makes the insert keep a statement journal, a temporary file
+    /// written page by page: 20% of a 10,000-set pull), PostgreSQL's `RETURNING id`.
     pub(crate) fn insert_id(&self, sql: &str, args: &[Arg<'_>]) -> Result<i64> {
-        let sql = format!("{sql} RETURNING id");
-        self.value(&sql, args)
+        match self {
+            Db::Sqlite(c) => {
+                c.prepare_cached(sql)?
+                    .execute(rusqlite::params_from_iter(args))?;
+                Ok(c.last_insert_rowid())
+            }
+            Db::Postgres(_) => self.value(&format!("{sql} RETURNING id"), args),
+        }
     }
 
     /// Whether a transaction is open on this connection.
