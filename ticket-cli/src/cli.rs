@@ -414,21 +414,25 @@ pub enum Command {
     /// Make a new copy of the silo SOURCE in DIR (configuration, log, attachments), with a
     /// replica id of its own; `ticket sync` keeps the copies together.
     Clone {
-        /// The silo to copy (a directory, or the http:// address of a `ticket serve`).
+        /// The silo to copy (a directory, a postgres:// address, or the http(s):// address of
+        /// a `ticket serve`).
         source: PathBuf,
         /// The new silo's directory (must not exist or be empty).
         dir: PathBuf,
-        /// For an http:// source: the file holding the server's token (else $TICKET_TOKEN).
+        /// For an http(s):// source: the file holding the server's token (else $TICKET_TOKEN).
         #[arg(long, value_name = "FILE")]
         token_file: Option<PathBuf>,
     },
-    /// Exchange change sets with PEER (a silo directory or a `ticket serve` at http://) both
-    /// ways: afterwards both hold the same log and the same tickets. Conflicts resolve
-    /// deterministically; clashing ticket numbers are renumbered and reported.
+    /// Exchange change sets with PEER (a silo directory, a postgres:// team silo, or a
+    /// `ticket serve` at http(s)://) both ways: afterwards both hold the same log and the same
+    /// tickets. Conflicts resolve deterministically; clashing ticket numbers are renumbered
+    /// and reported. An https:// server's certificate is checked against Mozilla's roots, or
+    /// against the certificates of the PEM file $TICKET_CA_FILE when it is set.
     Sync {
-        /// The other copy (a silo directory, or the http:// address of a `ticket serve`).
+        /// The other copy (a silo directory, a postgres:// address, or the http(s):// address
+        /// of a `ticket serve`).
         peer: String,
-        /// For an http:// peer: the file holding the server's token (else $TICKET_TOKEN).
+        /// For an http(s):// peer: the file holding the server's token (else $TICKET_TOKEN).
         #[arg(long, value_name = "FILE")]
         token_file: Option<PathBuf>,
         /// Only take the peer's changes.

@@ -6,7 +6,11 @@
 //! - The token comes from `--token-file F` or `$TICKET_TOKEN` and travels only as
 //!   `Authorization: Bearer …`; no message ever shows it.
 //! - The client is `ureq` (blocking, like the core; no async runtime on the client side).
-//!   This build has no TLS: an `https://` peer is refused with a clear message.
+//! - `https://` peers are checked against Mozilla's root certificates (compiled in, rustls),
+//!   or, when `TICKET_CA_FILE` names a PEM file, against the certificates it holds only (a
+//!   team's own certificate authority; `ticket serve` itself speaks plain HTTP and is put
+//!   behind a TLS front such as a reverse proxy for that). A certificate that does not check
+//!   is a clear error; nothing is sent before the check.
 //! - Failures are clear errors naming the server: unreachable, the token refused (401), an
 //!   answer that is not a ticket server's, or the server's own JSON error (code and message).
 
@@ -104,24 +108,24 @@ impl HttpPeer {
     /// the server's list; a trailing `/` allowed) with `token`.
     pub fn new(url: &str, token: String) -> CliResult<HttpPeer> {
         let lower = url.to_ascii_lowercase();
-        if lower.starts_with("https://") {
-            return Err(CliError::Usage(format!(
-                "peer {url}: this build of ticket has no TLS; sync with http:// on loopback or \
-                 through a tunnel (ssh -L), or use `ticket bundle`"
-            )));
-        }
-        let rest = url["http://".len()..].trim_end_matches('/');
+        let scheme = if lower.starts_with("https://") {
+            "https://"
+        } else {
+            "http://"
+        };
+        let rest = url[scheme.len()..].trim_end_matches('/');
         if rest.is_empty() || rest.starts_with('/') || rest.contains(['?', '#']) {
             return Err(CliError::Usage(format!(
-                "peer {url}: give the server's address, as http://HOST:PORT (or \
-                 http://HOST:PORT/s/NAME for another silo it serves)"
+                "peer {url}: give the server's address, as http(s)://HOST:PORT (or \
+                 http(s)://HOST:PORT/s/NAME for another silo it serves)"
             )));
         }
-        let base = format!("http://{rest}");
+        let base = format!("{scheme}{rest}");
         let agent = ureq::Agent::config_builder()
             .http_status_as_error(false)
             .max_redirects(0)
             .timeout_connect(Some(CONNECT_TIMEOUT))
+            .tls_config(tls_config()?)
             .build()
             .into();
         Ok(HttpPeer { base, token, agent })
@@ -222,9 +226,55 @@ impl HttpPeer {
     }
 }
 
+/// The environment variable naming a PEM file of the certificate authorities to trust
+/// (instead of Mozilla's roots).
+pub const CA_FILE_VAR: &str = "TICKET_CA_FILE";
+
+/// The TLS settings of `https://` peers: the certificates of `$TICKET_CA_FILE` when set,
+/// else Mozilla's roots.
+fn tls_config() -> CliResult<ureq::tls::TlsConfig> {
+    let builder = ureq::tls::TlsConfig::builder();
+    let Some(path) = std::env::var_os(CA_FILE_VAR).filter(|p| !p.is_empty()) else {
+        return Ok(builder.build());
+    };
+    let bad = |why: String| {
+        CliError::Usage(format!(
+            "{CA_FILE_VAR}={}: {why}",
+            Path::new(&path).display()
+        ))
+    };
+    let pem = std::fs::read(&path).map_err(|e| bad(e.to_string()))?;
+    let mut certs = Vec::new();
+    for item in ureq::tls::parse_pem(&pem) {
+        if let ureq::tls::PemItem::Certificate(c) = item.map_err(|e| bad(e.to_string()))? {
+            certs.push(c);
+        }
+    }
+    if certs.is_empty() {
+        return Err(bad("the file holds no PEM certificate".to_string()));
+    }
+    Ok(builder
+        .root_certs(ureq::tls::RootCerts::new_with_certs(&certs))
+        .build())
+}
+
+/// The TLS error inside an I/O error (how the handshake's failures come back).
+fn tls_error(io: &std::io::Error) -> Option<&rustls::Error> {
+    io.get_ref()?.downcast_ref::<rustls::Error>()
+}
+
+fn tls_refused(tls: &rustls::Error) -> String {
+    format!(
+        "cannot reach the server over TLS: {tls} (for a server whose certificate comes from \
+         its own authority, set {CA_FILE_VAR} to that authority's certificate, PEM)"
+    )
+}
+
 /// Why a request did not reach the server, in words.
 fn unreachable(e: &ureq::Error) -> String {
     match e {
+        ureq::Error::Rustls(tls) => tls_refused(tls),
+        ureq::Error::Io(io) if tls_error(io).is_some() => tls_refused(tls_error(io).unwrap()),
         ureq::Error::Io(io) if io.kind() == std::io::ErrorKind::ConnectionRefused => {
             "cannot reach the server: connection refused (is `ticket serve` running there?)"
                 .to_string()
@@ -308,9 +358,8 @@ mod tests {
         assert!(HttpPeer::new("http://127.0.0.1:7046/?x=1", "t".into()).is_err());
         assert!(HttpPeer::new("http://", "t".into()).is_err());
         assert!(HttpPeer::new("http:///x", "t".into()).is_err());
-        let tls = HttpPeer::new("https://example.org", "t".into())
-            .err()
-            .unwrap();
-        assert!(tls.to_string().contains("no TLS"), "{tls}");
+        let tls = HttpPeer::new("https://example.org/", "t".into()).unwrap();
+        assert_eq!(tls.base, "https://example.org");
+        assert!(HttpPeer::new("https://", "t".into()).is_err());
     }
 }
