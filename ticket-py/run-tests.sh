@@ -16,6 +16,9 @@ py="$venv/bin/python"
 # workspace's target directory so repeated runs are incremental.
 CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$here/../target}" \
   "$py" -m pip install -q --force-reinstall --no-deps "$here"
+# the sync tests talk to a real `ticket serve`
+CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$here/../target}" cargo build -q -p ticket-cli
+export TICKET_BIN="${CARGO_TARGET_DIR:-$here/../target}/debug/ticket"
 cd "$here"
 features="$("$py" -c 'import ticket; print(" ".join(ticket.__features__))')"
 echo "ticket-py: built with features: [${features}]"

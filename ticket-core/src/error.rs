@@ -158,6 +158,15 @@ pub enum Error {
     /// A database failure.
     #[error("database error: {0}")]
     Db(crate::storage::db::DbError),
+    /// A sync peer that cannot be used as given (an address that is not a server's, a
+    /// `TICKET_CA_FILE` that holds no certificate): bad usage.
+    #[error("peer {peer}: {reason}")]
+    BadPeer {
+        /// The peer as given.
+        peer: String,
+        /// What is wrong with it.
+        reason: String,
+    },
     /// Something this kind of silo cannot do.
     #[error("{what} is not supported on {backend}")]
     Unsupported {
@@ -180,7 +189,7 @@ impl Error {
     /// Whether the error is bad usage (the CLI's exit status 2): a search key or sort rule that
     /// does not parse or compile.
     pub fn is_usage(&self) -> bool {
-        matches!(self, Error::Search(_))
+        matches!(self, Error::Search(_) | Error::BadPeer { .. })
     }
 
     pub(crate) fn invalid(what: &'static str, value: &str, reason: impl Into<String>) -> Error {

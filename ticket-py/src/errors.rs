@@ -113,7 +113,8 @@ pub(crate) fn to_py(err: ticket_core::Error, input: Option<&str>) -> PyErr {
         | E::Relation { .. }
         | E::Cycle { .. }
         | E::NumberingExhausted
-        | E::NumberTaken { .. } => InvalidInput::new_err(err.to_string()),
+        | E::NumberTaken { .. }
+        | E::BadPeer { .. } => InvalidInput::new_err(err.to_string()),
         // `Error` is #[non_exhaustive]: a variant added later is still a TicketError.
         _ => TicketError::new_err(err.to_string()),
     })

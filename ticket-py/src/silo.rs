@@ -399,31 +399,39 @@ impl Silo {
         Ok(self.silo()?.replica_id().to_string())
     }
 
-    /// Makes a new copy of the silo in `source` at `path` (configuration, log, attachments)
-    /// with a replica id of its own, and opens it.
+    /// Makes a new copy of the silo `source` (a directory, a postgres:// address, or the
+    /// http(s):// address of a `ticket serve`, with its `token`) at `path`, with a replica id
+    /// of its own, and opens it.
     #[staticmethod]
-    #[pyo3(signature = (source, path, *, now=None, user=None))]
+    #[pyo3(signature = (source, path, *, token=None, now=None, user=None))]
     fn clone(
         py: Python<'_>,
         source: PathBuf,
         path: PathBuf,
+        token: Option<String>,
         now: Option<&Bound<'_, PyAny>>,
         user: Option<&str>,
     ) -> PyResult<Silo> {
         let ctx = context(now, user)?;
+        let server = http_peer(&source, token)?;
         let silo = py
-            .detach(|| ticket_core::Silo::clone_silo(&source, &path, ctx))
+            .detach(|| match server {
+                Some(peer) => peer.clone_into(&path, ctx),
+                None => ticket_core::Silo::clone_silo(&source, &path, ctx),
+            })
             .py_err()?;
         Ok(Silo::from_core(silo))
     }
 
-    /// Exchanges change sets with the silo directory `peer` (both ways, or only `pull` /
-    /// `push`); with `dry_run`, says what would move and changes nothing.
-    #[pyo3(signature = (peer, *, pull=false, push=false, dry_run=false))]
+    /// Exchanges change sets with `peer` (a silo directory, a postgres:// address, or the
+    /// http(s):// address of a `ticket serve`, with its `token`), both ways or only `pull` /
+    /// `push`; with `dry_run`, says what would move and changes nothing.
+    #[pyo3(signature = (peer, *, token=None, pull=false, push=false, dry_run=false))]
     fn sync(
         &self,
         py: Python<'_>,
         peer: PathBuf,
+        token: Option<String>,
         pull: bool,
         push: bool,
         dry_run: bool,
@@ -440,10 +448,14 @@ impl Silo {
             (_, true) => ticket_core::Direction::Push,
             _ => ticket_core::Direction::Both,
         };
+        let server = http_peer(&peer, token)?;
         let report = py
-            .detach(|| {
-                let other = ticket_core::Silo::open(&peer, ctx)?;
-                silo.sync(&other, direction, dry_run)
+            .detach(|| match server {
+                Some(server) => silo.sync(&server, direction, dry_run),
+                None => {
+                    let other = ticket_core::Silo::open(&peer, ctx)?;
+                    silo.sync(&other, direction, dry_run)
+                }
             })
             .py_err()?;
         Ok(SyncReport::from(report))
@@ -682,4 +694,26 @@ impl Silo {
         self.close();
         false
     }
+}
+
+/// The `ticket serve` an `http(s)://` peer names, with its token (`token`, else
+/// `$TICKET_TOKEN`); `None` for a directory or a team silo.
+fn http_peer(
+    peer: &std::path::Path,
+    token: Option<String>,
+) -> PyResult<Option<ticket_core::HttpPeer>> {
+    let Some(url) = peer.to_str().filter(|p| ticket_core::is_http(p)) else {
+        return Ok(None);
+    };
+    let token = token
+        .or_else(|| std::env::var("TICKET_TOKEN").ok())
+        .map(|t| t.trim().to_string())
+        .filter(|t| !t.is_empty())
+        .ok_or_else(|| {
+            crate::errors::InvalidInput::new_err(
+                "an http(s):// peer needs the server's token: pass token=... (the token `ticket \
+                 serve` prints or keeps in its --token-file) or set TICKET_TOKEN",
+            )
+        })?;
+    ticket_core::HttpPeer::new(url, token).map(Some).py_err()
 }

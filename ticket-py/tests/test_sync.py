@@ -66,3 +66,56 @@ def test_undo_and_log(silo):
         silo.undo(silo.log()[-1]["id"])
     with pytest.raises(ticket.InvalidInput):
         silo.log(limit=-1)
+
+
+def _ticket_bin():
+    """The `ticket` binary run-tests.sh builds (TICKET_BIN), for a real `ticket serve`."""
+    import os
+    import shutil
+
+    path = os.environ.get("TICKET_BIN") or shutil.which("ticket")
+    if not path:
+        pytest.fail("TICKET_BIN is not set: run the suite through ticket-py/run-tests.sh")
+    return path
+
+
+def test_sync_and_clone_with_a_ticket_serve(tmp_path):
+    import subprocess
+    import threading
+
+    desk = ticket.Silo.create(tmp_path / "desk", now=NOW, user="alice")
+    desk.new_ticket("Backups fail")
+    token_file = tmp_path / "token"
+    server = subprocess.Popen(
+        [_ticket_bin(), "--silo", str(tmp_path / "desk"), "serve", "--port", "0",
+         "--token-file", str(token_file)],
+        stdout=subprocess.PIPE, text=True,
+    )
+    try:
+        first = server.stdout.readline().strip()
+        assert first.startswith("ticket serve: listening on "), first
+        url = first[len("ticket serve: listening on "):]
+        threading.Thread(target=server.stdout.read, daemon=True).start()
+        token = token_file.read_text().strip()
+
+        # without a token: a clear error, nothing made
+        with pytest.raises(ticket.InvalidInput, match="needs the server's token"):
+            ticket.Silo.clone(url, tmp_path / "laptop", token=None)
+        assert not (tmp_path / "laptop").exists()
+        with pytest.raises(ticket.InvalidInput, match="give the server's address"):
+            desk.sync("http://", token=token)
+
+        laptop = ticket.Silo.clone(url, tmp_path / "laptop", token=token, now=NOW, user="bob")
+        assert [t.title for t in laptop.search("")] == ["Backups fail"]
+        laptop.new_ticket("From the laptop")
+        laptop.add_tag("1", "urgent")
+        report = laptop.sync(url, token=token)
+        assert report.pushed_change_sets == 2 and report.pulled_change_sets == 0
+        again = laptop.sync(url, token=token)
+        assert (again.pulled_records, again.pushed_records) == (0, 0)
+        desk_now = ticket.Silo.open(tmp_path / "desk")
+        assert desk_now.export("full") == laptop.export("full")
+        assert desk_now.get("1").tags == ["urgent"]
+    finally:
+        server.kill()
+        server.wait()

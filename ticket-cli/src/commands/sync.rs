@@ -4,19 +4,19 @@ use std::io::{IsTerminal, Write};
 use std::path::Path;
 
 use serde_json::json;
-use ticket_core::{Direction, Peer, Silo, SyncReport, SyncStep};
+use ticket_core::{is_http, Direction, HttpPeer, Peer, Silo, SyncReport, SyncStep};
 
 use crate::cli::{BundleCommand, Format};
 use crate::error::{CliError, CliResult};
 use crate::output::json;
-use crate::remote::{self, HttpPeer};
+use crate::remote;
 use crate::session::Session;
 
 /// A peer named on the command line: a silo directory, a team silo (`postgres://…`, opened
 /// directly: the exchange runs in the team database's transactions), or a `ticket serve` at
 /// an `http://` address (its token from `token_file` or `$TICKET_TOKEN`).
 fn open_peer(s: &Session, peer: &str, token_file: Option<&Path>) -> CliResult<Box<dyn Peer>> {
-    if remote::is_http(peer) {
+    if is_http(peer) {
         return Ok(Box::new(HttpPeer::new(peer, remote::token(token_file)?)?));
     }
     if peer.contains("://") && !ticket_core::is_team_address(peer) {
@@ -47,10 +47,10 @@ pub fn clone(
     dir: &Path,
     token_file: Option<&Path>,
 ) -> CliResult {
-    let copy = match source.to_str().filter(|p| remote::is_http(p)) {
+    let copy = match source.to_str().filter(|p| is_http(p)) {
         Some(url) => {
             let peer = HttpPeer::new(url, remote::token(token_file)?)?;
-            remote::clone(&peer, dir, s.ctx.clone())?
+            peer.clone_into(dir, s.ctx.clone())?
         }
         None => Silo::clone_silo(source, dir, s.ctx.clone())?,
     };

@@ -22,7 +22,9 @@ use crate::log::{ChangeId, Operation, ReplicaId, SetId};
 use crate::silo::Silo;
 use crate::storage::log as store;
 
+mod http;
 mod undo;
+pub use http::{is_http, HttpPeer, CA_FILE_VAR};
 pub use undo::{TimelineChange, TimelineSet, UndoReport};
 
 /// The change sets a copy holds, with how many of each set's records it has.
