@@ -16,7 +16,10 @@
 # a typical team database's (not code-point order), so that a column missing its COLLATE "C"
 # shows in the dialect tests; its LC_CTYPE is C.UTF-8. Durability is off (fsync,
 # synchronous_commit): it is thrown away.
-# Only the export line goes to stdout; progress goes to stderr.
+# TLS: the cluster has a self-signed certificate for 127.0.0.1 (made with openssl, which
+# Debian's postgresql brings), printed as TICKET_TEST_POSTGRES_CA; the role `ticket_tls`
+# (password `ticket`) may connect over TLS only, so a test can tell that TLS was used.
+# Only the export lines go to stdout; progress goes to stderr.
 set -euo pipefail
 
 PORT="${TICKET_PG_PORT:-54329}"
@@ -28,6 +31,7 @@ DATA="$DIR/data"
 DB=ticket_test
 PASSWORD=ticket
 URL="postgres://postgres:$PASSWORD@127.0.0.1:$PORT/$DB"
+CA="$DIR/ca.crt"
 
 say() { echo "postgres.sh: $*" >&2; }
 
@@ -59,6 +63,33 @@ as_owner() {
   fi
 }
 
+exports() {
+  echo "export TICKET_TEST_POSTGRES=$URL"
+  if [ -f "$CA" ]; then echo "export TICKET_TEST_POSTGRES_CA=$CA"; fi
+}
+
+# A self-signed certificate for 127.0.0.1 and the TLS-only role's rules (before initdb's).
+tls_setup() {
+  if ! command -v openssl >/dev/null; then
+    say "no openssl: the cluster runs without TLS"
+    return
+  fi
+  # an authority (printed as TICKET_TEST_POSTGRES_CA) and the server's certificate it signs
+  openssl req -x509 -newkey rsa:2048 -nodes -days 30 -subj "/CN=ticket test authority" \
+    -keyout "$DIR/ca.key" -out "$CA" 2>/dev/null
+  openssl req -newkey rsa:2048 -nodes -subj "/CN=127.0.0.1" \
+    -keyout "$DIR/server.key" -out "$DIR/server.csr" 2>/dev/null
+  printf 'subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\n' >"$DIR/server.ext"
+  openssl x509 -req -in "$DIR/server.csr" -CA "$CA" -CAkey "$DIR/ca.key" -CAcreateserial \
+    -days 30 -extfile "$DIR/server.ext" -out "$DIR/server.crt" 2>/dev/null
+  chmod 600 "$DIR/server.key"
+  chmod 644 "$CA" "$DIR/server.crt"
+  if [ "$(id -u)" -eq 0 ]; then chown postgres:postgres "$DIR/server.key" "$DIR/server.crt"; fi
+  sed -i '1i hostnossl all ticket_tls 127.0.0.1/32 reject\nhostssl all ticket_tls 127.0.0.1/32 scram-sha-256' \
+    "$DATA/pg_hba.conf"
+  SSL_OPTS="-c ssl=on -c ssl_cert_file=$DIR/server.crt -c ssl_key_file=$DIR/server.key"
+}
+
 running() {
   local b
   b=$(bin_dir)
@@ -71,7 +102,7 @@ start() {
   b=$(bin_dir)
   if running; then
     say "already running in $DIR"
-    echo "export TICKET_TEST_POSTGRES=$URL"
+    exports
     return
   fi
   rm -rf "$DIR"
@@ -83,12 +114,18 @@ start() {
     --auth-local=trust --auth-host=scram-sha-256 --encoding=UTF8 --locale=C.UTF-8 \
     --locale-provider=icu --icu-locale=und >"$DIR/initdb.log" 2>&1 ||
     { cat "$DIR/initdb.log" >&2; exit 1; }
+  SSL_OPTS=""
+  tls_setup
   as_owner "$b/pg_ctl" start -D "$DATA" -w -t 30 -l "$DIR/server.log" \
-    -o "-c listen_addresses=127.0.0.1 -p $PORT -k $DIR -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=100" \
+    -o "-c listen_addresses=127.0.0.1 -p $PORT -k $DIR -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=100 $SSL_OPTS" \
     >/dev/null || { cat "$DIR/server.log" >&2; exit 1; }
   as_owner "$b/createdb" -h "$DIR" -p "$PORT" -U postgres "$DB"
+  if [ -n "$SSL_OPTS" ]; then
+    as_owner "$b/psql" -q -h "$DIR" -p "$PORT" -U postgres -d "$DB" \
+      -c "CREATE ROLE ticket_tls LOGIN SUPERUSER PASSWORD '$PASSWORD'" >/dev/null
+  fi
   say "running in $DIR on 127.0.0.1:$PORT"
-  echo "export TICKET_TEST_POSTGRES=$URL"
+  exports
 }
 
 stop() {
@@ -105,7 +142,7 @@ case "${1:-}" in
   start) start ;;
   stop) stop ;;
   env)
-    if running; then echo "export TICKET_TEST_POSTGRES=$URL"; else say "not running"; exit 1; fi
+    if running; then exports; else say "not running"; exit 1; fi
     ;;
   *)
     echo "usage: $0 start|stop|env" >&2

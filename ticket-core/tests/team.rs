@@ -153,3 +153,72 @@ fn sixteen_concurrent_writers_lose_nothing_and_never_repeat_a_number() {
     silo.rebuild().unwrap();
     assert_eq!(dump(&silo), before);
 }
+
+/// A team silo over TLS: `sslmode=require` checks the server's certificate (here the test
+/// cluster's own, given by `sslrootcert` or `$PGSSLROOTCERT`); the role `ticket_tls` may only
+/// connect over TLS (scripts/postgres.sh), so its success proves the connection encrypted.
+#[test]
+fn tls_is_used_when_asked_and_the_certificate_is_checked() {
+    let Some(url) = server() else { return };
+    let ca = match std::env::var("TICKET_TEST_POSTGRES_CA") {
+        Ok(ca) => ca,
+        Err(_) if std::env::var_os("CI").is_some() => {
+            panic!("CI must run the TLS test: TICKET_TEST_POSTGRES_CA is not set (scripts/postgres.sh start)")
+        }
+        Err(_) => {
+            eprintln!("NOTE: TICKET_TEST_POSTGRES_CA is not set: the TLS test did not run");
+            return;
+        }
+    };
+    let tls_user = url.replacen("://postgres:", "://ticket_tls:", 1);
+    let with = |extra: &str| {
+        let base = fresh_schema(&tls_user);
+        std::path::PathBuf::from(format!("{}&{extra}", base.display()))
+    };
+
+    // without TLS the TLS-only role is turned away by the server
+    let err = Silo::create(&with("sslmode=disable"), ctx_at(NOW))
+        .err()
+        .unwrap();
+    assert!(matches!(err, Error::Connect { .. }), "{err}");
+    assert!(err.to_string().contains("no encryption"), "{err}");
+
+    // TLS with Mozilla's roots only: the cluster's self-signed certificate is refused
+    let err = Silo::create(&with("sslmode=require"), ctx_at(NOW))
+        .err()
+        .unwrap();
+    let text = err.to_string();
+    assert!(
+        text.contains("UnknownIssuer") && text.contains("sslrootcert"),
+        "{text}"
+    );
+    assert!(!text.contains(":ticket@"), "{text}");
+
+    // the cluster's certificate as the root: created, written and read over TLS
+    let address = with(&format!("sslmode=verify-full&sslrootcert={ca}"));
+    let silo = Silo::create(&address, ctx_at(NOW)).unwrap();
+    let n = silo.new_ticket("Over TLS", None, "").unwrap();
+    drop(silo);
+    let again = Silo::open(&address, ctx_at(NOW)).unwrap();
+    assert_eq!(again.get(n.as_str()).unwrap().title, "Over TLS");
+
+    // a root file without a certificate, and an unknown mode, are clear errors
+    let empty = tempfile::NamedTempFile::new().unwrap();
+    let err = Silo::open(
+        &with(&format!(
+            "sslmode=require&sslrootcert={}",
+            empty.path().display()
+        )),
+        ctx_at(NOW),
+    )
+    .err()
+    .unwrap();
+    assert!(
+        err.to_string().contains("holds no PEM certificate"),
+        "{err}"
+    );
+    let err = Silo::open(&with("sslmode=sometimes"), ctx_at(NOW))
+        .err()
+        .unwrap();
+    assert!(err.to_string().contains("sslmode \"sometimes\""), "{err}");
+}

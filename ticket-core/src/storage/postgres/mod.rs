@@ -38,10 +38,40 @@ pub fn redact_address(address: &str) -> String {
     }
 }
 
-/// A parsed address: libpq's URL without our own `schema` parameter.
+/// A parsed address: libpq's URL without the parameters read here (`schema`, `sslmode`,
+/// `sslrootcert`).
 struct Address {
     url: String,
     schema: Option<String>,
+    tls: Tls,
+}
+
+/// Whether and how a connection is encrypted (`sslmode`, else `$PGSSLMODE`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Tls {
+    /// Plain TCP (no `sslmode`, or `disable`/`allow`/`prefer`: ticket does not try TLS and
+    /// fall back, so a connection is either known encrypted or known plain).
+    Off,
+    /// TLS, the server's certificate checked against `roots` (a PEM file: `sslrootcert`, else
+    /// `$PGSSLROOTCERT`) or Mozilla's roots; `require`, `verify-ca` and `verify-full` all
+    /// check the certificate and the host name (stricter than libpq's `require`).
+    On { roots: Option<String> },
+}
+
+impl Tls {
+    fn from_mode(mode: &str, roots: Option<String>, address: &str) -> Result<Tls> {
+        match mode {
+            "" | "disable" | "allow" | "prefer" => Ok(Tls::Off),
+            "require" | "verify-ca" | "verify-full" => Ok(Tls::On { roots }),
+            other => Err(Error::invalid(
+                "silo address",
+                &redact_address(address),
+                format!(
+                    "sslmode {other:?}: give disable, prefer, require, verify-ca or verify-full"
+                ),
+            )),
+        }
+    }
 }
 
 fn parse(address: &str) -> Result<Address> {
@@ -50,6 +80,10 @@ fn parse(address: &str) -> Result<Address> {
         None => (address, None),
     };
     let mut schema = None;
+    let mut mode = std::env::var("PGSSLMODE").unwrap_or_default();
+    let mut roots = std::env::var("PGSSLROOTCERT")
+        .ok()
+        .filter(|r| !r.is_empty());
     let mut kept = Vec::new();
     for pair in query
         .into_iter()
@@ -71,15 +105,52 @@ fn parse(address: &str) -> Result<Address> {
                 }
                 schema = Some(name.to_string());
             }
+            Some(("sslmode", m)) => mode = m.to_string(),
+            Some(("sslrootcert", r)) => roots = Some(r.to_string()),
             _ => kept.push(pair),
         }
     }
+    let tls = Tls::from_mode(&mode, roots, address)?;
     let url = if kept.is_empty() {
         base.to_string()
     } else {
         format!("{base}?{}", kept.join("&"))
     };
-    Ok(Address { url, schema })
+    Ok(Address { url, schema, tls })
+}
+
+/// The TLS settings of an encrypted connection: the certificates of the PEM file `roots`,
+/// else Mozilla's roots.
+fn tls_connector(
+    roots: Option<&str>,
+) -> std::result::Result<tokio_postgres_rustls::MakeRustlsConnect, String> {
+    use rustls::pki_types::pem::PemObject;
+    let mut store = rustls::RootCertStore::empty();
+    match roots {
+        Some(path) => {
+            let certs = rustls::pki_types::CertificateDer::pem_file_iter(path)
+                .map_err(|e| format!("sslrootcert {path}: {e}"))?;
+            for cert in certs {
+                let cert = cert.map_err(|e| format!("sslrootcert {path}: {e}"))?;
+                store
+                    .add(cert)
+                    .map_err(|e| format!("sslrootcert {path}: {e}"))?;
+            }
+            if store.is_empty() {
+                return Err(format!(
+                    "sslrootcert {path}: the file holds no PEM certificate"
+                ));
+            }
+        }
+        None => store.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned()),
+    }
+    let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
+    let config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| e.to_string())?
+        .with_root_certificates(store)
+        .with_no_client_auth();
+    Ok(tokio_postgres_rustls::MakeRustlsConnect::new(config))
 }
 
 /// Connects to the team silo at `address`: libpq's environment fills what the address
@@ -119,12 +190,23 @@ fn connect(address: &str) -> Result<(PgConn, Option<String>)> {
         config.connect_timeout(Duration::from_secs(10));
     }
     config.application_name("ticket");
-    let client = config.connect(postgres::NoTls).map_err(|e| {
+    let connected = match &parsed.tls {
+        Tls::Off => config.connect(postgres::NoTls),
+        Tls::On { roots } => {
+            config.ssl_mode(postgres::config::SslMode::Require);
+            config.connect(tls_connector(roots.as_deref()).map_err(refused)?)
+        }
+    };
+    let client = connected.map_err(|e| {
         let reason = match e.as_db_error() {
             Some(db) => db.message().to_string(),
             None => {
                 let text = e.to_string();
                 match std::error::Error::source(&e) {
+                    Some(cause) if cause.to_string().contains("certificate") => format!(
+                        "{text}: {cause} (for a server whose certificate comes from its own \
+                         authority, give sslrootcert=FILE in the address or set PGSSLROOTCERT)"
+                    ),
                     Some(cause) => format!("{text}: {cause}"),
                     None => text,
                 }
