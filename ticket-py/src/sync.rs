@@ -28,6 +28,16 @@ pub struct SyncReport {
     /// Renumbered tickets: (uuid, replica, number created with, number now).
     #[pyo3(get)]
     renumbered: Vec<(String, String, String, String)>,
+    /// Relations repaired where the two copies' changes met, in words (both directions).
+    #[pyo3(get)]
+    repairs: Vec<String>,
+    /// Single-valued fields both copies changed apart: (ticket, field, this copy's value,
+    /// the peer's value, the value that stands).
+    #[pyo3(get)]
+    conflicts: Vec<(String, String, String, String, String)>,
+    /// Validation rules the merged state of the pulled tickets breaks (listed, not refused).
+    #[pyo3(get)]
+    violations: Vec<String>,
     /// Nothing was changed.
     #[pyo3(get)]
     dry_run: bool,
@@ -50,6 +60,19 @@ impl From<ticket_core::SyncReport> for SyncReport {
                 .into_iter()
                 .map(|n| (n.uuid, n.replica, n.from, n.to))
                 .collect(),
+            repairs: r
+                .pulled
+                .repairs
+                .iter()
+                .chain(&r.pushed.repairs)
+                .cloned()
+                .collect(),
+            conflicts: r
+                .conflicts
+                .into_iter()
+                .map(|c| (c.ticket, c.field, c.mine, c.theirs, c.kept))
+                .collect(),
+            violations: r.violations,
             dry_run: r.dry_run,
         }
     }
@@ -62,10 +85,11 @@ impl SyncReport {
     }
     fn __repr__(&self) -> String {
         format!(
-            "<SyncReport pulled {} record(s), pushed {} record(s), {} renumbered>",
+            "<SyncReport pulled {} record(s), pushed {} record(s), {} renumbered, {} conflict(s)>",
             self.pulled_records,
             self.pushed_records,
-            self.renumbered.len()
+            self.renumbered.len(),
+            self.conflicts.len()
         )
     }
 }

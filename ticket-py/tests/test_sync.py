@@ -28,6 +28,7 @@ def test_clone_sync_and_number_clash(tmp_path):
     again = a.sync(tmp_path / "b")
     assert (again.pulled_records, again.pushed_records) == (0, 0)
     assert a.export("full") == b.export("full")
+    assert (again.repairs, again.conflicts, again.violations) == ([], [], [])
     with pytest.raises(ticket.InvalidInput):
         a.sync(tmp_path / "b", pull=True, push=True)
 
@@ -119,3 +120,17 @@ def test_sync_and_clone_with_a_ticket_serve(tmp_path):
     finally:
         server.kill()
         server.wait()
+
+
+def test_a_conflict_is_reported(tmp_path):
+    a = ticket.Silo.create(tmp_path / "a", now=NOW, user="alice")
+    a.new_ticket("Backups fail")
+    b = ticket.Silo.clone(tmp_path / "a", tmp_path / "b", now=NOW, user="bob")
+    a.set_title("1", "Backups fail nightly")
+    b.set_title("1", "Backups fail on Mondays")
+    report = a.sync(tmp_path / "b")
+    assert len(report.conflicts) == 1
+    number, field, mine, theirs, kept = report.conflicts[0]
+    assert (number, field, mine, theirs) == ("1", "title", "Backups fail nightly", "Backups fail on Mondays")
+    assert a.get("1").title == kept == b.get("1").title
+    assert "conflict: ticket 1 title" in str(report)

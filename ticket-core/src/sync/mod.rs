@@ -131,6 +131,33 @@ impl std::fmt::Display for Renumbered {
     }
 }
 
+/// A single-valued field (title, summary, status) that both copies changed apart: the value
+/// written later in replay order stands on every copy, and the history keeps both
+/// (sync.md 2, "Conflicts are resolved deterministically and visibly").
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Conflict {
+    /// The ticket's number (after the exchange).
+    pub ticket: String,
+    /// `title`, `summary` or `status`.
+    pub field: String,
+    /// The last value this copy wrote.
+    pub mine: String,
+    /// The last value the peer wrote.
+    pub theirs: String,
+    /// The value that stands.
+    pub kept: String,
+}
+
+impl std::fmt::Display for Conflict {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "conflict: ticket {} {}: this copy wrote {:?}, the peer wrote {:?}; {:?} stands (later in the log's order)",
+            self.ticket, self.field, self.mine, self.theirs, self.kept
+        )
+    }
+}
+
 /// The counts: `3 change set(s), 7 record(s), 0 attachment(s)` (the report and the CLI's
 /// progress display say it alike).
 impl std::fmt::Display for Moved {
@@ -152,6 +179,12 @@ pub struct SyncReport {
     pub pushed: Moved,
     /// Tickets renumbered by this exchange.
     pub renumbered: Vec<Renumbered>,
+    /// Single-valued fields both copies changed apart (both ways and pulls; a push alone
+    /// does not read the peer's changes).
+    pub conflicts: Vec<Conflict>,
+    /// Validation rules the merged state of the pulled tickets breaks: listed, not refused
+    /// (a peer's changes are facts; `ticket check` lists them too).
+    pub violations: Vec<String>,
     /// Nothing was changed: the report says what would move.
     pub dry_run: bool,
 }
@@ -177,6 +210,12 @@ impl std::fmt::Display for SyncReport {
             for repair in &m.repairs {
                 writeln!(f, "repaired ({way}): {repair}")?;
             }
+        }
+        for c in &self.conflicts {
+            writeln!(f, "{c}")?;
+        }
+        for v in &self.violations {
+            writeln!(f, "breaks a validation rule: {v}")?;
         }
         Ok(())
     }
@@ -392,13 +431,18 @@ impl Silo {
             dry_run,
             ..SyncReport::default()
         };
-        if direction != Direction::Pull {
-            let bundle = self.bundle_for(&theirs)?;
+        // what this copy has that the peer lacks: pushed, and (for a pull too) what the
+        // peer's changes are compared with for conflicts
+        let ours = match direction {
+            Direction::Push | Direction::Both => Some(self.bundle_for(&theirs)?),
+            Direction::Pull => Some(self.bundle_for(&theirs)?).filter(|b| !b.is_empty()),
+        };
+        if let (Some(bundle), true) = (&ours, direction != Direction::Pull) {
             if dry_run {
-                report.pushed = would_move(&bundle);
+                report.pushed = would_move(bundle);
             } else if !bundle.is_empty() {
-                progress(SyncStep::Sending(would_move(&bundle)));
-                let (moved, renumbered) = peer.apply_bundle(&bundle)?;
+                progress(SyncStep::Sending(would_move(bundle)));
+                let (moved, renumbered) = peer.apply_bundle(bundle)?;
                 report.pushed = moved;
                 report.renumbered.extend(renumbered);
             }
@@ -416,9 +460,83 @@ impl Silo {
                         report.renumbered.push(r);
                     }
                 }
+                report.violations = self.violations_of(&bundle)?;
+            }
+            if let Some(ours) = &ours {
+                report.conflicts = self.conflicts(ours, &bundle)?;
             }
         }
         Ok(report)
+    }
+
+    /// The single-valued fields both bundles change for the same ticket, with the value that
+    /// stands (the later record in replay order).
+    fn conflicts(&self, mine: &Bundle, theirs: &Bundle) -> Result<Vec<Conflict>> {
+        let last = |b: &Bundle| -> Result<BTreeMap<(String, String), (ChangeId, String)>> {
+            let mut out = BTreeMap::new();
+            for t in &b.tickets {
+                for r in &t.history {
+                    if !matches!(r.op.as_str(), "title" | "summary" | "status") {
+                        continue;
+                    }
+                    let id: ChangeId = r.id.parse()?;
+                    let value = r.value.clone().unwrap_or_default();
+                    let key = (t.uuid.clone(), r.op.clone());
+                    match out.get(&key) {
+                        Some((seen, _)) if *seen > id => {}
+                        _ => {
+                            out.insert(key, (id, value));
+                        }
+                    }
+                }
+            }
+            Ok(out)
+        };
+        let (mine, theirs) = (last(mine)?, last(theirs)?);
+        let conn = self.reader()?;
+        let mut conflicts = Vec::new();
+        for (key, (my_id, my_value)) in &mine {
+            let Some((their_id, their_value)) = theirs.get(key) else {
+                continue;
+            };
+            if my_value == their_value {
+                continue;
+            }
+            let ticket = match store::find_ticket_row(&conn, &key.0)? {
+                Some(row) => crate::log::number_of(&conn, row)?,
+                None => key.0.clone(),
+            };
+            conflicts.push(Conflict {
+                ticket,
+                field: key.1.clone(),
+                mine: my_value.clone(),
+                theirs: their_value.clone(),
+                kept: if my_id > their_id {
+                    my_value
+                } else {
+                    their_value
+                }
+                .clone(),
+            });
+        }
+        Ok(conflicts)
+    }
+
+    /// The validation rules the tickets a pulled bundle touched break now.
+    fn violations_of(&self, bundle: &Bundle) -> Result<Vec<String>> {
+        let conn = self.reader()?;
+        let mut ids = Vec::with_capacity(bundle.tickets.len());
+        for t in &bundle.tickets {
+            if let Some(row) = store::find_ticket_row(&conn, &t.uuid)? {
+                ids.push(row);
+            }
+        }
+        Ok(
+            crate::validate::violations(self, &conn, &ids, self.context().clock.today())?
+                .iter()
+                .map(|v| v.to_string())
+                .collect(),
+        )
     }
 
     /// Makes a new copy of the silo in `source` at `dir`: its configuration, log, tickets and
@@ -490,6 +608,7 @@ impl Silo {
         Ok(SyncReport {
             pulled: moved,
             renumbered,
+            violations: self.violations_of(&bundle)?,
             ..SyncReport::default()
         })
     }
