@@ -35,7 +35,7 @@ impl Silo {
             Ok(stats) => {
                 conn.commit()?;
                 self.repaired();
-                crate::storage::after_writing(&conn);
+                crate::storage::after_writing(&conn, stats.changes);
                 crate::storage::after_rebuild(&conn);
                 Ok(stats)
             }

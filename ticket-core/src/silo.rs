@@ -381,10 +381,12 @@ impl Silo {
             });
         }
         let mut placed = Vec::new();
+        let mut records = 0;
         let result = (|| {
             let mut w = Writer::new(self, &conn)?;
             let value = f(&mut w);
             placed = std::mem::take(&mut w.placed);
+            records = w.records;
             let value = value?;
             w.finish()?;
             Ok(value)
@@ -392,7 +394,7 @@ impl Silo {
         let result = match result {
             Ok(value) => match conn.commit() {
                 Ok(()) => {
-                    crate::storage::after_writing(&conn);
+                    crate::storage::after_writing(&conn, records);
                     return Ok(value);
                 }
                 Err(e) => Err(e),
@@ -454,6 +456,8 @@ pub(crate) struct Writer<'s> {
     pub today: NaiveDate,
     /// Attachment content files this transaction created (removed if it does not commit).
     pub placed: Vec<PathBuf>,
+    /// Records this transaction wrote (a big write refreshes the planner's statistics).
+    pub records: u64,
 }
 
 impl<'s> Writer<'s> {
@@ -472,6 +476,7 @@ impl<'s> Writer<'s> {
             touched: Touched::default(),
             today: silo.ctx.clock.today(),
             placed: Vec::new(),
+            records: 0,
         })
     }
 
@@ -492,6 +497,7 @@ impl<'s> Writer<'s> {
         let set = self.mark_set()?;
         let local = store::insert_record(self.conn, set, self.index, rec.ticket, &rec.op.encode())?;
         self.index += 1;
+        self.records += 1;
         apply(self.conn, &rec, local, &self.at, &self.author)?;
         self.touched.note(&rec, &self.at);
         Ok(local)

@@ -273,6 +273,7 @@ impl Silo {
             }
             report.already_there = known.into_iter().collect();
             report.already_there.sort();
+            w.records += added;
             if added > 0 && incremental {
                 refresh(conn, &touched)?;
             } else if added > 0 {

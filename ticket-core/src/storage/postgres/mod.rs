@@ -214,7 +214,11 @@ fn connect(address: &str) -> Result<(PgConn, Option<String>)> {
         };
         refused(reason)
     })?;
-    Ok((PgConn::new(client), parsed.schema))
+    let conn = PgConn::new(client);
+    // the statements of a silo are short: compiling one to machine code (PostgreSQL's JIT,
+    // on by default for plans its estimates call expensive) costs more than it saves
+    conn.batch("SET jit = off")?;
+    Ok((conn, parsed.schema))
 }
 
 /// What `Silo::open`/`create` need of a team silo: the connection (its search path set to
