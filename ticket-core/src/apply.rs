@@ -6,6 +6,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use crate::error::{Error, Result};
 use crate::log::{Operation, Record};
 
+mod merges;
+
 /// `value_date`: the date part when the value starts with a valid `YYYY-MM-DD`.
 pub(crate) fn value_date(value: &str) -> Option<String> {
     ticket_query::parse_absolute(value).map(|(d, _)| d.date().format("%Y-%m-%d").to_string())
@@ -15,6 +17,10 @@ pub(crate) fn value_date(value: &str) -> Option<String> {
 /// tables (not FTS, `earliest` or `last_update`: see [`refresh`]). A record that cannot apply
 /// (its ticket or the entry, attachment or ticket it refers to is missing) is an error naming
 /// it: the log is out of causal order or damaged.
+///
+/// Where the record met a state only a peer's records make (sync.md 2), the special case is
+/// repaired: the repair, in words, is returned and kept in the derived table `repairs` under
+/// the record, for the ticket's history.
 pub(crate) fn apply(
     conn: &Db,
     rec: &Record,
@@ -22,6 +28,18 @@ pub(crate) fn apply(
     at: &str,
     author: &str,
 ) -> Result<Option<String>> {
+    let repair = project(conn, rec, change, at, author)?;
+    if let Some(text) = &repair {
+        conn.exec(
+            "INSERT INTO repairs (change, ticket_id, text) VALUES (?1, ?2, ?3)",
+            args![change, rec.ticket, text],
+        )?;
+    }
+    Ok(repair)
+}
+
+/// [`apply`] without keeping the repair.
+fn project(conn: &Db, rec: &Record, change: i64, at: &str, author: &str) -> Result<Option<String>> {
     let id = rec.ticket;
     let broken = |message: &str| Error::BadRecord {
         ticket: number_or_id(conn, id),
@@ -86,6 +104,16 @@ pub(crate) fn apply(
         return Err(broken("comes before its ticket's create record"));
     }
     match &rec.op {
+        Operation::Status(s) => return merges::meet_status(conn, id, *s),
+        Operation::RelAdd { key, target } if merges::is_merge_key(&key.lc()) => {
+            if crate::storage::state::number_of(conn, *target)?.is_none() {
+                return Err(broken("relates to a ticket that does not exist yet"));
+            }
+            if key.lc() == "closed_via" {
+                return merges::meet_closed_via(conn, id, key.as_str(), *target, change);
+            }
+            merges::meet_back_link(conn, id, key.as_str(), *target)?;
+        }
         Operation::TagAdd(tag) => {
             conn.exec(
                 "INSERT OR IGNORE INTO tags (ticket_id, tag, tag_lc) VALUES (?1, ?2, ?3)",
@@ -197,8 +225,7 @@ pub(crate) fn apply(
         Operation::Undo { .. }
         | Operation::Create { .. }
         | Operation::Title(_)
-        | Operation::Summary(_)
-        | Operation::Status(_) => {}
+        | Operation::Summary(_) => {}
     }
     Ok(None)
 }
