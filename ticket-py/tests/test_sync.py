@@ -66,3 +66,24 @@ def test_undo_and_log(silo):
         silo.undo(silo.log()[-1]["id"])
     with pytest.raises(ticket.InvalidInput):
         silo.log(limit=-1)
+
+
+def test_a_merge_chain_is_repaired_and_the_repair_is_in_the_history(tmp_path):
+    a = ticket.Silo.create(tmp_path / "a", now=NOW, user="alice")
+    for title in ("one", "two", "three"):
+        a.new_ticket(title)
+    b = ticket.Silo.clone(tmp_path / "a", tmp_path / "b", now=NOW, user="bob")
+    a.set_status("1", "merged", "2")
+    # one change set more on b: its merge replays last
+    b.add_tag("3", "filler")
+    b.set_status("2", "merged", "3")
+    report = a.sync(tmp_path / "b")
+    assert "1, merged into 2, now points at 3 too" in str(report)
+    assert a.get("1").get("Closed_Via") == ["3"]
+    repaired = [c for c in a.history("2") if c.repair is not None]
+    assert [c.repair for c in repaired] == [
+        "2 Closed_Via 3: 1, merged into 2, now points at 3 too"
+    ]
+    assert repaired[0].to_dict()["repair"] == repaired[0].repair
+    assert all(c.repair is None for c in a.history("1"))
+    assert a.export("full") == b.export("full")
