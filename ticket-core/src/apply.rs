@@ -431,10 +431,7 @@ fn meet_relation(conn: &Db, id: i64, key: &str, target: i64) -> Result<Meeting> 
     if reaches(conn, forward, to, from)? {
         if key_lc == forward {
             // its mirror may have come first in the same change set
-            conn.exec(
-                "DELETE FROM properties WHERE ticket_id = ?1 AND key_lc = ?2 AND target = ?3",
-                args![to, mirror, from],
-            )?;
+            delete_relation(conn, to, mirror, from)?;
         }
         return Ok(Meeting::Drop(format!(
             "{} {} {}: dropped, it would close a cycle made by another copy",
@@ -451,14 +448,8 @@ fn meet_relation(conn: &Db, id: i64, key: &str, target: i64) -> Result<Meeting> 
         )?;
         let mut replaced = Vec::new();
         for parent in old {
-            conn.exec(
-                "DELETE FROM properties WHERE ticket_id = ?1 AND key_lc = 'child_of' AND target = ?2",
-                args![from, parent],
-            )?;
-            conn.exec(
-                "DELETE FROM properties WHERE ticket_id = ?1 AND key_lc = 'parent_of' AND target = ?2",
-                args![parent, from],
-            )?;
+            delete_relation(conn, from, "child_of", parent)?;
+            delete_relation(conn, parent, "parent_of", from)?;
             replaced.push(crate::log::number_of(conn, parent)?);
         }
         if !replaced.is_empty() {
@@ -471,6 +462,15 @@ fn meet_relation(conn: &Db, id: i64, key: &str, target: i64) -> Result<Meeting> 
         }
     }
     Ok(Meeting::Keep(None))
+}
+
+/// Deletes every `id key target` relation (`key_lc`: the key's lower case).
+fn delete_relation(conn: &Db, id: i64, key_lc: &str, target: i64) -> Result<()> {
+    conn.exec(
+        "DELETE FROM properties WHERE ticket_id = ?1 AND key_lc = ?2 AND target = ?3",
+        args![id, key_lc, target],
+    )?;
+    Ok(())
 }
 
 /// Whether `start` reaches `goal` along `forward` relations.

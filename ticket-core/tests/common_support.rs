@@ -49,6 +49,15 @@ macro_rules! sqlite_only {
     };
 }
 
+/// The repairs (sync.md 2) in ticket `n`'s history, oldest first.
+pub fn repairs_in_history(s: &Silo, n: &str) -> Vec<String> {
+    s.history(n)
+        .unwrap()
+        .into_iter()
+        .filter_map(|c| c.repair)
+        .collect()
+}
+
 pub fn new_silo(dir: &Path) -> Silo {
     Silo::create(&silo_address(dir, "silo"), ctx_at(NOW)).unwrap()
 }

@@ -352,14 +352,8 @@ fn a_schema_4_silo_migrates_to_schema_5_with_its_repairs() {
     assert_eq!(version(), 5);
     assert_eq!(silo.get("1").unwrap().get("Closed_Via"), vec!["3"]);
     assert_eq!(silo.get("3").unwrap().get("Merged"), vec!["1", "2"]);
-    let repairs: Vec<String> = silo
-        .history("2")
-        .unwrap()
-        .into_iter()
-        .filter_map(|c| c.repair)
-        .collect();
     assert_eq!(
-        repairs,
+        repairs_in_history(&silo, "2"),
         vec!["2 Closed_Via 3: 1, merged into 2, now points at 3 too"]
     );
     let before = dump(&silo);

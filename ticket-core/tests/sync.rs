@@ -624,15 +624,6 @@ fn sync_and_check(a: &Silo, b: &Silo) -> String {
     report.to_string()
 }
 
-/// The repairs in ticket `n`'s history.
-fn repairs_in_history(s: &Silo, n: &str) -> Vec<String> {
-    s.history(n)
-        .unwrap()
-        .into_iter()
-        .filter_map(|c| c.repair)
-        .collect()
-}
-
 /// A change set that replays after everything the copy wrote so far and before nothing
 /// another copy writes next: with the fixed clock, a copy that writes one set more than the
 /// other has its next set replayed last.

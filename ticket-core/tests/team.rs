@@ -153,3 +153,47 @@ fn sixteen_concurrent_writers_lose_nothing_and_never_repeat_a_number() {
     silo.rebuild().unwrap();
     assert_eq!(dump(&silo), before);
 }
+
+/// A team silo of schema 4 (before the repairs table) is brought to schema 5 when opened: the
+/// table is made and filled by a rebuild, in one transaction.
+#[test]
+fn a_team_silo_of_schema_4_is_upgraded_to_5_on_open() {
+    let Some(url) = server() else { return };
+    let address = fresh_schema(&url);
+    let silo = Silo::create(&address, ctx_at(NOW)).unwrap();
+    for t in ["one", "two", "three"] {
+        silo.new_ticket(t, None, "").unwrap();
+    }
+    silo.set_status("1", "merged", Some("2")).unwrap();
+    silo.set_status("2", "merged", Some("3")).unwrap();
+    drop(silo);
+    let schema = address
+        .to_str()
+        .unwrap()
+        .rsplit_once("schema=")
+        .unwrap()
+        .1
+        .to_string();
+    let mut client = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+    client
+        .batch_execute(&format!(
+            "SET search_path TO \"{schema}\"; DROP TABLE repairs; UPDATE silo_meta SET schema_version = 4"
+        ))
+        .unwrap();
+    let silo = Silo::open(&address, ctx_at(NOW)).unwrap();
+    let version: i32 = client
+        .query_one(
+            &format!("SELECT schema_version FROM \"{schema}\".silo_meta"),
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    assert_eq!(version as u32, ticket_core::SCHEMA_VERSION);
+    assert_eq!(
+        repairs_in_history(&silo, "2"),
+        vec!["2 Closed_Via 3: 1, merged into 2, now points at 3 too"]
+    );
+    let before = dump(&silo);
+    silo.rebuild().unwrap();
+    assert_eq!(dump(&silo), before);
+}

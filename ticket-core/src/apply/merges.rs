@@ -53,10 +53,7 @@ fn delete_back_links(conn: &Db, on: i64, merged: i64) -> Result<()> {
 
 /// Removes `id Closed_Via target` and the target's back-link to `id`.
 fn unlink(conn: &Db, id: i64, target: i64) -> Result<()> {
-    conn.exec(
-        "DELETE FROM properties WHERE ticket_id = ?1 AND key_lc = 'closed_via' AND target = ?2",
-        args![id, target],
-    )?;
+    super::delete_relation(conn, id, "closed_via", target)?;
     delete_back_links(conn, target, id)
 }
 
@@ -168,15 +165,8 @@ pub(super) fn meet_closed_via(
         if !closed_via(conn, y)?.contains(&id) {
             continue;
         }
-        let key: String = conn.value(
-            "SELECT key FROM properties WHERE ticket_id = ?1 AND key_lc = 'closed_via' AND target = ?2 ORDER BY id LIMIT 1",
-            args![y, id],
-        )?;
-        conn.exec(
-            "DELETE FROM properties WHERE ticket_id = ?1 AND key_lc = 'closed_via' AND target = ?2",
-            args![y, id],
-        )?;
-        link(conn, y, &key, survivor)?;
+        super::delete_relation(conn, y, "closed_via", id)?;
+        link(conn, y, "Closed_Via", survivor)?;
         move_back_links(conn, id, survivor, y)?;
         notes.push(format!(
             "{}, merged into {a}, now points at {s} too",
