@@ -58,6 +58,32 @@ pub fn repairs_in_history(s: &Silo, n: &str) -> Vec<String> {
         .collect()
 }
 
+/// Tickets 1, 2 and 3; 1 merged into 2, then 2 into 3 (the write path allows the second:
+/// 2 itself is not merged).
+pub fn merge_into_a_merged_ticket(silo: &Silo) {
+    for t in ["one", "two", "three"] {
+        silo.new_ticket(t, None, "").unwrap();
+    }
+    silo.set_status("1", "merged", Some("2")).unwrap();
+    silo.set_status("2", "merged", Some("3")).unwrap();
+}
+
+/// After [`merge_into_a_merged_ticket`]: no chain is left (1 and 2 both point at 3, which
+/// holds both back-links), 2's history says so at its `Closed_Via`, and a rebuild gives the
+/// same tables.
+pub fn assert_chain_followed(silo: &Silo) {
+    assert_eq!(silo.get("1").unwrap().get("Closed_Via"), vec!["3"]);
+    assert_eq!(silo.get("3").unwrap().get("Merged"), vec!["1", "2"]);
+    assert!(silo.get("2").unwrap().get("Merged").is_empty());
+    assert_eq!(
+        repairs_in_history(silo, "2"),
+        vec!["2 Closed_Via 3: 1, merged into 2, now points at 3 too"]
+    );
+    let before = dump(silo);
+    silo.rebuild().unwrap();
+    assert_eq!(dump(silo), before);
+}
+
 pub fn new_silo(dir: &Path) -> Silo {
     Silo::create(&silo_address(dir, "silo"), ctx_at(NOW)).unwrap()
 }

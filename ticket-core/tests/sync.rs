@@ -772,17 +772,7 @@ fn a_ticket_merged_into_different_tickets_on_two_copies_keeps_the_later_merge() 
 #[test]
 fn merging_a_ticket_that_others_were_merged_into_takes_them_along() {
     let dir = tempfile::tempdir().unwrap();
-    let (a, _b) = two_copies(dir.path(), &["one", "two", "three"]);
-    a.set_status("1", "merged", Some("2")).unwrap();
-    a.set_status("2", "merged", Some("3")).unwrap();
-    assert_eq!(a.get("1").unwrap().get("Closed_Via"), vec!["3"]);
-    assert_eq!(a.get("3").unwrap().get("Merged"), vec!["1", "2"]);
-    assert!(a.get("2").unwrap().get("Merged").is_empty());
-    assert_eq!(
-        repairs_in_history(&a, "2"),
-        vec!["2 Closed_Via 3: 1, merged into 2, now points at 3 too"]
-    );
-    let before = dump(&a);
-    a.rebuild().unwrap();
-    assert_eq!(dump(&a), before);
+    let a = new_silo(dir.path());
+    merge_into_a_merged_ticket(&a);
+    assert_chain_followed(&a);
 }
