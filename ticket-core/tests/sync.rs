@@ -36,8 +36,14 @@ fn action() -> impl Strategy<Value = Action> {
             0usize..6
         )
             .prop_map(|(t, s, o)| Action::Status(t, s, o)),
-        // merges into random tickets, more often than the other statuses
-        (n.clone(), n.clone()).prop_map(|(t, o)| Action::Status(t, "merged", o)),
+        // merges among the tickets every copy has from the start, more often than the
+        // other statuses: copies apart make cycles, chains and second targets of them
+        (
+            0usize..3,
+            0usize..3,
+            prop::sample::select(vec!["merged", "duplicate", "open"])
+        )
+            .prop_map(|(t, o, s)| Action::Status(t, s, o)),
         (n.clone(), prop::sample::select(vec!["bug", "Bug", "risk"]))
             .prop_map(|(t, g)| Action::AddTag(t, g)),
         (n.clone(), prop::sample::select(vec!["bug", "risk"]))
@@ -92,14 +98,17 @@ proptest! {
     #![proptest_config(ProptestConfig { cases: 24, ..ProptestConfig::default() })]
     /// Three copies change offline (creating clashing numbers, relations, merges, removals,
     /// tag case changes) and sync in a random schedule; after syncing until nothing moves,
-    /// every copy has the same full export, equal to its own rebuild.
+    /// every copy has the same full export, equal to its own rebuild, and the merges have
+    /// the shape the write path keeps (no chains, no cycles, one target, links both ways).
     #[test]
     fn copies_converge_whatever_the_schedule(
         steps in prop::collection::vec((0usize..3, action(), prop::option::of((0usize..3, 0usize..3))), 1..30)
     ) {
         let dir = tempfile::tempdir().unwrap();
         let a = Silo::create(&dir.path().join("a"), ctx_at(NOW)).unwrap();
-        a.new_ticket("shared", None, "").unwrap();
+        for t in ["shared", "second", "third"] {
+            a.new_ticket(t, None, "").unwrap();
+        }
         let b = Silo::clone_silo(&dir.path().join("a"), &dir.path().join("b"), ctx_at(NOW)).unwrap();
         let c = Silo::clone_silo(&dir.path().join("a"), &dir.path().join("c"), ctx_at(NOW)).unwrap();
         let copies = [&a, &b, &c];
