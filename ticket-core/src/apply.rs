@@ -92,10 +92,22 @@ fn project(conn: &Db, rec: &Record, change: i64, at: &str, author: &str) -> Resu
             "UPDATE tickets SET summary = ?2 WHERE id = ?1",
             args![id, v],
         )?,
-        Operation::Status(s) => conn.exec(
-            "UPDATE tickets SET status = ?2 WHERE id = ?1",
-            args![id, s.ordinal()],
-        )?,
+        Operation::Status(s) => {
+            // the same statement says whether the ticket has merge links (a status change
+            // on another copy may meet them): one statement per status record, as before
+            let Some(links) = conn.opt(
+                "UPDATE tickets SET status = ?2 WHERE id = ?1 RETURNING (SELECT count(*) FROM properties WHERE ticket_id = ?1 AND key_lc = 'closed_via')",
+                args![id, s.ordinal()],
+                |r| r.get::<i64>(0),
+            )?
+            else {
+                return Err(broken("comes before its ticket's create record"));
+            };
+            if links == 0 {
+                return Ok(None);
+            }
+            return merges::meet_status(conn, id, *s);
+        }
         // the other records' tickets: the write path has the ticket in hand and the rebuild
         // checks its creation first (one statement per record less)
         _ => 1,
@@ -104,7 +116,6 @@ fn project(conn: &Db, rec: &Record, change: i64, at: &str, author: &str) -> Resu
         return Err(broken("comes before its ticket's create record"));
     }
     match &rec.op {
-        Operation::Status(s) => return merges::meet_status(conn, id, *s),
         Operation::RelAdd { key, target } if merges::is_merge_key(&key.lc()) => {
             if crate::storage::state::number_of(conn, *target)?.is_none() {
                 return Err(broken("relates to a ticket that does not exist yet"));
@@ -225,7 +236,8 @@ fn project(conn: &Db, rec: &Record, change: i64, at: &str, author: &str) -> Resu
         Operation::Undo { .. }
         | Operation::Create { .. }
         | Operation::Title(_)
-        | Operation::Summary(_) => {}
+        | Operation::Summary(_)
+        | Operation::Status(_) => {}
     }
     Ok(None)
 }
