@@ -200,13 +200,15 @@ fn drop_cycle(conn: &Db, id: i64, target: i64, change: i64) -> Result<String> {
     Ok(text)
 }
 
-/// The last status other than `Merged`/`Duplicate` the ticket's records set before record
-/// `change` in replay order (`Open`, a new ticket's, when none did).
+/// The last status other than `Merged`/`Duplicate` the ticket's records set in the change
+/// sets before the one of record `change`, in replay order (`Open`, a new ticket's, when none
+/// did). The sets before are indexed by then, on the import path as in a rebuild; the record's
+/// own set may not be yet, so it is left out on both.
 fn status_before_merge(conn: &Db, id: i64, change: i64) -> Result<Status> {
     let mut last = Status::Open;
     let mut done = false;
     crate::storage::log::for_each_record_of_ticket(conn, id, |s| {
-        if done || s.id == change {
+        if done || s.id >> 16 == change >> 16 {
             done = true;
             return Ok(());
         }
