@@ -785,3 +785,36 @@ fn merging_a_ticket_that_others_were_merged_into_takes_them_along() {
     merge_into_a_merged_ticket(&a);
     assert_chain_followed(&a);
 }
+
+/// sync.md 2: three copies merge 1 into 2, 2 into 3 and 3 into 1: whatever the replay order,
+/// one ticket survives, the other two point at it, and the merge that closed the cycle is
+/// dropped and reported, the same on every copy.
+#[test]
+fn a_cycle_of_merges_made_by_three_copies_leaves_one_survivor() {
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b) = two_copies(dir.path(), &["one", "two", "three"]);
+    let c = Silo::clone_silo(a.address(), &dir.path().join("c"), ctx_at(NOW)).unwrap();
+    a.set_status("1", "merged", Some("2")).unwrap();
+    b.set_status("2", "merged", Some("3")).unwrap();
+    c.set_status("3", "merged", Some("1")).unwrap();
+    let mut text = sync_and_check(&a, &b);
+    text.push_str(&sync_and_check(&b, &c));
+    text.push_str(&sync_and_check(&a, &c));
+    assert!(text.contains("a cycle of merges"), "{text}");
+    for s in [&a, &b, &c] {
+        assert_eq!(export(s), export(&a));
+        assert_merge_links(s);
+        let open: Vec<String> = ["1", "2", "3"]
+            .into_iter()
+            .filter(|n| s.get(n).unwrap().status == ticket_core::Status::Open)
+            .map(String::from)
+            .collect();
+        assert_eq!(open.len(), 1, "one survivor: {open:?}");
+        let dropped: Vec<String> = ["1", "2", "3"]
+            .into_iter()
+            .flat_map(|n| repairs_in_history(s, n))
+            .filter(|r| r.contains("dropped"))
+            .collect();
+        assert_eq!(dropped.len(), 1, "{dropped:?}");
+    }
+}

@@ -112,8 +112,8 @@ fn follow(conn: &Db, start: i64, merged: i64) -> Result<ChainEnd> {
     }
 }
 
-/// `id key target` for `key` `Closed_Via` (`number` being the target's number), met with
-/// the state: applied, followed to the survivor, or dropped. Returns the repair in words.
+/// `id key target` for `key` `Closed_Via`, met with the state: applied, followed to the
+/// survivor, or dropped. Returns the repair in words.
 pub(super) fn meet_closed_via(
     conn: &Db,
     id: i64,
@@ -186,9 +186,12 @@ fn drop_cycle(conn: &Db, id: i64, target: i64, change: i64) -> Result<String> {
     delete_back_links(conn, target, id)?;
     let a = number_of(conn, id)?;
     let b = number_of(conn, target)?;
-    let mut text = format!(
-        "{a} Closed_Via {b}: dropped, {b} is merged into {a} by another copy (a cycle of merges)"
-    );
+    let how = if closed_via(conn, target)?.contains(&id) {
+        format!("{b} is merged into {a} by another copy")
+    } else {
+        format!("{b}'s merges lead back to {a}")
+    };
+    let mut text = format!("{a} Closed_Via {b}: dropped, {how} (a cycle of merges)");
     if closed_via(conn, id)?.is_empty() && is_merged(status(conn, id)?) {
         let back = status_before_merge(conn, id, change)?;
         conn.exec(
