@@ -1296,3 +1296,27 @@ fn other_silos_of_the_list_under_s_name_with_a_switcher() {
     assert_eq!(s.get_with("/s/work", &[]).status, 401);
     assert_eq!(s.get("/s/nosuch").status, 404);
 }
+
+/// A repair (sync.md 2) shows in a ticket page's history under its record, and in the history
+/// API as `repair`: merging a ticket others were merged into takes them along.
+#[test]
+fn a_repair_shows_in_the_ticket_page_and_the_history_api() {
+    let w = world();
+    for t in ["one", "two", "three"] {
+        w.new_ticket(t);
+    }
+    w.ok(&["ss", "1", "merged", "2"]);
+    w.ok(&["ss", "2", "merged", "3"]);
+    let s = start(&w, &[]);
+    let words = "2 Closed_Via 3: 1, merged into 2, now points at 3 too";
+    let page = s.get("/t/2").body;
+    assert!(page.contains(&format!("repaired: {words}")), "{page}");
+    let h = s.get("/api/v1/tickets/2/history").json();
+    let repairs: Vec<&Value> = h
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|c| c.get("repair").filter(|r| !r.is_null()))
+        .collect();
+    assert_eq!(repairs, vec![&json!(words)]);
+}

@@ -76,3 +76,49 @@ fn two_laptops_clone_change_offline_sync_and_undo() {
     let http = world.run(&["sync", "http://example.invalid/"]);
     assert_eq!(http.code, 2, "{http:?}");
 }
+
+/// sync.md 2: a repair is in the history at the record that caused it. The desk merges 1
+/// into 2, the laptop (one change set more, so its merge replays last) merges 2 into 3: the
+/// chain is followed to 3, and `dt 2 --history` shows the repair under 2's `Closed_Via`.
+#[test]
+fn history_shows_a_repair() {
+    let world = World::new();
+    for t in ["one", "two", "three"] {
+        world.new_ticket(t);
+    }
+    let laptop = world.tmp.path().join("laptop");
+    let laptop_s = laptop.to_str().unwrap();
+    let silo_s = world.silo.to_str().unwrap();
+    assert_eq!(world.run_global(&["clone", silo_s, laptop_s]).code, 0);
+    let on_laptop = |args: &[&str]| {
+        let mut cmd = world.command();
+        cmd.arg("--silo").arg(&laptop).args(args);
+        common::output(cmd)
+    };
+    world.ok(&["ss", "1", "merged", "2"]);
+    assert_eq!(on_laptop(&["ag", "3", "filler"]).code, 0);
+    assert_eq!(on_laptop(&["ss", "2", "merged", "3"]).code, 0);
+    let sync = world.run(&["sync", laptop_s]);
+    assert_eq!(sync.code, 0, "{sync:?}");
+    assert!(
+        sync.stdout
+            .contains("repaired (pulled): 2 Closed_Via 3: 1, merged into 2, now points at 3 too"),
+        "{sync:?}"
+    );
+    insta::assert_snapshot!(world.show(&["dt", "2", "--history"]));
+    let json: serde_json::Value =
+        serde_json::from_str(&world.ok(&["--format", "json", "dt", "2", "--history"])).unwrap();
+    let repairs: Vec<&serde_json::Value> = json
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| !c["repair"].is_null())
+        .collect();
+    assert_eq!(repairs.len(), 1, "{json}");
+    assert_eq!(repairs[0]["what"], "added property Closed_Via = 3");
+    // the laptop replayed the same and shows the same
+    assert_eq!(
+        on_laptop(&["dt", "2", "--history"]).stdout,
+        world.ok(&["dt", "2", "--history"])
+    );
+}

@@ -161,4 +161,29 @@ fn a_team_silo_is_served_and_cloned_over_http() {
         &secret,
     );
     assert!(listed.contains("Served from PostgreSQL"), "{listed}");
+
+    // served as one silo of the list (at /s/SCHEMA) beside a directory silo: opened before
+    // the server's runtime starts (inside it, the client's own runtime could not start)
+    ok(&world, &["create_silo", "desk"], &secret);
+    let mut cmd = world.command();
+    cmd.args(["--silo", "desk", "serve", "--port", "0", "--token-file"])
+        .arg(&token);
+    let mut started = serving::spawn(cmd);
+    let schema = team.rsplit("schema=").next().unwrap();
+    let cloned = {
+        let mut c = world.command();
+        c.args(["clone", &format!("{}/s/{schema}", started.url), "laptop2"])
+            .arg("--token-file")
+            .arg(&token);
+        c.output().unwrap()
+    };
+    let _ = started.child.kill();
+    let _ = started.child.wait();
+    assert!(cloned.status.success(), "{cloned:?}");
+    let listed = ok(
+        &world,
+        &["--silo", "laptop2", "--format", "json", "lt", "s:*"],
+        &secret,
+    );
+    assert!(listed.contains("Served from PostgreSQL"), "{listed}");
 }

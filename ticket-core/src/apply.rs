@@ -6,6 +6,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use crate::error::{Error, Result};
 use crate::log::{Operation, Record};
 
+mod merges;
+
 /// `value_date`: the date part when the value starts with a valid `YYYY-MM-DD`.
 pub(crate) fn value_date(value: &str) -> Option<String> {
     ticket_query::parse_absolute(value).map(|(d, _)| d.date().format("%Y-%m-%d").to_string())
@@ -15,6 +17,10 @@ pub(crate) fn value_date(value: &str) -> Option<String> {
 /// tables (not FTS, `earliest` or `last_update`: see [`refresh`]). A record that cannot apply
 /// (its ticket or the entry, attachment or ticket it refers to is missing) is an error naming
 /// it: the log is out of causal order or damaged.
+///
+/// Where the record met a state only a peer's records make (sync.md 2), the special case is
+/// repaired: the repair, in words, is returned and kept in the derived table `repairs` under
+/// the record, for the ticket's history.
 pub(crate) fn apply(
     conn: &Db,
     rec: &Record,
@@ -22,6 +28,18 @@ pub(crate) fn apply(
     at: &str,
     author: &str,
 ) -> Result<Option<String>> {
+    let repair = project(conn, rec, change, at, author)?;
+    if let Some(text) = &repair {
+        conn.exec(
+            "INSERT INTO repairs (change, ticket_id, text) VALUES (?1, ?2, ?3)",
+            args![change, rec.ticket, text],
+        )?;
+    }
+    Ok(repair)
+}
+
+/// [`apply`] without keeping the repair.
+fn project(conn: &Db, rec: &Record, change: i64, at: &str, author: &str) -> Result<Option<String>> {
     let id = rec.ticket;
     let broken = |message: &str| Error::BadRecord {
         ticket: number_or_id(conn, id),
@@ -74,10 +92,22 @@ pub(crate) fn apply(
             "UPDATE tickets SET summary = ?2 WHERE id = ?1",
             args![id, v],
         )?,
-        Operation::Status(s) => conn.exec(
-            "UPDATE tickets SET status = ?2 WHERE id = ?1",
-            args![id, s.ordinal()],
-        )?,
+        Operation::Status(s) => {
+            // the same statement says whether the ticket has merge links (a status change
+            // on another copy may meet them): one statement per status record, as before
+            let Some(links) = conn.opt(
+                "UPDATE tickets SET status = ?2 WHERE id = ?1 RETURNING (SELECT count(*) FROM properties WHERE ticket_id = ?1 AND key_lc = 'closed_via')",
+                args![id, s.ordinal()],
+                |r| r.get::<i64>(0),
+            )?
+            else {
+                return Err(broken("comes before its ticket's create record"));
+            };
+            if links == 0 {
+                return Ok(None);
+            }
+            return merges::meet_status(conn, id, *s);
+        }
         // the other records' tickets: the write path has the ticket in hand and the rebuild
         // checks its creation first (one statement per record less)
         _ => 1,
@@ -86,6 +116,15 @@ pub(crate) fn apply(
         return Err(broken("comes before its ticket's create record"));
     }
     match &rec.op {
+        Operation::RelAdd { key, target } if merges::is_merge_key(&key.lc()) => {
+            if crate::storage::state::number_of(conn, *target)?.is_none() {
+                return Err(broken("relates to a ticket that does not exist yet"));
+            }
+            if key.lc() == "closed_via" {
+                return merges::meet_closed_via(conn, id, key.as_str(), *target, change);
+            }
+            merges::meet_back_link(conn, id, key.as_str(), *target)?;
+        }
         Operation::TagAdd(tag) => {
             conn.exec(
                 "INSERT OR IGNORE INTO tags (ticket_id, tag, tag_lc) VALUES (?1, ?2, ?3)",
@@ -404,10 +443,7 @@ fn meet_relation(conn: &Db, id: i64, key: &str, target: i64) -> Result<Meeting> 
     if reaches(conn, forward, to, from)? {
         if key_lc == forward {
             // its mirror may have come first in the same change set
-            conn.exec(
-                "DELETE FROM properties WHERE ticket_id = ?1 AND key_lc = ?2 AND target = ?3",
-                args![to, mirror, from],
-            )?;
+            delete_relation(conn, to, mirror, from)?;
         }
         return Ok(Meeting::Drop(format!(
             "{} {} {}: dropped, it would close a cycle made by another copy",
@@ -424,14 +460,8 @@ fn meet_relation(conn: &Db, id: i64, key: &str, target: i64) -> Result<Meeting> 
         )?;
         let mut replaced = Vec::new();
         for parent in old {
-            conn.exec(
-                "DELETE FROM properties WHERE ticket_id = ?1 AND key_lc = 'child_of' AND target = ?2",
-                args![from, parent],
-            )?;
-            conn.exec(
-                "DELETE FROM properties WHERE ticket_id = ?1 AND key_lc = 'parent_of' AND target = ?2",
-                args![parent, from],
-            )?;
+            delete_relation(conn, from, "child_of", parent)?;
+            delete_relation(conn, parent, "parent_of", from)?;
             replaced.push(crate::log::number_of(conn, parent)?);
         }
         if !replaced.is_empty() {
@@ -444,6 +474,15 @@ fn meet_relation(conn: &Db, id: i64, key: &str, target: i64) -> Result<Meeting> 
         }
     }
     Ok(Meeting::Keep(None))
+}
+
+/// Deletes every `id key target` relation (`key_lc`: the key's lower case).
+fn delete_relation(conn: &Db, id: i64, key_lc: &str, target: i64) -> Result<()> {
+    conn.exec(
+        "DELETE FROM properties WHERE ticket_id = ?1 AND key_lc = ?2 AND target = ?3",
+        args![id, key_lc, target],
+    )?;
+    Ok(())
 }
 
 /// Whether `start` reaches `goal` along `forward` relations.

@@ -115,6 +115,9 @@ pub struct Change {
     pub size: Option<u64>,
     /// Attachment content hash.
     pub sha256: Option<String>,
+    /// What the record repaired where it met the state (sync.md 2: a peer's change that
+    /// broke a special case, mended the same way on every copy), in words.
+    pub repair: Option<String>,
 }
 
 impl Change {

@@ -63,9 +63,9 @@ impl Silo {
 /// does not resolve), is an error naming the ticket and the record.
 pub(crate) fn rebuild_in(conn: &Db) -> Result<RebuildStats> {
     conn.batch(if conn.is_postgres() {
-        "DELETE FROM tags; DELETE FROM properties; DELETE FROM entry_rows; DELETE FROM attachments; DELETE FROM ticket_fts; DELETE FROM tickets;"
+        "DELETE FROM repairs; DELETE FROM tags; DELETE FROM properties; DELETE FROM entry_rows; DELETE FROM attachments; DELETE FROM ticket_fts; DELETE FROM tickets;"
     } else {
-        "DELETE FROM tags; DELETE FROM properties; DELETE FROM entry_rows; DELETE FROM attachments; INSERT INTO ticket_fts (ticket_fts) VALUES ('delete-all'); DELETE FROM tickets;"
+        "DELETE FROM repairs; DELETE FROM tags; DELETE FROM properties; DELETE FROM entry_rows; DELETE FROM attachments; INSERT INTO ticket_fts (ticket_fts) VALUES ('delete-all'); DELETE FROM tickets;"
     })?;
     // Indexes the replay itself does not read are dropped and built again afterwards: one
     // sort per index instead of a b-tree insert per row (their definitions are read back from

@@ -49,6 +49,41 @@ macro_rules! sqlite_only {
     };
 }
 
+/// The repairs (sync.md 2) in ticket `n`'s history, oldest first.
+pub fn repairs_in_history(s: &Silo, n: &str) -> Vec<String> {
+    s.history(n)
+        .unwrap()
+        .into_iter()
+        .filter_map(|c| c.repair)
+        .collect()
+}
+
+/// Tickets 1, 2 and 3; 1 merged into 2, then 2 into 3 (the write path allows the second:
+/// 2 itself is not merged).
+pub fn merge_into_a_merged_ticket(silo: &Silo) {
+    for t in ["one", "two", "three"] {
+        silo.new_ticket(t, None, "").unwrap();
+    }
+    silo.set_status("1", "merged", Some("2")).unwrap();
+    silo.set_status("2", "merged", Some("3")).unwrap();
+}
+
+/// After [`merge_into_a_merged_ticket`]: no chain is left (1 and 2 both point at 3, which
+/// holds both back-links), 2's history says so at its `Closed_Via`, and a rebuild gives the
+/// same tables.
+pub fn assert_chain_followed(silo: &Silo) {
+    assert_eq!(silo.get("1").unwrap().get("Closed_Via"), vec!["3"]);
+    assert_eq!(silo.get("3").unwrap().get("Merged"), vec!["1", "2"]);
+    assert!(silo.get("2").unwrap().get("Merged").is_empty());
+    assert_eq!(
+        repairs_in_history(silo, "2"),
+        vec!["2 Closed_Via 3: 1, merged into 2, now points at 3 too"]
+    );
+    let before = dump(silo);
+    silo.rebuild().unwrap();
+    assert_eq!(dump(silo), before);
+}
+
 pub fn new_silo(dir: &Path) -> Silo {
     Silo::create(&silo_address(dir, "silo"), ctx_at(NOW)).unwrap()
 }
@@ -80,6 +115,8 @@ pub fn dump(silo: &Silo) -> String {
         "SELECT t.uuid, e.n, e.text, e.author, e.at, e.minutes, e.removed FROM entries e JOIN temp.tk t ON t.id = e.ticket_id ORDER BY t.uuid, e.n",
         "SELECT t.uuid, a.n, a.name, a.size, a.sha256, a.comment, a.removed FROM attachments a JOIN temp.tk t ON t.id = a.ticket_id ORDER BY t.uuid, a.n",
         "SELECT t.uuid, f.term, f.col, f.offset FROM temp.fts_terms f JOIN temp.tk t ON t.id = f.doc ORDER BY t.uuid, f.col, f.offset",
+        // the repairs, by the global id of the record that made each
+        "SELECT i.uuid, CAST(s.clock AS TEXT), rp.uuid, CAST(r.change & 65535 AS TEXT), r.text FROM repairs r JOIN ticket_ids i ON i.id = r.ticket_id JOIN change_sets s ON s.id = (r.change >> 16) JOIN replicas rp ON rp.id = s.replica ORDER BY s.clock, rp.uuid, r.change",
     ] {
         let mut stmt = conn.prepare(sql).unwrap();
         let n = stmt.column_count();

@@ -292,7 +292,7 @@ fn a_schema_3_silo_of_the_previous_release_migrates_to_schema_4() {
     let before = derived_state(&d.join("silo.db"));
 
     let silo = ticket_core::Silo::open(&d, ctx_at(NOW)).unwrap();
-    assert_eq!(version(&d), 4);
+    assert_eq!(version(&d), ticket_core::SCHEMA_VERSION);
     assert_eq!(derived_state(&d.join("silo.db")), before);
     assert_eq!(
         silo.get("14").unwrap().get("Assigned"),
@@ -314,4 +314,37 @@ fn a_schema_3_silo_of_the_previous_release_migrates_to_schema_4() {
         silo.history("14").unwrap()[0].op,
         ticket_core::ChangeOp::Create
     );
+}
+
+/// A silo of schema 4 (before the repairs table) migrates to schema 5: the table is made and
+/// filled by a rebuild, the tickets say the same, and a merge chain its log holds (merging a
+/// ticket others were merged into, which schema 4 left as a chain) is followed to the end.
+#[test]
+fn a_schema_4_silo_migrates_to_schema_5_with_its_repairs() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().join("v4");
+    let silo = ticket_core::Silo::create(&d, ctx_at(NOW)).unwrap();
+    merge_into_a_merged_ticket(&silo);
+    drop(silo);
+    // back to what schema 4 had: no repairs table, the chain 1 -> 2 -> 3 as the log says
+    let conn = rusqlite::Connection::open(d.join("silo.db")).unwrap();
+    conn.execute_batch(
+        "DROP TABLE repairs;
+         DELETE FROM properties WHERE key_lc IN ('closed_via', 'merged');
+         INSERT INTO properties (ticket_id, key_lc, id, key, value, value_lc, target)
+           SELECT id, 'closed_via', 1, 'Closed_Via', '2', '2', 2 FROM tickets WHERE number = '1';
+         PRAGMA user_version = 4;",
+    )
+    .unwrap();
+    drop(conn);
+    let version = || -> u32 {
+        rusqlite::Connection::open(d.join("silo.db"))
+            .unwrap()
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .unwrap()
+    };
+    assert_eq!(version(), 4);
+    let silo = ticket_core::Silo::open(&d, ctx_at(NOW)).unwrap();
+    assert_eq!(version(), 5);
+    assert_chain_followed(&silo);
 }

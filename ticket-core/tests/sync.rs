@@ -36,6 +36,14 @@ fn action() -> impl Strategy<Value = Action> {
             0usize..6
         )
             .prop_map(|(t, s, o)| Action::Status(t, s, o)),
+        // merges among the tickets every copy has from the start, more often than the
+        // other statuses: copies apart make cycles, chains and second targets of them
+        (
+            0usize..3,
+            0usize..3,
+            prop::sample::select(vec!["merged", "duplicate", "open"])
+        )
+            .prop_map(|(t, o, s)| Action::Status(t, s, o)),
         (n.clone(), prop::sample::select(vec!["bug", "Bug", "risk"]))
             .prop_map(|(t, g)| Action::AddTag(t, g)),
         (n.clone(), prop::sample::select(vec!["bug", "risk"]))
@@ -90,14 +98,17 @@ proptest! {
     #![proptest_config(ProptestConfig { cases: 24, ..ProptestConfig::default() })]
     /// Three copies change offline (creating clashing numbers, relations, merges, removals,
     /// tag case changes) and sync in a random schedule; after syncing until nothing moves,
-    /// every copy has the same full export, equal to its own rebuild.
+    /// every copy has the same full export, equal to its own rebuild, and the merges have
+    /// the shape the write path keeps (no chains, no cycles, one target, links both ways).
     #[test]
     fn copies_converge_whatever_the_schedule(
         steps in prop::collection::vec((0usize..3, action(), prop::option::of((0usize..3, 0usize..3))), 1..30)
     ) {
         let dir = tempfile::tempdir().unwrap();
         let a = Silo::create(&dir.path().join("a"), ctx_at(NOW)).unwrap();
-        a.new_ticket("shared", None, "").unwrap();
+        for t in ["shared", "second", "third"] {
+            a.new_ticket(t, None, "").unwrap();
+        }
         let b = Silo::clone_silo(&dir.path().join("a"), &dir.path().join("b"), ctx_at(NOW)).unwrap();
         let c = Silo::clone_silo(&dir.path().join("a"), &dir.path().join("c"), ctx_at(NOW)).unwrap();
         let copies = [&a, &b, &c];
@@ -117,6 +128,7 @@ proptest! {
         let first = export(&a);
         prop_assert_eq!(&export(&b), &first);
         prop_assert_eq!(&export(&c), &first);
+        assert_merge_links(&a);
         for s in copies {
             let before = dump(s);
             s.rebuild().unwrap();
@@ -124,6 +136,46 @@ proptest! {
             // in sync: nothing moves
             let again = s.sync(&a, Direction::Both, false).unwrap();
             prop_assert_eq!(again.pulled.records + again.pushed.records, 0);
+        }
+    }
+}
+
+/// The shape merges keep (domain.md 4.1), whatever the copies did: a `Merged`/`Duplicate`
+/// ticket has one `Closed_Via`, to a ticket that is not merged itself and holds the matching
+/// back-link; a ticket of another status has none; every back-link has its `Closed_Via`.
+fn assert_merge_links(s: &Silo) {
+    use ticket_core::Status;
+    for n in s.numbers("", "").unwrap() {
+        let t = s.get(n.as_str()).unwrap();
+        let via = t.get("Closed_Via");
+        if matches!(t.status, Status::Merged | Status::Duplicate) {
+            assert_eq!(via.len(), 1, "ticket {n}: {:?}", t.properties);
+            let target = s.get(via[0]).unwrap();
+            assert!(
+                !matches!(target.status, Status::Merged | Status::Duplicate),
+                "ticket {n} merged into {}, itself merged",
+                target.number
+            );
+            assert!(
+                target.get(t.status.name()).contains(&n.as_str()),
+                "ticket {n}: {:?}",
+                target.properties
+            );
+        } else {
+            assert!(
+                via.is_empty(),
+                "ticket {n} ({:?}) has Closed_Via {via:?}",
+                t.status
+            );
+        }
+        for key in ["Merged", "Duplicate"] {
+            for m in t.get(key) {
+                assert_eq!(
+                    s.get(m).unwrap().get("Closed_Via"),
+                    vec![n.as_str()],
+                    "{key} {m} on {n}"
+                );
+            }
         }
     }
 }
@@ -553,4 +605,216 @@ fn a_cycle_closed_from_both_ends_is_repaired_the_same_on_both() {
         b.get("1").unwrap().get("Blocks")
     );
     assert_eq!(export(&a), export(&b));
+}
+
+/// Two copies of a silo with tickets titled `titles`, the second a clone of the first.
+fn two_copies(dir: &std::path::Path, titles: &[&str]) -> (Silo, Silo) {
+    let a = new_silo(dir);
+    for t in titles {
+        a.new_ticket(t, None, "").unwrap();
+    }
+    let b = Silo::clone_silo(a.address(), &dir.join("b"), ctx_at(NOW)).unwrap();
+    (a, b)
+}
+
+/// Syncs both ways; then both copies have the same export, each equal to its own rebuild, and
+/// a second sync moves nothing. Returns the report's text.
+fn sync_and_check(a: &Silo, b: &Silo) -> String {
+    let report = a.sync(b, Direction::Both, false).unwrap();
+    assert_eq!(export(a), export(b));
+    for s in [a, b] {
+        let before = dump(s);
+        s.rebuild().unwrap();
+        assert_eq!(dump(s), before, "rebuild equals the state the sync left");
+    }
+    let again = a.sync(b, Direction::Both, false).unwrap();
+    assert_eq!((again.pulled.records, again.pushed.records), (0, 0));
+    assert_merge_links(a);
+    report.to_string()
+}
+
+/// A change set that replays after everything the copy wrote so far and before nothing
+/// another copy writes next: with the fixed clock, a copy that writes one set more than the
+/// other has its next set replayed last.
+fn write_filler(s: &Silo) {
+    s.add_tag("1", "filler").unwrap();
+}
+
+/// sync.md 2: two copies merge two tickets into each other (1 into 2 here, 2 into 1 there).
+/// The merge that closes the cycle in replay order is dropped with its back-link, and its
+/// ticket gets back the status it had before (In progress); the other merge stays. Both copies
+/// agree, the report and the dropped merge's history say what was repaired.
+#[test]
+fn a_cycle_of_merges_made_on_two_copies_is_repaired_the_same_on_both() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = new_silo(dir.path());
+    for t in ["one", "two"] {
+        let n = a.new_ticket(t, None, "").unwrap();
+        a.set_status(n.as_str(), "i", None).unwrap();
+    }
+    let b = Silo::clone_silo(a.address(), &dir.path().join("b"), ctx_at(NOW)).unwrap();
+    a.set_status("1", "merged", Some("2")).unwrap();
+    b.set_status("2", "merged", Some("1")).unwrap();
+    let text = sync_and_check(&a, &b);
+    assert!(text.contains("repaired"), "{text}");
+    assert!(text.contains("a cycle of merges"), "{text}");
+    for s in [&a, &b] {
+        let (one, two) = (s.get("1").unwrap(), s.get("2").unwrap());
+        let (merged, survivor) = if one.status == ticket_core::Status::Merged {
+            (one, two)
+        } else {
+            (two, one)
+        };
+        assert_eq!(merged.status, ticket_core::Status::Merged);
+        assert_eq!(survivor.status, ticket_core::Status::InProgress);
+        assert_eq!(merged.get("Closed_Via"), vec![survivor.number.as_str()]);
+        assert_eq!(survivor.get("Merged"), vec![merged.number.as_str()]);
+        assert!(survivor.get("Closed_Via").is_empty());
+        assert!(merged.get("Merged").is_empty());
+        // the history of the ticket whose merge was dropped says so at that record
+        let repairs = repairs_in_history(s, survivor.number.as_str());
+        assert_eq!(repairs.len(), 1, "{repairs:?}");
+        assert!(repairs[0].contains("dropped"), "{repairs:?}");
+        let again = format!("is {} again", ticket_core::Status::InProgress.name());
+        assert!(repairs[0].contains(&again), "{repairs:?}");
+    }
+}
+
+/// sync.md 2: a `Merged` chain (1 merged into 2 on one copy, 2 into 3 on the other) is
+/// followed to its survivor, whichever merge replays first: both merged tickets point at 3,
+/// 3 holds both back-links, 2 none, on both copies; the report and the history say so.
+#[test]
+fn a_merge_chain_made_on_two_copies_points_at_the_survivor_in_either_order() {
+    for chain_last in [true, false] {
+        let dir = tempfile::tempdir().unwrap();
+        let (a, b) = two_copies(dir.path(), &["one", "two", "three"]);
+        // the copy that writes a filler first has its merge replayed last
+        if chain_last {
+            write_filler(&b);
+        } else {
+            write_filler(&a);
+        }
+        a.set_status("1", "merged", Some("2")).unwrap();
+        b.set_status("2", "duplicate", Some("3")).unwrap();
+        let text = sync_and_check(&a, &b);
+        assert!(text.contains("repaired"), "{text}");
+        for s in [&a, &b] {
+            let (one, two, three) = (
+                s.get("1").unwrap(),
+                s.get("2").unwrap(),
+                s.get("3").unwrap(),
+            );
+            assert_eq!(one.status, ticket_core::Status::Merged);
+            assert_eq!(two.status, ticket_core::Status::Duplicate);
+            assert_eq!(one.get("Closed_Via"), vec!["3"], "{chain_last}");
+            assert_eq!(two.get("Closed_Via"), vec!["3"]);
+            assert_eq!(three.get("Merged"), vec!["1"]);
+            assert_eq!(three.get("Duplicate"), vec!["2"]);
+            assert!(two.get("Merged").is_empty(), "{:?}", two.properties);
+            // the repair is in the history of the record that met the chain
+            let (at, words) = if chain_last {
+                ("2", "1, merged into 2, now points at 3 too")
+            } else {
+                ("1", "2 is itself merged into 3, so 1 points at 3")
+            };
+            assert_eq!(
+                repairs_in_history(s, at),
+                vec![format!(
+                    "{at} Closed_Via {}: {words}",
+                    if chain_last { "3" } else { "2" }
+                )]
+            );
+            assert!(text.contains(words), "{text}");
+        }
+        // and the survivor is a normal ticket afterwards: reopening 1 undoes its link
+        a.set_status("1", "open", None).unwrap();
+        let one = a.get("1").unwrap();
+        assert!(one.get("Closed_Via").is_empty());
+        assert_eq!(a.get("3").unwrap().get("Merged"), Vec::<String>::new());
+        sync_and_check(&a, &b);
+    }
+}
+
+/// sync.md 2: a merge on one copy and a status change of the same ticket on the other,
+/// the status change replayed last: the later status wins, as for any single-valued field,
+/// and the merge's links go with it (a ticket that is not merged has no `Closed_Via`).
+#[test]
+fn a_status_changed_on_another_copy_after_a_merge_removes_the_merge_links() {
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b) = two_copies(dir.path(), &["one", "two"]);
+    write_filler(&b);
+    a.set_status("1", "merged", Some("2")).unwrap();
+    b.set_status("1", "closed", None).unwrap();
+    let text = sync_and_check(&a, &b);
+    assert!(text.contains("Closed_Via 2 removed"), "{text}");
+    for s in [&a, &b] {
+        let one = s.get("1").unwrap();
+        assert_eq!(one.status, ticket_core::Status::Closed);
+        assert!(one.get("Closed_Via").is_empty());
+        assert!(s.get("2").unwrap().get("Merged").is_empty());
+        assert_eq!(repairs_in_history(s, "1").len(), 1);
+    }
+}
+
+/// sync.md 2: one ticket merged into two different tickets on two copies: the later in
+/// replay order wins (one `Closed_Via`), the first target loses its back-link.
+#[test]
+fn a_ticket_merged_into_different_tickets_on_two_copies_keeps_the_later_merge() {
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b) = two_copies(dir.path(), &["one", "two", "three"]);
+    write_filler(&b);
+    a.set_status("1", "merged", Some("2")).unwrap();
+    b.set_status("1", "duplicate", Some("3")).unwrap();
+    let text = sync_and_check(&a, &b);
+    assert!(text.contains("replaces Closed_Via 2"), "{text}");
+    for s in [&a, &b] {
+        let one = s.get("1").unwrap();
+        assert_eq!(one.status, ticket_core::Status::Duplicate);
+        assert_eq!(one.get("Closed_Via"), vec!["3"]);
+        assert!(s.get("2").unwrap().get("Merged").is_empty());
+        assert_eq!(s.get("3").unwrap().get("Duplicate"), vec!["1"]);
+    }
+}
+
+/// Merging a ticket that others were merged into (the write path allows it) takes them along:
+/// no chain is left, and the history says so at the record.
+#[test]
+fn merging_a_ticket_that_others_were_merged_into_takes_them_along() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = new_silo(dir.path());
+    merge_into_a_merged_ticket(&a);
+    assert_chain_followed(&a);
+}
+
+/// sync.md 2: three copies merge 1 into 2, 2 into 3 and 3 into 1: whatever the replay order,
+/// one ticket survives, the other two point at it, and the merge that closed the cycle is
+/// dropped and reported, the same on every copy.
+#[test]
+fn a_cycle_of_merges_made_by_three_copies_leaves_one_survivor() {
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b) = two_copies(dir.path(), &["one", "two", "three"]);
+    let c = Silo::clone_silo(a.address(), &dir.path().join("c"), ctx_at(NOW)).unwrap();
+    a.set_status("1", "merged", Some("2")).unwrap();
+    b.set_status("2", "merged", Some("3")).unwrap();
+    c.set_status("3", "merged", Some("1")).unwrap();
+    let mut text = sync_and_check(&a, &b);
+    text.push_str(&sync_and_check(&b, &c));
+    text.push_str(&sync_and_check(&a, &c));
+    assert!(text.contains("a cycle of merges"), "{text}");
+    for s in [&a, &b, &c] {
+        assert_eq!(export(s), export(&a));
+        assert_merge_links(s);
+        let open: Vec<String> = ["1", "2", "3"]
+            .into_iter()
+            .filter(|n| s.get(n).unwrap().status == ticket_core::Status::Open)
+            .map(String::from)
+            .collect();
+        assert_eq!(open.len(), 1, "one survivor: {open:?}");
+        let dropped: Vec<String> = ["1", "2", "3"]
+            .into_iter()
+            .flat_map(|n| repairs_in_history(s, n))
+            .filter(|r| r.contains("dropped"))
+            .collect();
+        assert_eq!(dropped.len(), 1, "{dropped:?}");
+    }
 }

@@ -222,3 +222,37 @@ fn tls_is_used_when_asked_and_the_certificate_is_checked() {
         .unwrap();
     assert!(err.to_string().contains("sslmode \"sometimes\""), "{err}");
 }
+
+/// A team silo of schema 4 (before the repairs table) is brought to schema 5 when opened: the
+/// table is made and filled by a rebuild, in one transaction.
+#[test]
+fn a_team_silo_of_schema_4_is_upgraded_to_5_on_open() {
+    let Some(url) = server() else { return };
+    let address = fresh_schema(&url);
+    let silo = Silo::create(&address, ctx_at(NOW)).unwrap();
+    merge_into_a_merged_ticket(&silo);
+    drop(silo);
+    let schema = address
+        .to_str()
+        .unwrap()
+        .rsplit_once("schema=")
+        .unwrap()
+        .1
+        .to_string();
+    let mut client = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+    client
+        .batch_execute(&format!(
+            "SET search_path TO \"{schema}\"; DROP TABLE repairs; UPDATE silo_meta SET schema_version = 4"
+        ))
+        .unwrap();
+    let silo = Silo::open(&address, ctx_at(NOW)).unwrap();
+    let version: i32 = client
+        .query_one(
+            &format!("SELECT schema_version FROM \"{schema}\".silo_meta"),
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    assert_eq!(version as u32, ticket_core::SCHEMA_VERSION);
+    assert_chain_followed(&silo);
+}

@@ -33,6 +33,9 @@ pub struct Change {
     minutes: Option<u32>,
     #[pyo3(get)]
     description: String,
+    /// What the record repaired where it met the state (a peer's change, sync.md 2).
+    #[pyo3(get)]
+    repair: Option<String>,
 }
 
 #[cfg(feature = "core-api")]
@@ -51,6 +54,7 @@ impl From<&ticket_core::Change> for Change {
             item: c.item,
             minutes: c.minutes,
             description: c.describe(),
+            repair: c.repair.clone(),
         }
     }
 }
@@ -72,6 +76,7 @@ impl Change {
         d.set_item("item", self.item)?;
         d.set_item("minutes", self.minutes)?;
         d.set_item("description", &self.description)?;
+        d.set_item("repair", &self.repair)?;
         Ok(d)
     }
 
@@ -81,13 +86,14 @@ impl Change {
         reduce(
             slf.as_any(),
             fields![py; &c.uuid, &c.set_id, &c.ticket_uuid, c.at, &c.author, &c.op, &c.key,
-                &c.old_value, &c.new_value, c.item, c.minutes, &c.description],
+                &c.old_value, &c.new_value, c.item, c.minutes, &c.description, &c.repair],
         )
     }
 
     /// Unpickling (private).
     #[classmethod]
     #[allow(clippy::too_many_arguments)]
+    #[pyo3(signature = (uuid, set_id, ticket_uuid, at, author, op, key, old_value, new_value, item, minutes, description, repair=None))]
     fn _from_state(
         _cls: &Bound<'_, PyType>,
         uuid: String,
@@ -102,6 +108,7 @@ impl Change {
         item: Option<u32>,
         minutes: Option<u32>,
         description: String,
+        repair: Option<String>,
     ) -> Change {
         Change {
             uuid,
@@ -116,6 +123,7 @@ impl Change {
             item,
             minutes,
             description,
+            repair,
         }
     }
 

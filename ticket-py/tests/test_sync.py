@@ -81,16 +81,19 @@ def _ticket_bin():
 
 
 def test_sync_and_clone_with_a_ticket_serve(tmp_path):
+    import os
     import subprocess
     import threading
 
     desk = ticket.Silo.create(tmp_path / "desk", now=NOW, user="alice")
     desk.new_ticket("Backups fail")
     token_file = tmp_path / "token"
+    # its own (empty) silo list: the user's listed silos are not served
+    env = dict(os.environ, TICKET_CONFIG=str(tmp_path / "config.json"))
     server = subprocess.Popen(
         [_ticket_bin(), "--silo", str(tmp_path / "desk"), "serve", "--port", "0",
          "--token-file", str(token_file)],
-        stdout=subprocess.PIPE, text=True,
+        stdout=subprocess.PIPE, text=True, env=env,
     )
     try:
         first = server.stdout.readline().strip()
@@ -134,3 +137,25 @@ def test_a_conflict_is_reported(tmp_path):
     assert (number, field, mine, theirs) == ("1", "title", "Backups fail nightly", "Backups fail on Mondays")
     assert a.get("1").title == kept == b.get("1").title
     assert "conflict: ticket 1 title" in str(report)
+
+
+def test_a_merge_chain_is_repaired_and_the_repair_is_in_the_history(tmp_path):
+    a = ticket.Silo.create(tmp_path / "a", now=NOW, user="alice")
+    for title in ("one", "two", "three"):
+        a.new_ticket(title)
+    b = ticket.Silo.clone(tmp_path / "a", tmp_path / "b", now=NOW, user="bob")
+    a.set_status("1", "merged", "2")
+    # one change set more on b: its merge replays last
+    b.add_tag("3", "filler")
+    b.set_status("2", "merged", "3")
+    report = a.sync(tmp_path / "b")
+    assert "1, merged into 2, now points at 3 too" in str(report)
+    assert any("now points at 3 too" in r for r in report.repairs)
+    assert a.get("1").get("Closed_Via") == ["3"]
+    repaired = [c for c in a.history("2") if c.repair is not None]
+    assert [c.repair for c in repaired] == [
+        "2 Closed_Via 3: 1, merged into 2, now points at 3 too"
+    ]
+    assert repaired[0].to_dict()["repair"] == repaired[0].repair
+    assert all(c.repair is None for c in a.history("1"))
+    assert a.export("full") == b.export("full")

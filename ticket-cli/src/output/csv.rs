@@ -74,7 +74,8 @@ pub fn counts(out: &mut dyn Write, label: &str, items: &[(String, u64)]) -> CliR
     Ok(())
 }
 
-/// Writes a history: `at,author,what,set_id`.
+/// Writes a history: `at,author,what,set_id`; a repair (sync.md 2) is a row of its own after
+/// its record's, `what` starting `repaired: `.
 pub fn history(out: &mut dyn Write, changes: &[ticket_core::Change]) -> CliResult {
     let mut w = csv::Writer::from_writer(out);
     w.write_record(["at", "author", "what", "set_id"])
@@ -87,6 +88,15 @@ pub fn history(out: &mut dyn Write, changes: &[ticket_core::Change]) -> CliResul
             &c.set_id,
         ])
         .map_err(failed)?;
+        if let Some(repair) = &c.repair {
+            w.write_record([
+                timestamp(c.at).as_str(),
+                &c.author,
+                &format!("repaired: {repair}"),
+                &c.set_id,
+            ])
+            .map_err(failed)?;
+        }
     }
     w.flush()?;
     Ok(())

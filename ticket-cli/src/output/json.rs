@@ -47,7 +47,7 @@ pub fn change(c: &Change) -> Value {
     json!({
         "uuid": c.uuid, "set_id": c.set_id, "at": timestamp(c.at), "author": c.author, "op": c.op.as_str(),
         "what": c.describe(), "key": c.key, "old_value": c.old_value, "new_value": c.new_value,
-        "item": c.item, "minutes": c.minutes,
+        "item": c.item, "minutes": c.minutes, "repair": c.repair,
     })
 }
 

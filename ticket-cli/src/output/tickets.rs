@@ -424,7 +424,8 @@ pub fn write_ticket(out: &mut dyn Write, o: &Output, config: &SiloConfig, t: &Ti
     Ok(())
 }
 
-/// `show_ticket --history` in text: when, who, what.
+/// `show_ticket --history` in text: when, who, what; under a record the projection repaired
+/// at (sync.md 2), a line saying what it repaired.
 pub fn write_history(out: &mut dyn Write, o: &Output, changes: &[Change]) -> CliResult {
     let mut table = Table::new();
     for c in changes {
@@ -433,6 +434,13 @@ pub fn write_history(out: &mut dyn Write, o: &Output, changes: &[Change]) -> Cli
             Cell::plain(c.author.as_str()),
             Cell::plain(c.describe()),
         ]);
+        if let Some(repair) = &c.repair {
+            table.push(vec![
+                Cell::plain(""),
+                Cell::plain(""),
+                Cell::plain(format!("repaired: {repair}")),
+            ]);
+        }
     }
     table.write(out, o.paint, o.width)?;
     Ok(())

@@ -442,7 +442,14 @@ pub fn ticket(
                     tr {
                         td.dim { (time(c.at, offset)) }
                         td { (c.author) }
-                        td { (c.describe()) }
+                        td {
+                            (c.describe())
+                            // what the record repaired where it met the state (sync.md 2)
+                            @if let Some(repair) = &c.repair {
+                                br;
+                                span.dim { "repaired: " (repair) }
+                            }
+                        }
                     }
                 }
             }

@@ -69,6 +69,9 @@ pub fn run(s: &Session, out: &mut dyn Write, options: Options) -> CliResult {
     let mut ctx = s.ctx.clone();
     ctx.busy_timeout = options.busy_timeout;
     let silo = ticket_core::Silo::open(&s.silo_dir()?, ctx.clone())?;
+    // opened before the runtime starts: a team silo's client runs a runtime of its own while
+    // it connects, which cannot start inside another
+    let others = other_silos(s, silo.address(), &ctx);
     let token = match &options.token_file {
         Some(path) => auth::token_from_file(path)?,
         None => auth::new_token(),
@@ -88,7 +91,6 @@ pub fn run(s: &Session, out: &mut dyn Write, options: Options) -> CliResult {
             })?;
         let addr = listener.local_addr()?;
         let mut main = state::AppState::new(silo, ctx.clone(), token.clone(), addr);
-        let others = other_silos(s, &main.dir, &ctx);
         let mut silos = vec![(silo_name(&main.dir), String::new())];
         silos.extend(
             others
@@ -316,6 +318,18 @@ fn silo_routes() -> Router<Arc<state::AppState>> {
 
 /// The silo's name for titles: its directory's last component.
 pub(crate) fn silo_name(dir: &Path) -> String {
+    // a team silo: its schema (`?schema=NAME`), else its database
+    if let Some(address) = dir.to_str().filter(|a| ticket_core::is_team_address(a)) {
+        let (base, query) = address.split_once('?').unwrap_or((address, ""));
+        let schema = query
+            .split('&')
+            .find_map(|p| p.strip_prefix("schema="))
+            .filter(|s| !s.is_empty());
+        return schema
+            .or_else(|| base.rsplit('/').next())
+            .unwrap_or(address)
+            .to_string();
+    }
     dir.file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| dir.display().to_string())

@@ -277,10 +277,20 @@ impl Silo {
             if added > 0 && incremental {
                 refresh(conn, &touched)?;
             } else if added > 0 {
+                // the repairs the replay made that were not there before are this import's
+                let known: HashSet<i64> = crate::storage::state::all_repairs(conn)?
+                    .into_iter()
+                    .map(|(change, _)| change)
+                    .collect();
                 rebuild_in(conn).map_err(|e| match e {
                     Error::BadRecord { .. } => source_error("cannot import", e),
                     other => other,
                 })?;
+                for (change, text) in crate::storage::state::all_repairs(conn)? {
+                    if !known.contains(&change) {
+                        report.repairs.push(text);
+                    }
+                }
             }
             Ok((report, added))
         })

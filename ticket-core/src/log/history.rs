@@ -1,5 +1,6 @@
 //! A ticket's records in the words of its history ([`Change`]): old values, entry and
-//! attachment numbers and relation targets' numbers follow from the replay order.
+//! attachment numbers and relation targets' numbers follow from the replay order; a record
+//! the projection repaired at carries the repair.
 use crate::storage::db::Db;
 use std::collections::HashMap;
 
@@ -24,6 +25,10 @@ pub(crate) fn describe(
     let (mut title, mut summary, mut status) = (String::new(), String::new(), "Open".to_string());
     let mut entries: HashMap<i64, u32> = HashMap::new();
     let mut attachments: HashMap<i64, u32> = HashMap::new();
+    let mut repairs = match records.first() {
+        Some((s, _)) => crate::storage::state::repairs_of(conn, s.ticket)?,
+        None => HashMap::new(),
+    };
     for (s, op) in records {
         let id = ChangeId {
             set: s.set.clone(),
@@ -43,6 +48,7 @@ pub(crate) fn describe(
             minutes: None,
             size: None,
             sha256: None,
+            repair: repairs.remove(&s.id),
         };
         let set = |c: &mut Change, field: &str, old: &mut String, new: &str| {
             c.key = Some(field.to_string());

@@ -26,16 +26,25 @@ const MIGRATIONS: &[Step] = &[
     Step::Sql(include_str!("schema_v2.sql")),
     Step::Code(crate::log::migrate::to_v3),
     Step::Code(to_v4),
+    Step::Code(to_v5),
 ];
 
 /// Schema 4 reshapes derived tables and the log's ticket index: new shapes, the index of every
-/// set, then a rebuild from the log.
+/// set. The rebuild that fills the new tables is the next step's, so a silo is replayed once,
+/// by the code of the newest schema (whose tables the replay writes).
 fn to_v4(conn: &db::Db) -> Result<()> {
     conn.batch(include_str!("schema_v4.sql"))?;
     let sets: Vec<i64> = conn.rows("SELECT id FROM change_sets ORDER BY id", db::args![], |r| {
         r.get(0)
     })?;
     log::index_sets(conn, &sets)?;
+    Ok(())
+}
+
+/// Schema 5 adds the derived table of repairs, filled by a rebuild from the log (which also
+/// applies the repairs of merges to the log's past records).
+fn to_v5(conn: &db::Db) -> Result<()> {
+    conn.batch(include_str!("schema_v5.sql"))?;
     crate::rebuild::rebuild_in(conn)?;
     Ok(())
 }
@@ -174,6 +183,7 @@ pub(crate) const DERIVED_TABLES: &[&str] = &[
     "entry_rows",
     "attachments",
     "ticket_fts",
+    "repairs",
 ];
 
 /// Opens a writable existing silo database (a clone's fresh copy).

@@ -176,3 +176,25 @@ pub(crate) fn set_numbering(db: &Db, last: i64, issued: i64) -> Result<()> {
     )?;
     Ok(())
 }
+
+/// The repairs the projection made at a ticket's records (sync.md 2), by the record's local
+/// row id.
+pub(crate) fn repairs_of(db: &Db, id: i64) -> Result<std::collections::HashMap<i64, String>> {
+    Ok(db
+        .rows(
+            "SELECT change, text FROM repairs WHERE ticket_id = ?1",
+            args![id],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?
+        .into_iter()
+        .collect())
+}
+
+/// Every repair (record's local row id, words), in the replay order of their records.
+pub(crate) fn all_repairs(db: &Db) -> Result<Vec<(i64, String)>> {
+    db.rows(
+        "SELECT p.change, p.text FROM repairs p JOIN change_sets s ON s.id = (p.change >> 16) JOIN replicas r ON r.id = s.replica ORDER BY s.clock, r.uuid, p.change",
+        args![],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )
+}

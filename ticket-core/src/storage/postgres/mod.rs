@@ -252,8 +252,40 @@ pub(crate) fn open(address: &str) -> Result<Opened> {
             supported: super::SCHEMA_VERSION,
         });
     }
+    if version < i64::from(super::SCHEMA_VERSION) {
+        upgrade(&db, version)?;
+    }
     let config = config_text(&db)?;
     Ok(Opened { db, config })
+}
+
+/// Brings a team silo of an older schema version to the current one, in one transaction:
+/// version 4 gains the repairs table (schema 5), filled by a rebuild from the log.
+fn upgrade(db: &Db, version: i64) -> Result<()> {
+    if version < 4 {
+        return Err(Error::invalid(
+            "schema version",
+            &version.to_string(),
+            "team silos started at version 4; this is not one this program wrote",
+        ));
+    }
+    db.begin_write()?;
+    let done = (|| {
+        db.batch(include_str!("schema_v5.sql"))?;
+        crate::rebuild::rebuild_in(db)?;
+        db.exec(
+            "UPDATE silo_meta SET schema_version = ?1 WHERE id = 1",
+            args![i64::from(super::SCHEMA_VERSION)],
+        )?;
+        Ok(())
+    })();
+    match done {
+        Ok(()) => db.commit(),
+        Err(e) => {
+            db.rollback();
+            Err(e)
+        }
+    }
 }
 
 /// Makes a team silo in an empty database (or schema: `?schema=NAME`, created when missing)

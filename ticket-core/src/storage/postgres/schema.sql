@@ -1,4 +1,4 @@
--- A team silo in PostgreSQL: schema version 4 (`../schema_v4.sql` over `../schema_v3.sql`,
+-- A team silo in PostgreSQL: schema version 5 (`../schema_v5.sql` and `../schema_v4.sql` over `../schema_v3.sql`,
 -- `../schema_v3_post.sql` and versions 1 and 2) in PostgreSQL's types, plus what a directory silo keeps in files.
 -- Names are unqualified: load it after `CREATE SCHEMA s; SET search_path TO s;` to keep a
 -- silo in a named schema (`postgres://…?schema=s`), or into `public` of an empty database.
@@ -24,7 +24,7 @@ CREATE TABLE silo_meta (
     id INTEGER PRIMARY KEY CHECK (id = 1),
     schema_version INTEGER NOT NULL
 );
-INSERT INTO silo_meta (id, schema_version) VALUES (1, 4);
+INSERT INTO silo_meta (id, schema_version) VALUES (1, 5);
 
 -- The silo configuration: the exact text `ticket config --set` validated (kept as text, not
 -- jsonb, so that it reads back as written), and the change set that recorded it.
@@ -168,3 +168,13 @@ CREATE TABLE ticket_fts (
     doc TSVECTOR NOT NULL
 );
 CREATE INDEX ticket_fts_doc ON ticket_fts USING GIN (doc);
+
+-- The repairs (schema 5): what the projection repaired where a record met a state only a
+-- peer's records make, under that record's id (`schema_v5_postgres.sql` adds it to a silo
+-- of version 4)
+CREATE TABLE repairs (
+    change BIGINT PRIMARY KEY,
+    ticket_id BIGINT NOT NULL,
+    text TEXT NOT NULL
+);
+CREATE INDEX repairs_ticket ON repairs(ticket_id);
