@@ -124,6 +124,35 @@ fn a_team_silo_from_the_command_line_with_an_offline_copy() {
     assert_eq!(titles(&team), titles("copy"));
 }
 
+/// Serves the silo `served` (with the token in `token`), clones `PATH` of the server into
+/// `copy`, stops the server, and returns the copy's listing of active tickets as JSON.
+fn serve_and_clone(world: &World, served: &str, path: &str, copy: &str, secret: &str) -> String {
+    let token = world.tmp.path().join("token");
+    let mut cmd = world.command();
+    cmd.args(["--silo", served, "serve", "--port", "0", "--token-file"])
+        .arg(&token);
+    let mut started = serving::spawn(cmd);
+    let cloned = {
+        let mut c = world.command();
+        c.args([
+            "clone",
+            &format!("{}{path}", started.url),
+            copy,
+            "--token-file",
+        ])
+        .arg(&token);
+        c.output().unwrap()
+    };
+    let _ = started.child.kill();
+    let _ = started.child.wait();
+    assert!(cloned.status.success(), "{cloned:?}");
+    ok(
+        world,
+        &["--silo", copy, "--format", "json", "lt", "s:*"],
+        secret,
+    )
+}
+
 /// `ticket serve` on a team silo: a laptop clones it over HTTP (the configuration and the
 /// bundle come from the database through the web server) and gets the same tickets.
 #[test]
@@ -132,58 +161,20 @@ fn a_team_silo_is_served_and_cloned_over_http() {
     let secret = password(&url);
     let world = World::empty();
     let sep = if url.contains('?') { '&' } else { '?' };
-    let team = format!("{url}{sep}schema=web_{}", std::process::id());
+    let schema = format!("web_{}", std::process::id());
+    let team = format!("{url}{sep}schema={schema}");
     ok(&world, &["create_silo", &team], &secret);
     ok(
         &world,
         &["--silo", &team, "nt", "Served from PostgreSQL"],
         &secret,
     );
-    let token = world.tmp.path().join("token");
-    let mut cmd = world.command();
-    cmd.arg("--silo")
-        .arg(&team)
-        .args(["serve", "--port", "0", "--token-file"])
-        .arg(&token);
-    let mut started = serving::spawn(cmd);
-    let cloned = {
-        let mut c = world.command();
-        c.args(["clone", &started.url, "laptop", "--token-file"])
-            .arg(&token);
-        c.output().unwrap()
-    };
-    let _ = started.child.kill();
-    let _ = started.child.wait();
-    assert!(cloned.status.success(), "{cloned:?}");
-    let listed = ok(
-        &world,
-        &["--silo", "laptop", "--format", "json", "lt", "s:*"],
-        &secret,
-    );
+    let listed = serve_and_clone(&world, &team, "", "laptop", &secret);
     assert!(listed.contains("Served from PostgreSQL"), "{listed}");
 
     // served as one silo of the list (at /s/SCHEMA) beside a directory silo: opened before
     // the server's runtime starts (inside it, the client's own runtime could not start)
     ok(&world, &["create_silo", "desk"], &secret);
-    let mut cmd = world.command();
-    cmd.args(["--silo", "desk", "serve", "--port", "0", "--token-file"])
-        .arg(&token);
-    let mut started = serving::spawn(cmd);
-    let schema = team.rsplit("schema=").next().unwrap();
-    let cloned = {
-        let mut c = world.command();
-        c.args(["clone", &format!("{}/s/{schema}", started.url), "laptop2"])
-            .arg("--token-file")
-            .arg(&token);
-        c.output().unwrap()
-    };
-    let _ = started.child.kill();
-    let _ = started.child.wait();
-    assert!(cloned.status.success(), "{cloned:?}");
-    let listed = ok(
-        &world,
-        &["--silo", "laptop2", "--format", "json", "lt", "s:*"],
-        &secret,
-    );
+    let listed = serve_and_clone(&world, "desk", &format!("/s/{schema}"), "laptop2", &secret);
     assert!(listed.contains("Served from PostgreSQL"), "{listed}");
 }
