@@ -93,17 +93,24 @@ fn project(conn: &Db, rec: &Record, change: i64, at: &str, author: &str) -> Resu
             args![id, v],
         )?,
         Operation::Status(s) => {
-            // the same statement says whether the ticket has merge links (a status change
-            // on another copy may meet them): one statement per status record, as before
-            let Some(links) = conn.opt(
-                "UPDATE tickets SET status = ?2 WHERE id = ?1 RETURNING (SELECT count(*) FROM properties WHERE ticket_id = ?1 AND key_lc = 'closed_via')",
+            let changed = conn.exec(
+                "UPDATE tickets SET status = ?2 WHERE id = ?1",
                 args![id, s.ordinal()],
-                |r| r.get::<i64>(0),
-            )?
-            else {
+            )?;
+            if changed != 1 {
                 return Err(broken("comes before its ticket's create record"));
-            };
-            if links == 0 {
+            }
+            // a status change (from another copy) may meet merge links. A separate probe:
+            // asked in the UPDATE's `RETURNING`, SQLite kept a statement journal for every
+            // status record (bulk creation 8% slower)
+            let linked = conn
+                .opt(
+                    "SELECT 1 FROM properties WHERE ticket_id = ?1 AND key_lc = 'closed_via' LIMIT 1",
+                    args![id],
+                    |_| Ok(()),
+                )?
+                .is_some();
+            if !linked {
                 return Ok(None);
             }
             return merges::meet_status(conn, id, *s);
