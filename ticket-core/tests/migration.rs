@@ -95,6 +95,8 @@ fn a_version_1_silo_is_migrated_and_keeps_its_tickets() {
 
 #[test]
 fn a_new_silo_uses_16_kib_pages_and_an_old_one_keeps_its_own() {
+    // SQLite's pages and planner statistics (sqlite_stat1)
+    sqlite_only!();
     let dir = tempfile::tempdir().unwrap();
     let page_size = |path: &std::path::Path| -> i64 {
         rusqlite::Connection::open(path.join("silo.db"))
@@ -121,6 +123,8 @@ fn a_new_silo_uses_16_kib_pages_and_an_old_one_keeps_its_own() {
 
 #[test]
 fn writes_leave_query_planner_statistics_behind() {
+    // SQLite's pages and planner statistics (sqlite_stat1)
+    sqlite_only!();
     let dir = tempfile::tempdir().unwrap();
     let silo = new_silo(dir.path());
     let mut batch = silo.batch();

@@ -99,6 +99,8 @@ fn an_import_into_a_non_empty_silo_leaves_current_statistics() {
 
 #[test]
 fn a_rebuild_leaves_current_statistics() {
+    // SQLite's pages and planner statistics (sqlite_stat1)
+    sqlite_only!();
     let dir = tempfile::tempdir().unwrap();
     let silo = new_silo(dir.path());
     tickets(&silo, 5, "ticket");
