@@ -262,53 +262,7 @@ impl Peer for Silo {
     }
 
     fn bundle_for(&self, theirs: &Summary) -> Result<Bundle> {
-        let mine = self.summary()?;
-        let conn = self.reader()?;
-        let wanted: Vec<SetId> = mine
-            .sets
-            .iter()
-            .filter(|(id, n)| theirs.sets.get(*id).is_none_or(|t| t < n))
-            .map(|(id, _)| id.parse())
-            .collect::<Result<_>>()?;
-        let mut rows: Vec<i64> = Vec::with_capacity(wanted.len());
-        for id in &wanted {
-            if let Some(row) = store::find_set(&conn, id)? {
-                rows.push(row);
-            }
-        }
-        let mut by_ticket: BTreeMap<i64, Vec<WireRecord>> = BTreeMap::new();
-        let mut shas = BTreeSet::new();
-        let mut resolve = LogResolve { conn: &conn };
-        store::for_each_record_of_sets(&conn, Some(&rows), |s| {
-            let op = Operation::decode(s.row.clone())
-                .map_err(|e| crate::rebuild::bad_record(&conn, &s, e))?;
-            if let Operation::AttachAdd { sha256, .. } = &op {
-                shas.insert(sha256.clone());
-            }
-            let id = ChangeId {
-                set: s.set.clone(),
-                index: s.index,
-            };
-            by_ticket
-                .entry(s.ticket)
-                .or_default()
-                .push(WireRecord::encode(
-                    &id,
-                    &s.at,
-                    &s.author,
-                    &op,
-                    &mut resolve,
-                )?);
-            Ok(())
-        })?;
-        let mut tickets = Vec::with_capacity(by_ticket.len());
-        for (id, history) in by_ticket {
-            tickets.push(FullTicket {
-                number: None,
-                uuid: store::ticket_uuid(&conn, id)?,
-                history,
-            });
-        }
+        let (tickets, shas) = self.missing_records(theirs)?;
         let mut attachments = Vec::new();
         for sha in shas {
             // a copy that never had the content cannot pass it on; the record still
@@ -435,22 +389,22 @@ impl Silo {
             dry_run,
             ..SyncReport::default()
         };
-        // what this copy has that the peer lacks: pushed, and (for a pull too) what the
-        // peer's changes are compared with for conflicts
-        let ours = match direction {
-            Direction::Push | Direction::Both => Some(self.bundle_for(&theirs)?),
-            Direction::Pull => Some(self.bundle_for(&theirs)?).filter(|b| !b.is_empty()),
-        };
-        if let (Some(bundle), true) = (&ours, direction != Direction::Pull) {
+        // what this copy has that the peer lacks: pushed (with attachment contents), and
+        // compared with the peer's changes for conflicts (for that the records suffice)
+        let ours = if direction == Direction::Pull {
+            self.missing_records(&theirs)?.0
+        } else {
+            let bundle = self.bundle_for(&theirs)?;
             if dry_run {
-                report.pushed = would_move(bundle);
+                report.pushed = would_move(&bundle);
             } else if !bundle.is_empty() {
-                progress(SyncStep::Sending(would_move(bundle)));
-                let (moved, renumbered) = peer.apply_bundle(bundle)?;
+                progress(SyncStep::Sending(would_move(&bundle)));
+                let (moved, renumbered) = peer.apply_bundle(&bundle)?;
                 report.pushed = moved;
                 report.renumbered.extend(renumbered);
             }
-        }
+            bundle.tickets
+        };
         if direction != Direction::Push {
             let bundle = peer.bundle_for(&mine)?;
             if dry_run {
@@ -466,36 +420,35 @@ impl Silo {
                 }
                 report.violations = self.violations_of(&bundle)?;
             }
-            if let Some(ours) = &ours {
-                report.conflicts = self.conflicts(ours, &bundle)?;
-            }
+            report.conflicts = self.conflicts(&ours, &bundle.tickets)?;
         }
         Ok(report)
     }
 
-    /// The single-valued fields both bundles change for the same ticket, with the value that
-    /// stands (the later record in replay order).
-    fn conflicts(&self, mine: &Bundle, theirs: &Bundle) -> Result<Vec<Conflict>> {
-        let last = |b: &Bundle| -> Result<BTreeMap<(String, String), (ChangeId, String)>> {
-            let mut out = BTreeMap::new();
-            for t in &b.tickets {
-                for r in &t.history {
-                    if !matches!(r.op.as_str(), "title" | "summary" | "status") {
-                        continue;
-                    }
-                    let id: ChangeId = r.id.parse()?;
-                    let value = r.value.clone().unwrap_or_default();
-                    let key = (t.uuid.clone(), r.op.clone());
-                    match out.get(&key) {
-                        Some((seen, _)) if *seen > id => {}
-                        _ => {
-                            out.insert(key, (id, value));
+    /// The single-valued fields both sides' records change for the same ticket, with the
+    /// value that stands (the later record in replay order).
+    fn conflicts(&self, mine: &[FullTicket], theirs: &[FullTicket]) -> Result<Vec<Conflict>> {
+        let last =
+            |tickets: &[FullTicket]| -> Result<BTreeMap<(String, String), (ChangeId, String)>> {
+                let mut out = BTreeMap::new();
+                for t in tickets {
+                    for r in &t.history {
+                        if !matches!(r.op.as_str(), "title" | "summary" | "status") {
+                            continue;
+                        }
+                        let id: ChangeId = r.id.parse()?;
+                        let value = r.value.clone().unwrap_or_default();
+                        let key = (t.uuid.clone(), r.op.clone());
+                        match out.get(&key) {
+                            Some((seen, _)) if *seen > id => {}
+                            _ => {
+                                out.insert(key, (id, value));
+                            }
                         }
                     }
                 }
-            }
-            Ok(out)
-        };
+                Ok(out)
+            };
         let (mine, theirs) = (last(mine)?, last(theirs)?);
         let conn = self.reader()?;
         let mut conflicts = Vec::new();
@@ -541,6 +494,59 @@ impl Silo {
                 .map(|v| v.to_string())
                 .collect(),
         )
+    }
+
+    /// The records a copy holding `theirs` lacks, by ticket, each ticket's in replay order,
+    /// and the content hashes their attachments name.
+    fn missing_records(&self, theirs: &Summary) -> Result<(Vec<FullTicket>, BTreeSet<String>)> {
+        let mine = self.summary()?;
+        let conn = self.reader()?;
+        let wanted: Vec<SetId> = mine
+            .sets
+            .iter()
+            .filter(|(id, n)| theirs.sets.get(*id).is_none_or(|t| t < n))
+            .map(|(id, _)| id.parse())
+            .collect::<Result<_>>()?;
+        let mut rows: Vec<i64> = Vec::with_capacity(wanted.len());
+        for id in &wanted {
+            if let Some(row) = store::find_set(&conn, id)? {
+                rows.push(row);
+            }
+        }
+        let mut by_ticket: BTreeMap<i64, Vec<WireRecord>> = BTreeMap::new();
+        let mut shas = BTreeSet::new();
+        let mut resolve = LogResolve { conn: &conn };
+        store::for_each_record_of_sets(&conn, Some(&rows), |s| {
+            let op = Operation::decode(s.row.clone())
+                .map_err(|e| crate::rebuild::bad_record(&conn, &s, e))?;
+            if let Operation::AttachAdd { sha256, .. } = &op {
+                shas.insert(sha256.clone());
+            }
+            let id = ChangeId {
+                set: s.set.clone(),
+                index: s.index,
+            };
+            by_ticket
+                .entry(s.ticket)
+                .or_default()
+                .push(WireRecord::encode(
+                    &id,
+                    &s.at,
+                    &s.author,
+                    &op,
+                    &mut resolve,
+                )?);
+            Ok(())
+        })?;
+        let mut tickets = Vec::with_capacity(by_ticket.len());
+        for (id, history) in by_ticket {
+            tickets.push(FullTicket {
+                number: None,
+                uuid: store::ticket_uuid(&conn, id)?,
+                history,
+            });
+        }
+        Ok((tickets, shas))
     }
 
     /// Makes a new copy of the silo in `source` at `dir`: its configuration, log, tickets and
