@@ -16,10 +16,7 @@ pub fn token(token_file: Option<&Path>) -> CliResult<String> {
             .unwrap_or("")
             .trim()
             .to_string(),
-        None => std::env::var("TICKET_TOKEN")
-            .unwrap_or_default()
-            .trim()
-            .to_string(),
+        None => ticket_core::token_from_env().unwrap_or_default(),
     };
     if token.is_empty() {
         return Err(CliError::Usage(match token_file {

@@ -64,8 +64,9 @@ pub use storage::db::DbError;
 pub use storage::postgres::{is_address as is_team_address, redact_address};
 pub use storage::SCHEMA_VERSION;
 pub use sync::{
-    is_http, Bundle, Conflict, Content, Direction, HttpPeer, Moved, Peer, Renumbered, Summary,
-    SyncReport, SyncStep, TimelineChange, TimelineSet, UndoReport, CA_FILE_VAR,
+    is_http, token_from_env, Bundle, Conflict, Content, Direction, HttpPeer, Moved, Peer,
+    Renumbered, Summary, SyncReport, SyncStep, TimelineChange, TimelineSet, UndoReport,
+    CA_FILE_VAR, TOKEN_VAR,
 };
 pub use ticket_query::SqlValue;
 pub use write::{EditOp, MAX_TITLE_BYTES};

@@ -705,15 +705,15 @@ fn http_peer(
     let Some(url) = peer.to_str().filter(|p| ticket_core::is_http(p)) else {
         return Ok(None);
     };
-    let token = token
-        .or_else(|| std::env::var("TICKET_TOKEN").ok())
-        .map(|t| t.trim().to_string())
-        .filter(|t| !t.is_empty())
-        .ok_or_else(|| {
-            crate::errors::InvalidInput::new_err(
-                "an http(s):// peer needs the server's token: pass token=... (the token `ticket \
+    let token = match token {
+        Some(t) => Some(t.trim().to_string()).filter(|t| !t.is_empty()),
+        None => ticket_core::token_from_env(),
+    }
+    .ok_or_else(|| {
+        crate::errors::InvalidInput::new_err(
+            "an http(s):// peer needs the server's token: pass token=... (the token `ticket \
                  serve` prints or keeps in its --token-file) or set TICKET_TOKEN",
-            )
-        })?;
+        )
+    })?;
     ticket_core::HttpPeer::new(url, token).map(Some).py_err()
 }

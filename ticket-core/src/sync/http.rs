@@ -205,6 +205,17 @@ impl HttpPeer {
     }
 }
 
+/// The environment variable holding a server's token when no other is given.
+pub const TOKEN_VAR: &str = "TICKET_TOKEN";
+
+/// The token `$TICKET_TOKEN` holds, if it holds one (trimmed; empty is none).
+pub fn token_from_env() -> Option<String> {
+    std::env::var(TOKEN_VAR)
+        .ok()
+        .map(|t| t.trim().to_string())
+        .filter(|t| !t.is_empty())
+}
+
 /// The environment variable naming a PEM file of the certificate authorities to trust
 /// (instead of Mozilla's roots).
 pub const CA_FILE_VAR: &str = "TICKET_CA_FILE";
@@ -246,9 +257,14 @@ fn tls_refused(tls: &rustls::Error) -> String {
 
 /// Why a request did not reach the server, in words.
 fn unreachable(e: &ureq::Error) -> String {
+    if let Some(tls) = match e {
+        ureq::Error::Rustls(tls) => Some(tls),
+        ureq::Error::Io(io) => tls_error(io),
+        _ => None,
+    } {
+        return tls_refused(tls);
+    }
     match e {
-        ureq::Error::Rustls(tls) => tls_refused(tls),
-        ureq::Error::Io(io) if tls_error(io).is_some() => tls_refused(tls_error(io).unwrap()),
         ureq::Error::Io(io) if io.kind() == std::io::ErrorKind::ConnectionRefused => {
             "cannot reach the server: connection refused (is `ticket serve` running there?)"
                 .to_string()

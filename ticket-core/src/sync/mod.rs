@@ -24,7 +24,7 @@ use crate::storage::log as store;
 
 mod http;
 mod undo;
-pub use http::{is_http, HttpPeer, CA_FILE_VAR};
+pub use http::{is_http, token_from_env, HttpPeer, CA_FILE_VAR, TOKEN_VAR};
 pub use undo::{TimelineChange, TimelineSet, UndoReport};
 
 /// The change sets a copy holds, with how many of each set's records it has.
