@@ -29,6 +29,7 @@ pub mod fuzzing;
 mod log;
 mod model;
 mod numbering;
+mod pem;
 mod read;
 mod rebuild;
 pub mod registry;

@@ -227,17 +227,12 @@ fn tls_config() -> std::result::Result<ureq::tls::TlsConfig, String> {
     let Some(path) = std::env::var_os(CA_FILE_VAR).filter(|p| !p.is_empty()) else {
         return Ok(builder.build());
     };
-    let bad = |why: String| format!("{CA_FILE_VAR}={}: {why}", Path::new(&path).display());
-    let pem = std::fs::read(&path).map_err(|e| bad(e.to_string()))?;
-    let mut certs = Vec::new();
-    for item in ureq::tls::parse_pem(&pem) {
-        if let ureq::tls::PemItem::Certificate(c) = item.map_err(|e| bad(e.to_string()))? {
-            certs.push(c);
-        }
-    }
-    if certs.is_empty() {
-        return Err(bad("the file holds no PEM certificate".to_string()));
-    }
+    let path = Path::new(&path);
+    let certs: Vec<ureq::tls::Certificate<'static>> = crate::pem::certificates(path)
+        .map_err(|why| format!("{CA_FILE_VAR}={}: {why}", path.display()))?
+        .iter()
+        .map(|c| ureq::tls::Certificate::from_der(c.as_ref()).to_owned())
+        .collect();
     Ok(builder
         .root_certs(ureq::tls::RootCerts::new_with_certs(&certs))
         .build())

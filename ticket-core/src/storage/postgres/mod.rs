@@ -124,22 +124,12 @@ fn parse(address: &str) -> Result<Address> {
 fn tls_connector(
     roots: Option<&str>,
 ) -> std::result::Result<tokio_postgres_rustls::MakeRustlsConnect, String> {
-    use rustls::pki_types::pem::PemObject;
     let mut store = rustls::RootCertStore::empty();
     match roots {
         Some(path) => {
-            let certs = rustls::pki_types::CertificateDer::pem_file_iter(path)
-                .map_err(|e| format!("sslrootcert {path}: {e}"))?;
-            for cert in certs {
-                let cert = cert.map_err(|e| format!("sslrootcert {path}: {e}"))?;
-                store
-                    .add(cert)
-                    .map_err(|e| format!("sslrootcert {path}: {e}"))?;
-            }
-            if store.is_empty() {
-                return Err(format!(
-                    "sslrootcert {path}: the file holds no PEM certificate"
-                ));
+            let bad = |why: String| format!("sslrootcert {path}: {why}");
+            for cert in crate::pem::certificates(std::path::Path::new(path)).map_err(bad)? {
+                store.add(cert).map_err(|e| bad(e.to_string()))?;
             }
         }
         None => store.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned()),
