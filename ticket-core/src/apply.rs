@@ -319,7 +319,8 @@ impl Touched {
 const EARLIEST_KEYS: [&str; 3] = ["deadline", "scheduled", "review"];
 
 /// Recomputes what depends on several rows of the tickets a transaction touched:
-/// `tickets.last_update` (the latest change), `tickets.earliest` and the full-text rows. The
+/// `tickets.last_update` (the latest change), `tickets.earliest`, the list rows the change set
+/// left stale (`storage::list_rows`) and the full-text rows. The
 /// full-text rows are written by one statement for all tickets, so FTS5 flushes its pending
 /// index once per transaction rather than once per ticket.
 pub(crate) fn refresh(conn: &Db, touched: &Touched) -> Result<()> {
@@ -335,6 +336,7 @@ pub(crate) fn refresh(conn: &Db, touched: &Touched) -> Result<()> {
             args![id],
         )?;
     }
+    crate::storage::list_rows::refresh(conn)?;
     if conn.is_postgres() {
         return refresh_documents(conn, touched);
     }

@@ -200,6 +200,9 @@ pub fn derived_state(silo: &crate::Silo) -> crate::Result<String> {
         "SELECT i.uuid, p.key, p.key_lc, p.value, p.value_lc, CASE WHEN p.value_num IS NULL THEN '' ELSE CAST(CAST(p.value_num * 1000000 AS BIGINT) AS TEXT) END, coalesce(p.value_date, '') FROM properties p JOIN ticket_ids i ON i.id = p.ticket_id ORDER BY i.uuid, p.key_lc, p.value_lc, p.id",
         "SELECT i.uuid, CAST(e.n AS TEXT), e.text, e.author, e.at, CAST(e.minutes AS TEXT), CAST(e.removed AS TEXT) FROM entries e JOIN ticket_ids i ON i.id = e.ticket_id ORDER BY i.uuid, e.n",
         "SELECT i.uuid, CAST(a.n AS TEXT), a.name, CAST(a.size AS TEXT), a.sha256, a.comment, CAST(a.removed AS TEXT) FROM attachments a JOIN ticket_ids i ON i.id = a.ticket_id ORDER BY i.uuid, a.n",
+        // the list rows: written for the stale tickets of each change set, for all at once
+        // by a rebuild, so a ticket whose change no trigger noted differs here
+        "SELECT i.uuid, t.list_row FROM tickets t JOIN ticket_ids i ON i.id = t.id ORDER BY i.uuid",
         // the repairs, by the global id of the record that made each
         "SELECT i.uuid, CAST(s.clock AS TEXT), rp.uuid, CAST(r.change & 65535 AS TEXT), r.text FROM repairs r JOIN ticket_ids i ON i.id = r.ticket_id JOIN change_sets s ON s.id = (r.change >> 16) JOIN replicas rp ON rp.id = s.replica ORDER BY s.clock, rp.uuid, r.change",
     ];

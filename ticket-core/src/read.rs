@@ -1,7 +1,5 @@
 //! Reading tickets and their history.
 use crate::storage::db::{args, Db, Row as DbRow};
-use std::collections::HashMap;
-
 use chrono::NaiveDate;
 
 use crate::changes::Change;
@@ -38,93 +36,41 @@ pub(crate) fn deadline_state(
     }
 }
 
-/// Tags, properties and minutes of many tickets at once, by row id.
-pub(crate) struct Details {
-    pub tags: HashMap<i64, Vec<String>>,
-    pub props: HashMap<i64, Vec<(String, String)>>,
-    pub minutes: HashMap<i64, i64>,
-}
-
-pub(crate) fn details(conn: &Db, ids: &[i64]) -> Result<Details> {
-    let mut tags: HashMap<i64, Vec<String>> = HashMap::new();
-    conn.each(
-        "SELECT ticket_id, tag FROM tags WHERE ticket_id IN rarray(?1) ORDER BY ticket_id, tag_lc",
-        args![ids],
-        |r| {
-            tags.entry(r.get(0)?).or_default().push(r.get(1)?);
-            Ok(())
-        },
-    )?;
-    let mut props: HashMap<i64, Vec<(String, String)>> = HashMap::new();
-    conn.each(
-        "SELECT ticket_id, key, value FROM properties WHERE ticket_id IN rarray(?1) ORDER BY ticket_id, id",
-        args![ids],
-        |r| {
-            props
-                .entry(r.get(0)?)
-                .or_default()
-                .push((r.get(1)?, r.get(2)?));
-            Ok(())
-        },
-    )?;
-    let mut minutes = HashMap::new();
-    conn.each(
-        "SELECT ticket_id, CAST(sum(minutes) AS INTEGER) FROM entry_rows WHERE removed = 0 AND ticket_id IN rarray(?1) GROUP BY ticket_id",
-        args![ids],
-        |r| {
-            minutes.insert(r.get(0)?, r.get(1)?);
-            Ok(())
-        },
-    )?;
-    Ok(Details {
-        tags,
-        props,
-        minutes,
-    })
-}
-
 /// The columns of `tickets t` a [`TicketRow`] is built from, in [`row_from`]'s order.
 pub(crate) const ROW_COLUMNS: &str =
-    "t.id, t.number, (SELECT uuid FROM ticket_ids WHERE id = t.id), t.title, t.summary, t.status, t.opened, t.last_update";
+    "t.number, (SELECT uuid FROM ticket_ids WHERE id = t.id), t.title, t.summary, t.status, t.opened, t.last_update, t.list_row";
 
-pub(crate) struct BaseRow {
-    pub id: i64,
-    pub number: String,
-    pub uuid: String,
-    pub title: String,
-    pub summary: String,
-    pub status: Status,
-    pub opened: String,
-    pub last_update: String,
-}
+/// The parts of a list row (`storage::list_rows`): total minutes, tags, properties.
+#[derive(serde::Deserialize)]
+struct ListRow(i64, Vec<String>, Vec<(String, String)>);
 
-pub(crate) fn base_row(r: &DbRow<'_, '_>) -> Result<BaseRow> {
-    Ok(BaseRow {
-        id: r.get(0)?,
-        number: r.get(1)?,
-        uuid: r.get(2)?,
-        title: r.get(3)?,
-        summary: r.get(4)?,
-        status: Status::from_ordinal(r.get(5)?).unwrap_or(Status::Open),
-        opened: r.get(6)?,
-        last_update: r.get(7)?,
-    })
-}
-
-pub(crate) fn row_from(b: BaseRow, d: &mut Details, today: NaiveDate) -> Result<TicketRow> {
-    let properties = d.props.remove(&b.id).unwrap_or_default();
+/// A [`TicketRow`] from the columns [`ROW_COLUMNS`] names: one row of `tickets`, its list row
+/// included, so a listing reads no other table.
+pub(crate) fn row_of(r: &DbRow<'_, '_>, today: NaiveDate) -> Result<TicketRow> {
+    let number: String = r.get(0)?;
+    let list: Option<String> = r.get(7)?;
+    let ListRow(total_minutes, tags, properties) = list
+        .as_deref()
+        .ok_or_else(|| "missing".to_string())
+        .and_then(|text| serde_json::from_str(text).map_err(|e| e.to_string()))
+        .map_err(|why| Error::BadRecord {
+            ticket: number.clone(),
+            record: "its list row".into(),
+            message: format!("{why}; `ticket rebuild` writes it again"),
+        })?;
+    let status = Status::from_ordinal(r.get(4)?).unwrap_or(Status::Open);
     Ok(TicketRow {
-        number: b.number.parse()?,
-        uuid: b.uuid,
-        title: b.title,
-        summary: b.summary,
-        status: b.status,
-        tags: d.tags.remove(&b.id).unwrap_or_default(),
-        deadline_state: deadline_state(b.status, &properties, today),
+        number: number.parse()?,
+        uuid: r.get(1)?,
+        title: r.get(2)?,
+        summary: r.get(3)?,
+        status,
+        tags,
+        deadline_state: deadline_state(status, &properties, today),
         properties,
-        opened: parse_at(&b.opened),
-        last_update: parse_at(&b.last_update),
-        total_minutes: d.minutes.get(&b.id).copied().unwrap_or(0),
+        opened: parse_at(&r.get::<String>(5)?),
+        last_update: parse_at(&r.get::<String>(6)?),
+        total_minutes,
     })
 }
 
@@ -147,13 +93,12 @@ impl Silo {
     pub fn get(&self, number: &str) -> Result<Ticket> {
         let conn = self.reader()?;
         let id = Silo::find_id(&conn, number)?;
-        let base = conn.one(
+        let today = self.context().clock.today();
+        let row = conn.one(
             &format!("SELECT {ROW_COLUMNS} FROM tickets t WHERE t.id = ?1"),
             args![id],
-            base_row,
+            |r| row_of(r, today),
         )?;
-        let mut d = details(&conn, &[id])?;
-        let row = row_from(base, &mut d, self.context().clock.today())?;
         let entries = conn.rows(
             "SELECT n, text, author, at, minutes FROM entries WHERE ticket_id = ?1 AND removed = 0 ORDER BY n",
             args![id],

@@ -6,6 +6,7 @@ use crate::apply::{apply, refresh, Touched};
 use crate::error::{Error, Result};
 use crate::log::{Operation, Record};
 use crate::silo::Silo;
+use crate::storage::list_rows;
 use crate::storage::log::{self as store, StoredRecord};
 
 /// What a rebuild did.
@@ -62,6 +63,10 @@ impl Silo {
 /// record that does not decode, or does not apply (out of causal order, a reference that
 /// does not resolve), is an error naming the ticket and the record.
 pub(crate) fn rebuild_in(conn: &Db) -> Result<RebuildStats> {
+    // the list rows are written once at the end: their triggers stay off meanwhile (SQLite
+    // would also delete the tables row by row for them)
+    let triggers = list_rows::triggers(conn)?;
+    list_rows::set_triggers(conn, false, &triggers)?;
     conn.batch(if conn.is_postgres() {
         "DELETE FROM repairs; DELETE FROM tags; DELETE FROM properties; DELETE FROM entry_rows; DELETE FROM attachments; DELETE FROM ticket_fts; DELETE FROM tickets;"
     } else {
@@ -122,6 +127,8 @@ pub(crate) fn rebuild_in(conn: &Db) -> Result<RebuildStats> {
     for (_, sql) in &deferred {
         conn.batch(sql)?;
     }
+    list_rows::set_triggers(conn, true, &triggers)?;
+    list_rows::refresh_all(conn)?;
     // the same refresh as after a change set, for every ticket at once
     refresh(conn, &touched)?;
     // the full-text index was written in many small segments: merged into one, it is smaller

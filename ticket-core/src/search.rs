@@ -1,12 +1,12 @@
-//! Searching: a search key and sort rule compiled by `ticket-query`, run as one statement;
-//! the selected tickets' tags and properties come from one more query each.
+//! Searching: a search key and sort rule compiled by `ticket-query`, run as one statement
+//! over `tickets` (whose list rows hold each ticket's tags, properties and minutes).
 use crate::storage::db::Arg;
 use chrono::NaiveDate;
 use ticket_query::{compile_for, parse_search, parse_sort, Compiled, SqlValue};
 
 use crate::error::Result;
 use crate::model::{TicketNumber, TicketRow};
-use crate::read::{base_row, details, row_from, ROW_COLUMNS};
+use crate::read::{row_of, ROW_COLUMNS};
 use crate::silo::Silo;
 
 /// A compiled query's parameters as statement arguments.
@@ -70,9 +70,9 @@ impl Silo {
         Ok(out)
     }
 
-    /// Calls `f` for every selected ticket in order. One statement runs from the first row to
-    /// the last (no re-run per page); tags, properties and minutes are fetched for chunks of
-    /// 5000 rows at a time, so memory stays flat however many tickets match.
+    /// Calls `f` for every selected ticket in order: one statement from the first row to the
+    /// last, each row complete from `tickets` alone (its list row holds the tags, properties
+    /// and minutes), so memory stays flat however many tickets match.
     ///
     /// `f` runs while the silo's connection is held: it must not call back into this `Silo`
     /// (do that after the loop, or collect what it needs).
@@ -85,8 +85,7 @@ impl Silo {
         self.each_row(key, sort, None, 0, f)
     }
 
-    /// The rows of `key` in `sort` order from `offset`, at most `limit`, to `f`: one statement,
-    /// details per chunk of 5000 rows.
+    /// The rows of `key` in `sort` order from `offset`, at most `limit`, to `f`: one statement.
     fn each_row(
         &self,
         key: &str,
@@ -95,31 +94,11 @@ impl Silo {
         offset: u64,
         mut f: impl FnMut(TicketRow) -> Result<()>,
     ) -> Result<()> {
-        const CHUNK: usize = 5000;
         let compiled = self.compiled(key, sort)?;
         let (sql, params) = compiled.select_sql(ROW_COLUMNS, limit, offset);
         let today = self.context().clock.today();
         let conn = self.reader()?;
-        let mut chunk = Vec::with_capacity(CHUNK);
-        let mut flush = |chunk: &mut Vec<_>| -> Result<()> {
-            let ids: Vec<i64> = chunk.iter().map(|b: &crate::read::BaseRow| b.id).collect();
-            let mut d = details(&conn, &ids)?;
-            for b in chunk.drain(..) {
-                f(row_from(b, &mut d, today)?)?;
-            }
-            Ok(())
-        };
-        conn.each(&sql, &to_args(&params), |r| {
-            chunk.push(base_row(r)?);
-            if chunk.len() == CHUNK {
-                flush(&mut chunk)?;
-            }
-            Ok(())
-        })?;
-        if !chunk.is_empty() {
-            flush(&mut chunk)?;
-        }
-        Ok(())
+        conn.each(&sql, &to_args(&params), |r| f(row_of(r, today)?))
     }
 
     /// How many tickets `key` selects.

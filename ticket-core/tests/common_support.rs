@@ -114,6 +114,7 @@ pub fn dump(silo: &Silo) -> String {
         "SELECT t.uuid, p.key, p.key_lc, p.value, p.value_lc, coalesce(p.value_num, ''), coalesce(p.value_date, '') FROM properties p JOIN temp.tk t ON t.id = p.ticket_id ORDER BY t.uuid, p.key_lc, p.value_lc, p.id",
         "SELECT t.uuid, e.n, e.text, e.author, e.at, e.minutes, e.removed FROM entries e JOIN temp.tk t ON t.id = e.ticket_id ORDER BY t.uuid, e.n",
         "SELECT t.uuid, a.n, a.name, a.size, a.sha256, a.comment, a.removed FROM attachments a JOIN temp.tk t ON t.id = a.ticket_id ORDER BY t.uuid, a.n",
+        "SELECT uuid, list_row FROM temp.tk ORDER BY uuid",
         "SELECT t.uuid, f.term, f.col, f.offset FROM temp.fts_terms f JOIN temp.tk t ON t.id = f.doc ORDER BY t.uuid, f.col, f.offset",
         // the repairs, by the global id of the record that made each
         "SELECT i.uuid, CAST(s.clock AS TEXT), rp.uuid, CAST(r.change & 65535 AS TEXT), r.text FROM repairs r JOIN ticket_ids i ON i.id = r.ticket_id JOIN change_sets s ON s.id = (r.change >> 16) JOIN replicas rp ON rp.id = s.replica ORDER BY s.clock, rp.uuid, r.change",

@@ -332,6 +332,7 @@ fn a_schema_4_silo_migrates_to_schema_5_with_its_repairs() {
     drop(silo);
     // back to what schema 4 had: no repairs table, the chain 1 -> 2 -> 3 as the log says
     let conn = rusqlite::Connection::open(d.join("silo.db")).unwrap();
+    conn.execute_batch(UNDO_SCHEMA_6).unwrap();
     conn.execute_batch(
         "DROP TABLE repairs;
          DELETE FROM properties WHERE key_lc IN ('closed_via', 'merged');
@@ -349,6 +350,68 @@ fn a_schema_4_silo_migrates_to_schema_5_with_its_repairs() {
     };
     assert_eq!(version(), 4);
     let silo = ticket_core::Silo::open(&d, ctx_at(NOW)).unwrap();
-    assert_eq!(version(), 5);
+    assert_eq!(version(), ticket_core::SCHEMA_VERSION);
     assert_chain_followed(&silo);
+    assert_list_rows_written(&d);
+}
+
+/// What schema 6 added (the list rows, their table of stale tickets and its triggers) taken
+/// away again: a silo as the release before schema 6 left it.
+const UNDO_SCHEMA_6: &str = "
+    DROP TRIGGER tags_list_insert; DROP TRIGGER tags_list_delete;
+    DROP TRIGGER properties_list_insert; DROP TRIGGER properties_list_delete;
+    DROP TRIGGER properties_list_update; DROP TRIGGER entry_rows_list_insert;
+    DROP TRIGGER entry_rows_list_delete; DROP TRIGGER entry_rows_list_update;
+    DROP TABLE list_stale; ALTER TABLE tickets DROP COLUMN list_row;";
+
+/// Every ticket has a list row, and it is the one a rebuild writes.
+fn assert_list_rows_written(d: &std::path::Path) {
+    let rows = |d: &std::path::Path| -> Vec<(String, Option<String>)> {
+        let conn = rusqlite::Connection::open(d.join("silo.db")).unwrap();
+        let mut stmt = conn
+            .prepare("SELECT number, list_row FROM tickets ORDER BY number")
+            .unwrap();
+        stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap()
+    };
+    let migrated = rows(d);
+    assert!(!migrated.is_empty());
+    assert!(
+        migrated.iter().all(|(_, row)| row.is_some()),
+        "{migrated:?}"
+    );
+    ticket_core::Silo::open(d, ctx_at(NOW))
+        .unwrap()
+        .rebuild()
+        .unwrap();
+    assert_eq!(rows(d), migrated);
+}
+
+/// A silo of schema 5 (before the list rows) migrates to schema 6 without a rebuild: every
+/// ticket gets its list row, and searches read tags, properties and minutes from it.
+#[test]
+fn a_schema_5_silo_migrates_to_schema_6_with_list_rows() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().join("v5");
+    let silo = ticket_core::Silo::create(&d, ctx_at(NOW)).unwrap();
+    merge_into_a_merged_ticket(&silo);
+    silo.add_tag("3", "Disk").unwrap();
+    silo.add_tag("3", "backup").unwrap();
+    silo.add_property("3", "Assigned", "bob").unwrap();
+    silo.add_entry("3", "looked", 25).unwrap();
+    silo.add_entry("3", "fixed", 5).unwrap();
+    let before: Vec<_> = silo.search("", "").unwrap();
+    assert_eq!(before[2].tags, ["backup", "Disk"]);
+    assert_eq!(before[2].total_minutes, 30);
+    drop(silo);
+    let conn = rusqlite::Connection::open(d.join("silo.db")).unwrap();
+    conn.execute_batch(UNDO_SCHEMA_6).unwrap();
+    conn.execute_batch("PRAGMA user_version = 5").unwrap();
+    drop(conn);
+    let silo = ticket_core::Silo::open(&d, ctx_at(NOW)).unwrap();
+    assert_eq!(silo.search("", "").unwrap(), before);
+    drop(silo);
+    assert_list_rows_written(&d);
 }

@@ -10,6 +10,7 @@ use rusqlite::{Connection, OpenFlags, MAIN_DB};
 use crate::error::{Error, Result};
 
 pub mod db;
+pub(crate) mod list_rows;
 pub(crate) mod log;
 pub mod postgres;
 pub(crate) mod state;
@@ -27,6 +28,7 @@ const MIGRATIONS: &[Step] = &[
     Step::Code(crate::log::migrate::to_v3),
     Step::Code(to_v4),
     Step::Code(to_v5),
+    Step::Code(to_v6),
 ];
 
 /// Schema 4 reshapes derived tables and the log's ticket index: new shapes, the index of every
@@ -43,10 +45,23 @@ fn to_v4(conn: &db::Db) -> Result<()> {
 
 /// Schema 5 adds the derived table of repairs, filled by a rebuild from the log (which also
 /// applies the repairs of merges to the log's past records).
+/// The rebuild is the newest code's, so schema 6's list rows come first (`to_v6` then finds
+/// them made and written).
 fn to_v5(conn: &db::Db) -> Result<()> {
     conn.batch(include_str!("schema_v5.sql"))?;
+    conn.batch(include_str!("schema_v6.sql"))?;
     crate::rebuild::rebuild_in(conn)?;
     Ok(())
+}
+
+/// Schema 6 adds the list row per ticket (`list_rows`), written for every ticket at once
+/// (unless the step from schema 4 made them already).
+fn to_v6(conn: &db::Db) -> Result<()> {
+    if list_rows::present(conn)? {
+        return Ok(());
+    }
+    conn.batch(include_str!("schema_v6.sql"))?;
+    list_rows::refresh_all(conn)
 }
 
 /// The newest schema version this program knows.
@@ -184,6 +199,7 @@ pub(crate) const DERIVED_TABLES: &[&str] = &[
     "attachments",
     "ticket_fts",
     "repairs",
+    "list_stale",
 ];
 
 /// Opens a writable existing silo database (a clone's fresh copy).

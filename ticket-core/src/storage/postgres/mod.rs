@@ -250,7 +250,8 @@ pub(crate) fn open(address: &str) -> Result<Opened> {
 }
 
 /// Brings a team silo of an older schema version to the current one, in one transaction:
-/// version 4 gains the repairs table (schema 5), filled by a rebuild from the log.
+/// version 4 gains the repairs table (schema 5), filled by a rebuild from the log; version 5
+/// the list rows (schema 6), written for every ticket.
 fn upgrade(db: &Db, version: i64) -> Result<()> {
     if version < 4 {
         return Err(Error::invalid(
@@ -261,8 +262,15 @@ fn upgrade(db: &Db, version: i64) -> Result<()> {
     }
     db.begin_write()?;
     let done = (|| {
-        db.batch(include_str!("schema_v5.sql"))?;
-        crate::rebuild::rebuild_in(db)?;
+        if version < 5 {
+            db.batch(include_str!("schema_v5.sql"))?;
+        }
+        db.batch(include_str!("schema_v6.sql"))?;
+        if version < 5 {
+            crate::rebuild::rebuild_in(db)?;
+        } else {
+            super::list_rows::refresh_all(db)?;
+        }
         db.exec(
             "UPDATE silo_meta SET schema_version = ?1 WHERE id = 1",
             args![i64::from(super::SCHEMA_VERSION)],
@@ -304,6 +312,7 @@ pub(crate) fn create(address: &str, config: &str) -> Result<Opened> {
             });
         }
         db.batch(SCHEMA)?;
+        db.batch(include_str!("schema_v6.sql"))?;
         db.exec(
             "UPDATE silo_meta SET schema_version = ?1 WHERE id = 1",
             args![i64::from(super::SCHEMA_VERSION)],

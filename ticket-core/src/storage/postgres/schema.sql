@@ -24,7 +24,7 @@ CREATE TABLE silo_meta (
     id INTEGER PRIMARY KEY CHECK (id = 1),
     schema_version INTEGER NOT NULL
 );
-INSERT INTO silo_meta (id, schema_version) VALUES (1, 5);
+INSERT INTO silo_meta (id, schema_version) VALUES (1, 5); -- brought to 6 by schema_v6.sql
 
 -- The silo configuration: the exact text `ticket config --set` validated (kept as text, not
 -- jsonb, so that it reads back as written), and the change set that recorded it.
@@ -178,3 +178,7 @@ CREATE TABLE repairs (
     text TEXT NOT NULL
 );
 CREATE INDEX repairs_ticket ON repairs(ticket_id);
+
+-- The list row per ticket (schema 6): `schema_v6.sql` adds the column, the table of stale
+-- list rows and their triggers; a new silo runs it right after this file, so the two never
+-- disagree.

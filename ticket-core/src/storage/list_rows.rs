@@ -1,0 +1,106 @@
+//! The list row of each ticket (schema 6): `tickets.list_row`, one JSON array
+//! `[total minutes, [tags], [[key, value], …]]` holding what a listing shows besides the
+//! ticket's own columns, so that a listing reads one row per ticket (issue 16).
+//!
+//! Triggers on `tags`, `properties` and `entry_rows` note each ticket a statement changed in
+//! `list_stale`; [`refresh`] rewrites those tickets' list rows at the end of every change set,
+//! inside its transaction, and empties the table. The row is built by the database from the
+//! tables themselves (tags by lower case, properties in applied order, the minutes of the
+//! entries not removed), the same order the detail queries of `read::details` use.
+use crate::error::Result;
+use crate::storage::db::{args, Db};
+
+/// The list row of `tickets` row `t`, built by SQLite.
+const SQLITE_ROW: &str = "'[' || coalesce((SELECT CAST(sum(minutes) AS INTEGER) FROM entry_rows WHERE ticket_id = t.id AND removed = 0), 0) \
+     || ',' || (SELECT json_group_array(tag ORDER BY tag_lc) FROM tags WHERE ticket_id = t.id) \
+     || ',' || (SELECT json_group_array(json_array(key, value) ORDER BY id) FROM properties WHERE ticket_id = t.id) || ']'";
+
+/// The list row of `tickets` row `t`, built by PostgreSQL.
+const PG_ROW: &str = "concat('[', coalesce((SELECT sum(minutes) FROM entry_rows WHERE ticket_id = t.id AND removed = 0), 0), \
+     ',', coalesce((SELECT json_agg(tag ORDER BY tag_lc) FROM tags WHERE ticket_id = t.id)::text, '[]'), \
+     ',', coalesce((SELECT json_agg(json_build_array(key, value) ORDER BY id) FROM properties WHERE ticket_id = t.id)::text, '[]'), ']')";
+
+/// Rewrites the list rows of the tickets noted stale and forgets them: the end of a change
+/// set (one statement each, however many tickets it touched).
+pub(crate) fn refresh(conn: &Db) -> Result<()> {
+    if conn.is_postgres() {
+        conn.batch(&format!(
+            "WITH s AS (DELETE FROM list_stale RETURNING ticket_id) \
+             UPDATE tickets t SET list_row = {PG_ROW} FROM s WHERE t.id = s.ticket_id"
+        ))?;
+    } else {
+        conn.exec(
+            &format!(
+                "UPDATE tickets AS t SET list_row = {SQLITE_ROW} WHERE t.id IN (SELECT ticket_id FROM list_stale)"
+            ),
+            args![],
+        )?;
+        conn.exec("DELETE FROM list_stale", args![])?;
+    }
+    Ok(())
+}
+
+/// Writes every ticket's list row (after a rebuild or the migration to schema 6).
+pub(crate) fn refresh_all(conn: &Db) -> Result<()> {
+    if conn.is_postgres() {
+        conn.batch(&format!(
+            "DELETE FROM list_stale; UPDATE tickets t SET list_row = {PG_ROW}"
+        ))?;
+    } else {
+        conn.exec(
+            &format!("UPDATE tickets AS t SET list_row = {SQLITE_ROW}"),
+            args![],
+        )?;
+        conn.exec("DELETE FROM list_stale", args![])?;
+    }
+    Ok(())
+}
+
+/// Turns the triggers that note stale list rows off (a rebuild empties and refills the
+/// tables, then writes every list row once) or on again, inside the caller's transaction.
+/// On SQLite the triggers are dropped and made again from their definitions (`sql`), read
+/// before by [`triggers`].
+pub(crate) fn set_triggers(conn: &Db, on: bool, sqlite_defs: &[(String, String)]) -> Result<()> {
+    if conn.is_postgres() {
+        let verb = if on { "ENABLE" } else { "DISABLE" };
+        conn.batch(&format!(
+            "ALTER TABLE tags {verb} TRIGGER tags_list; ALTER TABLE properties {verb} TRIGGER properties_list; \
+             ALTER TABLE entry_rows {verb} TRIGGER entry_rows_list;"
+        ))?;
+        return Ok(());
+    }
+    for (name, sql) in sqlite_defs {
+        if on {
+            conn.batch(sql)?;
+        } else {
+            conn.batch(&format!("DROP TRIGGER \"{}\"", name.replace('"', "\"\"")))?;
+        }
+    }
+    Ok(())
+}
+
+/// The definitions of a directory silo's list-row triggers (none on PostgreSQL, whose
+/// triggers are disabled in place).
+pub(crate) fn triggers(conn: &Db) -> Result<Vec<(String, String)>> {
+    if conn.is_postgres() {
+        return Ok(Vec::new());
+    }
+    conn.rows(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND name LIKE '%\\_list\\_%' ESCAPE '\\' ORDER BY name",
+        args![],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )
+}
+
+/// Whether the silo has list rows yet (a directory silo of schema 5 made by an earlier
+/// release has not; one migrated from schema 4 got them in the same step as its rebuild).
+pub(crate) fn present(conn: &Db) -> Result<bool> {
+    if conn.is_postgres() {
+        return Ok(true);
+    }
+    let n: i64 = conn.value(
+        "SELECT count(*) FROM pragma_table_info('tickets') WHERE name = 'list_row'",
+        args![],
+    )?;
+    Ok(n > 0)
+}
