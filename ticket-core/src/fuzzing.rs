@@ -231,3 +231,13 @@ pub fn change_count(silo: &crate::Silo) -> crate::Result<i64> {
     let conn = silo.reader()?;
     conn.value("SELECT count(*) FROM changes", crate::storage::db::args![])
 }
+
+/// The stored list row of ticket `number` (schema 6), for tests that compare its text on
+/// both backends.
+pub fn list_row(silo: &crate::Silo, number: &str) -> crate::Result<String> {
+    let conn = silo.reader()?;
+    conn.value(
+        "SELECT list_row FROM tickets WHERE number = ?1",
+        crate::storage::db::args![number],
+    )
+}

@@ -15,10 +15,11 @@ const SQLITE_ROW: &str = "'[' || coalesce((SELECT CAST(sum(minutes) AS INTEGER) 
      || ',' || (SELECT json_group_array(tag ORDER BY tag_lc) FROM tags WHERE ticket_id = t.id) \
      || ',' || (SELECT json_group_array(json_array(key, value) ORDER BY id) FROM properties WHERE ticket_id = t.id) || ']'";
 
-/// The list row of `tickets` row `t`, built by PostgreSQL.
+/// The list row of `tickets` row `t`, built by PostgreSQL: the same text as SQLite's (no
+/// spaces, the same escapes), so a team silo and its directory copy hold equal rows.
 const PG_ROW: &str = "concat('[', coalesce((SELECT sum(minutes) FROM entry_rows WHERE ticket_id = t.id AND removed = 0), 0), \
-     ',', coalesce((SELECT json_agg(tag ORDER BY tag_lc) FROM tags WHERE ticket_id = t.id)::text, '[]'), \
-     ',', coalesce((SELECT json_agg(json_build_array(key, value) ORDER BY id) FROM properties WHERE ticket_id = t.id)::text, '[]'), ']')";
+     ',[', (SELECT string_agg(to_json(tag)::text, ',' ORDER BY tag_lc) FROM tags WHERE ticket_id = t.id), \
+     '],[', (SELECT string_agg('[' || to_json(key)::text || ',' || to_json(value)::text || ']', ',' ORDER BY id) FROM properties WHERE ticket_id = t.id), ']]')";
 
 /// Rewrites the list rows of the tickets noted stale and forgets them: the end of a change
 /// set (one statement each, however many tickets it touched).
