@@ -650,15 +650,20 @@ fn list_rows_follow_tags_properties_and_entries() {
     let silo = new_silo(dir.path());
     silo.new_ticket("one", None, "").unwrap();
     silo.new_ticket("two", None, "").unwrap();
-    assert_eq!(ticket_core::fuzzing::list_row(&silo, "1").unwrap(), "[0,[],[]]");
+    assert_eq!(
+        ticket_core::fuzzing::list_row(&silo, "1").unwrap(),
+        "[0,[],[]]"
+    );
     silo.add_tag("1", "zeta").unwrap();
     silo.add_tag("1", "Alpha").unwrap();
     silo.add_tag("1", "gone").unwrap();
     silo.remove_tag("1", "gone").unwrap();
-    silo.add_property("1", "Note", "say \"hi\" \\ é 😀 </x>").unwrap();
+    silo.add_property("1", "Note", "say \"hi\" \\ é 😀 </x>")
+        .unwrap();
     silo.add_property("1", "Assigned", "bob").unwrap();
     silo.add_property("1", "Assigned", "amy").unwrap();
-    silo.change_property("1", "Assigned", "bob", "carl").unwrap();
+    silo.change_property("1", "Assigned", "bob", "carl")
+        .unwrap();
     silo.add_property("1", "Blocks", "2").unwrap();
     let e = silo.add_entry("1", "a", 25).unwrap();
     silo.add_entry("1", "b", 5).unwrap();

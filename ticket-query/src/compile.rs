@@ -13,7 +13,7 @@ use chrono::NaiveDate;
 use crate::ast::*;
 use crate::catalogue::Catalogue;
 use crate::date::parse_date_expr;
-use crate::dialect::{fts_words, Dialect, Field};
+use crate::dialect::{fts_words, Dialect, Field, FieldColumns};
 use crate::error::{Error, ErrorKind};
 use crate::parser::parse_search;
 use crate::span::Span;
@@ -182,11 +182,11 @@ struct Compiler<'a> {
 fn text_match(
     dialect: Dialect,
     sql: &mut Sql,
-    col_lc: &'static str,
-    col_raw: &'static str,
+    cols: FieldColumns,
     op: MatchOp,
     text: &Text,
 ) -> Result<(), Error> {
+    let (col_lc, col_raw) = (cols.lc, cols.raw);
     let lc = text.value.to_lowercase();
     match op {
         MatchOp::Exact => {
@@ -203,7 +203,7 @@ fn text_match(
                 .push(" < ")
                 .text(upper);
         }
-        MatchOp::Contains => dialect.contains(sql, col_lc, lc),
+        MatchOp::Contains => dialect.contains(sql, cols, lc),
         MatchOp::Regex => {
             check_regex(text)?;
             dialect.regex(sql, col_raw, text.value.clone());
@@ -397,7 +397,13 @@ impl Compiler<'_> {
             }
             Term::Tag { op, text, .. } => {
                 sql.push("t.id IN (SELECT ticket_id FROM tags WHERE ");
-                text_match(self.dialect, sql, "tag_lc", "tag", *op, text)?;
+                text_match(
+                    self.dialect,
+                    sql,
+                    FieldColumns::stored("tag_lc", "tag"),
+                    *op,
+                    text,
+                )?;
                 sql.push(")");
             }
             Term::Prop {
@@ -413,10 +419,10 @@ impl Compiler<'_> {
                 });
                 if *field == TextField::Entry {
                     sql.push("t.id IN (SELECT ticket_id FROM entries WHERE removed = 0 AND ");
-                    text_match(self.dialect, sql, cols.lc, cols.raw, *op, text)?;
+                    text_match(self.dialect, sql, cols, *op, text)?;
                     sql.push(")");
                 } else {
-                    text_match(self.dialect, sql, cols.lc, cols.raw, *op, text)?;
+                    text_match(self.dialect, sql, cols, *op, text)?;
                 }
             }
             Term::FullText { text, prefix, .. } => {
@@ -539,7 +545,13 @@ impl Compiler<'_> {
         }
         let is_date = key_op == MatchOp::Exact && self.cat.is_date_key(&key_lc);
         sql.push("t.id IN (SELECT ticket_id FROM properties WHERE ");
-        text_match(self.dialect, sql, "key_lc", "key", key_op, key)?;
+        text_match(
+            self.dialect,
+            sql,
+            FieldColumns::stored("key_lc", "key"),
+            key_op,
+            key,
+        )?;
         for c in conds {
             sql.push(" AND ");
             self.value_cond(
@@ -629,7 +641,13 @@ impl Compiler<'_> {
             return Ok(());
         }
         match c.op {
-            ValueOp::Match(m) => text_match(self.dialect, sql, lc_col, raw_col, m, &c.text)?,
+            ValueOp::Match(m) => text_match(
+                self.dialect,
+                sql,
+                FieldColumns::stored(lc_col, raw_col),
+                m,
+                &c.text,
+            )?,
             op => match parse_decimal(&c.text.value) {
                 Some(n) => {
                     sql.push(num_col)

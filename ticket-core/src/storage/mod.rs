@@ -517,8 +517,9 @@ fn migrate(db: &db::Db) -> Result<()> {
     Ok(())
 }
 
-/// `regexp(pattern, text)` (case-insensitive, Rust `regex` syntax) and a Unicode-aware
-/// `lower(text)` replacing SQLite's ASCII-only one.
+/// `regexp(pattern, text)` (case-insensitive, Rust `regex` syntax), a Unicode-aware
+/// `lower(text)` replacing SQLite's ASCII-only one, and `contains_ci(text, needle)` (the
+/// search language's `:` on texts; [`contains_ci`]).
 fn register_functions(conn: &Connection) -> Result<()> {
     let flags = FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC;
     let cache: Mutex<HashMap<String, Option<regex::Regex>>> = Mutex::new(HashMap::new());
@@ -545,12 +546,72 @@ fn register_functions(conn: &Connection) -> Result<()> {
         let text: Option<String> = ctx.get(0)?;
         Ok(text.map(|t| t.to_lowercase()))
     })?;
+    conn.create_scalar_function("contains_ci", 2, flags, |ctx| {
+        use rusqlite::types::ValueRef;
+        let (ValueRef::Text(text), ValueRef::Text(needle)) = (ctx.get_raw(0), ctx.get_raw(1))
+        else {
+            return Ok(None);
+        };
+        let utf8 =
+            |b| std::str::from_utf8(b).map_err(|e| rusqlite::Error::UserFunctionError(e.into()));
+        Ok(Some(contains_ci(utf8(text)?, utf8(needle)?)))
+    })?;
     Ok(())
+}
+
+/// Whether `text` in Unicode lower case contains `needle` (lower case already): what
+/// `instr(lower(text), needle) > 0` answers, without a lower-case copy made and handed back
+/// to SQLite for every row. ASCII text (most titles) is lowered into a buffer kept per
+/// thread; other text takes Rust's `to_lowercase`, the same as the `lower` function.
+fn contains_ci(text: &str, needle: &str) -> bool {
+    if !text.is_ascii() {
+        return text.to_lowercase().contains(needle);
+    }
+    thread_local! {
+        static LOWER: std::cell::RefCell<String> = const { std::cell::RefCell::new(String::new()) };
+    }
+    LOWER.with_borrow_mut(|buf| {
+        buf.clear();
+        buf.push_str(text);
+        buf.make_ascii_lowercase();
+        buf.contains(needle)
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `contains_ci` answers what `instr(lower(text), needle) > 0` does, for ASCII and other
+    /// text (a Kelvin sign lowers to an ASCII `k`; `İ` to two characters).
+    #[test]
+    fn contains_ci_is_instr_of_lower() {
+        let conn = Connection::open_in_memory().unwrap();
+        register_functions(&conn).unwrap();
+        for (text, needle) in [
+            ("Backup of DISK 3", "disk"),
+            ("backup", "disk"),
+            ("ÉTÉ Disk", "été"),
+            ("DIS\u{212A} full", "disk"),
+            ("İstanbul", "i\u{307}s"),
+            ("", ""),
+            ("abc", ""),
+            ("ab", "abc"),
+        ] {
+            let (a, b): (bool, bool) = conn
+                .query_row(
+                    "SELECT contains_ci(?1, ?2), instr(lower(?1), ?2) > 0",
+                    [text, needle],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )
+                .unwrap();
+            assert_eq!(a, b, "{text:?} {needle:?}");
+        }
+        let null: Option<bool> = conn
+            .query_row("SELECT contains_ci(NULL, 'a')", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(null, None);
+    }
 
     /// The two lists name every table the migrations make (the full-text index's own tables
     /// aside): a table added to the schema must be classed as log or derived.
