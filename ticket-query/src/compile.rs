@@ -670,7 +670,7 @@ impl Compiler<'_> {
         } else {
             "(SELECT min("
         });
-        // SQLite's `+key_lc`: look up by ticket id through `properties_ticket`, never through
+        // SQLite's `NOT INDEXED`: look up by the table's key (ticket id, key), never through
         // an index on the key, which would scan every row of that key for every ticket
         sql.push(expr)
             .push(")")

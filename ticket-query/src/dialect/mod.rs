@@ -119,11 +119,14 @@ impl Dialect {
     }
 
     /// The condition of a property subquery correlated with `t` on the key (bound next):
-    /// SQLite is told not to use an index on the key (`+key_lc`), PostgreSQL's planner picks
-    /// `properties_ticket` by itself.
+    /// SQLite is told to use no index (`NOT INDEXED`), which leaves it the table's own key
+    /// `(ticket_id, key_lc, id)`: one seek to the ticket's values of that key, never a scan of
+    /// every row of the key through `properties_kv`. (The `+key_lc` used before schema 4's
+    /// key made SQLite seek by ticket alone and filter the key: 25–35% slower sorts on 100k.)
+    /// PostgreSQL's planner picks the primary key by itself.
     pub(crate) fn correlated_key(self) -> &'static str {
         match self {
-            Dialect::Sqlite => " FROM properties WHERE ticket_id = t.id AND +key_lc = ",
+            Dialect::Sqlite => " FROM properties NOT INDEXED WHERE ticket_id = t.id AND key_lc = ",
             Dialect::Postgres => " FROM properties WHERE ticket_id = t.id AND key_lc = ",
         }
     }
