@@ -284,23 +284,10 @@ impl ticket_query::Catalogue for BenchCatalogue {
     }
 }
 
-/// Registers the functions a silo registers for compiled searches: Unicode `lower` and
-/// case-insensitive `regexp(pattern, text)`.
+/// Registers the functions a silo registers for compiled searches (the core's own:
+/// `lower`, `regexp`, `contains_ci`), so the compiled statements run here as in a silo.
 pub fn register_functions(db: &Connection) -> rusqlite::Result<()> {
-    use rusqlite::functions::FunctionFlags;
-    let flags = FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC;
-    db.create_scalar_function("lower", 1, flags, |ctx| {
-        Ok(ctx.get::<Option<String>>(0)?.map(|s| s.to_lowercase()))
-    })?;
-    db.create_scalar_function("regexp", 2, flags, |ctx| {
-        let pattern: String = ctx.get(0)?;
-        let text: Option<String> = ctx.get(1)?;
-        let re = regex::RegexBuilder::new(&pattern)
-            .case_insensitive(true)
-            .build()
-            .map_err(|e| rusqlite::Error::UserFunctionError(Box::new(e)))?;
-        Ok(text.is_some_and(|t| re.is_match(&t)))
-    })
+    ticket_core::register_sql_functions(db)
 }
 
 /// The statement `ticket_query::compile` makes of a typical search (`select_sql`, no limit).

@@ -24,8 +24,11 @@ fn ids(db: &Connection, sql: &str, params: &[Value]) -> Vec<i64> {
 }
 
 fn db(silo: &ticket_core::Silo) -> Connection {
-    Connection::open_with_flags(silo.dir().join("silo.db"), OpenFlags::SQLITE_OPEN_READ_ONLY)
-        .unwrap()
+    let db =
+        Connection::open_with_flags(silo.dir().join("silo.db"), OpenFlags::SQLITE_OPEN_READ_ONLY)
+            .unwrap();
+    ticket_core::register_sql_functions(&db).unwrap();
+    db
 }
 
 #[test]

@@ -63,7 +63,7 @@ pub use serial::{Money, TicketDoc, TimeReportDoc};
 pub use silo::Silo;
 pub use storage::db::DbError;
 pub use storage::postgres::{is_address as is_team_address, redact_address};
-pub use storage::SCHEMA_VERSION;
+pub use storage::{register_sql_functions, SCHEMA_VERSION};
 pub use sync::{
     is_http, token_from_env, Bundle, Conflict, Content, Direction, HttpPeer, Moved, Peer,
     Renumbered, Summary, SyncReport, SyncStep, TimelineChange, TimelineSet, UndoReport,

@@ -521,6 +521,23 @@ fn migrate(db: &db::Db) -> Result<()> {
 /// `lower(text)` replacing SQLite's ASCII-only one, and `contains_ci(text, needle)` (the
 /// search language's `:` on texts; [`contains_ci`]).
 fn register_functions(conn: &Connection) -> Result<()> {
+    Ok(register_sql_functions(conn)?)
+}
+
+/// Registers on `conn` the SQL functions a silo's compiled searches call: `regexp(pattern,
+/// text)`, Unicode `lower(text)` and `contains_ci(text, needle)`. For tools that run the SQL
+/// of `Silo::explain` (or query the derived tables) on a connection of their own to a
+/// directory silo's `silo.db`.
+///
+/// ```
+/// let conn = rusqlite::Connection::open_in_memory().unwrap();
+/// ticket_core::register_sql_functions(&conn).unwrap();
+/// let found: bool = conn
+///     .query_row("SELECT contains_ci('Backup DISK', 'disk')", [], |r| r.get(0))
+///     .unwrap();
+/// assert!(found);
+/// ```
+pub fn register_sql_functions(conn: &Connection) -> rusqlite::Result<()> {
     let flags = FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC;
     let cache: Mutex<HashMap<String, Option<regex::Regex>>> = Mutex::new(HashMap::new());
     conn.create_scalar_function("regexp", 2, flags, move |ctx| {
