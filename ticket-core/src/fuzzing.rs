@@ -234,7 +234,7 @@ pub fn change_count(silo: &crate::Silo) -> crate::Result<i64> {
 
 /// The stored list row of ticket `number` (schema 6), for tests that compare its text on
 /// both backends.
-pub fn list_row(silo: &crate::Silo, number: &str) -> crate::Result<String> {
+pub fn list_row(silo: &crate::Silo, number: &str) -> crate::Result<Option<String>> {
     let conn = silo.reader()?;
     conn.value(
         "SELECT list_row FROM tickets WHERE number = ?1",

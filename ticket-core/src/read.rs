@@ -40,23 +40,49 @@ pub(crate) fn deadline_state(
 pub(crate) const ROW_COLUMNS: &str =
     "t.number, (SELECT uuid FROM ticket_ids WHERE id = t.id), t.title, t.summary, t.status, t.opened, t.last_update, t.list_row";
 
-/// The parts of a list row (`storage::list_rows`): total minutes, tags, properties.
-#[derive(serde::Deserialize)]
-struct ListRow(i64, Vec<String>, Vec<(String, String)>);
+/// The parts of a list row (`storage::list_rows`): total minutes, tags, properties; `None`
+/// where it does not decode.
+fn list_parts(text: Option<&str>) -> Option<(i64, Vec<String>, Vec<(String, String)>)> {
+    use crate::storage::list_rows::{ITEM, PART};
+    let Some(text) = text else {
+        return Some((0, Vec::new(), Vec::new()));
+    };
+    let mut parts = text.split(PART);
+    let (minutes, tags, props) = (parts.next()?, parts.next()?, parts.next()?);
+    if parts.next().is_some() {
+        return None;
+    }
+    let minutes = if minutes.is_empty() {
+        0
+    } else {
+        minutes.parse().ok()?
+    };
+    let items = |part: &str| -> Vec<String> {
+        if part.is_empty() {
+            Vec::new()
+        } else {
+            part.split(ITEM).map(str::to_string).collect()
+        }
+    };
+    let tags = items(tags);
+    let mut flat = items(props).into_iter();
+    let mut properties = Vec::with_capacity(flat.len() / 2);
+    while let Some(key) = flat.next() {
+        properties.push((key, flat.next()?));
+    }
+    Some((minutes, tags, properties))
+}
 
 /// A [`TicketRow`] from the columns [`ROW_COLUMNS`] names: one row of `tickets`, its list row
 /// included, so a listing reads no other table.
 pub(crate) fn row_of(r: &DbRow<'_, '_>, today: NaiveDate) -> Result<TicketRow> {
     let number: String = r.get(0)?;
     let list: Option<String> = r.get(7)?;
-    let ListRow(total_minutes, tags, properties) = list
-        .as_deref()
-        .ok_or_else(|| "missing".to_string())
-        .and_then(|text| serde_json::from_str(text).map_err(|e| e.to_string()))
-        .map_err(|why| Error::BadRecord {
+    let (total_minutes, tags, properties) =
+        list_parts(list.as_deref()).ok_or_else(|| Error::BadRecord {
             ticket: number.clone(),
             record: "its list row".into(),
-            message: format!("{why}; `ticket rebuild` writes it again"),
+            message: "it does not decode; `ticket rebuild` writes it again".into(),
         })?;
     let status = Status::from_ordinal(r.get(4)?).unwrap_or(Status::Open);
     Ok(TicketRow {

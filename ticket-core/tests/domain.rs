@@ -640,20 +640,18 @@ fn check_lists_existing_violators_after_a_configuration_change() {
     assert!(v[0].to_string().contains("Owner"), "{}", v[0]);
 }
 
-/// The list row (schema 6) a listing reads holds the tags in lower-case order, the properties
-/// in the order they were applied and the minutes of the entries not removed, as the same
-/// text on both backends (characters JSON escapes included), and follows every kind of
-/// change: a listing says what `get` says.
+/// The list row (schema 6) a listing reads holds the minutes of the entries not removed, the
+/// tags in lower-case order and the properties in the order they were applied, as the same
+/// text on both backends (quotes, backslashes and non-ASCII included), and follows every kind
+/// of change: a listing says what `get` says.
 #[test]
 fn list_rows_follow_tags_properties_and_entries() {
     let dir = tempfile::tempdir().unwrap();
     let silo = new_silo(dir.path());
     silo.new_ticket("one", None, "").unwrap();
     silo.new_ticket("two", None, "").unwrap();
-    assert_eq!(
-        ticket_core::fuzzing::list_row(&silo, "1").unwrap(),
-        "[0,[],[]]"
-    );
+    let list_row = |n: &str| ticket_core::fuzzing::list_row(&silo, n).unwrap();
+    assert_eq!(list_row("1"), None);
     silo.add_tag("1", "zeta").unwrap();
     silo.add_tag("1", "Alpha").unwrap();
     silo.add_tag("1", "gone").unwrap();
@@ -669,15 +667,27 @@ fn list_rows_follow_tags_properties_and_entries() {
     silo.add_entry("1", "b", 5).unwrap();
     silo.add_entry("1", "c", 7).unwrap();
     silo.remove_entry("1", e).unwrap();
+    // parts between U+001E, items between U+001F
+    let row = |parts: [&[&str]; 3]| Some(parts.map(|p| p.join("\u{1f}")).join("\u{1e}"));
     assert_eq!(
-        ticket_core::fuzzing::list_row(&silo, "1").unwrap(),
-        r#"[12,["Alpha","zeta"],[["Note","say \"hi\" \\ é 😀 </x>"],["Assigned","amy"],["Assigned","carl"],["Blocks","2"]]]"#
+        list_row("1"),
+        row([
+            &["12"],
+            &["Alpha", "zeta"],
+            &[
+                "Note",
+                "say \"hi\" \\ é 😀 </x>",
+                "Assigned",
+                "amy",
+                "Assigned",
+                "carl",
+                "Blocks",
+                "2"
+            ]
+        ])
     );
     // the mirror of a relation is another ticket's change
-    assert_eq!(
-        ticket_core::fuzzing::list_row(&silo, "2").unwrap(),
-        r#"[0,[],[["Blocked_By","1"]]]"#
-    );
+    assert_eq!(list_row("2"), row([&[], &[], &["Blocked_By", "1"]]));
     for row in silo.search("", "").unwrap() {
         let t = silo.get(row.number.as_str()).unwrap();
         assert_eq!((&row.tags, &row.properties), (&t.tags, &t.properties));

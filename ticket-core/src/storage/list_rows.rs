@@ -1,25 +1,37 @@
-//! The list row of each ticket (schema 6): `tickets.list_row`, one JSON array
-//! `[total minutes, [tags], [[key, value], …]]` holding what a listing shows besides the
-//! ticket's own columns, so that a listing reads one row per ticket (issue 16).
+//! The list row of each ticket (schema 6): `tickets.list_row`, one text holding what a
+//! listing shows besides the ticket's own columns, so that a listing reads one row per ticket
+//! (issue 16): the total minutes (empty for none), the tags and the properties, the three
+//! parts separated by U+001E and the items of a part by U+001F:
+//! `minutes ␞ tag ␟ tag ␞ key ␟ value ␟ key ␟ value`. NULL when all three are empty (a new
+//! ticket). The separators cannot occur in the texts: tags, keys and values are refused with
+//! control characters (`log::record::check_text`). Chosen over JSON (the first cut): 30% fewer
+//! bytes (the silo stays within 3× the text it holds) and decoded by splitting, no unescaping.
 //!
 //! Triggers on `tags`, `properties` and `entry_rows` note each ticket a statement changed in
 //! `list_stale`; [`refresh`] rewrites those tickets' list rows at the end of every change set,
 //! inside its transaction, and empties the table. The row is built by the database from the
 //! tables themselves (tags by lower case, properties in applied order, the minutes of the
-//! entries not removed), the same order the detail queries of `read::details` use.
+//! entries not removed), the order `Silo::get` reads them in.
 use crate::error::Result;
 use crate::storage::db::{args, Db};
 
-/// The list row of `tickets` row `t`, built by SQLite.
-const SQLITE_ROW: &str = "'[' || coalesce((SELECT CAST(sum(minutes) AS INTEGER) FROM entry_rows WHERE ticket_id = t.id AND removed = 0), 0) \
-     || ',' || (SELECT json_group_array(tag ORDER BY tag_lc) FROM tags WHERE ticket_id = t.id) \
-     || ',' || (SELECT json_group_array(json_array(key, value) ORDER BY id) FROM properties WHERE ticket_id = t.id) || ']'";
+/// Between the three parts of a list row.
+pub(crate) const PART: char = '\u{1e}';
+/// Between the items of a part (and a property's key and value).
+pub(crate) const ITEM: char = '\u{1f}';
 
-/// The list row of `tickets` row `t`, built by PostgreSQL: the same text as SQLite's (no
-/// spaces, the same escapes), so a team silo and its directory copy hold equal rows.
-const PG_ROW: &str = "concat('[', coalesce((SELECT sum(minutes) FROM entry_rows WHERE ticket_id = t.id AND removed = 0), 0), \
-     ',[', (SELECT string_agg(to_json(tag)::text, ',' ORDER BY tag_lc) FROM tags WHERE ticket_id = t.id), \
-     '],[', (SELECT string_agg('[' || to_json(key)::text || ',' || to_json(value)::text || ']', ',' ORDER BY id) FROM properties WHERE ticket_id = t.id), ']]')";
+/// The list row of `tickets` row `t`, built by SQLite.
+const SQLITE_ROW: &str = "nullif(coalesce(nullif((SELECT CAST(sum(minutes) AS INTEGER) FROM entry_rows WHERE ticket_id = t.id AND removed = 0), 0), '') \
+     || char(30) || coalesce((SELECT group_concat(tag, char(31) ORDER BY tag_lc) FROM tags WHERE ticket_id = t.id), '') \
+     || char(30) || coalesce((SELECT group_concat(key || char(31) || value, char(31) ORDER BY id) FROM properties WHERE ticket_id = t.id), ''), \
+     char(30, 30))";
+
+/// The list row of `tickets` row `t`, built by PostgreSQL: the same text as SQLite's, so a
+/// team silo and its directory copy hold equal rows.
+const PG_ROW: &str = "nullif(concat(nullif((SELECT sum(minutes) FROM entry_rows WHERE ticket_id = t.id AND removed = 0), 0), \
+     chr(30), (SELECT string_agg(tag, chr(31) ORDER BY tag_lc) FROM tags WHERE ticket_id = t.id), \
+     chr(30), (SELECT string_agg(key || chr(31) || value, chr(31) ORDER BY id) FROM properties WHERE ticket_id = t.id)), \
+     chr(30) || chr(30))";
 
 /// Rewrites the list rows of the tickets noted stale and forgets them: the end of a change
 /// set (one statement each, however many tickets it touched).

@@ -1,13 +1,13 @@
 -- Schema version 6: a list row per ticket (ARCHITECTURE.md, "Issue 16: the list row").
--- `tickets.list_row` holds what a listing shows besides the ticket's own columns, as one
--- JSON array `[total minutes, [tags by lower case], [[key, value] in applied order]]`, so a
--- listing reads one row per ticket and no detail tables. It is derived like the rest: the
+-- `tickets.list_row` holds what a listing shows besides the ticket's own columns (total
+-- minutes, tags by lower case, properties in applied order: `storage/list_rows.rs` gives
+-- the format), so a listing reads one row per ticket and no detail tables. It is derived like the rest: the
 -- triggers below note every ticket whose tags, properties or entries a statement changed in
 -- `list_stale`, and the end of each change set (`storage::list_rows::refresh`) rewrites
 -- those tickets' list rows and empties the table, inside the same transaction, so no reader
 -- ever sees a stale row. `rebuild` writes every ticket's list row once at the end instead.
--- A new ticket starts with the empty list row (the default) until a trigger notes it.
-ALTER TABLE tickets ADD COLUMN list_row TEXT NOT NULL DEFAULT '[0,[],[]]';
+-- A new ticket starts with NULL, the empty list row, until a trigger notes it.
+ALTER TABLE tickets ADD COLUMN list_row TEXT;
 CREATE TABLE list_stale (ticket_id INTEGER PRIMARY KEY);
 CREATE TRIGGER tags_list_insert AFTER INSERT ON tags
   BEGIN INSERT OR IGNORE INTO list_stale (ticket_id) VALUES (new.ticket_id); END;

@@ -1,7 +1,7 @@
 -- A team silo of schema version 5 brought to 6: the list row per ticket and the triggers
 -- that note stale ones (as in `schema.sql`; the SQLite file `schema_v6.sql` explains them).
 -- Every ticket's list row is written right after, in the same transaction.
-ALTER TABLE tickets ADD COLUMN IF NOT EXISTS list_row TEXT NOT NULL DEFAULT '[0,[],[]]';
+ALTER TABLE tickets ADD COLUMN IF NOT EXISTS list_row TEXT;
 CREATE TABLE IF NOT EXISTS list_stale (ticket_id BIGINT PRIMARY KEY);
 CREATE OR REPLACE FUNCTION list_row_stale() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
