@@ -62,11 +62,14 @@ pub fn change_records(dir: &Path) -> rusqlite::Result<u64> {
         .map(|n| n as u64)
 }
 
+/// A read-only connection to a silo's file with the functions its compiled searches call.
 fn read_only(dir: &Path) -> rusqlite::Result<Connection> {
-    Connection::open_with_flags(
+    let db = Connection::open_with_flags(
         dir.join("silo.db"),
         OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-    )
+    )?;
+    ticket_core::register_sql_functions(&db)?;
+    Ok(db)
 }
 
 /// One line of the ratio table.

@@ -101,3 +101,15 @@ fn compiled_typical_plans_never_scan_a_whole_tag_or_property_index() {
         }
     }
 }
+
+/// The ratio table runs every typical search compiled and hand-written on the silo's own
+/// file (with the silo's SQL functions) and finds the same rows.
+#[test]
+fn the_ratio_table_runs_every_typical_search() {
+    let (_tmp, silo) = silo();
+    let rows = support::ratio_table(&silo, 1).unwrap();
+    assert_eq!(rows.len(), TYPICAL.len());
+    for r in &rows {
+        assert!(r.same_result, "{}", r.typical.name);
+    }
+}
