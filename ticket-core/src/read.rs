@@ -40,12 +40,19 @@ pub(crate) fn deadline_state(
 pub(crate) const ROW_COLUMNS: &str =
     "t.number, (SELECT uuid FROM ticket_ids WHERE id = t.id), t.title, t.summary, t.status, t.opened, t.last_update, t.list_row";
 
-/// The parts of a list row (`storage::list_rows`): total minutes, tags, properties; `None`
-/// where it does not decode.
-fn list_parts(text: Option<&str>) -> Option<(i64, Vec<String>, Vec<(String, String)>)> {
+/// What a list row (`storage::list_rows`) holds.
+#[derive(Default)]
+struct ListParts {
+    minutes: i64,
+    tags: Vec<String>,
+    properties: Vec<(String, String)>,
+}
+
+/// The parts of a list row; `None` where it does not decode.
+fn list_parts(text: Option<&str>) -> Option<ListParts> {
     use crate::storage::list_rows::{ITEM, PART};
     let Some(text) = text else {
-        return Some((0, Vec::new(), Vec::new()));
+        return Some(ListParts::default());
     };
     let mut parts = text.split(PART);
     let (minutes, tags, props) = (parts.next()?, parts.next()?, parts.next()?);
@@ -70,7 +77,11 @@ fn list_parts(text: Option<&str>) -> Option<(i64, Vec<String>, Vec<(String, Stri
     while let Some(key) = flat.next() {
         properties.push((key, flat.next()?));
     }
-    Some((minutes, tags, properties))
+    Some(ListParts {
+        minutes,
+        tags,
+        properties,
+    })
 }
 
 /// A [`TicketRow`] from the columns [`ROW_COLUMNS`] names: one row of `tickets`, its list row
@@ -78,12 +89,15 @@ fn list_parts(text: Option<&str>) -> Option<(i64, Vec<String>, Vec<(String, Stri
 pub(crate) fn row_of(r: &DbRow<'_, '_>, today: NaiveDate) -> Result<TicketRow> {
     let number: String = r.get(0)?;
     let list: Option<String> = r.get(7)?;
-    let (total_minutes, tags, properties) =
-        list_parts(list.as_deref()).ok_or_else(|| Error::BadRecord {
-            ticket: number.clone(),
-            record: "its list row".into(),
-            message: "it does not decode; `ticket rebuild` writes it again".into(),
-        })?;
+    let ListParts {
+        minutes: total_minutes,
+        tags,
+        properties,
+    } = list_parts(list.as_deref()).ok_or_else(|| Error::BadRecord {
+        ticket: number.clone(),
+        record: "its list row".into(),
+        message: "it does not decode; `ticket rebuild` writes it again".into(),
+    })?;
     let status = Status::from_ordinal(r.get(4)?).unwrap_or(Status::Open);
     Ok(TicketRow {
         number: number.parse()?,
