@@ -153,7 +153,7 @@ fn connect(address: &str) -> Result<(PgConn, Option<String>)> {
         address: shown.clone(),
         reason,
     };
-    let mut config = postgres::Config::from_str(&parsed.url)
+    let mut config = tokio_postgres::Config::from_str(&parsed.url)
         .map_err(|e| refused(format!("not a valid PostgreSQL address: {e}")))?;
     if config.get_password().is_none() {
         if let Ok(p) = std::env::var("PGPASSWORD") {
@@ -180,14 +180,35 @@ fn connect(address: &str) -> Result<(PgConn, Option<String>)> {
         config.connect_timeout(Duration::from_secs(10));
     }
     config.application_name("ticket");
-    let connected = match &parsed.tls {
-        Tls::Off => config.connect(postgres::NoTls),
-        Tls::On { roots } => {
-            config.ssl_mode(postgres::config::SslMode::Require);
-            config.connect(tls_connector(roots.as_deref()).map_err(refused)?)
-        }
-    };
-    let client = connected.map_err(|e| {
+    // the runtime that drives this connection, on the calling thread (see `PgConn`)
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| refused(format!("cannot start the connection's runtime: {e}")))?;
+    let connected =
+        match &parsed.tls {
+            Tls::Off => runtime.block_on(config.connect(tokio_postgres::NoTls)).map(
+                |(client, connection)| {
+                    let task = runtime.spawn(async move {
+                        let _ = connection.await;
+                    });
+                    (client, task)
+                },
+            ),
+            Tls::On { roots } => {
+                config.ssl_mode(tokio_postgres::config::SslMode::Require);
+                let tls = tls_connector(roots.as_deref()).map_err(refused)?;
+                runtime
+                    .block_on(config.connect(tls))
+                    .map(|(client, connection)| {
+                        let task = runtime.spawn(async move {
+                            let _ = connection.await;
+                        });
+                        (client, task)
+                    })
+            }
+        };
+    let (client, task) = connected.map_err(|e| {
         let reason = match e.as_db_error() {
             Some(db) => db.message().to_string(),
             None => {
@@ -204,7 +225,7 @@ fn connect(address: &str) -> Result<(PgConn, Option<String>)> {
         };
         refused(reason)
     })?;
-    let conn = PgConn::new(client);
+    let conn = PgConn::new(runtime, client, task);
     // the statements of a silo are short: compiling one to machine code (PostgreSQL's JIT,
     // on by default for plans its estimates call expensive) costs more than it saves
     conn.batch("SET jit = off")?;
