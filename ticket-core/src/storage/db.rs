@@ -402,7 +402,36 @@ enum Queued {
     Exec(postgres::Statement, Vec<Arg<'static>>),
     /// Statements without arguments (the beginning of a write transaction).
     Batch(String),
+    /// Change records for `changes`, written by one statement over arrays.
+    LogRows(postgres::Statement, LogColumns),
 }
+
+/// A change record's row in `changes`, kept by a team silo's connection until a statement
+/// needs the log (see [`Db::insert_log_row`]).
+pub(crate) struct LogRow {
+    pub id: i64,
+    pub ticket: i64,
+    pub op: i64,
+    pub key: Option<String>,
+    pub value: Option<String>,
+    pub num: Option<i64>,
+    pub sha: Option<String>,
+}
+
+/// Kept change records as the columns of one `INSERT … SELECT … FROM unnest(…)`.
+#[derive(Default)]
+struct LogColumns {
+    ids: Vec<i64>,
+    tickets: Vec<i64>,
+    ops: Vec<i32>,
+    keys: Vec<Option<String>>,
+    values: Vec<Option<String>>,
+    nums: Vec<Option<i64>>,
+    shas: Vec<Option<String>>,
+}
+
+/// Change records kept before they are written in one statement: past this many they go.
+const LOG_ROWS_LIMIT: usize = 8192;
 
 /// What a statement sent through the pipeline answers.
 enum Answer {
@@ -431,6 +460,8 @@ pub(crate) struct PgConn {
     statements: RefCell<HashMap<String, postgres::Statement>>,
     in_transaction: Cell<bool>,
     queued: RefCell<Vec<Queued>>,
+    /// Change records not written yet (see [`Db::insert_log_row`]).
+    log_rows: RefCell<Vec<LogRow>>,
     /// Round trips per statement text, kept when `TICKET_PG_STATS` is set and printed to
     /// standard error when the connection closes: the team silo's write path is bound by
     /// round trips, and this is how they are counted (benches/README.md, session 7).
@@ -452,6 +483,7 @@ impl PgConn {
             statements: RefCell::new(HashMap::new()),
             in_transaction: Cell::new(false),
             queued: RefCell::new(Vec::new()),
+            log_rows: RefCell::new(Vec::new()),
             stats: std::env::var_os("TICKET_PG_STATS").map(|_| RefCell::new(HashMap::new())),
             task: Some(task),
             runtime,
@@ -512,6 +544,15 @@ impl PgConn {
             .map(|q| match q {
                 Queued::Exec(_, a) => Self::params(a),
                 Queued::Batch(_) => Vec::new(),
+                Queued::LogRows(_, c) => vec![
+                    &c.ids as &(dyn postgres::types::ToSql + Sync),
+                    &c.tickets,
+                    &c.ops,
+                    &c.keys,
+                    &c.values,
+                    &c.nums,
+                    &c.shas,
+                ],
             })
             .collect();
         let mut futures: Vec<Pending<'_>> = queued
@@ -519,7 +560,7 @@ impl PgConn {
             .zip(&params)
             .map(|(q, p)| -> Pending<'_> {
                 match q {
-                    Queued::Exec(stmt, _) => {
+                    Queued::Exec(stmt, _) | Queued::LogRows(stmt, _) => {
                         Box::pin(async move { client.execute(stmt, p).await.map(Answer::Count) })
                     }
                     Queued::Batch(sql) => {
@@ -583,7 +624,59 @@ impl PgConn {
         }
     }
 
+    /// Queues the kept change records as one statement if `sql` may read or change the log
+    /// (it names `changes` or the view `entries` over it) or `all`.
+    fn log_rows_before(&self, sql: &str, all: bool) -> Result<()> {
+        if self.log_rows.borrow().is_empty()
+            || !(all || sql.contains("changes") || sql.contains("entries"))
+        {
+            return Ok(());
+        }
+        let rows = std::mem::take(&mut *self.log_rows.borrow_mut());
+        let mut c = LogColumns::default();
+        for r in rows {
+            c.ids.push(r.id);
+            c.tickets.push(r.ticket);
+            c.ops.push(i32::try_from(r.op).map_err(|_| {
+                Error::Db(DbError::new(format!(
+                    "operation code {} out of range",
+                    r.op
+                )))
+            })?);
+            c.keys.push(r.key);
+            c.values.push(r.value);
+            c.nums.push(r.num);
+            c.shas.push(r.sha);
+        }
+        let stmt = self.statement(super::log::INSERT_RECORDS)?;
+        self.count("(queued) INSERT INTO changes … unnest");
+        self.queued.borrow_mut().push(Queued::LogRows(stmt, c));
+        Ok(())
+    }
+
+    /// Keeps a change record until a statement needs the log (or the commit); outside a
+    /// transaction it is written at once.
+    fn insert_log_row(&self, single: &str, row: LogRow) -> Result<()> {
+        if !self.in_transaction.get() {
+            self.execute(
+                single,
+                args![row.id, row.ticket, row.op, row.key, row.value, row.num, row.sha],
+            )?;
+            return Ok(());
+        }
+        let len = {
+            let mut rows = self.log_rows.borrow_mut();
+            rows.push(row);
+            rows.len()
+        };
+        if len >= LOG_ROWS_LIMIT {
+            self.log_rows_before("", true)?;
+        }
+        Ok(())
+    }
+
     fn query(&self, sql: &str, args: &[Arg<'_>]) -> Result<Vec<postgres::Row>> {
+        self.log_rows_before(sql, false)?;
         let stmt = self.statement(sql)?;
         self.count(sql);
         let params = Self::params(args);
@@ -597,6 +690,7 @@ impl PgConn {
     }
 
     fn execute(&self, sql: &str, args: &[Arg<'_>]) -> Result<u64> {
+        self.log_rows_before(sql, false)?;
         let stmt = self.statement(sql)?;
         self.count(sql);
         let params = Self::params(args);
@@ -615,6 +709,7 @@ impl PgConn {
             self.execute(sql, args)?;
             return Ok(());
         }
+        self.log_rows_before(sql, false)?;
         let stmt = self.statement(sql)?;
         if self.stats.is_some() {
             self.count(&format!("(queued) {sql}"));
@@ -637,6 +732,7 @@ impl PgConn {
     /// Runs statements without arguments (transaction control, schema scripts), after the
     /// queued writes.
     pub(crate) fn batch(&self, sql: &str) -> Result<()> {
+        self.log_rows_before(sql, true)?;
         self.count(sql);
         let client = self.client();
         self.pipeline(Some(Box::pin(async {
@@ -654,6 +750,7 @@ impl PgConn {
     /// Forgets the queued writes (the transaction is rolled back).
     fn discard(&self) {
         self.queued.borrow_mut().clear();
+        self.log_rows.borrow_mut().clear();
     }
 }
 
@@ -737,6 +834,24 @@ impl Db {
         match self {
             Db::Sqlite(_) => self.exec(sql, args).map(|_| ()),
             Db::Postgres(p) => p.execute_later(sql, args),
+        }
+    }
+
+    /// Adds a change record's row to `changes` (`single`: the one-row `INSERT`). SQLite runs
+    /// it at once. A team silo's connection keeps the rows of a write transaction and writes
+    /// them as one `INSERT … SELECT … FROM unnest(…)` when a statement names the log (`changes`
+    /// or the view `entries`) or the transaction commits: a generated ticket's 14 records were
+    /// 14 statements. A failure (a record already there) surfaces at that statement and
+    /// aborts the transaction, as it would have here.
+    pub(crate) fn insert_log_row(&self, single: &str, row: LogRow) -> Result<()> {
+        match self {
+            Db::Sqlite(_) => self
+                .exec(
+                    single,
+                    args![row.id, row.ticket, row.op, row.key, row.value, row.num, row.sha],
+                )
+                .map(|_| ()),
+            Db::Postgres(p) => p.insert_log_row(single, row),
         }
     }
 

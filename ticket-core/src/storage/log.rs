@@ -1,6 +1,6 @@
 //! The change log's SQL: change sets, records, replica and ticket ids (ARCHITECTURE.md,
 //! "The change log"). Nothing here knows a rule; records arrive encoded ([`Row`]).
-use crate::storage::db::{args, Db, Row as DbRow};
+use crate::storage::db::{args, Db, LogRow, Row as DbRow};
 
 use crate::error::{Error, Result};
 use crate::log::{ChangeId, ReplicaId, Row, SetId};
@@ -228,12 +228,25 @@ pub(crate) fn insert_record(
     ticket: i64,
     row: &Row,
 ) -> Result<i64> {
-    conn.exec_later(
+    conn.insert_log_row(
         "INSERT INTO changes (id, ticket, op, key, value, num, sha) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-        args![record_row(set, index), ticket, row.op, &row.key, &row.value, row.num, &row.sha],
+        LogRow {
+            id: record_row(set, index),
+            ticket,
+            op: row.op,
+            key: row.key.clone(),
+            value: row.value.clone(),
+            num: row.num,
+            sha: row.sha.clone(),
+        },
     )?;
     Ok(record_row(set, index))
 }
+
+/// Many change records in one statement, over arrays of their columns (PostgreSQL; see
+/// `Db::insert_log_row`).
+pub(crate) const INSERT_RECORDS: &str = "INSERT INTO changes (id, ticket, op, key, value, num, sha) \
+     SELECT * FROM unnest(?1::bigint[], ?2::bigint[], ?3::integer[], ?4::text[], ?5::text[], ?6::bigint[], ?7::text[])";
 
 /// Whether the record `index` of local set `set` is stored.
 pub(crate) fn has_record(conn: &Db, set: i64, index: u32) -> Result<bool> {
