@@ -165,11 +165,11 @@ fn connect(address: &str) -> Result<(PgConn, Option<String>)> {
             .ok()
             .or_else(|| std::env::var("USER").ok())
         {
-            config.user(&u);
+            config.user(u);
         }
     }
     if config.get_hosts().is_empty() {
-        config.host(&std::env::var("PGHOST").unwrap_or_else(|_| "localhost".into()));
+        config.host(std::env::var("PGHOST").unwrap_or_else(|_| "localhost".into()));
     }
     if config.get_ports().is_empty() {
         if let Some(p) = std::env::var("PGPORT").ok().and_then(|p| p.parse().ok()) {
