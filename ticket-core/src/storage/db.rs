@@ -575,36 +575,34 @@ impl PgConn {
         futures.extend(last);
         let mut answers: Vec<Option<std::result::Result<Answer, postgres::Error>>> =
             futures.iter().map(|_| None).collect();
-        // every statement is sent at its first poll, in this order; after that the answers
-        // come in order too, so polling from the first unanswered one suffices
-        let mut sent = false;
+        // every statement is sent at its first poll, in this order, and none after one that
+        // failed before it was sent (an argument that does not convert): what follows it,
+        // the commit included, must not run without it. Once sent, the answers come in
+        // order, so polling from the first unanswered one suffices.
+        let mut polled = 0;
+        let mut limit = futures.len();
         let mut first = 0;
         self.runtime.block_on(std::future::poll_fn(|cx| {
-            while first < futures.len() {
-                if answers[first].is_some() {
-                    first += 1;
-                    continue;
-                }
-                match futures[first].as_mut().poll(cx) {
-                    std::task::Poll::Ready(a) => {
-                        answers[first] = Some(a);
-                        first += 1;
+            while polled < limit {
+                let i = polled;
+                polled += 1;
+                if let std::task::Poll::Ready(a) = futures[i].as_mut().poll(cx) {
+                    if a.is_err() {
+                        limit = i + 1;
                     }
-                    std::task::Poll::Pending => break,
+                    answers[i] = Some(a);
                 }
             }
-            if !sent {
-                sent = true;
-                for i in first + 1..futures.len() {
-                    if let std::task::Poll::Ready(a) = futures[i].as_mut().poll(cx) {
-                        answers[i] = Some(a);
+            while first < limit {
+                if answers[first].is_none() {
+                    match futures[first].as_mut().poll(cx) {
+                        std::task::Poll::Ready(a) => answers[first] = Some(a),
+                        std::task::Poll::Pending => break,
                     }
                 }
-            }
-            while first < futures.len() && answers[first].is_some() {
                 first += 1;
             }
-            if first == futures.len() {
+            if first == limit {
                 std::task::Poll::Ready(())
             } else {
                 std::task::Poll::Pending
@@ -1008,6 +1006,13 @@ impl Db {
     pub(crate) fn commit(&self) -> Result<()> {
         let result = self.batch("COMMIT");
         if let Db::Postgres(p) = self {
+            // a queued write that failed (before the COMMIT was sent, or aborting the
+            // transaction) leaves nothing committed; end the transaction here, whatever the
+            // caller does next
+            if result.is_err() {
+                p.discard();
+                let _ = p.batch("ROLLBACK");
+            }
             p.in_transaction.set(false);
         }
         result

@@ -383,3 +383,35 @@ pub(crate) fn put_content(db: &Db, sha256: &str, bytes: &[u8]) -> Result<bool> {
         args![sha256, bytes],
     )? == 1)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::connect;
+    use crate::storage::db::{args, Db};
+
+    /// A queued write whose argument does not convert fails before it is sent: the writes
+    /// queued after it and the COMMIT must not run without it (nothing is committed).
+    #[test]
+    fn a_queued_write_that_fails_before_it_is_sent_commits_nothing() {
+        let Ok(url) = std::env::var("TICKET_TEST_POSTGRES") else {
+            eprintln!("TICKET_TEST_POSTGRES is not set: the PostgreSQL half is skipped");
+            assert!(std::env::var_os("CI").is_none(), "CI needs PostgreSQL");
+            return;
+        };
+        let (conn, _) = connect(&url).unwrap();
+        let db = Db::Postgres(Box::new(conn));
+        db.batch("CREATE TEMP TABLE queued (x INTEGER)").unwrap();
+        db.begin_write().unwrap();
+        db.exec_later("INSERT INTO queued (x) VALUES (?1)", args![1])
+            .unwrap();
+        // an INTEGER column cannot take it: the conversion fails when the pipeline goes out
+        db.exec_later("INSERT INTO queued (x) VALUES (?1)", args![i64::MAX])
+            .unwrap();
+        db.exec_later("INSERT INTO queued (x) VALUES (?1)", args![3])
+            .unwrap();
+        assert!(db.commit().is_err());
+        assert!(!db.in_transaction());
+        let rows: i64 = db.value("SELECT count(*) FROM queued", args![]).unwrap();
+        assert_eq!(rows, 0);
+    }
+}
