@@ -40,7 +40,7 @@ impl Writer<'_> {
         // time-ordered (UUID version 7): tickets created together sit together in every index
         // keyed by ticket uuid, so bulk creation appends instead of scattering page writes
         let uuid = uuid::Uuid::now_v7().simple().to_string();
-        let id = crate::storage::log::ticket_row(self.conn, &uuid)?;
+        let id = crate::storage::log::new_ticket_row(self.conn, &uuid)?;
         self.emit(Record {
             ticket: id,
             op: Operation::Create {

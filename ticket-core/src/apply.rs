@@ -30,7 +30,7 @@ pub(crate) fn apply(
 ) -> Result<Option<String>> {
     let repair = project(conn, rec, change, at, author)?;
     if let Some(text) = &repair {
-        conn.exec(
+        conn.exec_later(
             "INSERT INTO repairs (change, ticket_id, text) VALUES (?1, ?2, ?3)",
             args![change, rec.ticket, text],
         )?;
@@ -118,13 +118,13 @@ fn project(conn: &Db, rec: &Record, change: i64, at: &str, author: &str) -> Resu
             merges::meet_back_link(conn, id, key.as_str(), *target)?;
         }
         Operation::TagAdd(tag) => {
-            conn.exec(
+            conn.exec_later(
                 "INSERT OR IGNORE INTO tags (ticket_id, tag, tag_lc) VALUES (?1, ?2, ?3)",
                 args![id, tag.as_str(), tag.lc()],
             )?;
         }
         Operation::TagRemove(tag) => {
-            conn.exec(
+            conn.exec_later(
                 "DELETE FROM tags WHERE ticket_id = ?1 AND tag_lc = ?2",
                 args![id, tag.lc()],
             )?;
@@ -133,7 +133,7 @@ fn project(conn: &Db, rec: &Record, change: i64, at: &str, author: &str) -> Resu
             insert_property(conn, id, key.as_str(), value.as_str(), None)?;
         }
         Operation::PropRemove { key, value } => {
-            conn.exec("DELETE FROM properties WHERE ticket_id = ?1 AND key_lc = ?2 AND id = (SELECT id FROM properties WHERE ticket_id = ?1 AND key_lc = ?2 AND value_lc = ?3 AND target IS NULL ORDER BY id LIMIT 1)", args![id, key.lc(), value.lc()])?;
+            conn.exec_later("DELETE FROM properties WHERE ticket_id = ?1 AND key_lc = ?2 AND id = (SELECT id FROM properties WHERE ticket_id = ?1 AND key_lc = ?2 AND value_lc = ?3 AND target IS NULL ORDER BY id LIMIT 1)", args![id, key.lc(), value.lc()])?;
         }
         Operation::RelAdd { key, target } => {
             let number: String = conn
@@ -152,16 +152,13 @@ fn project(conn: &Db, rec: &Record, change: i64, at: &str, author: &str) -> Resu
             }
         }
         Operation::RelRemove { key, target } => {
-            conn.exec("DELETE FROM properties WHERE ticket_id = ?1 AND key_lc = ?2 AND id = (SELECT id FROM properties WHERE ticket_id = ?1 AND key_lc = ?2 AND target = ?3 ORDER BY id LIMIT 1)", args![id, key.lc(), target])?;
+            conn.exec_later("DELETE FROM properties WHERE ticket_id = ?1 AND key_lc = ?2 AND id = (SELECT id FROM properties WHERE ticket_id = ?1 AND key_lc = ?2 AND target = ?3 ORDER BY id LIMIT 1)", args![id, key.lc(), target])?;
         }
+        // numbered by the insert itself: no answer to wait for, so the write is queued
         Operation::EntryAdd { minutes, text } if conn.is_postgres() => {
-            let n: i64 = conn.value(
-                "SELECT coalesce(max(n), 0) + 1 FROM entry_rows WHERE ticket_id = ?1",
-                args![id],
-            )?;
-            conn.exec(
-                "INSERT INTO entry_rows (ticket_id, n, change, minutes, text_lc) VALUES (?1, ?2, ?3, ?4, ?5)",
-                args![id, n, change, minutes, text.to_lowercase()],
+            conn.exec_later(
+                "INSERT INTO entry_rows (ticket_id, n, change, minutes, text_lc) VALUES (?1, (SELECT coalesce(max(n), 0) + 1 FROM entry_rows WHERE ticket_id = ?1), ?2, ?3, ?4)",
+                args![id, change, minutes, text.to_lowercase()],
             )?;
         }
         Operation::EntryAdd { minutes, .. } => {
@@ -236,7 +233,7 @@ fn project(conn: &Db, rec: &Record, change: i64, at: &str, author: &str) -> Resu
 /// One property value, numbered after the ticket's other values: a ticket's properties keep
 /// the order they were applied in, which is replay order on every copy and after a rebuild.
 fn insert_property(conn: &Db, id: i64, key: &str, value: &str, target: Option<i64>) -> Result<()> {
-    conn.exec("INSERT INTO properties (ticket_id, id, key, key_lc, value, value_lc, value_num, value_date, target) VALUES (?1, (SELECT coalesce(max(id), 0) + 1 FROM properties WHERE ticket_id = ?1), ?2, ?3, ?4, ?5, ?6, ?7, ?8)", args![
+    conn.exec_later("INSERT INTO properties (ticket_id, id, key, key_lc, value, value_lc, value_num, value_date, target) VALUES (?1, (SELECT coalesce(max(id), 0) + 1 FROM properties WHERE ticket_id = ?1), ?2, ?3, ?4, ?5, ?6, ?7, ?8)", args![
         id,
         key,
         key.to_lowercase(),
@@ -471,7 +468,7 @@ fn meet_relation(conn: &Db, id: i64, key: &str, target: i64) -> Result<Meeting> 
 
 /// Deletes every `id key target` relation (`key_lc`: the key's lower case).
 fn delete_relation(conn: &Db, id: i64, key_lc: &str, target: i64) -> Result<()> {
-    conn.exec(
+    conn.exec_later(
         "DELETE FROM properties WHERE ticket_id = ?1 AND key_lc = ?2 AND target = ?3",
         args![id, key_lc, target],
     )?;

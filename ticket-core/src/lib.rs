@@ -24,6 +24,7 @@ mod content;
 mod context;
 mod error;
 mod exchange;
+mod fresh;
 #[doc(hidden)]
 pub mod fuzzing;
 mod log;

@@ -372,18 +372,18 @@ impl Silo {
         let conn = self.lock();
         let started = std::time::Instant::now();
         crate::storage::prepare_for_writing(&conn)?;
-        if let Err(e) = conn.begin_write() {
-            return Err(match e {
-                Error::Busy { .. } => Error::Busy {
-                    waited: started.elapsed().max(self.ctx.busy_timeout),
-                },
-                other => other,
-            });
-        }
+        let busy = |e| match e {
+            Error::Busy { .. } => Error::Busy {
+                waited: started.elapsed().max(self.ctx.busy_timeout),
+            },
+            other => other,
+        };
+        conn.begin_write().map_err(busy)?;
         let mut placed = Vec::new();
         let mut records = 0;
         let result = (|| {
-            let mut w = Writer::new(self, &conn)?;
+            // a team silo's writers' lock is taken with this first statement (`begin_write`)
+            let mut w = Writer::new(self, &conn).map_err(busy)?;
             let value = f(&mut w);
             placed = std::mem::take(&mut w.placed);
             records = w.records;
@@ -450,24 +450,31 @@ pub(crate) struct Writer<'s> {
     at: String,
     author: String,
     index: u32,
-    /// The change sets this transaction made (their record counts are kept at the end).
-    sets: Vec<i64>,
+    /// The change sets this transaction made, each with its records' tickets in order
+    /// (indexed at the end: record counts and ticket runs).
+    sets: Vec<(i64, Vec<i64>)>,
+    /// A row id for the next change set, taken with the clock (PostgreSQL).
+    next_set: Option<i64>,
     touched: Touched,
     pub today: NaiveDate,
     /// Attachment content files this transaction created (removed if it does not commit).
     pub placed: Vec<PathBuf>,
     /// Records this transaction wrote (a big write refreshes the planner's statistics).
     pub records: u64,
+    /// The tickets this transaction created, for the rules' questions about them.
+    pub(crate) fresh: crate::fresh::Fresh,
 }
 
 impl<'s> Writer<'s> {
     fn new(silo: &'s Silo, conn: &'s Db) -> Result<Writer<'s>> {
         let now = silo.ctx.clock.now_utc();
+        let (clock, next_set) = store::max_clock_and_set_row(conn)?;
         Ok(Writer {
             silo,
             conn,
             wall: crate::log::micros(now),
-            clock: store::max_clock(conn)?,
+            clock,
+            next_set,
             set: None,
             at: format_at(now),
             author: silo.ctx.author.clone(),
@@ -477,6 +484,7 @@ impl<'s> Writer<'s> {
             today: silo.ctx.clock.today(),
             placed: Vec::new(),
             records: 0,
+            fresh: crate::fresh::Fresh::default(),
         })
     }
 
@@ -496,10 +504,14 @@ impl<'s> Writer<'s> {
         }
         let set = self.mark_set()?;
         let local = store::insert_record(self.conn, set, self.index, rec.ticket, &rec.op.encode())?;
+        if let Some((_, tickets)) = self.sets.last_mut() {
+            tickets.push(rec.ticket);
+        }
         self.index += 1;
         self.records += 1;
         apply(self.conn, &rec, local, &self.at, &self.author)?;
         self.touched.note(&rec, &self.at);
+        self.fresh.note(&rec);
         Ok(local)
     }
 
@@ -509,15 +521,28 @@ impl<'s> Writer<'s> {
             return Ok(set);
         }
         self.clock = next_clock(self.wall, self.clock);
-        let set = store::insert_set(
-            self.conn,
-            self.clock,
-            self.silo.replica.1,
-            &self.at,
-            &self.author,
-        )?;
+        let set = match self.next_set.take() {
+            Some(row) => {
+                store::insert_set_as(
+                    self.conn,
+                    row,
+                    self.clock,
+                    self.silo.replica.1,
+                    &self.at,
+                    &self.author,
+                )?;
+                row
+            }
+            None => store::insert_set(
+                self.conn,
+                self.clock,
+                self.silo.replica.1,
+                &self.at,
+                &self.author,
+            )?,
+        };
         self.set = Some(set);
-        self.sets.push(set);
+        self.sets.push((set, Vec::new()));
         Ok(set)
     }
 
@@ -536,23 +561,32 @@ impl<'s> Writer<'s> {
         let n: TicketNumber = number.parse().map_err(|_| Error::NotFound {
             number: number.to_string(),
         })?;
-        let (id, number, status) = crate::storage::state::ticket_by_number(self.conn, n.as_str())?
-            .ok_or(Error::NotFound {
-                number: n.to_string(),
-            })?;
+        let found = match self.fresh.by_number(n.as_str()) {
+            Some(t) => Some(t),
+            None => crate::storage::state::ticket_by_number(self.conn, n.as_str())?,
+        };
+        let (id, number, status) = found.ok_or(Error::NotFound {
+            number: n.to_string(),
+        })?;
         Ok(TicketRef { id, number, status })
     }
 
     /// The ticket with that row id.
     pub fn ticket_by_id(&self, id: i64) -> Result<TicketRef> {
-        let number = crate::storage::state::number_of(self.conn, id)?.ok_or(Error::NotFound {
+        let number = match self.fresh.number_of(id) {
+            Some(n) => Some(n),
+            None => crate::storage::state::number_of(self.conn, id)?,
+        };
+        let number = number.ok_or(Error::NotFound {
             number: format!("#{id}"),
         })?;
         self.ticket(&number)
     }
 
     fn finish(&mut self) -> Result<()> {
-        store::index_sets_of(self.conn, &self.sets, true)?;
+        for (set, tickets) in &self.sets {
+            store::index_fresh_set(self.conn, *set, tickets)?;
+        }
         refresh(self.conn, &self.touched)?;
         let touched = self.touched.ids();
         crate::validate::check_tickets(self.silo, self.conn, &touched, self.today)

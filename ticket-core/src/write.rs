@@ -136,7 +136,7 @@ impl Writer<'_> {
         match op {
             Op::Title(title) => {
                 let title = clean_title(&title)?;
-                let old = state::text_of(self.conn, t.id, false)?;
+                let old = self.text_of(t.id, false)?;
                 if old.as_deref() != Some(title.as_str()) {
                     self.emit(Record {
                         ticket: t.id,
@@ -146,7 +146,7 @@ impl Writer<'_> {
             }
             Op::Summary(summary) => {
                 let summary = clean_summary(&summary)?;
-                let old = state::text_of(self.conn, t.id, true)?;
+                let old = self.text_of(t.id, true)?;
                 if old.as_deref() != Some(summary.as_str()) {
                     self.emit(Record {
                         ticket: t.id,
@@ -157,7 +157,7 @@ impl Writer<'_> {
             Op::Status(status, other) => self.set_status(t, &status, other.as_deref())?,
             Op::AddTag(tag) => {
                 let tag: Tag = tag.parse()?;
-                if state::stored_tag(self.conn, t.id, &tag.lc())?.is_none() {
+                if self.stored_tag(t.id, &tag.lc())?.is_none() {
                     let shown = self.config().display_tag(tag.as_str()).to_string();
                     self.emit(Record {
                         ticket: t.id,
@@ -167,7 +167,7 @@ impl Writer<'_> {
             }
             Op::RemoveTag(tag) => {
                 let tag: Tag = tag.parse()?;
-                let stored = state::stored_tag(self.conn, t.id, &tag.lc())?;
+                let stored = self.stored_tag(t.id, &tag.lc())?;
                 let stored = stored.ok_or_else(|| {
                     Error::invalid(
                         "tag",
@@ -283,11 +283,35 @@ impl Writer<'_> {
 
     /// The stored values of `key` on ticket `id`, in order.
     pub(crate) fn values(&self, id: i64, key: &PropertyKey) -> Result<Vec<String>> {
-        state::values(self.conn, id, &key.lc())
+        let key_lc = key.lc();
+        match self.fresh.values(id, &key_lc) {
+            Some(values) => Ok(values),
+            None => state::values(self.conn, id, &key_lc),
+        }
     }
 
     fn stored_key(&self, id: i64, key: &PropertyKey) -> Result<Option<String>> {
-        state::stored_key(self.conn, id, &key.lc())
+        let key_lc = key.lc();
+        match self.fresh.stored_key(id, &key_lc) {
+            Some(key) => Ok(key),
+            None => state::stored_key(self.conn, id, &key_lc),
+        }
+    }
+
+    /// The tag as stored on the ticket, by its lower case.
+    fn stored_tag(&self, id: i64, tag_lc: &str) -> Result<Option<String>> {
+        match self.fresh.stored_tag(id, tag_lc) {
+            Some(tag) => Ok(tag),
+            None => state::stored_tag(self.conn, id, tag_lc),
+        }
+    }
+
+    /// The ticket's title or summary now.
+    fn text_of(&self, id: i64, summary: bool) -> Result<Option<String>> {
+        match self.fresh.text_of(id, summary) {
+            Some(text) => Ok(Some(text)),
+            None => state::text_of(self.conn, id, summary),
+        }
     }
 
     /// Emits a property addition or removal; a relation (relation keys, `Closed_Via`,
@@ -605,7 +629,10 @@ impl Writer<'_> {
             return Err(Error::invalid("entry", text, "an entry must not be empty"));
         }
         crate::log::check_text("entry", text)?;
-        let n = state::next_item(self.conn, t.id, false)?;
+        let n = match self.fresh.next_entry(t.id) {
+            Some(n) => n,
+            None => state::next_item(self.conn, t.id, false)?,
+        };
         self.emit(Record {
             ticket: t.id,
             op: Operation::EntryAdd {

@@ -24,6 +24,24 @@ pub(crate) enum Arg<'a> {
     Blob(&'a [u8]),
     /// A list of integers: written `IN rarray(?N)` (SQLite); PostgreSQL gets `= ANY($N)`.
     Ints(std::borrow::Cow<'a, [i64]>),
+    /// Bytes owned (a queued write's copy of a [`Arg::Blob`]).
+    OwnedBlob(Vec<u8>),
+}
+
+impl Arg<'_> {
+    /// The same argument owning its text and bytes (a write queued for later).
+    pub(crate) fn to_owned_arg(&self) -> Arg<'static> {
+        match self {
+            Arg::Null => Arg::Null,
+            Arg::Int(i) => Arg::Int(*i),
+            Arg::Real(r) => Arg::Real(*r),
+            Arg::Text(t) => Arg::Owned(t.to_string()),
+            Arg::Owned(t) => Arg::Owned(t.clone()),
+            Arg::Blob(b) => Arg::OwnedBlob(b.to_vec()),
+            Arg::OwnedBlob(b) => Arg::OwnedBlob(b.clone()),
+            Arg::Ints(list) => Arg::Ints(std::borrow::Cow::Owned(list.to_vec())),
+        }
+    }
 }
 
 macro_rules! arg_from_int {
@@ -145,6 +163,7 @@ impl rusqlite::ToSql for Arg<'_> {
             Arg::Text(t) => ToSqlOutput::Borrowed(ValueRef::Text(t.as_bytes())),
             Arg::Owned(t) => ToSqlOutput::Borrowed(ValueRef::Text(t.as_bytes())),
             Arg::Blob(b) => ToSqlOutput::Borrowed(ValueRef::Blob(b)),
+            Arg::OwnedBlob(b) => ToSqlOutput::Borrowed(ValueRef::Blob(b)),
             Arg::Ints(list) => {
                 let values: Vec<Value> = list.iter().map(|&i| Value::Integer(i)).collect();
                 ToSqlOutput::Array(Rc::new(values))
@@ -187,6 +206,7 @@ impl postgres::types::ToSql for Arg<'_> {
             Arg::Text(t) => text(t, out),
             Arg::Owned(t) => text(t, out),
             Arg::Blob(b) => b.to_sql(ty, out),
+            Arg::OwnedBlob(b) => b.as_slice().to_sql(ty, out),
             Arg::Ints(list) => list.as_ref().to_sql(ty, out),
         }
     }
@@ -372,20 +392,114 @@ impl std::error::Error for DbError {}
 /// Prepared statements kept per PostgreSQL connection (SQLite's cache holds 128).
 const STATEMENT_CACHE: usize = 256;
 
-/// A connection to a PostgreSQL team silo: the client, its prepared statements (SQLite's
-/// `prepare_cached`), and whether a transaction is open.
+/// Writes queued by [`Db::exec_later`] before they are sent without waiting for a read:
+/// the pipeline's length bounds the memory the queued arguments hold.
+const QUEUE_LIMIT: usize = 2048;
+
+/// A statement waiting in the pipeline.
+enum Queued {
+    /// A prepared write and its arguments.
+    Exec(postgres::Statement, Vec<Arg<'static>>),
+    /// Statements without arguments (the beginning of a write transaction).
+    Batch(String),
+    /// Change records for `changes`, written by one statement over arrays.
+    LogRows(postgres::Statement, LogColumns),
+}
+
+/// A change record's row in `changes`, kept by a team silo's connection until a statement
+/// needs the log (see [`Db::insert_log_row`]).
+pub(crate) struct LogRow {
+    pub id: i64,
+    pub ticket: i64,
+    pub op: i64,
+    pub key: Option<String>,
+    pub value: Option<String>,
+    pub num: Option<i64>,
+    pub sha: Option<String>,
+}
+
+/// Kept change records as the columns of one `INSERT … SELECT … FROM unnest(…)`.
+#[derive(Default)]
+struct LogColumns {
+    ids: Vec<i64>,
+    tickets: Vec<i64>,
+    ops: Vec<i32>,
+    keys: Vec<Option<String>>,
+    values: Vec<Option<String>>,
+    nums: Vec<Option<i64>>,
+    shas: Vec<Option<String>>,
+}
+
+/// Change records kept before they are written in one statement: past this many they go.
+const LOG_ROWS_LIMIT: usize = 8192;
+
+/// What a statement sent through the pipeline answers.
+enum Answer {
+    Count(u64),
+    Rows(Vec<postgres::Row>),
+    Done,
+}
+
+/// A statement's future in a pipeline.
+type Pending<'a> = std::pin::Pin<
+    Box<dyn std::future::Future<Output = std::result::Result<Answer, postgres::Error>> + 'a>,
+>;
+
+/// A connection to a PostgreSQL team silo: the asynchronous client of `tokio-postgres` driven
+/// by a runtime of its own on the calling thread (what the synchronous `postgres` client
+/// does, one statement at a time), its prepared statements (SQLite's `prepare_cached`), the
+/// writes queued by [`Db::exec_later`], and whether a transaction is open.
+///
+/// Why not the synchronous client: it waits for each statement's answer before sending the
+/// next, so the write path paid one round trip per statement (a generated ticket some 100).
+/// Statements whose answer nobody reads are queued instead and sent together with the next
+/// statement that is waited for (or the commit): PostgreSQL answers them in order, the first
+/// error aborts the transaction as before, and it is the error the caller sees.
 pub(crate) struct PgConn {
-    client: RefCell<postgres::Client>,
+    client: Option<tokio_postgres::Client>,
     statements: RefCell<HashMap<String, postgres::Statement>>,
     in_transaction: Cell<bool>,
+    queued: RefCell<Vec<Queued>>,
+    /// Change records not written yet (see [`Db::insert_log_row`]).
+    log_rows: RefCell<Vec<LogRow>>,
+    /// Round trips per statement text, kept when `TICKET_PG_STATS` is set and printed to
+    /// standard error when the connection closes: the team silo's write path is bound by
+    /// round trips, and this is how they are counted (benches/README.md, session 7).
+    stats: Option<RefCell<HashMap<String, u64>>>,
+    /// The connection's task (reading and writing the socket), run while a call waits.
+    task: Option<tokio::task::JoinHandle<()>>,
+    runtime: tokio::runtime::Runtime,
 }
 
 impl PgConn {
-    pub(crate) fn new(client: postgres::Client) -> PgConn {
+    /// A connection of `client`, whose socket `task` the current-thread `runtime` drives.
+    pub(crate) fn new(
+        runtime: tokio::runtime::Runtime,
+        client: tokio_postgres::Client,
+        task: tokio::task::JoinHandle<()>,
+    ) -> PgConn {
         PgConn {
-            client: RefCell::new(client),
+            client: Some(client),
             statements: RefCell::new(HashMap::new()),
             in_transaction: Cell::new(false),
+            queued: RefCell::new(Vec::new()),
+            log_rows: RefCell::new(Vec::new()),
+            stats: std::env::var_os("TICKET_PG_STATS").map(|_| RefCell::new(HashMap::new())),
+            task: Some(task),
+            runtime,
+        }
+    }
+
+    fn client(&self) -> &tokio_postgres::Client {
+        self.client
+            .as_ref()
+            .expect("the client lives as long as the connection")
+    }
+
+    /// Counts one round trip of `what` (only with `TICKET_PG_STATS`).
+    fn count(&self, what: &str) {
+        if let Some(stats) = &self.stats {
+            *stats.borrow_mut().entry(what.to_string()).or_default() += 1;
         }
     }
 
@@ -394,11 +508,12 @@ impl PgConn {
             return Ok(s.clone());
         }
         let translated = pg_sql(sql);
-        let stmt = self.client.borrow_mut().prepare(&translated)?;
+        self.count("(prepare)");
+        let stmt = self.runtime.block_on(self.client().prepare(&translated))?;
         let mut cache = self.statements.borrow_mut();
         // searches make a statement per key: a long-lived handle (the web server's) would
         // keep every one prepared on the server; past the bound the cache starts again
-        // (dropped statements are closed on the server)
+        // (dropped statements are closed on the server; a queued write holds its own)
         if cache.len() >= STATEMENT_CACHE {
             cache.clear();
         }
@@ -412,15 +527,258 @@ impl PgConn {
             .collect()
     }
 
-    fn query(&self, sql: &str, args: &[Arg<'_>]) -> Result<Vec<postgres::Row>> {
-        let stmt = self.statement(sql)?;
-        Ok(self.client.borrow_mut().query(&stmt, &Self::params(args))?)
+    /// Sends the queued writes and then `last` (if any) in one pipeline and waits for all of
+    /// their answers: one round trip. The first failure in order is the result (the ones
+    /// after it only say that the transaction is aborted).
+    fn pipeline(&self, last: Option<Pending<'_>>) -> Result<Answer> {
+        let queued = std::mem::take(&mut *self.queued.borrow_mut());
+        if queued.is_empty() {
+            let Some(last) = last else {
+                return Ok(Answer::Done);
+            };
+            return Ok(self.runtime.block_on(last)?);
+        }
+        let client = self.client();
+        let params: Vec<_> = queued
+            .iter()
+            .map(|q| match q {
+                Queued::Exec(_, a) => Self::params(a),
+                Queued::Batch(_) => Vec::new(),
+                Queued::LogRows(_, c) => vec![
+                    &c.ids as &(dyn postgres::types::ToSql + Sync),
+                    &c.tickets,
+                    &c.ops,
+                    &c.keys,
+                    &c.values,
+                    &c.nums,
+                    &c.shas,
+                ],
+            })
+            .collect();
+        let mut futures: Vec<Pending<'_>> = queued
+            .iter()
+            .zip(&params)
+            .map(|(q, p)| -> Pending<'_> {
+                match q {
+                    Queued::Exec(stmt, _) | Queued::LogRows(stmt, _) => {
+                        Box::pin(async move { client.execute(stmt, p).await.map(Answer::Count) })
+                    }
+                    Queued::Batch(sql) => {
+                        Box::pin(
+                            async move { client.batch_execute(sql).await.map(|()| Answer::Done) },
+                        )
+                    }
+                }
+            })
+            .collect();
+        let waits_for_last = last.is_some();
+        futures.extend(last);
+        let mut answers: Vec<Option<std::result::Result<Answer, postgres::Error>>> =
+            futures.iter().map(|_| None).collect();
+        // every statement is sent at its first poll, in this order, and none after one that
+        // failed before it was sent (an argument that does not convert): what follows it,
+        // the commit included, must not run without it. Once sent, the answers come in
+        // order, so polling from the first unanswered one suffices.
+        let mut polled = 0;
+        let mut limit = futures.len();
+        let mut first = 0;
+        self.runtime.block_on(std::future::poll_fn(|cx| {
+            while polled < limit {
+                let i = polled;
+                polled += 1;
+                if let std::task::Poll::Ready(a) = futures[i].as_mut().poll(cx) {
+                    if a.is_err() {
+                        limit = i + 1;
+                    }
+                    answers[i] = Some(a);
+                }
+            }
+            while first < limit {
+                if answers[first].is_none() {
+                    match futures[first].as_mut().poll(cx) {
+                        std::task::Poll::Ready(a) => answers[first] = Some(a),
+                        std::task::Poll::Pending => break,
+                    }
+                }
+                first += 1;
+            }
+            if first == limit {
+                std::task::Poll::Ready(())
+            } else {
+                std::task::Poll::Pending
+            }
+        }));
+        let mut result = Ok(Answer::Done);
+        for answer in answers.into_iter().flatten() {
+            match answer {
+                Err(e) => return Err(e.into()),
+                Ok(a) => result = Ok(a),
+            }
+        }
+        if waits_for_last {
+            result
+        } else {
+            Ok(Answer::Done)
+        }
     }
 
-    /// Runs statements without arguments (transaction control, schema scripts).
-    pub(crate) fn batch(&self, sql: &str) -> Result<()> {
-        self.client.borrow_mut().batch_execute(sql)?;
+    /// Queues the kept change records as one statement if `sql` may read or change the log
+    /// (it names `changes` or the view `entries` over it) or `all`.
+    fn log_rows_before(&self, sql: &str, all: bool) -> Result<()> {
+        if self.log_rows.borrow().is_empty()
+            || !(all || sql.contains("changes") || sql.contains("entries"))
+        {
+            return Ok(());
+        }
+        let rows = std::mem::take(&mut *self.log_rows.borrow_mut());
+        let mut c = LogColumns::default();
+        for r in rows {
+            c.ids.push(r.id);
+            c.tickets.push(r.ticket);
+            c.ops.push(i32::try_from(r.op).map_err(|_| {
+                Error::Db(DbError::new(format!(
+                    "operation code {} out of range",
+                    r.op
+                )))
+            })?);
+            c.keys.push(r.key);
+            c.values.push(r.value);
+            c.nums.push(r.num);
+            c.shas.push(r.sha);
+        }
+        let stmt = self.statement(super::log::INSERT_RECORDS)?;
+        self.count("(queued) INSERT INTO changes … unnest");
+        self.queued.borrow_mut().push(Queued::LogRows(stmt, c));
         Ok(())
+    }
+
+    /// Keeps a change record until a statement needs the log (or the commit); outside a
+    /// transaction it is written at once.
+    fn insert_log_row(&self, single: &str, row: LogRow) -> Result<()> {
+        if !self.in_transaction.get() {
+            self.execute(
+                single,
+                args![row.id, row.ticket, row.op, row.key, row.value, row.num, row.sha],
+            )?;
+            return Ok(());
+        }
+        let len = {
+            let mut rows = self.log_rows.borrow_mut();
+            rows.push(row);
+            rows.len()
+        };
+        if len >= LOG_ROWS_LIMIT {
+            self.log_rows_before("", true)?;
+        }
+        Ok(())
+    }
+
+    fn query(&self, sql: &str, args: &[Arg<'_>]) -> Result<Vec<postgres::Row>> {
+        self.log_rows_before(sql, false)?;
+        let stmt = self.statement(sql)?;
+        self.count(sql);
+        let params = Self::params(args);
+        let client = self.client();
+        match self.pipeline(Some(Box::pin(async {
+            client.query(&stmt, &params).await.map(Answer::Rows)
+        })))? {
+            Answer::Rows(rows) => Ok(rows),
+            _ => unreachable!("a query answers rows"),
+        }
+    }
+
+    fn execute(&self, sql: &str, args: &[Arg<'_>]) -> Result<u64> {
+        self.log_rows_before(sql, false)?;
+        let stmt = self.statement(sql)?;
+        self.count(sql);
+        let params = Self::params(args);
+        let client = self.client();
+        match self.pipeline(Some(Box::pin(async {
+            client.execute(&stmt, &params).await.map(Answer::Count)
+        })))? {
+            Answer::Count(n) => Ok(n),
+            _ => unreachable!("a statement answers its count"),
+        }
+    }
+
+    /// Queues a write inside a transaction (run at once outside one).
+    fn execute_later(&self, sql: &str, args: &[Arg<'_>]) -> Result<()> {
+        if !self.in_transaction.get() {
+            self.execute(sql, args)?;
+            return Ok(());
+        }
+        self.log_rows_before(sql, false)?;
+        let stmt = self.statement(sql)?;
+        if self.stats.is_some() {
+            self.count(&format!("(queued) {sql}"));
+        }
+        let len = {
+            let mut queued = self.queued.borrow_mut();
+            queued.push(Queued::Exec(
+                stmt,
+                args.iter().map(Arg::to_owned_arg).collect(),
+            ));
+            queued.len()
+        };
+        if len >= QUEUE_LIMIT {
+            self.count("(queue full)");
+            self.pipeline(None)?;
+        }
+        Ok(())
+    }
+
+    /// Runs statements without arguments (transaction control, schema scripts), after the
+    /// queued writes.
+    pub(crate) fn batch(&self, sql: &str) -> Result<()> {
+        self.log_rows_before(sql, true)?;
+        self.count(sql);
+        let client = self.client();
+        self.pipeline(Some(Box::pin(async {
+            client.batch_execute(sql).await.map(|()| Answer::Done)
+        })))?;
+        Ok(())
+    }
+
+    /// Queues statements without arguments, to be sent with the next statement waited for.
+    fn batch_later(&self, sql: String) {
+        self.count("(queued) BEGIN …");
+        self.queued.borrow_mut().push(Queued::Batch(sql));
+    }
+
+    /// Forgets the queued writes (the transaction is rolled back).
+    fn discard(&self) {
+        self.queued.borrow_mut().clear();
+        self.log_rows.borrow_mut().clear();
+    }
+}
+
+impl Drop for PgConn {
+    fn drop(&mut self) {
+        // without the client the connection's task says goodbye to the server and ends;
+        // driving it needs this thread outside any other runtime (the synchronous client had
+        // the same limit), else the socket just closes
+        self.client = None;
+        if let Some(task) = self.task.take() {
+            if tokio::runtime::Handle::try_current().is_err() {
+                let _ = self.runtime.block_on(task);
+            }
+        }
+        if let Some(stats) = &self.stats {
+            let mut rows: Vec<(String, u64)> = stats.borrow_mut().drain().collect();
+            rows.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+            let total: u64 = rows
+                .iter()
+                .filter(|r| !r.0.starts_with("(queued)"))
+                .map(|r| r.1)
+                .sum();
+            eprintln!("TICKET_PG_STATS: {total} round trips (queued statements ride along)");
+            for (sql, n) in rows {
+                eprintln!(
+                    "{n:>9}  {}",
+                    sql.split_whitespace().collect::<Vec<_>>().join(" ")
+                );
+            }
+        }
     }
 }
 
@@ -462,12 +820,36 @@ impl Db {
             Db::Sqlite(c) => Ok(c
                 .prepare_cached(sql)?
                 .execute(rusqlite::params_from_iter(args))?),
-            Db::Postgres(p) => {
-                let stmt = p.statement(sql)?;
-                Ok(p.client
-                    .borrow_mut()
-                    .execute(&stmt, &PgConn::params(args))? as usize)
-            }
+            Db::Postgres(p) => Ok(p.execute(sql, args)? as usize),
+        }
+    }
+
+    /// Runs a statement whose outcome the caller does not read (how many rows it changed):
+    /// on PostgreSQL, inside a transaction, it is queued and sent with the next statement
+    /// whose answer is waited for (or the commit), saving its round trip; a failure surfaces
+    /// there and aborts the transaction as it would have here. SQLite runs it at once.
+    pub(crate) fn exec_later(&self, sql: &str, args: &[Arg<'_>]) -> Result<()> {
+        match self {
+            Db::Sqlite(_) => self.exec(sql, args).map(|_| ()),
+            Db::Postgres(p) => p.execute_later(sql, args),
+        }
+    }
+
+    /// Adds a change record's row to `changes` (`single`: the one-row `INSERT`). SQLite runs
+    /// it at once. A team silo's connection keeps the rows of a write transaction and writes
+    /// them as one `INSERT … SELECT … FROM unnest(…)` when a statement names the log (`changes`
+    /// or the view `entries`) or the transaction commits: a generated ticket's 14 records were
+    /// 14 statements. A failure (a record already there) surfaces at that statement and
+    /// aborts the transaction, as it would have here.
+    pub(crate) fn insert_log_row(&self, single: &str, row: LogRow) -> Result<()> {
+        match self {
+            Db::Sqlite(_) => self
+                .exec(
+                    single,
+                    args![row.id, row.ticket, row.op, row.key, row.value, row.num, row.sha],
+                )
+                .map(|_| ()),
+            Db::Postgres(p) => p.insert_log_row(single, row),
         }
     }
 
@@ -604,19 +986,18 @@ impl Db {
         match self {
             Db::Sqlite(c) => Ok(c.execute_batch("BEGIN IMMEDIATE")?),
             Db::Postgres(p) => {
-                // one round trip for all three. Sequential scans off: the write path's
-                // statements are point lookups by key, and inside a big write (an import, a
-                // pull, a bulk creation) the tables grow far past the statistics the planner
-                // holds, so a plan made for a nearly empty table scans the whole table per
-                // statement (measured: a 1,000-ticket pull 10.6 s -> 8.9 s)
+                // sent with the first statement of the transaction, so it costs no round trip
+                // of its own; a failure (the lock, the connection) surfaces there and the
+                // caller rolls back as for any failed statement. Sequential scans off: the
+                // write path's statements are point lookups by key, and inside a big write (an
+                // import, a pull, a bulk creation) the tables grow far past the statistics the
+                // planner holds, so a plan made for a nearly empty table scans the whole table
+                // per statement (measured: a 1,000-ticket pull 10.6 s -> 8.9 s)
                 p.in_transaction.set(true);
-                p.batch(&format!(
+                p.batch_later(format!(
                     "BEGIN ISOLATION LEVEL READ COMMITTED; SET LOCAL enable_seqscan = off; SELECT pg_advisory_xact_lock({WRITE_LOCK}, hashtext(current_schema())::integer)"
-                ))
-                .inspect_err(|_| {
-                    let _ = p.batch("ROLLBACK");
-                    p.in_transaction.set(false);
-                })
+                ));
+                Ok(())
             }
         }
     }
@@ -625,6 +1006,13 @@ impl Db {
     pub(crate) fn commit(&self) -> Result<()> {
         let result = self.batch("COMMIT");
         if let Db::Postgres(p) = self {
+            // a queued write that failed (before the COMMIT was sent, or aborting the
+            // transaction) leaves nothing committed; end the transaction here, whatever the
+            // caller does next
+            if result.is_err() {
+                p.discard();
+                let _ = p.batch("ROLLBACK");
+            }
             p.in_transaction.set(false);
         }
         result
@@ -633,6 +1021,9 @@ impl Db {
     /// Rolls the open transaction back (a failure to do so loses nothing: the transaction
     /// ends with the connection).
     pub(crate) fn rollback(&self) {
+        if let Db::Postgres(p) = self {
+            p.discard();
+        }
         let _ = self.batch("ROLLBACK");
         if let Db::Postgres(p) = self {
             p.in_transaction.set(false);

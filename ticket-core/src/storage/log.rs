@@ -1,13 +1,13 @@
 //! The change log's SQL: change sets, records, replica and ticket ids (ARCHITECTURE.md,
 //! "The change log"). Nothing here knows a rule; records arrive encoded ([`Row`]).
-use crate::storage::db::{args, Db, Row as DbRow};
+use crate::storage::db::{args, Db, LogRow, Row as DbRow};
 
 use crate::error::{Error, Result};
 use crate::log::{ChangeId, ReplicaId, Row, SetId};
 
 /// The local row id of a replica id, added when first seen.
 pub(crate) fn replica_row(conn: &Db, replica: &ReplicaId) -> Result<i64> {
-    conn.exec(
+    conn.exec_later(
         "INSERT OR IGNORE INTO replicas (uuid) VALUES (?1)",
         args![replica.as_str()],
     )?;
@@ -51,6 +51,12 @@ pub(crate) fn ticket_row(conn: &Db, uuid: &str) -> Result<i64> {
     conn.insert_id("INSERT INTO ticket_ids (uuid) VALUES (?1)", args![uuid])
 }
 
+/// The local row id of a ticket uuid just made (no probe for it first: a new version-7 uuid
+/// is in no log; on a team silo the probe was a round trip per created ticket).
+pub(crate) fn new_ticket_row(conn: &Db, uuid: &str) -> Result<i64> {
+    conn.insert_id("INSERT INTO ticket_ids (uuid) VALUES (?1)", args![uuid])
+}
+
 /// The local row id of a ticket uuid, if the log knows it.
 pub(crate) fn find_ticket_row(conn: &Db, uuid: &str) -> Result<Option<i64>> {
     conn.opt(
@@ -74,6 +80,38 @@ pub(crate) fn ticket_uuid(conn: &Db, id: i64) -> Result<String> {
     })
 }
 
+/// The greatest clock in the log (0 when empty) and, on PostgreSQL, a row id for the next
+/// change set taken from its identity sequence in the same round trip, so that the set can be
+/// inserted without waiting for a `RETURNING` (see [`insert_set_as`]). An id taken and not
+/// used leaves a gap, as a rolled-back insert does.
+pub(crate) fn max_clock_and_set_row(conn: &Db) -> Result<(u64, Option<i64>)> {
+    if !conn.is_postgres() {
+        return Ok((max_clock(conn)?, None));
+    }
+    let (clock, row): (Option<i64>, i64) = conn.one(
+        "SELECT (SELECT max(clock) FROM change_sets), nextval(pg_get_serial_sequence('change_sets', 'id'))",
+        args![],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?;
+    Ok((clock.unwrap_or(0).max(0) as u64, Some(row)))
+}
+
+/// Adds a change set under a row id taken by [`max_clock_and_set_row`] (queued on
+/// PostgreSQL: nothing in it is waited for).
+pub(crate) fn insert_set_as(
+    conn: &Db,
+    row: i64,
+    clock: u64,
+    replica_row: i64,
+    at: &str,
+    author: &str,
+) -> Result<()> {
+    conn.exec_later(
+        "INSERT INTO change_sets (id, clock, replica, at, author) VALUES (?1, ?2, ?3, ?4, ?5)",
+        args![row, clock as i64, replica_row, at, author],
+    )
+}
+
 /// Adds a change set; returns its local row id.
 pub(crate) fn insert_set(
     conn: &Db,
@@ -93,12 +131,6 @@ pub(crate) fn insert_set(
 /// consecutive records (`ticket_runs`: a ticket's history is found through them; one row per
 /// run instead of an index entry per record — a generated ticket's 14 records are 2–3 runs).
 pub(crate) fn index_sets(conn: &Db, sets: &[i64]) -> Result<()> {
-    index_sets_of(conn, sets, false)
-}
-
-/// [`index_sets`] for sets this transaction made (`fresh`: no runs to forget yet, one
-/// statement per ticket less) or for sets that may have been indexed before.
-pub(crate) fn index_sets_of(conn: &Db, sets: &[i64], fresh: bool) -> Result<()> {
     for &set in sets {
         let (lo, hi) = (record_row(set, 0), record_row(set, u16::MAX as u32));
         // runs of (ticket, first, last) in row-id order
@@ -120,24 +152,47 @@ pub(crate) fn index_sets_of(conn: &Db, sets: &[i64], fresh: bool) -> Result<()> 
         let mut tickets: Vec<i64> = runs.iter().map(|r| r.0).collect();
         tickets.sort_unstable();
         tickets.dedup();
-        for ticket in tickets.into_iter().filter(|_| !fresh) {
-            conn.exec(
+        for ticket in tickets {
+            conn.exec_later(
                 "DELETE FROM ticket_runs WHERE ticket = ?1 AND first BETWEEN ?2 AND ?3",
                 args![ticket, lo, hi],
             )?;
         }
         for (ticket, first, last) in runs {
-            conn.exec(
+            conn.exec_later(
                 "INSERT INTO ticket_runs (ticket, first, last) VALUES (?1, ?2, ?3)",
                 args![ticket, first, last],
             )?;
         }
-        conn.exec(
+        conn.exec_later(
             "UPDATE change_sets SET records = ?2 WHERE id = ?1",
             args![set, n],
         )?;
     }
     Ok(())
+}
+
+/// [`index_sets`] for one set this transaction made, from the tickets of its records in
+/// order (what the writer emitted) instead of reading them back: the same runs and count.
+pub(crate) fn index_fresh_set(conn: &Db, set: i64, tickets: &[i64]) -> Result<()> {
+    let mut runs: Vec<(i64, i64, i64)> = Vec::new();
+    for (index, &ticket) in tickets.iter().enumerate() {
+        let id = record_row(set, index as u32);
+        match runs.last_mut() {
+            Some(run) if run.0 == ticket && run.2 + 1 == id => run.2 = id,
+            _ => runs.push((ticket, id, id)),
+        }
+    }
+    for (ticket, first, last) in runs {
+        conn.exec_later(
+            "INSERT INTO ticket_runs (ticket, first, last) VALUES (?1, ?2, ?3)",
+            args![ticket, first, last],
+        )?;
+    }
+    conn.exec_later(
+        "UPDATE change_sets SET records = ?2 WHERE id = ?1",
+        args![set, tickets.len() as i64],
+    )
 }
 
 /// The last change set in replay order, if any.
@@ -173,12 +228,25 @@ pub(crate) fn insert_record(
     ticket: i64,
     row: &Row,
 ) -> Result<i64> {
-    conn.exec(
+    conn.insert_log_row(
         "INSERT INTO changes (id, ticket, op, key, value, num, sha) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-        args![record_row(set, index), ticket, row.op, &row.key, &row.value, row.num, &row.sha],
+        LogRow {
+            id: record_row(set, index),
+            ticket,
+            op: row.op,
+            key: row.key.clone(),
+            value: row.value.clone(),
+            num: row.num,
+            sha: row.sha.clone(),
+        },
     )?;
     Ok(record_row(set, index))
 }
+
+/// Many change records in one statement, over arrays of their columns (PostgreSQL; see
+/// `Db::insert_log_row`).
+pub(crate) const INSERT_RECORDS: &str = "INSERT INTO changes (id, ticket, op, key, value, num, sha) \
+     SELECT * FROM unnest(?1::bigint[], ?2::bigint[], ?3::integer[], ?4::text[], ?5::text[], ?6::bigint[], ?7::text[])";
 
 /// Whether the record `index` of local set `set` is stored.
 pub(crate) fn has_record(conn: &Db, set: i64, index: u32) -> Result<bool> {

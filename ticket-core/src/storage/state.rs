@@ -170,7 +170,7 @@ pub(crate) fn numbering(db: &Db) -> Result<(Option<i64>, i64)> {
 
 /// Records a number as issued.
 pub(crate) fn set_numbering(db: &Db, last: i64, issued: i64) -> Result<()> {
-    db.exec(
+    db.exec_later(
         "UPDATE numbering SET last_x = ?1, issued = ?2 WHERE id = 1",
         args![last, issued],
     )?;

@@ -153,7 +153,7 @@ fn connect(address: &str) -> Result<(PgConn, Option<String>)> {
         address: shown.clone(),
         reason,
     };
-    let mut config = postgres::Config::from_str(&parsed.url)
+    let mut config = tokio_postgres::Config::from_str(&parsed.url)
         .map_err(|e| refused(format!("not a valid PostgreSQL address: {e}")))?;
     if config.get_password().is_none() {
         if let Ok(p) = std::env::var("PGPASSWORD") {
@@ -165,11 +165,11 @@ fn connect(address: &str) -> Result<(PgConn, Option<String>)> {
             .ok()
             .or_else(|| std::env::var("USER").ok())
         {
-            config.user(&u);
+            config.user(u);
         }
     }
     if config.get_hosts().is_empty() {
-        config.host(&std::env::var("PGHOST").unwrap_or_else(|_| "localhost".into()));
+        config.host(std::env::var("PGHOST").unwrap_or_else(|_| "localhost".into()));
     }
     if config.get_ports().is_empty() {
         if let Some(p) = std::env::var("PGPORT").ok().and_then(|p| p.parse().ok()) {
@@ -180,14 +180,35 @@ fn connect(address: &str) -> Result<(PgConn, Option<String>)> {
         config.connect_timeout(Duration::from_secs(10));
     }
     config.application_name("ticket");
-    let connected = match &parsed.tls {
-        Tls::Off => config.connect(postgres::NoTls),
-        Tls::On { roots } => {
-            config.ssl_mode(postgres::config::SslMode::Require);
-            config.connect(tls_connector(roots.as_deref()).map_err(refused)?)
-        }
-    };
-    let client = connected.map_err(|e| {
+    // the runtime that drives this connection, on the calling thread (see `PgConn`)
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| refused(format!("cannot start the connection's runtime: {e}")))?;
+    let connected =
+        match &parsed.tls {
+            Tls::Off => runtime.block_on(config.connect(tokio_postgres::NoTls)).map(
+                |(client, connection)| {
+                    let task = runtime.spawn(async move {
+                        let _ = connection.await;
+                    });
+                    (client, task)
+                },
+            ),
+            Tls::On { roots } => {
+                config.ssl_mode(tokio_postgres::config::SslMode::Require);
+                let tls = tls_connector(roots.as_deref()).map_err(refused)?;
+                runtime
+                    .block_on(config.connect(tls))
+                    .map(|(client, connection)| {
+                        let task = runtime.spawn(async move {
+                            let _ = connection.await;
+                        });
+                        (client, task)
+                    })
+            }
+        };
+    let (client, task) = connected.map_err(|e| {
         let reason = match e.as_db_error() {
             Some(db) => db.message().to_string(),
             None => {
@@ -204,7 +225,7 @@ fn connect(address: &str) -> Result<(PgConn, Option<String>)> {
         };
         refused(reason)
     })?;
-    let conn = PgConn::new(client);
+    let conn = PgConn::new(runtime, client, task);
     // the statements of a silo are short: compiling one to machine code (PostgreSQL's JIT,
     // on by default for plans its estimates call expensive) costs more than it saves
     conn.batch("SET jit = off")?;
@@ -370,4 +391,36 @@ pub(crate) fn put_content(db: &Db, sha256: &str, bytes: &[u8]) -> Result<bool> {
         "INSERT OR IGNORE INTO attachment_contents (sha256, content) VALUES (?1, ?2)",
         args![sha256, bytes],
     )? == 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::connect;
+    use crate::storage::db::{args, Db};
+
+    /// A queued write whose argument does not convert fails before it is sent: the writes
+    /// queued after it and the COMMIT must not run without it (nothing is committed).
+    #[test]
+    fn a_queued_write_that_fails_before_it_is_sent_commits_nothing() {
+        let Ok(url) = std::env::var("TICKET_TEST_POSTGRES") else {
+            eprintln!("TICKET_TEST_POSTGRES is not set: the PostgreSQL half is skipped");
+            assert!(std::env::var_os("CI").is_none(), "CI needs PostgreSQL");
+            return;
+        };
+        let (conn, _) = connect(&url).unwrap();
+        let db = Db::Postgres(Box::new(conn));
+        db.batch("CREATE TEMP TABLE queued (x INTEGER)").unwrap();
+        db.begin_write().unwrap();
+        db.exec_later("INSERT INTO queued (x) VALUES (?1)", args![1])
+            .unwrap();
+        // an INTEGER column cannot take it: the conversion fails when the pipeline goes out
+        db.exec_later("INSERT INTO queued (x) VALUES (?1)", args![i64::MAX])
+            .unwrap();
+        db.exec_later("INSERT INTO queued (x) VALUES (?1)", args![3])
+            .unwrap();
+        assert!(db.commit().is_err());
+        assert!(!db.in_transaction());
+        let rows: i64 = db.value("SELECT count(*) FROM queued", args![]).unwrap();
+        assert_eq!(rows, 0);
+    }
 }

@@ -1,0 +1,167 @@
+//! What a write transaction knows of the tickets it created itself, so that the rules'
+//! questions about them (is this tag there, which values does this key hold, what comes next)
+//! are answered without asking the database.
+//!
+//! Why: on a team silo every question is a network round trip, and bulk creation asks some
+//! twenty per new ticket about a ticket whose every row this transaction wrote
+//! (benches/README.md, "Team silos: write round trips"). The answers here are the ones the
+//! derived tables give: each record the writer emits for such a ticket is noted the way
+//! `apply` projects it. Only the plain records are followed (create, title, summary, status,
+//! tags, plain property values, entries); any other record (relations, attachments, entry
+//! removals, undo) forgets every ticket held here, and the questions go to the database again.
+//! The database stays the truth; this is a copy of a part of it that cannot go stale within
+//! one transaction, because the writer alone changes those tickets (the writers' lock).
+use std::collections::HashMap;
+
+use crate::log::{Operation, Record};
+use crate::model::Status;
+
+/// A ticket created in this transaction, as the derived tables hold it.
+#[derive(Debug)]
+struct Ticket {
+    number: String,
+    title: String,
+    summary: String,
+    status: Status,
+    /// Tag by lower case → the spelling stored (the first one added).
+    tags: HashMap<String, String>,
+    /// Property rows in the order of their ids: key as stored, its lower case, value, the
+    /// value's lower case.
+    properties: Vec<(String, String, String, String)>,
+    /// Entries added (the next entry's number is one more; removals keep numbers).
+    entries: u32,
+}
+
+/// The tickets this transaction created, while only plain records touched them.
+#[derive(Debug, Default)]
+pub(crate) struct Fresh {
+    tickets: HashMap<i64, Ticket>,
+    by_number: HashMap<String, i64>,
+}
+
+impl Fresh {
+    /// Follows a record the writer emitted (after it was applied).
+    pub(crate) fn note(&mut self, rec: &Record) {
+        let id = rec.ticket;
+        if let Operation::Create { number } = &rec.op {
+            self.by_number.insert(number.as_str().to_string(), id);
+            self.tickets.insert(
+                id,
+                Ticket {
+                    number: number.as_str().to_string(),
+                    title: String::new(),
+                    summary: String::new(),
+                    status: Status::Open,
+                    tags: HashMap::new(),
+                    properties: Vec::new(),
+                    entries: 0,
+                },
+            );
+            return;
+        }
+        let plain = matches!(
+            rec.op,
+            Operation::Title(_)
+                | Operation::Summary(_)
+                | Operation::Status(_)
+                | Operation::TagAdd(_)
+                | Operation::TagRemove(_)
+                | Operation::PropAdd { .. }
+                | Operation::PropRemove { .. }
+                | Operation::EntryAdd { .. }
+        );
+        if !plain {
+            // a relation may repair rows of other tickets, an undo restores anything: the
+            // database answers from here on
+            self.tickets.clear();
+            self.by_number.clear();
+            return;
+        }
+        let Some(t) = self.tickets.get_mut(&id) else {
+            return;
+        };
+        match &rec.op {
+            Operation::Title(v) => v.clone_into(&mut t.title),
+            Operation::Summary(v) => v.clone_into(&mut t.summary),
+            Operation::Status(s) => t.status = *s,
+            Operation::TagAdd(tag) => {
+                t.tags
+                    .entry(tag.lc())
+                    .or_insert_with(|| tag.as_str().to_string());
+            }
+            Operation::TagRemove(tag) => {
+                t.tags.remove(&tag.lc());
+            }
+            Operation::PropAdd { key, value } => t.properties.push((
+                key.as_str().to_string(),
+                key.lc(),
+                value.as_str().to_string(),
+                value.lc(),
+            )),
+            Operation::PropRemove { key, value } => {
+                let (key_lc, value_lc) = (key.lc(), value.lc());
+                if let Some(i) = t
+                    .properties
+                    .iter()
+                    .position(|p| p.1 == key_lc && p.3 == value_lc)
+                {
+                    t.properties.remove(i);
+                }
+            }
+            Operation::EntryAdd { .. } => t.entries += 1,
+            _ => {}
+        }
+    }
+
+    /// Row id, number and status of a ticket held here, by number.
+    pub(crate) fn by_number(&self, number: &str) -> Option<(i64, String, Status)> {
+        let id = *self.by_number.get(number)?;
+        let t = self.tickets.get(&id)?;
+        Some((id, t.number.clone(), t.status))
+    }
+
+    /// The number of a ticket held here.
+    pub(crate) fn number_of(&self, id: i64) -> Option<String> {
+        self.tickets.get(&id).map(|t| t.number.clone())
+    }
+
+    /// Title (or summary) of a ticket held here.
+    pub(crate) fn text_of(&self, id: i64, summary: bool) -> Option<String> {
+        let t = self.tickets.get(&id)?;
+        Some(if summary { &t.summary } else { &t.title }.clone())
+    }
+
+    /// Whether the ticket is held here, and then the tag's stored spelling.
+    pub(crate) fn stored_tag(&self, id: i64, tag_lc: &str) -> Option<Option<String>> {
+        let t = self.tickets.get(&id)?;
+        Some(t.tags.get(tag_lc).cloned())
+    }
+
+    /// Whether the ticket is held here, and then the key's values in order.
+    pub(crate) fn values(&self, id: i64, key_lc: &str) -> Option<Vec<String>> {
+        let t = self.tickets.get(&id)?;
+        Some(
+            t.properties
+                .iter()
+                .filter(|p| p.1 == key_lc)
+                .map(|p| p.2.clone())
+                .collect(),
+        )
+    }
+
+    /// Whether the ticket is held here, and then the key as first stored.
+    pub(crate) fn stored_key(&self, id: i64, key_lc: &str) -> Option<Option<String>> {
+        let t = self.tickets.get(&id)?;
+        Some(
+            t.properties
+                .iter()
+                .find(|p| p.1 == key_lc)
+                .map(|p| p.0.clone()),
+        )
+    }
+
+    /// The next entry number of a ticket held here.
+    pub(crate) fn next_entry(&self, id: i64) -> Option<u32> {
+        self.tickets.get(&id).map(|t| t.entries + 1)
+    }
+}
