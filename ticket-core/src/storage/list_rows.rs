@@ -71,16 +71,13 @@ pub(crate) fn refresh_all(conn: &Db) -> Result<()> {
 }
 
 /// Turns the triggers that note stale list rows off (a rebuild empties and refills the
-/// tables, then writes every list row once) or on again, inside the caller's transaction.
-/// On SQLite the triggers are dropped and made again from their definitions (`sql`), read
-/// before by [`triggers`].
+/// tables, then writes every list row once) or on again, inside the caller's transaction: on
+/// SQLite they are dropped and made again from their definitions (`sqlite_defs`, read before
+/// by [`triggers`]), so that emptying the tables stays a truncation. On PostgreSQL they stay
+/// on: turning them off takes `ALTER TABLE`, which only the tables' owner may run, and any
+/// member of a team may rebuild; the rows they note are forgotten by [`refresh_all`].
 pub(crate) fn set_triggers(conn: &Db, on: bool, sqlite_defs: &[(String, String)]) -> Result<()> {
     if conn.is_postgres() {
-        let verb = if on { "ENABLE" } else { "DISABLE" };
-        conn.batch(&format!(
-            "ALTER TABLE tags {verb} TRIGGER tags_list; ALTER TABLE properties {verb} TRIGGER properties_list; \
-             ALTER TABLE entry_rows {verb} TRIGGER entry_rows_list;"
-        ))?;
         return Ok(());
     }
     for (name, sql) in sqlite_defs {
