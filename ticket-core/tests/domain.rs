@@ -643,7 +643,8 @@ fn check_lists_existing_violators_after_a_configuration_change() {
 /// The list row (schema 6) a listing reads holds the minutes of the entries not removed, the
 /// tags in lower-case order and the properties in the order they were applied, as the same
 /// text on both backends (quotes, backslashes and non-ASCII included), and follows every kind
-/// of change: a listing says what `get` says.
+/// of change; a rebuild, which writes every list row from the tables at once, agrees with
+/// the rows kept change by change. (`get` and listings both read the list row.)
 #[test]
 fn list_rows_follow_tags_properties_and_entries() {
     let dir = tempfile::tempdir().unwrap();

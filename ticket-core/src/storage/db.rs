@@ -673,9 +673,15 @@ impl PgConn {
         Ok(())
     }
 
-    fn query(&self, sql: &str, args: &[Arg<'_>]) -> Result<Vec<postgres::Row>> {
+    /// The prepared statement of `sql`, about to be sent: the kept change records it may
+    /// read go ahead of it.
+    fn ready(&self, sql: &str) -> Result<postgres::Statement> {
         self.log_rows_before(sql, false)?;
-        let stmt = self.statement(sql)?;
+        self.statement(sql)
+    }
+
+    fn query(&self, sql: &str, args: &[Arg<'_>]) -> Result<Vec<postgres::Row>> {
+        let stmt = self.ready(sql)?;
         self.count(sql);
         let params = Self::params(args);
         let client = self.client();
@@ -688,8 +694,7 @@ impl PgConn {
     }
 
     fn execute(&self, sql: &str, args: &[Arg<'_>]) -> Result<u64> {
-        self.log_rows_before(sql, false)?;
-        let stmt = self.statement(sql)?;
+        let stmt = self.ready(sql)?;
         self.count(sql);
         let params = Self::params(args);
         let client = self.client();
@@ -707,8 +712,7 @@ impl PgConn {
             self.execute(sql, args)?;
             return Ok(());
         }
-        self.log_rows_before(sql, false)?;
-        let stmt = self.statement(sql)?;
+        let stmt = self.ready(sql)?;
         if self.stats.is_some() {
             self.count(&format!("(queued) {sql}"));
         }

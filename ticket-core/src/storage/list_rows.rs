@@ -12,7 +12,7 @@
 //! `list_stale`; [`refresh`] rewrites those tickets' list rows at the end of every change set,
 //! inside its transaction, and empties the table. The row is built by the database from the
 //! tables themselves (tags by lower case, properties in applied order, the minutes of the
-//! entries not removed), the order `Silo::get` reads them in.
+//! entries not removed), the orders the detail queries of schema 5 read them in.
 use crate::error::Result;
 use crate::storage::db::{args, Db};
 

@@ -142,10 +142,7 @@ pub(crate) fn index_sets(conn: &Db, sets: &[i64]) -> Result<()> {
             |r| {
                 let (id, ticket): (i64, i64) = (r.get(0)?, r.get(1)?);
                 n += 1;
-                match runs.last_mut() {
-                    Some(run) if run.0 == ticket && run.2 + 1 == id => run.2 = id,
-                    _ => runs.push((ticket, id, id)),
-                }
+                extend_runs(&mut runs, ticket, id);
                 Ok(())
             },
         )?;
@@ -158,32 +155,23 @@ pub(crate) fn index_sets(conn: &Db, sets: &[i64]) -> Result<()> {
                 args![ticket, lo, hi],
             )?;
         }
-        for (ticket, first, last) in runs {
-            conn.exec_later(
-                "INSERT INTO ticket_runs (ticket, first, last) VALUES (?1, ?2, ?3)",
-                args![ticket, first, last],
-            )?;
-        }
-        conn.exec_later(
-            "UPDATE change_sets SET records = ?2 WHERE id = ?1",
-            args![set, n],
-        )?;
+        write_runs(conn, set, &runs, n)?;
     }
     Ok(())
 }
 
-/// [`index_sets`] for one set this transaction made, from the tickets of its records in
-/// order (what the writer emitted) instead of reading them back: the same runs and count.
-pub(crate) fn index_fresh_set(conn: &Db, set: i64, tickets: &[i64]) -> Result<()> {
-    let mut runs: Vec<(i64, i64, i64)> = Vec::new();
-    for (index, &ticket) in tickets.iter().enumerate() {
-        let id = record_row(set, index as u32);
-        match runs.last_mut() {
-            Some(run) if run.0 == ticket && run.2 + 1 == id => run.2 = id,
-            _ => runs.push((ticket, id, id)),
-        }
+/// Adds record `id` of `ticket` (the next in row-id order) to the runs of (ticket, first,
+/// last) of a set.
+fn extend_runs(runs: &mut Vec<(i64, i64, i64)>, ticket: i64, id: i64) {
+    match runs.last_mut() {
+        Some(run) if run.0 == ticket && run.2 + 1 == id => run.2 = id,
+        _ => runs.push((ticket, id, id)),
     }
-    for (ticket, first, last) in runs {
+}
+
+/// Writes a set's runs and its record count `n`.
+fn write_runs(conn: &Db, set: i64, runs: &[(i64, i64, i64)], n: i64) -> Result<()> {
+    for &(ticket, first, last) in runs {
         conn.exec_later(
             "INSERT INTO ticket_runs (ticket, first, last) VALUES (?1, ?2, ?3)",
             args![ticket, first, last],
@@ -191,8 +179,18 @@ pub(crate) fn index_fresh_set(conn: &Db, set: i64, tickets: &[i64]) -> Result<()
     }
     conn.exec_later(
         "UPDATE change_sets SET records = ?2 WHERE id = ?1",
-        args![set, tickets.len() as i64],
+        args![set, n],
     )
+}
+
+/// [`index_sets`] for one set this transaction made, from the tickets of its records in
+/// order (what the writer emitted) instead of reading them back: the same runs and count.
+pub(crate) fn index_fresh_set(conn: &Db, set: i64, tickets: &[i64]) -> Result<()> {
+    let mut runs: Vec<(i64, i64, i64)> = Vec::new();
+    for (index, &ticket) in tickets.iter().enumerate() {
+        extend_runs(&mut runs, ticket, record_row(set, index as u32));
+    }
+    write_runs(conn, set, &runs, tickets.len() as i64)
 }
 
 /// The last change set in replay order, if any.
