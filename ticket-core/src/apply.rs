@@ -343,16 +343,37 @@ const EARLIEST_KEYS: [&str; 3] = ["deadline", "scheduled", "review"];
 /// full-text rows are written by one statement for all tickets, so FTS5 flushes its pending
 /// index once per transaction rather than once per ticket.
 pub(crate) fn refresh(conn: &Db, touched: &Touched) -> Result<()> {
-    for (id, at) in &touched.last_at {
-        conn.exec(
-            "UPDATE tickets SET last_update = ?2 WHERE id = ?1 AND last_update < ?2",
-            args![id, at],
-        )?;
+    // one statement for all tickets, their latest times passed as one JSON object (a
+    // rebuild touches every ticket: 100k single-row updates took 0.3 s of its 5)
+    match touched.last_at.len() {
+        0 => {}
+        1 => {
+            let (id, at) = touched.last_at.iter().next().expect("one");
+            conn.exec_later(
+                "UPDATE tickets SET last_update = ?2 WHERE id = ?1 AND last_update < ?2",
+                args![id, at],
+            )?;
+        }
+        _ => {
+            let times = serde_json::to_string(&touched.last_at)
+                .expect("a map of numbers to strings serializes");
+            conn.exec_later(
+                if conn.is_postgres() {
+                    "UPDATE tickets SET last_update = j.value FROM jsonb_each_text(?1::text::jsonb) j \
+                     WHERE tickets.id = j.key::bigint AND tickets.last_update < j.value"
+                } else {
+                    "UPDATE tickets SET last_update = j.value FROM json_each(?1) j \
+                     WHERE tickets.id = CAST(j.key AS INTEGER) AND tickets.last_update < j.value"
+                },
+                args![times],
+            )?;
+        }
     }
-    for id in &touched.dated {
-        conn.exec(
-            "UPDATE tickets SET earliest = (SELECT min(value_date) FROM properties WHERE ticket_id = ?1 AND key_lc IN ('deadline', 'scheduled', 'review')) WHERE id = ?1",
-            args![id],
+    if !touched.dated.is_empty() {
+        let dated: Vec<i64> = touched.dated.iter().copied().collect();
+        conn.exec_later(
+            "UPDATE tickets SET earliest = (SELECT min(value_date) FROM properties WHERE ticket_id = tickets.id AND key_lc IN ('deadline', 'scheduled', 'review')) WHERE id IN rarray(?1)",
+            args![dated],
         )?;
     }
     crate::storage::list_rows::refresh(conn)?;

@@ -105,8 +105,9 @@ pub(crate) fn rebuild_in(conn: &Db) -> Result<RebuildStats> {
     let mut n = 0u64;
     let mut touched = Touched::default();
     let mut created: HashSet<i64> = HashSet::new();
-    store::for_each_record_replayed(conn, |s| {
-        let op = Operation::decode(s.row.clone()).map_err(|e| bad_record(conn, &s, e))?;
+    store::for_each_record_replayed(conn, |mut s| {
+        let op =
+            Operation::decode(std::mem::take(&mut s.row)).map_err(|e| bad_record(conn, &s, e))?;
         let create = matches!(op, Operation::Create { .. });
         if create != created.insert(s.ticket) {
             let message = if create {

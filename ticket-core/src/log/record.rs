@@ -271,8 +271,9 @@ impl Operation {
             sha,
         } = row;
         let missing = |what: &str| Error::invalid("change record", what, "a field is missing");
-        let value = || value.clone().ok_or_else(|| missing("value"));
-        let key = || key.clone().ok_or_else(|| missing("key"));
+        // each arm takes a field at most once: moved out, not copied
+        let value = move || value.ok_or_else(|| missing("value"));
+        let key = move || key.ok_or_else(|| missing("key"));
         let num = || num.ok_or_else(|| missing("number"));
         let count = |n: i64, what: &'static str| {
             u32::try_from(n).map_err(|_| Error::invalid(what, &n.to_string(), "out of range"))
