@@ -802,7 +802,7 @@ fn pages_render_and_forms_write() {
         .trim_start_matches("/t/")
         .to_string();
     let made = s.get(&format!("/api/v1/tickets/{c}")).json();
-    assert_eq!(made["tags"], json!(["risk", "water"]));
+    assert_eq!(made["tags"], json!(["risk", "water"]), "{made:?}");
 
     // the edit form: merge a into b, with an entry, in one submit
     let edit = get(&format!("/t/{a}/edit")).body;

@@ -1008,6 +1008,15 @@ impl Db {
 
     /// Commits the open transaction.
     pub(crate) fn commit(&self) -> Result<()> {
+        if let Db::Sqlite(c) = self {
+            // pages the transaction freed (a merged full-text segment, emptied tables) go
+            // back to the file system instead of staying in the file for later reuse; a
+            // no-op for a silo made before new silos got `auto_vacuum = INCREMENTAL`. The
+            // pragma answers a row per page it frees: stepped to its end, not once.
+            let mut stmt = c.prepare_cached("PRAGMA incremental_vacuum")?;
+            let mut rows = stmt.query([])?;
+            while rows.next()?.is_some() {}
+        }
         let result = self.batch("COMMIT");
         if let Db::Postgres(p) = self {
             // a queued write that failed (before the COMMIT was sent, or aborting the

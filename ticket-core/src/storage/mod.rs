@@ -298,6 +298,13 @@ fn open_writable(conn: Connection, path: &Path, access: Access) -> Result<Opened
     // once the file has pages): a search reads a quarter of the pages' count — and makes a
     // quarter of the read calls — of 4 KiB pages for the same rows and index ranges
     conn.pragma_update(None, "page_size", 16384)?;
+    // a new database gives its free pages back to the file system at each commit
+    // (`Db::commit`); an existing one keeps its mode (SQLite changes it only by `VACUUM`).
+    // Only when new: on an existing database the pragma writes its header, a write
+    // transaction at every open that made readers of `ticket serve` miss fresh commits
+    if version == 0 {
+        conn.pragma_update(None, "auto_vacuum", "INCREMENTAL")?;
+    }
     conn.pragma_update(None, "journal_mode", "WAL")?;
     conn.pragma_update(None, "synchronous", "NORMAL")?;
     // checkpoint when the WAL holds 8192 pages (128 MiB at 16 KiB) rather than SQLite's 1000:
