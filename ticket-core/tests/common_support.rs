@@ -142,3 +142,29 @@ pub fn change_count(silo: &Silo) -> i64 {
     conn.query_row("SELECT count(*) FROM changes", [], |r| r.get(0))
         .unwrap()
 }
+
+/// The steps of SQLite's plan (`EXPLAIN QUERY PLAN`) for the statement `key` and `sort`
+/// compile to, on the silo's own file (a directory silo).
+pub fn query_plan(silo: &Silo, key: &str, sort: &str) -> Vec<String> {
+    let e = silo.explain(key, sort).unwrap();
+    let values: Vec<rusqlite::types::Value> = e
+        .params
+        .iter()
+        .map(|p| match p {
+            ticket_core::SqlValue::Null => rusqlite::types::Value::Null,
+            ticket_core::SqlValue::Integer(i) => rusqlite::types::Value::Integer(*i),
+            ticket_core::SqlValue::Real(r) => rusqlite::types::Value::Real(*r),
+            ticket_core::SqlValue::Text(t) => rusqlite::types::Value::Text(t.clone()),
+        })
+        .collect();
+    let conn = rusqlite::Connection::open(silo.dir().join("silo.db")).unwrap();
+    let mut stmt = conn
+        .prepare(&format!("EXPLAIN QUERY PLAN {}", e.sql))
+        .unwrap();
+    let steps = stmt
+        .query_map(rusqlite::params_from_iter(values), |r| r.get(3))
+        .unwrap()
+        .collect::<rusqlite::Result<_>>()
+        .unwrap();
+    steps
+}

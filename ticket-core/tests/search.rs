@@ -200,7 +200,6 @@ fn hostile_keys_only_ever_match_text() {
 fn query_plans_of_the_typical_set_use_the_indexes() {
     let dir = tempfile::tempdir().unwrap();
     let silo = fixture(dir.path());
-    let conn = rusqlite::Connection::open(silo.dir().join("silo.db")).unwrap();
     for (key, sort, wanted) in [
         ("s:*", "", "COVERING INDEX tickets_number_order"),
         ("s:* g=bug", "", "tags_lc"),
@@ -215,27 +214,7 @@ fn query_plans_of_the_typical_set_use_the_indexes() {
         ("s:* p=estimate:>3:", "", "properties_num"),
         ("x:restic", "", "ticket_fts"),
     ] {
-        let e = silo.explain(key, sort).unwrap();
-        let values: Vec<rusqlite::types::Value> = e
-            .params
-            .iter()
-            .map(|p| match p {
-                ticket_core::SqlValue::Null => rusqlite::types::Value::Null,
-                ticket_core::SqlValue::Integer(i) => rusqlite::types::Value::Integer(*i),
-                ticket_core::SqlValue::Real(r) => rusqlite::types::Value::Real(*r),
-                ticket_core::SqlValue::Text(t) => rusqlite::types::Value::Text(t.clone()),
-            })
-            .collect();
-        let mut stmt = conn
-            .prepare(&format!("EXPLAIN QUERY PLAN {}", e.sql))
-            .unwrap();
-        let plan: Vec<String> = stmt
-            .query_map(rusqlite::params_from_iter(values), |r| {
-                r.get::<_, String>(3)
-            })
-            .unwrap()
-            .collect::<Result<_, _>>()
-            .unwrap();
+        let plan = query_plan(&silo, key, sort);
         let text = plan.join("\n");
         assert!(text.contains(wanted), "{key}: plan lacks {wanted}:\n{text}");
         for line in &plan {

@@ -112,32 +112,6 @@ fn a_rebuild_leaves_current_statistics() {
     assert_eq!(tickets, 5);
 }
 
-/// The plan of a statement on the silo's own file (the silo's SQL functions are not needed
-/// for `EXPLAIN QUERY PLAN`).
-fn plan_of(silo: &Silo, key: &str) -> String {
-    let e = silo.explain(key, "").unwrap();
-    let values: Vec<rusqlite::types::Value> = e
-        .params
-        .iter()
-        .map(|p| match p {
-            ticket_core::SqlValue::Null => rusqlite::types::Value::Null,
-            ticket_core::SqlValue::Integer(i) => rusqlite::types::Value::Integer(*i),
-            ticket_core::SqlValue::Real(r) => rusqlite::types::Value::Real(*r),
-            ticket_core::SqlValue::Text(t) => rusqlite::types::Value::Text(t.clone()),
-        })
-        .collect();
-    let conn = rusqlite::Connection::open(silo.dir().join("silo.db")).unwrap();
-    let mut stmt = conn
-        .prepare(&format!("EXPLAIN QUERY PLAN {}", e.sql))
-        .unwrap();
-    let rows: Vec<String> = stmt
-        .query_map(rusqlite::params_from_iter(values), |r| r.get(3))
-        .unwrap()
-        .collect::<rusqlite::Result<_>>()
-        .unwrap();
-    rows.join("\n")
-}
-
 /// With histograms (`sqlite_stat4`) the planner sees that "updated in the last two weeks"
 /// holds none of a year's tickets and reads the range from `tickets_last_update`; with one
 /// average per index (`sqlite_stat1` alone, as before) it walked every ticket in number order
@@ -162,14 +136,14 @@ fn a_recent_date_range_reads_its_index() {
         )
         .unwrap();
     assert!(samples > 0, "no histograms for tickets");
-    let plan = plan_of(&silo, "p=last_update:]-2w:");
+    let plan = query_plan(&silo, "p=last_update:]-2w:", "").join("\n");
     assert!(
         plan.contains("tickets_last_update"),
         "the range is not read from its index:\n{plan}"
     );
     assert_eq!(silo.count("p=last_update:]-2w:").unwrap(), 0);
     // a range holding most tickets still walks them in number order (no sort of them all)
-    let plan = plan_of(&silo, "p=last_update:]2023-02-01:");
+    let plan = query_plan(&silo, "p=last_update:]2023-02-01:", "").join("\n");
     assert!(plan.contains("tickets_number_order"), "{plan}");
 }
 
