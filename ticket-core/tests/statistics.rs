@@ -112,41 +112,6 @@ fn a_rebuild_leaves_current_statistics() {
     assert_eq!(tickets, 5);
 }
 
-/// With histograms (`sqlite_stat4`) the planner sees that "updated in the last two weeks"
-/// holds none of a year's tickets and reads the range from `tickets_last_update`; with one
-/// average per index (`sqlite_stat1` alone, as before) it walked every ticket in number order
-/// and tested each (270–350 ms on 1M tickets for no rows).
-#[test]
-fn a_recent_date_range_reads_its_index() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("year");
-    Silo::create(&path, ctx_at("2023-01-01T09:00:00Z")).unwrap();
-    // a year of tickets, a batch a month, each batch analysed the way writes leave it
-    for month in 1..=12 {
-        let silo = Silo::open(&path, ctx_at(&format!("2023-{month:02}-15T09:00:00Z"))).unwrap();
-        tickets(&silo, 150, &format!("month {month}"));
-    }
-    let silo = Silo::open(&path, ctx_at("2024-06-01T09:00:00Z")).unwrap();
-    let conn = rusqlite::Connection::open(silo.dir().join("silo.db")).unwrap();
-    let samples: i64 = conn
-        .query_row(
-            "SELECT count(*) FROM sqlite_stat4 WHERE tbl = 'tickets'",
-            [],
-            |r| r.get(0),
-        )
-        .unwrap();
-    assert!(samples > 0, "no histograms for tickets");
-    let plan = query_plan(&silo, "p=last_update:]-2w:", "").join("\n");
-    assert!(
-        plan.contains("tickets_last_update"),
-        "the range is not read from its index:\n{plan}"
-    );
-    assert_eq!(silo.count("p=last_update:]-2w:").unwrap(), 0);
-    // a range holding most tickets still walks them in number order (no sort of them all)
-    let plan = query_plan(&silo, "p=last_update:]2023-02-01:", "").join("\n");
-    assert!(plan.contains("tickets_number_order"), "{plan}");
-}
-
 /// A new silo gives the pages a write frees back to the file system at its commit (issue 12:
 /// the silo's size is measured in bytes of file): no free pages stay in the file, here after
 /// removing tags that filled pages of their table and index (in the generator's 10k silo, 15

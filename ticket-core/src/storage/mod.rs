@@ -151,7 +151,7 @@ fn refresh_statistics(conn: &Connection) -> Result<()> {
         .ok();
     let stale = match analysed {
         None => tickets > 0,
-        Some(n) => tickets > 2 * n + 100 || (tickets > 0 && lacks_histograms(conn)?),
+        Some(n) => tickets > 2 * n + 100,
     };
     conn.execute_batch(if stale {
         "PRAGMA analysis_limit = 0; ANALYZE tickets; ANALYZE tags; ANALYZE properties;"
@@ -159,24 +159,6 @@ fn refresh_statistics(conn: &Connection) -> Result<()> {
         "PRAGMA analysis_limit = 1000; PRAGMA optimize = 0x10002;"
     })?;
     Ok(())
-}
-
-/// Whether this SQLite keeps histograms (`SQLITE_ENABLE_STAT4`, set for the workspace's builds
-/// in `.cargo/config.toml`) and the silo has none for `tickets` yet: statistics written by a
-/// build without them (or by `PRAGMA optimize`'s limited analysis, which skips them) are
-/// replaced by one full `ANALYZE`. A build without histograms never asks for it again.
-fn lacks_histograms(conn: &Connection) -> Result<bool> {
-    let stat4: bool = conn
-        .prepare_cached("SELECT sqlite_compileoption_used('ENABLE_STAT4')")?
-        .query_row([], |r| r.get(0))?;
-    if !stat4 {
-        return Ok(false);
-    }
-    let samples: Option<i64> = conn
-        .prepare("SELECT 1 FROM sqlite_stat4 WHERE tbl = 'tickets' LIMIT 1")
-        .and_then(|mut s| s.query_row([], |r| r.get(0)))
-        .ok();
-    Ok(samples.is_none())
 }
 
 /// Whether opening may create the database file.
