@@ -59,9 +59,6 @@ impl Silo {
     }
 }
 
-/// Replays the whole log into emptied derived tables, inside the caller's transaction. A
-/// record that does not decode, or does not apply (out of causal order, a reference that
-/// does not resolve), is an error naming the ticket and the record.
 /// FTS5's settings while a rebuild writes every document: no merging on the way (the
 /// `optimize` at the end merges once) and a bigger pending index, so fewer segments are
 /// written at all.
@@ -73,6 +70,9 @@ const FTS_BULK_OFF: &str = "INSERT INTO ticket_fts (ticket_fts, rank) VALUES ('a
      INSERT INTO ticket_fts (ticket_fts, rank) VALUES ('crisismerge', 16); \
      INSERT INTO ticket_fts (ticket_fts, rank) VALUES ('hashsize', 1048576);";
 
+/// Replays the whole log into emptied derived tables, inside the caller's transaction. A
+/// record that does not decode, or does not apply (out of causal order, a reference that
+/// does not resolve), is an error naming the ticket and the record.
 pub(crate) fn rebuild_in(conn: &Db) -> Result<RebuildStats> {
     // the list rows are written once at the end: their triggers stay off meanwhile (SQLite
     // would also delete the tables row by row for them)

@@ -146,3 +146,31 @@ fn a_new_silo_keeps_no_free_pages() {
     assert_eq!(pragma("freelist_count"), 0);
     assert!(pragma("page_count") < full, "the file did not shrink");
 }
+
+/// A rebuild writes every document with FTS5's merging off and a large pending index, and
+/// leaves FTS5's defaults behind it: later change sets merge their small segments again.
+#[test]
+fn a_rebuild_leaves_the_full_text_settings_as_they_were() {
+    let dir = tempfile::tempdir().unwrap();
+    let silo = new_silo(dir.path());
+    tickets(&silo, 50, "words for the index");
+    silo.rebuild().unwrap();
+    let conn = rusqlite::Connection::open(silo.dir().join("silo.db")).unwrap();
+    let mut stmt = conn
+        .prepare("SELECT k, v FROM ticket_fts_config WHERE k IN ('automerge', 'crisismerge', 'hashsize') ORDER BY k")
+        .unwrap();
+    let settings: Vec<(String, i64)> = stmt
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .collect::<rusqlite::Result<_>>()
+        .unwrap();
+    assert_eq!(
+        settings,
+        [
+            ("automerge".to_string(), 4),
+            ("crisismerge".to_string(), 16),
+            ("hashsize".to_string(), 1_048_576),
+        ]
+    );
+    assert_eq!(silo.count("x:words").unwrap(), 50);
+}
