@@ -34,7 +34,7 @@ impl Silo {
         .and_then(|_| rebuild_in(&conn));
         match rebuilt {
             Ok(stats) => {
-                conn.commit()?;
+                conn.commit_write()?;
                 self.repaired();
                 crate::storage::after_writing(&conn, stats.changes);
                 crate::storage::after_rebuild(&conn);

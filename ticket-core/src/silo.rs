@@ -392,7 +392,7 @@ impl Silo {
             Ok(value)
         })();
         let result = match result {
-            Ok(value) => match conn.commit() {
+            Ok(value) => match conn.commit_write() {
                 Ok(()) => {
                     crate::storage::after_writing(&conn, records);
                     return Ok(value);

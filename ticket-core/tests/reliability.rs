@@ -921,3 +921,32 @@ fn quality_runs() {
         rounds * 4
     );
 }
+
+/// A handle whose snapshot ended sees what another handle committed meanwhile: ending a read
+/// transaction must not fail and leave the old snapshot open (as a write-only step at the
+/// end of every transaction did on a read: `ticket serve`'s pooled readers answered "no
+/// ticket 3" just after ticket 3 was created).
+#[test]
+fn a_reader_sees_writes_committed_during_its_last_snapshot() {
+    let dir = tempfile::tempdir().unwrap();
+    let address = silo_address(dir.path(), "s");
+    let writer = Silo::create(&address, ctx_at(NOW)).unwrap();
+    let reader = Silo::open(&address, ctx_at(NOW)).unwrap();
+    writer.new_ticket("first", None, "").unwrap();
+    for round in 0..3 {
+        let mut made = None;
+        let seen = reader
+            .snapshot(|s| {
+                let before = s.count("")?;
+                made = Some(writer.new_ticket(&format!("during {round}"), None, "")?);
+                Ok(before)
+            })
+            .unwrap();
+        let made = made.unwrap();
+        assert_eq!(reader.count("").unwrap(), seen + 1, "round {round}");
+        assert_eq!(
+            reader.get(made.as_str()).unwrap().title,
+            format!("during {round}")
+        );
+    }
+}

@@ -1006,17 +1006,24 @@ impl Db {
         }
     }
 
-    /// Commits the open transaction.
-    pub(crate) fn commit(&self) -> Result<()> {
+    /// Commits a write transaction ([`Db::begin_write`]): on SQLite the pages it freed (a
+    /// merged full-text segment, emptied tables) first go back to the file system instead of
+    /// staying in the file for later reuse — a no-op for a silo made before new silos got
+    /// `auto_vacuum = INCREMENTAL`. Only here: the pragma writes, so at the end of a read
+    /// transaction it failed whenever a writer had committed meanwhile, the `COMMIT` never
+    /// ran, and the handle kept reading its old snapshot.
+    pub(crate) fn commit_write(&self) -> Result<()> {
         if let Db::Sqlite(c) = self {
-            // pages the transaction freed (a merged full-text segment, emptied tables) go
-            // back to the file system instead of staying in the file for later reuse; a
-            // no-op for a silo made before new silos got `auto_vacuum = INCREMENTAL`. The
-            // pragma answers a row per page it frees: stepped to its end, not once.
+            // the pragma answers a row per page it frees: stepped to its end, not once
             let mut stmt = c.prepare_cached("PRAGMA incremental_vacuum")?;
             let mut rows = stmt.query([])?;
             while rows.next()?.is_some() {}
         }
+        self.commit()
+    }
+
+    /// Commits the open transaction (a read, or a write whose pages need no vacuum).
+    pub(crate) fn commit(&self) -> Result<()> {
         let result = self.batch("COMMIT");
         if let Db::Postgres(p) = self {
             // a queued write that failed (before the COMMIT was sent, or aborting the

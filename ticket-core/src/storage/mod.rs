@@ -281,10 +281,9 @@ fn open_writable(conn: Connection, path: &Path, access: Access) -> Result<Opened
     // quarter of the read calls — of 4 KiB pages for the same rows and index ranges
     conn.pragma_update(None, "page_size", 16384)?;
     // a new database gives its free pages back to the file system at each commit
-    // (`Db::commit`); an existing one keeps its mode (SQLite changes it only by `VACUUM`).
-    // Only when new: set at every open (on an existing auto-vacuum file the pragma writes the
-    // header), together with the vacuum at commit, it made `ticket serve`'s tests read a
-    // just-created ticket as missing about one run in five (ARCHITECTURE.md, session 8)
+    // (`Db::commit_write`); an existing one keeps its mode (SQLite changes it only by
+    // `VACUUM`). Only when new: on an existing auto-vacuum file the pragma writes the header,
+    // a write transaction at every open
     if version == 0 {
         conn.pragma_update(None, "auto_vacuum", "INCREMENTAL")?;
     }
