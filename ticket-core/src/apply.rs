@@ -231,6 +231,19 @@ fn project(conn: &Db, rec: &Record, change: i64, at: &str, author: &str) -> Resu
     Ok(None)
 }
 
+/// The insert of one property value, numbered after the ticket's others, with `$verb` as
+/// its first words (`INSERT` or `INSERT OR IGNORE`: [`inserted_one`] says why SQLite's is
+/// the latter).
+macro_rules! property_insert {
+    ($verb:literal) => {
+        concat!(
+            $verb,
+            " INTO properties (ticket_id, id, key, key_lc, value, value_lc, value_num, value_date, target) \
+             VALUES (?1, (SELECT coalesce(max(id), 0) + 1 FROM properties WHERE ticket_id = ?1), ?2, ?3, ?4, ?5, ?6, ?7, ?8)"
+        )
+    };
+}
+
 /// One property value, numbered after the ticket's other values: a ticket's properties keep
 /// the order they were applied in, which is replay order on every copy and after a rebuild.
 fn insert_property(conn: &Db, id: i64, key: &str, value: &str, target: Option<i64>) -> Result<()> {
@@ -245,9 +258,9 @@ fn insert_property(conn: &Db, id: i64, key: &str, value: &str, target: Option<i6
         target
     ];
     if conn.is_postgres() {
-        return conn.exec_later("INSERT INTO properties (ticket_id, id, key, key_lc, value, value_lc, value_num, value_date, target) VALUES (?1, (SELECT coalesce(max(id), 0) + 1 FROM properties WHERE ticket_id = ?1), ?2, ?3, ?4, ?5, ?6, ?7, ?8)", args);
+        return conn.exec_later(property_insert!("INSERT"), args);
     }
-    let inserted = conn.exec("INSERT OR IGNORE INTO properties (ticket_id, id, key, key_lc, value, value_lc, value_num, value_date, target) VALUES (?1, (SELECT coalesce(max(id), 0) + 1 FROM properties WHERE ticket_id = ?1), ?2, ?3, ?4, ?5, ?6, ?7, ?8)", args)?;
+    let inserted = conn.exec(property_insert!("INSERT OR IGNORE"), args)?;
     inserted_one(inserted, "properties", id)
 }
 
@@ -345,29 +358,19 @@ const EARLIEST_KEYS: [&str; 3] = ["deadline", "scheduled", "review"];
 pub(crate) fn refresh(conn: &Db, touched: &Touched) -> Result<()> {
     // one statement for all tickets, their latest times passed as one JSON object (a
     // rebuild touches every ticket: 100k single-row updates took 0.3 s of its 5)
-    match touched.last_at.len() {
-        0 => {}
-        1 => {
-            let (id, at) = touched.last_at.iter().next().expect("one");
-            conn.exec_later(
-                "UPDATE tickets SET last_update = ?2 WHERE id = ?1 AND last_update < ?2",
-                args![id, at],
-            )?;
-        }
-        _ => {
-            let times = serde_json::to_string(&touched.last_at)
-                .expect("a map of numbers to strings serializes");
-            conn.exec_later(
-                if conn.is_postgres() {
-                    "UPDATE tickets SET last_update = j.value FROM jsonb_each_text(?1::text::jsonb) j \
-                     WHERE tickets.id = j.key::bigint AND tickets.last_update < j.value"
-                } else {
-                    "UPDATE tickets SET last_update = j.value FROM json_each(?1) j \
-                     WHERE tickets.id = CAST(j.key AS INTEGER) AND tickets.last_update < j.value"
-                },
-                args![times],
-            )?;
-        }
+    if !touched.last_at.is_empty() {
+        let times = serde_json::to_string(&touched.last_at)
+            .expect("a map of numbers to strings serializes");
+        conn.exec_later(
+            if conn.is_postgres() {
+                "UPDATE tickets SET last_update = j.value FROM jsonb_each_text(?1::text::jsonb) j \
+                 WHERE tickets.id = j.key::bigint AND tickets.last_update < j.value"
+            } else {
+                "UPDATE tickets SET last_update = j.value FROM json_each(?1) j \
+                 WHERE tickets.id = CAST(j.key AS INTEGER) AND tickets.last_update < j.value"
+            },
+            args![times],
+        )?;
     }
     if !touched.dated.is_empty() {
         let dated: Vec<i64> = touched.dated.iter().copied().collect();
