@@ -552,7 +552,14 @@ impl Writer<'_> {
                         ),
                     });
                 }
-                self.emit_status(t, current.status, new)?;
+                // always a status record, even when the ticket is merged already: a merge's
+                // set holds its status and both links, so when another copy changed the status
+                // meanwhile, the merge replayed later wins whole (a `Closed_Via` alone on a
+                // ticket of another status is dropped by the projection)
+                self.emit(Record {
+                    ticket: t.id,
+                    op: Operation::Status(new),
+                })?;
                 self.emit_prop(t, ChangeOp::PropAdd, "Closed_Via", &b.number)?;
                 self.emit_prop(&b, ChangeOp::PropAdd, new.name(), &t.number)?;
             }

@@ -818,3 +818,59 @@ fn a_cycle_of_merges_made_by_three_copies_leaves_one_survivor() {
         assert_eq!(dropped.len(), 1, "{dropped:?}");
     }
 }
+
+/// sync.md 2 (found by `copies_converge_whatever_the_schedule`): 1 merged into 2 on both
+/// copies; then one copy reopens 1 while the other merges it into 3 instead, the re-merge
+/// replayed last. The re-merge's set carries its status record even though 1 was merged
+/// already there, so it wins whole: 1 is merged into 3 on both copies, not left open with a
+/// `Closed_Via`.
+#[test]
+fn a_re_merge_replayed_after_a_reopen_on_another_copy_wins_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b) = two_copies(dir.path(), &["one", "two", "three"]);
+    a.set_status("1", "merged", Some("2")).unwrap();
+    sync_and_check(&a, &b);
+    write_filler(&a);
+    b.set_status("1", "open", None).unwrap();
+    a.set_status("1", "merged", Some("3")).unwrap();
+    sync_and_check(&a, &b);
+    for s in [&a, &b] {
+        let one = s.get("1").unwrap();
+        assert_eq!(one.status, ticket_core::Status::Merged);
+        assert_eq!(one.get("Closed_Via"), vec!["3"]);
+        assert!(s.get("2").unwrap().get("Merged").is_empty());
+        assert_eq!(s.get("3").unwrap().get("Merged"), vec!["1"]);
+    }
+}
+
+/// A bundle whose merge set has no status record (as an earlier build wrote a re-merge of a
+/// ticket merged already), applied where the ticket is open: the status stands, the
+/// `Closed_Via` and its back-link are dropped, and the repair is in the history.
+#[test]
+fn a_merge_link_without_its_status_on_an_open_ticket_is_dropped() {
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b) = two_copies(dir.path(), &["one", "two"]);
+    a.set_status("1", "merged", Some("2")).unwrap();
+    let mut file = Vec::new();
+    use ticket_core::Peer;
+    a.bundle_create(Some(&b.summary().unwrap()), &mut file)
+        .unwrap();
+    let mut bundle: serde_json::Value = serde_json::from_slice(&file).unwrap();
+    let history = bundle["tickets"][0]["history"].as_array_mut().unwrap();
+    assert_eq!(history[0]["op"], "status", "{history:?}");
+    history.remove(0);
+    let report = b.bundle_apply(&bundle.to_string()).unwrap();
+    assert_eq!(report.pulled.records, 2);
+    let one = b.get("1").unwrap();
+    assert_eq!(one.status, ticket_core::Status::Open);
+    assert!(one.get("Closed_Via").is_empty(), "{:?}", one.properties);
+    assert!(b.get("2").unwrap().get("Merged").is_empty());
+    assert_merge_links(&b);
+    assert_eq!(
+        repairs_in_history(&b, "1"),
+        vec!["1 Closed_Via 2: dropped, 1 is Open (its status was changed on another copy)"]
+    );
+    let before = dump(&b);
+    b.rebuild().unwrap();
+    assert_eq!(dump(&b), before);
+}

@@ -14,7 +14,10 @@
 //! - a second `Closed_Via` replaces the first (the later in replay order wins, as for a
 //!   single-valued field), with the old target's back-link;
 //! - a status other than `Merged`/`Duplicate` on a ticket that still has its links (another
-//!   copy changed the status while this one merged) removes them, as leaving the status does.
+//!   copy changed the status while this one merged) removes them, as leaving the status does;
+//! - a `Closed_Via` that meets a ticket of another status, its set having no status record
+//!   to make it merged (an earlier build wrote none when re-merging a merged ticket, and
+//!   another copy's status change replayed in between), is dropped with its back-link.
 use crate::error::Result;
 use crate::log::{number_of, Operation};
 use crate::model::Status;
@@ -123,6 +126,17 @@ pub(super) fn meet_closed_via(
 ) -> Result<Option<String>> {
     let a = number_of(conn, id)?;
     let b = number_of(conn, target)?;
+    let now = status(conn, id)?;
+    if !is_merged(now) && !set_merges(conn, id, change)? {
+        // another copy changed the status, replayed before this merge, and the merge's set
+        // has no status record of its own (an earlier build left it out of a merge of a
+        // ticket that was merged already): the status stands, the link goes (its back-link
+        // finds no `Closed_Via` and is dropped too)
+        return Ok(Some(format!(
+            "{a} Closed_Via {b}: dropped, {a} is {} (its status was changed on another copy)",
+            now.name()
+        )));
+    }
     let survivor = match follow(conn, target, id)? {
         ChainEnd::Cycle => return drop_cycle(conn, id, target, change).map(Some),
         ChainEnd::Survivor(s) => s,
@@ -223,6 +237,23 @@ fn status_before_merge(conn: &Db, id: i64, change: i64) -> Result<Status> {
         Ok(())
     })?;
     Ok(last)
+}
+
+/// Whether the change set of record `change` sets ticket `id`'s status to `Merged` or
+/// `Duplicate`. The write path puts the status record first in a merge's set, so it is applied
+/// by the time the `Closed_Via` is; a log of version 2 kept a set's records in uuid order,
+/// where it may come after.
+fn set_merges(conn: &Db, id: i64, change: i64) -> Result<bool> {
+    let mut merges = false;
+    crate::storage::log::for_each_record_of_ticket(conn, id, |s| {
+        if s.id >> 16 == change >> 16 {
+            if let Ok(Operation::Status(st)) = Operation::decode(s.row) {
+                merges |= is_merged(st);
+            }
+        }
+        Ok(())
+    })?;
+    Ok(merges)
 }
 
 /// `id key merged` for `key` `Merged`/`Duplicate` (the back-link of `merged Closed_Via
