@@ -30,6 +30,11 @@ pub struct Compiled {
 /// The largest character, so that `x >= p AND x < p || MAX` selects the strings starting with `p`.
 const MAX_CHAR: char = '\u{10FFFF}';
 
+/// How far back (days) the lower bound of a timestamp range may lie and still count as a
+/// window of recent activity, which the planner is led to expect holds a small share of the
+/// tickets ([`Dialect::recent_lower_bound`]): a quarter.
+const RECENT_DAYS: i64 = 92;
+
 impl Compiled {
     /// The dialect the statements are written in.
     pub fn dialect(&self) -> Dialect {
@@ -581,9 +586,19 @@ impl Compiler<'_> {
         let day = self.resolve_date(c)?;
         let next = day.succ_opt().unwrap_or(day);
         let text = |d: NaiveDate| SqlValue::Text(d.format("%Y-%m-%d").to_string());
+        // a lower bound at most RECENT_DAYS before today: a window of recent activity, a
+        // small share of a silo that has lived a while (the planner is led to expect so)
+        let recent = |d: NaiveDate| (self.today - d).num_days() <= RECENT_DAYS;
         match c.op {
-            ValueOp::Ge => sql.push(col).push(" >= ").bind(text(day)),
-            ValueOp::Gt => sql.push(col).push(" >= ").bind(text(next)),
+            ValueOp::Ge | ValueOp::Gt => {
+                let from = if c.op == ValueOp::Ge { day } else { next };
+                if recent(from) {
+                    self.dialect.recent_lower_bound(sql, col, text(from));
+                } else {
+                    sql.push(col).push(" >= ").bind(text(from));
+                }
+                return Ok(true);
+            }
             ValueOp::Le => sql.push(col).push(" < ").bind(text(next)),
             ValueOp::Lt => sql.push(col).push(" < ").bind(text(day)),
             ValueOp::Match(_) => sql
