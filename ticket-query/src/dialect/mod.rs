@@ -133,13 +133,14 @@ impl Dialect {
 
     /// `col >= value` for the lower bound of a recent window on a timestamp column
     /// (`p=last_update:]-2w:`), spelled so that the planner expects a small share of the
-    /// tickets. SQLite without histograms guesses a quarter of the rows for a one-sided range,
-    /// so on 100k and 1M tickets it walked every ticket in number order to spare the sort (1M:
-    /// 82 ms idle, 300 ms loaded, for one row); for a range with both ends it guesses 1/64 and
-    /// reads the index range. So SQLite gets an upper end every timestamp is below
-    /// ([`TIMESTAMP_CEILING`]); `likelihood(…)` was tried and moves nothing without
-    /// histograms. When the window does hold most tickets (a silo made this month), the range
-    /// and its sort cost about 1.3× the walk. PostgreSQL's histograms see the range as it is.
+    /// tickets. SQLite with a silo's statistics (averages, no histogram samples) guesses a
+    /// quarter of the rows for a one-sided range, so on 100k and 1M tickets it walked every
+    /// ticket in number order to spare the sort (1M: 82 ms idle, 300 ms loaded, for one row);
+    /// for a range with both ends it guesses 1/64 and reads the index range. So SQLite gets an
+    /// upper end every timestamp is below ([`TIMESTAMP_CEILING`]); `likelihood(…)` was tried
+    /// and is ignored once histogram samples exist. When the window does hold most tickets (a
+    /// silo made this month), the range and its sort cost about 1.3× the walk. PostgreSQL's
+    /// histograms see the range as it is.
     pub(crate) fn recent_lower_bound(self, sql: &mut Sql, col: &'static str, value: SqlValue) {
         sql.push(col).push(" >= ").bind(value);
         if self == Dialect::Sqlite {
