@@ -176,9 +176,9 @@ fn a_rebuild_leaves_the_full_text_settings_as_they_were() {
 }
 
 /// A recent window on a timestamp (`p=last_update:]-2w:`) reads its index range, not every
-/// ticket in number order: with averages alone (no histogram samples) SQLite guessed a quarter of the tickets for a
-/// one-sided range and walked the generator's 1M tickets (82 ms) for one row. The answer is
-/// the hand-written count's either way.
+/// ticket in number order: with averages alone (no histogram samples) SQLite guessed a
+/// quarter of the tickets for a one-sided range and walked the generator's 1M tickets (82 ms)
+/// for one row. The answer is the hand-written count's either way.
 #[test]
 fn a_recent_window_reads_its_index_range() {
     let dir = tempfile::tempdir().unwrap();
