@@ -47,6 +47,19 @@ fn project(conn: &Db, rec: &Record, change: i64, at: &str, author: &str) -> Resu
         message: message.to_string(),
     };
     if let Operation::Create { number } = &rec.op {
+        if conn.is_postgres() {
+            // One queued statement, the clash settled inside it (the renumbering below): no
+            // round trip per created ticket. The callers never create a ticket twice (the
+            // write path makes a new id, the rebuild and the import check the create record).
+            conn.exec_later(
+                "INSERT INTO tickets (id, number, title, summary, status, opened, last_update) \
+                 SELECT ?1::bigint, CASE WHEN EXISTS (SELECT 1 FROM tickets WHERE number = ?2::text) \
+                 THEN (SELECT (coalesce(max(CAST(number AS BIGINT)), 0) + 1)::text FROM tickets WHERE number !~ '[^0-9]') \
+                 ELSE ?2::text END, '', '', 0, ?3::text, ?3::text",
+                args![id, number.as_str(), at],
+            )?;
+            return Ok(None);
+        }
         // single-row statements throughout: an INSERT … SELECT may write many rows, so SQLite
         // keeps a statement journal for it (a temporary file once it passes 64 KiB)
         let n = conn
