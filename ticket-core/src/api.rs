@@ -35,12 +35,12 @@ impl Writer<'_> {
                 }
                 n.to_string()
             }
-            None => next_number(self.conn, &config.numbering)?,
+            None => next_number(self.conn, &config.numbering, &mut self.numbering)?,
         };
         // time-ordered (UUID version 7): tickets created together sit together in every index
         // keyed by ticket uuid, so bulk creation appends instead of scattering page writes
         let uuid = uuid::Uuid::now_v7().simple().to_string();
-        let id = crate::storage::log::new_ticket_row(self.conn, &uuid)?;
+        let id = self.new_ticket_row(&uuid)?;
         self.emit(Record {
             ticket: id,
             op: Operation::Create {

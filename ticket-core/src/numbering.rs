@@ -8,9 +8,17 @@ use crate::storage::state;
 use crate::config::Numbering;
 use crate::error::{Error, Result};
 
-/// The next free number, recorded as issued.
-pub(crate) fn next_number(conn: &Db, numbering: &Numbering) -> Result<String> {
-    let (last, issued) = state::numbering(conn)?;
+/// The next free number, recorded as issued. `cached`: the state as this transaction left it
+/// (read from the database the first time; the writers' lock keeps other writers out).
+pub(crate) fn next_number(
+    conn: &Db,
+    numbering: &Numbering,
+    cached: &mut Option<(Option<i64>, i64)>,
+) -> Result<String> {
+    let (last, issued) = match *cached {
+        Some(state) => state,
+        None => state::numbering(conn)?,
+    };
     let mut issued = issued as u64;
     let mut x: Option<u64> = last.map(|l| l as u64);
     loop {
@@ -37,6 +45,7 @@ pub(crate) fn next_number(conn: &Db, numbering: &Numbering) -> Result<String> {
         let number = numbering.render(next);
         if !state::number_taken(conn, &number)? {
             state::set_numbering(conn, next as i64, issued as i64)?;
+            *cached = Some((Some(next as i64), issued as i64));
             return Ok(number);
         }
     }

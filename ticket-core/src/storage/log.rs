@@ -57,6 +57,23 @@ pub(crate) fn new_ticket_row(conn: &Db, uuid: &str) -> Result<i64> {
     conn.insert_id("INSERT INTO ticket_ids (uuid) VALUES (?1)", args![uuid])
 }
 
+/// `n` row ids for new tickets, taken from `ticket_ids`' sequence (PostgreSQL).
+pub(crate) fn reserve_ticket_rows(conn: &Db, n: i64) -> Result<Vec<i64>> {
+    conn.rows(
+        "SELECT nextval(pg_get_serial_sequence('ticket_ids', 'id')) FROM generate_series(1::bigint, ?1::bigint)",
+        args![n],
+        |r| r.get(0),
+    )
+}
+
+/// Adds a ticket uuid under a row id taken by [`reserve_ticket_rows`] (queued).
+pub(crate) fn insert_ticket_row(conn: &Db, id: i64, uuid: &str) -> Result<()> {
+    conn.exec_later(
+        "INSERT INTO ticket_ids (id, uuid) VALUES (?1, ?2)",
+        args![id, uuid],
+    )
+}
+
 /// The local row id of a ticket uuid, if the log knows it.
 pub(crate) fn find_ticket_row(conn: &Db, uuid: &str) -> Result<Option<i64>> {
     conn.opt(
