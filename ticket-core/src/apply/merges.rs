@@ -24,7 +24,7 @@ use crate::model::Status;
 use crate::storage::db::{args, Db};
 
 /// Whether `key_lc` is one of the keys a merge writes.
-pub(super) fn is_merge_key(key_lc: &str) -> bool {
+pub(crate) fn is_merge_key(key_lc: &str) -> bool {
     matches!(key_lc, "closed_via" | "merged" | "duplicate")
 }
 

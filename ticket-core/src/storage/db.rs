@@ -466,6 +466,8 @@ pub(crate) struct PgConn {
     /// standard error when the connection closes: the team silo's write path is bound by
     /// round trips, and this is how they are counted (benches/README.md, session 7).
     stats: Option<RefCell<HashMap<String, u64>>>,
+    /// Round trips so far (every prepare and every pipeline sent), for tests that count work.
+    trips: Cell<u64>,
     /// The connection's task (reading and writing the socket), run while a call waits.
     task: Option<tokio::task::JoinHandle<()>>,
     runtime: tokio::runtime::Runtime,
@@ -485,6 +487,7 @@ impl PgConn {
             queued: RefCell::new(Vec::new()),
             log_rows: RefCell::new(Vec::new()),
             stats: std::env::var_os("TICKET_PG_STATS").map(|_| RefCell::new(HashMap::new())),
+            trips: Cell::new(0),
             task: Some(task),
             runtime,
         }
@@ -509,6 +512,7 @@ impl PgConn {
         }
         let translated = pg_sql(sql);
         self.count("(prepare)");
+        self.trips.set(self.trips.get() + 1);
         let stmt = self.runtime.block_on(self.client().prepare(&translated))?;
         let mut cache = self.statements.borrow_mut();
         // searches make a statement per key: a long-lived handle (the web server's) would
@@ -536,8 +540,10 @@ impl PgConn {
             let Some(last) = last else {
                 return Ok(Answer::Done);
             };
+            self.trips.set(self.trips.get() + 1);
             return Ok(self.runtime.block_on(last)?);
         }
+        self.trips.set(self.trips.get() + 1);
         let client = self.client();
         let params: Vec<_> = queued
             .iter()
@@ -960,6 +966,14 @@ impl Db {
                 Ok(c.last_insert_rowid())
             }
             Db::Postgres(_) => self.value(&format!("{sql} RETURNING id"), args),
+        }
+    }
+
+    /// Round trips this connection has made to PostgreSQL (`None` for SQLite, which has none).
+    pub(crate) fn round_trips(&self) -> Option<u64> {
+        match self {
+            Db::Sqlite(_) => None,
+            Db::Postgres(p) => Some(p.trips.get()),
         }
     }
 
