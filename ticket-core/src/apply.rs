@@ -197,6 +197,13 @@ fn project(
                 Meeting::Drop(repair) => return Ok(Some(repair)),
             }
         }
+        // the back-link of a merged ticket: whatever kind it has now (another copy may have
+        // turned a `Duplicate` into a `Merged`, and there is one per merged ticket)
+        Operation::RelRemove { key, target }
+            if matches!(key.lc().as_str(), "merged" | "duplicate") =>
+        {
+            merges::remove_back_link(conn, id, *target)?;
+        }
         Operation::RelRemove { key, target } => {
             conn.exec_later("DELETE FROM properties WHERE ticket_id = ?1 AND key_lc = ?2 AND id = (SELECT id FROM properties WHERE ticket_id = ?1 AND key_lc = ?2 AND target = ?3 ORDER BY id LIMIT 1)", args![id, key.lc(), target])?;
         }

@@ -874,3 +874,27 @@ fn a_merge_link_without_its_status_on_an_open_ticket_is_dropped() {
     b.rebuild().unwrap();
     assert_eq!(dump(&b), before);
 }
+
+/// sync.md 2 (found by `copies_converge_whatever_the_schedule`): 1 is a duplicate of 3 on
+/// both copies; one copy makes it a merge instead (the back-link on 3 becomes `Merged 1`),
+/// the other reopens 1, replayed last. The reopen's removal of the back-link names the kind it
+/// saw (`Duplicate`); it removes the back-link to 1 whatever its kind, so 3 is left with none.
+#[test]
+fn a_reopen_removes_the_back_link_whatever_kind_another_copy_gave_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b) = two_copies(dir.path(), &["one", "two", "three"]);
+    a.set_status("1", "duplicate", Some("3")).unwrap();
+    sync_and_check(&a, &b);
+    write_filler(&b);
+    a.set_status("1", "merged", Some("3")).unwrap();
+    b.set_status("1", "open", None).unwrap();
+    sync_and_check(&a, &b);
+    for s in [&a, &b] {
+        let one = s.get("1").unwrap();
+        assert_eq!(one.status, ticket_core::Status::Open);
+        assert!(one.get("Closed_Via").is_empty());
+        let three = s.get("3").unwrap();
+        assert!(three.get("Merged").is_empty(), "{:?}", three.properties);
+        assert!(three.get("Duplicate").is_empty(), "{:?}", three.properties);
+    }
+}

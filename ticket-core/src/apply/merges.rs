@@ -15,6 +15,8 @@
 //!   single-valued field), with the old target's back-link;
 //! - a status other than `Merged`/`Duplicate` on a ticket that still has its links (another
 //!   copy changed the status while this one merged) removes them, as leaving the status does;
+//! - removing a back-link removes the one to that ticket whatever its kind (a copy that saw
+//!   `Duplicate` removes it, while another turned it into `Merged`);
 //! - a `Closed_Via` that meets a ticket of another status, its set having no status record
 //!   to make it merged (an earlier build wrote none when re-merging a merged ticket, and
 //!   another copy's status change replayed in between), is dropped with its back-link.
@@ -52,6 +54,12 @@ fn delete_back_links(conn: &Db, on: i64, merged: i64) -> Result<()> {
         args![on, merged],
     )?;
     Ok(())
+}
+
+/// A record removing the back-link on `on` to `merged`: removes it whatever its kind now
+/// (`Merged` or `Duplicate`: another copy's later merge may have changed it).
+pub(super) fn remove_back_link(conn: &Db, on: i64, merged: i64) -> Result<()> {
+    delete_back_links(conn, on, merged)
 }
 
 /// Removes `id Closed_Via target` and the target's back-link to `id`.
