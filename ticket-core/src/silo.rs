@@ -565,14 +565,12 @@ impl<'s> Writer<'s> {
             }
             _ => None,
         };
-        let repair = apply_known(
-            self.conn,
-            &rec,
-            local,
-            &self.at,
-            &self.author,
-            target_number.as_deref(),
-        )?;
+        // a ticket held in `fresh` has no merge links (a merge record forgets the copy)
+        let known = crate::apply::Known {
+            target_number: target_number.as_deref(),
+            unlinked: self.fresh.holds(rec.ticket),
+        };
+        let repair = apply_known(self.conn, &rec, local, &self.at, &self.author, known)?;
         self.touched.note(&rec, &self.at);
         self.fresh
             .note(&rec, repair.is_some(), target_number.as_deref());
