@@ -260,9 +260,9 @@ fn a_team_silo_of_schema_4_is_upgraded_to_5_on_open() {
 /// A team silo's writes are bound by round trips to the server (benches/README.md, "Team
 /// silos: write round trips"), so they are counted here, not timed: creating tickets with
 /// tags, properties, a relation, entries and a status in one `Batch`, and a one-tag change
-/// set. Session 9 measured 5.4 per created ticket (a relation to an older ticket, whose
+/// set. Session 9 measured 4.3 per created ticket (a relation to an older ticket, whose
 /// lookups are two of them; statement preparations included) and 4 per one-tag set, where
-/// the session began at 12.4 and 5: a change that adds a wait per record fails here.
+/// the session began at 12.4 and 5: a change that adds a wait per ticket fails here.
 #[test]
 fn writes_wait_for_few_round_trips() {
     let Some(url) = server() else { return };
