@@ -233,3 +233,22 @@ fn a_recent_window_reads_its_index_range() {
     assert_eq!(far.params.len(), 1, "{}", far.sql);
     assert_eq!(silo.count("p=last_update:]2000-01-01:").unwrap(), 3000);
 }
+
+/// The full analysis after a big write keeps averages only: histogram samples
+/// (`sqlite_stat4`, written by the bundled SQLite's full `ANALYZE`) made SQLite prepare the
+/// write path's statements again whenever a bound value changed (a rebuild after a bulk
+/// creation compiled the merge-links probe 1,451 times).
+#[test]
+fn statistics_after_a_big_write_keep_no_histogram_samples() {
+    let dir = tempfile::tempdir().unwrap();
+    let silo = new_silo(dir.path());
+    tickets(&silo, 500, "t");
+    let (indexes, count) = statistics(&silo);
+    assert!(indexes.contains("tickets_status"), "{indexes:?}");
+    assert_eq!(count, 500, "the analysis counted the tickets");
+    let conn = rusqlite::Connection::open(silo.dir().join("silo.db")).unwrap();
+    let samples: i64 = conn
+        .query_row("SELECT count(*) FROM sqlite_stat4", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(samples, 0);
+}
