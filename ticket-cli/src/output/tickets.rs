@@ -10,7 +10,7 @@ use super::style::Styler;
 use super::table::{Cell, Table};
 use super::{minutes, size, Output};
 use crate::cli::Format;
-use crate::error::{CliError, CliResult};
+use crate::error::CliResult;
 
 /// The fields a listing shows, borrowed from a [`TicketRow`] or a [`Ticket`].
 #[derive(Debug, Clone, Copy)]
@@ -122,7 +122,8 @@ pub struct RowStream<'o> {
 enum StreamKind<'o> {
     /// The output and a buffer reused for each element.
     Json(&'o mut dyn Write, Vec<u8>),
-    Csv(Box<super::csv::TicketCsv<&'o mut dyn Write>>),
+    /// The output, a buffer reused for each record and one for its JSON fields.
+    Csv(&'o mut dyn Write, Vec<u8>, Vec<u8>),
     Numbers(&'o mut dyn Write),
 }
 
@@ -131,34 +132,31 @@ impl<'o> RowStream<'o> {
     pub fn start(out: &'o mut dyn Write, o: &Output) -> CliResult<RowStream<'o>> {
         let kind = match o.format {
             Format::Json => StreamKind::Json(out, Vec::new()),
-            Format::Csv => StreamKind::Csv(Box::new(super::csv::TicketCsv::new(out))),
+            Format::Csv => StreamKind::Csv(out, Vec::new(), Vec::new()),
             Format::Text => StreamKind::Numbers(out),
         };
         Ok(RowStream { kind, rows: 0 })
     }
 
-    /// Writes one row.
+    /// Writes one row: JSON and CSV through the core's direct writers
+    /// ([`ticket_core::serial::direct`], the serde path's bytes without its cost).
     pub fn row(&mut self, r: &TicketRow) -> CliResult {
         let first = self.rows == 0;
         self.rows += 1;
         match &mut self.kind {
             StreamKind::Json(out, buf) => {
-                out.write_all(if first { b"[\n" } else { b",\n" })?;
-                // pretty-printed as the only element of an array, `[\n  {…}\n]`, the element
-                // has the indentation it needs inside the listing's array
                 buf.clear();
-                serde_json::to_writer_pretty(
-                    &mut *buf,
-                    std::slice::from_ref(&ticket_core::TicketDoc::from(r)),
-                )
-                .map_err(|e| CliError::Failed(e.to_string()))?;
-                out.write_all(&buf[2..buf.len() - 2])?;
+                buf.extend_from_slice(if first { b"[\n" } else { b",\n" });
+                ticket_core::serial::direct::json_element(buf, r);
+                out.write_all(buf)?;
             }
-            StreamKind::Csv(w) => {
+            StreamKind::Csv(out, buf, scratch) => {
+                buf.clear();
                 if first {
-                    w.header()?;
+                    csv_header(buf);
                 }
-                w.row(&RowView::from(r))?
+                ticket_core::serial::direct::csv_record(buf, scratch, r);
+                out.write_all(buf)?;
             }
             StreamKind::Numbers(out) => writeln!(out, "{}", r.number)?,
         }
@@ -172,16 +170,24 @@ impl<'o> RowStream<'o> {
                 out.write_all(if self.rows == 0 { b"[]\n" } else { b"\n]\n" })?;
                 out.flush()?;
             }
-            StreamKind::Csv(w) => {
+            StreamKind::Csv(out, buf, _) => {
                 if self.rows == 0 {
-                    w.header()?;
+                    buf.clear();
+                    csv_header(buf);
+                    out.write_all(buf)?;
                 }
-                w.flush()?;
+                out.flush()?;
             }
             StreamKind::Numbers(out) => out.flush()?,
         }
         Ok(())
     }
+}
+
+/// The CSV header line of ticket listings (none of its names needs quoting).
+fn csv_header(buf: &mut Vec<u8>) {
+    buf.extend_from_slice(ticket_core::serial::CSV_HEADER.join(",").as_bytes());
+    buf.push(b'\n');
 }
 
 /// `1 ticket`, `5 tickets`.
