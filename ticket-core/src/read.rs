@@ -1,6 +1,6 @@
 //! Reading tickets and their history.
 use crate::storage::db::{args, Db, Row as DbRow};
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::changes::Change;
 use crate::error::{Error, Result};
@@ -40,78 +40,131 @@ pub(crate) fn deadline_state(
 pub(crate) const ROW_COLUMNS: &str =
     "t.number, (SELECT uuid FROM ticket_ids WHERE id = t.id), t.title, t.summary, t.status, t.opened, t.last_update, t.list_row";
 
-/// What a list row (`storage::list_rows`) holds.
-#[derive(Default)]
-struct ListParts {
-    minutes: i64,
-    tags: Vec<String>,
-    properties: Vec<(String, String)>,
+/// Replaces `items` with the items of a list-row part (none when it is empty), reusing the
+/// strings already there.
+fn set_items(items: &mut Vec<String>, part: &str) {
+    use crate::storage::list_rows::ITEM;
+    let mut n = 0;
+    if !part.is_empty() {
+        for item in part.split(ITEM) {
+            match items.get_mut(n) {
+                Some(s) => {
+                    s.clear();
+                    s.push_str(item);
+                }
+                None => items.push(item.to_string()),
+            }
+            n += 1;
+        }
+    }
+    items.truncate(n);
 }
 
-/// The parts of a list row; `None` where it does not decode.
-fn list_parts(text: Option<&str>) -> Option<ListParts> {
-    use crate::storage::list_rows::{ITEM, PART};
+/// Replaces `properties` with the key/value pairs of a list row's last part, reusing the
+/// strings already there; `None` when an item has no partner.
+fn set_properties(properties: &mut Vec<(String, String)>, part: &str) -> Option<()> {
+    use crate::storage::list_rows::ITEM;
+    let mut n = 0;
+    if !part.is_empty() {
+        let mut flat = part.split(ITEM);
+        while let Some(key) = flat.next() {
+            let value = flat.next()?;
+            match properties.get_mut(n) {
+                Some((k, v)) => {
+                    k.clear();
+                    k.push_str(key);
+                    v.clear();
+                    v.push_str(value);
+                }
+                None => properties.push((key.to_string(), value.to_string())),
+            }
+            n += 1;
+        }
+    }
+    properties.truncate(n);
+    Some(())
+}
+
+/// Fills the minutes, tags and properties of `row` from its list row; `None` where it does
+/// not decode.
+fn set_list_parts(text: Option<&str>, row: &mut TicketRow) -> Option<()> {
+    use crate::storage::list_rows::PART;
     let Some(text) = text else {
-        return Some(ListParts::default());
+        row.total_minutes = 0;
+        row.tags.clear();
+        row.properties.clear();
+        return Some(());
     };
     let mut parts = text.split(PART);
     let (minutes, tags, props) = (parts.next()?, parts.next()?, parts.next()?);
     if parts.next().is_some() {
         return None;
     }
-    let minutes = if minutes.is_empty() {
+    row.total_minutes = if minutes.is_empty() {
         0
     } else {
         minutes.parse().ok()?
     };
-    let items = |part: &str| -> Vec<String> {
-        if part.is_empty() {
-            Vec::new()
-        } else {
-            part.split(ITEM).map(str::to_string).collect()
-        }
-    };
-    let tags = items(tags);
-    let mut flat = items(props).into_iter();
-    let mut properties = Vec::with_capacity(flat.len() / 2);
-    while let Some(key) = flat.next() {
-        properties.push((key, flat.next()?));
+    set_items(&mut row.tags, tags);
+    set_properties(&mut row.properties, props)
+}
+
+/// A row to fill with [`row_into`].
+pub(crate) fn blank_row() -> TicketRow {
+    TicketRow {
+        number: TicketNumber::blank(),
+        uuid: String::new(),
+        title: String::new(),
+        summary: String::new(),
+        status: Status::Open,
+        tags: Vec::new(),
+        properties: Vec::new(),
+        opened: Default::default(),
+        last_update: Default::default(),
+        deadline_state: None,
+        total_minutes: 0,
     }
-    Some(ListParts {
-        minutes,
-        tags,
-        properties,
-    })
 }
 
 /// A [`TicketRow`] from the columns [`ROW_COLUMNS`] names: one row of `tickets`, its list row
 /// included, so a listing reads no other table.
 pub(crate) fn row_of(r: &DbRow<'_, '_>, today: NaiveDate) -> Result<TicketRow> {
-    let number: String = r.get(0)?;
-    let list: Option<String> = r.get(7)?;
-    let ListParts {
-        minutes: total_minutes,
-        tags,
-        properties,
-    } = list_parts(list.as_deref()).ok_or_else(|| Error::BadRecord {
-        ticket: number.clone(),
-        record: "its list row".into(),
-        message: "it does not decode; `ticket rebuild` writes it again".into(),
-    })?;
-    let status = Status::from_ordinal(r.get(4)?).unwrap_or(Status::Open);
-    Ok(TicketRow {
-        number: number.parse()?,
-        uuid: r.get(1)?,
-        title: r.get(2)?,
-        summary: r.get(3)?,
-        status,
-        tags,
-        deadline_state: deadline_state(status, &properties, today),
-        properties,
-        opened: parse_at(&r.get::<String>(5)?),
-        last_update: parse_at(&r.get::<String>(6)?),
-        total_minutes,
-    })
+    let mut row = blank_row();
+    row_into(r, today, &mut row)?;
+    Ok(row)
+}
+
+/// [`row_of`] into a row already there, its strings and lists reused: a listing that lends
+/// one row after the other allocates nothing per ticket once the row has grown.
+pub(crate) fn row_into(r: &DbRow<'_, '_>, today: NaiveDate, row: &mut TicketRow) -> Result<()> {
+    r.with_str(0, |n| {
+        row.number.set(n.ok_or_else(|| Error::BadRecord {
+            ticket: String::new(),
+            record: "its number".into(),
+            message: "it is NULL".into(),
+        })?)
+    })??;
+    r.with_str(7, |list| {
+        set_list_parts(list, row).ok_or_else(|| Error::BadRecord {
+            ticket: row.number.to_string(),
+            record: "its list row".into(),
+            message: "it does not decode; `ticket rebuild` writes it again".into(),
+        })
+    })??;
+    r.copy_str(1, &mut row.uuid)?;
+    r.copy_str(2, &mut row.title)?;
+    r.copy_str(3, &mut row.summary)?;
+    row.status = Status::from_ordinal(r.get(4)?).unwrap_or(Status::Open);
+    row.deadline_state = deadline_state(row.status, &row.properties, today);
+    row.opened = at_of(r, 5)?;
+    row.last_update = at_of(r, 6)?;
+    Ok(())
+}
+
+/// Column `i`, a stored timestamp, read in place.
+fn at_of(r: &DbRow<'_, '_>, i: usize) -> Result<DateTime<Utc>> {
+    r.with_str(i, |at| at.map(parse_at))?
+        .ok_or_else(|| crate::storage::db::null_column(i))
 }
 
 impl Silo {
