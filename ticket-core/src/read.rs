@@ -40,22 +40,54 @@ pub(crate) fn deadline_state(
 pub(crate) const ROW_COLUMNS: &str =
     "t.number, (SELECT uuid FROM ticket_ids WHERE id = t.id), t.title, t.summary, t.status, t.opened, t.last_update, t.list_row";
 
+/// The pieces of `text` between `sep` bytes (an ASCII separator), found by a plain byte loop:
+/// list-row items are a few bytes long, too short for `str::split`'s search to pay. None at
+/// all for an empty `text` (an empty part of a list row has no items).
+struct Pieces<'a> {
+    rest: Option<&'a str>,
+    sep: u8,
+}
+
+impl<'a> Pieces<'a> {
+    fn of(text: &'a str, sep: char) -> Pieces<'a> {
+        Pieces {
+            rest: (!text.is_empty()).then_some(text),
+            sep: sep as u8,
+        }
+    }
+}
+
+impl<'a> Iterator for Pieces<'a> {
+    type Item = &'a str;
+    fn next(&mut self) -> Option<&'a str> {
+        let rest = self.rest?;
+        match rest.bytes().position(|b| b == self.sep) {
+            Some(i) => {
+                self.rest = Some(&rest[i + 1..]);
+                Some(&rest[..i])
+            }
+            None => {
+                self.rest = None;
+                Some(rest)
+            }
+        }
+    }
+}
+
 /// Replaces `items` with the items of a list-row part (none when it is empty), reusing the
 /// strings already there.
 fn set_items(items: &mut Vec<String>, part: &str) {
     use crate::storage::list_rows::ITEM;
     let mut n = 0;
-    if !part.is_empty() {
-        for item in part.split(ITEM) {
-            match items.get_mut(n) {
-                Some(s) => {
-                    s.clear();
-                    s.push_str(item);
-                }
-                None => items.push(item.to_string()),
+    for item in Pieces::of(part, ITEM) {
+        match items.get_mut(n) {
+            Some(s) => {
+                s.clear();
+                s.push_str(item);
             }
-            n += 1;
+            None => items.push(item.to_string()),
         }
+        n += 1;
     }
     items.truncate(n);
 }
@@ -65,21 +97,19 @@ fn set_items(items: &mut Vec<String>, part: &str) {
 fn set_properties(properties: &mut Vec<(String, String)>, part: &str) -> Option<()> {
     use crate::storage::list_rows::ITEM;
     let mut n = 0;
-    if !part.is_empty() {
-        let mut flat = part.split(ITEM);
-        while let Some(key) = flat.next() {
-            let value = flat.next()?;
-            match properties.get_mut(n) {
-                Some((k, v)) => {
-                    k.clear();
-                    k.push_str(key);
-                    v.clear();
-                    v.push_str(value);
-                }
-                None => properties.push((key.to_string(), value.to_string())),
+    let mut flat = Pieces::of(part, ITEM);
+    while let Some(key) = flat.next() {
+        let value = flat.next()?;
+        match properties.get_mut(n) {
+            Some((k, v)) => {
+                k.clear();
+                k.push_str(key);
+                v.clear();
+                v.push_str(value);
             }
-            n += 1;
+            None => properties.push((key.to_string(), value.to_string())),
         }
+        n += 1;
     }
     properties.truncate(n);
     Some(())
@@ -95,7 +125,7 @@ fn set_list_parts(text: Option<&str>, row: &mut TicketRow) -> Option<()> {
         row.properties.clear();
         return Some(());
     };
-    let mut parts = text.split(PART);
+    let mut parts = text.splitn(4, PART);
     let (minutes, tags, props) = (parts.next()?, parts.next()?, parts.next()?);
     if parts.next().is_some() {
         return None;
@@ -257,4 +287,65 @@ pub(crate) fn ticket_records(conn: &Db, id: i64) -> Result<Vec<(StoredRecord, Op
         Ok(())
     })?;
     Ok(out)
+}
+
+#[cfg(test)]
+mod list_row_tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// The first decoder (one `String` per item, `str::split`), kept as the reference.
+    fn by_split(text: &str) -> Option<(i64, Vec<String>, Vec<(String, String)>)> {
+        let mut parts = text.split('\u{1e}');
+        let (minutes, tags, props) = (parts.next()?, parts.next()?, parts.next()?);
+        if parts.next().is_some() {
+            return None;
+        }
+        let minutes = if minutes.is_empty() {
+            0
+        } else {
+            minutes.parse().ok()?
+        };
+        let items = |part: &str| -> Vec<String> {
+            if part.is_empty() {
+                Vec::new()
+            } else {
+                part.split('\u{1f}').map(str::to_string).collect()
+            }
+        };
+        let mut flat = items(props).into_iter();
+        let mut properties = Vec::new();
+        while let Some(key) = flat.next() {
+            properties.push((key, flat.next()?));
+        }
+        Some((minutes, items(tags), properties))
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(2000))]
+
+        /// Decoding into a reused row gives what the first decoder gave, whatever the row held.
+        #[test]
+        fn a_reused_row_decodes_as_the_first_decoder(
+            texts in prop::collection::vec("([0-9]{0,3}|x)(\u{1e}([a-zé]{0,3}\u{1f}?){0,4}){0,3}", 1..4),
+        ) {
+            let mut row = blank_row();
+            for text in &texts {
+                let direct = set_list_parts(Some(text), &mut row)
+                    .map(|()| (row.total_minutes, row.tags.clone(), row.properties.clone()));
+                prop_assert_eq!(direct, by_split(text), "{:?}", text);
+            }
+        }
+    }
+
+    #[test]
+    fn a_null_list_row_is_an_empty_one() {
+        let mut row = blank_row();
+        set_list_parts(Some("5\u{1e}a\u{1e}k\u{1f}v"), &mut row).unwrap();
+        set_list_parts(None, &mut row).unwrap();
+        assert_eq!(
+            (row.total_minutes, row.tags.len(), row.properties.len()),
+            (0, 0, 0)
+        );
+    }
 }

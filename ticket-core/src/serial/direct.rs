@@ -28,24 +28,49 @@ fn json_escape_of(b: u8) -> Option<&'static [u8]> {
     })
 }
 
+/// Whether any of the eight bytes of `w` is a control character, `"` or `\\` (the bytes a JSON
+/// string escapes): the exact zero-byte tests of a word, so that runs of plain text are
+/// passed over eight bytes at a time.
+fn any_escape_in(w: u64) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let below_space = w.wrapping_sub(ONES * 0x20) & !w;
+    let quote = w ^ (ONES * u64::from(b'"'));
+    let backslash = w ^ (ONES * u64::from(b'\\'));
+    let zero = |x: u64| x.wrapping_sub(ONES) & !x;
+    (below_space | zero(quote) | zero(backslash)) & HIGH != 0
+}
+
 /// `s` as a JSON string (quotes included), escaped as `serde_json` escapes: the short escapes
-/// for `\b \t \n \f \r " \`, `\u00xx` (lower-case hex) for the other control characters.
+/// for `\b \t \n \f \r " \\`, `\u00xx` (lower-case hex) for the other control characters.
+/// Plain runs are copied whole.
 pub fn json_str(out: &mut Vec<u8>, s: &str) {
     const HEX: &[u8; 16] = b"0123456789abcdef";
     let bytes = s.as_bytes();
+    out.reserve(bytes.len() + 2);
     out.push(b'"');
-    let mut start = 0;
-    for (i, &b) in bytes.iter().enumerate() {
+    let (mut start, mut i) = (0, 0);
+    while i < bytes.len() {
+        if let Some(word) = bytes.get(i..i + 8) {
+            let mut w = [0u8; 8];
+            w.copy_from_slice(word);
+            if !any_escape_in(u64::from_le_bytes(w)) {
+                i += 8;
+                continue;
+            }
+        }
+        let b = bytes[i];
+        i += 1;
         let Some(escape) = json_escape_of(b) else {
             continue;
         };
-        out.extend_from_slice(&bytes[start..i]);
+        out.extend_from_slice(&bytes[start..i - 1]);
         out.extend_from_slice(escape);
         if escape == b"\\u00" {
             out.push(HEX[usize::from(b >> 4)]);
             out.push(HEX[usize::from(b & 0xf)]);
         }
-        start = i + 1;
+        start = i;
     }
     out.extend_from_slice(&bytes[start..]);
     out.push(b'"');
@@ -356,6 +381,29 @@ mod tests {
             let mut out = Vec::new();
             json_str(&mut out, &s);
             prop_assert_eq!(out, serde_json::to_vec(&s).unwrap());
+        }
+    }
+
+    #[test]
+    fn the_word_test_finds_each_escaped_byte_in_every_position() {
+        for b in 0..=255u8 {
+            for pos in 0..8 {
+                let mut w = [b'a'; 8];
+                w[pos] = b;
+                let expected = json_escape_of(b).is_some();
+                assert_eq!(
+                    any_escape_in(u64::from_le_bytes(w)),
+                    expected,
+                    "{b:#x} at {pos}"
+                );
+                let mut high = [0xffu8; 8];
+                high[pos] = b;
+                assert_eq!(
+                    any_escape_in(u64::from_le_bytes(high)),
+                    expected,
+                    "{b:#x} at {pos}"
+                );
+            }
         }
     }
 
