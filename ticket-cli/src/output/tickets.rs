@@ -95,19 +95,23 @@ fn status_cell(status: Status) -> Cell {
 
 /// Tags and prioritised properties in one line: `homelab backup · Priority=high`.
 fn labels(styler: Styler<'_>, r: &RowView<'_>) -> String {
-    let mut parts = styler.tags(r.tags);
-    let props: Vec<String> = styler
-        .properties(r.properties, true)
-        .into_iter()
-        .map(|(k, v)| format!("{k}={v}"))
-        .collect();
-    if !props.is_empty() {
-        if !parts.is_empty() {
-            parts.push("·".to_string());
-        }
-        parts.extend(props);
+    let mut line = String::new();
+    styler.tags_into(r.tags, &mut line);
+    let mut any = !r.tags.is_empty();
+    let props = styler.properties(r.properties, true);
+    if any && !props.is_empty() {
+        line.push_str(" ·");
     }
-    parts.join(" ")
+    for (k, v) in &props {
+        if any {
+            line.push(' ');
+        }
+        any = true;
+        line.push_str(k);
+        line.push('=');
+        line.push_str(v);
+    }
+    line
 }
 
 /// Rows written one at a time as a search produces them (JSON, CSV and quiet text; the aligned

@@ -29,8 +29,7 @@ fn json_escape_of(b: u8) -> Option<&'static [u8]> {
 }
 
 /// Whether any of the eight bytes of `w` is a control character, `"` or `\\` (the bytes a JSON
-/// string escapes): the exact zero-byte tests of a word, so that runs of plain text are
-/// passed over eight bytes at a time.
+/// string escapes): the exact zero-byte tests of a word.
 fn any_escape_in(w: u64) -> bool {
     const ONES: u64 = 0x0101_0101_0101_0101;
     const HIGH: u64 = 0x8080_8080_8080_8080;
@@ -41,36 +40,48 @@ fn any_escape_in(w: u64) -> bool {
     (below_space | zero(quote) | zero(backslash)) & HIGH != 0
 }
 
+/// Whether `bytes` holds nothing a JSON string escapes, a word at a time (the last, short
+/// word padded with plain bytes).
+fn plain(bytes: &[u8]) -> bool {
+    let mut words = bytes.chunks_exact(8);
+    for word in words.by_ref() {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(word);
+        if any_escape_in(u64::from_le_bytes(w)) {
+            return false;
+        }
+    }
+    let rest = words.remainder();
+    let mut w = [b' '; 8];
+    w[..rest.len()].copy_from_slice(rest);
+    !any_escape_in(u64::from_le_bytes(w))
+}
+
 /// `s` as a JSON string (quotes included), escaped as `serde_json` escapes: the short escapes
 /// for `\b \t \n \f \r " \\`, `\u00xx` (lower-case hex) for the other control characters.
-/// Plain runs are copied whole.
+/// A string with nothing to escape (nearly all) is copied whole.
 pub fn json_str(out: &mut Vec<u8>, s: &str) {
     const HEX: &[u8; 16] = b"0123456789abcdef";
     let bytes = s.as_bytes();
     out.reserve(bytes.len() + 2);
     out.push(b'"');
-    let (mut start, mut i) = (0, 0);
-    while i < bytes.len() {
-        if let Some(word) = bytes.get(i..i + 8) {
-            let mut w = [0u8; 8];
-            w.copy_from_slice(word);
-            if !any_escape_in(u64::from_le_bytes(w)) {
-                i += 8;
-                continue;
-            }
-        }
-        let b = bytes[i];
-        i += 1;
+    if plain(bytes) {
+        out.extend_from_slice(bytes);
+        out.push(b'"');
+        return;
+    }
+    let mut start = 0;
+    for (i, &b) in bytes.iter().enumerate() {
         let Some(escape) = json_escape_of(b) else {
             continue;
         };
-        out.extend_from_slice(&bytes[start..i - 1]);
+        out.extend_from_slice(&bytes[start..i]);
         out.extend_from_slice(escape);
         if escape == b"\\u00" {
             out.push(HEX[usize::from(b >> 4)]);
             out.push(HEX[usize::from(b & 0xf)]);
         }
-        start = i;
+        start = i + 1;
     }
     out.extend_from_slice(&bytes[start..]);
     out.push(b'"');
