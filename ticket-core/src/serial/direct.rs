@@ -13,6 +13,11 @@ use chrono::{DateTime, Datelike, Timelike, Utc};
 
 use crate::model::TicketRow;
 
+/// A byte of ones and a byte's high bit, in each of a word's eight bytes (the word-at-a-time
+/// tests below).
+const ONES: u64 = 0x0101_0101_0101_0101;
+const HIGH: u64 = 0x8080_8080_8080_8080;
+
 /// `"` and `\` and the control characters need a JSON escape; nothing else does.
 fn json_escape_of(b: u8) -> Option<&'static [u8]> {
     Some(match b {
@@ -31,8 +36,6 @@ fn json_escape_of(b: u8) -> Option<&'static [u8]> {
 /// Whether any of the eight bytes of `w` is a control character, `"` or `\\` (the bytes a JSON
 /// string escapes): the exact zero-byte tests of a word.
 fn any_escape_in(w: u64) -> bool {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGH: u64 = 0x8080_8080_8080_8080;
     let below_space = w.wrapping_sub(ONES * 0x20) & !w;
     let quote = w ^ (ONES * u64::from(b'"'));
     let backslash = w ^ (ONES * u64::from(b'\\'));
@@ -208,19 +211,34 @@ pub fn json_element(out: &mut Vec<u8>, r: &TicketRow) {
     out.extend_from_slice(b"\n  }");
 }
 
-/// Bytes that make the `csv` crate's default writer quote a field.
-fn csv_special(b: u8) -> bool {
-    matches!(b, b',' | b'"' | b'\n' | b'\r')
+/// Whether a byte of `w` is `byte`.
+fn has_byte(w: u64, byte: u8) -> bool {
+    let x = w ^ (ONES * u64::from(byte));
+    x.wrapping_sub(ONES) & !x & HIGH != 0
 }
 
-/// Starts a CSV field whose text is `field`: quoted (quotes doubled) when it holds a comma,
-/// a quote or a line break, else as it is.
-fn csv_field(out: &mut Vec<u8>, field: &[u8]) {
-    if !field.iter().any(|&b| csv_special(b)) {
-        out.extend_from_slice(field);
-        return;
+/// Whether `field` has none of the bytes that make the `csv` crate's default writer quote a
+/// field (comma, quote, CR, LF), a word at a time.
+fn csv_plain(field: &[u8]) -> bool {
+    let clean = |w: u64| {
+        !(has_byte(w, b',') || has_byte(w, b'"') || has_byte(w, b'\n') || has_byte(w, b'\r'))
+    };
+    let mut words = field.chunks_exact(8);
+    for word in words.by_ref() {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(word);
+        if !clean(u64::from_le_bytes(w)) {
+            return false;
+        }
     }
-    out.push(b'"');
+    let rest = words.remainder();
+    let mut w = [b' '; 8];
+    w[..rest.len()].copy_from_slice(rest);
+    clean(u64::from_le_bytes(w))
+}
+
+/// `field`'s quotes doubled (the inside of a quoted CSV field).
+fn csv_doubled(out: &mut Vec<u8>, field: &[u8]) {
     let mut start = 0;
     for (i, &b) in field.iter().enumerate() {
         if b == b'"' {
@@ -230,12 +248,38 @@ fn csv_field(out: &mut Vec<u8>, field: &[u8]) {
         }
     }
     out.extend_from_slice(&field[start..]);
-    out.push(b'"');
+}
+
+/// A CSV field whose text is `field`: quoted (quotes doubled) when it holds a comma, a quote
+/// or a line break, else as it is.
+fn csv_field(out: &mut Vec<u8>, field: &[u8]) {
+    if csv_plain(field) {
+        out.extend_from_slice(field);
+    } else {
+        out.push(b'"');
+        csv_doubled(out, field);
+        out.push(b'"');
+    }
+}
+
+/// [`json_str`] inside a quoted CSV field (its quotes doubled); `scratch` holds the JSON of a
+/// string that needs escapes on the way.
+fn csv_json_str(out: &mut Vec<u8>, scratch: &mut Vec<u8>, s: &str) {
+    if plain(s.as_bytes()) {
+        out.extend_from_slice(b"\"\"");
+        out.extend_from_slice(s.as_bytes());
+        out.extend_from_slice(b"\"\"");
+    } else {
+        scratch.clear();
+        json_str(scratch, s);
+        csv_doubled(out, scratch);
+    }
 }
 
 /// Appends `r` as one CSV record under [`super::CSV_HEADER`], new line included: the bytes
-/// the `csv` crate's default writer writes for [`super::TicketDoc::csv_record`]. `scratch`
-/// holds the compact JSON of the tags and the properties on the way (reused across rows).
+/// the `csv` crate's default writer writes for [`super::TicketDoc::csv_record`]. The tags
+/// and properties, compact JSON, are written quoted as they are made (a non-empty list
+/// always holds quotes; `[]` needs none); `scratch` serves a string that needs escapes.
 pub fn csv_record(out: &mut Vec<u8>, scratch: &mut Vec<u8>, r: &TicketRow) {
     csv_field(out, r.number.as_str().as_bytes());
     out.push(b',');
@@ -251,28 +295,36 @@ pub fn csv_record(out: &mut Vec<u8>, scratch: &mut Vec<u8>, r: &TicketRow) {
     out.push(b',');
     timestamp(out, r.last_update);
     out.push(b',');
-    scratch.clear();
-    scratch.push(b'[');
-    for (i, tag) in r.tags.iter().enumerate() {
-        if i > 0 {
-            scratch.push(b',');
+    if r.tags.is_empty() {
+        out.extend_from_slice(b"[]");
+    } else {
+        out.extend_from_slice(b"\"[");
+        for (i, tag) in r.tags.iter().enumerate() {
+            if i > 0 {
+                out.push(b',');
+            }
+            csv_json_str(out, scratch, tag);
         }
-        json_str(scratch, tag);
+        out.extend_from_slice(b"]\"");
     }
-    scratch.push(b']');
-    csv_field(out, scratch);
     out.push(b',');
-    scratch.clear();
-    scratch.push(b'[');
-    for (i, (key, value)) in r.properties.iter().enumerate() {
-        scratch.extend_from_slice(if i == 0 { b"{\"key\":" } else { b",{\"key\":" });
-        json_str(scratch, key);
-        scratch.extend_from_slice(b",\"value\":");
-        json_str(scratch, value);
-        scratch.push(b'}');
+    if r.properties.is_empty() {
+        out.extend_from_slice(b"[]");
+    } else {
+        out.extend_from_slice(b"\"[");
+        for (i, (key, value)) in r.properties.iter().enumerate() {
+            out.extend_from_slice(if i == 0 {
+                b"{\"\"key\"\":"
+            } else {
+                b",{\"\"key\"\":"
+            });
+            csv_json_str(out, scratch, key);
+            out.extend_from_slice(b",\"\"value\"\":");
+            csv_json_str(out, scratch, value);
+            out.push(b'}');
+        }
+        out.extend_from_slice(b"]\"");
     }
-    scratch.push(b']');
-    csv_field(out, scratch);
     out.push(b',');
     integer(out, r.total_minutes);
     out.push(b',');
@@ -414,6 +466,20 @@ mod tests {
                     expected,
                     "{b:#x} at {pos}"
                 );
+            }
+        }
+    }
+
+    #[test]
+    fn the_csv_word_test_finds_each_quoted_byte_in_every_position() {
+        for b in 0..=255u8 {
+            for len in 1..=17 {
+                for pos in 0..len {
+                    let mut field = vec![b'a'; len];
+                    field[pos] = b;
+                    let expected = matches!(b, b',' | b'"' | b'\n' | b'\r');
+                    assert_eq!(!csv_plain(&field), expected, "{b:#x} at {pos} of {len}");
+                }
             }
         }
     }
