@@ -295,7 +295,10 @@ mod list_row_tests {
     use proptest::prelude::*;
 
     /// The first decoder (one `String` per item, `str::split`), kept as the reference.
-    fn by_split(text: &str) -> Option<(i64, Vec<String>, Vec<(String, String)>)> {
+    /// Minutes, tags, properties.
+    type Decoded = (i64, Vec<String>, Vec<(String, String)>);
+
+    fn by_split(text: &str) -> Option<Decoded> {
         let mut parts = text.split('\u{1e}');
         let (minutes, tags, props) = (parts.next()?, parts.next()?, parts.next()?);
         if parts.next().is_some() {

@@ -154,8 +154,10 @@ mod tests {
             priority in prop::collection::vec("[aAbB]{1,2}", 0..3),
             presort in any::<bool>(),
         ) {
-            let mut config = SiloConfig::default();
-            config.srules_t_priority = priority;
+            let config = SiloConfig {
+                srules_t_priority: priority,
+                ..SiloConfig::default()
+            };
             if presort {
                 tags.sort_by_cached_key(|t| {
                     (config.tag_priority(t).unwrap_or(usize::MAX), lc(t), t.clone())
