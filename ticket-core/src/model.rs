@@ -104,6 +104,27 @@ impl TicketNumber {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
+    /// No number yet: the placeholder of a row about to be filled ([`TicketNumber::set`]).
+    pub(crate) fn blank() -> TicketNumber {
+        TicketNumber(String::new())
+    }
+
+    /// Becomes the number `s` spells (as `s.parse()` would make it), keeping the allocation
+    /// when `s` is already in the stored form.
+    pub(crate) fn set(&mut self, s: &str) -> Result<()> {
+        if !s.is_empty()
+            && s.len() <= 64
+            && s.bytes()
+                .all(|b| b.is_ascii_digit() || b.is_ascii_uppercase())
+        {
+            self.0.clear();
+            self.0.push_str(s);
+        } else {
+            *self = s.parse()?;
+        }
+        Ok(())
+    }
 }
 
 impl FromStr for TicketNumber {

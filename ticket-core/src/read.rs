@@ -1,6 +1,6 @@
 //! Reading tickets and their history.
 use crate::storage::db::{args, Db, Row as DbRow};
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::changes::Change;
 use crate::error::{Error, Result};
@@ -40,78 +40,161 @@ pub(crate) fn deadline_state(
 pub(crate) const ROW_COLUMNS: &str =
     "t.number, (SELECT uuid FROM ticket_ids WHERE id = t.id), t.title, t.summary, t.status, t.opened, t.last_update, t.list_row";
 
-/// What a list row (`storage::list_rows`) holds.
-#[derive(Default)]
-struct ListParts {
-    minutes: i64,
-    tags: Vec<String>,
-    properties: Vec<(String, String)>,
+/// The pieces of `text` between `sep` bytes (an ASCII separator), found by a plain byte loop:
+/// list-row items are a few bytes long, too short for `str::split`'s search to pay. None at
+/// all for an empty `text` (an empty part of a list row has no items).
+struct Pieces<'a> {
+    rest: Option<&'a str>,
+    sep: u8,
 }
 
-/// The parts of a list row; `None` where it does not decode.
-fn list_parts(text: Option<&str>) -> Option<ListParts> {
-    use crate::storage::list_rows::{ITEM, PART};
+impl<'a> Pieces<'a> {
+    fn of(text: &'a str, sep: char) -> Pieces<'a> {
+        Pieces {
+            rest: (!text.is_empty()).then_some(text),
+            sep: sep as u8,
+        }
+    }
+}
+
+impl<'a> Iterator for Pieces<'a> {
+    type Item = &'a str;
+    fn next(&mut self) -> Option<&'a str> {
+        let rest = self.rest?;
+        match rest.bytes().position(|b| b == self.sep) {
+            Some(i) => {
+                self.rest = Some(&rest[i + 1..]);
+                Some(&rest[..i])
+            }
+            None => {
+                self.rest = None;
+                Some(rest)
+            }
+        }
+    }
+}
+
+/// Replaces `items` with the items of a list-row part (none when it is empty), reusing the
+/// strings already there.
+fn set_items(items: &mut Vec<String>, part: &str) {
+    use crate::storage::list_rows::ITEM;
+    let mut n = 0;
+    for item in Pieces::of(part, ITEM) {
+        match items.get_mut(n) {
+            Some(s) => {
+                s.clear();
+                s.push_str(item);
+            }
+            None => items.push(item.to_string()),
+        }
+        n += 1;
+    }
+    items.truncate(n);
+}
+
+/// Replaces `properties` with the key/value pairs of a list row's last part, reusing the
+/// strings already there; `None` when an item has no partner.
+fn set_properties(properties: &mut Vec<(String, String)>, part: &str) -> Option<()> {
+    use crate::storage::list_rows::ITEM;
+    let mut n = 0;
+    let mut flat = Pieces::of(part, ITEM);
+    while let Some(key) = flat.next() {
+        let value = flat.next()?;
+        match properties.get_mut(n) {
+            Some((k, v)) => {
+                k.clear();
+                k.push_str(key);
+                v.clear();
+                v.push_str(value);
+            }
+            None => properties.push((key.to_string(), value.to_string())),
+        }
+        n += 1;
+    }
+    properties.truncate(n);
+    Some(())
+}
+
+/// Fills the minutes, tags and properties of `row` from its list row; `None` where it does
+/// not decode.
+fn set_list_parts(text: Option<&str>, row: &mut TicketRow) -> Option<()> {
+    use crate::storage::list_rows::PART;
     let Some(text) = text else {
-        return Some(ListParts::default());
+        row.total_minutes = 0;
+        row.tags.clear();
+        row.properties.clear();
+        return Some(());
     };
-    let mut parts = text.split(PART);
+    let mut parts = text.splitn(4, PART);
     let (minutes, tags, props) = (parts.next()?, parts.next()?, parts.next()?);
     if parts.next().is_some() {
         return None;
     }
-    let minutes = if minutes.is_empty() {
+    row.total_minutes = if minutes.is_empty() {
         0
     } else {
         minutes.parse().ok()?
     };
-    let items = |part: &str| -> Vec<String> {
-        if part.is_empty() {
-            Vec::new()
-        } else {
-            part.split(ITEM).map(str::to_string).collect()
-        }
-    };
-    let tags = items(tags);
-    let mut flat = items(props).into_iter();
-    let mut properties = Vec::with_capacity(flat.len() / 2);
-    while let Some(key) = flat.next() {
-        properties.push((key, flat.next()?));
+    set_items(&mut row.tags, tags);
+    set_properties(&mut row.properties, props)
+}
+
+/// A row to fill with [`row_into`].
+pub(crate) fn blank_row() -> TicketRow {
+    TicketRow {
+        number: TicketNumber::blank(),
+        uuid: String::new(),
+        title: String::new(),
+        summary: String::new(),
+        status: Status::Open,
+        tags: Vec::new(),
+        properties: Vec::new(),
+        opened: Default::default(),
+        last_update: Default::default(),
+        deadline_state: None,
+        total_minutes: 0,
     }
-    Some(ListParts {
-        minutes,
-        tags,
-        properties,
-    })
 }
 
 /// A [`TicketRow`] from the columns [`ROW_COLUMNS`] names: one row of `tickets`, its list row
 /// included, so a listing reads no other table.
 pub(crate) fn row_of(r: &DbRow<'_, '_>, today: NaiveDate) -> Result<TicketRow> {
-    let number: String = r.get(0)?;
-    let list: Option<String> = r.get(7)?;
-    let ListParts {
-        minutes: total_minutes,
-        tags,
-        properties,
-    } = list_parts(list.as_deref()).ok_or_else(|| Error::BadRecord {
-        ticket: number.clone(),
-        record: "its list row".into(),
-        message: "it does not decode; `ticket rebuild` writes it again".into(),
-    })?;
-    let status = Status::from_ordinal(r.get(4)?).unwrap_or(Status::Open);
-    Ok(TicketRow {
-        number: number.parse()?,
-        uuid: r.get(1)?,
-        title: r.get(2)?,
-        summary: r.get(3)?,
-        status,
-        tags,
-        deadline_state: deadline_state(status, &properties, today),
-        properties,
-        opened: parse_at(&r.get::<String>(5)?),
-        last_update: parse_at(&r.get::<String>(6)?),
-        total_minutes,
-    })
+    let mut row = blank_row();
+    row_into(r, today, &mut row)?;
+    Ok(row)
+}
+
+/// [`row_of`] into a row already there, its strings and lists reused: a listing that lends
+/// one row after the other allocates nothing per ticket once the row has grown.
+pub(crate) fn row_into(r: &DbRow<'_, '_>, today: NaiveDate, row: &mut TicketRow) -> Result<()> {
+    r.with_str(0, |n| {
+        row.number.set(n.ok_or_else(|| Error::BadRecord {
+            ticket: String::new(),
+            record: "its number".into(),
+            message: "it is NULL".into(),
+        })?)
+    })??;
+    r.with_str(7, |list| {
+        set_list_parts(list, row).ok_or_else(|| Error::BadRecord {
+            ticket: row.number.to_string(),
+            record: "its list row".into(),
+            message: "it does not decode; `ticket rebuild` writes it again".into(),
+        })
+    })??;
+    r.copy_str(1, &mut row.uuid)?;
+    r.copy_str(2, &mut row.title)?;
+    r.copy_str(3, &mut row.summary)?;
+    row.status = Status::from_ordinal(r.get(4)?).unwrap_or(Status::Open);
+    row.deadline_state = deadline_state(row.status, &row.properties, today);
+    row.opened = at_of(r, 5)?;
+    row.last_update = at_of(r, 6)?;
+    Ok(())
+}
+
+/// Column `i`, a stored timestamp, read in place.
+fn at_of(r: &DbRow<'_, '_>, i: usize) -> Result<DateTime<Utc>> {
+    r.with_str(i, |at| at.map(parse_at))?
+        .ok_or_else(|| crate::storage::db::null_column(i))
 }
 
 impl Silo {
@@ -204,4 +287,68 @@ pub(crate) fn ticket_records(conn: &Db, id: i64) -> Result<Vec<(StoredRecord, Op
         Ok(())
     })?;
     Ok(out)
+}
+
+#[cfg(test)]
+mod list_row_tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// The first decoder (one `String` per item, `str::split`), kept as the reference.
+    /// Minutes, tags, properties.
+    type Decoded = (i64, Vec<String>, Vec<(String, String)>);
+
+    fn by_split(text: &str) -> Option<Decoded> {
+        let mut parts = text.split('\u{1e}');
+        let (minutes, tags, props) = (parts.next()?, parts.next()?, parts.next()?);
+        if parts.next().is_some() {
+            return None;
+        }
+        let minutes = if minutes.is_empty() {
+            0
+        } else {
+            minutes.parse().ok()?
+        };
+        let items = |part: &str| -> Vec<String> {
+            if part.is_empty() {
+                Vec::new()
+            } else {
+                part.split('\u{1f}').map(str::to_string).collect()
+            }
+        };
+        let mut flat = items(props).into_iter();
+        let mut properties = Vec::new();
+        while let Some(key) = flat.next() {
+            properties.push((key, flat.next()?));
+        }
+        Some((minutes, items(tags), properties))
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(2000))]
+
+        /// Decoding into a reused row gives what the first decoder gave, whatever the row held.
+        #[test]
+        fn a_reused_row_decodes_as_the_first_decoder(
+            texts in prop::collection::vec("([0-9]{0,3}|x)(\u{1e}([a-zé]{0,3}\u{1f}?){0,4}){0,3}", 1..4),
+        ) {
+            let mut row = blank_row();
+            for text in &texts {
+                let direct = set_list_parts(Some(text), &mut row)
+                    .map(|()| (row.total_minutes, row.tags.clone(), row.properties.clone()));
+                prop_assert_eq!(direct, by_split(text), "{:?}", text);
+            }
+        }
+    }
+
+    #[test]
+    fn a_null_list_row_is_an_empty_one() {
+        let mut row = blank_row();
+        set_list_parts(Some("5\u{1e}a\u{1e}k\u{1f}v"), &mut row).unwrap();
+        set_list_parts(None, &mut row).unwrap();
+        assert_eq!(
+            (row.total_minutes, row.tags.len(), row.properties.len()),
+            (0, 0, 0)
+        );
+    }
 }

@@ -6,7 +6,7 @@ use ticket_query::{compile_for, parse_search, parse_sort, Compiled, SqlValue};
 
 use crate::error::Result;
 use crate::model::{TicketNumber, TicketRow};
-use crate::read::{row_of, ROW_COLUMNS};
+use crate::read::{blank_row, row_into, row_of, ROW_COLUMNS};
 use crate::silo::Silo;
 
 /// A compiled query's parameters as statement arguments.
@@ -83,6 +83,27 @@ impl Silo {
         f: impl FnMut(TicketRow) -> Result<()>,
     ) -> Result<()> {
         self.each_row(key, sort, None, 0, f)
+    }
+
+    /// [`Silo::for_each_ticket`] lending the rows instead of giving them: one [`TicketRow`] is
+    /// refilled for every ticket, its strings and lists reused, so a long listing allocates
+    /// nothing per row once the row has grown (issue 16). The same rule holds: `f` must not
+    /// call back into this `Silo`.
+    pub fn for_each_ticket_row(
+        &self,
+        key: &str,
+        sort: &str,
+        mut f: impl FnMut(&TicketRow) -> Result<()>,
+    ) -> Result<()> {
+        let compiled = self.compiled(key, sort)?;
+        let (sql, params) = compiled.select_sql(ROW_COLUMNS, None, 0);
+        let today = self.context().clock.today();
+        let conn = self.reader()?;
+        let mut row = blank_row();
+        conn.each(&sql, &to_args(&params), |r| {
+            row_into(r, today, &mut row)?;
+            f(&row)
+        })
     }
 
     /// The rows of `key` in `sort` order from `offset`, at most `limit`, to `f`: one statement.

@@ -14,6 +14,8 @@
 //!   is never ambiguous; an empty list is `[]`.
 //! - **Money**: [`Money`], a decimal with two places; in JSON a string (`"9001.25"`, never a
 //!   float), in text [`Money::display`] (`EUR 9,001.25`).
+pub mod direct;
+
 use chrono::{DateTime, Utc};
 use serde::{Serialize, Serializer};
 

@@ -23,10 +23,35 @@ pub(crate) fn format_at(at: DateTime<Utc>) -> String {
     at.format(AT_FORMAT).to_string()
 }
 
+/// A stored timestamp (RFC 3339; the epoch where it does not parse). The stored form,
+/// [`AT_FORMAT`], is read directly (a listing reads two per ticket); anything else goes
+/// through chrono's RFC 3339 parser, which gives the same instant for the stored form.
 pub(crate) fn parse_at(text: &str) -> DateTime<Utc> {
-    DateTime::parse_from_rfc3339(text)
-        .map(|d| d.with_timezone(&Utc))
-        .unwrap_or_default()
+    stored_at(text).unwrap_or_else(|| {
+        DateTime::parse_from_rfc3339(text)
+            .map(|d| d.with_timezone(&Utc))
+            .unwrap_or_default()
+    })
+}
+
+/// `YYYY-MM-DDTHH:MM:SS.ffffffZ` exactly, or `None`.
+fn stored_at(text: &str) -> Option<DateTime<Utc>> {
+    let b = text.as_bytes();
+    if b.len() != 27
+        || (b[4], b[7], b[10], b[13], b[16], b[19], b[26])
+            != (b'-', b'-', b'T', b':', b':', b'.', b'Z')
+    {
+        return None;
+    }
+    let num = |from: usize, to: usize| -> Option<u32> {
+        b[from..to].iter().try_fold(0u32, |n, &d| {
+            d.is_ascii_digit().then(|| n * 10 + u32::from(d - b'0'))
+        })
+    };
+    let date = chrono::NaiveDate::from_ymd_opt(num(0, 4)? as i32, num(5, 7)?, num(8, 10)?)?;
+    // no leap seconds here (`:60` is refused): chrono's parser has its own reading of them
+    let time = date.and_hms_micro_opt(num(11, 13)?, num(14, 16)?, num(17, 19)?, num(20, 26)?)?;
+    Some(time.and_utc())
 }
 
 /// An open silo. Every method takes `&self`; the one SQLite connection is behind a mutex, so
@@ -653,5 +678,46 @@ impl<'s> Writer<'s> {
         refresh(self.conn, &self.touched)?;
         let touched = self.touched.ids();
         crate::validate::check_tickets(self.silo, self.conn, &touched, self.today)
+    }
+}
+
+#[cfg(test)]
+mod stored_at_tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn chrono_at(text: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(text)
+            .map(|d| d.with_timezone(&Utc))
+            .unwrap_or_default()
+    }
+
+    proptest! {
+        #[test]
+        fn the_stored_form_reads_as_chrono_reads_it(secs in 0i64..253_402_300_799, micros in 0u32..1_000_000) {
+            let at = DateTime::from_timestamp(secs, micros * 1000).unwrap();
+            let text = format_at(at);
+            prop_assert_eq!(stored_at(&text), Some(at));
+            prop_assert_eq!(parse_at(&text), chrono_at(&text));
+        }
+
+        #[test]
+        fn any_other_text_reads_as_chrono_reads_it(text in "[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]{1,9})?([Zz]|[+-][0-9]{2}:[0-9]{2})") {
+            prop_assert_eq!(parse_at(&text), chrono_at(&text));
+        }
+    }
+
+    #[test]
+    fn odd_stored_looking_texts_fall_back_to_chrono() {
+        for text in [
+            "2024-02-30T09:00:00.000000Z",
+            "2024-03-13T24:00:00.000000Z",
+            "2016-12-31T23:59:60.000000Z",
+            "2024-03-13T09:00:00.00000aZ",
+            "2024-03-13T09:00:00.000000z",
+            "",
+        ] {
+            assert_eq!(parse_at(text), chrono_at(text), "{text}");
+        }
     }
 }

@@ -62,8 +62,8 @@ fn each_ticket(
     mut f: impl FnMut(&ticket_core::TicketRow) -> CliResult,
 ) -> CliResult {
     let mut failed = None;
-    let searched = silo.for_each_ticket(key, sort, |row| {
-        f(&row).map_err(|e| {
+    let searched = silo.for_each_ticket_row(key, sort, |row| {
+        f(row).map_err(|e| {
             failed = Some(e);
             // stops the search; the write error is what is reported
             ticket_core::Error::Io {

@@ -39,6 +39,18 @@ impl<'c> Styler<'c> {
         ordered.into_iter().map(|t| self.tag(t)).collect()
     }
 
+    /// [`Styler::tags`] appended to `line`, separated by spaces, without a `String` per tag.
+    pub fn tags_into(&self, tags: &[String], line: &mut String) {
+        let mut ordered: Vec<&str> = tags.iter().map(String::as_str).collect();
+        self.config.sort_tags_for_display(&mut ordered);
+        for (i, t) in ordered.into_iter().enumerate() {
+            if i > 0 {
+                line.push(' ');
+            }
+            line.push_str(self.config.display_tag(t));
+        }
+    }
+
     /// Properties in display order, in their displayed case; with `only_prioritised`, only
     /// those whose key is in `srules_pk_priority`.
     pub fn properties(
@@ -75,6 +87,9 @@ mod tests {
         let s = Styler::new(&config);
         let tags = ["nas".to_string(), "alpha".to_string(), "Risk".to_string()];
         assert_eq!(s.tags(&tags), ["Risk", "alpha", "NAS"]);
+        let mut line = String::new();
+        s.tags_into(&tags, &mut line);
+        assert_eq!(line, "Risk alpha NAS");
         let props = [
             ("owner".to_string(), "x".to_string()),
             ("deadline".to_string(), "2024-03-01".to_string()),

@@ -159,7 +159,13 @@ fn truncated(s: Cow<'_, str>, max: usize) -> Cow<'_, str> {
 }
 
 fn spaces(line: &mut String, n: usize) {
-    line.extend(std::iter::repeat_n(' ', n));
+    const SPACES: &str = "                                ";
+    let mut left = n;
+    while left > 0 {
+        let k = left.min(SPACES.len());
+        line.push_str(&SPACES[..k]);
+        left -= k;
+    }
 }
 
 /// `s` cut to at most `max` columns, ending in `…` (one column) when cut. A wide character

@@ -10,7 +10,7 @@ use super::style::Styler;
 use super::table::{Cell, Table};
 use super::{minutes, size, Output};
 use crate::cli::Format;
-use crate::error::{CliError, CliResult};
+use crate::error::CliResult;
 
 /// The fields a listing shows, borrowed from a [`TicketRow`] or a [`Ticket`].
 #[derive(Debug, Clone, Copy)]
@@ -95,19 +95,23 @@ fn status_cell(status: Status) -> Cell {
 
 /// Tags and prioritised properties in one line: `homelab backup · Priority=high`.
 fn labels(styler: Styler<'_>, r: &RowView<'_>) -> String {
-    let mut parts = styler.tags(r.tags);
-    let props: Vec<String> = styler
-        .properties(r.properties, true)
-        .into_iter()
-        .map(|(k, v)| format!("{k}={v}"))
-        .collect();
-    if !props.is_empty() {
-        if !parts.is_empty() {
-            parts.push("·".to_string());
-        }
-        parts.extend(props);
+    let mut line = String::new();
+    styler.tags_into(r.tags, &mut line);
+    let mut any = !r.tags.is_empty();
+    let props = styler.properties(r.properties, true);
+    if any && !props.is_empty() {
+        line.push_str(" ·");
     }
-    parts.join(" ")
+    for (k, v) in &props {
+        if any {
+            line.push(' ');
+        }
+        any = true;
+        line.push_str(k);
+        line.push('=');
+        line.push_str(v);
+    }
+    line
 }
 
 /// Rows written one at a time as a search produces them (JSON, CSV and quiet text; the aligned
@@ -122,7 +126,8 @@ pub struct RowStream<'o> {
 enum StreamKind<'o> {
     /// The output and a buffer reused for each element.
     Json(&'o mut dyn Write, Vec<u8>),
-    Csv(Box<super::csv::TicketCsv<&'o mut dyn Write>>),
+    /// The output, a buffer reused for each record and one for its JSON fields.
+    Csv(&'o mut dyn Write, Vec<u8>, Vec<u8>),
     Numbers(&'o mut dyn Write),
 }
 
@@ -131,34 +136,31 @@ impl<'o> RowStream<'o> {
     pub fn start(out: &'o mut dyn Write, o: &Output) -> CliResult<RowStream<'o>> {
         let kind = match o.format {
             Format::Json => StreamKind::Json(out, Vec::new()),
-            Format::Csv => StreamKind::Csv(Box::new(super::csv::TicketCsv::new(out))),
+            Format::Csv => StreamKind::Csv(out, Vec::new(), Vec::new()),
             Format::Text => StreamKind::Numbers(out),
         };
         Ok(RowStream { kind, rows: 0 })
     }
 
-    /// Writes one row.
+    /// Writes one row: JSON and CSV through the core's direct writers
+    /// ([`ticket_core::serial::direct`], the serde path's bytes without its cost).
     pub fn row(&mut self, r: &TicketRow) -> CliResult {
         let first = self.rows == 0;
         self.rows += 1;
         match &mut self.kind {
             StreamKind::Json(out, buf) => {
-                out.write_all(if first { b"[\n" } else { b",\n" })?;
-                // pretty-printed as the only element of an array, `[\n  {…}\n]`, the element
-                // has the indentation it needs inside the listing's array
                 buf.clear();
-                serde_json::to_writer_pretty(
-                    &mut *buf,
-                    std::slice::from_ref(&ticket_core::TicketDoc::from(r)),
-                )
-                .map_err(|e| CliError::Failed(e.to_string()))?;
-                out.write_all(&buf[2..buf.len() - 2])?;
+                buf.extend_from_slice(if first { b"[\n" } else { b",\n" });
+                ticket_core::serial::direct::json_element(buf, r);
+                out.write_all(buf)?;
             }
-            StreamKind::Csv(w) => {
+            StreamKind::Csv(out, buf, scratch) => {
+                buf.clear();
                 if first {
-                    w.header()?;
+                    csv_header(buf);
                 }
-                w.row(&RowView::from(r))?
+                ticket_core::serial::direct::csv_record(buf, scratch, r);
+                out.write_all(buf)?;
             }
             StreamKind::Numbers(out) => writeln!(out, "{}", r.number)?,
         }
@@ -172,16 +174,24 @@ impl<'o> RowStream<'o> {
                 out.write_all(if self.rows == 0 { b"[]\n" } else { b"\n]\n" })?;
                 out.flush()?;
             }
-            StreamKind::Csv(w) => {
+            StreamKind::Csv(out, buf, _) => {
                 if self.rows == 0 {
-                    w.header()?;
+                    buf.clear();
+                    csv_header(buf);
+                    out.write_all(buf)?;
                 }
-                w.flush()?;
+                out.flush()?;
             }
             StreamKind::Numbers(out) => out.flush()?,
         }
         Ok(())
     }
+}
+
+/// The CSV header line of ticket listings (none of its names needs quoting).
+fn csv_header(buf: &mut Vec<u8>) {
+    buf.extend_from_slice(ticket_core::serial::CSV_HEADER.join(",").as_bytes());
+    buf.push(b'\n');
 }
 
 /// `1 ticket`, `5 tickets`.

@@ -230,6 +230,33 @@ impl Row<'_, '_> {
             Row::Pg(r) => T::pg(r, i),
         }
     }
+
+    /// Column `i`, a text or NULL, lent to `f` without a copy (a NULL is `None`).
+    pub(crate) fn with_str<T>(&self, i: usize, f: impl FnOnce(Option<&str>) -> T) -> Result<T> {
+        match self {
+            Row::Lite(r) => {
+                let text = r.get_ref(i)?.as_str_or_null().map_err(|e| {
+                    rusqlite::Error::FromSqlConversionFailure(
+                        i,
+                        rusqlite::types::Type::Text,
+                        Box::new(e),
+                    )
+                })?;
+                Ok(f(text))
+            }
+            Row::Pg(r) => Ok(f(r.try_get::<_, Option<&str>>(i)?)),
+        }
+    }
+
+    /// Column `i`, a text that is not NULL, copied into `s` (its allocation kept).
+    pub(crate) fn copy_str(&self, i: usize, s: &mut String) -> Result<()> {
+        self.with_str(i, |text| {
+            let text = text.ok_or_else(|| null_column(i))?;
+            s.clear();
+            s.push_str(text);
+            Ok(())
+        })?
+    }
 }
 
 /// A value a column can be read as, on both backends.
@@ -262,7 +289,7 @@ fn pg_real(r: &postgres::Row, i: usize) -> Result<Option<f64>> {
     })
 }
 
-fn null_column(i: usize) -> Error {
+pub(crate) fn null_column(i: usize) -> Error {
     Error::Db(DbError::new(format!(
         "column {i} is NULL where a value was expected"
     )))
