@@ -699,3 +699,103 @@ fn list_rows_follow_tags_properties_and_entries() {
     silo.rebuild().unwrap();
     assert_eq!(dump(&silo), before);
 }
+
+mod batch_equals_one_by_one {
+    use super::*;
+    use proptest::prelude::*;
+    use ticket_core::{ExportFormat, NewTicket};
+
+    /// The JSON export without the uuids (two silos make different ones).
+    fn tickets_of(silo: &Silo) -> serde_json::Value {
+        let mut v: serde_json::Value =
+            serde_json::from_str(&silo.export_string(ExportFormat::Json, "", "").unwrap()).unwrap();
+        for t in v.as_array_mut().unwrap() {
+            t.as_object_mut().unwrap().remove("uuid");
+        }
+        v
+    }
+
+    fn spec() -> impl Strategy<Value = (Vec<&'static str>, Vec<(&'static str, usize)>, &'static str)>
+    {
+        (
+            prop::collection::vec(
+                prop::sample::select(vec!["bug", "Bug", "risk", "ops"]),
+                0..3,
+            ),
+            prop::collection::vec(
+                (
+                    prop::sample::select(vec![
+                        "Related_To",
+                        "Child_Of",
+                        "Parent_Of",
+                        "Blocks",
+                        "Blocked_By",
+                        "Assigned",
+                        "assigned",
+                        "Deadline",
+                    ]),
+                    0usize..40,
+                ),
+                0..5,
+            ),
+            prop::sample::select(vec!["open", "closed", "i", "waiting"]),
+        )
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 32, ..ProptestConfig::default() })]
+        /// The writer answers the rules' questions about tickets it created in the same
+        /// transaction from its own copy (`fresh`, kept across relations since session 9):
+        /// tickets with tags, properties and relations to older tickets and to each other,
+        /// created in one `Batch`, end exactly as the same tickets created one change set each
+        /// (where every question goes to the database).
+        #[test]
+        fn a_batch_ends_as_the_same_tickets_created_one_by_one(
+            specs in prop::collection::vec(spec(), 1..10)
+        ) {
+            let dir = tempfile::tempdir().unwrap();
+            let one = Silo::create(&dir.path().join("one"), ctx_at(NOW)).unwrap();
+            let all = Silo::create(&dir.path().join("all"), ctx_at(NOW)).unwrap();
+            for s in [&one, &all] {
+                for t in ["a", "b", "c"] {
+                    s.new_ticket(t, None, "").unwrap();
+                }
+            }
+            let tickets: Vec<NewTicket> = specs
+                .iter()
+                .enumerate()
+                .map(|(i, (tags, props, status))| NewTicket {
+                    title: format!("t{i}"),
+                    summary: String::new(),
+                    status: Some(status.to_string()),
+                    tags: tags.iter().map(|t| t.to_string()).collect(),
+                    properties: props
+                        .iter()
+                        .map(|(k, v)| {
+                            let value = match *k {
+                                // an older ticket: one of the first three or of this batch
+                                "Assigned" | "assigned" => format!("user{}", v % 3),
+                                "Deadline" => "2024-04-01".to_string(),
+                                _ => (1 + v % (3 + i)).to_string(),
+                            };
+                            (k.to_string(), value)
+                        })
+                        .collect(),
+                    entries: vec![("x".to_string(), 1)],
+                })
+                .collect();
+            let mut refused = false;
+            for t in &tickets {
+                refused |= one.create_ticket(None, None, t.clone()).is_err();
+            }
+            // a refused ticket refuses the whole batch: only the cases all accept compare
+            prop_assume!(!refused);
+            let mut batch = all.batch();
+            for t in &tickets {
+                batch.add(t.clone());
+            }
+            batch.commit().unwrap();
+            prop_assert_eq!(tickets_of(&all), tickets_of(&one));
+        }
+    }
+}
