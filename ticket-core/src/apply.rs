@@ -9,6 +9,20 @@ use crate::log::{Operation, Record};
 mod merges;
 pub(crate) use merges::is_merge_key;
 
+/// The query giving the next number after the greatest decimal ticket number (where two
+/// copies created the same number, the ticket created later in replay order gets it), with
+/// the dialect's integer type and its test for a number of digits only.
+macro_rules! next_decimal_number {
+    ($int:literal, $decimal:literal) => {
+        concat!(
+            "SELECT coalesce(max(CAST(number AS ",
+            $int,
+            ")), 0) + 1 FROM tickets WHERE ",
+            $decimal
+        )
+    };
+}
+
 /// `value_date`: the date part when the value starts with a valid `YYYY-MM-DD`.
 pub(crate) fn value_date(value: &str) -> Option<String> {
     ticket_query::parse_absolute(value).map(|(d, _)| d.date().format("%Y-%m-%d").to_string())
@@ -84,10 +98,13 @@ fn project(
             // round trip per created ticket. The callers never create a ticket twice (the
             // write path makes a new id, the rebuild and the import check the create record).
             conn.exec_later(
-                "INSERT INTO tickets (id, number, title, summary, status, opened, last_update) \
-                 SELECT ?1::bigint, CASE WHEN EXISTS (SELECT 1 FROM tickets WHERE number = ?2::text) \
-                 THEN (SELECT (coalesce(max(CAST(number AS BIGINT)), 0) + 1)::text FROM tickets WHERE number !~ '[^0-9]') \
-                 ELSE ?2::text END, '', '', 0, ?3::text, ?3::text",
+                concat!(
+                    "INSERT INTO tickets (id, number, title, summary, status, opened, last_update) \
+                     SELECT ?1::bigint, CASE WHEN EXISTS (SELECT 1 FROM tickets WHERE number = ?2::text) \
+                     THEN (",
+                    next_decimal_number!("BIGINT", "number !~ '[^0-9]'"),
+                    ")::text ELSE ?2::text END, '', '', 0, ?3::text, ?3::text"
+                ),
                 args![id, number.as_str(), at],
             )?;
             return Ok(None);
@@ -111,7 +128,10 @@ fn project(
         // Two copies created the same number offline: the ticket created later in replay
         // order gets the next number after the greatest decimal one, the same on every copy
         // (sync.md 2). Relations follow: they refer to tickets, not numbers.
-        let renumbered: i64 = conn.value(decimal_numbers_max(conn), args![])?;
+        let renumbered: i64 = conn.value(
+            next_decimal_number!("INTEGER", "number NOT GLOB '*[^0-9]*'"),
+            args![],
+        )?;
         conn.exec(
             "INSERT INTO tickets (id, number, title, summary, status, opened, last_update) \
              VALUES (?1, ?2, '', '', 0, ?3, ?3)",
@@ -215,7 +235,7 @@ fn project(
         Operation::RelRemove { key, target }
             if matches!(key.lc().as_str(), "merged" | "duplicate") =>
         {
-            merges::remove_back_link(conn, id, *target)?;
+            merges::delete_back_links(conn, id, *target)?;
         }
         Operation::RelRemove { key, target } => {
             conn.exec_later("DELETE FROM properties WHERE ticket_id = ?1 AND key_lc = ?2 AND id = (SELECT id FROM properties WHERE ticket_id = ?1 AND key_lc = ?2 AND target = ?3 ORDER BY id LIMIT 1)", args![id, key.lc(), target])?;
@@ -498,15 +518,6 @@ fn refresh_documents(conn: &Db, touched: &Touched) -> Result<()> {
         )?;
     }
     Ok(())
-}
-
-/// The statement giving the next number after the greatest decimal ticket number.
-fn decimal_numbers_max(conn: &Db) -> &'static str {
-    if conn.is_postgres() {
-        "SELECT coalesce(max(CAST(number AS BIGINT)), 0) + 1 FROM tickets WHERE number !~ '[^0-9]'"
-    } else {
-        "SELECT coalesce(max(CAST(number AS INTEGER)), 0) + 1 FROM tickets WHERE number NOT GLOB '*[^0-9]*'"
-    }
 }
 
 /// What becomes of a relation record when it meets the state (sync.md 2: a peer's changes are

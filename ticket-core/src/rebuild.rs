@@ -36,8 +36,7 @@ impl Silo {
             Ok(stats) => {
                 conn.commit_write()?;
                 self.repaired();
-                crate::storage::after_writing(&conn, stats.changes);
-                crate::storage::after_rebuild(&conn);
+                crate::storage::after_rebuild(&conn, stats.changes);
                 Ok(stats)
             }
             Err(e) => {

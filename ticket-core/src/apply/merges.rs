@@ -48,18 +48,15 @@ fn back_links(conn: &Db, on: i64, merged: i64) -> Result<Vec<String>> {
     )
 }
 
-fn delete_back_links(conn: &Db, on: i64, merged: i64) -> Result<()> {
+/// Removes the back-links on `on` to `merged`, whatever their kind (`Merged` or
+/// `Duplicate`: there is one per merged ticket, and another copy's later merge may have
+/// changed its kind, so a record removing it removes it by this too).
+pub(super) fn delete_back_links(conn: &Db, on: i64, merged: i64) -> Result<()> {
     conn.exec(
         "DELETE FROM properties WHERE ticket_id = ?1 AND key_lc IN ('merged', 'duplicate') AND target = ?2",
         args![on, merged],
     )?;
     Ok(())
-}
-
-/// A record removing the back-link on `on` to `merged`: removes it whatever its kind now
-/// (`Merged` or `Duplicate`: another copy's later merge may have changed it).
-pub(super) fn remove_back_link(conn: &Db, on: i64, merged: i64) -> Result<()> {
-    delete_back_links(conn, on, merged)
 }
 
 /// Removes `id Closed_Via target` and the target's back-link to `id`.

@@ -570,6 +570,7 @@ impl PgConn {
             self.trips.set(self.trips.get() + 1);
             return Ok(self.runtime.block_on(last)?);
         }
+        // the queue and `last` (if any) go out together: one round trip
         self.trips.set(self.trips.get() + 1);
         let client = self.client();
         let params: Vec<_> = queued

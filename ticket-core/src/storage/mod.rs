@@ -127,14 +127,16 @@ fn refresh_pg_statistics(db: &db::Db) -> Result<()> {
     Ok(())
 }
 
-/// After a rebuild: PostgreSQL's derived tables were emptied and filled again in one
-/// transaction, leaving as many dead rows as live ones and no statistics until autovacuum
-/// comes; `VACUUM ANALYZE` each (outside the transaction; a failure loses nothing). Measured
-/// on 10k generated tickets: `s:* g=tag7` read every ticket by a sequential scan of the
-/// bloated table (34 ms) before. SQLite refreshes its statistics in [`after_writing`].
-pub(crate) fn after_rebuild(db: &db::Db) {
+/// After a rebuild of `records` records, in place of [`after_writing`]: PostgreSQL's derived
+/// tables were emptied and filled again in one transaction, leaving as many dead rows as live
+/// ones and no statistics until autovacuum comes; besides `after_writing`'s look at the log,
+/// `VACUUM ANALYZE` each (outside the transaction; a failure loses nothing). Measured on 10k
+/// generated tickets: `s:* g=tag7` read every ticket by a sequential scan of the bloated table
+/// (34 ms) before. SQLite: a full analysis (below).
+pub(crate) fn after_rebuild(db: &db::Db, records: u64) {
     match db {
         db::Db::Postgres(_) => {
+            after_writing(db, records);
             for table in DERIVED_TABLES {
                 let _ = db.batch(&format!("VACUUM ANALYZE {table}"));
             }
@@ -144,7 +146,8 @@ pub(crate) fn after_rebuild(db: &db::Db) {
         // (`analysis_limit`): on the generator's 10k silo it put 1,001 tickets on each
         // status where the real counts run from 536 to 2,912, and `s:*` read the status
         // index and sorted every row instead of walking the number order (140 M against
-        // 112 M instructions for the JSON listing). A full analysis, as after a big write.
+        // 112 M instructions for the JSON listing). A full analysis, as after a big write
+        // (in place of `after_writing`'s: the rebuild was one).
         db::Db::Sqlite(conn) => {
             let _ = full_statistics(conn);
         }
@@ -174,12 +177,12 @@ fn refresh_statistics(conn: &Connection) -> Result<()> {
         None => tickets > 0,
         Some(n) => tickets > 2 * n + 100,
     };
-    conn.execute_batch(if stale {
-        FULL_ANALYSIS
-    } else {
-        "PRAGMA analysis_limit = 1000; PRAGMA optimize = 0x10002;"
-    })?;
-    drop_histograms(conn)
+    if stale {
+        return full_statistics(conn);
+    }
+    // sampled (`analysis_limit`): it writes no histogram samples
+    conn.execute_batch("PRAGMA analysis_limit = 1000; PRAGMA optimize = 0x10002;")?;
+    Ok(())
 }
 
 /// Removes the histogram samples a full `ANALYZE` writes (`sqlite_stat4`: the bundled SQLite
