@@ -233,6 +233,7 @@ impl Writer<'_> {
 impl Silo {
     fn one(&self, number: &str, op: Op) -> Result<()> {
         self.write(|w| {
+            w.ask_ahead(number, &op)?;
             let t = w.ticket(number)?;
             w.perform(&t, op)
         })

@@ -478,6 +478,9 @@ pub(crate) struct Writer<'s> {
     wall: u64,
     /// The greatest clock in the log or used by this transaction.
     clock: u64,
+    /// The question for the log's greatest clock (and the next set's row), asked when the
+    /// transaction began and read at its first change set.
+    asked_clock: Option<crate::storage::db::Ahead<(Option<i64>, Option<i64>)>>,
     /// The current change set's row, made with its first record.
     set: Option<i64>,
     at: String,
@@ -504,18 +507,22 @@ pub(crate) struct Writer<'s> {
     /// The numbers of the tickets this transaction looked up, by row id (a relation's target
     /// needs its number; a write transaction renumbers nothing).
     numbers: std::cell::RefCell<std::collections::HashMap<i64, String>>,
+    /// A tag's stored spelling asked ahead (ticket number, tag in lower case), read by the
+    /// rule instead of asking after the ticket's lookup; forgotten at the first record.
+    pub(crate) asked_tag: Option<(String, String, crate::storage::db::Ahead<String>)>,
 }
 
 impl<'s> Writer<'s> {
     fn new(silo: &'s Silo, conn: &'s Db) -> Result<Writer<'s>> {
         let now = silo.ctx.clock.now_utc();
-        let (clock, next_set) = store::max_clock_and_set_row(conn)?;
+        let asked_clock = Some(store::ask_max_clock_and_set_row(conn)?);
         Ok(Writer {
             silo,
             conn,
             wall: crate::log::micros(now),
-            clock,
-            next_set,
+            clock: 0,
+            asked_clock,
+            next_set: None,
             set: None,
             at: format_at(now),
             author: silo.ctx.author.clone(),
@@ -529,6 +536,7 @@ impl<'s> Writer<'s> {
             numbering: None,
             ticket_rows: (Vec::new(), 1),
             numbers: Default::default(),
+            asked_tag: None,
         })
     }
 
@@ -566,6 +574,7 @@ impl<'s> Writer<'s> {
             ));
         }
         let set = self.mark_set()?;
+        self.asked_tag = None;
         let local = store::insert_record(self.conn, set, self.index, rec.ticket, &rec.op.encode())?;
         if let Some((_, tickets)) = self.sets.last_mut() {
             tickets.push(rec.ticket);
@@ -606,6 +615,9 @@ impl<'s> Writer<'s> {
     pub fn mark_set(&mut self) -> Result<i64> {
         if let Some(set) = self.set {
             return Ok(set);
+        }
+        if let Some(asked) = self.asked_clock.take() {
+            (self.clock, self.next_set) = store::clock_answer(self.conn, asked)?;
         }
         self.clock = next_clock(self.wall, self.clock);
         let set = match self.next_set.take() {
@@ -657,6 +669,11 @@ impl<'s> Writer<'s> {
         })?;
         self.numbers.borrow_mut().insert(id, number.clone());
         Ok(TicketRef { id, number, status })
+    }
+
+    /// The number this transaction looked the ticket up by, if it did.
+    pub(crate) fn looked_up_number(&self, id: i64) -> Option<String> {
+        self.numbers.borrow().get(&id).cloned()
     }
 
     /// The ticket with that row id.

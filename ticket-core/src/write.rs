@@ -10,7 +10,7 @@ use crate::config::{PSEUDO_DATE_KEYS, RELATION_KEYS, RESERVED_KEYS};
 use crate::content::Staged;
 use crate::error::{Error, Result};
 use crate::log::{Operation, Record};
-use crate::model::{PropertyKey, PropertyValue, Status, Tag};
+use crate::model::{PropertyKey, PropertyValue, Status, Tag, TicketNumber};
 use crate::silo::{TicketRef, Writer};
 
 /// One requested change to a ticket, owned: a list of them is applied as one change set by
@@ -132,6 +132,24 @@ fn canonical_key(w: &Writer<'_>, key: &PropertyKey) -> String {
 }
 
 impl Writer<'_> {
+    /// Asks ahead what `op` will read of the ticket with that number, so that on a team silo
+    /// the question rides along with the ticket's lookup instead of waiting after it: a tag's
+    /// stored spelling (a one-tag change set then waits twice: the lookup and the commit).
+    /// SQLite, which has no round trips, asks nothing ahead.
+    pub(crate) fn ask_ahead(&mut self, number: &str, op: &Op) -> Result<()> {
+        if !self.conn.is_postgres() {
+            return Ok(());
+        }
+        if let Op::AddTag(tag) | Op::RemoveTag(tag) = op {
+            if let (Ok(n), Ok(tag)) = (number.parse::<TicketNumber>(), tag.parse::<Tag>()) {
+                let lc = tag.lc();
+                let asked = state::ask_stored_tag_by_number(self.conn, n.as_str(), &lc)?;
+                self.asked_tag = Some((n.to_string(), lc, asked));
+            }
+        }
+        Ok(())
+    }
+
     pub(crate) fn perform(&mut self, t: &TicketRef, op: Op) -> Result<()> {
         match op {
             Op::Title(title) => {
@@ -299,11 +317,16 @@ impl Writer<'_> {
     }
 
     /// The tag as stored on the ticket, by its lower case.
-    fn stored_tag(&self, id: i64, tag_lc: &str) -> Result<Option<String>> {
-        match self.fresh.stored_tag(id, tag_lc) {
-            Some(tag) => Ok(tag),
-            None => state::stored_tag(self.conn, id, tag_lc),
+    fn stored_tag(&mut self, id: i64, tag_lc: &str) -> Result<Option<String>> {
+        if let Some(tag) = self.fresh.stored_tag(id, tag_lc) {
+            return Ok(tag);
         }
+        if let Some((number, lc, asked)) = self.asked_tag.take() {
+            if lc == tag_lc && self.looked_up_number(id).as_deref() == Some(number.as_str()) {
+                return self.conn.answer(asked);
+            }
+        }
+        state::stored_tag(self.conn, id, tag_lc)
     }
 
     /// The ticket's title or summary now.

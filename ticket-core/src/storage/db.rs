@@ -431,6 +431,25 @@ enum Queued {
     Batch(String),
     /// Change records for `changes`, written by one statement over arrays.
     LogRows(postgres::Statement, LogColumns),
+    /// A query asked ahead ([`Db::ask_ahead`]): its rows land in the slot when answered.
+    Fetch(postgres::Statement, Vec<Arg<'static>>, AheadSlot),
+}
+
+/// Where the rows of a query asked ahead land once PostgreSQL answers it.
+/// (Shared with the queue; a connection moves between threads, hence `Arc`.)
+type AheadSlot = std::sync::Arc<std::sync::Mutex<Option<Vec<postgres::Row>>>>;
+
+/// A one-row query asked ahead of its answer being needed ([`Db::ask_ahead`]): on a team
+/// silo it rides along with the next statement waited for (a round trip saved); SQLite,
+/// which has no round trips, answered it at once.
+pub(crate) struct Ahead<T> {
+    answer: AheadAnswer<T>,
+    sql: &'static str,
+}
+
+enum AheadAnswer<T> {
+    Sent(AheadSlot, fn(&Row<'_, '_>) -> Result<T>),
+    Now(Option<T>),
 }
 
 /// A change record's row in `changes`, kept by a team silo's connection until a statement
@@ -576,7 +595,7 @@ impl PgConn {
         let params: Vec<_> = queued
             .iter()
             .map(|q| match q {
-                Queued::Exec(_, a) => Self::params(a),
+                Queued::Exec(_, a) | Queued::Fetch(_, a, _) => Self::params(a),
                 Queued::Batch(_) => Vec::new(),
                 Queued::LogRows(_, c) => vec![
                     &c.ids as &(dyn postgres::types::ToSql + Sync),
@@ -601,6 +620,9 @@ impl PgConn {
                         Box::pin(
                             async move { client.batch_execute(sql).await.map(|()| Answer::Done) },
                         )
+                    }
+                    Queued::Fetch(stmt, _, _) => {
+                        Box::pin(async move { client.query(stmt, p).await.map(Answer::Rows) })
                     }
                 }
             })
@@ -642,11 +664,19 @@ impl PgConn {
                 std::task::Poll::Pending
             }
         }));
+        drop(futures);
         let mut result = Ok(Answer::Done);
-        for answer in answers.into_iter().flatten() {
+        for (i, answer) in answers.into_iter().enumerate() {
             match answer {
-                Err(e) => return Err(e.into()),
-                Ok(a) => result = Ok(a),
+                None => {}
+                Some(Err(e)) => return Err(e.into()),
+                Some(Ok(Answer::Rows(rows))) if i < queued.len() => {
+                    if let Queued::Fetch(_, _, slot) = &queued[i] {
+                        *slot.lock().unwrap_or_else(|e| e.into_inner()) = Some(rows);
+                    }
+                    result = Ok(Answer::Done);
+                }
+                Some(Ok(a)) => result = Ok(a),
             }
         }
         if waits_for_last {
@@ -765,6 +795,25 @@ impl PgConn {
         Ok(())
     }
 
+    /// Queues a query whose rows are read later (inside a transaction; at once outside one).
+    fn fetch_later(&self, sql: &str, args: &[Arg<'_>]) -> Result<AheadSlot> {
+        let slot = AheadSlot::default();
+        if !self.in_transaction.get() {
+            *slot.lock().unwrap_or_else(|e| e.into_inner()) = Some(self.query(sql, args)?);
+            return Ok(slot);
+        }
+        let stmt = self.ready(sql)?;
+        if self.stats.is_some() {
+            self.count(&format!("(queued) {sql}"));
+        }
+        self.queued.borrow_mut().push(Queued::Fetch(
+            stmt,
+            args.iter().map(Arg::to_owned_arg).collect(),
+            slot.clone(),
+        ));
+        Ok(slot)
+    }
+
     /// Runs statements without arguments (transaction control, schema scripts), after the
     /// queued writes.
     pub(crate) fn batch(&self, sql: &str) -> Result<()> {
@@ -866,6 +915,49 @@ impl Db {
     /// on PostgreSQL, inside a transaction, it is queued and sent with the next statement
     /// whose answer is waited for (or the commit), saving its round trip; a failure surfaces
     /// there and aborts the transaction as it would have here. SQLite runs it at once.
+    /// Asks a one-row query whose answer is read later with [`Db::answer`]: a team silo's
+    /// connection sends it with the next statement waited for (or the commit), SQLite runs it
+    /// now. Its rows are those of the moment it runs, so ask only what nothing before the
+    /// answer changes (the writers' lock is held).
+    pub(crate) fn ask_ahead<T>(
+        &self,
+        sql: &'static str,
+        args: &[Arg<'_>],
+        map: fn(&Row<'_, '_>) -> Result<T>,
+    ) -> Result<Ahead<T>> {
+        let answer = match self {
+            Db::Sqlite(_) => AheadAnswer::Now(self.opt(sql, args, map)?),
+            Db::Postgres(p) => AheadAnswer::Sent(p.fetch_later(sql, args)?, map),
+        };
+        Ok(Ahead { answer, sql })
+    }
+
+    /// The answer of a query asked ahead (its first row, if any); sends what is queued if it
+    /// has not been answered yet.
+    pub(crate) fn answer<T>(&self, ahead: Ahead<T>) -> Result<Option<T>> {
+        match ahead.answer {
+            AheadAnswer::Now(value) => Ok(value),
+            AheadAnswer::Sent(slot, map) => {
+                let answered =
+                    |slot: &AheadSlot| slot.lock().unwrap_or_else(|e| e.into_inner()).take();
+                let mut rows = answered(&slot);
+                if rows.is_none() {
+                    if let Db::Postgres(p) = self {
+                        p.pipeline(None)?;
+                    }
+                    rows = answered(&slot);
+                }
+                let rows = rows.ok_or_else(|| {
+                    Error::Db(DbError::new(format!(
+                        "a query asked ahead was never answered (the transaction ended): {}",
+                        ahead.sql
+                    )))
+                })?;
+                rows.first().map(|r| map(&Row::Pg(r))).transpose()
+            }
+        }
+    }
+
     pub(crate) fn exec_later(&self, sql: &str, args: &[Arg<'_>]) -> Result<()> {
         match self {
             Db::Sqlite(_) => self.exec(sql, args).map(|_| ()),

@@ -1,6 +1,6 @@
 //! The change log's SQL: change sets, records, replica and ticket ids (ARCHITECTURE.md,
 //! "The change log"). Nothing here knows a rule; records arrive encoded ([`Row`]).
-use crate::storage::db::{args, Db, LogRow, Row as DbRow};
+use crate::storage::db::{args, Ahead, Db, LogRow, Row as DbRow};
 
 use crate::error::{Error, Result};
 use crate::log::{ChangeId, ReplicaId, Row, SetId};
@@ -35,12 +35,6 @@ pub(crate) fn set_own_replica(conn: &Db, replica: &ReplicaId) -> Result<()> {
         args![row],
     )?;
     Ok(())
-}
-
-/// The greatest clock in the log (0 when empty).
-pub(crate) fn max_clock(conn: &Db) -> Result<u64> {
-    let c: Option<i64> = conn.value("SELECT max(clock) FROM change_sets", args![])?;
-    Ok(c.unwrap_or(0).max(0) as u64)
 }
 
 /// The local row id of a ticket uuid, added when first seen.
@@ -98,22 +92,35 @@ pub(crate) fn ticket_uuid(conn: &Db, id: i64) -> Result<String> {
 }
 
 /// The greatest clock in the log (0 when empty) and, on PostgreSQL, a row id for the next
-/// change set taken from its identity sequence in the same round trip, so that the set can be
+/// change set taken from its identity sequence in the same query, so that the set can be
 /// inserted without waiting for a `RETURNING` (see [`insert_set_as`]). An id taken and not
-/// used leaves a gap, as a rolled-back insert does.
-pub(crate) fn max_clock_and_set_row(conn: &Db) -> Result<(u64, Option<i64>)> {
+/// used leaves a gap, as a rolled-back insert does. Asked ahead: on a team silo the question
+/// rides along with the write's first lookup (the writers' lock, queued before it, is held
+/// by then, so nothing else moves the clock); read the answer with [`clock_answer`].
+pub(crate) fn ask_max_clock_and_set_row(conn: &Db) -> Result<Ahead<(Option<i64>, Option<i64>)>> {
     if !conn.is_postgres() {
-        return Ok((max_clock(conn)?, None));
+        return conn.ask_ahead("SELECT max(clock) FROM change_sets", args![], |r| {
+            Ok((r.get(0)?, None))
+        });
     }
-    let (clock, row): (Option<i64>, i64) = conn.one(
+    conn.ask_ahead(
         "SELECT (SELECT max(clock) FROM change_sets), nextval(pg_get_serial_sequence('change_sets', 'id'))",
         args![],
-        |r| Ok((r.get(0)?, r.get(1)?)),
-    )?;
-    Ok((clock.unwrap_or(0).max(0) as u64, Some(row)))
+        |r| Ok((r.get(0)?, Some(r.get(1)?))),
+    )
 }
 
-/// Adds a change set under a row id taken by [`max_clock_and_set_row`] (queued on
+/// The answer of [`ask_max_clock_and_set_row`]: the greatest clock (0 for an empty log) and
+/// the next set's row id (PostgreSQL).
+pub(crate) fn clock_answer(
+    conn: &Db,
+    asked: Ahead<(Option<i64>, Option<i64>)>,
+) -> Result<(u64, Option<i64>)> {
+    let (clock, row) = conn.answer(asked)?.unwrap_or((None, None));
+    Ok((clock.unwrap_or(0).max(0) as u64, row))
+}
+
+/// Adds a change set under a row id taken by [`ask_max_clock_and_set_row`] (queued on
 /// PostgreSQL: nothing in it is waited for).
 pub(crate) fn insert_set_as(
     conn: &Db,

@@ -2,7 +2,7 @@
 //! named question per function, answered from the derived tables inside the change's
 //! transaction. The rules (`write`, `validate`, `numbering`, `sync::undo`) hold no SQL; this
 //! module is the whole of what they may ask (ARCHITECTURE.md, "The storage seam").
-use super::db::{args, Db};
+use super::db::{args, Ahead, Db};
 use crate::error::Result;
 use crate::model::Status;
 
@@ -58,6 +58,20 @@ pub(crate) fn stored_tag(db: &Db, id: i64, tag_lc: &str) -> Result<Option<String
     db.opt(
         "SELECT tag FROM tags WHERE ticket_id = ?1 AND tag_lc = ?2",
         args![id, tag_lc],
+        |r| r.get(0),
+    )
+}
+
+/// [`stored_tag`] of the ticket with that number, asked ahead of its lookup (see
+/// [`Db::ask_ahead`]).
+pub(crate) fn ask_stored_tag_by_number(
+    db: &Db,
+    number: &str,
+    tag_lc: &str,
+) -> Result<Ahead<String>> {
+    db.ask_ahead(
+        "SELECT g.tag FROM tags g JOIN tickets t ON t.id = g.ticket_id WHERE t.number = ?1 AND g.tag_lc = ?2",
+        args![number, tag_lc],
         |r| r.get(0),
     )
 }
