@@ -10,7 +10,10 @@
 //!                                                 postgres:// address; feature silo): medians, ratio
 //! ticket-benches writers C DIR [K]                C concurrent clients, each writing K (500) one-record
 //!                                                 change sets to the silo DIR (a directory or a
-//!                                                 postgres:// address; feature silo): change sets/s
+//!                                                 postgres:// address; feature silo): change sets/s;
+//!                                                 on a silo that holds tickets (a generated one) the
+//!                                                 tags go to its tickets in turn, else to one new
+//!                                                 ticket per client
 //! ticket-benches ratio N DIR [RUNS]               typical searches on the silo DIR: compiled ÷
 //!                                                 hand-written SQL, Silo::search (feature silo)
 //! ticket-benches export-taskwarrior N FILE [SEED] Taskwarrior import JSON (one task per line)
@@ -158,28 +161,55 @@ fn tag_sets(k: usize, dir: &std::path::Path) -> Result<(), String> {
 }
 
 /// `writers C DIR [K]`: C clients at once (threads, each with its own handle as separate
-/// processes would have), each adding K tags to tickets of its own, one change set each.
+/// processes would have), each adding K tags, one change set each. On a silo that holds
+/// tickets already (the generator's), client `c`'s `i`th tag goes to the `(i·C + c)`th
+/// ticket (in turn, so no two clients touch one ticket at once and each ticket gets few
+/// tags, as in real use); on an empty silo each client adds its K tags to a ticket of its
+/// own (the first form of this bench: that ticket's list row grows to K tags).
 #[cfg(feature = "silo")]
 fn writers(clients: usize, dir: &std::path::Path, sets: usize) -> Result<(), String> {
     let silo = ticket_benches::support::open(dir);
-    let mut numbers = Vec::new();
-    for c in 0..clients {
-        numbers.push(
-            silo.new_ticket(&format!("client {c}"), None, "")
+    let mut existing: Vec<String> = silo
+        .numbers("", "")
+        .map_err(|e| e.to_string())?
+        .into_iter()
+        .map(|n| n.to_string())
+        .collect();
+    let mut plans: Vec<Vec<String>> = Vec::new();
+    if existing.is_empty() {
+        for c in 0..clients {
+            let n = silo
+                .new_ticket(&format!("client {c}"), None, "")
                 .map_err(|e| e.to_string())?
-                .to_string(),
+                .to_string();
+            plans.push(vec![n; sets]);
+        }
+    } else {
+        existing.sort_by_key(|n| n.parse::<u64>().unwrap_or(u64::MAX));
+        for c in 0..clients {
+            plans.push(
+                (0..sets)
+                    .map(|i| existing[(i * clients + c) % existing.len()].clone())
+                    .collect(),
+            );
+        }
+        println!(
+            "writers: tags go to the silo's {} tickets in turn",
+            existing.len()
         );
     }
     drop(silo);
+    // tags new to the ticket on every run (a run on the same silo again adds, not repeats)
+    let run = std::process::id();
     let started = Instant::now();
-    let handles: Vec<_> = numbers
+    let handles: Vec<_> = plans
         .into_iter()
-        .map(|n| {
+        .map(|plan| {
             let dir = dir.to_path_buf();
             std::thread::spawn(move || -> Result<(), String> {
                 let silo = ticket_benches::support::open(&dir);
-                for i in 0..sets {
-                    silo.add_tag(&n, &format!("w{i}"))
+                for (i, n) in plan.iter().enumerate() {
+                    silo.add_tag(n, &format!("w{run}-{i}"))
                         .map_err(|e| e.to_string())?;
                 }
                 Ok(())

@@ -505,6 +505,12 @@ pub(crate) struct PgConn {
     client: Option<tokio_postgres::Client>,
     statements: RefCell<HashMap<String, postgres::Statement>>,
     in_transaction: Cell<bool>,
+    /// Whether this session has its own `list_stale` (see [`Db::begin_write`]): `Some(false)`
+    /// while the transaction that makes it has not committed.
+    local_stale: Cell<Option<bool>>,
+    /// Write transactions begun on this connection (the session's `list_stale` is truncated
+    /// every [`LOCAL_STALE_TRUNCATE`]th).
+    writes: Cell<u64>,
     queued: RefCell<Vec<Queued>>,
     /// Change records not written yet (see [`Db::insert_log_row`]).
     log_rows: RefCell<Vec<LogRow>>,
@@ -530,6 +536,8 @@ impl PgConn {
             client: Some(client),
             statements: RefCell::new(HashMap::new()),
             in_transaction: Cell::new(false),
+            local_stale: Cell::new(None),
+            writes: Cell::new(0),
             queued: RefCell::new(Vec::new()),
             log_rows: RefCell::new(Vec::new()),
             stats: std::env::var_os("TICKET_PG_STATS").map(|_| RefCell::new(HashMap::new())),
@@ -1131,10 +1139,30 @@ impl Db {
                 // import, a pull, a bulk creation) the tables grow far past the statistics the
                 // planner holds, so a plan made for a nearly empty table scans the whole table
                 // per statement (measured: a 1,000-ticket pull 10.6 s -> 8.9 s)
+                //
+                // The first write of a session makes the session's own `list_stale` (the
+                // tickets whose list rows the change set must refresh; storage/list_rows.rs),
+                // emptied by each commit, which the triggers then write to instead of the
+                // schema's table (a temporary table comes first in the search path). The
+                // schema's table bloated under concurrent writers: every change set inserted
+                // and deleted a row, the writers waiting for the lock kept the dead rows
+                // from being pruned, inserts kept extending the table until autovacuum came,
+                // and the refresh's scan of it grew by a page every 200 change sets
+                // (benches/README.md, session 10). Without the `TEMP` privilege the
+                // schema's table is used as before.
                 p.in_transaction.set(true);
-                p.batch_later(format!(
+                let mut begin = format!(
                     "BEGIN ISOLATION LEVEL READ COMMITTED; SET LOCAL enable_seqscan = off; SELECT pg_advisory_xact_lock({WRITE_LOCK}, hashtext(current_schema())::integer)"
-                ));
+                );
+                let writes = p.writes.get() + 1;
+                p.writes.set(writes);
+                if p.local_stale.get() != Some(true) {
+                    p.local_stale.set(Some(false));
+                    begin.push_str(LOCAL_STALE);
+                } else if writes % LOCAL_STALE_TRUNCATE == 0 {
+                    begin.push_str(LOCAL_STALE_EMPTY);
+                }
+                p.batch_later(begin);
                 Ok(())
             }
         }
@@ -1166,6 +1194,8 @@ impl Db {
             if result.is_err() {
                 p.discard();
                 let _ = p.batch("ROLLBACK");
+            } else if p.local_stale.get() == Some(false) {
+                p.local_stale.set(Some(true));
             }
             p.in_transaction.set(false);
         }
@@ -1177,6 +1207,9 @@ impl Db {
     pub(crate) fn rollback(&self) {
         if let Db::Postgres(p) = self {
             p.discard();
+            if p.local_stale.get() == Some(false) {
+                p.local_stale.set(None);
+            }
         }
         let _ = self.batch("ROLLBACK");
         if let Db::Postgres(p) = self {
@@ -1187,6 +1220,25 @@ impl Db {
 
 /// The first key of the advisory lock writers take (the second is the schema's hash).
 const WRITE_LOCK: i32 = 0x7469_636b; // "tick"
+
+/// The session's own `list_stale`, made by its first write transaction (see
+/// [`Db::begin_write`]); a role without the `TEMP` privilege goes on with the schema's. Each
+/// refresh deletes its rows, and PostgreSQL prunes a temporary table's dead rows at once, but
+/// their line pointers stay until a `VACUUM`, which autovacuum never runs on a temporary
+/// table: a page fills every 291 change sets. So a long-lived session (the web server's)
+/// truncates it now and then, at the start of a write transaction (it is empty then).
+/// Not `ON COMMIT DELETE ROWS`, which truncates at every commit: measured 16 writers on 10k
+/// generated tickets, 940 change sets/s against 1,600.
+const LOCAL_STALE: &str = "; DO $$ BEGIN CREATE TEMP TABLE IF NOT EXISTS list_stale \
+     (ticket_id BIGINT PRIMARY KEY); \
+     EXCEPTION WHEN insufficient_privilege THEN NULL; END $$";
+
+/// Every how many write transactions a session truncates its own `list_stale`.
+const LOCAL_STALE_TRUNCATE: u64 = 256;
+
+/// The truncation (nothing when the session could not make its own table).
+const LOCAL_STALE_EMPTY: &str = "; DO $$ BEGIN TRUNCATE pg_temp.list_stale; \
+     EXCEPTION WHEN undefined_table OR invalid_schema_name THEN NULL; END $$";
 
 /// Translates a statement from the SQLite spelling the core writes to PostgreSQL's:
 /// `?N` → `$N`, `INSERT OR IGNORE` → `ON CONFLICT DO NOTHING`, `IN rarray(?N)` →

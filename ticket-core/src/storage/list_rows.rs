@@ -34,18 +34,21 @@ const PG_ROW: &str = "nullif(concat(nullif((SELECT sum(minutes) FROM entry_rows 
      chr(30), (SELECT string_agg(key || chr(31) || value, chr(31) ORDER BY id) FROM properties WHERE ticket_id = t.id)), \
      chr(30) || chr(30))";
 
+/// PostgreSQL's refresh of the tickets noted stale. The tickets are named by an array
+/// (`= ANY(ARRAY(…))`), not joined: a join is planned from `list_stale`'s statistics, and
+/// once autovacuum had analysed the table in the middle of a big write (thousands of rows)
+/// every later change set hashed the whole `tickets` table to refresh one row (6 ms a change
+/// set on 10k tickets, growing with the silo; benches/README.md, session 10). An array of
+/// unknown length is planned as a few index probes whatever the statistics say.
+const PG_REFRESH: &str = "WITH s AS (DELETE FROM list_stale RETURNING ticket_id) \
+     UPDATE tickets t SET list_row = {ROW} WHERE t.id = ANY(ARRAY(SELECT ticket_id FROM s))";
+
 /// Rewrites the list rows of the tickets noted stale and forgets them: the end of a change
 /// set (one statement each, however many tickets it touched).
 pub(crate) fn refresh(conn: &Db) -> Result<()> {
     if conn.is_postgres() {
         // queued: nothing reads its outcome (one round trip less per change set)
-        conn.exec_later(
-            &format!(
-                "WITH s AS (DELETE FROM list_stale RETURNING ticket_id) \
-                 UPDATE tickets t SET list_row = {PG_ROW} FROM s WHERE t.id = s.ticket_id"
-            ),
-            args![],
-        )?;
+        conn.exec_later(&PG_REFRESH.replace("{ROW}", PG_ROW), args![])?;
     } else {
         conn.exec(
             &format!(
@@ -118,4 +121,105 @@ pub(crate) fn present(conn: &Db) -> Result<bool> {
         args![],
     )?;
     Ok(n > 0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Clock, Context, Silo};
+
+    /// The refresh of one stale ticket probes its row, even when `list_stale`'s statistics
+    /// (taken by autovacuum in the middle of a big write) say it holds every ticket: the join
+    /// it replaced hashed all of `tickets` then (a plan, so counted, not timed).
+    #[test]
+    fn a_team_silo_refreshes_one_list_row_by_its_index_whatever_the_statistics() {
+        let Ok(url) = std::env::var("TICKET_TEST_POSTGRES") else {
+            eprintln!("TICKET_TEST_POSTGRES is not set: the PostgreSQL half is skipped");
+            assert!(std::env::var_os("CI").is_none(), "CI needs PostgreSQL");
+            return;
+        };
+        let schema = format!("t_{}", uuid::Uuid::new_v4().simple());
+        let address = format!("{url}?schema={schema}");
+        let clock =
+            Clock::fixed(chrono::DateTime::parse_from_rfc3339("2024-03-01T10:00:00Z").unwrap());
+        let silo =
+            Silo::create(std::path::Path::new(&address), Context::new(clock, "ann")).unwrap();
+        let mut batch = silo.batch();
+        for i in 0..2000 {
+            batch.add(crate::NewTicket {
+                title: format!("ticket {i}"),
+                tags: vec!["bug".into()],
+                ..Default::default()
+            });
+        }
+        batch.commit().unwrap();
+        let db = silo.lock();
+        db.batch(
+            "ALTER TABLE list_stale SET (autovacuum_enabled = false); \
+             INSERT INTO list_stale (ticket_id) SELECT id FROM tickets ON CONFLICT DO NOTHING; \
+             ANALYZE list_stale; DELETE FROM list_stale; ANALYZE tickets",
+        )
+        .unwrap();
+        db.begin_write().unwrap();
+        db.batch("INSERT INTO list_stale (ticket_id) SELECT min(id) FROM tickets")
+            .unwrap();
+        let plan = db
+            .rows(
+                &format!("EXPLAIN {}", PG_REFRESH.replace("{ROW}", PG_ROW)),
+                args![],
+                |r| r.get::<String>(0),
+            )
+            .unwrap()
+            .join("\n");
+        db.rollback();
+        assert!(
+            !plan.contains("Hash") && plan.contains("Index Scan using tickets_pkey"),
+            "{plan}"
+        );
+    }
+
+    /// A session notes stale list rows in a temporary table of its own: the schema's table,
+    /// which bloated under concurrent writers, stays empty, and the list rows are right
+    /// after hundreds of writes (the session's table truncated on the way).
+    #[test]
+    fn a_team_silo_session_notes_stale_rows_in_its_own_table() {
+        let Ok(url) = std::env::var("TICKET_TEST_POSTGRES") else {
+            eprintln!("TICKET_TEST_POSTGRES is not set: the PostgreSQL half is skipped");
+            assert!(std::env::var_os("CI").is_none(), "CI needs PostgreSQL");
+            return;
+        };
+        let schema = format!("t_{}", uuid::Uuid::new_v4().simple());
+        let address = format!("{url}?schema={schema}");
+        let clock =
+            Clock::fixed(chrono::DateTime::parse_from_rfc3339("2024-03-01T10:00:00Z").unwrap());
+        let silo =
+            Silo::create(std::path::Path::new(&address), Context::new(clock, "ann")).unwrap();
+        let n = silo.new_ticket("one", None, "").unwrap().to_string();
+        for i in 0..300 {
+            silo.add_tag(&n, &format!("t{i}")).unwrap();
+        }
+        silo.add_property(&n, "Assigned", "ann").unwrap();
+        let db = silo.lock();
+        let shared: i64 = db
+            .value(
+                &format!("SELECT pg_relation_size('\"{schema}\".list_stale')"),
+                args![],
+            )
+            .unwrap();
+        assert_eq!(shared, 0, "the schema's list_stale was written to");
+        let own: i64 = db
+            .value(
+                "SELECT count(*) FROM pg_class WHERE relname = 'list_stale' AND relnamespace = pg_my_temp_schema()",
+                args![],
+            )
+            .unwrap();
+        assert_eq!(own, 1);
+        drop(db);
+        let row = silo.get(&n).unwrap();
+        assert_eq!(row.tags.len(), 300);
+        let listed = silo.search("", "").unwrap();
+        let listed = listed.iter().find(|r| r.number.as_str() == n).unwrap();
+        assert_eq!(listed.tags.len(), 300);
+        assert_eq!(listed.properties.len(), 1);
+    }
 }
