@@ -510,6 +510,9 @@ pub(crate) struct Writer<'s> {
     /// A tag's stored spelling asked ahead (ticket number, tag in lower case), read by the
     /// rule instead of asking after the ticket's lookup; forgotten at the first record.
     pub(crate) asked_tag: Option<(String, String, crate::storage::db::Ahead<String>)>,
+    /// The values the validation rules read, asked ahead with the ticket's lookup (ticket
+    /// number, key in lower case); forgotten at the first record that may change properties.
+    pub(crate) asked_values: Vec<(String, String, crate::storage::db::Ahead<Vec<String>>)>,
 }
 
 impl<'s> Writer<'s> {
@@ -537,6 +540,7 @@ impl<'s> Writer<'s> {
             ticket_rows: (Vec::new(), 1),
             numbers: Default::default(),
             asked_tag: None,
+            asked_values: Vec::new(),
         })
     }
 
@@ -575,6 +579,18 @@ impl<'s> Writer<'s> {
         }
         let set = self.mark_set()?;
         self.asked_tag = None;
+        // what leaves every ticket's properties as they were keeps the values asked ahead
+        if !matches!(
+            rec.op,
+            Operation::Title(_)
+                | Operation::Summary(_)
+                | Operation::TagAdd(_)
+                | Operation::TagRemove(_)
+                | Operation::EntryAdd { .. }
+                | Operation::EntryRemove { .. }
+        ) {
+            self.asked_values.clear();
+        }
         let local = store::insert_record(self.conn, set, self.index, rec.ticket, &rec.op.encode())?;
         if let Some((_, tickets)) = self.sets.last_mut() {
             tickets.push(rec.ticket);
@@ -694,7 +710,20 @@ impl<'s> Writer<'s> {
         }
         refresh(self.conn, &self.touched)?;
         let touched = self.touched.ids();
-        crate::validate::check_tickets(self.silo, self.conn, &touched, self.today)
+        let mut known = crate::validate::KnownValues::new();
+        for (number, key_lc, asked) in std::mem::take(&mut self.asked_values) {
+            let id = self
+                .numbers
+                .borrow()
+                .iter()
+                .find(|(_, n)| **n == number)
+                .map(|(id, _)| *id);
+            let values = self.conn.answer(asked)?.unwrap_or_default();
+            if let Some(id) = id {
+                known.insert((id, key_lc), values);
+            }
+        }
+        crate::validate::check_tickets(self.silo, self.conn, &touched, self.today, &known)
     }
 }
 

@@ -134,17 +134,38 @@ fn canonical_key(w: &Writer<'_>, key: &PropertyKey) -> String {
 impl Writer<'_> {
     /// Asks ahead what `op` will read of the ticket with that number, so that on a team silo
     /// the question rides along with the ticket's lookup instead of waiting after it: a tag's
-    /// stored spelling (a one-tag change set then waits twice: the lookup and the commit).
+    /// stored spelling (a one-tag change set then waits twice: the lookup and the commit),
+    /// and the values the validation rules will read when the operation leaves them as
+    /// they are.
     /// SQLite, which has no round trips, asks nothing ahead.
     pub(crate) fn ask_ahead(&mut self, number: &str, op: &Op) -> Result<()> {
         if !self.conn.is_postgres() {
             return Ok(());
         }
+        let Ok(n) = number.parse::<TicketNumber>() else {
+            return Ok(());
+        };
         if let Op::AddTag(tag) | Op::RemoveTag(tag) = op {
-            if let (Ok(n), Ok(tag)) = (number.parse::<TicketNumber>(), tag.parse::<Tag>()) {
+            if let Ok(tag) = tag.parse::<Tag>() {
                 let lc = tag.lc();
                 let asked = state::ask_stored_tag_by_number(self.conn, n.as_str(), &lc)?;
                 self.asked_tag = Some((n.to_string(), lc, asked));
+            }
+        }
+        // an operation whose records leave the properties as they are: the validation
+        // rules' values are the ones before it
+        if matches!(
+            op,
+            Op::Title(_)
+                | Op::Summary(_)
+                | Op::AddTag(_)
+                | Op::RemoveTag(_)
+                | Op::AddEntry(..)
+                | Op::RemoveEntry(_)
+        ) {
+            for key_lc in crate::validate::value_keys(self.silo) {
+                let asked = state::ask_values_by_number(self.conn, n.as_str(), &key_lc)?;
+                self.asked_values.push((n.to_string(), key_lc, asked));
             }
         }
         Ok(())

@@ -565,6 +565,50 @@ fn validation_rules_check_the_final_state_and_report_every_rule() {
     );
 }
 
+/// A change that leaves the properties alone (a tag, an entry, a title) is checked against
+/// the values the ticket holds, which a team silo reads ahead with the ticket's lookup: a
+/// ticket that breaks a rule added since is refused, by its number, whichever of them.
+#[test]
+fn validation_reads_the_values_a_change_leaves_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut silo = new_silo(dir.path());
+    silo.new_ticket("T", None, "").unwrap();
+    silo.new_ticket("U", None, "").unwrap();
+    silo.add_property("1", "Priority", "urgent").unwrap();
+    silo.add_property("2", "Priority", "low").unwrap();
+    silo.add_property("2", "Priority", "high").unwrap();
+    silo.set_config(r#"{"vrules_pkv_values": [{"key": "Priority", "values": ["low", "high"]}]}"#)
+        .unwrap();
+    let before = dump(&silo);
+    for refused in [
+        silo.add_tag("1", "x"),
+        silo.add_entry("1", "looked", 5).map(|_| ()),
+        silo.set_title("1", "T2"),
+    ] {
+        match refused.unwrap_err() {
+            Error::Validation { violations } => {
+                assert_eq!(violations.len(), 1);
+                assert_eq!(violations[0].number, "1");
+                assert!(
+                    violations[0].rule.contains("'urgent'"),
+                    "{}",
+                    violations[0].rule
+                );
+            }
+            other => panic!("{other}"),
+        }
+    }
+    assert_eq!(dump(&silo), before);
+    // both values of the other ticket pass; the tag and the title land
+    silo.add_tag("2", "x").unwrap();
+    silo.set_title("2", "U2").unwrap();
+    assert_eq!(silo.get("2").unwrap().tags, vec!["x"]);
+    // a change of the value itself is checked on the value it leaves
+    silo.change_property("1", "Priority", "urgent", "high")
+        .unwrap();
+    silo.add_tag("1", "x").unwrap();
+}
+
 #[test]
 fn rebuild_gives_the_same_tables() {
     let dir = tempfile::tempdir().unwrap();

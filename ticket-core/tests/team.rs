@@ -266,7 +266,7 @@ fn a_team_silo_of_schema_4_is_upgraded_to_5_on_open() {
 #[test]
 fn writes_wait_for_few_round_trips() {
     let Some(url) = server() else { return };
-    let silo = Silo::create(&fresh_schema(&url), ctx_at(NOW)).unwrap();
+    let mut silo = Silo::create(&fresh_schema(&url), ctx_at(NOW)).unwrap();
     silo.new_ticket("target", None, "").unwrap();
     let tickets = 50;
     let mut batch = silo.batch();
@@ -316,4 +316,16 @@ fn writes_wait_for_few_round_trips() {
     // the writes are all there
     assert_eq!(silo.count("g=bug").unwrap(), tickets);
     assert_eq!(silo.get("2").unwrap().tags, vec!["bug", "tag0", "w1"]);
+    // with a validation rule on values, its reads ride along too (the number only for a
+    // violation)
+    silo.set_config(r#"{"vrules_pkv_values": [{"key": "Priority", "values": ["high", "low"]}]}"#)
+        .unwrap();
+    silo.add_tag("3", "v0").unwrap();
+    let before = silo.round_trips().unwrap();
+    silo.add_tag("3", "v1").unwrap();
+    let one = silo.round_trips().unwrap() - before;
+    assert!(
+        one <= 2,
+        "{one} round trips for one tag under a validation rule"
+    );
 }

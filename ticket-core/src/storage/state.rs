@@ -76,6 +76,25 @@ pub(crate) fn ask_stored_tag_by_number(
     )
 }
 
+/// [`values`] of the ticket with that number, asked ahead of its lookup (see
+/// [`Db::ask_ahead`]): one row, the values joined by U+001F (which no value holds).
+pub(crate) fn ask_values_by_number(
+    db: &Db,
+    number: &str,
+    key_lc: &str,
+) -> Result<Ahead<Vec<String>>> {
+    db.ask_ahead(
+        "SELECT group_concat(p.value, ?3 ORDER BY p.id) FROM properties p JOIN tickets t ON t.id = p.ticket_id WHERE t.number = ?1 AND p.key_lc = ?2",
+        args![number, key_lc, "\u{1f}"],
+        |r| {
+            let joined: Option<String> = r.get(0)?;
+            Ok(joined
+                .map(|j| j.split('\u{1f}').map(str::to_string).collect())
+                .unwrap_or_default())
+        },
+    )
+}
+
 /// The key as first stored on the ticket (its spelling), by its lower case.
 pub(crate) fn stored_key(db: &Db, id: i64, key_lc: &str) -> Result<Option<String>> {
     db.opt(
