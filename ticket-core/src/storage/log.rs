@@ -195,6 +195,19 @@ fn extend_runs(runs: &mut Vec<(i64, i64, i64)>, ticket: i64, id: i64) {
 
 /// Writes a set's runs and its record count `n`.
 fn write_runs(conn: &Db, set: i64, runs: &[(i64, i64, i64)], n: i64) -> Result<()> {
+    if conn.is_postgres() {
+        // one statement for the runs and the count, queued: a statement per run was one
+        // more for every change set and thousands for a bulk creation's set
+        let tickets: Vec<i64> = runs.iter().map(|r| r.0).collect();
+        let firsts: Vec<i64> = runs.iter().map(|r| r.1).collect();
+        let lasts: Vec<i64> = runs.iter().map(|r| r.2).collect();
+        return conn.exec_later(
+            "WITH r AS (INSERT INTO ticket_runs (ticket, first, last) \
+             SELECT * FROM unnest(?1::bigint[], ?2::bigint[], ?3::bigint[])) \
+             UPDATE change_sets SET records = ?5 WHERE id = ?4",
+            args![tickets, firsts, lasts, set, n],
+        );
+    }
     for &(ticket, first, last) in runs {
         conn.exec_later(
             "INSERT INTO ticket_runs (ticket, first, last) VALUES (?1, ?2, ?3)",
