@@ -723,6 +723,15 @@ impl<'s> Writer<'s> {
                 known.insert((id, key_lc), values);
             }
         }
+        // the tickets this transaction created are held whole (`fresh`): their values too
+        let keys = crate::validate::value_keys(self.silo);
+        for &id in &touched {
+            for key_lc in &keys {
+                if let Some(values) = self.fresh.values(id, key_lc) {
+                    known.insert((id, key_lc.clone()), values);
+                }
+            }
+        }
         crate::validate::check_tickets(self.silo, self.conn, &touched, self.today, &known)
     }
 }

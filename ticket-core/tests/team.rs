@@ -257,6 +257,22 @@ fn a_team_silo_of_schema_4_is_upgraded_to_5_on_open() {
     assert_chain_followed(&silo);
 }
 
+/// Round trips per ticket of a batch of `n` simple tickets (a tag and a `Priority`).
+fn simple_batch(silo: &Silo, n: usize) -> f64 {
+    let mut batch = silo.batch();
+    for i in 0..n {
+        batch.add(ticket_core::NewTicket {
+            title: format!("simple {i}"),
+            properties: vec![("Priority".to_string(), "low".to_string())],
+            tags: vec!["bug".to_string()],
+            ..Default::default()
+        });
+    }
+    let before = silo.round_trips().unwrap();
+    batch.commit().unwrap();
+    (silo.round_trips().unwrap() - before) as f64 / n as f64
+}
+
 /// A team silo's writes are bound by round trips to the server (benches/README.md, "Team
 /// silos: write round trips"), so they are counted here, not timed: creating tickets with
 /// tags, properties, a relation, entries and a status in one `Batch`, and a one-tag change
@@ -318,6 +334,7 @@ fn writes_wait_for_few_round_trips() {
     assert_eq!(silo.get("2").unwrap().tags, vec!["bug", "tag0", "w1"]);
     // with a validation rule on values, its reads ride along too (the number only for a
     // violation)
+    let plain = simple_batch(&silo, tickets as usize);
     silo.set_config(r#"{"vrules_pkv_values": [{"key": "Priority", "values": ["high", "low"]}]}"#)
         .unwrap();
     silo.add_tag("3", "v0").unwrap();
@@ -327,5 +344,12 @@ fn writes_wait_for_few_round_trips() {
     assert!(
         one <= 2,
         "{one} round trips for one tag under a validation rule"
+    );
+    // a created ticket's values are known to the writer: the rule asks nothing more
+    let ruled = simple_batch(&silo, tickets as usize);
+    eprintln!("round trips per created ticket under a validation rule: {ruled:.2}");
+    assert!(
+        ruled <= plain + 0.5,
+        "{ruled:.2} round trips per created ticket under a rule, {plain:.2} without"
     );
 }
