@@ -35,7 +35,12 @@ impl Writer<'_> {
                 }
                 n.to_string()
             }
-            None => next_number(self.conn, &config.numbering, &mut self.numbering)?,
+            None => next_number(
+                self.conn,
+                &config.numbering,
+                &mut self.numbering,
+                &mut self.number_ahead,
+            )?,
         };
         // time-ordered (UUID version 7): tickets created together sit together in every index
         // keyed by ticket uuid, so bulk creation appends instead of scattering page writes

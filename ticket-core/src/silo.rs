@@ -502,6 +502,8 @@ pub(crate) struct Writer<'s> {
     /// The numbering state (last issued, count) as this transaction left it, once read: the
     /// writers' lock is held, so only this transaction changes it.
     pub(crate) numbering: Option<(Option<i64>, i64)>,
+    /// Candidate numbers whose freedom was asked for ahead.
+    pub(crate) number_ahead: crate::numbering::Lookahead,
     /// Ticket row ids taken ahead from PostgreSQL's sequence, and how many to take next time.
     ticket_rows: (Vec<i64>, i64),
     /// The numbers of the tickets this transaction looked up, by row id (a relation's target
@@ -537,6 +539,7 @@ impl<'s> Writer<'s> {
             records: 0,
             fresh: crate::fresh::Fresh::default(),
             numbering: None,
+            number_ahead: Default::default(),
             ticket_rows: (Vec::new(), 1),
             numbers: Default::default(),
             asked_tag: None,
@@ -579,6 +582,9 @@ impl<'s> Writer<'s> {
         }
         let set = self.mark_set()?;
         self.asked_tag = None;
+        if let Operation::Create { number } = &rec.op {
+            self.number_ahead.created(number.as_str());
+        }
         // what leaves every ticket's properties as they were keeps the values asked ahead
         if !matches!(
             rec.op,

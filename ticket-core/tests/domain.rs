@@ -466,6 +466,42 @@ fn import_ticket_takes_a_free_valid_number_and_numbering_skips_it() {
     assert_eq!(silo.new_ticket("y", None, "").unwrap().as_str(), "3");
 }
 
+/// A batch asks for the freedom of its next numbers ahead, many at once: the numbers other
+/// tickets took (imported ones, scattered ahead of the numbering) are skipped all the same,
+/// in one batch and across batches, and every number is issued once.
+#[test]
+fn a_batch_skips_the_numbers_taken_ahead_of_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let silo = new_silo(dir.path());
+    for n in ["2", "3", "5", "9", "10", "40"] {
+        silo.import_ticket(n, "imported", None, "").unwrap();
+    }
+    let batch_of = |n: usize| {
+        let mut batch = silo.batch();
+        for i in 0..n {
+            batch.add(ticket_core::NewTicket {
+                title: format!("t{i}"),
+                ..Default::default()
+            });
+        }
+        batch
+            .commit()
+            .unwrap()
+            .into_iter()
+            .map(|n| n.to_string())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(batch_of(3), ["1", "4", "6"]);
+    let next = batch_of(40);
+    let expected: Vec<String> = (7..=49)
+        .filter(|n| ![9, 10, 40].contains(n))
+        .map(|n| n.to_string())
+        .collect();
+    assert_eq!(next, expected);
+    assert_eq!(silo.new_ticket("last", None, "").unwrap().as_str(), "50");
+    assert_eq!(silo.count("").unwrap(), 6 + 3 + 40 + 1);
+}
+
 #[test]
 fn simple_numbering_with_prefix_start_and_width() {
     let dir = tempfile::tempdir().unwrap();

@@ -305,7 +305,7 @@ fn writes_wait_for_few_round_trips() {
     let per_ticket = (silo.round_trips().unwrap() - before) as f64 / tickets as f64;
     eprintln!("round trips per created ticket: {per_ticket:.2}");
     assert!(
-        per_ticket <= 6.0,
+        per_ticket <= 4.0,
         "{per_ticket:.2} round trips per created ticket"
     );
     // the second of two: the first prepares its statements on the server
@@ -334,7 +334,12 @@ fn writes_wait_for_few_round_trips() {
     assert_eq!(silo.get("2").unwrap().tags, vec!["bug", "tag0", "w1"]);
     // with a validation rule on values, its reads ride along too (the number only for a
     // violation)
+    // a number's freedom is asked for ahead, many candidates at once (was a wait each)
     let plain = simple_batch(&silo, tickets as usize);
+    assert!(
+        plain <= 0.6,
+        "{plain:.2} round trips per simple created ticket"
+    );
     silo.set_config(r#"{"vrules_pkv_values": [{"key": "Priority", "values": ["high", "low"]}]}"#)
         .unwrap();
     silo.add_tag("3", "v0").unwrap();

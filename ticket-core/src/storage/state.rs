@@ -28,12 +28,21 @@ pub(crate) fn number_of(db: &Db, id: i64) -> Result<Option<String>> {
     })
 }
 
-/// Whether a ticket has this number.
-pub(crate) fn number_taken(db: &Db, number: &str) -> Result<bool> {
-    Ok(db.value::<i64>(
-        "SELECT count(*) FROM tickets WHERE number = ?1",
-        args![number],
-    )? > 0)
+/// Which of `numbers` tickets have (one query for many candidates).
+pub(crate) fn numbers_taken(
+    db: &Db,
+    numbers: &[&str],
+) -> Result<std::collections::HashSet<String>> {
+    let list = serde_json::to_string(numbers).expect("strings serialize");
+    let sql = if db.is_postgres() {
+        "SELECT number FROM tickets WHERE number = ANY(ARRAY(SELECT jsonb_array_elements_text(?1::text::jsonb)))"
+    } else {
+        "SELECT number FROM tickets WHERE number IN (SELECT value FROM json_each(?1))"
+    };
+    Ok(db
+        .rows(sql, args![list], |r| r.get::<String>(0))?
+        .into_iter()
+        .collect())
 }
 
 /// A ticket's title or summary now.
