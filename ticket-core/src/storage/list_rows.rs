@@ -152,22 +152,27 @@ mod tests {
     use super::*;
     use crate::{Clock, Context, Silo};
 
-    /// The refresh of one stale ticket probes its row, even when `list_stale`'s statistics
-    /// (taken by autovacuum in the middle of a big write) say it holds every ticket: the join
-    /// it replaced hashed all of `tickets` then (a plan, so counted, not timed).
-    #[test]
-    fn a_team_silo_refreshes_one_list_row_by_its_index_whatever_the_statistics() {
-        let Ok(url) = std::env::var("TICKET_TEST_POSTGRES") else {
-            eprintln!("TICKET_TEST_POSTGRES is not set: the PostgreSQL half is skipped");
-            assert!(std::env::var_os("CI").is_none(), "CI needs PostgreSQL");
-            return;
-        };
+    /// A new team silo in a schema of its own, and the schema's name (`None` without a
+    /// server, which CI must have).
+    fn team_silo() -> Option<(Silo, String)> {
+        let url = crate::storage::postgres::test_server()?;
         let schema = format!("t_{}", uuid::Uuid::new_v4().simple());
         let address = format!("{url}?schema={schema}");
         let clock =
             Clock::fixed(chrono::DateTime::parse_from_rfc3339("2024-03-01T10:00:00Z").unwrap());
         let silo =
             Silo::create(std::path::Path::new(&address), Context::new(clock, "ann")).unwrap();
+        Some((silo, schema))
+    }
+
+    /// The refresh of one stale ticket probes its row, even when `list_stale`'s statistics
+    /// (taken by autovacuum in the middle of a big write) say it holds every ticket: the join
+    /// it replaced hashed all of `tickets` then (a plan, so counted, not timed).
+    #[test]
+    fn a_team_silo_refreshes_one_list_row_by_its_index_whatever_the_statistics() {
+        let Some((silo, _)) = team_silo() else {
+            return;
+        };
         let mut batch = silo.batch();
         for i in 0..2000 {
             batch.add(crate::NewTicket {
@@ -264,17 +269,9 @@ mod tests {
     /// after hundreds of writes (the session's table truncated on the way).
     #[test]
     fn a_team_silo_session_notes_stale_rows_in_its_own_table() {
-        let Ok(url) = std::env::var("TICKET_TEST_POSTGRES") else {
-            eprintln!("TICKET_TEST_POSTGRES is not set: the PostgreSQL half is skipped");
-            assert!(std::env::var_os("CI").is_none(), "CI needs PostgreSQL");
+        let Some((silo, schema)) = team_silo() else {
             return;
         };
-        let schema = format!("t_{}", uuid::Uuid::new_v4().simple());
-        let address = format!("{url}?schema={schema}");
-        let clock =
-            Clock::fixed(chrono::DateTime::parse_from_rfc3339("2024-03-01T10:00:00Z").unwrap());
-        let silo =
-            Silo::create(std::path::Path::new(&address), Context::new(clock, "ann")).unwrap();
         let n = silo.new_ticket("one", None, "").unwrap().to_string();
         for i in 0..300 {
             silo.add_tag(&n, &format!("t{i}")).unwrap();

@@ -393,6 +393,18 @@ pub(crate) fn put_content(db: &Db, sha256: &str, bytes: &[u8]) -> Result<bool> {
     )? == 1)
 }
 
+/// The test cluster's address (`TICKET_TEST_POSTGRES`, scripts/postgres.sh); `None` without
+/// one, which only a run outside CI may lack.
+#[cfg(test)]
+pub(crate) fn test_server() -> Option<String> {
+    let url = std::env::var("TICKET_TEST_POSTGRES").ok();
+    if url.is_none() {
+        eprintln!("TICKET_TEST_POSTGRES is not set: the PostgreSQL half is skipped");
+        assert!(std::env::var_os("CI").is_none(), "CI needs PostgreSQL");
+    }
+    url
+}
+
 #[cfg(test)]
 mod tests {
     use super::connect;
@@ -402,9 +414,7 @@ mod tests {
     /// queued after it and the COMMIT must not run without it (nothing is committed).
     #[test]
     fn a_queued_write_that_fails_before_it_is_sent_commits_nothing() {
-        let Ok(url) = std::env::var("TICKET_TEST_POSTGRES") else {
-            eprintln!("TICKET_TEST_POSTGRES is not set: the PostgreSQL half is skipped");
-            assert!(std::env::var_os("CI").is_none(), "CI needs PostgreSQL");
+        let Some(url) = super::test_server() else {
             return;
         };
         let (conn, _) = connect(&url).unwrap();
