@@ -919,10 +919,6 @@ impl Db {
         }
     }
 
-    /// Runs a statement whose outcome the caller does not read (how many rows it changed):
-    /// on PostgreSQL, inside a transaction, it is queued and sent with the next statement
-    /// whose answer is waited for (or the commit), saving its round trip; a failure surfaces
-    /// there and aborts the transaction as it would have here. SQLite runs it at once.
     /// Asks a one-row query whose answer is read later with [`Db::answer`]: a team silo's
     /// connection sends it with the next statement waited for (or the commit), SQLite runs it
     /// now. Its rows are those of the moment it runs, so ask only what nothing before the
@@ -966,6 +962,10 @@ impl Db {
         }
     }
 
+    /// Runs a statement whose outcome the caller does not read (how many rows it changed):
+    /// on PostgreSQL, inside a transaction, it is queued and sent with the next statement
+    /// whose answer is waited for (or the commit), saving its round trip; a failure surfaces
+    /// there and aborts the transaction as it would have here. SQLite runs it at once.
     pub(crate) fn exec_later(&self, sql: &str, args: &[Arg<'_>]) -> Result<()> {
         match self {
             Db::Sqlite(_) => self.exec(sql, args).map(|_| ()),
@@ -1142,7 +1142,7 @@ impl Db {
                 //
                 // The first write of a session makes the session's own `list_stale` (the
                 // tickets whose list rows the change set must refresh; storage/list_rows.rs),
-                // emptied by each commit, which the triggers then write to instead of the
+                // emptied by each refresh, which the triggers then write to instead of the
                 // schema's table (a temporary table comes first in the search path). The
                 // schema's table bloated under concurrent writers: every change set inserted
                 // and deleted a row, the writers waiting for the lock kept the dead rows
