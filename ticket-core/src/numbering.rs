@@ -35,7 +35,7 @@ impl Lookahead {
     }
 }
 
-/// The candidate after `x` (`issued` numbers issued so far); `None` when exhausted.
+/// The candidate after `x` (`issued` numbers issued so far); an error when exhausted.
 fn candidate(numbering: &Numbering, x: Option<u64>, issued: u64) -> Result<u64> {
     match numbering {
         Numbering::Simple(s) => Ok(match x {
