@@ -350,6 +350,17 @@ fn writes_wait_for_few_round_trips() {
         one <= 2,
         "{one} round trips for one tag under a validation rule"
     );
+    // an entry leaves the values alone: they ride along with the lookup too (what waits:
+    // the lookup, the entry's number, the texts of the ticket's full-text document, the
+    // commit)
+    silo.add_entry("3", "looked", 5).unwrap();
+    let before = silo.round_trips().unwrap();
+    silo.add_entry("3", "looked again", 5).unwrap();
+    let one = silo.round_trips().unwrap() - before;
+    assert!(
+        one <= 4,
+        "{one} round trips for one entry under a validation rule"
+    );
     // a created ticket's values are known to the writer: the rule asks nothing more
     let ruled = simple_batch(&silo, tickets as usize);
     eprintln!("round trips per created ticket under a validation rule: {ruled:.2}");
