@@ -69,6 +69,16 @@ const FTS_BULK_OFF: &str = "INSERT INTO ticket_fts (ticket_fts, rank) VALUES ('a
      INSERT INTO ticket_fts (ticket_fts, rank) VALUES ('crisismerge', 16); \
      INSERT INTO ticket_fts (ticket_fts, rank) VALUES ('hashsize', 1048576);";
 
+/// Helper threads for SQLite's sorter while a rebuild makes its indexes again: one per core
+/// beyond the first, at least one (SQLite runs them only for sorts too big to do at once in
+/// memory), at most three.
+fn sort_threads() -> usize {
+    std::thread::available_parallelism()
+        .map(|n| n.get().saturating_sub(1))
+        .unwrap_or(1)
+        .clamp(1, 3)
+}
+
 /// Replays the whole log into emptied derived tables, inside the caller's transaction. A
 /// record that does not decode, or does not apply (out of causal order, a reference that
 /// does not resolve), is an error naming the ticket and the record.
@@ -138,9 +148,16 @@ pub(crate) fn rebuild_in(conn: &Db) -> Result<RebuildStats> {
         n += 1;
         Ok(())
     })?;
-    for (_, sql) in &deferred {
-        conn.batch(sql)?;
+    // the indexes are sorted with helper threads (SQLite's sorter): the setting holds for
+    // this connection, so it goes back to none afterwards
+    if !conn.is_postgres() {
+        conn.batch(&format!("PRAGMA threads = {}", sort_threads()))?;
     }
+    let indexed = deferred.iter().try_for_each(|(_, sql)| conn.batch(sql));
+    if !conn.is_postgres() {
+        conn.batch("PRAGMA threads = 0")?;
+    }
+    indexed?;
     list_rows::set_triggers(conn, true, &triggers)?;
     list_rows::refresh_all(conn)?;
     // the same refresh as after a change set, for every ticket at once

@@ -452,8 +452,8 @@ enum AheadAnswer<T> {
     Now(Option<T>),
 }
 
-/// A change record's row in `changes`, kept by a team silo's connection until a statement
-/// needs the log (see [`Db::insert_log_row`]).
+/// A change record's row in `changes`, kept by the connection until a statement needs the
+/// log (see [`Db::insert_log_row`]).
 pub(crate) struct LogRow {
     pub id: i64,
     pub ticket: i64,
@@ -877,13 +877,101 @@ impl Drop for PgConn {
     }
 }
 
+/// A directory silo's connection, with the change records of its write transaction kept
+/// until they go into `changes` together (see [`Db::insert_log_row`]).
+pub(crate) struct Lite {
+    conn: rusqlite::Connection,
+    log_rows: RefCell<Vec<LogRow>>,
+    /// Statements run so far (each of a batch's counted as one), for tests that count work.
+    statements: Cell<u64>,
+}
+
+impl std::ops::Deref for Lite {
+    type Target = rusqlite::Connection;
+
+    fn deref(&self) -> &rusqlite::Connection {
+        &self.conn
+    }
+}
+
+/// Rows of the largest multi-row `INSERT` of kept change records (7 parameters a row).
+const LITE_LOG_CHUNK: usize = 64;
+
+impl Lite {
+    /// The connection back, its kept records written first.
+    pub(crate) fn into_inner(self) -> Result<rusqlite::Connection> {
+        self.write_kept()?;
+        Ok(self.conn)
+    }
+
+    /// Writes the kept records ahead of `sql` when it may read the log: it names `changes`
+    /// or the view `entries` over it.
+    fn before(&self, sql: &str) -> Result<()> {
+        self.statements.set(self.statements.get() + 1);
+        if self.log_rows.borrow().is_empty()
+            || !(sql.contains("changes") || sql.contains("entries"))
+        {
+            return Ok(());
+        }
+        self.write_kept()
+    }
+
+    /// Writes every kept record: runs of 64, 32, … 1 rows a statement, so at most seven
+    /// statement texts (the cache holds them all) whatever the count.
+    fn write_kept(&self) -> Result<()> {
+        let rows = std::mem::take(&mut *self.log_rows.borrow_mut());
+        let mut rest = &rows[..];
+        while !rest.is_empty() {
+            let n = 1usize << (rest.len().min(LITE_LOG_CHUNK).ilog2());
+            let mut stmt = self.conn.prepare_cached(lite_insert_records(n))?;
+            for (i, r) in rest[..n].iter().enumerate() {
+                let at = i * 7;
+                stmt.raw_bind_parameter(at + 1, r.id)?;
+                stmt.raw_bind_parameter(at + 2, r.ticket)?;
+                stmt.raw_bind_parameter(at + 3, r.op)?;
+                stmt.raw_bind_parameter(at + 4, r.key.as_deref())?;
+                stmt.raw_bind_parameter(at + 5, r.value.as_deref())?;
+                stmt.raw_bind_parameter(at + 6, r.num)?;
+                stmt.raw_bind_parameter(at + 7, r.sha.as_deref())?;
+            }
+            stmt.raw_execute()?;
+            self.statements.set(self.statements.get() + 1);
+            rest = &rest[n..];
+        }
+        Ok(())
+    }
+}
+
+/// The `INSERT` of `n` change records (`n` a power of two up to [`LITE_LOG_CHUNK`]).
+fn lite_insert_records(n: usize) -> &'static str {
+    static TEXTS: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
+    let texts = TEXTS.get_or_init(|| {
+        (0..=LITE_LOG_CHUNK.ilog2())
+            .map(|k| {
+                let rows = vec!["(?, ?, ?, ?, ?, ?, ?)"; 1 << k].join(", ");
+                format!("INSERT INTO changes (id, ticket, op, key, value, num, sha) VALUES {rows}")
+            })
+            .collect()
+    });
+    &texts[n.ilog2() as usize]
+}
+
 /// The connection of an open silo.
 pub(crate) enum Db {
-    Sqlite(rusqlite::Connection),
+    Sqlite(Lite),
     Postgres(Box<PgConn>),
 }
 
 impl Db {
+    /// A directory silo's database on `conn`.
+    pub(crate) fn lite(conn: rusqlite::Connection) -> Db {
+        Db::Sqlite(Lite {
+            conn,
+            log_rows: RefCell::new(Vec::new()),
+            statements: Cell::new(0),
+        })
+    }
+
     /// Which SQL dialect the search compiler writes for this backend.
     pub(crate) fn dialect(&self) -> Dialect {
         match self {
@@ -901,7 +989,11 @@ impl Db {
     /// old files, imports read through SQLite).
     pub(crate) fn sqlite(&self) -> Result<&rusqlite::Connection> {
         match self {
-            Db::Sqlite(c) => Ok(c),
+            Db::Sqlite(c) => {
+                // what the caller runs may read the log
+                c.write_kept()?;
+                Ok(c)
+            }
             Db::Postgres(_) => Err(Error::Unsupported {
                 what: "this operation".into(),
                 backend: "a PostgreSQL team silo",
@@ -912,9 +1004,11 @@ impl Db {
     /// Runs a statement; returns the number of rows it changed.
     pub(crate) fn exec(&self, sql: &str, args: &[Arg<'_>]) -> Result<usize> {
         match self {
-            Db::Sqlite(c) => Ok(c
-                .prepare_cached(sql)?
-                .execute(rusqlite::params_from_iter(args))?),
+            Db::Sqlite(c) => {
+                c.before(sql)?;
+                Ok(c.prepare_cached(sql)?
+                    .execute(rusqlite::params_from_iter(args))?)
+            }
             Db::Postgres(p) => Ok(p.execute(sql, args)? as usize),
         }
     }
@@ -973,20 +1067,33 @@ impl Db {
         }
     }
 
-    /// Adds a change record's row to `changes` (`single`: the one-row `INSERT`). SQLite runs
-    /// it at once. A team silo's connection keeps the rows of a write transaction and writes
-    /// them as one `INSERT … SELECT … FROM unnest(…)` when a statement names the log (`changes`
-    /// or the view `entries`) or the transaction commits: a generated ticket's 14 records were
-    /// 14 statements. A failure (a record already there) surfaces at that statement and
-    /// aborts the transaction, as it would have here.
+    /// Adds a change record's row to `changes` (`single`: the one-row `INSERT`, run at once
+    /// outside a transaction). Inside one, the connection keeps the rows and writes them
+    /// together when a statement names the log (`changes` or the view `entries`) or the
+    /// transaction commits: a generated ticket's 14 records were 14 statements. A team silo
+    /// writes them as one `INSERT … SELECT … FROM unnest(…)`; a directory silo as multi-row
+    /// `INSERT`s of up to 64 rows (after any `batch`, and before its raw connection is lent
+    /// out, too). A failure (a record already there) surfaces at that statement and fails the
+    /// transaction, as it would have here.
     pub(crate) fn insert_log_row(&self, single: &str, row: LogRow) -> Result<()> {
         match self {
-            Db::Sqlite(_) => self
+            Db::Sqlite(c) if c.is_autocommit() => self
                 .exec(
                     single,
                     args![row.id, row.ticket, row.op, row.key, row.value, row.num, row.sha],
                 )
                 .map(|_| ()),
+            Db::Sqlite(c) => {
+                let len = {
+                    let mut rows = c.log_rows.borrow_mut();
+                    rows.push(row);
+                    rows.len()
+                };
+                if len >= LOG_ROWS_LIMIT {
+                    c.write_kept()?;
+                }
+                Ok(())
+            }
             Db::Postgres(p) => p.insert_log_row(single, row),
         }
     }
@@ -994,7 +1101,12 @@ impl Db {
     /// Runs statements without arguments.
     pub(crate) fn batch(&self, sql: &str) -> Result<()> {
         match self {
-            Db::Sqlite(c) => Ok(c.execute_batch(sql)?),
+            Db::Sqlite(c) => {
+                // pragmas, schema changes, `COMMIT`: the kept records go first
+                c.write_kept()?;
+                c.statements.set(c.statements.get() + 1);
+                Ok(c.execute_batch(sql)?)
+            }
             Db::Postgres(p) => p.batch(sql),
         }
     }
@@ -1009,6 +1121,7 @@ impl Db {
     ) -> Result<()> {
         match self {
             Db::Sqlite(c) => {
+                c.before(sql)?;
                 let mut stmt = c.prepare_cached(sql)?;
                 let mut rows = stmt.query(rusqlite::params_from_iter(args))?;
                 while let Some(r) = rows.next()? {
@@ -1049,6 +1162,7 @@ impl Db {
     ) -> Result<Option<T>> {
         match self {
             Db::Sqlite(c) => {
+                c.before(sql)?;
                 let mut stmt = c.prepare_cached(sql)?;
                 let mut rows = stmt.query(rusqlite::params_from_iter(args))?;
                 match rows.next()? {
@@ -1089,11 +1203,21 @@ impl Db {
     pub(crate) fn insert_id(&self, sql: &str, args: &[Arg<'_>]) -> Result<i64> {
         match self {
             Db::Sqlite(c) => {
+                c.before(sql)?;
                 c.prepare_cached(sql)?
                     .execute(rusqlite::params_from_iter(args))?;
                 Ok(c.last_insert_rowid())
             }
             Db::Postgres(_) => self.value(&format!("{sql} RETURNING id"), args),
+        }
+    }
+
+    /// Statements a directory silo's connection has run (`None` for PostgreSQL, whose
+    /// writes are counted in round trips).
+    pub(crate) fn statements(&self) -> Option<u64> {
+        match self {
+            Db::Sqlite(c) => Some(c.statements.get()),
+            Db::Postgres(_) => None,
         }
     }
 
@@ -1176,6 +1300,7 @@ impl Db {
     /// ran, and the handle kept reading its old snapshot.
     pub(crate) fn commit_write(&self) -> Result<()> {
         if let Db::Sqlite(c) = self {
+            c.write_kept()?;
             // the pragma answers a row per page it frees: stepped to its end, not once
             let mut stmt = c.prepare_cached("PRAGMA incremental_vacuum")?;
             let mut rows = stmt.query([])?;
@@ -1205,6 +1330,9 @@ impl Db {
     /// Rolls the open transaction back (a failure to do so loses nothing: the transaction
     /// ends with the connection).
     pub(crate) fn rollback(&self) {
+        if let Db::Sqlite(c) = self {
+            c.log_rows.borrow_mut().clear();
+        }
         if let Db::Postgres(p) = self {
             p.discard();
             if p.local_stale.get() == Some(false) {
@@ -1343,7 +1471,113 @@ impl From<postgres::Error> for Error {
 
 #[cfg(test)]
 mod tests {
-    use super::pg_sql;
+    use super::{pg_sql, Db, LogRow};
+
+    /// A connection with a `changes` table and the view `entries` over it, as the schema's.
+    fn lite() -> Db {
+        let conn = rusqlite::Connection::open_in_memory().unwrap();
+        conn.execute_batch(
+            "CREATE TABLE changes (id INTEGER PRIMARY KEY, ticket INTEGER NOT NULL, op INTEGER NOT NULL, key TEXT, value TEXT, num INTEGER, sha TEXT); \
+             CREATE VIEW entries AS SELECT id, value AS text FROM changes;",
+        )
+        .unwrap();
+        Db::lite(conn)
+    }
+
+    fn row(id: i64) -> LogRow {
+        LogRow {
+            id,
+            ticket: 1,
+            op: 9,
+            key: None,
+            value: Some(format!("record {id}")),
+            num: (id % 2 == 0).then_some(id),
+            sha: None,
+        }
+    }
+
+    const SINGLE: &str = "INSERT INTO changes (id, ticket, op, key, value, num, sha) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
+
+    fn count(db: &Db) -> i64 {
+        db.value("SELECT count(*) FROM changes", args![]).unwrap()
+    }
+
+    #[test]
+    fn kept_records_are_written_before_a_read_of_the_log_and_at_the_commit() {
+        let db = lite();
+        db.begin_write().unwrap();
+        for id in 1..=3 {
+            db.insert_log_row(SINGLE, row(id)).unwrap();
+        }
+        // a statement that does not read the log leaves them kept
+        let one: i64 = db.value("SELECT 1", args![]).unwrap();
+        assert_eq!(one, 1);
+        if let Db::Sqlite(c) = &db {
+            assert_eq!(c.log_rows.borrow().len(), 3);
+        }
+        // the raw connection's user may read anything: they go first
+        assert_eq!(
+            db.sqlite()
+                .unwrap()
+                .query_row("SELECT count(*) FROM changes", [], |r| r.get::<_, i64>(0))
+                .unwrap(),
+            3
+        );
+        db.insert_log_row(SINGLE, row(4)).unwrap();
+        // the view over the log sees them too
+        let texts: Vec<String> = db
+            .rows("SELECT text FROM entries ORDER BY id", args![], |r| {
+                r.get(0)
+            })
+            .unwrap();
+        assert_eq!(texts, ["record 1", "record 2", "record 3", "record 4"]);
+        db.insert_log_row(SINGLE, row(5)).unwrap();
+        db.commit().unwrap();
+        assert_eq!(count(&db), 5);
+        let num: Option<i64> = db
+            .value("SELECT num FROM changes WHERE id = 4", args![])
+            .unwrap();
+        assert_eq!(num, Some(4));
+    }
+
+    #[test]
+    fn a_rollback_forgets_the_kept_records() {
+        let db = lite();
+        db.begin_write().unwrap();
+        db.insert_log_row(SINGLE, row(1)).unwrap();
+        db.rollback();
+        db.begin_write().unwrap();
+        db.insert_log_row(SINGLE, row(2)).unwrap();
+        db.commit().unwrap();
+        let ids: Vec<i64> = db
+            .rows("SELECT id FROM changes", args![], |r| r.get(0))
+            .unwrap();
+        assert_eq!(ids, [2]);
+    }
+
+    #[test]
+    fn kept_records_go_up_to_64_a_statement_and_a_clash_is_an_error() {
+        let db = lite();
+        db.begin_write().unwrap();
+        for id in 1..=200 {
+            db.insert_log_row(SINGLE, row(id)).unwrap();
+        }
+        let before = db.statements().unwrap();
+        db.commit().unwrap();
+        // 64 + 64 + 64 + 8, then the COMMIT
+        assert_eq!(db.statements().unwrap() - before, 5);
+        assert_eq!(count(&db), 200);
+        // outside a transaction a record is written at once
+        db.insert_log_row(SINGLE, row(201)).unwrap();
+        assert_eq!(count(&db), 201);
+        // a record already there fails the statement that writes it, and nothing is left
+        db.begin_write().unwrap();
+        db.insert_log_row(SINGLE, row(300)).unwrap();
+        db.insert_log_row(SINGLE, row(5)).unwrap();
+        assert!(db.commit().is_err());
+        db.rollback();
+        assert_eq!(count(&db), 201);
+    }
 
     #[test]
     fn statements_are_translated_for_postgres() {

@@ -339,11 +339,12 @@ fn open_writable(conn: Connection, path: &Path, access: Access) -> Result<Opened
     if version > 0 {
         check_log_tables(&conn, path, version)?;
     }
-    let db = db::Db::Sqlite(conn);
+    let db = db::Db::lite(conn);
     migrate(&db)?;
     let db::Db::Sqlite(conn) = db else {
         unreachable!("made as SQLite above")
     };
+    let conn = conn.into_inner()?;
     let damage = missing_derived(&conn)?;
     Ok(Opened {
         conn,
@@ -497,7 +498,7 @@ pub(crate) fn reference_derived_schema() -> Result<Vec<(String, String)>> {
     let mem = Connection::open_in_memory()?;
     register_functions(&mem)?;
     rusqlite::vtab::array::load_module(&mem)?;
-    let mem = db::Db::Sqlite(mem);
+    let mem = db::Db::lite(mem);
     migrate(&mem)?;
     let mem = mem.sqlite()?;
     let list = DERIVED_TABLES
@@ -686,7 +687,7 @@ mod tests {
         let mem = Connection::open_in_memory().unwrap();
         register_functions(&mem).unwrap();
         rusqlite::vtab::array::load_module(&mem).unwrap();
-        let db = db::Db::Sqlite(mem);
+        let db = db::Db::lite(mem);
         migrate(&db).unwrap();
         let mem = db.sqlite().unwrap();
         let mut tables: Vec<String> = mem

@@ -582,7 +582,7 @@ impl Silo {
         let config = dir.join(crate::silo::CONFIG_FILE);
         std::fs::copy(source.join(crate::silo::CONFIG_FILE), &config)
             .map_err(|e| Error::io(config, e))?;
-        let conn = crate::storage::db::Db::Sqlite(crate::storage::open_db(&db, ctx.busy_timeout)?);
+        let conn = crate::storage::db::Db::lite(crate::storage::open_db(&db, ctx.busy_timeout)?);
         store::set_own_replica(&conn, &ReplicaId::random())?;
         drop(conn);
         Silo::open(dir, ctx)
