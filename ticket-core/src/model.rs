@@ -163,7 +163,11 @@ pub(crate) fn clean_string(what: &'static str, s: &str) -> Result<String> {
             "control characters are not allowed",
         ));
     }
-    let cleaned = s.split_whitespace().collect::<Vec<_>>().join(" ");
+    let cleaned = if is_clean_spacing(s) {
+        s.to_string()
+    } else {
+        s.split_whitespace().collect::<Vec<_>>().join(" ")
+    };
     if cleaned.is_empty() {
         return Err(Error::invalid(what, s, "must not be empty"));
     }
@@ -175,6 +179,25 @@ pub(crate) fn clean_string(what: &'static str, s: &str) -> Result<String> {
         ));
     }
     Ok(cleaned)
+}
+
+/// Whether `s` has no white space to clean: none at either end, and single spaces only
+/// between words (so cleaning would give `s` itself).
+fn is_clean_spacing(s: &str) -> bool {
+    let mut after_space = true;
+    for c in s.chars() {
+        if c == ' ' {
+            if after_space {
+                return false;
+            }
+            after_space = true;
+        } else if c.is_whitespace() {
+            return false;
+        } else {
+            after_space = false;
+        }
+    }
+    !after_space
 }
 
 trait FloorBoundary {
@@ -374,6 +397,15 @@ fn property_values<'a>(props: &'a [(String, String)], key: &str) -> Vec<&'a str>
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    proptest::proptest! {
+        /// Text already cleanly spaced is kept as it is: the same as collapsing it.
+        #[test]
+        fn clean_spacing_is_what_collapsing_leaves_alone(s in "[ a\t\u{a0}\u{3000}b\n]{0,12}") {
+            let collapsed = s.split_whitespace().collect::<Vec<_>>().join(" ");
+            proptest::prop_assert_eq!(is_clean_spacing(&s), !s.is_empty() && collapsed == s);
+        }
+    }
 
     #[test]
     fn statuses_parse_leniently() {

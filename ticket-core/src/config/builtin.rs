@@ -37,12 +37,11 @@ pub const RESERVED_KEYS: &[&str] = &["Merged", "Duplicate", "Closed_Via"];
 /// Whether values of `key` name another ticket (the relation keys and the reserved keys of
 /// Merged/Duplicate): the change log records such values by ticket, not by number.
 pub(crate) fn refers_to_ticket(key: &str) -> bool {
-    let key = key.to_lowercase();
     RELATION_KEYS
         .iter()
         .map(|(k, _)| *k)
         .chain(RESERVED_KEYS.iter().copied())
-        .any(|k| k.to_lowercase() == key)
+        .any(|k| super::text::eq_ci(k, key))
 }
 
 /// Built-in keys a user may add, offered as suggestions: dates, repeaters, the deadline

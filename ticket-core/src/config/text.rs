@@ -26,6 +26,10 @@ pub(crate) fn eq_ci(a: &str, b: &str) -> bool {
     if a.len() == b.len() && a == b {
         return true;
     }
+    // ASCII lower-cases alike either way (every property write compares keys: the common case)
+    if a.is_ascii() && b.is_ascii() {
+        return a.eq_ignore_ascii_case(b);
+    }
     a.chars()
         .flat_map(char::to_lowercase)
         .eq(b.chars().flat_map(char::to_lowercase))
@@ -59,5 +63,15 @@ mod tests {
         assert!(eq_ci("Risk", "rISK"));
         assert!(eq_ci("ÉTÉ", "été"));
         assert!(!eq_ci("risk", "risks"));
+        // the Kelvin sign lower-cases to an ASCII k: not the ASCII path's to decide
+        assert!(eq_ci("Bloc\u{212A}s", "blocks"));
+    }
+
+    proptest::proptest! {
+        /// The ASCII shortcut answers as lower-casing every character does.
+        #[test]
+        fn eq_ci_agrees_with_lower_casing(a in "[a-zA-Z_ K\u{212A}é]{0,8}", b in "[a-zA-Z_ K\u{212A}é]{0,8}") {
+            proptest::prop_assert_eq!(eq_ci(&a, &b), lc(&a) == lc(&b));
+        }
     }
 }
