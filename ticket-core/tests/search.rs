@@ -227,6 +227,60 @@ fn query_plans_of_the_typical_set_use_the_indexes() {
     }
 }
 
+/// Exact tags joined by `|` become one subquery over a list of tags (one index range per
+/// tag, no merge of row-id sets): the same tickets as each tag's own search together, in the
+/// same order, whatever else the chain holds.
+#[test]
+fn exact_tags_in_one_or_chain_are_one_list() {
+    let dir = tempfile::tempdir().unwrap();
+    let silo = fixture(dir.path());
+    let numbers = |key: &str| -> Vec<String> {
+        silo.numbers(key, "")
+            .unwrap()
+            .into_iter()
+            .map(|n| n.to_string())
+            .collect()
+    };
+    let union = |keys: &[&str]| -> Vec<String> {
+        let mut all: Vec<String> = keys.iter().flat_map(|k| numbers(k)).collect();
+        all.sort_by_key(|n| n.parse::<u64>().unwrap());
+        all.dedup();
+        all
+    };
+    for (key, parts) in [
+        ("g=bug | g=RISK", vec!["g=bug", "g=risk"]),
+        ("g=bug | g=risk | g=nothing", vec!["g=bug", "g=risk"]),
+        (
+            "g=bug | t:printer | g=Risky",
+            vec!["g=bug", "t:printer", "g=risky"],
+        ),
+        (
+            "(g=bug | g^ris) | g=release",
+            vec!["g=bug", "g^ris", "g=release"],
+        ),
+        (
+            "g=bug | (g=risk g=release) | g=risky",
+            vec!["g=bug", "g=risky"],
+        ),
+    ] {
+        assert_eq!(numbers(key), union(&parts), "{key}");
+        assert!(!numbers(key).is_empty(), "{key}");
+    }
+    assert!(!numbers("!(g=bug | g=risk) s:*").contains(&"1".to_string()));
+    let e = silo.explain("g=bug | g=risk | t:printer", "").unwrap();
+    assert_eq!(e.sql.matches("FROM tags").count(), 1, "{}", e.sql);
+    if !on_postgres() {
+        let plan = query_plan(
+            &silo,
+            "s:* (g=bug | g=risk) !p=priority:=low:",
+            "!vpriority:d",
+        )
+        .join("\n");
+        assert!(!plan.contains("MULTI-INDEX OR"), "{plan}");
+        assert!(plan.contains("tags_lc"), "{plan}");
+    }
+}
+
 #[test]
 fn explain_describes_the_key() {
     let dir = tempfile::tempdir().unwrap();

@@ -291,6 +291,23 @@ fn chain<'e>(parts: &'e [Expr], or: bool, into: &mut Vec<&'e Expr>) {
     }
 }
 
+/// The text of an exact tag term (`g=bug:`).
+fn exact_tag(expr: &Expr) -> Option<&Text> {
+    match expr {
+        Expr::Term(Term::Tag {
+            op: MatchOp::Exact,
+            text,
+            ..
+        }) => Some(text),
+        _ => None,
+    }
+}
+
+/// The texts of the exact tag terms among a chain's operands, in order.
+fn exact_tags<'e>(operands: &[&'e Expr]) -> Vec<&'e Text> {
+    operands.iter().filter_map(|p| exact_tag(p)).collect()
+}
+
 impl Compiler<'_> {
     /// `(p1 J p2 J …)` for a short chain; a long one as at most [`RUN`] parenthesised runs of
     /// `ceil(len / RUN)` operands (the last may be shorter), each written the same way.
@@ -331,7 +348,38 @@ impl Compiler<'_> {
                 let or = matches!(expr, Expr::Or(..));
                 let mut operands = Vec::with_capacity(parts.len());
                 chain(parts, or, &mut operands);
-                self.joined(&operands, if or { " OR " } else { " AND " }, sql)?;
+                let tags = if or {
+                    exact_tags(&operands)
+                } else {
+                    Vec::new()
+                };
+                if tags.len() < 2 {
+                    self.joined(&operands, if or { " OR " } else { " AND " }, sql)?;
+                    return Ok(());
+                }
+                // two or more exact tags in one OR chain: one subquery with a list of values
+                // (SQLite ran a subquery per tag and merged their row ids, `MULTI-INDEX OR`:
+                // the OR/NOT sorted key of quality.md on 1M tickets 600 -> 480 ms)
+                let rest: Vec<&Expr> = operands
+                    .into_iter()
+                    .filter(|p| exact_tag(p).is_none())
+                    .collect();
+                if !rest.is_empty() {
+                    sql.push("(");
+                }
+                sql.push("t.id IN (SELECT ticket_id FROM tags WHERE tag_lc IN (");
+                for (i, tag) in tags.iter().enumerate() {
+                    if i > 0 {
+                        sql.push(", ");
+                    }
+                    sql.text(tag.value.to_lowercase());
+                }
+                sql.push("))");
+                if !rest.is_empty() {
+                    sql.push(" OR ");
+                    self.joined(&rest, " OR ", sql)?;
+                    sql.push(")");
+                }
             }
             Expr::Not(inner, _) => {
                 sql.push("NOT (");
