@@ -247,15 +247,11 @@ fn project(
                 args![id, change, minutes, text.to_lowercase()],
             )?;
         }
+        // numbered by the insert itself, as on PostgreSQL (a statement less per entry)
         Operation::EntryAdd { minutes, .. } => {
-            let n: i64 = conn.one(
-                "SELECT coalesce(max(n), 0) + 1 FROM entry_rows WHERE ticket_id = ?1",
-                args![id],
-                |r| r.get(0),
-            )?;
             let inserted = conn.exec(
-                "INSERT OR IGNORE INTO entry_rows (ticket_id, n, change, minutes) VALUES (?1, ?2, ?3, ?4)",
-                args![id, n, change, minutes],
+                "INSERT OR IGNORE INTO entry_rows (ticket_id, n, change, minutes) VALUES (?1, (SELECT coalesce(max(n), 0) + 1 FROM entry_rows WHERE ticket_id = ?1), ?2, ?3)",
+                args![id, change, minutes],
             )?;
             inserted_one(inserted, "entry_rows", id)?;
         }

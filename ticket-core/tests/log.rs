@@ -578,9 +578,10 @@ fn a_directory_silo_writes_a_batchs_records_several_to_a_statement() {
     let per_record = (change_count(&silo) - records) as f64 / tickets as f64;
     eprintln!("statements per created ticket: {per_ticket:.2} ({per_record:.0} records each)");
     // 12 records a ticket (the mirror on the target included): 34.3 statements a ticket
-    // with a statement per record, 22.5 with them kept
+    // with a statement per record, 22.5 with them kept, 20.5 with an entry numbered by its
+    // insert
     assert!(
-        per_ticket <= 24.0,
+        per_ticket <= 21.5,
         "{per_ticket:.2} statements per created ticket"
     );
     assert_log_sound(&silo, &dir.path().join("copy"));
