@@ -168,3 +168,20 @@ pub fn query_plan(silo: &Silo, key: &str, sort: &str) -> Vec<String> {
         .unwrap();
     steps
 }
+
+/// A created ticket with what the write-path counting tests create: a status, two tags,
+/// three properties (one a relation to ticket 1), two entries.
+pub fn mixed_ticket(i: u64) -> ticket_core::NewTicket {
+    ticket_core::NewTicket {
+        title: format!("ticket {i}"),
+        summary: "a summary".to_string(),
+        status: Some("In progress".to_string()),
+        tags: vec!["bug".to_string(), format!("tag{}", i % 7)],
+        properties: vec![
+            ("Assigned".to_string(), format!("user{}", i % 5)),
+            ("Priority".to_string(), "high".to_string()),
+            ("Related_To".to_string(), "1".to_string()),
+        ],
+        entries: vec![("looked at it".to_string(), 5), ("fixed".to_string(), 10)],
+    }
+}

@@ -287,18 +287,7 @@ fn writes_wait_for_few_round_trips() {
     let tickets = 50;
     let mut batch = silo.batch();
     for i in 0..tickets {
-        batch.add(ticket_core::NewTicket {
-            title: format!("ticket {i}"),
-            summary: "a summary".to_string(),
-            status: Some("In progress".to_string()),
-            tags: vec!["bug".to_string(), format!("tag{}", i % 7)],
-            properties: vec![
-                ("Assigned".to_string(), format!("user{}", i % 5)),
-                ("Priority".to_string(), "high".to_string()),
-                ("Related_To".to_string(), "1".to_string()),
-            ],
-            entries: vec![("looked at it".to_string(), 5), ("fixed".to_string(), 10)],
-        });
+        batch.add(mixed_ticket(i));
     }
     let before = silo.round_trips().unwrap();
     batch.commit().unwrap();

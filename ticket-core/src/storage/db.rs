@@ -1502,13 +1502,19 @@ mod tests {
         db.value("SELECT count(*) FROM changes", args![]).unwrap()
     }
 
-    #[test]
-    fn kept_records_are_written_before_a_read_of_the_log_and_at_the_commit() {
+    /// A connection inside a write transaction that keeps the records `ids`.
+    fn keeping(ids: std::ops::RangeInclusive<i64>) -> Db {
         let db = lite();
         db.begin_write().unwrap();
-        for id in 1..=3 {
+        for id in ids {
             db.insert_log_row(SINGLE, row(id)).unwrap();
         }
+        db
+    }
+
+    #[test]
+    fn kept_records_are_written_before_a_read_of_the_log_and_at_the_commit() {
+        let db = keeping(1..=3);
         // a statement that does not read the log leaves them kept
         let one: i64 = db.value("SELECT 1", args![]).unwrap();
         assert_eq!(one, 1);
@@ -1542,9 +1548,7 @@ mod tests {
 
     #[test]
     fn a_rollback_forgets_the_kept_records() {
-        let db = lite();
-        db.begin_write().unwrap();
-        db.insert_log_row(SINGLE, row(1)).unwrap();
+        let db = keeping(1..=1);
         db.rollback();
         db.begin_write().unwrap();
         db.insert_log_row(SINGLE, row(2)).unwrap();
@@ -1557,11 +1561,7 @@ mod tests {
 
     #[test]
     fn kept_records_go_up_to_64_a_statement_and_a_clash_is_an_error() {
-        let db = lite();
-        db.begin_write().unwrap();
-        for id in 1..=200 {
-            db.insert_log_row(SINGLE, row(id)).unwrap();
-        }
+        let db = keeping(1..=200);
         let before = db.statements().unwrap();
         db.commit().unwrap();
         // 64 + 64 + 64 + 8, then the COMMIT
