@@ -523,6 +523,10 @@ pub(crate) struct Writer<'s> {
     /// The values the validation rules read, asked ahead with the ticket's lookup (ticket
     /// number, key in lower case); forgotten at the first record that may change properties.
     pub(crate) asked_values: Vec<(String, String, crate::storage::db::Ahead<Vec<String>>)>,
+    /// The list-row triggers this transaction dropped (a big batch on a directory silo, see
+    /// [`Writer::list_rows_at_the_end`]): made again at the end, after the touched tickets'
+    /// list rows are written.
+    list_triggers: Option<Vec<(String, String)>>,
 }
 
 impl<'s> Writer<'s> {
@@ -552,7 +556,30 @@ impl<'s> Writer<'s> {
             numbers: Default::default(),
             asked_tag: None,
             asked_values: Vec::new(),
+            list_triggers: None,
         })
+    }
+
+    /// For a big batch of new tickets on a directory silo: the list-row triggers are dropped
+    /// for this transaction, and [`Writer::finish`] writes the list rows of every ticket it
+    /// touched, then makes the triggers again. A trigger fired for every tag, property and
+    /// entry row (some ten a generated ticket) to note a ticket the writer knows it touched.
+    /// Safe because a batch's every derived row belongs to a ticket with a record in it (a
+    /// local write emits a record for each change, mirrors included; only a peer's records
+    /// are repaired, and a repair here fails the write) and because the schema change is part
+    /// of the transaction: a rollback brings the triggers back, and no other connection sees
+    /// them missing. The statements prepared before are prepared again (twice a batch).
+    pub(crate) fn list_rows_at_the_end(&mut self) -> Result<()> {
+        if self.conn.is_postgres() || self.list_triggers.is_some() {
+            return Ok(());
+        }
+        let triggers = crate::storage::list_rows::triggers(self.conn)?;
+        if triggers.is_empty() {
+            return Ok(());
+        }
+        crate::storage::list_rows::set_triggers(self.conn, false, &triggers)?;
+        self.list_triggers = Some(triggers);
+        Ok(())
     }
 
     /// A row id for a new ticket's uuid. PostgreSQL: the row's insert is queued with an id
@@ -721,6 +748,10 @@ impl<'s> Writer<'s> {
     fn finish(&mut self) -> Result<()> {
         for (set, tickets) in &self.sets {
             store::index_fresh_set(self.conn, *set, tickets)?;
+        }
+        if let Some(triggers) = self.list_triggers.take() {
+            crate::storage::list_rows::refresh_tickets(self.conn, &self.touched.ids())?;
+            crate::storage::list_rows::set_triggers(self.conn, true, &triggers)?;
         }
         refresh(self.conn, &self.touched)?;
         let touched = self.touched.ids();

@@ -575,3 +575,81 @@ fn a_directory_silo_writes_a_batchs_records_several_to_a_statement() {
     );
     assert_log_sound(&silo, &dir.path().join("copy"));
 }
+
+/// The list-row triggers of a directory silo, by name.
+fn list_triggers(silo: &Silo) -> Vec<String> {
+    let db = rusqlite::Connection::open(silo.dir().join("silo.db")).unwrap();
+    let mut stmt = db
+        .prepare("SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE '%list%' ORDER BY name")
+        .unwrap();
+    let names = stmt.query_map([], |r| r.get(0)).unwrap();
+    names.map(|n| n.unwrap()).collect()
+}
+
+/// A big batch on a directory silo drops the list-row triggers for its transaction and
+/// writes the list rows of the tickets it touched at the end (the ticket its relations point
+/// at included): the rows are the ones a rebuild writes, the triggers are back afterwards
+/// (and after a batch that fails), and a later small write keeps the rows current through
+/// them.
+#[test]
+fn a_big_batch_writes_its_list_rows_at_the_end_and_keeps_the_triggers() {
+    if on_postgres() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let silo = new_silo(dir.path());
+    silo.new_ticket("target", None, "").unwrap();
+    let triggers = list_triggers(&silo);
+    assert_eq!(triggers.len(), 8, "{triggers:?}");
+    let schema_version = || -> i64 {
+        rusqlite::Connection::open(silo.dir().join("silo.db"))
+            .unwrap()
+            .query_row("PRAGMA schema_version", [], |r| r.get(0))
+            .unwrap()
+    };
+    // a small batch goes through the triggers (the schema does not move)
+    let version = schema_version();
+    let mut batch = silo.batch();
+    for i in 0..10 {
+        batch.add(mixed_ticket(i));
+    }
+    batch.commit().unwrap();
+    assert_eq!(schema_version(), version);
+    let mut batch = silo.batch();
+    for i in 10..110 {
+        batch.add(mixed_ticket(i));
+    }
+    batch.commit().unwrap();
+    // a big one dropped them and made them again
+    assert!(schema_version() > version);
+    assert_eq!(list_triggers(&silo), triggers);
+    // the target got 110 mirrors, each ticket its tags, properties and minutes
+    let rows = silo.search("g=bug", "").unwrap();
+    assert_eq!(rows.len(), 110);
+    assert!(rows
+        .iter()
+        .all(|t| t.total_minutes == 15 && t.tags.len() == 2));
+    let target = silo.search("t:target", "").unwrap();
+    assert_eq!(target[0].properties.len(), 110);
+    // a failing batch leaves the triggers and nothing else
+    let before = dump(&silo);
+    let mut batch = silo.batch();
+    for i in 0..100 {
+        let mut t = mixed_ticket(i);
+        if i == 99 {
+            t.properties
+                .push(("Blocks".to_string(), "99999".to_string()));
+        }
+        batch.add(t);
+    }
+    assert!(batch.commit().is_err());
+    assert_eq!(list_triggers(&silo), triggers);
+    assert_eq!(dump(&silo), before);
+    // the triggers still keep a small write's list rows current
+    silo.add_tag("2", "later").unwrap();
+    silo.add_property("2", "Component", "ui").unwrap();
+    let two = silo.search("g=later", "").unwrap();
+    assert_eq!(two.len(), 1);
+    assert_eq!(two[0].tags.len(), 3);
+    assert_log_sound(&silo, &dir.path().join("copy"));
+}

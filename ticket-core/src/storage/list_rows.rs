@@ -85,6 +85,18 @@ pub(crate) fn refresh(conn: &Db, times: Option<&str>) -> Result<()> {
     Ok(())
 }
 
+/// Writes the list rows of `ids` (a directory silo's big batch, whose triggers were off).
+pub(crate) fn refresh_tickets(conn: &Db, ids: &[i64]) -> Result<()> {
+    if ids.is_empty() {
+        return Ok(());
+    }
+    conn.exec(
+        &format!("UPDATE tickets AS t SET list_row = {SQLITE_ROW} WHERE t.id IN rarray(?1)"),
+        args![ids.to_vec()],
+    )?;
+    Ok(())
+}
+
 /// Writes every ticket's list row (after a rebuild or the migration to schema 6).
 pub(crate) fn refresh_all(conn: &Db) -> Result<()> {
     if conn.is_postgres() {
