@@ -525,8 +525,8 @@ pub(crate) struct Writer<'s> {
     pub(crate) asked_values: Vec<(String, String, crate::storage::db::Ahead<Vec<String>>)>,
     /// The list-row triggers this transaction dropped (a big batch on a directory silo, see
     /// [`Writer::list_rows_at_the_end`]): made again at the end, after the touched tickets'
-    /// list rows are written.
-    list_triggers: Option<Vec<(String, String)>>,
+    /// list rows are written (every ticket's, if a record was repaired meanwhile).
+    list_triggers: Option<(Vec<(String, String)>, bool)>,
 }
 
 impl<'s> Writer<'s> {
@@ -564,11 +564,12 @@ impl<'s> Writer<'s> {
     /// for this transaction, and [`Writer::finish`] writes the list rows of every ticket it
     /// touched, then makes the triggers again. A trigger fired for every tag, property and
     /// entry row (some ten a generated ticket) to note a ticket the writer knows it touched.
-    /// Safe because a batch's every derived row belongs to a ticket with a record in it (a
-    /// local write emits a record for each change, mirrors included; only a peer's records
-    /// are repaired, and a repair here fails the write) and because the schema change is part
-    /// of the transaction: a rollback brings the triggers back, and no other connection sees
-    /// them missing. The statements prepared before are prepared again (twice a batch).
+    /// Safe because a local write's every derived row belongs to a ticket with a record in it
+    /// (the writer emits a record for each change, mirrors included; a record whose
+    /// projection repaired something, which may touch other tickets' rows, makes the end
+    /// write every ticket's list row instead) and because the schema change is part of the
+    /// transaction: a rollback brings the triggers back, and no other connection sees them
+    /// missing. The statements prepared before are prepared again (twice a batch).
     pub(crate) fn list_rows_at_the_end(&mut self) -> Result<()> {
         if self.conn.is_postgres() || self.list_triggers.is_some() {
             return Ok(());
@@ -578,7 +579,7 @@ impl<'s> Writer<'s> {
             return Ok(());
         }
         crate::storage::list_rows::set_triggers(self.conn, false, &triggers)?;
-        self.list_triggers = Some(triggers);
+        self.list_triggers = Some((triggers, false));
         Ok(())
     }
 
@@ -662,6 +663,9 @@ impl<'s> Writer<'s> {
             unlinked: self.fresh.holds(rec.ticket),
         };
         let repair = apply_known(self.conn, &rec, local, &self.at, &self.author, known)?;
+        if let (Some(_), Some((_, repaired))) = (&repair, &mut self.list_triggers) {
+            *repaired = true;
+        }
         self.touched.note(&rec, &self.at);
         self.fresh
             .note(&rec, repair.is_some(), target_number.as_deref());
@@ -749,8 +753,12 @@ impl<'s> Writer<'s> {
         for (set, tickets) in &self.sets {
             store::index_fresh_set(self.conn, *set, tickets)?;
         }
-        if let Some(triggers) = self.list_triggers.take() {
-            crate::storage::list_rows::refresh_tickets(self.conn, &self.touched.ids())?;
+        if let Some((triggers, repaired)) = self.list_triggers.take() {
+            if repaired {
+                crate::storage::list_rows::refresh_all(self.conn)?;
+            } else {
+                crate::storage::list_rows::refresh_tickets(self.conn, &self.touched.ids())?;
+            }
             crate::storage::list_rows::set_triggers(self.conn, true, &triggers)?;
         }
         refresh(self.conn, &self.touched)?;
