@@ -479,6 +479,20 @@ struct LogColumns {
 /// Change records kept before they are written in one statement: past this many they go.
 const LOG_ROWS_LIMIT: usize = 8192;
 
+/// Keeps a change record with the others of its transaction; whether they are now so many
+/// ([`LOG_ROWS_LIMIT`]) that they should be written.
+fn keep_log_row(rows: &RefCell<Vec<LogRow>>, row: LogRow) -> bool {
+    let mut rows = rows.borrow_mut();
+    rows.push(row);
+    rows.len() >= LOG_ROWS_LIMIT
+}
+
+/// Whether a statement may read the change log: it names `changes` or the view `entries`
+/// over it (the kept records go ahead of it, on either backend).
+fn reads_log(sql: &str) -> bool {
+    sql.contains("changes") || sql.contains("entries")
+}
+
 /// What a statement sent through the pipeline answers.
 enum Answer {
     Count(u64),
@@ -697,9 +711,7 @@ impl PgConn {
     /// Queues the kept change records as one statement if `sql` may read or change the log
     /// (it names `changes` or the view `entries` over it) or `all`.
     fn log_rows_before(&self, sql: &str, all: bool) -> Result<()> {
-        if self.log_rows.borrow().is_empty()
-            || !(all || sql.contains("changes") || sql.contains("entries"))
-        {
+        if self.log_rows.borrow().is_empty() || !(all || reads_log(sql)) {
             return Ok(());
         }
         let rows = std::mem::take(&mut *self.log_rows.borrow_mut());
@@ -734,12 +746,7 @@ impl PgConn {
             )?;
             return Ok(());
         }
-        let len = {
-            let mut rows = self.log_rows.borrow_mut();
-            rows.push(row);
-            rows.len()
-        };
-        if len >= LOG_ROWS_LIMIT {
+        if keep_log_row(&self.log_rows, row) {
             self.log_rows_before("", true)?;
         }
         Ok(())
@@ -908,9 +915,7 @@ impl Lite {
     /// or the view `entries` over it.
     fn before(&self, sql: &str) -> Result<()> {
         self.statements.set(self.statements.get() + 1);
-        if self.log_rows.borrow().is_empty()
-            || !(sql.contains("changes") || sql.contains("entries"))
-        {
+        if self.log_rows.borrow().is_empty() || !reads_log(sql) {
             return Ok(());
         }
         self.write_kept()
@@ -1084,12 +1089,7 @@ impl Db {
                 )
                 .map(|_| ()),
             Db::Sqlite(c) => {
-                let len = {
-                    let mut rows = c.log_rows.borrow_mut();
-                    rows.push(row);
-                    rows.len()
-                };
-                if len >= LOG_ROWS_LIMIT {
+                if keep_log_row(&c.log_rows, row) {
                     c.write_kept()?;
                 }
                 Ok(())
