@@ -1,6 +1,7 @@
 //! Applying change records to the derived tables: the one function both the write path and
 //! `rebuild` use, so the two cannot disagree.
 use crate::storage::db::{args, Db};
+use crate::storage::kept::{EntryRow, KeptRow, PropertyRow, TagRow};
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::error::{Error, Result};
@@ -55,6 +56,10 @@ pub(crate) struct Known<'a> {
     /// The ticket has no merge links (it was created in this transaction and no merge
     /// record touched it since): a status record needs no probe for them.
     pub unlinked: bool,
+    /// The number the row a property value, relation or entry adds gets (the writer holds
+    /// the ticket: [`crate::fresh::Fresh`]): the row is kept by the connection and written
+    /// with others ([`crate::storage::kept`]) instead of numbered by its own statement.
+    pub row_number: Option<i64>,
 }
 
 /// [`apply`], told what the caller knows (the writer, about the tickets it created in the
@@ -177,6 +182,21 @@ fn project(
         // checks its creation first (one statement per record less)
         _ => {}
     }
+    // an entry numbered by the writer: kept, to go with others
+    if let (Operation::EntryAdd { minutes, text }, Some(n)) = (&rec.op, known.row_number) {
+        conn.keep_row(KeptRow::Entry(EntryRow {
+            ticket_id: id,
+            n,
+            change,
+            minutes: i64::from(*minutes),
+            text_lc: if conn.is_postgres() {
+                text.to_lowercase()
+            } else {
+                String::new()
+            },
+        }))?;
+        return Ok(None);
+    }
     match &rec.op {
         // a status change (from another copy) may meet merge links: one probe of them (asked
         // in the UPDATE's `RETURNING` instead, SQLite kept a statement journal for every
@@ -193,12 +213,12 @@ fn project(
             }
             merges::meet_back_link(conn, id, key.as_str(), *target)?;
         }
-        Operation::TagAdd(tag) => {
-            conn.exec_later(
-                "INSERT OR IGNORE INTO tags (ticket_id, tag, tag_lc) VALUES (?1, ?2, ?3)",
-                args![id, tag.as_str(), tag.lc()],
-            )?;
-        }
+        // inserted or ignored, whatever the ticket: kept, to go with others
+        Operation::TagAdd(tag) => conn.keep_row(KeptRow::Tag(TagRow {
+            ticket_id: id,
+            tag: tag.as_str().to_string(),
+            tag_lc: tag.lc(),
+        }))?,
         Operation::TagRemove(tag) => {
             conn.exec_later(
                 "DELETE FROM tags WHERE ticket_id = ?1 AND tag_lc = ?2",
@@ -206,7 +226,14 @@ fn project(
             )?;
         }
         Operation::PropAdd { key, value } => {
-            insert_property(conn, id, key.as_str(), value.as_str(), None)?;
+            insert_property(
+                conn,
+                id,
+                key.as_str(),
+                value.as_str(),
+                None,
+                known.row_number,
+            )?;
         }
         Operation::PropRemove { key, value } => {
             conn.exec_later("DELETE FROM properties WHERE ticket_id = ?1 AND key_lc = ?2 AND id = (SELECT id FROM properties WHERE ticket_id = ?1 AND key_lc = ?2 AND value_lc = ?3 AND target IS NULL ORDER BY id LIMIT 1)", args![id, key.lc(), value.lc()])?;
@@ -224,7 +251,14 @@ fn project(
             };
             match meet_relation(conn, id, key.as_str(), *target)? {
                 Meeting::Keep(repair) => {
-                    insert_property(conn, id, key.as_str(), &number, Some(*target))?;
+                    insert_property(
+                        conn,
+                        id,
+                        key.as_str(),
+                        &number,
+                        Some(*target),
+                        known.row_number,
+                    )?;
                     return Ok(repair);
                 }
                 Meeting::Drop(repair) => return Ok(Some(repair)),
@@ -328,7 +362,29 @@ macro_rules! property_insert {
 
 /// One property value, numbered after the ticket's other values: a ticket's properties keep
 /// the order they were applied in, which is replay order on every copy and after a rebuild.
-fn insert_property(conn: &Db, id: i64, key: &str, value: &str, target: Option<i64>) -> Result<()> {
+/// `number`, when the writer knows it (the greatest of the ticket's ids plus one), makes the
+/// row one the connection keeps.
+fn insert_property(
+    conn: &Db,
+    id: i64,
+    key: &str,
+    value: &str,
+    target: Option<i64>,
+    number: Option<i64>,
+) -> Result<()> {
+    if let Some(number) = number {
+        return conn.keep_row(KeptRow::Property(PropertyRow {
+            ticket_id: id,
+            id: number,
+            key: key.to_string(),
+            key_lc: key.to_lowercase(),
+            value: value.to_string(),
+            value_lc: value.to_lowercase(),
+            value_num: ticket_query::parse_decimal(value),
+            value_date: value_date(value),
+            target,
+        }));
+    }
     let args = args![
         id,
         key,

@@ -29,11 +29,44 @@ struct Ticket {
     status: Status,
     /// Tag by lower case → the spelling stored (the first one added).
     tags: HashMap<String, String>,
-    /// Property rows in the order of their ids: key as stored, its lower case, value, the
-    /// value's lower case.
-    properties: Vec<(String, String, String, String)>,
+    /// Property rows in the order of their ids.
+    properties: Vec<Property>,
     /// Entries added (the next entry's number is one more; removals keep numbers).
     entries: u32,
+}
+
+/// A property row of a ticket held here.
+#[derive(Debug)]
+struct Property {
+    /// Its id (the ticket's greatest when it was added, plus one).
+    id: i64,
+    /// The key as stored, and its lower case.
+    key: String,
+    key_lc: String,
+    /// The value, and its lower case.
+    value: String,
+    value_lc: String,
+    /// Whether it is a relation's row (a value removal never removes one).
+    relation: bool,
+}
+
+impl Ticket {
+    /// The id the ticket's next property row gets: the greatest plus one, as the insert
+    /// numbers it.
+    fn next_property_id(&self) -> i64 {
+        self.properties.last().map_or(1, |p| p.id + 1)
+    }
+
+    fn push_property(&mut self, key: String, key_lc: String, value: &str, relation: bool) {
+        self.properties.push(Property {
+            id: self.next_property_id(),
+            key,
+            key_lc,
+            value: value.to_string(),
+            value_lc: value.to_lowercase(),
+            relation,
+        });
+    }
 }
 
 /// The tickets this transaction created, while only plain records touched them.
@@ -86,12 +119,7 @@ impl Fresh {
                         self.forget();
                         return;
                     };
-                    t.properties.push((
-                        key.as_str().to_string(),
-                        key.lc(),
-                        number.to_string(),
-                        number.to_lowercase(),
-                    ));
+                    t.push_property(key.as_str().to_string(), key.lc(), number, true);
                 }
                 return;
             }
@@ -129,18 +157,16 @@ impl Fresh {
             Operation::TagRemove(tag) => {
                 t.tags.remove(&tag.lc());
             }
-            Operation::PropAdd { key, value } => t.properties.push((
-                key.as_str().to_string(),
-                key.lc(),
-                value.as_str().to_string(),
-                value.lc(),
-            )),
+            Operation::PropAdd { key, value } => {
+                t.push_property(key.as_str().to_string(), key.lc(), value.as_str(), false)
+            }
+            // the first such value, as the projection's delete picks it
             Operation::PropRemove { key, value } => {
                 let (key_lc, value_lc) = (key.lc(), value.lc());
                 if let Some(i) = t
                     .properties
                     .iter()
-                    .position(|p| p.1 == key_lc && p.3 == value_lc)
+                    .position(|p| !p.relation && p.key_lc == key_lc && p.value_lc == value_lc)
                 {
                     t.properties.remove(i);
                 }
@@ -180,8 +206,8 @@ impl Fresh {
         Some(
             t.properties
                 .iter()
-                .filter(|p| p.1 == key_lc)
-                .map(|p| p.2.clone())
+                .filter(|p| p.key_lc == key_lc)
+                .map(|p| p.value.clone())
                 .collect(),
         )
     }
@@ -192,13 +218,114 @@ impl Fresh {
         Some(
             t.properties
                 .iter()
-                .find(|p| p.1 == key_lc)
-                .map(|p| p.0.clone()),
+                .find(|p| p.key_lc == key_lc)
+                .map(|p| p.key.clone()),
         )
+    }
+
+    /// The number the row `rec` adds to a ticket held here gets (a property value's or a
+    /// relation's id, an entry's number), for the projection to keep the row
+    /// ([`crate::apply::Known::row_number`]).
+    pub(crate) fn row_number(&self, rec: &Record) -> Option<i64> {
+        let t = self.tickets.get(&rec.ticket)?;
+        match rec.op {
+            Operation::PropAdd { .. } => Some(t.next_property_id()),
+            Operation::RelAdd { ref key, .. } if !crate::apply::is_merge_key(&key.lc()) => {
+                Some(t.next_property_id())
+            }
+            Operation::EntryAdd { .. } => Some(i64::from(t.entries) + 1),
+            _ => None,
+        }
     }
 
     /// The next entry number of a ticket held here.
     pub(crate) fn next_entry(&self, id: i64) -> Option<u32> {
         self.tickets.get(&id).map(|t| t.entries + 1)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::context::{Clock, Context};
+    use crate::silo::Silo;
+    use crate::write::Op;
+
+    /// `(number, key, value, id)` of a property row.
+    type PropertyRow = (String, String, String, i64);
+
+    /// Every property row, and `(number, n)` of every entry.
+    fn rows(silo: &Silo) -> (Vec<PropertyRow>, Vec<(String, i64)>) {
+        let db = rusqlite::Connection::open(silo.dir().join("silo.db")).unwrap();
+        let mut stmt = db
+            .prepare("SELECT t.number, p.key, p.value, p.id FROM properties p JOIN tickets t ON t.id = p.ticket_id ORDER BY 1, 4")
+            .unwrap();
+        let properties = stmt
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+            .unwrap()
+            .map(|r| r.unwrap())
+            .collect();
+        let mut stmt = db
+            .prepare("SELECT t.number, e.n FROM entry_rows e JOIN tickets t ON t.id = e.ticket_id ORDER BY 1, 2")
+            .unwrap();
+        let entries = stmt
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .map(|r| r.unwrap())
+            .collect();
+        (properties, entries)
+    }
+
+    /// The rows of a ticket created and edited in one transaction are numbered by what the
+    /// writer holds of it (and kept, to be written together): removals of the last value and
+    /// of an earlier one, relations to a ticket of the same transaction, entries. The
+    /// numbers are the ones the per-row inserts of a rebuild give.
+    #[test]
+    fn rows_numbered_from_the_held_ticket_are_the_ones_a_rebuild_numbers() {
+        let dir = tempfile::tempdir().unwrap();
+        let silo = Silo::create(
+            &dir.path().join("silo"),
+            Context::new(Clock::system(), "alice"),
+        )
+        .unwrap();
+        silo.write(|w| {
+            let first = w.create(None, "first", None, "")?;
+            let second = w.create(None, "second", None, "")?;
+            let t = w.ticket(second.as_str())?;
+            for op in [
+                Op::AddProperty("Size".into(), "1".into()),
+                Op::AddProperty("Size".into(), "2".into()),
+                Op::AddProperty("Size".into(), "3".into()),
+                Op::RemovePropertyKv("Size".into(), "3".into()),
+                Op::AddProperty("Colour".into(), "red".into()),
+                Op::RemovePropertyKv("Size".into(), "1".into()),
+                Op::AddProperty("Related_To".into(), first.to_string()),
+                Op::AddTag("Bug".into()),
+                Op::AddEntry("one".into(), 5),
+                Op::AddEntry("two".into(), 0),
+                Op::AddProperty("Size".into(), "4".into()),
+            ] {
+                w.perform(&t, op)?;
+            }
+            Ok(())
+        })
+        .unwrap();
+        let written = rows(&silo);
+        let row =
+            |n: &str, key: &str, value: &str, id: i64| (n.into(), key.into(), value.into(), id);
+        let second = |key: &str, value: &str, id: i64| row("2", key, value, id);
+        assert_eq!(
+            written.0,
+            [
+                // the relation's mirror on the first ticket
+                row("1", "Related_To", "2", 1),
+                second("Size", "2", 2),
+                second("Colour", "red", 3),
+                second("Related_To", "1", 4),
+                second("Size", "4", 5),
+            ]
+        );
+        assert_eq!(written.1, [("2".to_string(), 1), ("2".to_string(), 2)]);
+        silo.rebuild().unwrap();
+        assert_eq!(rows(&silo), written);
     }
 }

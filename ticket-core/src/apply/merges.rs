@@ -69,7 +69,7 @@ fn unlink(conn: &Db, id: i64, target: i64) -> Result<()> {
 fn link(conn: &Db, id: i64, key: &str, target: i64) -> Result<()> {
     if !crate::storage::state::has_relation(conn, id, &key.to_lowercase(), target)? {
         let number = number_of(conn, target)?;
-        super::insert_property(conn, id, key, &number, Some(target))?;
+        super::insert_property(conn, id, key, &number, Some(target), None)?;
     }
     Ok(())
 }

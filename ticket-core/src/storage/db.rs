@@ -10,6 +10,7 @@ use std::rc::Rc;
 
 use ticket_query::{Dialect, SqlValue};
 
+use super::kept::{self, KeptRow, KeptRows};
 use crate::error::{Error, Result};
 
 /// One argument of a statement.
@@ -431,6 +432,8 @@ enum Queued {
     Batch(String),
     /// Change records for `changes`, written by one statement over arrays.
     LogRows(postgres::Statement, LogColumns),
+    /// Kept rows of a derived table, written by one statement over arrays.
+    Arrays(postgres::Statement, kept::PgArrays),
     /// A query asked ahead ([`Db::ask_ahead`]): its rows land in the slot when answered.
     Fetch(postgres::Statement, Vec<Arg<'static>>, AheadSlot),
 }
@@ -528,6 +531,8 @@ pub(crate) struct PgConn {
     queued: RefCell<Vec<Queued>>,
     /// Change records not written yet (see [`Db::insert_log_row`]).
     log_rows: RefCell<Vec<LogRow>>,
+    /// Rows of `tags`, `properties` and `entry_rows` not written yet (see [`Db::keep_row`]).
+    kept: RefCell<KeptRows>,
     /// Round trips per statement text, kept when `TICKET_PG_STATS` is set and printed to
     /// standard error when the connection closes: the team silo's write path is bound by
     /// round trips, and this is how they are counted (benches/README.md, session 7).
@@ -554,6 +559,7 @@ impl PgConn {
             writes: Cell::new(0),
             queued: RefCell::new(Vec::new()),
             log_rows: RefCell::new(Vec::new()),
+            kept: RefCell::new(KeptRows::default()),
             stats: std::env::var_os("TICKET_PG_STATS").map(|_| RefCell::new(HashMap::new())),
             trips: Cell::new(0),
             task: Some(task),
@@ -619,6 +625,10 @@ impl PgConn {
             .map(|q| match q {
                 Queued::Exec(_, a) | Queued::Fetch(_, a, _) => Self::params(a),
                 Queued::Batch(_) => Vec::new(),
+                Queued::Arrays(_, a) => a
+                    .iter()
+                    .map(|b| b.as_ref() as &(dyn postgres::types::ToSql + Sync))
+                    .collect(),
                 Queued::LogRows(_, c) => vec![
                     &c.ids as &(dyn postgres::types::ToSql + Sync),
                     &c.tickets,
@@ -635,7 +645,7 @@ impl PgConn {
             .zip(&params)
             .map(|(q, p)| -> Pending<'_> {
                 match q {
-                    Queued::Exec(stmt, _) | Queued::LogRows(stmt, _) => {
+                    Queued::Exec(stmt, _) | Queued::LogRows(stmt, _) | Queued::Arrays(stmt, _) => {
                         Box::pin(async move { client.execute(stmt, p).await.map(Answer::Count) })
                     }
                     Queued::Batch(sql) => {
@@ -736,6 +746,34 @@ impl PgConn {
         Ok(())
     }
 
+    /// Queues the kept rows of the derived tables, a statement a table, if `sql` names one of
+    /// their tables (see [`kept::names_kept_tables`]) or `all`.
+    fn kept_rows_before(&self, sql: &str, all: bool) -> Result<()> {
+        if self.kept.borrow().is_empty() || !(all || kept::names_kept_tables(sql)) {
+            return Ok(());
+        }
+        let rows = std::mem::take(&mut *self.kept.borrow_mut());
+        for (sql, arrays) in kept::pg_inserts(&rows) {
+            let stmt = self.statement(sql)?;
+            self.count(&format!("(queued) {sql}"));
+            self.queued.borrow_mut().push(Queued::Arrays(stmt, arrays));
+        }
+        Ok(())
+    }
+
+    /// Keeps a row of a derived table until a statement names its table (or the commit);
+    /// outside a transaction it is written at once.
+    fn keep_row(&self, row: KeptRow) -> Result<()> {
+        let full = self.kept.borrow_mut().keep(row);
+        if full || !self.in_transaction.get() {
+            self.kept_rows_before("", true)?;
+            if !self.in_transaction.get() {
+                self.pipeline(None)?;
+            }
+        }
+        Ok(())
+    }
+
     /// Keeps a change record until a statement needs the log (or the commit); outside a
     /// transaction it is written at once.
     fn insert_log_row(&self, single: &str, row: LogRow) -> Result<()> {
@@ -755,6 +793,7 @@ impl PgConn {
     /// The prepared statement of `sql`, about to be sent: the kept change records it may
     /// read go ahead of it.
     fn ready(&self, sql: &str) -> Result<postgres::Statement> {
+        self.kept_rows_before(sql, false)?;
         self.log_rows_before(sql, false)?;
         self.statement(sql)
     }
@@ -832,6 +871,7 @@ impl PgConn {
     /// Runs statements without arguments (transaction control, schema scripts), after the
     /// queued writes.
     pub(crate) fn batch(&self, sql: &str) -> Result<()> {
+        self.kept_rows_before(sql, true)?;
         self.log_rows_before(sql, true)?;
         self.count(sql);
         let client = self.client();
@@ -851,6 +891,7 @@ impl PgConn {
     fn discard(&self) {
         self.queued.borrow_mut().clear();
         self.log_rows.borrow_mut().clear();
+        *self.kept.borrow_mut() = KeptRows::default();
     }
 }
 
@@ -889,6 +930,8 @@ impl Drop for PgConn {
 pub(crate) struct Lite {
     conn: rusqlite::Connection,
     log_rows: RefCell<Vec<LogRow>>,
+    /// Rows of `tags`, `properties` and `entry_rows` not written yet (see [`Db::keep_row`]).
+    kept: RefCell<KeptRows>,
     /// Statements run so far (each of a batch's counted as one), for tests that count work.
     statements: Cell<u64>,
 }
@@ -915,15 +958,32 @@ impl Lite {
     /// or the view `entries` over it.
     fn before(&self, sql: &str) -> Result<()> {
         self.statements.set(self.statements.get() + 1);
+        if !self.kept.borrow().is_empty() && kept::names_kept_tables(sql) {
+            self.write_kept_rows()?;
+        }
         if self.log_rows.borrow().is_empty() || !reads_log(sql) {
             return Ok(());
         }
-        self.write_kept()
+        self.write_log_rows()
+    }
+
+    /// Writes every kept record and row.
+    fn write_kept(&self) -> Result<()> {
+        self.write_kept_rows()?;
+        self.write_log_rows()
+    }
+
+    /// Writes the kept rows of the derived tables ([`kept::write_lite`]).
+    fn write_kept_rows(&self) -> Result<()> {
+        let rows = std::mem::take(&mut *self.kept.borrow_mut());
+        let n = kept::write_lite(&self.conn, rows)?;
+        self.statements.set(self.statements.get() + n);
+        Ok(())
     }
 
     /// Writes every kept record: runs of 64, 32, … 1 rows a statement, so at most seven
     /// statement texts (the cache holds them all) whatever the count.
-    fn write_kept(&self) -> Result<()> {
+    fn write_log_rows(&self) -> Result<()> {
         let rows = std::mem::take(&mut *self.log_rows.borrow_mut());
         let mut rest = &rows[..];
         while !rest.is_empty() {
@@ -951,30 +1011,30 @@ impl Lite {
 fn lite_insert_records(n: usize) -> &'static str {
     static TEXTS: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
     let texts = TEXTS.get_or_init(|| {
-        (0..=LITE_LOG_CHUNK.ilog2())
-            .map(|k| {
-                let rows = vec!["(?, ?, ?, ?, ?, ?, ?)"; 1 << k].join(", ");
-                format!("INSERT INTO changes (id, ticket, op, key, value, num, sha) VALUES {rows}")
-            })
-            .collect()
+        kept::multi_row_texts(
+            "INSERT INTO changes (id, ticket, op, key, value, num, sha)",
+            7,
+            LITE_LOG_CHUNK,
+        )
     });
     &texts[n.ilog2() as usize]
 }
 
 /// The connection of an open silo.
 pub(crate) enum Db {
-    Sqlite(Lite),
+    Sqlite(Box<Lite>),
     Postgres(Box<PgConn>),
 }
 
 impl Db {
     /// A directory silo's database on `conn`.
     pub(crate) fn lite(conn: rusqlite::Connection) -> Db {
-        Db::Sqlite(Lite {
+        Db::Sqlite(Box::new(Lite {
             conn,
             log_rows: RefCell::new(Vec::new()),
+            kept: RefCell::new(KeptRows::default()),
             statements: Cell::new(0),
-        })
+        }))
     }
 
     /// Which SQL dialect the search compiler writes for this backend.
@@ -1095,6 +1155,24 @@ impl Db {
                 Ok(())
             }
             Db::Postgres(p) => p.insert_log_row(single, row),
+        }
+    }
+
+    /// Adds a row to `tags`, `properties` or `entry_rows` whose place is known (a tag, or a
+    /// value or entry numbered by the writer: see [`kept`]). Inside a transaction the
+    /// connection keeps it and writes the kept rows several to a statement ahead of any
+    /// statement that names their tables (or `entries`, `list_stale`), any batch, and the
+    /// commit; outside one it is written at once.
+    pub(crate) fn keep_row(&self, row: KeptRow) -> Result<()> {
+        match self {
+            Db::Sqlite(c) => {
+                let full = c.kept.borrow_mut().keep(row);
+                if full || c.is_autocommit() {
+                    c.write_kept_rows()?;
+                }
+                Ok(())
+            }
+            Db::Postgres(p) => p.keep_row(row),
         }
     }
 
@@ -1332,6 +1410,7 @@ impl Db {
     pub(crate) fn rollback(&self) {
         if let Db::Sqlite(c) = self {
             c.log_rows.borrow_mut().clear();
+            *c.kept.borrow_mut() = KeptRows::default();
         }
         if let Db::Postgres(p) = self {
             p.discard();
