@@ -8,7 +8,9 @@ use crate::error::{Error, Result};
 use crate::log::{Operation, Record};
 
 mod merges;
+mod numbers;
 pub(crate) use merges::is_merge_key;
+pub(crate) use numbers::RowNumbers;
 
 /// The query giving the next number after the greatest decimal ticket number (where two
 /// copies created the same number, the ticket created later in replay order gets it), with
@@ -182,21 +184,6 @@ fn project(
         // checks its creation first (one statement per record less)
         _ => {}
     }
-    // an entry numbered by the writer: kept, to go with others
-    if let (Operation::EntryAdd { minutes, text }, Some(n)) = (&rec.op, known.row_number) {
-        conn.keep_row(KeptRow::Entry(EntryRow {
-            ticket_id: id,
-            n,
-            change,
-            minutes: i64::from(*minutes),
-            text_lc: if conn.is_postgres() {
-                text.to_lowercase()
-            } else {
-                String::new()
-            },
-        }))?;
-        return Ok(None);
-    }
     match &rec.op {
         // a status change (from another copy) may meet merge links: one probe of them (asked
         // in the UPDATE's `RETURNING` instead, SQLite kept a statement journal for every
@@ -251,14 +238,10 @@ fn project(
             };
             match meet_relation(conn, id, key.as_str(), *target)? {
                 Meeting::Keep(repair) => {
-                    insert_property(
-                        conn,
-                        id,
-                        key.as_str(),
-                        &number,
-                        Some(*target),
-                        known.row_number,
-                    )?;
+                    // a repair removed rows of the ticket (another parent): the number known
+                    // before may be past the greatest now, so the statement numbers the row
+                    let number_known = known.row_number.filter(|_| repair.is_none());
+                    insert_property(conn, id, key.as_str(), &number, Some(*target), number_known)?;
                     return Ok(repair);
                 }
                 Meeting::Drop(repair) => return Ok(Some(repair)),
@@ -274,21 +257,19 @@ fn project(
         Operation::RelRemove { key, target } => {
             conn.exec_later("DELETE FROM properties WHERE ticket_id = ?1 AND key_lc = ?2 AND id = (SELECT id FROM properties WHERE ticket_id = ?1 AND key_lc = ?2 AND target = ?3 ORDER BY id LIMIT 1)", args![id, key.lc(), target])?;
         }
-        // numbered by the insert itself: no answer to wait for, so the write is queued
-        Operation::EntryAdd { minutes, text } if conn.is_postgres() => {
-            conn.exec_later(
-                "INSERT INTO entry_rows (ticket_id, n, change, minutes, text_lc) VALUES (?1, (SELECT coalesce(max(n), 0) + 1 FROM entry_rows WHERE ticket_id = ?1), ?2, ?3, ?4)",
-                args![id, change, minutes, text.to_lowercase()],
-            )?;
-        }
-        // numbered by the insert itself, as on PostgreSQL (a statement less per entry)
-        Operation::EntryAdd { minutes, .. } => {
-            let inserted = conn.exec(
-                "INSERT OR IGNORE INTO entry_rows (ticket_id, n, change, minutes) VALUES (?1, (SELECT coalesce(max(n), 0) + 1 FROM entry_rows WHERE ticket_id = ?1), ?2, ?3)",
-                args![id, change, minutes],
-            )?;
-            inserted_one(inserted, "entry_rows", id)?;
-        }
+        // kept, to go with others: numbered by the writer (a ticket it created), else by the
+        // statement that writes it
+        Operation::EntryAdd { minutes, text } => conn.keep_row(KeptRow::Entry(EntryRow {
+            ticket_id: id,
+            n: known.row_number,
+            change,
+            minutes: i64::from(*minutes),
+            text_lc: if conn.is_postgres() {
+                text.to_lowercase()
+            } else {
+                String::new()
+            },
+        }))?,
         Operation::EntryRemove { entry } => {
             let n = conn.exec(
                 "UPDATE entry_rows SET removed = 1 WHERE ticket_id = ?1 AND change = ?2",
@@ -347,23 +328,10 @@ fn project(
     Ok(None)
 }
 
-/// The insert of one property value, numbered after the ticket's others, with `$verb` as
-/// its first words (`INSERT` or `INSERT OR IGNORE`: [`inserted_one`] says why SQLite's is
-/// the latter).
-macro_rules! property_insert {
-    ($verb:literal) => {
-        concat!(
-            $verb,
-            " INTO properties (ticket_id, id, key, key_lc, value, value_lc, value_num, value_date, target) \
-             VALUES (?1, (SELECT coalesce(max(id), 0) + 1 FROM properties WHERE ticket_id = ?1), ?2, ?3, ?4, ?5, ?6, ?7, ?8)"
-        )
-    };
-}
-
 /// One property value, numbered after the ticket's other values: a ticket's properties keep
 /// the order they were applied in, which is replay order on every copy and after a rebuild.
-/// `number`, when the writer knows it (the greatest of the ticket's ids plus one), makes the
-/// row one the connection keeps.
+/// The connection keeps the row ([`crate::storage::kept`]), with `number` when the writer
+/// knows it (the greatest of the ticket's ids plus one), else numbered when it is written.
 fn insert_property(
     conn: &Db,
     id: i64,
@@ -372,51 +340,17 @@ fn insert_property(
     target: Option<i64>,
     number: Option<i64>,
 ) -> Result<()> {
-    if let Some(number) = number {
-        return conn.keep_row(KeptRow::Property(PropertyRow {
-            ticket_id: id,
-            id: number,
-            key: key.to_string(),
-            key_lc: key.to_lowercase(),
-            value: value.to_string(),
-            value_lc: value.to_lowercase(),
-            value_num: ticket_query::parse_decimal(value),
-            value_date: value_date(value),
-            target,
-        }));
-    }
-    let args = args![
-        id,
-        key,
-        key.to_lowercase(),
-        value,
-        value.to_lowercase(),
-        ticket_query::parse_decimal(value),
-        value_date(value),
-        target
-    ];
-    if conn.is_postgres() {
-        return conn.exec_later(property_insert!("INSERT"), args);
-    }
-    let inserted = conn.exec(property_insert!("INSERT OR IGNORE"), args)?;
-    inserted_one(inserted, "properties", id)
-}
-
-/// `OR IGNORE` on SQLite's inserts into the tables the list-row triggers watch (`properties`,
-/// `entry_rows`): with a trigger and the default `ABORT` on conflict, SQLite keeps a
-/// statement journal for every such insert, and with 16 KiB pages it spills to a temporary
-/// file (15% of bulk creation's time, `perf`). A conflict cannot happen (the row's number is
-/// the ticket's greatest plus one, inside the write transaction), and should one happen it is
-/// still an error here, by the count, and the transaction rolls back.
-fn inserted_one(inserted: usize, table: &str, id: i64) -> Result<()> {
-    if inserted == 1 {
-        return Ok(());
-    }
-    Err(Error::BadRecord {
-        ticket: format!("#{id}"),
-        record: format!("its row of `{table}`"),
-        message: "was not inserted: its number was taken".into(),
-    })
+    conn.keep_row(KeptRow::Property(PropertyRow {
+        ticket_id: id,
+        id: number,
+        key: key.to_string(),
+        key_lc: key.to_lowercase(),
+        value: value.to_string(),
+        value_lc: value.to_lowercase(),
+        value_num: ticket_query::parse_decimal(value),
+        value_date: value_date(value),
+        target,
+    }))
 }
 
 /// A ticket's number for an error message, else its uuid, else its local id.

@@ -197,7 +197,7 @@ pub fn derived_state(silo: &crate::Silo) -> crate::Result<String> {
     let queries = [
         "SELECT i.uuid, t.number, t.title, t.summary, CAST(t.status AS TEXT), t.opened, t.last_update, coalesce(t.earliest, '') FROM tickets t JOIN ticket_ids i ON i.id = t.id ORDER BY i.uuid",
         "SELECT i.uuid, g.tag, g.tag_lc FROM tags g JOIN ticket_ids i ON i.id = g.ticket_id ORDER BY i.uuid, g.tag_lc",
-        "SELECT i.uuid, p.key, p.key_lc, p.value, p.value_lc, CASE WHEN p.value_num IS NULL THEN '' ELSE CAST(CAST(p.value_num * 1000000 AS BIGINT) AS TEXT) END, coalesce(p.value_date, '') FROM properties p JOIN ticket_ids i ON i.id = p.ticket_id ORDER BY i.uuid, p.key_lc, p.value_lc, p.id",
+        "SELECT i.uuid, CAST(p.id AS TEXT), p.key, p.key_lc, p.value, p.value_lc, CASE WHEN p.value_num IS NULL THEN '' ELSE CAST(CAST(p.value_num * 1000000 AS BIGINT) AS TEXT) END, coalesce(p.value_date, '') FROM properties p JOIN ticket_ids i ON i.id = p.ticket_id ORDER BY i.uuid, p.key_lc, p.value_lc, p.id",
         "SELECT i.uuid, CAST(e.n AS TEXT), e.text, e.author, e.at, CAST(e.minutes AS TEXT), CAST(e.removed AS TEXT) FROM entries e JOIN ticket_ids i ON i.id = e.ticket_id ORDER BY i.uuid, e.n",
         "SELECT i.uuid, CAST(a.n AS TEXT), a.name, CAST(a.size AS TEXT), a.sha256, a.comment, CAST(a.removed AS TEXT) FROM attachments a JOIN ticket_ids i ON i.id = a.ticket_id ORDER BY i.uuid, a.n",
         // the list rows: written for the stale tickets of each change set, for all at once

@@ -2,7 +2,7 @@
 use crate::storage::db::{args, Db};
 use std::collections::HashSet;
 
-use crate::apply::{apply, refresh, Touched};
+use crate::apply::{apply_known, is_merge_key, refresh, Known, RowNumbers, Touched};
 use crate::error::{Error, Result};
 use crate::log::{Operation, Record};
 use crate::silo::Silo;
@@ -114,6 +114,11 @@ pub(crate) fn rebuild_in(conn: &Db) -> Result<RebuildStats> {
     let mut n = 0u64;
     let mut touched = Touched::default();
     let mut created: HashSet<i64> = HashSet::new();
+    // tickets a merge relation touched (either end): only their status records can meet
+    // merge links, so only theirs probe for them (the probe names `properties`, which writes
+    // the kept rows: a status record was a statement or two more)
+    let mut linked: HashSet<i64> = HashSet::new();
+    let mut numbers = RowNumbers::default();
     store::for_each_record_replayed(conn, |mut s| {
         let op =
             Operation::decode(std::mem::take(&mut s.row)).map_err(|e| bad_record(conn, &s, e))?;
@@ -134,16 +139,28 @@ pub(crate) fn rebuild_in(conn: &Db) -> Result<RebuildStats> {
             ticket: s.ticket,
             op,
         };
-        apply(conn, &rec, s.id, &s.at, &s.author).map_err(|e| match e {
-            Error::BadRecord {
-                ticket, message, ..
-            } => Error::BadRecord {
-                ticket,
-                record: record_id(&s),
-                message,
-            },
-            other => other,
-        })?;
+        if let Operation::RelAdd { key, target } | Operation::RelRemove { key, target } = &rec.op {
+            if is_merge_key(&key.lc()) {
+                linked.extend([rec.ticket, *target]);
+            }
+        }
+        let known = Known {
+            unlinked: !linked.contains(&rec.ticket),
+            row_number: numbers.row_number(&rec),
+            ..Known::default()
+        };
+        let repair =
+            apply_known(conn, &rec, s.id, &s.at, &s.author, known).map_err(|e| match e {
+                Error::BadRecord {
+                    ticket, message, ..
+                } => Error::BadRecord {
+                    ticket,
+                    record: record_id(&s),
+                    message,
+                },
+                other => other,
+            })?;
+        numbers.note(&rec, repair.is_some());
         touched.note(&rec, &s.at);
         n += 1;
         Ok(())

@@ -111,7 +111,8 @@ pub fn dump(silo: &Silo) -> String {
     for sql in [
         "SELECT uuid, number, title, summary, status, opened, last_update, coalesce(earliest, '') FROM temp.tk ORDER BY uuid",
         "SELECT t.uuid, g.tag, g.tag_lc FROM tags g JOIN temp.tk t ON t.id = g.ticket_id ORDER BY t.uuid, g.tag_lc",
-        "SELECT t.uuid, p.key, p.key_lc, p.value, p.value_lc, coalesce(p.value_num, ''), coalesce(p.value_date, '') FROM properties p JOIN temp.tk t ON t.id = p.ticket_id ORDER BY t.uuid, p.key_lc, p.value_lc, p.id",
+        // the ids too: a ticket's values keep their order by them on every copy and after a rebuild
+        "SELECT t.uuid, p.id, p.key, p.key_lc, p.value, p.value_lc, coalesce(p.value_num, ''), coalesce(p.value_date, '') FROM properties p JOIN temp.tk t ON t.id = p.ticket_id ORDER BY t.uuid, p.key_lc, p.value_lc, p.id",
         "SELECT t.uuid, e.n, e.text, e.author, e.at, e.minutes, e.removed FROM entries e JOIN temp.tk t ON t.id = e.ticket_id ORDER BY t.uuid, e.n",
         "SELECT t.uuid, a.n, a.name, a.size, a.sha256, a.comment, a.removed FROM attachments a JOIN temp.tk t ON t.id = a.ticket_id ORDER BY t.uuid, a.n",
         "SELECT uuid, list_row FROM temp.tk ORDER BY uuid",

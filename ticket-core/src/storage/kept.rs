@@ -4,10 +4,12 @@
 //!
 //! Why: a generated ticket's tags, property values and entries were some ten single-row
 //! `INSERT`s, about half of a bulk creation's statements (benches/README.md, session 12).
-//! Only rows whose place is known without asking the database are kept: every tag (its
-//! insert ignores a duplicate, whatever the ticket), and the property values and entries of a
-//! ticket the transaction created itself, numbered from what the writer holds of it
-//! ([`crate::fresh::Fresh`]). Every other row is written at once, as before.
+//! Kept are every tag (its insert ignores a duplicate, whatever the ticket), every property
+//! value, and the entries of a ticket the transaction created itself. The values and entries
+//! of such a ticket are numbered from what the writer holds of it ([`crate::fresh::Fresh`]);
+//! another ticket's values (a relation's mirror on an older ticket) are numbered by the
+//! statement that writes them, after the ticket's greatest id then in the order they came.
+//! Every other row is written at once, as before.
 //!
 //! The kept rows go to the database ahead of any statement that names one of their tables
 //! (or the view `entries`, or `list_stale`, which their triggers fill), ahead of any batch
@@ -25,11 +27,12 @@ pub(crate) struct TagRow {
     pub tag_lc: String,
 }
 
-/// A kept row of `properties`: a value of a ticket, with the id it is numbered with.
+/// A kept row of `properties`: a value of a ticket, with the id it is numbered with, if the
+/// writer knows it (else the ticket's greatest id plus one when it is written).
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct PropertyRow {
     pub ticket_id: i64,
-    pub id: i64,
+    pub id: Option<i64>,
     pub key: String,
     pub key_lc: String,
     pub value: String,
@@ -39,12 +42,13 @@ pub(crate) struct PropertyRow {
     pub target: Option<i64>,
 }
 
-/// A kept row of `entry_rows`: an entry of a ticket, with its number; `text_lc` is
-/// PostgreSQL's (SQLite's full text needs no such column).
+/// A kept row of `entry_rows`: an entry of a ticket, with its number if the writer knows it
+/// (else the ticket's greatest plus one when it is written); `text_lc` is PostgreSQL's
+/// (SQLite's full text needs no such column).
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct EntryRow {
     pub ticket_id: i64,
-    pub n: i64,
+    pub n: Option<i64>,
     pub change: i64,
     pub minutes: i64,
     pub text_lc: String,
@@ -66,23 +70,47 @@ const LIMIT: usize = 8192;
 pub(crate) struct KeptRows {
     tags: Vec<TagRow>,
     properties: Vec<PropertyRow>,
+    /// Values without an id: written after the numbered ones (a ticket's numbered values,
+    /// kept while the writer held it, come before any of its others).
+    unnumbered: Vec<Unnumbered>,
     entries: Vec<EntryRow>,
+    /// Entries without a number, written after the numbered ones (as values).
+    unnumbered_entries: Vec<UnnumberedEntry>,
 }
+
+/// A kept value without an id.
+#[derive(Debug)]
+struct Unnumbered(PropertyRow);
+
+/// A kept entry without a number.
+#[derive(Debug)]
+struct UnnumberedEntry(EntryRow);
 
 impl KeptRows {
     /// Whether no row is kept.
     pub(crate) fn is_empty(&self) -> bool {
-        self.tags.is_empty() && self.properties.is_empty() && self.entries.is_empty()
+        self.tags.is_empty()
+            && self.properties.is_empty()
+            && self.unnumbered.is_empty()
+            && self.entries.is_empty()
+            && self.unnumbered_entries.is_empty()
     }
 
     /// Keeps `row`; whether the rows are now so many that they should be written.
     pub(crate) fn keep(&mut self, row: KeptRow) -> bool {
         match row {
             KeptRow::Tag(r) => self.tags.push(r),
-            KeptRow::Property(r) => self.properties.push(r),
-            KeptRow::Entry(r) => self.entries.push(r),
+            KeptRow::Property(r) if r.id.is_some() => self.properties.push(r),
+            KeptRow::Property(r) => self.unnumbered.push(Unnumbered(r)),
+            KeptRow::Entry(r) if r.n.is_some() => self.entries.push(r),
+            KeptRow::Entry(r) => self.unnumbered_entries.push(UnnumberedEntry(r)),
         }
-        self.tags.len() + self.properties.len() + self.entries.len() >= LIMIT
+        self.tags.len()
+            + self.properties.len()
+            + self.unnumbered.len()
+            + self.entries.len()
+            + self.unnumbered_entries.len()
+            >= LIMIT
     }
 }
 
@@ -98,21 +126,32 @@ pub(crate) fn names_kept_tables(sql: &str) -> bool {
 /// The largest multi-row `INSERT` of a directory silo (rows a statement).
 const LITE_CHUNK: usize = 64;
 
-/// `head VALUES (?, …), …` for 1, 2, 4 … `most` rows of `columns` values.
-pub(crate) fn multi_row_texts(head: &str, columns: usize, most: usize) -> Vec<String> {
+/// `head VALUES (?, …), …tail` for 1, 2, 4 … `most` rows of `columns` values.
+pub(crate) fn multi_row_texts(head: &str, columns: usize, most: usize, tail: &str) -> Vec<String> {
     let one = format!("({})", vec!["?"; columns].join(", "));
     (0..=most.ilog2())
-        .map(|k| format!("{head} VALUES {}", vec![one.as_str(); 1 << k].join(", ")))
+        .map(|k| {
+            format!(
+                "{head} VALUES {}{tail}",
+                vec![one.as_str(); 1 << k].join(", ")
+            )
+        })
         .collect()
 }
 
 /// A kept row as a directory silo writes it.
 trait LiteRow {
     /// The `INSERT … (columns)` its statements begin with. `OR IGNORE` on every table: a
-    /// tag already there is ignored, and on the tables the list-row triggers watch it spares
-    /// a statement journal (`inserted_one` in apply.rs); a value or an entry whose number is
-    /// taken is caught by the count of rows written instead.
+    /// tag already there is ignored, and on the tables the list-row triggers watch
+    /// (`properties`, `entry_rows`) it spares a statement journal: with a trigger and the
+    /// default `ABORT` on conflict SQLite keeps one for every insert, and with 16 KiB pages
+    /// it spills to a temporary file (15% of bulk creation's time once, `perf`). A value or
+    /// an entry whose number is taken cannot happen (the writer holds the ticket, or the
+    /// statement numbers it after the greatest) and is still caught, by the count of rows
+    /// written.
     const HEAD: &'static str;
+    /// What follows the rows.
+    const TAIL: &'static str = "";
     const COLUMNS: usize;
     /// Whether a row may be ignored (a duplicate tag).
     const MAY_BE_IGNORED: bool;
@@ -148,13 +187,45 @@ impl LiteRow for PropertyRow {
     fn bind(&self, stmt: &mut rusqlite::CachedStatement<'_>, at: usize) -> rusqlite::Result<()> {
         stmt.raw_bind_parameter(at + 1, self.ticket_id)?;
         stmt.raw_bind_parameter(at + 2, self.id)?;
-        stmt.raw_bind_parameter(at + 3, &self.key)?;
-        stmt.raw_bind_parameter(at + 4, &self.key_lc)?;
-        stmt.raw_bind_parameter(at + 5, &self.value)?;
-        stmt.raw_bind_parameter(at + 6, &self.value_lc)?;
-        stmt.raw_bind_parameter(at + 7, self.value_num)?;
-        stmt.raw_bind_parameter(at + 8, &self.value_date)?;
-        stmt.raw_bind_parameter(at + 9, self.target)
+        bind_value(self, stmt, at + 2)
+    }
+}
+
+/// Binds a value's columns after its ticket and id (key … target) from parameter `at + 1`.
+fn bind_value(
+    r: &PropertyRow,
+    stmt: &mut rusqlite::CachedStatement<'_>,
+    at: usize,
+) -> rusqlite::Result<()> {
+    stmt.raw_bind_parameter(at + 1, &r.key)?;
+    stmt.raw_bind_parameter(at + 2, &r.key_lc)?;
+    stmt.raw_bind_parameter(at + 3, &r.value)?;
+    stmt.raw_bind_parameter(at + 4, &r.value_lc)?;
+    stmt.raw_bind_parameter(at + 5, r.value_num)?;
+    stmt.raw_bind_parameter(at + 6, &r.value_date)?;
+    stmt.raw_bind_parameter(at + 7, r.target)
+}
+
+/// Values without ids, numbered by the statement: after the ticket's greatest id (as the
+/// table was before the statement: SQLite reads a source that names the table it writes to
+/// in full before it writes), then in the order they came (`column1`, the row's place).
+impl LiteRow for Unnumbered {
+    const HEAD: &'static str = "INSERT OR IGNORE INTO properties (ticket_id, id, key, key_lc, value, value_lc, value_num, value_date, target) \
+         SELECT column2, (SELECT coalesce(max(id), 0) FROM properties WHERE ticket_id = v.column2) \
+         + row_number() OVER (PARTITION BY column2 ORDER BY column1), \
+         column3, column4, column5, column6, column7, column8, column9 FROM (";
+    const TAIL: &'static str = ") AS v";
+    const COLUMNS: usize = 9;
+    const MAY_BE_IGNORED: bool = false;
+    fn texts() -> &'static std::sync::OnceLock<Vec<String>> {
+        static TEXTS: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
+        &TEXTS
+    }
+    fn bind(&self, stmt: &mut rusqlite::CachedStatement<'_>, at: usize) -> rusqlite::Result<()> {
+        // the row's place among the statement's (`at` grows with it)
+        stmt.raw_bind_parameter(at + 1, at as i64)?;
+        stmt.raw_bind_parameter(at + 2, self.0.ticket_id)?;
+        bind_value(&self.0, stmt, at + 2)
     }
 }
 
@@ -174,10 +245,31 @@ impl LiteRow for EntryRow {
     }
 }
 
+/// Entries without numbers, numbered by the statement as [`Unnumbered`] values are.
+impl LiteRow for UnnumberedEntry {
+    const HEAD: &'static str = "INSERT OR IGNORE INTO entry_rows (ticket_id, n, change, minutes) \
+         SELECT column2, (SELECT coalesce(max(n), 0) FROM entry_rows WHERE ticket_id = v.column2) \
+         + row_number() OVER (PARTITION BY column2 ORDER BY column1), column3, column4 FROM (";
+    const TAIL: &'static str = ") AS v";
+    const COLUMNS: usize = 4;
+    const MAY_BE_IGNORED: bool = false;
+    fn texts() -> &'static std::sync::OnceLock<Vec<String>> {
+        static TEXTS: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
+        &TEXTS
+    }
+    fn bind(&self, stmt: &mut rusqlite::CachedStatement<'_>, at: usize) -> rusqlite::Result<()> {
+        stmt.raw_bind_parameter(at + 1, at as i64)?;
+        stmt.raw_bind_parameter(at + 2, self.0.ticket_id)?;
+        stmt.raw_bind_parameter(at + 3, self.0.change)?;
+        stmt.raw_bind_parameter(at + 4, self.0.minutes)
+    }
+}
+
 /// Writes `rows` on a directory silo's connection in runs of 64, 32, … 1 rows a statement
 /// (at most seven statement texts a table, all cached); returns the statements run.
 fn write_lite_rows<R: LiteRow>(conn: &rusqlite::Connection, rows: &[R]) -> Result<u64> {
-    let texts = R::texts().get_or_init(|| multi_row_texts(R::HEAD, R::COLUMNS, LITE_CHUNK));
+    let texts =
+        R::texts().get_or_init(|| multi_row_texts(R::HEAD, R::COLUMNS, LITE_CHUNK, R::TAIL));
     let mut statements = 0;
     let mut rest = rows;
     while !rest.is_empty() {
@@ -203,7 +295,9 @@ fn write_lite_rows<R: LiteRow>(conn: &rusqlite::Connection, rows: &[R]) -> Resul
 pub(crate) fn write_lite(conn: &rusqlite::Connection, rows: KeptRows) -> Result<u64> {
     Ok(write_lite_rows(conn, &rows.tags)?
         + write_lite_rows(conn, &rows.properties)?
-        + write_lite_rows(conn, &rows.entries)?)
+        + write_lite_rows(conn, &rows.unnumbered)?
+        + write_lite_rows(conn, &rows.entries)?
+        + write_lite_rows(conn, &rows.unnumbered_entries)?)
 }
 
 /// A team silo's statement for kept rows of one table: one `INSERT … SELECT … FROM
@@ -241,7 +335,7 @@ pub(crate) fn pg_inserts(rows: &KeptRows) -> Vec<(&'static str, PgArrays)> {
              SELECT * FROM unnest(?1::bigint[], ?2::bigint[], ?3::text[], ?4::text[], ?5::text[], ?6::text[], ?7::float8[], ?8::text[], ?9::bigint[])",
             vec![
                 column(p, |r| r.ticket_id),
-                column(p, |r| r.id),
+                column(p, |r| r.id.unwrap_or_default()),
                 column(p, |r| r.key.clone()),
                 column(p, |r| r.key_lc.clone()),
                 column(p, |r| r.value.clone()),
@@ -249,6 +343,27 @@ pub(crate) fn pg_inserts(rows: &KeptRows) -> Vec<(&'static str, PgArrays)> {
                 column(p, |r| r.value_num),
                 column(p, |r| r.value_date.clone()),
                 column(p, |r| r.target),
+            ],
+        ));
+    }
+    let u = &rows.unnumbered;
+    if !u.is_empty() {
+        // numbered as on SQLite: the subquery reads the table as it was before the statement
+        out.push((
+            "INSERT INTO properties (ticket_id, id, key, key_lc, value, value_lc, value_num, value_date, target) \
+             SELECT u.t, coalesce((SELECT max(id) FROM properties p WHERE p.ticket_id = u.t), 0) \
+             + row_number() OVER (PARTITION BY u.t ORDER BY u.o), u.k, u.kl, u.v, u.vl, u.vn, u.vd, u.tg \
+             FROM unnest(?1::bigint[], ?2::text[], ?3::text[], ?4::text[], ?5::text[], ?6::float8[], ?7::text[], ?8::bigint[]) \
+             WITH ORDINALITY AS u(t, k, kl, v, vl, vn, vd, tg, o)",
+            vec![
+                column(u, |r| r.0.ticket_id),
+                column(u, |r| r.0.key.clone()),
+                column(u, |r| r.0.key_lc.clone()),
+                column(u, |r| r.0.value.clone()),
+                column(u, |r| r.0.value_lc.clone()),
+                column(u, |r| r.0.value_num),
+                column(u, |r| r.0.value_date.clone()),
+                column(u, |r| r.0.target),
             ],
         ));
     }
@@ -261,10 +376,26 @@ pub(crate) fn pg_inserts(rows: &KeptRows) -> Vec<(&'static str, PgArrays)> {
              SELECT * FROM unnest(?1::bigint[], ?2::bigint[], ?3::bigint[], ?4::bigint[], ?5::text[])",
             vec![
                 column(e, |r| r.ticket_id),
-                column(e, |r| r.n),
+                column(e, |r| r.n.unwrap_or_default()),
                 column(e, |r| r.change),
                 column(e, |r| r.minutes),
                 column(e, |r| r.text_lc.clone()),
+            ],
+        ));
+    }
+    let e = &rows.unnumbered_entries;
+    if !e.is_empty() {
+        out.push((
+            "INSERT INTO entry_rows (ticket_id, n, change, minutes, text_lc) \
+             SELECT u.t, coalesce((SELECT max(n) FROM entry_rows e WHERE e.ticket_id = u.t), 0) \
+             + row_number() OVER (PARTITION BY u.t ORDER BY u.o), u.c, u.m, u.l \
+             FROM unnest(?1::bigint[], ?2::bigint[], ?3::bigint[], ?4::text[]) \
+             WITH ORDINALITY AS u(t, c, m, l, o)",
+            vec![
+                column(e, |r| r.0.ticket_id),
+                column(e, |r| r.0.change),
+                column(e, |r| r.0.minutes),
+                column(e, |r| r.0.text_lc.clone()),
             ],
         ));
     }
@@ -302,7 +433,7 @@ mod tests {
     fn property(ticket_id: i64, id: i64, value: &str) -> KeptRow {
         KeptRow::Property(PropertyRow {
             ticket_id,
-            id,
+            id: Some(id),
             key: "Size".into(),
             key_lc: "size".into(),
             value: value.into(),
@@ -333,7 +464,7 @@ mod tests {
         assert_eq!(count(&db, "tags"), 1);
         db.keep_row(KeptRow::Entry(EntryRow {
             ticket_id: 1,
-            n: 1,
+            n: Some(1),
             change: 7,
             minutes: 5,
             text_lc: String::new(),
@@ -355,6 +486,45 @@ mod tests {
             )
             .unwrap();
         assert_eq!(nums, [1.0, 2.0, 3.0]);
+    }
+
+    /// Values without ids are numbered after their ticket's greatest id, in the order they
+    /// came, after the numbered values kept with them; runs of different sizes agree.
+    #[test]
+    fn values_without_ids_are_numbered_after_the_greatest_in_order() {
+        for count in [1usize, 3, 64, 100] {
+            let db = keeping();
+            db.keep_row(property(1, 1, "a")).unwrap();
+            db.keep_row(property(1, 2, "b")).unwrap();
+            db.commit().unwrap();
+            db.begin_write().unwrap();
+            // ticket 1 has ids 1 and 2 in the table; ticket 2 none; ticket 3 a kept numbered
+            // value (a ticket created in the transaction the writer no longer holds)
+            db.keep_row(property(3, 1, "numbered")).unwrap();
+            let mut expected = vec![(1, 1, "a".to_string()), (1, 2, "b".into())];
+            expected.push((3, 1, "numbered".into()));
+            for i in 0..count {
+                let ticket = [1, 2, 3][i % 3];
+                let value = format!("v{i}");
+                let mut row = property(ticket, 0, &value);
+                if let KeptRow::Property(p) = &mut row {
+                    p.id = None;
+                }
+                db.keep_row(row).unwrap();
+                let next = expected.iter().filter(|e| e.0 == ticket).map(|e| e.1).max();
+                expected.push((ticket, next.unwrap_or(0) + 1, value));
+            }
+            db.commit().unwrap();
+            expected.sort();
+            let rows: Vec<(i64, i64, String)> = db
+                .rows(
+                    "SELECT ticket_id, id, value FROM properties ORDER BY 1, 2",
+                    args![],
+                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+                )
+                .unwrap();
+            assert_eq!(rows, expected, "{count} values without ids");
+        }
     }
 
     #[test]
@@ -398,7 +568,7 @@ mod tests {
 
     #[test]
     fn multi_row_texts_double_up_to_the_most() {
-        let texts = multi_row_texts("INSERT INTO t (a, b)", 2, 4);
+        let texts = multi_row_texts("INSERT INTO t (a, b)", 2, 4, "");
         assert_eq!(
             texts,
             [
