@@ -22,9 +22,26 @@ pub(crate) struct Lookahead {
     size: usize,
     /// The number handed out last.
     handed: Option<String>,
+    /// Whether the state the transaction left (the writer's copy) is not written yet: the
+    /// writer writes it once, at its end ([`Lookahead::write_state`]), not once a number
+    /// (a statement per created ticket).
+    unwritten: bool,
 }
 
 impl Lookahead {
+    /// Writes the numbering state `cached` if numbers were issued since it was last written.
+    pub(crate) fn write_state(
+        &mut self,
+        conn: &Db,
+        cached: &Option<(Option<i64>, i64)>,
+    ) -> Result<()> {
+        if let (true, Some((Some(last), issued))) = (self.unwritten, cached) {
+            state::set_numbering(conn, *last, *issued)?;
+        }
+        self.unwritten = false;
+        Ok(())
+    }
+
     /// Notes that this transaction created a ticket numbered `number`: unless it is the
     /// number just handed out, the candidates' answers may be stale.
     pub(crate) fn created(&mut self, number: &str) {
@@ -102,8 +119,8 @@ pub(crate) fn next_number(
         issued = after;
         x = Some(next);
         if !taken {
-            state::set_numbering(conn, next as i64, issued as i64)?;
             *cached = Some((Some(next as i64), issued as i64));
+            ahead.unwritten = true;
             ahead.handed = Some(number.clone());
             return Ok(number);
         }
@@ -127,6 +144,7 @@ mod tests {
             .collect(),
             size: 2,
             handed: Some("4".to_string()),
+            unwritten: false,
         };
         let mut ahead = filled();
         ahead.created("4");

@@ -751,6 +751,7 @@ impl<'s> Writer<'s> {
     }
 
     fn finish(&mut self) -> Result<()> {
+        self.number_ahead.write_state(self.conn, &self.numbering)?;
         for (set, tickets) in &self.sets {
             store::index_fresh_set(self.conn, *set, tickets)?;
         }

@@ -653,3 +653,34 @@ fn a_big_batch_writes_its_list_rows_at_the_end_and_keeps_the_triggers() {
     assert_eq!(two[0].tags.len(), 3);
     assert_log_sound(&silo, &dir.path().join("copy"));
 }
+
+/// The numbering state (last number issued, how many) is written once, at the end of the
+/// transaction that issued numbers, and holds the last of them: the next transaction goes on
+/// from there.
+#[test]
+fn the_numbering_state_is_written_once_at_the_end_of_a_batch() {
+    if on_postgres() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let silo = new_silo(dir.path());
+    // the tickets' relations point at number 1
+    silo.new_ticket("target", None, "").unwrap();
+    let state = || -> (i64, i64) {
+        let db = rusqlite::Connection::open(silo.dir().join("silo.db")).unwrap();
+        db.query_row("SELECT last_x, issued FROM numbering", [], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
+        .unwrap()
+    };
+    let mut batch = silo.batch();
+    for i in 0..5 {
+        batch.add(mixed_ticket(i));
+    }
+    let numbers = batch.commit().unwrap();
+    assert_eq!(numbers.last().unwrap().as_str(), "6");
+    assert_eq!(state(), (6, 6));
+    let next = silo.new_ticket("after", None, "").unwrap();
+    assert_eq!(next.as_str(), "7");
+    assert_eq!(state(), (7, 7));
+}

@@ -754,9 +754,19 @@ impl PgConn {
         }
         let rows = std::mem::take(&mut *self.kept.borrow_mut());
         for (sql, arrays) in kept::pg_inserts(&rows) {
-            let stmt = self.statement(sql)?;
-            self.count(&format!("(queued) {sql}"));
-            self.queued.borrow_mut().push(Queued::Arrays(stmt, arrays));
+            self.queue_arrays(sql, arrays)?;
+        }
+        Ok(())
+    }
+
+    /// Queues a statement over array parameters (sent with the next statement waited for,
+    /// or at once outside a transaction).
+    fn queue_arrays(&self, sql: &str, arrays: kept::PgArrays) -> Result<()> {
+        let stmt = self.ready(sql)?;
+        self.count(&format!("(queued) {sql}"));
+        self.queued.borrow_mut().push(Queued::Arrays(stmt, arrays));
+        if !self.in_transaction.get() {
+            self.pipeline(None)?;
         }
         Ok(())
     }
@@ -1174,6 +1184,18 @@ impl Db {
                 Ok(())
             }
             Db::Postgres(p) => p.keep_row(row),
+        }
+    }
+
+    /// Runs a team silo's statement over arrays, one a parameter (`INSERT … SELECT … FROM
+    /// unnest(…)`), queued as [`Db::exec_later`] queues; a directory silo has no such
+    /// statements.
+    pub(crate) fn exec_arrays_later(&self, sql: &str, arrays: kept::PgArrays) -> Result<()> {
+        match self {
+            Db::Sqlite(_) => Err(Error::Db(DbError::new(
+                "a statement over arrays is PostgreSQL's",
+            ))),
+            Db::Postgres(p) => p.queue_arrays(sql, arrays),
         }
     }
 
