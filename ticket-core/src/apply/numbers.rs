@@ -16,8 +16,11 @@ use crate::log::{Operation, Record};
 /// What is known of a ticket's numbering.
 #[derive(Debug, Clone, Copy)]
 struct Next {
-    /// The next property id, while known.
+    /// The next property id, while known (and only in the era it was noted in).
     property: Option<i64>,
+    /// The era of `property`: forgetting every ticket's property numbering starts a new era
+    /// (one step, not a pass over a million tickets).
+    era: u32,
     /// The next entry number.
     entry: i64,
 }
@@ -26,6 +29,7 @@ struct Next {
 #[derive(Debug, Default)]
 pub(crate) struct RowNumbers {
     tickets: HashMap<i64, Next>,
+    era: u32,
 }
 
 impl RowNumbers {
@@ -33,9 +37,10 @@ impl RowNumbers {
     /// relation's id, an entry's number ([`super::Known::row_number`]).
     pub(crate) fn row_number(&self, rec: &Record) -> Option<i64> {
         let next = self.tickets.get(&rec.ticket)?;
+        let property = next.property.filter(|_| next.era == self.era);
         match &rec.op {
-            Operation::PropAdd { .. } => next.property,
-            Operation::RelAdd { key, .. } if !super::is_merge_key(&key.lc()) => next.property,
+            Operation::PropAdd { .. } => property,
+            Operation::RelAdd { key, .. } if !super::is_merge_key(&key.lc()) => property,
             Operation::EntryAdd { .. } => Some(next.entry),
             _ => None,
         }
@@ -45,15 +50,14 @@ impl RowNumbers {
     pub(crate) fn note(&mut self, rec: &Record, repaired: bool) {
         let merge_link = matches!(&rec.op, Operation::RelAdd { key, .. } | Operation::RelRemove { key, .. } if super::is_merge_key(&key.lc()));
         if repaired || merge_link {
-            for next in self.tickets.values_mut() {
-                next.property = None;
-            }
+            self.era += 1;
         }
         if let Operation::Create { .. } = rec.op {
             self.tickets.insert(
                 rec.ticket,
                 Next {
                     property: Some(1),
+                    era: self.era,
                     entry: 1,
                 },
             );
@@ -62,6 +66,9 @@ impl RowNumbers {
         let Some(next) = self.tickets.get_mut(&rec.ticket) else {
             return;
         };
+        if next.era != self.era {
+            next.property = None;
+        }
         match &rec.op {
             Operation::PropAdd { .. } | Operation::RelAdd { .. } => {
                 if let Some(p) = &mut next.property {

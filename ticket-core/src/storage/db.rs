@@ -1025,7 +1025,6 @@ fn lite_insert_records(n: usize) -> &'static str {
             "INSERT INTO changes (id, ticket, op, key, value, num, sha)",
             7,
             LITE_LOG_CHUNK,
-            "",
         )
     });
     &texts[n.ilog2() as usize]

@@ -62,8 +62,11 @@ pub(crate) enum KeptRow {
     Entry(EntryRow),
 }
 
-/// Kept rows past which they are written, whatever comes next (the memory they hold).
-const LIMIT: usize = 8192;
+/// Kept rows past which they are written, whatever comes next. Small: a statement takes 64
+/// rows at most, so more rows kept gain nothing, and 8,192 (a rebuild, which names the tables
+/// seldom, always reached it) made a 1M rebuild some 10% slower: the allocator's slow path,
+/// freeing and making again tens of thousands of strings at a time (`perf`).
+const LIMIT: usize = 256;
 
 /// The kept rows of a transaction, by table, in the order they came.
 #[derive(Debug, Default)]
@@ -72,19 +75,11 @@ pub(crate) struct KeptRows {
     properties: Vec<PropertyRow>,
     /// Values without an id: written after the numbered ones (a ticket's numbered values,
     /// kept while the writer held it, come before any of its others).
-    unnumbered: Vec<Unnumbered>,
+    unnumbered: Vec<PropertyRow>,
     entries: Vec<EntryRow>,
     /// Entries without a number, written after the numbered ones (as values).
-    unnumbered_entries: Vec<UnnumberedEntry>,
+    unnumbered_entries: Vec<EntryRow>,
 }
-
-/// A kept value without an id.
-#[derive(Debug)]
-struct Unnumbered(PropertyRow);
-
-/// A kept entry without a number.
-#[derive(Debug)]
-struct UnnumberedEntry(EntryRow);
 
 impl KeptRows {
     /// Whether no row is kept.
@@ -101,9 +96,9 @@ impl KeptRows {
         match row {
             KeptRow::Tag(r) => self.tags.push(r),
             KeptRow::Property(r) if r.id.is_some() => self.properties.push(r),
-            KeptRow::Property(r) => self.unnumbered.push(Unnumbered(r)),
+            KeptRow::Property(r) => self.unnumbered.push(r),
             KeptRow::Entry(r) if r.n.is_some() => self.entries.push(r),
-            KeptRow::Entry(r) => self.unnumbered_entries.push(UnnumberedEntry(r)),
+            KeptRow::Entry(r) => self.unnumbered_entries.push(r),
         }
         self.tags.len()
             + self.properties.len()
@@ -126,16 +121,11 @@ pub(crate) fn names_kept_tables(sql: &str) -> bool {
 /// The largest multi-row `INSERT` of a directory silo (rows a statement).
 const LITE_CHUNK: usize = 64;
 
-/// `head VALUES (?, …), …tail` for 1, 2, 4 … `most` rows of `columns` values.
-pub(crate) fn multi_row_texts(head: &str, columns: usize, most: usize, tail: &str) -> Vec<String> {
+/// `head VALUES (?, …), …` for 1, 2, 4 … `most` rows of `columns` values.
+pub(crate) fn multi_row_texts(head: &str, columns: usize, most: usize) -> Vec<String> {
     let one = format!("({})", vec!["?"; columns].join(", "));
     (0..=most.ilog2())
-        .map(|k| {
-            format!(
-                "{head} VALUES {}{tail}",
-                vec![one.as_str(); 1 << k].join(", ")
-            )
-        })
+        .map(|k| format!("{head} VALUES {}", vec![one.as_str(); 1 << k].join(", ")))
         .collect()
 }
 
@@ -150,8 +140,6 @@ trait LiteRow {
     /// statement numbers it after the greatest) and is still caught, by the count of rows
     /// written.
     const HEAD: &'static str;
-    /// What follows the rows.
-    const TAIL: &'static str = "";
     const COLUMNS: usize;
     /// Whether a row may be ignored (a duplicate tag).
     const MAY_BE_IGNORED: bool;
@@ -206,29 +194,6 @@ fn bind_value(
     stmt.raw_bind_parameter(at + 7, r.target)
 }
 
-/// Values without ids, numbered by the statement: after the ticket's greatest id (as the
-/// table was before the statement: SQLite reads a source that names the table it writes to
-/// in full before it writes), then in the order they came (`column1`, the row's place).
-impl LiteRow for Unnumbered {
-    const HEAD: &'static str = "INSERT OR IGNORE INTO properties (ticket_id, id, key, key_lc, value, value_lc, value_num, value_date, target) \
-         SELECT column2, (SELECT coalesce(max(id), 0) FROM properties WHERE ticket_id = v.column2) \
-         + row_number() OVER (PARTITION BY column2 ORDER BY column1), \
-         column3, column4, column5, column6, column7, column8, column9 FROM (";
-    const TAIL: &'static str = ") AS v";
-    const COLUMNS: usize = 9;
-    const MAY_BE_IGNORED: bool = false;
-    fn texts() -> &'static std::sync::OnceLock<Vec<String>> {
-        static TEXTS: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
-        &TEXTS
-    }
-    fn bind(&self, stmt: &mut rusqlite::CachedStatement<'_>, at: usize) -> rusqlite::Result<()> {
-        // the row's place among the statement's (`at` grows with it)
-        stmt.raw_bind_parameter(at + 1, at as i64)?;
-        stmt.raw_bind_parameter(at + 2, self.0.ticket_id)?;
-        bind_value(&self.0, stmt, at + 2)
-    }
-}
-
 impl LiteRow for EntryRow {
     const HEAD: &'static str = "INSERT OR IGNORE INTO entry_rows (ticket_id, n, change, minutes)";
     const COLUMNS: usize = 4;
@@ -245,31 +210,10 @@ impl LiteRow for EntryRow {
     }
 }
 
-/// Entries without numbers, numbered by the statement as [`Unnumbered`] values are.
-impl LiteRow for UnnumberedEntry {
-    const HEAD: &'static str = "INSERT OR IGNORE INTO entry_rows (ticket_id, n, change, minutes) \
-         SELECT column2, (SELECT coalesce(max(n), 0) FROM entry_rows WHERE ticket_id = v.column2) \
-         + row_number() OVER (PARTITION BY column2 ORDER BY column1), column3, column4 FROM (";
-    const TAIL: &'static str = ") AS v";
-    const COLUMNS: usize = 4;
-    const MAY_BE_IGNORED: bool = false;
-    fn texts() -> &'static std::sync::OnceLock<Vec<String>> {
-        static TEXTS: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
-        &TEXTS
-    }
-    fn bind(&self, stmt: &mut rusqlite::CachedStatement<'_>, at: usize) -> rusqlite::Result<()> {
-        stmt.raw_bind_parameter(at + 1, at as i64)?;
-        stmt.raw_bind_parameter(at + 2, self.0.ticket_id)?;
-        stmt.raw_bind_parameter(at + 3, self.0.change)?;
-        stmt.raw_bind_parameter(at + 4, self.0.minutes)
-    }
-}
-
 /// Writes `rows` on a directory silo's connection in runs of 64, 32, … 1 rows a statement
 /// (at most seven statement texts a table, all cached); returns the statements run.
 fn write_lite_rows<R: LiteRow>(conn: &rusqlite::Connection, rows: &[R]) -> Result<u64> {
-    let texts =
-        R::texts().get_or_init(|| multi_row_texts(R::HEAD, R::COLUMNS, LITE_CHUNK, R::TAIL));
+    let texts = R::texts().get_or_init(|| multi_row_texts(R::HEAD, R::COLUMNS, LITE_CHUNK));
     let mut statements = 0;
     let mut rest = rows;
     while !rest.is_empty() {
@@ -290,14 +234,75 @@ fn write_lite_rows<R: LiteRow>(conn: &rusqlite::Connection, rows: &[R]) -> Resul
     Ok(statements)
 }
 
+/// Numbers rows that came without a number after their ticket's greatest (asked once a
+/// ticket with `greatest`), in the order they came; returns the statements run.
+fn number_lite<R>(
+    conn: &rusqlite::Connection,
+    rows: &mut [R],
+    greatest: &str,
+    ticket: fn(&R) -> i64,
+    set: fn(&mut R, i64),
+) -> Result<u64> {
+    let mut next: std::collections::HashMap<i64, i64> = std::collections::HashMap::new();
+    let mut statements = 0;
+    for r in rows.iter_mut() {
+        let t = ticket(r);
+        let n = match next.get_mut(&t) {
+            Some(n) => {
+                *n += 1;
+                *n
+            }
+            None => {
+                let max: i64 = conn
+                    .prepare_cached(greatest)?
+                    .query_row([t], |x| x.get(0))?;
+                statements += 1;
+                next.insert(t, max + 1);
+                max + 1
+            }
+        };
+        set(r, n);
+    }
+    Ok(statements)
+}
+
 /// Writes the kept rows on a directory silo's connection, table by table; returns the
-/// statements run. Fails if a value or an entry was not inserted (its number taken).
+/// statements run. Rows without a number are numbered here, after the numbered rows of their
+/// table are written (a ticket's numbered rows come before its others): one question for the
+/// greatest number a ticket (numbering them in the statement, with a window over the rows,
+/// made SQLite sort every statement's rows: a 1M rebuild 10% slower, `perf`). Fails if a
+/// value or an entry was not inserted (its number taken).
 pub(crate) fn write_lite(conn: &rusqlite::Connection, rows: KeptRows) -> Result<u64> {
-    Ok(write_lite_rows(conn, &rows.tags)?
-        + write_lite_rows(conn, &rows.properties)?
-        + write_lite_rows(conn, &rows.unnumbered)?
-        + write_lite_rows(conn, &rows.entries)?
-        + write_lite_rows(conn, &rows.unnumbered_entries)?)
+    let KeptRows {
+        tags,
+        properties,
+        mut unnumbered,
+        entries,
+        mut unnumbered_entries,
+    } = rows;
+    let mut n = write_lite_rows(conn, &tags)? + write_lite_rows(conn, &properties)?;
+    if !unnumbered.is_empty() {
+        n += number_lite(
+            conn,
+            &mut unnumbered,
+            "SELECT coalesce(max(id), 0) FROM properties WHERE ticket_id = ?1",
+            |r| r.ticket_id,
+            |r, id| r.id = Some(id),
+        )?;
+        n += write_lite_rows(conn, &unnumbered)?;
+    }
+    n += write_lite_rows(conn, &entries)?;
+    if !unnumbered_entries.is_empty() {
+        n += number_lite(
+            conn,
+            &mut unnumbered_entries,
+            "SELECT coalesce(max(n), 0) FROM entry_rows WHERE ticket_id = ?1",
+            |r| r.ticket_id,
+            |r, number| r.n = Some(number),
+        )?;
+        n += write_lite_rows(conn, &unnumbered_entries)?;
+    }
+    Ok(n)
 }
 
 /// A team silo's statement for kept rows of one table: one `INSERT … SELECT … FROM
@@ -348,7 +353,8 @@ pub(crate) fn pg_inserts(rows: &KeptRows) -> Vec<(&'static str, PgArrays)> {
     }
     let u = &rows.unnumbered;
     if !u.is_empty() {
-        // numbered as on SQLite: the subquery reads the table as it was before the statement
+        // numbered in the statement (no round trip to ask the greatest): the subquery reads the
+        // table as it was before the statement, the window numbers the rows after it
         out.push((
             "INSERT INTO properties (ticket_id, id, key, key_lc, value, value_lc, value_num, value_date, target) \
              SELECT u.t, coalesce((SELECT max(id) FROM properties p WHERE p.ticket_id = u.t), 0) \
@@ -356,14 +362,14 @@ pub(crate) fn pg_inserts(rows: &KeptRows) -> Vec<(&'static str, PgArrays)> {
              FROM unnest(?1::bigint[], ?2::text[], ?3::text[], ?4::text[], ?5::text[], ?6::float8[], ?7::text[], ?8::bigint[]) \
              WITH ORDINALITY AS u(t, k, kl, v, vl, vn, vd, tg, o)",
             vec![
-                column(u, |r| r.0.ticket_id),
-                column(u, |r| r.0.key.clone()),
-                column(u, |r| r.0.key_lc.clone()),
-                column(u, |r| r.0.value.clone()),
-                column(u, |r| r.0.value_lc.clone()),
-                column(u, |r| r.0.value_num),
-                column(u, |r| r.0.value_date.clone()),
-                column(u, |r| r.0.target),
+                column(u, |r| r.ticket_id),
+                column(u, |r| r.key.clone()),
+                column(u, |r| r.key_lc.clone()),
+                column(u, |r| r.value.clone()),
+                column(u, |r| r.value_lc.clone()),
+                column(u, |r| r.value_num),
+                column(u, |r| r.value_date.clone()),
+                column(u, |r| r.target),
             ],
         ));
     }
@@ -392,10 +398,10 @@ pub(crate) fn pg_inserts(rows: &KeptRows) -> Vec<(&'static str, PgArrays)> {
              FROM unnest(?1::bigint[], ?2::bigint[], ?3::bigint[], ?4::text[]) \
              WITH ORDINALITY AS u(t, c, m, l, o)",
             vec![
-                column(e, |r| r.0.ticket_id),
-                column(e, |r| r.0.change),
-                column(e, |r| r.0.minutes),
-                column(e, |r| r.0.text_lc.clone()),
+                column(e, |r| r.ticket_id),
+                column(e, |r| r.change),
+                column(e, |r| r.minutes),
+                column(e, |r| r.text_lc.clone()),
             ],
         ));
     }
@@ -568,7 +574,7 @@ mod tests {
 
     #[test]
     fn multi_row_texts_double_up_to_the_most() {
-        let texts = multi_row_texts("INSERT INTO t (a, b)", 2, 4, "");
+        let texts = multi_row_texts("INSERT INTO t (a, b)", 2, 4);
         assert_eq!(
             texts,
             [
