@@ -1,7 +1,7 @@
 //! Applying change records to the derived tables: the one function both the write path and
 //! `rebuild` use, so the two cannot disagree.
 use crate::storage::db::{args, Db};
-use crate::storage::kept::{EntryRow, KeptRow, PropertyRow, TagRow};
+use crate::storage::kept::{EntryRow, KeptRow, PropertyRow, TagRow, TicketRow};
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::error::{Error, Result};
@@ -62,6 +62,10 @@ pub(crate) struct Known<'a> {
     /// the ticket: [`crate::fresh::Fresh`]): the row is kept by the connection and written
     /// with others ([`crate::storage::kept`]) instead of numbered by its own statement.
     pub row_number: Option<i64>,
+    /// A create record of the writer's own (its number issued or checked unused): the
+    /// ticket's row is kept, and the title, summary and status records that follow amend it
+    /// ([`crate::storage::kept::TicketRow`]) instead of updating it one statement each.
+    pub new_ticket: bool,
 }
 
 /// [`apply`], told what the caller knows (the writer, about the tickets it created in the
@@ -100,6 +104,17 @@ fn project(
         message: message.to_string(),
     };
     if let Operation::Create { number } = &rec.op {
+        if known.new_ticket {
+            conn.keep_row(KeptRow::Ticket(TicketRow {
+                id,
+                number: number.as_str().to_string(),
+                title: String::new(),
+                summary: String::new(),
+                status: 0,
+                at: at.to_string(),
+            }))?;
+            return Ok(None);
+        }
         if conn.is_postgres() {
             // One queued statement, the clash settled inside it (the renumbering below): no
             // round trip per created ticket. The callers never create a ticket twice (the
@@ -160,7 +175,15 @@ fn project(
         }
         Ok(())
     };
+    // a ticket created in this transaction whose row is still kept: amended in memory
+    let amended = match &rec.op {
+        Operation::Title(v) => conn.amend_kept_ticket(id, |t| v.clone_into(&mut t.title)),
+        Operation::Summary(v) => conn.amend_kept_ticket(id, |t| v.clone_into(&mut t.summary)),
+        Operation::Status(s) => conn.amend_kept_ticket(id, |t| t.status = i64::from(s.ordinal())),
+        _ => false,
+    };
     match &rec.op {
+        _ if amended => {}
         Operation::Create { .. } => unreachable!("handled above"),
         // PostgreSQL keeps Rust's lower case beside the texts (its `lower()` follows the locale)
         Operation::Title(v) if conn.is_postgres() => update(

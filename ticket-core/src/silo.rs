@@ -662,6 +662,7 @@ impl<'s> Writer<'s> {
             target_number: target_number.as_deref(),
             unlinked: self.fresh.holds(rec.ticket),
             row_number: self.fresh.row_number(&rec),
+            new_ticket: matches!(rec.op, Operation::Create { .. }),
         };
         let repair = apply_known(self.conn, &rec, local, &self.at, &self.author, known)?;
         if let (Some(_), Some((_, repaired))) = (&repair, &mut self.list_triggers) {

@@ -568,9 +568,10 @@ fn a_directory_silo_writes_a_batchs_records_several_to_a_statement() {
     eprintln!("statements per created ticket: {per_ticket:.2} ({per_record:.0} records each)");
     // 12 records a ticket (the mirror on the target included): 34.3 statements a ticket
     // with a statement per record, 22.5 with them kept, 20.5 with an entry numbered by its
-    // insert, 17.5 with the tags, values and entries of tickets created here kept too
+    // insert, 17.5 with the tags, values and entries of tickets created here kept too, 15.5
+    // with a new ticket's row kept and amended by its title, summary and status
     assert!(
-        per_ticket <= 18.5,
+        per_ticket <= 16.5,
         "{per_ticket:.2} statements per created ticket"
     );
     assert_log_sound(&silo, &dir.path().join("copy"));

@@ -749,10 +749,10 @@ impl PgConn {
     /// Queues the kept rows of the derived tables, a statement a table, if `sql` names one of
     /// their tables (see [`kept::names_kept_tables`]) or `all`.
     fn kept_rows_before(&self, sql: &str, all: bool) -> Result<()> {
-        if self.kept.borrow().is_empty() || !(all || kept::names_kept_tables(sql)) {
+        if self.kept.borrow().is_empty() {
             return Ok(());
         }
-        let rows = std::mem::take(&mut *self.kept.borrow_mut());
+        let rows = self.kept.borrow_mut().take_for((!all).then_some(sql));
         for (sql, arrays) in kept::pg_inserts(&rows) {
             self.queue_arrays(sql, arrays)?;
         }
@@ -968,8 +968,9 @@ impl Lite {
     /// or the view `entries` over it.
     fn before(&self, sql: &str) -> Result<()> {
         self.statements.set(self.statements.get() + 1);
-        if !self.kept.borrow().is_empty() && kept::names_kept_tables(sql) {
-            self.write_kept_rows()?;
+        if !self.kept.borrow().is_empty() {
+            let rows = self.kept.borrow_mut().take_for(Some(sql));
+            self.write_rows(rows)?;
         }
         if self.log_rows.borrow().is_empty() || !reads_log(sql) {
             return Ok(());
@@ -986,6 +987,13 @@ impl Lite {
     /// Writes the kept rows of the derived tables ([`kept::write_lite`]).
     fn write_kept_rows(&self) -> Result<()> {
         let rows = std::mem::take(&mut *self.kept.borrow_mut());
+        self.write_rows(rows)
+    }
+
+    fn write_rows(&self, rows: KeptRows) -> Result<()> {
+        if rows.is_empty() {
+            return Ok(());
+        }
         let n = kept::write_lite(&self.conn, rows)?;
         self.statements.set(self.statements.get() + n);
         Ok(())
@@ -1195,6 +1203,26 @@ impl Db {
                 "a statement over arrays is PostgreSQL's",
             ))),
             Db::Postgres(p) => p.queue_arrays(sql, arrays),
+        }
+    }
+
+    /// Amends the kept row of a ticket created in this transaction (see [`Db::keep_row`]);
+    /// whether it was still kept (else the caller updates the table).
+    pub(crate) fn amend_kept_ticket(
+        &self,
+        id: i64,
+        amend: impl FnOnce(&mut kept::TicketRow),
+    ) -> bool {
+        let kept = match self {
+            Db::Sqlite(c) => &c.kept,
+            Db::Postgres(p) => &p.kept,
+        };
+        match kept.borrow_mut().ticket(id) {
+            Some(row) => {
+                amend(row);
+                true
+            }
+            None => false,
         }
     }
 

@@ -54,9 +54,23 @@ pub(crate) struct EntryRow {
     pub text_lc: String,
 }
 
+/// A kept row of `tickets`: a ticket the writer created in this transaction, its title,
+/// summary and status as the records after its create left them (each was an `UPDATE`).
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct TicketRow {
+    pub id: i64,
+    pub number: String,
+    pub title: String,
+    pub summary: String,
+    pub status: i64,
+    /// Its create's time: `opened` and `last_update`.
+    pub at: String,
+}
+
 /// One kept row.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum KeptRow {
+    Ticket(TicketRow),
     Tag(TagRow),
     Property(PropertyRow),
     Entry(EntryRow),
@@ -71,6 +85,7 @@ const LIMIT: usize = 256;
 /// The kept rows of a transaction, by table, in the order they came.
 #[derive(Debug, Default)]
 pub(crate) struct KeptRows {
+    tickets: Vec<TicketRow>,
     tags: Vec<TagRow>,
     properties: Vec<PropertyRow>,
     /// Values without an id: written after the numbered ones (a ticket's numbered values,
@@ -84,7 +99,8 @@ pub(crate) struct KeptRows {
 impl KeptRows {
     /// Whether no row is kept.
     pub(crate) fn is_empty(&self) -> bool {
-        self.tags.is_empty()
+        self.tickets.is_empty()
+            && self.tags.is_empty()
             && self.properties.is_empty()
             && self.unnumbered.is_empty()
             && self.entries.is_empty()
@@ -94,18 +110,47 @@ impl KeptRows {
     /// Keeps `row`; whether the rows are now so many that they should be written.
     pub(crate) fn keep(&mut self, row: KeptRow) -> bool {
         match row {
+            KeptRow::Ticket(r) => self.tickets.push(r),
             KeptRow::Tag(r) => self.tags.push(r),
             KeptRow::Property(r) if r.id.is_some() => self.properties.push(r),
             KeptRow::Property(r) => self.unnumbered.push(r),
             KeptRow::Entry(r) if r.n.is_some() => self.entries.push(r),
             KeptRow::Entry(r) => self.unnumbered_entries.push(r),
         }
-        self.tags.len()
+        self.tickets.len()
+            + self.tags.len()
             + self.properties.len()
             + self.unnumbered.len()
             + self.entries.len()
             + self.unnumbered_entries.len()
             >= LIMIT
+    }
+}
+
+impl KeptRows {
+    /// The kept row of ticket `id`, to amend (a title, summary or status record right after
+    /// its create).
+    pub(crate) fn ticket(&mut self, id: i64) -> Option<&mut TicketRow> {
+        self.tickets.iter_mut().rev().find(|t| t.id == id)
+    }
+
+    /// Takes the rows `sql` needs written before it runs (all of them for `None`): the
+    /// kept tickets if it names `tickets`, the other rows if it names their tables
+    /// ([`names_kept_tables`]). The two go separately: a ticket's lookup by number (every
+    /// relation to an older ticket) would otherwise write the tags and values too.
+    pub(crate) fn take_for(&mut self, sql: Option<&str>) -> KeptRows {
+        let tickets = sql.is_none_or(|s| s.contains("tickets"));
+        let others = sql.is_none_or(names_kept_tables);
+        let mut taken = KeptRows::default();
+        if others {
+            let kept_tickets = std::mem::take(&mut self.tickets);
+            taken = std::mem::take(self);
+            self.tickets = kept_tickets;
+        }
+        if tickets {
+            taken.tickets = std::mem::take(&mut self.tickets);
+        }
+        taken
     }
 }
 
@@ -147,6 +192,28 @@ trait LiteRow {
     fn texts() -> &'static std::sync::OnceLock<Vec<String>>;
     /// Binds the row's values from parameter `at + 1` on.
     fn bind(&self, stmt: &mut rusqlite::CachedStatement<'_>, at: usize) -> rusqlite::Result<()>;
+}
+
+/// A new ticket's row: a plain `INSERT` (the writer issued or checked the number, so a clash
+/// cannot happen, and would fail the transaction).
+impl LiteRow for TicketRow {
+    const HEAD: &'static str =
+        "INSERT INTO tickets (id, number, title, summary, status, opened, last_update)";
+    const COLUMNS: usize = 7;
+    const MAY_BE_IGNORED: bool = false;
+    fn texts() -> &'static std::sync::OnceLock<Vec<String>> {
+        static TEXTS: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
+        &TEXTS
+    }
+    fn bind(&self, stmt: &mut rusqlite::CachedStatement<'_>, at: usize) -> rusqlite::Result<()> {
+        stmt.raw_bind_parameter(at + 1, self.id)?;
+        stmt.raw_bind_parameter(at + 2, &self.number)?;
+        stmt.raw_bind_parameter(at + 3, &self.title)?;
+        stmt.raw_bind_parameter(at + 4, &self.summary)?;
+        stmt.raw_bind_parameter(at + 5, self.status)?;
+        stmt.raw_bind_parameter(at + 6, &self.at)?;
+        stmt.raw_bind_parameter(at + 7, &self.at)
+    }
 }
 
 impl LiteRow for TagRow {
@@ -274,13 +341,16 @@ fn number_lite<R>(
 /// value or an entry was not inserted (its number taken).
 pub(crate) fn write_lite(conn: &rusqlite::Connection, rows: KeptRows) -> Result<u64> {
     let KeptRows {
+        tickets,
         tags,
         properties,
         mut unnumbered,
         entries,
         mut unnumbered_entries,
     } = rows;
-    let mut n = write_lite_rows(conn, &tags)? + write_lite_rows(conn, &properties)?;
+    let mut n = write_lite_rows(conn, &tickets)?
+        + write_lite_rows(conn, &tags)?
+        + write_lite_rows(conn, &properties)?;
     if !unnumbered.is_empty() {
         n += number_lite(
             conn,
@@ -321,6 +391,26 @@ where
 /// kept rows has none).
 pub(crate) fn pg_inserts(rows: &KeptRows) -> Vec<(&'static str, PgArrays)> {
     let mut out: Vec<(&'static str, PgArrays)> = Vec::new();
+    let k = &rows.tickets;
+    if !k.is_empty() {
+        // the lower cases are Rust's, as the single-row updates wrote them
+        out.push((
+            "INSERT INTO tickets (id, number, title, title_lc, summary, summary_lc, status, opened, last_update) \
+             SELECT u.i, u.n, u.t, u.tl, u.s, u.sl, u.st, u.a, u.a \
+             FROM unnest(?1::bigint[], ?2::text[], ?3::text[], ?4::text[], ?5::text[], ?6::text[], ?7::bigint[], ?8::text[]) \
+             AS u(i, n, t, tl, s, sl, st, a)",
+            vec![
+                column(k, |r| r.id),
+                column(k, |r| r.number.clone()),
+                column(k, |r| r.title.clone()),
+                column(k, |r| r.title.to_lowercase()),
+                column(k, |r| r.summary.clone()),
+                column(k, |r| r.summary.to_lowercase()),
+                column(k, |r| r.status),
+                column(k, |r| r.at.clone()),
+            ],
+        ));
+    }
     let t = &rows.tags;
     if !t.is_empty() {
         out.push((
@@ -531,6 +621,51 @@ mod tests {
                 .unwrap();
             assert_eq!(rows, expected, "{count} values without ids");
         }
+    }
+
+    /// A new ticket's kept row takes the amendments of the records after its create, goes
+    /// ahead of a statement naming `tickets` without the other kept rows, and a clash of its
+    /// number fails the write.
+    #[test]
+    fn a_kept_ticket_row_is_amended_and_written_apart_from_the_others() {
+        let db = keeping();
+        db.batch("CREATE TABLE tickets (id INTEGER PRIMARY KEY, number TEXT NOT NULL UNIQUE, title TEXT NOT NULL, summary TEXT NOT NULL, status INTEGER NOT NULL, opened TEXT NOT NULL, last_update TEXT NOT NULL)")
+            .unwrap();
+        let row = |id: i64, number: &str| {
+            KeptRow::Ticket(TicketRow {
+                id,
+                number: number.into(),
+                title: String::new(),
+                summary: String::new(),
+                status: 0,
+                at: "2026-12-03T08:00:00.000000Z".into(),
+            })
+        };
+        db.keep_row(row(1, "1")).unwrap();
+        db.keep_row(tag(1, "bug")).unwrap();
+        assert!(db.amend_kept_ticket(1, |t| t.title = "a title".into()));
+        assert!(db.amend_kept_ticket(1, |t| t.status = 3));
+        assert!(!db.amend_kept_ticket(2, |t| t.status = 3), "not kept");
+        let before = db.statements().unwrap();
+        let title: String = db
+            .value("SELECT title FROM tickets WHERE id = 1", args![])
+            .unwrap();
+        assert_eq!(title, "a title");
+        // the query and the ticket's insert: the tag stayed kept
+        assert_eq!(db.statements().unwrap() - before, 2);
+        // written: no longer amended here
+        assert!(!db.amend_kept_ticket(1, |t| t.status = 4));
+        assert_eq!(count(&db, "tags"), 1);
+        db.commit().unwrap();
+        let status: i64 = db
+            .value("SELECT status FROM tickets WHERE id = 1", args![])
+            .unwrap();
+        assert_eq!(status, 3);
+        db.begin_write().unwrap();
+        db.keep_row(row(2, "1")).unwrap();
+        assert!(db.commit().is_err(), "number 1 is taken");
+        db.rollback();
+        assert_eq!(count(&db, "tickets"), 1);
     }
 
     #[test]
