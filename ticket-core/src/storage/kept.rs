@@ -387,6 +387,19 @@ where
     Box::new(rows.iter().map(f).collect::<Vec<T>>())
 }
 
+/// A value's columns after its ticket and id (key … target), as arrays.
+fn value_columns(rows: &[PropertyRow]) -> PgArrays {
+    vec![
+        column(rows, |r| r.key.clone()),
+        column(rows, |r| r.key_lc.clone()),
+        column(rows, |r| r.value.clone()),
+        column(rows, |r| r.value_lc.clone()),
+        column(rows, |r| r.value_num),
+        column(rows, |r| r.value_date.clone()),
+        column(rows, |r| r.target),
+    ]
+}
+
 /// The `INSERT` over arrays of each table with kept rows, and its arrays (a table without
 /// kept rows has none).
 pub(crate) fn pg_inserts(rows: &KeptRows) -> Vec<(&'static str, PgArrays)> {
@@ -428,17 +441,13 @@ pub(crate) fn pg_inserts(rows: &KeptRows) -> Vec<(&'static str, PgArrays)> {
         out.push((
             "INSERT INTO properties (ticket_id, id, key, key_lc, value, value_lc, value_num, value_date, target) \
              SELECT * FROM unnest(?1::bigint[], ?2::bigint[], ?3::text[], ?4::text[], ?5::text[], ?6::text[], ?7::float8[], ?8::text[], ?9::bigint[])",
-            vec![
+            [
                 column(p, |r| r.ticket_id),
                 column(p, |r| r.id.unwrap_or_default()),
-                column(p, |r| r.key.clone()),
-                column(p, |r| r.key_lc.clone()),
-                column(p, |r| r.value.clone()),
-                column(p, |r| r.value_lc.clone()),
-                column(p, |r| r.value_num),
-                column(p, |r| r.value_date.clone()),
-                column(p, |r| r.target),
-            ],
+            ]
+            .into_iter()
+            .chain(value_columns(p))
+            .collect(),
         ));
     }
     let u = &rows.unnumbered;
@@ -451,16 +460,10 @@ pub(crate) fn pg_inserts(rows: &KeptRows) -> Vec<(&'static str, PgArrays)> {
              + row_number() OVER (PARTITION BY u.t ORDER BY u.o), u.k, u.kl, u.v, u.vl, u.vn, u.vd, u.tg \
              FROM unnest(?1::bigint[], ?2::text[], ?3::text[], ?4::text[], ?5::text[], ?6::float8[], ?7::text[], ?8::bigint[]) \
              WITH ORDINALITY AS u(t, k, kl, v, vl, vn, vd, tg, o)",
-            vec![
-                column(u, |r| r.ticket_id),
-                column(u, |r| r.key.clone()),
-                column(u, |r| r.key_lc.clone()),
-                column(u, |r| r.value.clone()),
-                column(u, |r| r.value_lc.clone()),
-                column(u, |r| r.value_num),
-                column(u, |r| r.value_date.clone()),
-                column(u, |r| r.target),
-            ],
+            [column(u, |r| r.ticket_id)]
+                .into_iter()
+                .chain(value_columns(u))
+                .collect(),
         ));
     }
     let e = &rows.entries;
