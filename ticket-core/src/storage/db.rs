@@ -531,7 +531,7 @@ pub(crate) struct PgConn {
     queued: RefCell<Vec<Queued>>,
     /// Change records not written yet (see [`Db::insert_log_row`]).
     log_rows: RefCell<Vec<LogRow>>,
-    /// Rows of `tags`, `properties` and `entry_rows` not written yet (see [`Db::keep_row`]).
+    /// Rows of derived tables not written yet (see [`Db::keep_row`]).
     kept: RefCell<KeptRows>,
     /// Round trips per statement text, kept when `TICKET_PG_STATS` is set and printed to
     /// standard error when the connection closes: the team silo's write path is bound by
@@ -940,7 +940,7 @@ impl Drop for PgConn {
 pub(crate) struct Lite {
     conn: rusqlite::Connection,
     log_rows: RefCell<Vec<LogRow>>,
-    /// Rows of `tags`, `properties` and `entry_rows` not written yet (see [`Db::keep_row`]).
+    /// Rows of derived tables not written yet (see [`Db::keep_row`]).
     kept: RefCell<KeptRows>,
     /// Statements run so far (each of a batch's counted as one), for tests that count work.
     statements: Cell<u64>,
@@ -1176,11 +1176,11 @@ impl Db {
         }
     }
 
-    /// Adds a row to `tags`, `properties` or `entry_rows` whose place is known (a tag, or a
-    /// value or entry numbered by the writer: see [`kept`]). Inside a transaction the
-    /// connection keeps it and writes the kept rows several to a statement ahead of any
-    /// statement that names their tables (or `entries`, `list_stale`), any batch, and the
-    /// commit; outside one it is written at once.
+    /// Adds a row to `tickets` (a ticket the writer creates), `tags`, `properties` or
+    /// `entry_rows` (see [`kept`]). Inside a transaction the connection keeps it and writes
+    /// the kept rows several to a statement ahead of any statement that names their tables
+    /// (or `entries`, `list_stale`), any batch, and the commit; outside one it is written at
+    /// once.
     pub(crate) fn keep_row(&self, row: KeptRow) -> Result<()> {
         match self {
             Db::Sqlite(c) => {

@@ -1,21 +1,24 @@
-//! Rows of the derived tables `tags`, `properties` and `entry_rows` that a write transaction
-//! keeps, to write them several to a statement, as the change records are
+//! Rows of the derived tables `tickets`, `tags`, `properties` and `entry_rows` that a write
+//! transaction keeps, to write them several to a statement, as the change records are
 //! ([`super::db::Db::insert_log_row`]).
 //!
-//! Why: a generated ticket's tags, property values and entries were some ten single-row
-//! `INSERT`s, about half of a bulk creation's statements (benches/README.md, session 12).
-//! Kept are every tag (its insert ignores a duplicate, whatever the ticket), every property
-//! value, and the entries of a ticket the transaction created itself. The values and entries
-//! of such a ticket are numbered from what the writer holds of it ([`crate::fresh::Fresh`]);
-//! another ticket's values (a relation's mirror on an older ticket) are numbered by the
-//! statement that writes them, after the ticket's greatest id then in the order they came.
-//! Every other row is written at once, as before.
+//! Why: a generated ticket's row, tags, property values and entries were some fourteen
+//! single-row statements, the ticket's row an `INSERT` and three `UPDATE`s (its title, summary
+//! and status), about half of a bulk creation's statements (benches/README.md, session 12).
+//! Kept are the row of a ticket the writer creates (amended in place by the title, summary
+//! and status records that follow), every tag (its insert ignores a duplicate, whatever the
+//! ticket), every property value, and every entry. The values and entries of a ticket the
+//! writer holds ([`crate::fresh::Fresh`]), or a rebuild follows
+//! ([`crate::apply::RowNumbers`]), come numbered; others (a relation's mirror on an older
+//! ticket) are numbered when they are written, after the ticket's greatest, in the order
+//! they came.
 //!
 //! The kept rows go to the database ahead of any statement that names one of their tables
-//! (or the view `entries`, or `list_stale`, which their triggers fill), ahead of any batch
-//! of statements and at the commit; a rollback forgets them. So whatever reads those tables
-//! inside the transaction sees them, and a failure (a number taken) still fails the
-//! transaction, at the statement that writes them.
+//! (or the view `entries`, or `list_stale`, which their triggers fill; the tickets' rows go
+//! apart, ahead of a statement that names `tickets`), ahead of any batch of statements and at
+//! the commit; a rollback forgets them. So whatever reads those tables inside the
+//! transaction sees them, and a failure (a number taken) still fails the transaction, at
+//! the statement that writes them.
 use crate::error::{Error, Result};
 use crate::storage::db::DbError;
 
