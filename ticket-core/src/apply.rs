@@ -10,7 +10,7 @@ use crate::log::{Operation, Record};
 mod merges;
 mod numbers;
 pub(crate) use merges::is_merge_key;
-pub(crate) use numbers::RowNumbers;
+pub(crate) use numbers::{added_row, AddedRow, RowNumbers};
 
 /// The query giving the next number after the greatest decimal ticket number (where two
 /// copies created the same number, the ticket created later in replay order gets it), with

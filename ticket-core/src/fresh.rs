@@ -17,6 +17,7 @@
 //! one transaction, because the writer alone changes those tickets (the writers' lock).
 use std::collections::HashMap;
 
+use crate::apply::AddedRow;
 use crate::log::{Operation, Record};
 use crate::model::Status;
 
@@ -228,14 +229,10 @@ impl Fresh {
     /// ([`crate::apply::Known::row_number`]).
     pub(crate) fn row_number(&self, rec: &Record) -> Option<i64> {
         let t = self.tickets.get(&rec.ticket)?;
-        match rec.op {
-            Operation::PropAdd { .. } => Some(t.next_property_id()),
-            Operation::RelAdd { ref key, .. } if !crate::apply::is_merge_key(&key.lc()) => {
-                Some(t.next_property_id())
-            }
-            Operation::EntryAdd { .. } => Some(i64::from(t.entries) + 1),
-            _ => None,
-        }
+        Some(match crate::apply::added_row(&rec.op)? {
+            AddedRow::Property => t.next_property_id(),
+            AddedRow::Entry => i64::from(t.entries) + 1,
+        })
     }
 
     /// The next entry number of a ticket held here.

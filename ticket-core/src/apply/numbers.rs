@@ -13,6 +13,29 @@ use std::collections::HashMap;
 
 use crate::log::{Operation, Record};
 
+/// The numbered row a record adds to its ticket.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum AddedRow {
+    /// A `properties` row: a value, or a relation that is not a merge link (those rows are
+    /// written by the merge rules, numbered by their statements).
+    Property,
+    /// An `entry_rows` row.
+    Entry,
+}
+
+/// Which numbered row `op` adds to its ticket, if any: what [`super::Known::row_number`]
+/// numbers, for the writer ([`crate::fresh::Fresh::row_number`]) and a rebuild alike.
+pub(crate) fn added_row(op: &Operation) -> Option<AddedRow> {
+    match op {
+        Operation::PropAdd { .. } => Some(AddedRow::Property),
+        Operation::RelAdd { key, .. } if !super::is_merge_key(&key.lc()) => {
+            Some(AddedRow::Property)
+        }
+        Operation::EntryAdd { .. } => Some(AddedRow::Entry),
+        _ => None,
+    }
+}
+
 /// What is known of a ticket's numbering.
 #[derive(Debug, Clone, Copy)]
 struct Next {
@@ -37,12 +60,9 @@ impl RowNumbers {
     /// relation's id, an entry's number ([`super::Known::row_number`]).
     pub(crate) fn row_number(&self, rec: &Record) -> Option<i64> {
         let next = self.tickets.get(&rec.ticket)?;
-        let property = next.property.filter(|_| next.era == self.era);
-        match &rec.op {
-            Operation::PropAdd { .. } => property,
-            Operation::RelAdd { key, .. } if !super::is_merge_key(&key.lc()) => property,
-            Operation::EntryAdd { .. } => Some(next.entry),
-            _ => None,
+        match added_row(&rec.op)? {
+            AddedRow::Property => next.property.filter(|_| next.era == self.era),
+            AddedRow::Entry => Some(next.entry),
         }
     }
 
@@ -69,15 +89,18 @@ impl RowNumbers {
         if next.era != self.era {
             next.property = None;
         }
-        match &rec.op {
-            Operation::PropAdd { .. } | Operation::RelAdd { .. } => {
+        if let Operation::PropRemove { .. } | Operation::RelRemove { .. } = rec.op {
+            next.property = None;
+        }
+        // a merge link's row (not numbered here) started a new era above
+        match added_row(&rec.op) {
+            Some(AddedRow::Property) => {
                 if let Some(p) = &mut next.property {
                     *p += 1;
                 }
             }
-            Operation::PropRemove { .. } | Operation::RelRemove { .. } => next.property = None,
-            Operation::EntryAdd { .. } => next.entry += 1,
-            _ => {}
+            Some(AddedRow::Entry) => next.entry += 1,
+            None => {}
         }
     }
 }

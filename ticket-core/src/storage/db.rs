@@ -430,9 +430,8 @@ enum Queued {
     Exec(postgres::Statement, Vec<Arg<'static>>),
     /// Statements without arguments (the beginning of a write transaction).
     Batch(String),
-    /// Change records for `changes`, written by one statement over arrays.
-    LogRows(postgres::Statement, LogColumns),
-    /// Kept rows of a derived table, written by one statement over arrays.
+    /// Kept rows (change records, rows of a derived table) written by one statement over
+    /// arrays, one a column.
     Arrays(postgres::Statement, kept::PgArrays),
     /// A query asked ahead ([`Db::ask_ahead`]): its rows land in the slot when answered.
     Fetch(postgres::Statement, Vec<Arg<'static>>, AheadSlot),
@@ -465,18 +464,6 @@ pub(crate) struct LogRow {
     pub value: Option<String>,
     pub num: Option<i64>,
     pub sha: Option<String>,
-}
-
-/// Kept change records as the columns of one `INSERT … SELECT … FROM unnest(…)`.
-#[derive(Default)]
-struct LogColumns {
-    ids: Vec<i64>,
-    tickets: Vec<i64>,
-    ops: Vec<i32>,
-    keys: Vec<Option<String>>,
-    values: Vec<Option<String>>,
-    nums: Vec<Option<i64>>,
-    shas: Vec<Option<String>>,
 }
 
 /// Change records kept before they are written in one statement: past this many they go.
@@ -629,15 +616,6 @@ impl PgConn {
                     .iter()
                     .map(|b| b.as_ref() as &(dyn postgres::types::ToSql + Sync))
                     .collect(),
-                Queued::LogRows(_, c) => vec![
-                    &c.ids as &(dyn postgres::types::ToSql + Sync),
-                    &c.tickets,
-                    &c.ops,
-                    &c.keys,
-                    &c.values,
-                    &c.nums,
-                    &c.shas,
-                ],
             })
             .collect();
         let mut futures: Vec<Pending<'_>> = queued
@@ -645,7 +623,7 @@ impl PgConn {
             .zip(&params)
             .map(|(q, p)| -> Pending<'_> {
                 match q {
-                    Queued::Exec(stmt, _) | Queued::LogRows(stmt, _) | Queued::Arrays(stmt, _) => {
+                    Queued::Exec(stmt, _) | Queued::Arrays(stmt, _) => {
                         Box::pin(async move { client.execute(stmt, p).await.map(Answer::Count) })
                     }
                     Queued::Batch(sql) => {
@@ -725,24 +703,36 @@ impl PgConn {
             return Ok(());
         }
         let rows = std::mem::take(&mut *self.log_rows.borrow_mut());
-        let mut c = LogColumns::default();
+        let (mut ids, mut tickets, mut ops, mut nums) = (vec![], vec![], vec![], vec![]);
+        let (mut keys, mut values, mut shas) = (vec![], vec![], vec![]);
         for r in rows {
-            c.ids.push(r.id);
-            c.tickets.push(r.ticket);
-            c.ops.push(i32::try_from(r.op).map_err(|_| {
+            ids.push(r.id);
+            tickets.push(r.ticket);
+            ops.push(i32::try_from(r.op).map_err(|_| {
                 Error::Db(DbError::new(format!(
                     "operation code {} out of range",
                     r.op
                 )))
             })?);
-            c.keys.push(r.key);
-            c.values.push(r.value);
-            c.nums.push(r.num);
-            c.shas.push(r.sha);
+            keys.push(r.key);
+            values.push(r.value);
+            nums.push(r.num);
+            shas.push(r.sha);
         }
         let stmt = self.statement(super::log::INSERT_RECORDS)?;
         self.count("(queued) INSERT INTO changes … unnest");
-        self.queued.borrow_mut().push(Queued::LogRows(stmt, c));
+        self.queued.borrow_mut().push(Queued::Arrays(
+            stmt,
+            vec![
+                Box::new(ids),
+                Box::new(tickets),
+                Box::new(ops),
+                Box::new(keys),
+                Box::new(values),
+                Box::new(nums),
+                Box::new(shas),
+            ],
+        ));
         Ok(())
     }
 
@@ -954,9 +944,6 @@ impl std::ops::Deref for Lite {
     }
 }
 
-/// Rows of the largest multi-row `INSERT` of kept change records (7 parameters a row).
-const LITE_LOG_CHUNK: usize = 64;
-
 impl Lite {
     /// The connection back, its kept records written first.
     pub(crate) fn into_inner(self) -> Result<rusqlite::Connection> {
@@ -1003,39 +990,28 @@ impl Lite {
     /// statement texts (the cache holds them all) whatever the count.
     fn write_log_rows(&self) -> Result<()> {
         let rows = std::mem::take(&mut *self.log_rows.borrow_mut());
-        let mut rest = &rows[..];
-        while !rest.is_empty() {
-            let n = 1usize << (rest.len().min(LITE_LOG_CHUNK).ilog2());
-            let mut stmt = self.conn.prepare_cached(lite_insert_records(n))?;
-            for (i, r) in rest[..n].iter().enumerate() {
-                let at = i * 7;
-                stmt.raw_bind_parameter(at + 1, r.id)?;
-                stmt.raw_bind_parameter(at + 2, r.ticket)?;
-                stmt.raw_bind_parameter(at + 3, r.op)?;
-                stmt.raw_bind_parameter(at + 4, r.key.as_deref())?;
-                stmt.raw_bind_parameter(at + 5, r.value.as_deref())?;
-                stmt.raw_bind_parameter(at + 6, r.num)?;
-                stmt.raw_bind_parameter(at + 7, r.sha.as_deref())?;
-            }
-            stmt.raw_execute()?;
-            self.statements.set(self.statements.get() + 1);
-            rest = &rest[n..];
-        }
+        let n = kept::write_lite_rows(&self.conn, &rows)?;
+        self.statements.set(self.statements.get() + n);
         Ok(())
     }
 }
 
-/// The `INSERT` of `n` change records (`n` a power of two up to [`LITE_LOG_CHUNK`]).
-fn lite_insert_records(n: usize) -> &'static str {
-    static TEXTS: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
-    let texts = TEXTS.get_or_init(|| {
-        kept::multi_row_texts(
-            "INSERT INTO changes (id, ticket, op, key, value, num, sha)",
-            7,
-            LITE_LOG_CHUNK,
-        )
-    });
-    &texts[n.ilog2() as usize]
+/// A change record's row in `changes`, several to an `INSERT` (a record already there fails
+/// the statement: no `OR IGNORE`).
+impl kept::LiteRow for LogRow {
+    const HEAD: &'static str = "INSERT INTO changes (id, ticket, op, key, value, num, sha)";
+    const COLUMNS: usize = 7;
+    const MAY_BE_IGNORED: bool = false;
+    const SLOT: usize = 4;
+    fn bind(&self, stmt: &mut rusqlite::CachedStatement<'_>, at: usize) -> rusqlite::Result<()> {
+        stmt.raw_bind_parameter(at + 1, self.id)?;
+        stmt.raw_bind_parameter(at + 2, self.ticket)?;
+        stmt.raw_bind_parameter(at + 3, self.op)?;
+        stmt.raw_bind_parameter(at + 4, self.key.as_deref())?;
+        stmt.raw_bind_parameter(at + 5, self.value.as_deref())?;
+        stmt.raw_bind_parameter(at + 6, self.num)?;
+        stmt.raw_bind_parameter(at + 7, self.sha.as_deref())
+    }
 }
 
 /// The connection of an open silo.

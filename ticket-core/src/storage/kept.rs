@@ -170,15 +170,20 @@ pub(crate) fn names_kept_tables(sql: &str) -> bool {
 const LITE_CHUNK: usize = 64;
 
 /// `head VALUES (?, …), …` for 1, 2, 4 … `most` rows of `columns` values.
-pub(crate) fn multi_row_texts(head: &str, columns: usize, most: usize) -> Vec<String> {
+fn multi_row_texts(head: &str, columns: usize, most: usize) -> Vec<String> {
     let one = format!("({})", vec!["?"; columns].join(", "));
     (0..=most.ilog2())
         .map(|k| format!("{head} VALUES {}", vec![one.as_str(); 1 << k].join(", ")))
         .collect()
 }
 
-/// A kept row as a directory silo writes it.
-trait LiteRow {
+/// The multi-row statement texts of each [`LiteRow`] type, by its `SLOT`: the kept rows'
+/// four tables and the change records (`storage::db`).
+static LITE_TEXTS: [std::sync::OnceLock<Vec<String>>; 5] =
+    [const { std::sync::OnceLock::new() }; 5];
+
+/// A row as a directory silo writes it, several to a statement ([`write_lite_rows`]).
+pub(crate) trait LiteRow {
     /// The `INSERT … (columns)` its statements begin with. `OR IGNORE` on every table: a
     /// tag already there is ignored, and on the tables the list-row triggers watch
     /// (`properties`, `entry_rows`) it spares a statement journal: with a trigger and the
@@ -191,8 +196,8 @@ trait LiteRow {
     const COLUMNS: usize;
     /// Whether a row may be ignored (a duplicate tag).
     const MAY_BE_IGNORED: bool;
-    /// The multi-row statement texts, once made.
-    fn texts() -> &'static std::sync::OnceLock<Vec<String>>;
+    /// Its place in [`LITE_TEXTS`], where its statement texts are kept once made.
+    const SLOT: usize;
     /// Binds the row's values from parameter `at + 1` on.
     fn bind(&self, stmt: &mut rusqlite::CachedStatement<'_>, at: usize) -> rusqlite::Result<()>;
 }
@@ -204,10 +209,7 @@ impl LiteRow for TicketRow {
         "INSERT INTO tickets (id, number, title, summary, status, opened, last_update)";
     const COLUMNS: usize = 7;
     const MAY_BE_IGNORED: bool = false;
-    fn texts() -> &'static std::sync::OnceLock<Vec<String>> {
-        static TEXTS: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
-        &TEXTS
-    }
+    const SLOT: usize = 0;
     fn bind(&self, stmt: &mut rusqlite::CachedStatement<'_>, at: usize) -> rusqlite::Result<()> {
         stmt.raw_bind_parameter(at + 1, self.id)?;
         stmt.raw_bind_parameter(at + 2, &self.number)?;
@@ -223,10 +225,7 @@ impl LiteRow for TagRow {
     const HEAD: &'static str = "INSERT OR IGNORE INTO tags (ticket_id, tag, tag_lc)";
     const COLUMNS: usize = 3;
     const MAY_BE_IGNORED: bool = true;
-    fn texts() -> &'static std::sync::OnceLock<Vec<String>> {
-        static TEXTS: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
-        &TEXTS
-    }
+    const SLOT: usize = 1;
     fn bind(&self, stmt: &mut rusqlite::CachedStatement<'_>, at: usize) -> rusqlite::Result<()> {
         stmt.raw_bind_parameter(at + 1, self.ticket_id)?;
         stmt.raw_bind_parameter(at + 2, &self.tag)?;
@@ -238,40 +237,25 @@ impl LiteRow for PropertyRow {
     const HEAD: &'static str = "INSERT OR IGNORE INTO properties (ticket_id, id, key, key_lc, value, value_lc, value_num, value_date, target)";
     const COLUMNS: usize = 9;
     const MAY_BE_IGNORED: bool = false;
-    fn texts() -> &'static std::sync::OnceLock<Vec<String>> {
-        static TEXTS: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
-        &TEXTS
-    }
+    const SLOT: usize = 2;
     fn bind(&self, stmt: &mut rusqlite::CachedStatement<'_>, at: usize) -> rusqlite::Result<()> {
         stmt.raw_bind_parameter(at + 1, self.ticket_id)?;
         stmt.raw_bind_parameter(at + 2, self.id)?;
-        bind_value(self, stmt, at + 2)
+        stmt.raw_bind_parameter(at + 3, &self.key)?;
+        stmt.raw_bind_parameter(at + 4, &self.key_lc)?;
+        stmt.raw_bind_parameter(at + 5, &self.value)?;
+        stmt.raw_bind_parameter(at + 6, &self.value_lc)?;
+        stmt.raw_bind_parameter(at + 7, self.value_num)?;
+        stmt.raw_bind_parameter(at + 8, &self.value_date)?;
+        stmt.raw_bind_parameter(at + 9, self.target)
     }
-}
-
-/// Binds a value's columns after its ticket and id (key … target) from parameter `at + 1`.
-fn bind_value(
-    r: &PropertyRow,
-    stmt: &mut rusqlite::CachedStatement<'_>,
-    at: usize,
-) -> rusqlite::Result<()> {
-    stmt.raw_bind_parameter(at + 1, &r.key)?;
-    stmt.raw_bind_parameter(at + 2, &r.key_lc)?;
-    stmt.raw_bind_parameter(at + 3, &r.value)?;
-    stmt.raw_bind_parameter(at + 4, &r.value_lc)?;
-    stmt.raw_bind_parameter(at + 5, r.value_num)?;
-    stmt.raw_bind_parameter(at + 6, &r.value_date)?;
-    stmt.raw_bind_parameter(at + 7, r.target)
 }
 
 impl LiteRow for EntryRow {
     const HEAD: &'static str = "INSERT OR IGNORE INTO entry_rows (ticket_id, n, change, minutes)";
     const COLUMNS: usize = 4;
     const MAY_BE_IGNORED: bool = false;
-    fn texts() -> &'static std::sync::OnceLock<Vec<String>> {
-        static TEXTS: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
-        &TEXTS
-    }
+    const SLOT: usize = 3;
     fn bind(&self, stmt: &mut rusqlite::CachedStatement<'_>, at: usize) -> rusqlite::Result<()> {
         stmt.raw_bind_parameter(at + 1, self.ticket_id)?;
         stmt.raw_bind_parameter(at + 2, self.n)?;
@@ -282,8 +266,9 @@ impl LiteRow for EntryRow {
 
 /// Writes `rows` on a directory silo's connection in runs of 64, 32, … 1 rows a statement
 /// (at most seven statement texts a table, all cached); returns the statements run.
-fn write_lite_rows<R: LiteRow>(conn: &rusqlite::Connection, rows: &[R]) -> Result<u64> {
-    let texts = R::texts().get_or_init(|| multi_row_texts(R::HEAD, R::COLUMNS, LITE_CHUNK));
+pub(crate) fn write_lite_rows<R: LiteRow>(conn: &rusqlite::Connection, rows: &[R]) -> Result<u64> {
+    let texts =
+        LITE_TEXTS[R::SLOT].get_or_init(|| multi_row_texts(R::HEAD, R::COLUMNS, LITE_CHUNK));
     let mut statements = 0;
     let mut rest = rows;
     while !rest.is_empty() {
