@@ -766,10 +766,8 @@ impl PgConn {
     fn keep_row(&self, row: KeptRow) -> Result<()> {
         let full = self.kept.borrow_mut().keep(row);
         if full || !self.in_transaction.get() {
+            // outside a transaction each statement is sent at once (`queue_arrays`)
             self.kept_rows_before("", true)?;
-            if !self.in_transaction.get() {
-                self.pipeline(None)?;
-            }
         }
         Ok(())
     }
