@@ -23,6 +23,7 @@
 set -euo pipefail
 
 PORT="${TICKET_PG_PORT:-54329}"
+SHARED_BUFFERS="${TICKET_PG_SHARED_BUFFERS:-128MB}"
 # as root the cluster runs as `postgres`, who may not reach into root's $TMPDIR: use /tmp
 BASE="${TMPDIR:-/tmp}"
 if [ "$(id -u)" -eq 0 ]; then BASE=/tmp; fi
@@ -117,7 +118,7 @@ start() {
   SSL_OPTS=""
   tls_setup
   as_owner "$b/pg_ctl" start -D "$DATA" -w -t 30 -l "$DIR/server.log" \
-    -o "-c listen_addresses=127.0.0.1 -p $PORT -k $DIR -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=100 $SSL_OPTS" \
+    -o "-c listen_addresses=127.0.0.1 -p $PORT -k $DIR -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=100 -c shared_buffers=$SHARED_BUFFERS $SSL_OPTS" \
     >/dev/null || { cat "$DIR/server.log" >&2; exit 1; }
   as_owner "$b/createdb" -h "$DIR" -p "$PORT" -U postgres "$DB"
   if [ -n "$SSL_OPTS" ]; then
