@@ -150,7 +150,7 @@ pub fn compile(
 /// let key = parse_search("g~\"^ri\"").unwrap();
 /// let compiled = compile_for(Dialect::Postgres, &key, &parse_sort("").unwrap(), &Plain, today).unwrap();
 /// let (sql, _) = compiled.count_sql();
-/// assert_eq!(sql, "SELECT count(*) FROM tickets t WHERE t.id IN (SELECT ticket_id FROM tags WHERE tag ~* $1::text)");
+/// assert_eq!(sql, "SELECT count(*) FROM tickets t WHERE t.id = ANY(ARRAY(SELECT ticket_id FROM tags WHERE tag ~* $1::text))");
 /// ```
 pub fn compile_for(
     dialect: Dialect,
@@ -164,6 +164,8 @@ pub fn compile_for(
         cat,
         today,
         saved_stack: Vec::new(),
+        conjunct: true,
+        driven: false,
     };
     let mut condition = Sql::default();
     if let Some(expr) = &search.expr {
@@ -182,6 +184,11 @@ struct Compiler<'a> {
     cat: &'a dyn Catalogue,
     today: NaiveDate,
     saved_stack: Vec<String>,
+    /// Whether the expression being written is a conjunct of the whole condition (not under
+    /// an OR or a NOT): see [`Compiler::semi_join`].
+    conjunct: bool,
+    /// Whether a semi-join has been written as the driving one already.
+    driven: bool,
 }
 
 fn text_match(
@@ -346,49 +353,98 @@ impl Compiler<'_> {
         match expr {
             Expr::Or(parts, _) | Expr::And(parts, _) => {
                 let or = matches!(expr, Expr::Or(..));
-                let mut operands = Vec::with_capacity(parts.len());
-                chain(parts, or, &mut operands);
-                let tags = if or {
-                    exact_tags(&operands)
-                } else {
-                    Vec::new()
-                };
-                if tags.len() < 2 {
-                    self.joined(&operands, if or { " OR " } else { " AND " }, sql)?;
-                    return Ok(());
+                // the operands of an OR are no conjuncts of the whole; an AND's are when it is
+                let conjunct = self.conjunct;
+                if or {
+                    self.conjunct = false;
                 }
-                // two or more exact tags in one OR chain: one subquery with a list of values
-                // (SQLite ran a subquery per tag and merged their row ids, `MULTI-INDEX OR`:
-                // the OR/NOT sorted key of quality.md on 1M tickets 600 -> 480 ms)
-                let rest: Vec<&Expr> = operands
-                    .into_iter()
-                    .filter(|p| exact_tag(p).is_none())
-                    .collect();
-                if !rest.is_empty() {
-                    sql.push("(");
-                }
-                sql.push("t.id IN (SELECT ticket_id FROM tags WHERE tag_lc IN (");
-                for (i, tag) in tags.iter().enumerate() {
-                    if i > 0 {
-                        sql.push(", ");
-                    }
-                    sql.text(tag.value.to_lowercase());
-                }
-                sql.push("))");
-                if !rest.is_empty() {
-                    sql.push(" OR ");
-                    self.joined(&rest, " OR ", sql)?;
-                    sql.push(")");
-                }
+                let written = self.chain_of(expr, parts, or, conjunct, sql);
+                self.conjunct = conjunct;
+                written?;
             }
             Expr::Not(inner, _) => {
+                let conjunct = std::mem::replace(&mut self.conjunct, false);
                 sql.push("NOT (");
-                self.expr(inner, sql)?;
+                let written = self.expr(inner, sql);
+                self.conjunct = conjunct;
+                written?;
                 sql.push(")");
             }
             Expr::Term(t) => self.term(t, sql)?,
         }
         Ok(())
+    }
+
+    /// An AND or OR chain (`expr`, of `parts`); `conjunct`: whether the chain itself is a
+    /// conjunct of the whole condition.
+    fn chain_of(
+        &mut self,
+        expr: &Expr,
+        parts: &[Expr],
+        or: bool,
+        conjunct: bool,
+        sql: &mut Sql,
+    ) -> Result<(), Error> {
+        let mut operands = Vec::with_capacity(parts.len());
+        chain(parts, or, &mut operands);
+        let tags = if or {
+            exact_tags(&operands)
+        } else {
+            Vec::new()
+        };
+        if tags.len() < 2 {
+            return self.joined(&operands, if or { " OR " } else { " AND " }, sql);
+        }
+        debug_assert!(matches!(expr, Expr::Or(..)));
+        // two or more exact tags in one OR chain: one subquery with a list of values
+        // (SQLite ran a subquery per tag and merged their row ids, `MULTI-INDEX OR`:
+        // the OR/NOT sorted key of quality.md on 1M tickets 600 -> 480 ms)
+        let rest: Vec<&Expr> = operands
+            .into_iter()
+            .filter(|p| exact_tag(p).is_none())
+            .collect();
+        if !rest.is_empty() {
+            sql.push("(");
+        }
+        // the OR of tags alone is one semi-join, which may drive when the OR is a conjunct
+        self.conjunct = conjunct && rest.is_empty();
+        let close = self.semi_join(sql);
+        self.conjunct = false;
+        sql.push("ticket_id FROM tags WHERE tag_lc IN (");
+        for (i, tag) in tags.iter().enumerate() {
+            if i > 0 {
+                sql.push(", ");
+            }
+            sql.text(tag.value.to_lowercase());
+        }
+        sql.push(")").push(close);
+        if !rest.is_empty() {
+            sql.push(" OR ");
+            self.joined(&rest, " OR ", sql)?;
+            sql.push(")");
+        }
+        Ok(())
+    }
+
+    /// Opens a semi-join of `tickets t` with a subquery that selects ticket ids, up to its
+    /// select list (the caller writes `ticket_id FROM …`, then the closing text returned).
+    /// Written `t.id IN (SELECT …)`, except on PostgreSQL for the first semi-join that is a
+    /// conjunct of the whole condition: `t.id = ANY(ARRAY(SELECT …))`, so that the planner
+    /// probes `tickets` by its key for the ids in order (the array sorted) instead of in the
+    /// order a hash of the subquery's rows yields them; pages are then read in the order they
+    /// lie, as the ids follow creation (the property keys of quality.md on a 1M team silo,
+    /// benches/README.md, session 13). Only one: a second `= ANY` would be a filter that scans
+    /// its array for every row, where `IN` is a hashed subplan; and never under OR or NOT, for
+    /// the same reason.
+    fn semi_join(&mut self, sql: &mut Sql) -> &'static str {
+        if self.dialect == Dialect::Postgres && self.conjunct && !self.driven {
+            self.driven = true;
+            sql.push("t.id = ANY(ARRAY(SELECT ");
+            "))"
+        } else {
+            sql.push("t.id IN (SELECT ");
+            ")"
+        }
     }
 
     fn term(&mut self, term: &Term, sql: &mut Sql) -> Result<(), Error> {
@@ -449,7 +505,8 @@ impl Compiler<'_> {
                     .bind(SqlValue::Integer(i64::from(status.ordinal)));
             }
             Term::Tag { op, text, .. } => {
-                sql.push("t.id IN (SELECT ticket_id FROM tags WHERE ");
+                let close = self.semi_join(sql);
+                sql.push("ticket_id FROM tags WHERE ");
                 text_match(
                     self.dialect,
                     sql,
@@ -457,7 +514,7 @@ impl Compiler<'_> {
                     *op,
                     text,
                 )?;
-                sql.push(")");
+                sql.push(close);
             }
             Term::Prop {
                 key_op, key, conds, ..
@@ -471,9 +528,10 @@ impl Compiler<'_> {
                     TextField::Entry => Field::Entry,
                 });
                 if *field == TextField::Entry {
-                    sql.push("t.id IN (SELECT ticket_id FROM entries WHERE removed = 0 AND ");
+                    let close = self.semi_join(sql);
+                    sql.push("ticket_id FROM entries WHERE removed = 0 AND ");
                     text_match(self.dialect, sql, cols, *op, text)?;
-                    sql.push(")");
+                    sql.push(close);
                 } else {
                     text_match(self.dialect, sql, cols, *op, text)?;
                 }
@@ -597,7 +655,8 @@ impl Compiler<'_> {
             }
         }
         let is_date = key_op == MatchOp::Exact && self.cat.is_date_key(&key_lc);
-        sql.push("t.id IN (SELECT ticket_id FROM properties WHERE ");
+        let close = self.semi_join(sql);
+        sql.push("ticket_id FROM properties WHERE ");
         text_match(
             self.dialect,
             sql,
@@ -617,7 +676,7 @@ impl Compiler<'_> {
                 sql,
             )?;
         }
-        sql.push(")");
+        sql.push(close);
         Ok(())
     }
 

@@ -31,6 +31,11 @@ const MORE_CASES: &[(&str, &str)] = &[
     ("p=owner:~\"^İ\":", ""),
     ("p:assign:=phil:", ""),
     ("p=assigned:=phil: p=assigned:=ann:", ""),
+    ("g=bug | p=estimate:>2:", ""),
+    ("g=bug !p=estimate:>2:", ""),
+    ("!g=bug p=estimate:>2:", ""),
+    ("(g=bug | g=risk) p^assigned:", "!#estimate:"),
+    ("g=bug g=risk p=estimate:>1: x:restic", ""),
     ("p=estimate:<3:", ""),
     ("p=estimate:[2.5:", ""),
     ("p=estimate:>big:", ""),
@@ -761,4 +766,41 @@ fn postgres_answers_matches_from_indexes() {
         assert!(plan.contains(index), "{key}: no {index} in\n{plan}");
         assert!(!plan.contains("Seq Scan"), "{key}:\n{plan}");
     }
+}
+
+/// A team silo's search probes `tickets` by key for the ids of one semi-join, taken in order
+/// (`= ANY(ARRAY(…))`): the first that is a conjunct of the whole key. The others stay `IN`
+/// (a hashed subplan): a second `= ANY` would scan its array for every row, and one under an
+/// OR or a NOT would too. The statements' meaning is the test above; this is their shape.
+#[test]
+fn postgres_drives_by_one_semi_join_that_is_a_conjunct() {
+    let drives = |key: &str| {
+        let (sql, _) = compiled(Dialect::Postgres, key, "").count_sql();
+        (sql.matches("= ANY(ARRAY(SELECT").count(), sql)
+    };
+    for (key, expected) in [
+        ("g=bug", 1),
+        ("g=bug g=risk p=estimate:>1:", 1),
+        ("s:* p^assigned=user3:", 1),
+        ("g=bug | g=risk", 1),
+        ("s:* (g=bug | g=risk) !p=priority:=low:", 1),
+        ("!g=bug", 0),
+        ("g=bug | p=estimate:>2:", 0),
+        ("!g=bug p=estimate:>2:", 1),
+        ("t:disk", 0),
+        ("@overdue", 1),
+    ] {
+        let (n, sql) = drives(key);
+        assert_eq!(n, expected, "{key}: {sql}");
+    }
+    // the driving one is the first conjunct that is a semi-join; SQLite keeps IN throughout
+    let (_, sql) = drives("!g=bug p=estimate:>2: g=risk");
+    assert!(
+        sql.contains("NOT (t.id IN (SELECT ticket_id FROM tags")
+            && sql.contains("t.id = ANY(ARRAY(SELECT ticket_id FROM properties")
+            && sql.contains("t.id IN (SELECT ticket_id FROM tags WHERE tag_lc = $"),
+        "{sql}"
+    );
+    let (sql, _) = compiled(Dialect::Sqlite, "g=bug p=estimate:>2:", "").count_sql();
+    assert!(!sql.contains("ANY"), "{sql}");
 }

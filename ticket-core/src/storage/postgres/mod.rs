@@ -227,8 +227,11 @@ fn connect(address: &str) -> Result<(PgConn, Option<String>)> {
     })?;
     let conn = PgConn::new(runtime, client, task);
     // the statements of a silo are short: compiling one to machine code (PostgreSQL's JIT,
-    // on by default for plans its estimates call expensive) costs more than it saves
-    conn.batch("SET jit = off")?;
+    // on by default for plans its estimates call expensive) costs more than it saves. A
+    // listing sorts whole rows (some 400 bytes each with the list row): the default 4 MB of
+    // sort memory sent 23k of them to temporary files (`s:* p=estimate:>3:` on the 100k
+    // silo, 7.8 MB), 64 MB keeps a listing of some 150k rows in memory (session 13)
+    conn.batch("SET jit = off; SET work_mem = '64MB'")?;
     Ok((conn, parsed.schema))
 }
 
@@ -432,5 +435,28 @@ mod tests {
         assert!(!db.in_transaction());
         let rows: i64 = db.value("SELECT count(*) FROM queued", args![]).unwrap();
         assert_eq!(rows, 0);
+    }
+
+    /// A silo's session compiles no statement to machine code and sorts a listing of some
+    /// 150k whole rows in memory: a plan of a sort of 20k rows of 400 bytes says so.
+    #[test]
+    fn a_silo_session_sorts_a_listing_in_memory_without_jit() {
+        let Some(url) = super::test_server() else {
+            return;
+        };
+        let (conn, _) = connect(&url).unwrap();
+        let db = Db::Postgres(Box::new(conn));
+        let jit: String = db.value("SHOW jit", args![]).unwrap();
+        assert_eq!(jit, "off");
+        let plan: Vec<String> = db
+            .rows(
+                "EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) \
+                 SELECT g, repeat('x', 400) FROM generate_series(1, 20000) g ORDER BY g DESC",
+                args![],
+                |r| r.get(0),
+            )
+            .unwrap();
+        let plan = plan.join("\n");
+        assert!(plan.contains("Sort Method: quicksort"), "{plan}");
     }
 }
