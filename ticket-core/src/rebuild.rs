@@ -119,6 +119,12 @@ pub(crate) fn rebuild_in(conn: &Db) -> Result<RebuildStats> {
     // the kept rows: a status record was a statement or two more)
     let mut linked: HashSet<i64> = HashSet::new();
     let mut numbers = RowNumbers::default();
+    // the numbers created so far, while no two creates have met on one: a create whose
+    // number is new keeps its ticket's row (written with others; the title, summary and
+    // status records after it amend it instead of updating it, three statements less a
+    // ticket); the first clash is settled by the statement (it renumbers, to a number not
+    // known here) and every create after it goes the same way
+    let mut created_numbers: Option<HashSet<String>> = Some(HashSet::new());
     store::for_each_record_replayed(conn, |mut s| {
         let op =
             Operation::decode(std::mem::take(&mut s.row)).map_err(|e| bad_record(conn, &s, e))?;
@@ -144,9 +150,20 @@ pub(crate) fn rebuild_in(conn: &Db) -> Result<RebuildStats> {
                 linked.extend([rec.ticket, *target]);
             }
         }
+        let new_ticket = match (&rec.op, &mut created_numbers) {
+            (Operation::Create { number }, Some(seen)) => {
+                let fresh = seen.insert(number.as_str().to_string());
+                if !fresh {
+                    created_numbers = None;
+                }
+                fresh
+            }
+            _ => false,
+        };
         let known = Known {
             unlinked: !linked.contains(&rec.ticket),
             row_number: numbers.row_number(&rec),
+            new_ticket,
             ..Known::default()
         };
         let repair =
