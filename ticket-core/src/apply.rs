@@ -121,11 +121,12 @@ fn project(
             // write path makes a new id, the rebuild and the import check the create record).
             conn.exec_later(
                 concat!(
-                    "INSERT INTO tickets (id, number, title, summary, status, opened, last_update) \
+                    "INSERT INTO tickets (id, number, title, summary, status, opened, last_update, uuid) \
                      SELECT ?1::bigint, CASE WHEN EXISTS (SELECT 1 FROM tickets WHERE number = ?2::text) \
                      THEN (",
                     next_decimal_number!("BIGINT", "number !~ '[^0-9]'"),
-                    ")::text ELSE ?2::text END, '', '', 0, ?3::text, ?3::text"
+                    ")::text ELSE ?2::text END, '', '', 0, ?3::text, ?3::text, \
+                     (SELECT uuid FROM ticket_ids WHERE id = ?1::bigint)"
                 ),
                 args![id, number.as_str(), at],
             )?;

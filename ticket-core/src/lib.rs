@@ -63,7 +63,7 @@ pub use search::Explanation;
 pub use serial::{Money, TicketDoc, TimeReportDoc};
 pub use silo::Silo;
 pub use storage::db::DbError;
-pub use storage::postgres::{is_address as is_team_address, redact_address};
+pub use storage::postgres::{is_address as is_team_address, redact_address, TEAM_SCHEMA_VERSION};
 pub use storage::{register_sql_functions, SCHEMA_VERSION};
 pub use sync::{
     is_http, token_from_env, Bundle, Conflict, Content, Direction, HttpPeer, Moved, Peer,

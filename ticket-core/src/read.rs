@@ -36,9 +36,24 @@ pub(crate) fn deadline_state(
     }
 }
 
-/// The columns of `tickets t` a [`TicketRow`] is built from, in [`row_from`]'s order.
-pub(crate) const ROW_COLUMNS: &str =
+/// The columns of `tickets t` a [`TicketRow`] is built from, in [`row_of`]'s order, on a
+/// directory silo: the uuid from the log's `ticket_ids`.
+const ROW_COLUMNS: &str =
     "t.number, (SELECT uuid FROM ticket_ids WHERE id = t.id), t.title, t.summary, t.status, t.opened, t.last_update, t.list_row";
+
+/// [`ROW_COLUMNS`] on a team silo, whose ticket rows hold their uuid (team schema 7): no probe
+/// of `ticket_ids` per row.
+const TEAM_ROW_COLUMNS: &str =
+    "t.number, t.uuid, t.title, t.summary, t.status, t.opened, t.last_update, t.list_row";
+
+/// The columns of `tickets t` a [`TicketRow`] is built from on this connection's silo.
+pub(crate) fn row_columns(conn: &Db) -> &'static str {
+    if conn.is_postgres() {
+        TEAM_ROW_COLUMNS
+    } else {
+        ROW_COLUMNS
+    }
+}
 
 /// The pieces of `text` between `sep` bytes (an ASCII separator), found by a plain byte loop:
 /// list-row items are a few bytes long, too short for `str::split`'s search to pay. None at
@@ -156,7 +171,7 @@ pub(crate) fn blank_row() -> TicketRow {
     }
 }
 
-/// A [`TicketRow`] from the columns [`ROW_COLUMNS`] names: one row of `tickets`, its list row
+/// A [`TicketRow`] from the columns [`row_columns`] names: one row of `tickets`, its list row
 /// included, so a listing reads no other table.
 pub(crate) fn row_of(r: &DbRow<'_, '_>, today: NaiveDate) -> Result<TicketRow> {
     let mut row = blank_row();
@@ -218,7 +233,10 @@ impl Silo {
         let id = Silo::find_id(&conn, number)?;
         let today = self.context().clock.today();
         let row = conn.one(
-            &format!("SELECT {ROW_COLUMNS} FROM tickets t WHERE t.id = ?1"),
+            &format!(
+                "SELECT {} FROM tickets t WHERE t.id = ?1",
+                row_columns(&conn)
+            ),
             args![id],
             |r| row_of(r, today),
         )?;

@@ -6,7 +6,7 @@ use ticket_query::{compile_for, parse_search, parse_sort, Compiled, SqlValue};
 
 use crate::error::Result;
 use crate::model::{TicketNumber, TicketRow};
-use crate::read::{blank_row, row_into, row_of, ROW_COLUMNS};
+use crate::read::{blank_row, row_columns, row_into, row_of};
 use crate::silo::Silo;
 
 /// A compiled query's parameters as statement arguments.
@@ -96,9 +96,9 @@ impl Silo {
         mut f: impl FnMut(&TicketRow) -> Result<()>,
     ) -> Result<()> {
         let compiled = self.compiled(key, sort)?;
-        let (sql, params) = compiled.select_sql(ROW_COLUMNS, None, 0);
         let today = self.context().clock.today();
         let conn = self.reader()?;
+        let (sql, params) = compiled.select_sql(row_columns(&conn), None, 0);
         let mut row = blank_row();
         conn.each(&sql, &to_args(&params), |r| {
             row_into(r, today, &mut row)?;
@@ -116,9 +116,9 @@ impl Silo {
         mut f: impl FnMut(TicketRow) -> Result<()>,
     ) -> Result<()> {
         let compiled = self.compiled(key, sort)?;
-        let (sql, params) = compiled.select_sql(ROW_COLUMNS, limit, offset);
         let today = self.context().clock.today();
         let conn = self.reader()?;
+        let (sql, params) = compiled.select_sql(row_columns(&conn), limit, offset);
         conn.each(&sql, &to_args(&params), |r| f(row_of(r, today)?))
     }
 

@@ -606,7 +606,10 @@ fn a_rebuild_amends_the_rows_of_the_tickets_it_creates() {
         per_ticket <= 5.5,
         "{per_ticket:.2} statements per ticket in a rebuild"
     );
-    assert_eq!(silo.export_string(ExportFormat::Full, "", "").unwrap(), written);
+    assert_eq!(
+        silo.export_string(ExportFormat::Full, "", "").unwrap(),
+        written
+    );
 }
 
 /// The list-row triggers of a directory silo, by name.

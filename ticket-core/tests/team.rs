@@ -253,8 +253,74 @@ fn a_team_silo_of_schema_4_is_upgraded_to_5_on_open() {
         )
         .unwrap()
         .get(0);
-    assert_eq!(version as u32, ticket_core::SCHEMA_VERSION);
+    assert_eq!(version as u32, ticket_core::TEAM_SCHEMA_VERSION);
     assert_chain_followed(&silo);
+}
+
+/// A team silo of schema 6 (its ticket rows without their uuids) is brought to 7 when
+/// opened: each row gets its ticket's uuid, which a listing then reads with the row; the
+/// tickets created, rebuilt and synced in afterwards get theirs when written.
+#[test]
+fn a_team_silo_of_schema_6_is_upgraded_to_7_and_its_rows_hold_their_uuids() {
+    let Some(url) = server() else { return };
+    let address = fresh_schema(&url);
+    let silo = Silo::create(&address, ctx_at(NOW)).unwrap();
+    merge_into_a_merged_ticket(&silo);
+    drop(silo);
+    let schema = address
+        .to_str()
+        .unwrap()
+        .rsplit_once("schema=")
+        .unwrap()
+        .1
+        .to_string();
+    let mut client = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+    client
+        .batch_execute(&format!(
+            "SET search_path TO \"{schema}\"; ALTER TABLE tickets DROP COLUMN uuid; UPDATE silo_meta SET schema_version = 6"
+        ))
+        .unwrap();
+    let mut wrong_uuids = || -> i64 {
+        client
+            .query_one(
+                &format!(
+                    "SELECT count(*) FROM \"{schema}\".tickets t LEFT JOIN \"{schema}\".ticket_ids i ON i.id = t.id WHERE t.uuid IS DISTINCT FROM i.uuid OR i.uuid IS NULL"
+                ),
+                &[],
+            )
+            .unwrap()
+            .get(0)
+    };
+    let silo = Silo::open(&address, ctx_at(NOW)).unwrap();
+    assert_eq!(wrong_uuids(), 0);
+    assert_chain_followed(&silo);
+    // rows written afterwards: one ticket, a batch (kept rows), a rebuild, a sync from a copy
+    silo.new_ticket("one more", None, "").unwrap();
+    let mut batch = silo.batch();
+    for i in 0..3 {
+        batch.add(ticket_core::NewTicket {
+            title: format!("batch {i}"),
+            ..Default::default()
+        });
+    }
+    batch.commit().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let copy = Silo::clone_silo(silo.address(), &dir.path().join("copy"), ctx_at(NOW)).unwrap();
+    copy.new_ticket("made on the copy", None, "").unwrap();
+    silo.sync(&copy, ticket_core::Direction::Both, false)
+        .unwrap();
+    silo.rebuild().unwrap();
+    assert_eq!(wrong_uuids(), 0);
+    // and a listing gives each ticket its own uuid, as the directory copy does
+    let uuids = |s: &Silo| -> Vec<(String, String)> {
+        s.search("", "")
+            .unwrap()
+            .into_iter()
+            .map(|r| (r.number.to_string(), r.uuid))
+            .collect()
+    };
+    assert_eq!(uuids(&silo), uuids(&copy));
+    assert_eq!(silo.search("", "").unwrap().len(), 8);
 }
 
 /// Round trips per ticket of a batch of `n` simple tickets (a tag and a `Priority`).

@@ -394,10 +394,11 @@ pub(crate) fn pg_inserts(rows: &KeptRows) -> Vec<(&'static str, PgArrays)> {
     let mut out: Vec<(&'static str, PgArrays)> = Vec::new();
     let k = &rows.tickets;
     if !k.is_empty() {
-        // the lower cases are Rust's, as the single-row updates wrote them
+        // the lower cases are Rust's, as the single-row updates wrote them; the uuid is the
+        // log's (its `ticket_ids` row went out before, in the same queue)
         out.push((
-            "INSERT INTO tickets (id, number, title, title_lc, summary, summary_lc, status, opened, last_update) \
-             SELECT u.i, u.n, u.t, u.tl, u.s, u.sl, u.st, u.a, u.a \
+            "INSERT INTO tickets (id, number, title, title_lc, summary, summary_lc, status, opened, last_update, uuid) \
+             SELECT u.i, u.n, u.t, u.tl, u.s, u.sl, u.st, u.a, u.a, (SELECT uuid FROM ticket_ids WHERE id = u.i) \
              FROM unnest(?1::bigint[], ?2::text[], ?3::text[], ?4::text[], ?5::text[], ?6::text[], ?7::bigint[], ?8::text[]) \
              AS u(i, n, t, tl, s, sl, st, a)",
             vec![
