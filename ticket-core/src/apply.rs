@@ -112,6 +112,7 @@ fn project(
                 summary: String::new(),
                 status: 0,
                 at: at.to_string(),
+                list_row: None,
             }))?;
             return Ok(None);
         }

@@ -34,6 +34,8 @@ struct Ticket {
     properties: Vec<Property>,
     /// Entries added (the next entry's number is one more; removals keep numbers).
     entries: u32,
+    /// The minutes of those entries (a removal forgets the ticket).
+    minutes: i64,
 }
 
 /// A property row of a ticket held here.
@@ -106,6 +108,7 @@ impl Fresh {
                     tags: HashMap::new(),
                     properties: Vec::new(),
                     entries: 0,
+                    minutes: 0,
                 },
             );
             return;
@@ -172,7 +175,10 @@ impl Fresh {
                     t.properties.remove(i);
                 }
             }
-            Operation::EntryAdd { .. } => t.entries += 1,
+            Operation::EntryAdd { minutes, .. } => {
+                t.entries += 1;
+                t.minutes += i64::from(*minutes);
+            }
             _ => {}
         }
     }
@@ -233,6 +239,38 @@ impl Fresh {
             AddedRow::Property => t.next_property_id(),
             AddedRow::Entry => i64::from(t.entries) + 1,
         })
+    }
+
+    /// The list row of a ticket held here, as [`crate::storage::list_rows`] makes it from
+    /// the tables: the minutes (none when zero), the tags in the order of their lower case,
+    /// the values in the order of their ids; `None` for an empty one (stored as NULL) and
+    /// for a ticket not held here (`Some(None)` is an empty row).
+    pub(crate) fn list_row(&self, id: i64) -> Option<Option<String>> {
+        use crate::storage::list_rows::{ITEM, PART};
+        let t = self.tickets.get(&id)?;
+        let mut row = String::new();
+        if t.minutes != 0 {
+            row.push_str(&t.minutes.to_string());
+        }
+        row.push(PART);
+        let mut tags: Vec<(&String, &String)> = t.tags.iter().collect();
+        tags.sort_unstable();
+        for (i, (_, tag)) in tags.into_iter().enumerate() {
+            if i > 0 {
+                row.push(ITEM);
+            }
+            row.push_str(tag);
+        }
+        row.push(PART);
+        for (i, p) in t.properties.iter().enumerate() {
+            if i > 0 {
+                row.push(ITEM);
+            }
+            row.push_str(&p.key);
+            row.push(ITEM);
+            row.push_str(&p.value);
+        }
+        Some((row.len() > 2).then_some(row))
     }
 
     /// The next entry number of a ticket held here.

@@ -527,6 +527,9 @@ pub(crate) struct Writer<'s> {
     /// [`Writer::list_rows_at_the_end`]): made again at the end, after the touched tickets'
     /// list rows are written (every ticket's, if a record was repaired meanwhile).
     list_triggers: Option<(Vec<(String, String)>, bool)>,
+    /// While the list-row triggers are off: the tickets whose kept row took the list row
+    /// of their latest record (made from what `fresh` holds), which the end need not write.
+    listed: std::collections::HashSet<i64>,
 }
 
 impl<'s> Writer<'s> {
@@ -557,6 +560,7 @@ impl<'s> Writer<'s> {
             asked_tag: None,
             asked_values: Vec::new(),
             list_triggers: None,
+            listed: Default::default(),
         })
     }
 
@@ -671,6 +675,21 @@ impl<'s> Writer<'s> {
         self.touched.note(&rec, &self.at);
         self.fresh
             .note(&rec, repair.is_some(), target_number.as_deref());
+        if self.list_triggers.is_some() {
+            // the list row of a ticket held here goes out with its kept row, as it stands
+            // after this record; a ticket whose row went out before, or that is not held,
+            // is left to the end (a repair makes the end write every ticket's anyway)
+            let (fresh, id) = (&self.fresh, rec.ticket);
+            let listed = fresh.holds(id)
+                && self
+                    .conn
+                    .amend_kept_ticket(id, |t| t.list_row = fresh.list_row(id).flatten());
+            if listed {
+                self.listed.insert(id);
+            } else {
+                self.listed.remove(&id);
+            }
+        }
         Ok(local)
     }
 
@@ -760,7 +779,10 @@ impl<'s> Writer<'s> {
             if repaired {
                 crate::storage::list_rows::refresh_all(self.conn)?;
             } else {
-                crate::storage::list_rows::refresh_tickets(self.conn, &self.touched.ids())?;
+                let stale: Vec<i64> = (self.touched.ids().into_iter())
+                    .filter(|id| !self.listed.contains(id))
+                    .collect();
+                crate::storage::list_rows::refresh_tickets(self.conn, &stale)?;
             }
             crate::storage::list_rows::set_triggers(self.conn, true, &triggers)?;
         }

@@ -612,6 +612,60 @@ fn a_rebuild_amends_the_rows_of_the_tickets_it_creates() {
     );
 }
 
+/// A big batch on a directory silo writes the list row of each ticket it creates with the
+/// ticket's row, made from what the writer holds of it: the end writes only the rows of the
+/// tickets whose row went out before their last record (the older ticket the relation points
+/// at, and few of the new ones). Counted by a trigger on `tickets`, not timed; the rows
+/// are the ones a rebuild writes.
+#[test]
+fn a_big_batch_writes_the_list_rows_of_its_new_tickets_with_their_rows() {
+    if on_postgres() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let silo = new_silo(dir.path());
+    silo.new_ticket("target", None, "").unwrap();
+    let db = rusqlite::Connection::open(silo.dir().join("silo.db")).unwrap();
+    db.execute_batch(
+        "CREATE TABLE row_updates (id INTEGER); \
+         CREATE TRIGGER count_row_updates AFTER UPDATE OF list_row ON tickets \
+         BEGIN INSERT INTO row_updates (id) VALUES (NEW.id); END;",
+    )
+    .unwrap();
+    let mut batch = silo.batch();
+    for i in 0..100u64 {
+        let mut t = mixed_ticket(i);
+        // no relation but on the last: a lookup of the target by number writes the kept
+        // rows early (the ticket's own before its values and entries)
+        if i != 99 {
+            t.properties.retain(|(k, _)| k != "Related_To");
+        }
+        t.tags.push(format!("Ärger{}", 99 - i));
+        batch.add(t);
+    }
+    batch.commit().unwrap();
+    let updated: Vec<String> = db
+        .prepare("SELECT t.number FROM row_updates u JOIN tickets t ON t.id = u.id ORDER BY t.id")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .map(|r| r.unwrap())
+        .collect();
+    // the target (its mirror), the last ticket, whose row went out with the lookup, and the
+    // few whose row went out in the middle of their records when the kept rows passed their
+    // limit (256 rows, some 20 tickets' worth with their records); before, every one
+    assert!(updated.contains(&"1".to_string()) && updated.contains(&"101".to_string()));
+    assert!(updated.len() <= 6, "{updated:?}");
+    let rows = silo.search("g=bug", "").unwrap();
+    assert_eq!(rows.len(), 100);
+    assert!(rows
+        .iter()
+        .all(|t| t.total_minutes == 15 && t.tags.len() == 3 && t.properties.len() >= 2));
+    db.execute_batch("DROP TRIGGER count_row_updates; DROP TABLE row_updates")
+        .unwrap();
+    assert_log_sound(&silo, &dir.path().join("copy"));
+}
+
 /// The list-row triggers of a directory silo, by name.
 fn list_triggers(silo: &Silo) -> Vec<String> {
     let db = rusqlite::Connection::open(silo.dir().join("silo.db")).unwrap();

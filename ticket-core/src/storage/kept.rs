@@ -68,6 +68,10 @@ pub(crate) struct TicketRow {
     pub status: i64,
     /// Its create's time: `opened` and `last_update`.
     pub at: String,
+    /// Its list row ([`super::list_rows`]) when the writer made it from what it holds of the
+    /// ticket (a directory silo's big batch, whose end then writes only the others'); else
+    /// NULL until that end, or the change set's, writes it.
+    pub list_row: Option<String>,
 }
 
 /// One kept row.
@@ -206,8 +210,8 @@ pub(crate) trait LiteRow {
 /// cannot happen, and would fail the transaction).
 impl LiteRow for TicketRow {
     const HEAD: &'static str =
-        "INSERT INTO tickets (id, number, title, summary, status, opened, last_update)";
-    const COLUMNS: usize = 7;
+        "INSERT INTO tickets (id, number, title, summary, status, opened, last_update, list_row)";
+    const COLUMNS: usize = 8;
     const MAY_BE_IGNORED: bool = false;
     const SLOT: usize = 0;
     fn bind(&self, stmt: &mut rusqlite::CachedStatement<'_>, at: usize) -> rusqlite::Result<()> {
@@ -217,7 +221,8 @@ impl LiteRow for TicketRow {
         stmt.raw_bind_parameter(at + 4, &self.summary)?;
         stmt.raw_bind_parameter(at + 5, self.status)?;
         stmt.raw_bind_parameter(at + 6, &self.at)?;
-        stmt.raw_bind_parameter(at + 7, &self.at)
+        stmt.raw_bind_parameter(at + 7, &self.at)?;
+        stmt.raw_bind_parameter(at + 8, &self.list_row)
     }
 }
 
@@ -621,7 +626,7 @@ mod tests {
     #[test]
     fn a_kept_ticket_row_is_amended_and_written_apart_from_the_others() {
         let db = keeping();
-        db.batch("CREATE TABLE tickets (id INTEGER PRIMARY KEY, number TEXT NOT NULL UNIQUE, title TEXT NOT NULL, summary TEXT NOT NULL, status INTEGER NOT NULL, opened TEXT NOT NULL, last_update TEXT NOT NULL)")
+        db.batch("CREATE TABLE tickets (id INTEGER PRIMARY KEY, number TEXT NOT NULL UNIQUE, title TEXT NOT NULL, summary TEXT NOT NULL, status INTEGER NOT NULL, opened TEXT NOT NULL, last_update TEXT NOT NULL, list_row TEXT)")
             .unwrap();
         let row = |id: i64, number: &str| {
             KeptRow::Ticket(TicketRow {
@@ -631,6 +636,7 @@ mod tests {
                 summary: String::new(),
                 status: 0,
                 at: "2026-12-03T08:00:00.000000Z".into(),
+                list_row: None,
             })
         };
         db.keep_row(row(1, "1")).unwrap();
