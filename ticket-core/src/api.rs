@@ -239,6 +239,7 @@ impl Writer<'_> {
         for op in ops {
             self.perform(&t, op)?;
         }
+        self.list_row_with_kept_row(t.id);
         Ok(number)
     }
 }
