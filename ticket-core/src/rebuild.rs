@@ -113,18 +113,19 @@ pub(crate) fn rebuild_in(conn: &Db) -> Result<RebuildStats> {
     }
     let mut n = 0u64;
     let mut touched = Touched::default();
-    let mut created: HashSet<i64> = HashSet::new();
+    let mut created = crate::apply::IdSet::default();
     // tickets a merge relation touched (either end): only their status records can meet
     // merge links, so only theirs probe for them (the probe names `properties`, which writes
     // the kept rows: a status record was a statement or two more)
-    let mut linked: HashSet<i64> = HashSet::new();
+    let mut linked = crate::apply::IdSet::default();
     let mut numbers = RowNumbers::default();
     // the numbers created so far, while no two creates have met on one: a create whose
     // number is new keeps its ticket's row (written with others; the title, summary and
     // status records after it amend it instead of updating it, three statements less a
     // ticket); the first clash is settled by the statement (it renumbers, to a number not
     // known here) and every create after it goes the same way
-    let mut created_numbers: Option<HashSet<String>> = Some(HashSet::new());
+    let mut created_numbers: Option<HashSet<String, foldhash::fast::FixedState>> =
+        Some(HashSet::default());
     store::for_each_record_replayed(conn, |mut s| {
         let op =
             Operation::decode(std::mem::take(&mut s.row)).map_err(|e| bad_record(conn, &s, e))?;

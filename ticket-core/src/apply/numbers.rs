@@ -9,8 +9,6 @@
 //! ticket's property numbering is forgotten (a removal of a value or a relation), or every
 //! ticket's (a merge link, which changes rows of other tickets, or any repair): those rows are
 //! then numbered by the statement that writes them.
-use std::collections::HashMap;
-
 use crate::log::{Operation, Record};
 
 /// The numbered row a record adds to its ticket.
@@ -51,7 +49,7 @@ struct Next {
 /// The next numbers of every ticket replayed so far.
 #[derive(Debug, Default)]
 pub(crate) struct RowNumbers {
-    tickets: HashMap<i64, Next>,
+    tickets: super::IdMap<Next>,
     era: u32,
 }
 
