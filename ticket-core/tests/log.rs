@@ -542,6 +542,22 @@ fn readers_never_see_half_a_change_set() {
     );
 }
 
+/// A new silo in `dir` holding ticket 1 ("target").
+fn silo_with_target(dir: &std::path::Path) -> Silo {
+    let silo = new_silo(dir);
+    silo.new_ticket("target", None, "").unwrap();
+    silo
+}
+
+/// A batch of `n` mixed tickets (each related to ticket 1), not committed yet.
+fn mixed_batch(silo: &Silo, n: u64) -> ticket_core::Batch<'_> {
+    let mut batch = silo.batch();
+    for i in 0..n {
+        batch.add(mixed_ticket(i));
+    }
+    batch
+}
+
 /// A directory silo keeps a write transaction's change records and writes them into
 /// `changes` up to 64 to a statement (before any statement that reads the log, and at the
 /// commit) instead of one statement each: a generated ticket's 14 records were 14 of its
@@ -553,13 +569,9 @@ fn a_directory_silo_writes_a_batchs_records_several_to_a_statement() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
-    let silo = new_silo(dir.path());
-    silo.new_ticket("target", None, "").unwrap();
+    let silo = silo_with_target(dir.path());
     let tickets = 50;
-    let mut batch = silo.batch();
-    for i in 0..tickets {
-        batch.add(mixed_ticket(i));
-    }
+    let batch = mixed_batch(&silo, tickets);
     let records = change_count(&silo);
     let before = silo.statements().unwrap();
     batch.commit().unwrap();
@@ -587,14 +599,9 @@ fn a_rebuild_amends_the_rows_of_the_tickets_it_creates() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
-    let silo = new_silo(dir.path());
-    silo.new_ticket("target", None, "").unwrap();
+    let silo = silo_with_target(dir.path());
     let tickets = 50;
-    let mut batch = silo.batch();
-    for i in 0..tickets {
-        batch.add(mixed_ticket(i));
-    }
-    batch.commit().unwrap();
+    mixed_batch(&silo, tickets).commit().unwrap();
     let written = silo.export_string(ExportFormat::Full, "", "").unwrap();
     let before = silo.statements().unwrap();
     silo.rebuild().unwrap();
@@ -623,8 +630,7 @@ fn a_big_batch_writes_the_list_rows_of_its_new_tickets_with_their_rows() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
-    let silo = new_silo(dir.path());
-    silo.new_ticket("target", None, "").unwrap();
+    let silo = silo_with_target(dir.path());
     let db = rusqlite::Connection::open(silo.dir().join("silo.db")).unwrap();
     db.execute_batch(
         "CREATE TABLE row_updates (id INTEGER); \
@@ -687,8 +693,7 @@ fn a_big_batch_writes_its_list_rows_at_the_end_and_keeps_the_triggers() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
-    let silo = new_silo(dir.path());
-    silo.new_ticket("target", None, "").unwrap();
+    let silo = silo_with_target(dir.path());
     let triggers = list_triggers(&silo);
     assert_eq!(triggers.len(), 8, "{triggers:?}");
     let schema_version = || -> i64 {

@@ -223,13 +223,10 @@ fn tls_is_used_when_asked_and_the_certificate_is_checked() {
     assert!(err.to_string().contains("sslmode \"sometimes\""), "{err}");
 }
 
-/// A team silo of schema 4 (before the repairs table) is brought to schema 5 when opened: the
-/// table is made and filled by a rebuild, in one transaction.
-#[test]
-fn a_team_silo_of_schema_4_is_upgraded_to_5_on_open() {
-    let Some(url) = server() else { return };
-    let address = fresh_schema(&url);
-    let silo = Silo::create(&address, ctx_at(NOW)).unwrap();
+/// A new team silo at `address` after [`merge_into_a_merged_ticket`], closed; its schema's
+/// name and a client of the server, to change it behind the silo's back.
+fn merged_silo_and_client(url: &str, address: &std::path::Path) -> (String, postgres::Client) {
+    let silo = Silo::create(address, ctx_at(NOW)).unwrap();
     merge_into_a_merged_ticket(&silo);
     drop(silo);
     let schema = address
@@ -239,7 +236,17 @@ fn a_team_silo_of_schema_4_is_upgraded_to_5_on_open() {
         .unwrap()
         .1
         .to_string();
-    let mut client = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+    let client = postgres::Client::connect(url, postgres::NoTls).unwrap();
+    (schema, client)
+}
+
+/// A team silo of schema 4 (before the repairs table) is brought to schema 5 when opened: the
+/// table is made and filled by a rebuild, in one transaction.
+#[test]
+fn a_team_silo_of_schema_4_is_upgraded_to_5_on_open() {
+    let Some(url) = server() else { return };
+    let address = fresh_schema(&url);
+    let (schema, mut client) = merged_silo_and_client(&url, &address);
     client
         .batch_execute(&format!(
             "SET search_path TO \"{schema}\"; DROP TABLE repairs; UPDATE silo_meta SET schema_version = 4"
@@ -264,17 +271,7 @@ fn a_team_silo_of_schema_4_is_upgraded_to_5_on_open() {
 fn a_team_silo_of_schema_6_is_upgraded_to_7_and_its_rows_hold_their_uuids() {
     let Some(url) = server() else { return };
     let address = fresh_schema(&url);
-    let silo = Silo::create(&address, ctx_at(NOW)).unwrap();
-    merge_into_a_merged_ticket(&silo);
-    drop(silo);
-    let schema = address
-        .to_str()
-        .unwrap()
-        .rsplit_once("schema=")
-        .unwrap()
-        .1
-        .to_string();
-    let mut client = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+    let (schema, mut client) = merged_silo_and_client(&url, &address);
     client
         .batch_execute(&format!(
             "SET search_path TO \"{schema}\"; ALTER TABLE tickets DROP COLUMN uuid; UPDATE silo_meta SET schema_version = 6"
