@@ -100,7 +100,7 @@ impl Silo {
         let conn = self.reader()?;
         let (sql, params) = compiled.select_sql(row_columns(&conn), None, 0);
         let mut row = blank_row();
-        conn.each(&sql, &to_args(&params), |r| {
+        conn.each_streamed(&sql, &to_args(&params), |r| {
             row_into(r, today, &mut row)?;
             f(&row)
         })
@@ -119,7 +119,7 @@ impl Silo {
         let today = self.context().clock.today();
         let conn = self.reader()?;
         let (sql, params) = compiled.select_sql(row_columns(&conn), limit, offset);
-        conn.each(&sql, &to_args(&params), |r| f(row_of(r, today)?))
+        conn.each_streamed(&sql, &to_args(&params), |r| f(row_of(r, today)?))
     }
 
     /// How many tickets `key` selects.

@@ -421,3 +421,48 @@ fn writes_wait_for_few_round_trips() {
         "{ruled:.2} round trips per created ticket under a rule, {plain:.2} without"
     );
 }
+
+/// A team silo's listing streams its rows from the server: a listing its callback stops
+/// early (an error at the second row, the rest of the rows not read) leaves the connection
+/// ready, and the next reads and writes get their own answers.
+#[test]
+fn a_listing_stopped_early_leaves_the_team_silo_usable() {
+    let Some(url) = server() else { return };
+    let address = fresh_schema(&url);
+    let silo = Silo::create(&address, ctx_at(NOW)).unwrap();
+    let mut batch = silo.batch();
+    for i in 0..3000 {
+        batch.add(ticket_core::NewTicket {
+            title: format!("streamed {i}"),
+            tags: vec!["bulk".to_string()],
+            ..Default::default()
+        });
+    }
+    batch.commit().unwrap();
+    let mut seen = 0;
+    let err = silo
+        .for_each_ticket("g=bulk", "", |_| {
+            seen += 1;
+            if seen == 2 {
+                return Err(ticket_core::Error::NotFound {
+                    number: "stop here".into(),
+                });
+            }
+            Ok(())
+        })
+        .unwrap_err();
+    assert!(err.to_string().contains("stop here"), "{err}");
+    assert_eq!(seen, 2);
+    let rows = silo.search("g=bulk", "").unwrap();
+    assert_eq!(rows.len(), 3000);
+    assert_eq!(rows[2999].title, "streamed 2999");
+    silo.new_ticket("after the listing", None, "").unwrap();
+    assert_eq!(silo.count("").unwrap(), 3001);
+    let mut all = 0;
+    silo.for_each_ticket_row("", "", |_| {
+        all += 1;
+        Ok(())
+    })
+    .unwrap();
+    assert_eq!(all, 3001);
+}

@@ -809,6 +809,41 @@ impl PgConn {
         }
     }
 
+    /// Every row of a query to `f` as the server sends it: the rows are never all in
+    /// memory (a listing of 700k whole rows of a 1M team silo held them all, 452 MB at its
+    /// peak; benches/README.md, session 13). `f` must not run statements on this connection:
+    /// their answers would wait behind the rows not read yet.
+    fn stream(
+        &self,
+        sql: &str,
+        args: &[Arg<'_>],
+        mut f: impl FnMut(&postgres::Row) -> Result<()>,
+    ) -> Result<()> {
+        use futures_util::{FutureExt, StreamExt};
+        let stmt = self.ready(sql)?;
+        self.count(sql);
+        // what is queued goes first, answered, so the rows come alone
+        self.pipeline(None)?;
+        self.trips.set(self.trips.get() + 1);
+        let params = Self::params(args);
+        let client = self.client();
+        let rows = self
+            .runtime
+            .block_on(client.query_raw(&stmt, params.iter().copied()))?;
+        let mut rows = std::pin::pin!(rows);
+        loop {
+            // the rows already received are taken without entering the runtime
+            let next = match rows.next().now_or_never() {
+                Some(next) => next,
+                None => self.runtime.block_on(rows.next()),
+            };
+            match next {
+                Some(row) => f(&row?)?,
+                None => return Ok(()),
+            }
+        }
+    }
+
     fn execute(&self, sql: &str, args: &[Arg<'_>]) -> Result<u64> {
         let stmt = self.ready(sql)?;
         self.count(sql);
@@ -1213,8 +1248,22 @@ impl Db {
         }
     }
 
+    /// [`Db::each`] for a reader whose `f` runs no statement on this connection (a listing):
+    /// PostgreSQL streams the rows too, so memory stays flat however many there are.
+    pub(crate) fn each_streamed(
+        &self,
+        sql: &str,
+        args: &[Arg<'_>],
+        mut f: impl FnMut(&Row<'_, '_>) -> Result<()>,
+    ) -> Result<()> {
+        match self {
+            Db::Sqlite(_) => self.each(sql, args, f),
+            Db::Postgres(p) => p.stream(sql, args, |r| f(&Row::Pg(r))),
+        }
+    }
+
     /// Calls `f` on every row, in order (SQLite streams them; PostgreSQL reads the result
-    /// first).
+    /// first, so `f` may run statements of its own; see [`Db::each_streamed`]).
     pub(crate) fn each(
         &self,
         sql: &str,
