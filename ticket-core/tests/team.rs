@@ -466,3 +466,29 @@ fn a_listing_stopped_early_leaves_the_team_silo_usable() {
     .unwrap();
     assert_eq!(all, 3001);
 }
+
+/// A team silo's full-text documents are made 4,096 tickets at a time (their texts asked
+/// and their documents written per chunk, so a rebuild of a million holds one chunk, not
+/// all): a rebuild of more tickets than one chunk finds every word, first chunk and last.
+#[test]
+fn a_rebuild_writes_the_documents_of_more_tickets_than_one_chunk() {
+    let Some(url) = server() else { return };
+    let address = fresh_schema(&url);
+    let silo = Silo::create(&address, ctx_at(NOW)).unwrap();
+    let mut batch = silo.batch();
+    for i in 0..5000 {
+        batch.add(ticket_core::NewTicket {
+            title: format!("chunked w{i}"),
+            entries: vec![(format!("entry e{i}"), 1)],
+            ..Default::default()
+        });
+    }
+    batch.commit().unwrap();
+    silo.rebuild().unwrap();
+    assert_eq!(silo.count("x:chunked").unwrap(), 5000);
+    for i in [0, 4095, 4096, 4999] {
+        let found = silo.search(&format!("x:w{i} x:e{i}"), "").unwrap();
+        assert_eq!(found.len(), 1, "w{i}");
+        assert_eq!(found[0].title, format!("chunked w{i}"));
+    }
+}
