@@ -264,11 +264,51 @@ fn a_team_silo_of_schema_4_is_upgraded_to_5_on_open() {
     assert_chain_followed(&silo);
 }
 
-/// A team silo of schema 6 (its ticket rows without their uuids) is brought to 7 when
+/// The triggers that note stale list rows in `schema`: (table, event, per row or statement).
+fn list_triggers(client: &mut postgres::Client, schema: &str) -> Vec<(String, String, String)> {
+    client
+        .query(
+            "SELECT event_object_table::text, event_manipulation::text, action_orientation::text \
+             FROM information_schema.triggers WHERE trigger_schema = $1 AND trigger_name LIKE '%list%' \
+             ORDER BY 1, 2",
+            &[&schema],
+        )
+        .unwrap()
+        .iter()
+        .map(|r| (r.get(0), r.get(1), r.get(2)))
+        .collect()
+}
+
+/// Team schema 8: each of the three tables notes its stale list rows once per statement,
+/// for each event (a row trigger ran its function for every row of a multi-row insert).
+fn statement_triggers() -> Vec<(String, String, String)> {
+    let mut out = Vec::new();
+    for table in ["entry_rows", "properties", "tags"] {
+        for event in ["DELETE", "INSERT", "UPDATE"] {
+            out.push((
+                table.to_string(),
+                event.to_string(),
+                "STATEMENT".to_string(),
+            ));
+        }
+    }
+    out
+}
+
+/// A new team silo's triggers note stale list rows once per statement.
+#[test]
+fn a_new_team_silo_notes_stale_list_rows_once_per_statement() {
+    let Some(url) = server() else { return };
+    let address = fresh_schema(&url);
+    let (schema, mut client) = merged_silo_and_client(&url, &address);
+    assert_eq!(list_triggers(&mut client, &schema), statement_triggers());
+}
+
+/// A team silo of schema 6 (its ticket rows without their uuids) is brought to 8 when
 /// opened: each row gets its ticket's uuid, which a listing then reads with the row; the
 /// tickets created, rebuilt and synced in afterwards get theirs when written.
 #[test]
-fn a_team_silo_of_schema_6_is_upgraded_to_7_and_its_rows_hold_their_uuids() {
+fn a_team_silo_of_schema_6_is_upgraded_and_its_rows_hold_their_uuids() {
     let Some(url) = server() else { return };
     let address = fresh_schema(&url);
     let (schema, mut client) = merged_silo_and_client(&url, &address);
@@ -277,7 +317,7 @@ fn a_team_silo_of_schema_6_is_upgraded_to_7_and_its_rows_hold_their_uuids() {
             "SET search_path TO \"{schema}\"; ALTER TABLE tickets DROP COLUMN uuid; UPDATE silo_meta SET schema_version = 6"
         ))
         .unwrap();
-    let mut wrong_uuids = || -> i64 {
+    let wrong_uuids = |client: &mut postgres::Client| -> i64 {
         client
             .query_one(
                 &format!(
@@ -289,7 +329,8 @@ fn a_team_silo_of_schema_6_is_upgraded_to_7_and_its_rows_hold_their_uuids() {
             .get(0)
     };
     let silo = Silo::open(&address, ctx_at(NOW)).unwrap();
-    assert_eq!(wrong_uuids(), 0);
+    assert_eq!(wrong_uuids(&mut client), 0);
+    assert_eq!(list_triggers(&mut client, &schema), statement_triggers());
     assert_chain_followed(&silo);
     // rows written afterwards: one ticket, a batch (kept rows), a rebuild, a sync from a copy
     silo.new_ticket("one more", None, "").unwrap();
@@ -307,7 +348,7 @@ fn a_team_silo_of_schema_6_is_upgraded_to_7_and_its_rows_hold_their_uuids() {
     silo.sync(&copy, ticket_core::Direction::Both, false)
         .unwrap();
     silo.rebuild().unwrap();
-    assert_eq!(wrong_uuids(), 0);
+    assert_eq!(wrong_uuids(&mut client), 0);
     // and a listing gives each ticket its own uuid, as the directory copy does
     let uuids = |s: &Silo| -> Vec<(String, String)> {
         s.search("", "")
