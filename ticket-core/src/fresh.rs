@@ -243,9 +243,9 @@ impl Fresh {
 
     /// The list row of a ticket held here, as [`crate::storage::list_rows`] makes it from
     /// the tables: the minutes (none when zero), the tags in the order of their lower case,
-    /// the values in the order of their ids; `None` for an empty one (stored as NULL) and
-    /// for a ticket not held here (`Some(None)` is an empty row).
-    pub(crate) fn list_row(&self, id: i64) -> Option<Option<String>> {
+    /// the values in the order of their ids; `None` for an empty one (stored as NULL), and
+    /// for a ticket not held here (the caller asks [`Fresh::holds`] first).
+    pub(crate) fn list_row(&self, id: i64) -> Option<String> {
         use crate::storage::list_rows::{ITEM, PART};
         let t = self.tickets.get(&id)?;
         let mut row = String::new();
@@ -270,7 +270,7 @@ impl Fresh {
             row.push(ITEM);
             row.push_str(&p.value);
         }
-        Some((row.len() > 2).then_some(row))
+        (row.len() > 2).then_some(row)
     }
 
     /// The next entry number of a ticket held here.

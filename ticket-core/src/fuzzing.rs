@@ -196,13 +196,12 @@ pub fn derived_state(silo: &crate::Silo) -> crate::Result<String> {
     let mut out = String::new();
     // a team silo's ticket rows hold their uuid (team schema 7): shown instead of the log's,
     // so a row without it, or with another ticket's, differs from a directory copy's
-    let tickets = if conn.is_postgres() {
-        "SELECT t.uuid, t.number, t.title, t.summary, CAST(t.status AS TEXT), t.opened, t.last_update, coalesce(t.earliest, '') FROM tickets t JOIN ticket_ids i ON i.id = t.id ORDER BY i.uuid"
-    } else {
-        "SELECT i.uuid, t.number, t.title, t.summary, CAST(t.status AS TEXT), t.opened, t.last_update, coalesce(t.earliest, '') FROM tickets t JOIN ticket_ids i ON i.id = t.id ORDER BY i.uuid"
-    };
+    let tickets = format!(
+        "SELECT {}, t.number, t.title, t.summary, CAST(t.status AS TEXT), t.opened, t.last_update, coalesce(t.earliest, '') FROM tickets t JOIN ticket_ids i ON i.id = t.id ORDER BY i.uuid",
+        if conn.is_postgres() { "t.uuid" } else { "i.uuid" }
+    );
     let queries = [
-        tickets,
+        tickets.as_str(),
         "SELECT i.uuid, g.tag, g.tag_lc FROM tags g JOIN ticket_ids i ON i.id = g.ticket_id ORDER BY i.uuid, g.tag_lc",
         "SELECT i.uuid, CAST(p.id AS TEXT), p.key, p.key_lc, p.value, p.value_lc, CASE WHEN p.value_num IS NULL THEN '' ELSE CAST(CAST(p.value_num * 1000000 AS BIGINT) AS TEXT) END, coalesce(p.value_date, '') FROM properties p JOIN ticket_ids i ON i.id = p.ticket_id ORDER BY i.uuid, p.key_lc, p.value_lc, p.id",
         "SELECT i.uuid, CAST(e.n AS TEXT), e.text, e.author, e.at, CAST(e.minutes AS TEXT), CAST(e.removed AS TEXT) FROM entries e JOIN ticket_ids i ON i.id = e.ticket_id ORDER BY i.uuid, e.n",

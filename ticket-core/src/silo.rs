@@ -529,7 +529,7 @@ pub(crate) struct Writer<'s> {
     list_triggers: Option<(Vec<(String, String)>, bool)>,
     /// While the list-row triggers are off: the tickets whose kept row took their list row
     /// ([`Writer::list_row_with_kept_row`]), which the end need not write.
-    listed: std::collections::HashSet<i64>,
+    listed: crate::apply::IdSet,
 }
 
 impl<'s> Writer<'s> {
@@ -600,7 +600,7 @@ impl<'s> Writer<'s> {
         let fresh = &self.fresh;
         if self
             .conn
-            .amend_kept_ticket(id, |t| t.list_row = fresh.list_row(id).flatten())
+            .amend_kept_ticket(id, |t| t.list_row = fresh.list_row(id))
         {
             self.listed.insert(id);
         }

@@ -358,7 +358,7 @@ impl Compiler<'_> {
                 if or {
                     self.conjunct = false;
                 }
-                let written = self.chain_of(expr, parts, or, conjunct, sql);
+                let written = self.chain_of(parts, or, conjunct, sql);
                 self.conjunct = conjunct;
                 written?;
             }
@@ -375,11 +375,10 @@ impl Compiler<'_> {
         Ok(())
     }
 
-    /// An AND or OR chain (`expr`, of `parts`); `conjunct`: whether the chain itself is a
-    /// conjunct of the whole condition.
+    /// An AND or OR chain of `parts`; `conjunct`: whether the chain itself is a conjunct of
+    /// the whole condition.
     fn chain_of(
         &mut self,
-        expr: &Expr,
         parts: &[Expr],
         or: bool,
         conjunct: bool,
@@ -395,7 +394,6 @@ impl Compiler<'_> {
         if tags.len() < 2 {
             return self.joined(&operands, if or { " OR " } else { " AND " }, sql);
         }
-        debug_assert!(matches!(expr, Expr::Or(..)));
         // two or more exact tags in one OR chain: one subquery with a list of values
         // (SQLite ran a subquery per tag and merged their row ids, `MULTI-INDEX OR`:
         // the OR/NOT sorted key of quality.md on 1M tickets 600 -> 480 ms)
