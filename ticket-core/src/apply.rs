@@ -2,6 +2,7 @@
 //! `rebuild` use, so the two cannot disagree.
 use crate::storage::db::{args, Db};
 use crate::storage::kept::{EntryRow, KeptRow, PropertyRow, TagRow, TicketRow};
+use crate::storage::postgres::TsVector;
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::error::{Error, Result};
@@ -113,6 +114,7 @@ fn project(
                 status: 0,
                 at: at.to_string(),
                 list_row: None,
+                earliest: None,
             }))?;
             return Ok(None);
         }
@@ -406,6 +408,10 @@ pub(crate) struct Touched {
     /// Tickets whose indexed texts changed (title, summary, entries): their full-text rows
     /// are written again; a tag or a property leaves them as they are.
     pub texts: BTreeSet<i64>,
+    /// Tickets whose rows went out with their list row, `earliest` and latest time already
+    /// (the writer's new tickets, [`crate::silo::Writer::list_row_with_kept_row`]): the end
+    /// leaves those three alone.
+    pub listed: IdSet,
     /// The ticket of the latest note, the latest `at` noted for it, and which of `texts`,
     /// `created` and `dated` hold it already: a run of one ticket's records (a change set
     /// holds them together) asks the ordered maps once, not at every record (a 1M rebuild
@@ -485,7 +491,7 @@ impl Touched {
 }
 
 /// The date keys `tickets.earliest` is the least of.
-const EARLIEST_KEYS: [&str; 3] = ["deadline", "scheduled", "review"];
+pub(crate) const EARLIEST_KEYS: [&str; 3] = ["deadline", "scheduled", "review"];
 
 /// Recomputes what depends on several rows of the tickets a transaction touched:
 /// `tickets.last_update` (the latest change), `tickets.earliest`, the list rows the change set
@@ -496,9 +502,18 @@ pub(crate) fn refresh(conn: &Db, touched: &Touched) -> Result<()> {
     // one statement for all tickets, their latest times passed as one JSON object (a
     // rebuild touches every ticket: 100k single-row updates took 0.3 s of its 5); on
     // PostgreSQL the same statement as the list rows' refresh (below)
-    let times = (!touched.last_at.is_empty()).then(|| {
-        serde_json::to_string(&touched.last_at).expect("a map of numbers to strings serializes")
-    });
+    let listed = &touched.listed;
+    let times = if listed.is_empty() {
+        (!touched.last_at.is_empty()).then(|| {
+            serde_json::to_string(&touched.last_at).expect("a map of numbers to strings serializes")
+        })
+    } else {
+        let later: BTreeMap<&i64, &String> = (touched.last_at.iter())
+            .filter(|(id, _)| !listed.contains(id))
+            .collect();
+        (!later.is_empty())
+            .then(|| serde_json::to_string(&later).expect("a map of numbers to strings serializes"))
+    };
     if let (Some(times), false) = (&times, conn.is_postgres()) {
         conn.exec(
             "UPDATE tickets SET last_update = j.value FROM json_each(?1) j \
@@ -506,14 +521,17 @@ pub(crate) fn refresh(conn: &Db, touched: &Touched) -> Result<()> {
             args![times],
         )?;
     }
-    if !touched.dated.is_empty() {
-        let dated: Vec<i64> = touched.dated.iter().copied().collect();
+    let dated: Vec<i64> = (touched.dated.iter())
+        .filter(|id| !listed.contains(id))
+        .copied()
+        .collect();
+    if !dated.is_empty() {
         conn.exec_later(
             "UPDATE tickets SET earliest = (SELECT min(value_date) FROM properties WHERE ticket_id = tickets.id AND key_lc IN ('deadline', 'scheduled', 'review')) WHERE id IN rarray(?1)",
             args![dated],
         )?;
     }
-    crate::storage::list_rows::refresh(conn, times.as_deref())?;
+    crate::storage::list_rows::refresh(conn, times.as_deref(), listed)?;
     if conn.is_postgres() {
         return refresh_documents(conn, touched);
     }
@@ -562,16 +580,22 @@ fn refresh_documents(conn: &Db, touched: &Touched) -> Result<()> {
             |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
         )?;
         let ids: Vec<i64> = texts.iter().map(|t| t.0).collect();
-        let docs: Vec<String> = texts
+        let docs: Vec<TsVector> = texts
             .iter()
             .map(|(_, title, summary, entries)| {
                 let entries = entries.as_deref().unwrap_or_default();
-                ticket_query::fts_document([title.as_str(), summary.as_str(), entries])
+                TsVector(ticket_query::fts_document_binary([
+                    title.as_str(),
+                    summary.as_str(),
+                    entries,
+                ]))
             })
             .collect();
+        // the documents go in binary: the server parsed the text form of each (19 µs a
+        // generated ticket, more than its GIN index took)
         conn.exec_arrays_later(
-            "INSERT INTO ticket_fts (ticket_id, doc) SELECT u.i, u.d::tsvector \
-             FROM unnest(?1::bigint[], ?2::text[]) AS u(i, d) \
+            "INSERT INTO ticket_fts (ticket_id, doc) SELECT u.i, u.d \
+             FROM unnest(?1::bigint[], ?2::tsvector[]) AS u(i, d) \
              ON CONFLICT (ticket_id) DO UPDATE SET doc = excluded.doc",
             vec![Box::new(ids), Box::new(docs)],
         )?;

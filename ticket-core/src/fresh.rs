@@ -241,6 +241,17 @@ impl Fresh {
         })
     }
 
+    /// The `earliest` date of a ticket held here, as the end's update makes it from the
+    /// table: the least date of its values of the date keys (`None` for none, and for a
+    /// ticket not held here).
+    pub(crate) fn earliest(&self, id: i64) -> Option<String> {
+        let t = self.tickets.get(&id)?;
+        (t.properties.iter())
+            .filter(|p| crate::apply::EARLIEST_KEYS.contains(&p.key_lc.as_str()))
+            .filter_map(|p| crate::apply::value_date(&p.value))
+            .min()
+    }
+
     /// The list row of a ticket held here, as [`crate::storage::list_rows`] makes it from
     /// the tables: the minutes (none when zero), the tags in the order of their lower case,
     /// the values in the order of their ids; `None` for an empty one (stored as NULL), and

@@ -526,10 +526,13 @@ pub(crate) struct Writer<'s> {
     /// The list-row triggers this transaction dropped (a big batch on a directory silo, see
     /// [`Writer::list_rows_at_the_end`]): made again at the end, after the touched tickets'
     /// list rows are written (every ticket's, if a record was repaired meanwhile).
-    list_triggers: Option<(Vec<(String, String)>, bool)>,
-    /// While the list-row triggers are off: the tickets whose kept row took their list row
+    list_triggers: Option<Vec<(String, String)>>,
+    /// The tickets whose kept row took their list row and `earliest`
     /// ([`Writer::list_row_with_kept_row`]), which the end need not write.
     listed: crate::apply::IdSet,
+    /// Whether a record's projection repaired something in this transaction (then rows of
+    /// other tickets may have changed, and the end writes what it would write anyway).
+    repaired: bool,
 }
 
 impl<'s> Writer<'s> {
@@ -561,6 +564,7 @@ impl<'s> Writer<'s> {
             asked_values: Vec::new(),
             list_triggers: None,
             listed: Default::default(),
+            repaired: false,
         })
     }
 
@@ -583,25 +587,39 @@ impl<'s> Writer<'s> {
             return Ok(());
         }
         crate::storage::list_rows::set_triggers(self.conn, false, &triggers)?;
-        self.list_triggers = Some((triggers, false));
+        self.list_triggers = Some(triggers);
         Ok(())
     }
 
-    /// A directory silo's big batch ([`Writer::list_rows_at_the_end`]): the list row of a
-    /// ticket created here, whose records are all emitted, goes out with its kept row (made
-    /// from what `fresh` holds of it), so the end need not write it; a ticket whose row went
-    /// out already is left to the end, and so is one that a later record touches
-    /// ([`Writer::emit`]). Once a ticket, not at every record: made at each, the rows cost
-    /// two thirds of what they saved.
+    /// The list row and `earliest` of a ticket created here, whose records are all emitted,
+    /// go out with its kept row (made from what `fresh` holds of it), so the end need not
+    /// write them: one insert of the ticket's row instead of an insert and updates (on a team
+    /// silo each update is a new version of the row and a new entry in every index of
+    /// `tickets`). A directory silo does it in a big batch only
+    /// ([`Writer::list_rows_at_the_end`]; elsewhere its triggers note the ticket anyway), a
+    /// team silo in every transaction (its end leaves such tickets out). A ticket whose row
+    /// went out already is left to the end, and so is one that a later record touches
+    /// ([`Writer::emit`]), or any after a repair. Once a ticket, not at every record: made at
+    /// each, the rows cost two thirds of what they saved.
     pub(crate) fn list_row_with_kept_row(&mut self, id: i64) {
-        if self.list_triggers.is_none() || !self.fresh.holds(id) {
+        let listing = self.conn.is_postgres() || self.list_triggers.is_some();
+        if !listing || self.repaired || !self.fresh.holds(id) {
             return;
         }
+        let Some(latest) = self.touched.last_at.get(&id) else {
+            return;
+        };
         let fresh = &self.fresh;
-        if self
-            .conn
-            .amend_kept_ticket(id, |t| t.list_row = fresh.list_row(id))
-        {
+        let mut listed = false;
+        self.conn.amend_kept_ticket(id, |t| {
+            // the row's `last_update` is its create's time: the latest, or the end writes it
+            if t.at == *latest {
+                t.list_row = fresh.list_row(id);
+                t.earliest = fresh.earliest(id);
+                listed = true;
+            }
+        });
+        if listed {
             self.listed.insert(id);
         }
     }
@@ -688,8 +706,9 @@ impl<'s> Writer<'s> {
             new_ticket: matches!(rec.op, Operation::Create { .. }),
         };
         let repair = apply_known(self.conn, &rec, local, &self.at, &self.author, known)?;
-        if let (Some(_), Some((_, repaired))) = (&repair, &mut self.list_triggers) {
-            *repaired = true;
+        if repair.is_some() {
+            self.repaired = true;
+            self.listed.clear();
         }
         self.touched.note(&rec, &self.at);
         self.fresh
@@ -783,8 +802,8 @@ impl<'s> Writer<'s> {
         for (set, tickets) in &self.sets {
             store::index_fresh_set(self.conn, *set, tickets)?;
         }
-        if let Some((triggers, repaired)) = self.list_triggers.take() {
-            if repaired {
+        if let Some(triggers) = self.list_triggers.take() {
+            if self.repaired {
                 crate::storage::list_rows::refresh_all(self.conn)?;
             } else {
                 let stale: Vec<i64> = (self.touched.ids().into_iter())
@@ -794,6 +813,7 @@ impl<'s> Writer<'s> {
             }
             crate::storage::list_rows::set_triggers(self.conn, true, &triggers)?;
         }
+        self.touched.listed = std::mem::take(&mut self.listed);
         refresh(self.conn, &self.touched)?;
         let touched = self.touched.ids();
         let mut known = crate::validate::KnownValues::new();

@@ -619,8 +619,8 @@ fn a_rebuild_amends_the_rows_of_the_tickets_it_creates() {
     );
 }
 
-/// A big batch on a directory silo writes the list row of each ticket it creates with the
-/// ticket's row, made from what the writer holds of it: the end writes only the rows of the
+/// A big batch on a directory silo writes the list row and `earliest` of each ticket it
+/// creates with the ticket's row, made from what the writer holds of it: the end writes only the rows of the
 /// tickets whose row went out before their last record (the older ticket the relation points
 /// at, and few of the new ones). Counted by a trigger on `tickets`, not timed; the rows
 /// are the ones a rebuild writes.
@@ -634,7 +634,7 @@ fn a_big_batch_writes_the_list_rows_of_its_new_tickets_with_their_rows() {
     let db = rusqlite::Connection::open(silo.dir().join("silo.db")).unwrap();
     db.execute_batch(
         "CREATE TABLE row_updates (id INTEGER); \
-         CREATE TRIGGER count_row_updates AFTER UPDATE OF list_row ON tickets \
+         CREATE TRIGGER count_row_updates AFTER UPDATE OF list_row, earliest ON tickets \
          BEGIN INSERT INTO row_updates (id) VALUES (NEW.id); END;",
     )
     .unwrap();
@@ -647,11 +647,14 @@ fn a_big_batch_writes_the_list_rows_of_its_new_tickets_with_their_rows() {
             t.properties.retain(|(k, _)| k != "Related_To");
         }
         t.tags.push(format!("Ärger{}", 99 - i));
+        // `earliest` goes with the list row
+        t.properties
+            .push(("Deadline".into(), format!("2024-04-{:02}", 1 + i % 28)));
         batch.add(t);
     }
     batch.commit().unwrap();
     let updated: Vec<String> = db
-        .prepare("SELECT t.number FROM row_updates u JOIN tickets t ON t.id = u.id ORDER BY t.id")
+        .prepare("SELECT DISTINCT t.number FROM row_updates u JOIN tickets t ON t.id = u.id ORDER BY t.id")
         .unwrap()
         .query_map([], |r| r.get(0))
         .unwrap()

@@ -29,7 +29,7 @@ pub use date::{
     Repeater, ResolvedDate, Unit,
 };
 pub use describe::describe;
-pub use dialect::{fts_document, fts_words, Dialect};
+pub use dialect::{fts_document, fts_document_binary, fts_words, Dialect};
 pub use error::{Error, ErrorKind};
 pub use parser::{parse_search, parse_sort, MAX_DEPTH, MAX_LEN, STATUS_LETTERS};
 pub use span::Span;

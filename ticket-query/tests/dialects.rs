@@ -9,8 +9,8 @@ use std::collections::{BTreeMap, HashMap};
 
 use fixtures::{today, TestCatalogue, SPEC_CASES};
 use ticket_query::{
-    compile_for, fts_document, parse_absolute, parse_decimal, parse_search, parse_sort, Compiled,
-    Dialect, SqlValue, STATUSES,
+    compile_for, fts_document, fts_document_binary, parse_absolute, parse_decimal, parse_search,
+    parse_sort, Compiled, Dialect, SqlValue, STATUSES,
 };
 
 /// Keys and sort rules beyond the spec's examples: Unicode case (`Ärger`/`ärger`, `İ`, whose
@@ -803,4 +803,61 @@ fn postgres_drives_by_one_semi_join_that_is_a_conjunct() {
     );
     let (sql, _) = compiled(Dialect::Sqlite, "g=bug p=estimate:>2:", "").count_sql();
     assert!(!sql.contains("ANY"), "{sql}");
+}
+
+/// [`fts_document_binary`] sent as a `tsvector` parameter in binary.
+#[derive(Debug)]
+struct Binary(Vec<u8>);
+
+impl postgres::types::ToSql for Binary {
+    fn to_sql(
+        &self,
+        _: &postgres::types::Type,
+        out: &mut postgres::types::private::BytesMut,
+    ) -> Result<postgres::types::IsNull, Box<dyn std::error::Error + Sync + Send>> {
+        out.extend_from_slice(&self.0);
+        Ok(postgres::types::IsNull::No)
+    }
+    fn accepts(ty: &postgres::types::Type) -> bool {
+        *ty == postgres::types::Type::TS_VECTOR
+    }
+    postgres::types::to_sql_checked!();
+}
+
+/// The binary form of a document is the text form, as PostgreSQL reads the two: the same
+/// lexemes and positions, for documents within its limits and past them, in several scripts.
+#[test]
+fn the_binary_form_of_a_document_is_its_text_form() {
+    let long = "a".repeat(3000);
+    let many: Vec<String> = (0..20_000).map(|i| format!("w{i}")).collect();
+    let repeated = "echo ".repeat(300);
+    let cases: Vec<Vec<String>> = vec![
+        vec![],
+        vec!["".into(), "".into()],
+        vec!["Disk full".into(), "".into(), "disk ärger\nFULL".into()],
+        vec![long.clone(), many.join(" "), repeated.clone()],
+        vec![
+            "ΟΔΟΣ İstanbul 東京 z a zz a1 a".into(),
+            "don't back\\slash".into(),
+        ],
+    ];
+    let bytes = fts_document_binary(["Disk full"]);
+    assert_eq!(&bytes[..4], &2i32.to_be_bytes());
+    let Some(mut pg) = postgres() else { return };
+    for parts in &cases {
+        let parts: Vec<&str> = parts.iter().map(String::as_str).collect();
+        let text = fts_document(parts.iter().copied());
+        let binary = Binary(fts_document_binary(parts.iter().copied()));
+        let row = pg
+            .client
+            .query_one(
+                "SELECT $1::tsvector = $2::text::tsvector, $1::tsvector::text",
+                &[&binary, &text],
+            )
+            .unwrap();
+        let same: bool = row.get(0);
+        let shown: String = row.get(1);
+        assert!(same, "{parts:?}");
+        assert_eq!(shown, text);
+    }
 }

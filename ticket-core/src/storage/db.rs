@@ -764,7 +764,7 @@ impl PgConn {
     /// Keeps a row of a derived table until a statement names its table (or the commit);
     /// outside a transaction it is written at once.
     fn keep_row(&self, row: KeptRow) -> Result<()> {
-        let full = self.kept.borrow_mut().keep(row);
+        let full = self.kept.borrow_mut().keep(row, kept::PG_LIMIT);
         if full || !self.in_transaction.get() {
             // outside a transaction each statement is sent at once (`queue_arrays`)
             self.kept_rows_before("", true)?;
@@ -1193,7 +1193,7 @@ impl Db {
     pub(crate) fn keep_row(&self, row: KeptRow) -> Result<()> {
         match self {
             Db::Sqlite(c) => {
-                let full = c.kept.borrow_mut().keep(row);
+                let full = c.kept.borrow_mut().keep(row, kept::LIMIT);
                 if full || c.is_autocommit() {
                     c.write_kept_rows()?;
                 }

@@ -13,6 +13,7 @@
 //! inside its transaction, and empties the table. The row is built by the database from the
 //! tables themselves (tags by lower case, properties in applied order, the minutes of the
 //! entries not removed), the orders the detail queries of schema 5 read them in.
+use crate::apply::IdSet;
 use crate::error::Result;
 use crate::storage::db::{args, Db};
 
@@ -40,7 +41,7 @@ const PG_ROW: &str = "nullif(concat(nullif((SELECT sum(minutes) FROM entry_rows 
 /// every later change set hashed the whole `tickets` table to refresh one row (6 ms a change
 /// set on 10k tickets, growing with the silo; benches/README.md, session 10). An array of
 /// unknown length is planned as a few index probes whatever the statistics say.
-const PG_REFRESH: &str = "WITH s AS (DELETE FROM list_stale RETURNING ticket_id) \
+const PG_REFRESH: &str = "WITH {STALE} \
      UPDATE tickets t SET list_row = {ROW} WHERE t.id = ANY(ARRAY(SELECT ticket_id FROM s))";
 
 /// [`PG_REFRESH`] with the touched tickets' latest times (`$1`, a JSON object of row id to
@@ -51,7 +52,7 @@ const PG_REFRESH: &str = "WITH s AS (DELETE FROM list_stale RETURNING ticket_id)
 /// rebuild's refresh touches every ticket and changes none). Not a correlated subquery over
 /// the object's rows: that read every time for every ticket, and a rebuild of 100k tickets
 /// never ended.
-const PG_REFRESH_TIMES: &str = "WITH s AS (DELETE FROM list_stale RETURNING ticket_id), \
+const PG_REFRESH_TIMES: &str = "WITH {STALE}, \
      j AS MATERIALIZED (SELECT ?1::text::jsonb AS times) \
      UPDATE tickets t SET \
      last_update = greatest(t.last_update, (SELECT times FROM j) ->> t.id::text), \
@@ -60,18 +61,44 @@ const PG_REFRESH_TIMES: &str = "WITH s AS (DELETE FROM list_stale RETURNING tick
      SELECT key::bigint FROM jsonb_object_keys((SELECT times FROM j)) AS key)) \
      AND (t.id IN (SELECT ticket_id FROM s) OR t.last_update < (SELECT times FROM j) ->> t.id::text)";
 
+/// The tickets noted stale (`s`), forgotten by the same statement.
+const PG_STALE: &str = "s AS (DELETE FROM list_stale RETURNING ticket_id)";
+
+/// [`PG_STALE`] without the tickets whose rows went out with their list rows (the array, the
+/// statement's last parameter): the triggers noted them as their tags and values went in.
+const PG_STALE_BUT: &str = "d AS (DELETE FROM list_stale RETURNING ticket_id), \
+     s AS (SELECT ticket_id FROM d EXCEPT SELECT unnest(?{N}::bigint[]))";
+
+/// PostgreSQL's refresh: [`PG_REFRESH_TIMES`] (times as `$1`) or [`PG_REFRESH`], leaving out
+/// the tickets of an array (the last parameter) when `but_listed`.
+fn pg_refresh(times: bool, but_listed: bool) -> String {
+    let (sql, n) = match times {
+        true => (PG_REFRESH_TIMES, "2"),
+        false => (PG_REFRESH, "1"),
+    };
+    let stale = match but_listed {
+        true => PG_STALE_BUT.replace("{N}", n),
+        false => PG_STALE.to_string(),
+    };
+    sql.replace("{STALE}", &stale).replace("{ROW}", PG_ROW)
+}
+
 /// Rewrites the list rows of the tickets noted stale and forgets them: the end of a change
 /// set (one statement each, however many tickets it touched). On PostgreSQL `times` (the
-/// touched tickets' latest times, see [`PG_REFRESH_TIMES`]) go in the same statement; SQLite's
-/// caller wrote them.
-pub(crate) fn refresh(conn: &Db, times: Option<&str>) -> Result<()> {
+/// touched tickets' latest times, see [`PG_REFRESH_TIMES`]) go in the same statement, and
+/// the tickets `listed` (whose new rows carried their list rows) are left alone; SQLite's
+/// caller wrote the times, and its `listed` tickets were written with the triggers off (a
+/// big batch), so they are not noted stale.
+pub(crate) fn refresh(conn: &Db, times: Option<&str>, listed: &IdSet) -> Result<()> {
     if conn.is_postgres() {
+        let sql = pg_refresh(times.is_some(), !listed.is_empty());
+        let listed: Vec<i64> = listed.iter().copied().collect();
         // queued: nothing reads its outcome (one round trip less per change set)
-        match times {
-            Some(times) => {
-                conn.exec_later(&PG_REFRESH_TIMES.replace("{ROW}", PG_ROW), args![times])?
-            }
-            None => conn.exec_later(&PG_REFRESH.replace("{ROW}", PG_ROW), args![])?,
+        match (times, listed.is_empty()) {
+            (Some(times), true) => conn.exec_later(&sql, args![times])?,
+            (Some(times), false) => conn.exec_later(&sql, args![times, listed])?,
+            (None, true) => conn.exec_later(&sql, args![])?,
+            (None, false) => conn.exec_later(&sql, args![listed])?,
         }
     } else {
         conn.exec(
@@ -205,19 +232,17 @@ mod tests {
         db.batch("INSERT INTO list_stale (ticket_id) SELECT min(id) FROM tickets")
             .unwrap();
         let explain = |sql: &str, args: &[crate::storage::db::Arg<'_>]| {
-            db.rows(
-                &format!("EXPLAIN {}", sql.replace("{ROW}", PG_ROW)),
-                args,
-                |r| r.get::<String>(0),
-            )
-            .unwrap()
-            .join("\n")
+            db.rows(&format!("EXPLAIN {sql}"), args, |r| r.get::<String>(0))
+                .unwrap()
+                .join("\n")
         };
-        let plan = explain(PG_REFRESH, args![]);
-        let with_times = explain(
-            PG_REFRESH_TIMES,
-            args![r#"{"1": "2024-03-01T10:00:00.000000Z"}"#],
-        );
+        let one_time = r#"{"1": "2024-03-01T10:00:00.000000Z"}"#;
+        let plans = [
+            explain(&pg_refresh(false, false), args![]),
+            explain(&pg_refresh(true, false), args![one_time]),
+            explain(&pg_refresh(false, true), args![vec![2i64, 3]]),
+            explain(&pg_refresh(true, true), args![one_time, vec![2i64, 3]]),
+        ];
         // every node's rows over all its loops stay within a few times the tickets touched
         // (a correlated read of the times per ticket was quadratic)
         let ids: Vec<i64> = db
@@ -230,10 +255,7 @@ mod tests {
         let times = serde_json::to_string(&times).unwrap();
         let analysed = db
             .rows(
-                &format!(
-                    "EXPLAIN (ANALYZE, TIMING OFF) {}",
-                    PG_REFRESH_TIMES.replace("{ROW}", PG_ROW)
-                ),
+                &format!("EXPLAIN (ANALYZE, TIMING OFF) {}", pg_refresh(true, false)),
                 args![times],
                 |r| r.get::<String>(0),
             )
@@ -268,7 +290,7 @@ mod tests {
                 analysed.join("\n")
             );
         }
-        for plan in [plan, with_times] {
+        for plan in plans {
             assert!(
                 !plan.contains("Hash Join") && plan.contains("Index Scan using tickets_pkey"),
                 "{plan}"

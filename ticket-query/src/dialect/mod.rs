@@ -11,7 +11,7 @@
 mod postgres;
 mod sqlite;
 
-pub use postgres::fts_document;
+pub use postgres::{fts_document, fts_document_binary};
 
 use crate::sql::{Sql, SqlValue};
 

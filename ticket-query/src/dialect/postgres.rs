@@ -88,6 +88,55 @@ fn push_lexeme(out: &mut String, word: &str) {
 /// assert_eq!(doc, "'disk':1,5 'full':2,7 'ärger':6");
 /// ```
 pub fn fts_document<'a>(parts: impl IntoIterator<Item = &'a str>) -> String {
+    let lexemes = fts_lexemes(parts);
+    let bytes: usize = lexemes.keys().map(String::len).sum();
+    let mut out = String::with_capacity(bytes + 8 * lexemes.len());
+    for (i, (word, positions)) in lexemes.iter().enumerate() {
+        if i > 0 {
+            out.push(' ');
+        }
+        push_lexeme(&mut out, word);
+        for (j, p) in positions.iter().enumerate() {
+            out.push(if j == 0 { ':' } else { ',' });
+            let _ = write!(out, "{p}");
+        }
+    }
+    out
+}
+
+/// The same document as [`fts_document`] in the binary form of a `tsvector` (what
+/// PostgreSQL's `tsvectorsend` writes and `tsvectorrecv` reads), for a parameter of type
+/// `tsvector` sent in binary: the server takes it without parsing the text form, which cost
+/// it some 19 µs a generated ticket, more than its GIN index. The form: the count of lexemes
+/// (a big-endian `i32`), then for each lexeme in the order of its bytes (the order the server
+/// keeps, so it need not sort) the lexeme's UTF-8 bytes and a NUL, the count of its positions
+/// (`u16`) and the positions (`u16` each, increasing; weight D, the top two bits zero).
+///
+/// ```
+/// let bin = ticket_query::fts_document_binary(["Disk full"]);
+/// assert_eq!(bin, b"\0\0\0\x02disk\0\0\x01\0\x01full\0\0\x01\0\x02");
+/// ```
+pub fn fts_document_binary<'a>(parts: impl IntoIterator<Item = &'a str>) -> Vec<u8> {
+    let lexemes = fts_lexemes(parts);
+    let bytes: usize = lexemes.iter().map(|(w, p)| w.len() + 3 + 2 * p.len()).sum();
+    let mut out = Vec::with_capacity(4 + bytes);
+    let count = i32::try_from(lexemes.len()).expect("under 512 KiB of lexemes");
+    out.extend_from_slice(&count.to_be_bytes());
+    for (word, positions) in &lexemes {
+        out.extend_from_slice(word.as_bytes());
+        out.push(0);
+        let n = u16::try_from(positions.len()).expect("at most 255 positions");
+        out.extend_from_slice(&n.to_be_bytes());
+        for &p in positions {
+            let p = u16::try_from(p).expect("positions stop at 16383");
+            out.extend_from_slice(&p.to_be_bytes());
+        }
+    }
+    out
+}
+
+/// The lexemes of a document and their positions ([`fts_document`] says how).
+fn fts_lexemes<'a>(parts: impl IntoIterator<Item = &'a str>) -> BTreeMap<String, Vec<u32>> {
     let mut lexemes: BTreeMap<String, Vec<u32>> = BTreeMap::new();
     let mut bytes = 0;
     let mut position = 0u32;
@@ -110,16 +159,5 @@ pub fn fts_document<'a>(parts: impl IntoIterator<Item = &'a str>) -> String {
             }
         }
     }
-    let mut out = String::with_capacity(bytes + 8 * lexemes.len());
-    for (i, (word, positions)) in lexemes.iter().enumerate() {
-        if i > 0 {
-            out.push(' ');
-        }
-        push_lexeme(&mut out, word);
-        for (j, p) in positions.iter().enumerate() {
-            out.push(if j == 0 { ':' } else { ',' });
-            let _ = write!(out, "{p}");
-        }
-    }
-    out
+    lexemes
 }

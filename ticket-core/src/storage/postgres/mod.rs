@@ -478,3 +478,27 @@ mod tests {
         assert!(plan.contains("Sort Method: quicksort"), "{plan}");
     }
 }
+
+/// A ticket's full-text document in the binary form of a `tsvector`
+/// ([`ticket_query::fts_document_binary`]), bound as a `tsvector` parameter and sent as it is:
+/// the text form cost the server a parse of every document.
+#[derive(Debug)]
+pub(crate) struct TsVector(pub Vec<u8>);
+
+impl postgres::types::ToSql for TsVector {
+    fn to_sql(
+        &self,
+        _: &postgres::types::Type,
+        out: &mut bytes::BytesMut,
+    ) -> std::result::Result<postgres::types::IsNull, Box<dyn std::error::Error + Sync + Send>>
+    {
+        out.extend_from_slice(&self.0);
+        Ok(postgres::types::IsNull::No)
+    }
+
+    fn accepts(ty: &postgres::types::Type) -> bool {
+        *ty == postgres::types::Type::TS_VECTOR
+    }
+
+    postgres::types::to_sql_checked!();
+}
