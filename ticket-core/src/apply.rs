@@ -412,6 +412,9 @@ pub(crate) struct Touched {
     /// (the writer's new tickets, [`crate::silo::Writer::list_row_with_kept_row`]): the end
     /// leaves those three alone.
     pub listed: IdSet,
+    /// Full-text documents made by the writer (a team silo's tickets in `listed`, in the
+    /// binary form of a `tsvector`): written as they are, their texts not asked.
+    pub documents: BTreeMap<i64, Vec<u8>>,
     /// The ticket of the latest note, the latest `at` noted for it, and which of `texts`,
     /// `created` and `dated` hold it already: a run of one ticket's records (a change set
     /// holds them together) asks the ordered maps once, not at every record (a 1M rebuild
@@ -561,9 +564,10 @@ pub(crate) fn refresh(conn: &Db, touched: &Touched) -> Result<()> {
 }
 
 /// PostgreSQL's full text: each touched ticket's document (title, summary, the entries not
-/// removed) built in Rust by `ticket_query::fts_document`, the same splitting as a search's
-/// `x:` operand. The texts of all touched tickets come in one query and the documents go out
-/// in one queued statement: one round trip for the change set instead of two per ticket.
+/// removed) built in Rust by `ticket_query::fts_document_binary`, the same splitting as a
+/// search's `x:` operand. The writer's new tickets bring theirs (`documents`); the texts of
+/// the others come in one query and the documents go out in one queued statement: at most
+/// one round trip for the change set instead of two per ticket.
 fn refresh_documents(conn: &Db, touched: &Touched) -> Result<()> {
     if touched.texts.is_empty() {
         return Ok(());
@@ -574,23 +578,30 @@ fn refresh_documents(conn: &Db, touched: &Touched) -> Result<()> {
     // a time too: a rebuild's million at once held them and their documents in memory (a
     // 1M rebuild peaked at 4.7 GB); each ask takes the previous documents' insert along
     for chunk in ids.chunks(4096) {
-        let texts: Vec<(i64, String, String, Option<String>)> = conn.rows(
-            "SELECT t.id, t.title, t.summary, (SELECT string_agg(e.text, chr(10) ORDER BY e.n) FROM entries e WHERE e.ticket_id = t.id AND e.removed = 0) FROM tickets t WHERE t.id IN rarray(?1) ORDER BY t.id",
-            args![chunk.to_vec()],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
-        )?;
-        let ids: Vec<i64> = texts.iter().map(|t| t.0).collect();
-        let docs: Vec<TsVector> = texts
-            .iter()
-            .map(|(_, title, summary, entries)| {
+        // the writer's own documents as they are; the others' texts asked
+        let (mut ids, mut docs): (Vec<i64>, Vec<TsVector>) = (chunk.iter())
+            .filter_map(|id| Some((*id, TsVector(touched.documents.get(id)?.clone()))))
+            .unzip();
+        let asked: Vec<i64> = (chunk.iter())
+            .filter(|id| !touched.documents.contains_key(id))
+            .copied()
+            .collect();
+        if !asked.is_empty() {
+            let texts: Vec<(i64, String, String, Option<String>)> = conn.rows(
+                "SELECT t.id, t.title, t.summary, (SELECT string_agg(e.text, chr(10) ORDER BY e.n) FROM entries e WHERE e.ticket_id = t.id AND e.removed = 0) FROM tickets t WHERE t.id IN rarray(?1) ORDER BY t.id",
+                args![asked],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+            )?;
+            for (id, title, summary, entries) in &texts {
                 let entries = entries.as_deref().unwrap_or_default();
-                TsVector(ticket_query::fts_document_binary([
+                ids.push(*id);
+                docs.push(TsVector(ticket_query::fts_document_binary([
                     title.as_str(),
                     summary.as_str(),
                     entries,
-                ]))
-            })
-            .collect();
+                ])));
+            }
+        }
         // the documents go in binary: the server parsed the text form of each (19 µs a
         // generated ticket, more than its GIN index took)
         conn.exec_arrays_later(

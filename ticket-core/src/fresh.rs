@@ -36,6 +36,8 @@ struct Ticket {
     entries: u32,
     /// The minutes of those entries (a removal forgets the ticket).
     minutes: i64,
+    /// Their texts, in order, when [`Fresh::new`] asked for them.
+    entry_texts: Vec<String>,
 }
 
 /// A property row of a ticket held here.
@@ -77,9 +79,20 @@ impl Ticket {
 pub(crate) struct Fresh {
     tickets: HashMap<i64, Ticket>,
     by_number: HashMap<String, i64>,
+    /// Whether the entries' texts are kept ([`Fresh::document`]).
+    texts: bool,
 }
 
 impl Fresh {
+    /// None held yet; `texts`: keep the texts of the entries, for [`Fresh::document`] (a
+    /// team silo: a directory silo's full-text index reads them in the database).
+    pub(crate) fn new(texts: bool) -> Self {
+        Fresh {
+            texts,
+            ..Fresh::default()
+        }
+    }
+
     /// Forgets every ticket held here.
     fn forget(&mut self) {
         self.tickets.clear();
@@ -109,6 +122,7 @@ impl Fresh {
                     properties: Vec::new(),
                     entries: 0,
                     minutes: 0,
+                    entry_texts: Vec::new(),
                 },
             );
             return;
@@ -175,9 +189,12 @@ impl Fresh {
                     t.properties.remove(i);
                 }
             }
-            Operation::EntryAdd { minutes, .. } => {
+            Operation::EntryAdd { text, minutes } => {
                 t.entries += 1;
                 t.minutes += i64::from(*minutes);
+                if self.texts {
+                    t.entry_texts.push(text.clone());
+                }
             }
             _ => {}
         }
@@ -239,6 +256,20 @@ impl Fresh {
             AddedRow::Property => t.next_property_id(),
             AddedRow::Entry => i64::from(t.entries) + 1,
         })
+    }
+
+    /// The full-text document of a ticket held here, in the binary form PostgreSQL's
+    /// `tsvector` takes ([`ticket_query::fts_document_binary`]), as the change set's end
+    /// makes it from the ticket's title, summary and entries in the database; `None` unless
+    /// the texts are kept ([`Fresh::new`]) and the ticket is held here.
+    pub(crate) fn document(&self, id: i64) -> Option<Vec<u8>> {
+        let t = self.tickets.get(&id).filter(|_| self.texts)?;
+        let entries = t.entry_texts.join("\n");
+        Some(ticket_query::fts_document_binary([
+            t.title.as_str(),
+            t.summary.as_str(),
+            entries.as_str(),
+        ]))
     }
 
     /// The `earliest` date of a ticket held here, as the end's update makes it from the

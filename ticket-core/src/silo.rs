@@ -555,7 +555,7 @@ impl<'s> Writer<'s> {
             today: silo.ctx.clock.today(),
             placed: Vec::new(),
             records: 0,
-            fresh: crate::fresh::Fresh::default(),
+            fresh: crate::fresh::Fresh::new(conn.is_postgres()),
             numbering: None,
             number_ahead: Default::default(),
             ticket_rows: (Vec::new(), 1),
@@ -814,6 +814,10 @@ impl<'s> Writer<'s> {
             crate::storage::list_rows::set_triggers(self.conn, true, &triggers)?;
         }
         self.touched.listed = std::mem::take(&mut self.listed);
+        // a team silo's documents of the tickets it listed: made here, not asked for their texts
+        self.touched.documents = (self.touched.listed.iter())
+            .filter_map(|&id| Some((id, self.fresh.document(id)?)))
+            .collect();
         refresh(self.conn, &self.touched)?;
         let touched = self.touched.ids();
         let mut known = crate::validate::KnownValues::new();

@@ -597,3 +597,36 @@ fn a_batch_writes_the_list_rows_and_dates_of_its_new_tickets_with_their_rows() {
     silo.rebuild().unwrap();
     assert_eq!(dump(&silo), before);
 }
+
+/// A team silo's new ticket brings its full-text document from the writer, which holds its
+/// title, summary and entries: the change set does not ask the server for the texts (a round
+/// trip, and a read of the ticket and its entries). Counted, not timed; the document is the
+/// one a rebuild makes.
+#[test]
+fn a_new_ticket_brings_its_own_full_text_document() {
+    let Some(url) = server() else { return };
+    let silo = Silo::create(&fresh_schema(&url), ctx_at(NOW)).unwrap();
+    let new = |i: u64| ticket_core::NewTicket {
+        title: format!("Disk full {i}"),
+        summary: "on the backup server".into(),
+        entries: vec![
+            ("restic ran out of space".into(), 5),
+            (format!("pruned snapshot s{i}"), 10),
+        ],
+        ..Default::default()
+    };
+    // the first prepares the statements on the server
+    silo.create_ticket(None, None, new(0)).unwrap();
+    let before = silo.round_trips().unwrap();
+    silo.create_ticket(None, None, new(1)).unwrap();
+    let trips = silo.round_trips().unwrap() - before;
+    eprintln!("round trips of a created ticket: {trips}");
+    // the numbering state, row ids ahead, the number's freedom, the commit (5 before: the
+    // texts)
+    assert!(trips <= 4, "{trips} round trips for a created ticket");
+    assert_eq!(silo.count("x:restic").unwrap(), 2);
+    assert_eq!(silo.search("x:s1 x:backup", "").unwrap().len(), 1);
+    let before = dump(&silo);
+    silo.rebuild().unwrap();
+    assert_eq!(dump(&silo), before);
+}

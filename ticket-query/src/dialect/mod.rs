@@ -211,6 +211,9 @@ pub fn fts_words(text: &str) -> impl Iterator<Item = String> + '_ {
 /// Not covered: Cherokee small letters (they fold to the capitals), and letters newer than
 /// SQLite's tables.
 fn fold(c: char) -> char {
+    if c.is_ascii() {
+        return c.to_ascii_lowercase();
+    }
     match c {
         'ς' => 'σ',
         'ſ' => 's',
