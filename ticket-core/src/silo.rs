@@ -302,9 +302,9 @@ impl Silo {
         self.lock().round_trips()
     }
 
-    /// Statements the silo's connection has run so far (`None` for a team silo, see
-    /// [`Silo::round_trips`]): a directory silo's writes are bound by them (benches/README.md,
-    /// "Session 11"), and the tests count them instead of timing.
+    /// Statements the silo's connection has run so far (a team silo's queued ones included,
+    /// preparations not; its waits are [`Silo::round_trips`]): writes are bound by them
+    /// (benches/README.md, "Session 11"), and the tests count them instead of timing.
     #[doc(hidden)]
     pub fn statements(&self) -> Option<u64> {
         self.lock().statements()

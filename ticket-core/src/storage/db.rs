@@ -518,6 +518,10 @@ pub(crate) struct PgConn {
     queued: RefCell<Vec<Queued>>,
     /// Change records not written yet (see [`Db::insert_log_row`]).
     log_rows: RefCell<Vec<LogRow>>,
+    /// Statements sent or queued so far (preparations not counted).
+    sent: Cell<u64>,
+    /// New tickets' rows of `ticket_ids` not written yet (see [`Db::keep_ticket_id`]).
+    ticket_ids: RefCell<(Vec<i64>, Vec<String>)>,
     /// Rows of derived tables not written yet (see [`Db::keep_row`]).
     kept: RefCell<KeptRows>,
     /// Round trips per statement text, kept when `TICKET_PG_STATS` is set and printed to
@@ -546,6 +550,8 @@ impl PgConn {
             writes: Cell::new(0),
             queued: RefCell::new(Vec::new()),
             log_rows: RefCell::new(Vec::new()),
+            sent: Cell::new(0),
+            ticket_ids: RefCell::new((Vec::new(), Vec::new())),
             kept: RefCell::new(KeptRows::default()),
             stats: std::env::var_os("TICKET_PG_STATS").map(|_| RefCell::new(HashMap::new())),
             trips: Cell::new(0),
@@ -562,6 +568,9 @@ impl PgConn {
 
     /// Counts one round trip of `what` (only with `TICKET_PG_STATS`).
     fn count(&self, what: &str) {
+        if what != "(prepare)" {
+            self.sent.set(self.sent.get() + 1);
+        }
         if let Some(stats) = &self.stats {
             *stats.borrow_mut().entry(what.to_string()).or_default() += 1;
         }
@@ -736,6 +745,37 @@ impl PgConn {
         Ok(())
     }
 
+    /// Queues the kept rows of `ticket_ids` as one statement, if `sql` names the table or `all`.
+    fn ticket_ids_before(&self, sql: &str, all: bool) -> Result<()> {
+        if self.ticket_ids.borrow().0.is_empty() || !(all || sql.contains("ticket_ids")) {
+            return Ok(());
+        }
+        let (ids, uuids) = std::mem::take(&mut *self.ticket_ids.borrow_mut());
+        let stmt = self.statement(super::log::INSERT_TICKET_IDS)?;
+        self.count(&format!("(queued) {}", super::log::INSERT_TICKET_IDS));
+        (self.queued.borrow_mut()).push(Queued::Arrays(stmt, vec![Box::new(ids), Box::new(uuids)]));
+        Ok(())
+    }
+
+    /// Keeps a new ticket's row of `ticket_ids` until a statement names the table (the insert
+    /// of its ticket's row does) or the commit; outside a transaction it is written at once.
+    fn keep_ticket_id(&self, id: i64, uuid: &str) -> Result<()> {
+        if !self.in_transaction.get() {
+            self.execute(super::log::INSERT_TICKET_ID, args![id, uuid])?;
+            return Ok(());
+        }
+        let full = {
+            let mut kept = self.ticket_ids.borrow_mut();
+            kept.0.push(id);
+            kept.1.push(uuid.to_string());
+            kept.0.len() >= kept::PG_LIMIT
+        };
+        if full {
+            self.ticket_ids_before("", true)?;
+        }
+        Ok(())
+    }
+
     /// Queues the kept rows of the derived tables, a statement a table, if `sql` names one of
     /// their tables (see [`kept::names_kept_tables`]) or `all`.
     fn kept_rows_before(&self, sql: &str, all: bool) -> Result<()> {
@@ -791,6 +831,7 @@ impl PgConn {
     /// The prepared statement of `sql`, about to be sent: the kept change records it may
     /// read go ahead of it.
     fn ready(&self, sql: &str) -> Result<postgres::Statement> {
+        self.ticket_ids_before(sql, false)?;
         self.kept_rows_before(sql, false)?;
         self.log_rows_before(sql, false)?;
         self.statement(sql)
@@ -904,6 +945,7 @@ impl PgConn {
     /// Runs statements without arguments (transaction control, schema scripts), after the
     /// queued writes.
     pub(crate) fn batch(&self, sql: &str) -> Result<()> {
+        self.ticket_ids_before(sql, true)?;
         self.kept_rows_before(sql, true)?;
         self.log_rows_before(sql, true)?;
         self.count(sql);
@@ -924,6 +966,7 @@ impl PgConn {
     fn discard(&self) {
         self.queued.borrow_mut().clear();
         self.log_rows.borrow_mut().clear();
+        *self.ticket_ids.borrow_mut() = Default::default();
         *self.kept.borrow_mut() = KeptRows::default();
     }
 }
@@ -1203,6 +1246,18 @@ impl Db {
         }
     }
 
+    /// Writes a new ticket's row of `ticket_ids`: a team silo keeps it with the others of the
+    /// transaction until a statement names the table (the insert of the ticket's row does),
+    /// then writes them in one statement (one a ticket was a statement a created ticket).
+    pub(crate) fn keep_ticket_id(&self, id: i64, uuid: &str) -> Result<()> {
+        match self {
+            Db::Sqlite(_) => self
+                .exec(super::log::INSERT_TICKET_ID, args![id, uuid])
+                .map(drop),
+            Db::Postgres(p) => p.keep_ticket_id(id, uuid),
+        }
+    }
+
     /// Runs a team silo's statement over arrays, one a parameter (`INSERT … SELECT … FROM
     /// unnest(…)`), queued as [`Db::exec_later`] queues; a directory silo has no such
     /// statements.
@@ -1363,12 +1418,12 @@ impl Db {
         }
     }
 
-    /// Statements a directory silo's connection has run (`None` for PostgreSQL, whose
-    /// writes are counted in round trips).
+    /// Statements the connection has run (on PostgreSQL: sent or queued, preparations not
+    /// counted; its waits are [`Db::round_trips`]).
     pub(crate) fn statements(&self) -> Option<u64> {
         match self {
             Db::Sqlite(c) => Some(c.statements.get()),
-            Db::Postgres(_) => None,
+            Db::Postgres(p) => Some(p.sent.get()),
         }
     }
 

@@ -62,11 +62,15 @@ pub(crate) fn reserve_ticket_rows(conn: &Db, n: i64) -> Result<Vec<i64>> {
 
 /// Adds a ticket uuid under a row id taken by [`reserve_ticket_rows`] (queued).
 pub(crate) fn insert_ticket_row(conn: &Db, id: i64, uuid: &str) -> Result<()> {
-    conn.exec_later(
-        "INSERT INTO ticket_ids (id, uuid) VALUES (?1, ?2)",
-        args![id, uuid],
-    )
+    conn.keep_ticket_id(id, uuid)
 }
+
+/// One row of `ticket_ids`.
+pub(crate) const INSERT_TICKET_ID: &str = "INSERT INTO ticket_ids (id, uuid) VALUES (?1, ?2)";
+
+/// A team silo's kept rows of `ticket_ids`, as arrays.
+pub(crate) const INSERT_TICKET_IDS: &str =
+    "INSERT INTO ticket_ids (id, uuid) SELECT * FROM unnest(?1::bigint[], ?2::text[])";
 
 /// The local row id of a ticket uuid, if the log knows it.
 pub(crate) fn find_ticket_row(conn: &Db, uuid: &str) -> Result<Option<i64>> {
