@@ -533,6 +533,12 @@ pub(crate) struct Writer<'s> {
     /// Whether a record's projection repaired something in this transaction (then rows of
     /// other tickets may have changed, and the end writes what it would write anyway).
     repaired: bool,
+    /// Tickets not held in `fresh` that this transaction looked up by number, as found (row
+    /// id, number, status), by number: a relation asks for its target twice (the rule, then
+    /// the record), a round trip each on a team silo. Numbers never change in a write; a
+    /// status may, so any record that is not a plain one of a kind that leaves statuses
+    /// alone (or one that repaired something) forgets them all.
+    looked_up: std::cell::RefCell<std::collections::HashMap<String, (i64, String, Status)>>,
 }
 
 impl<'s> Writer<'s> {
@@ -565,6 +571,7 @@ impl<'s> Writer<'s> {
             list_triggers: None,
             listed: Default::default(),
             repaired: false,
+            looked_up: Default::default(),
         })
     }
 
@@ -713,6 +720,25 @@ impl<'s> Writer<'s> {
         self.touched.note(&rec, &self.at);
         self.fresh
             .note(&rec, repair.is_some(), target_number.as_deref());
+        let leaves_statuses = match &rec.op {
+            Operation::RelAdd { key, .. } | Operation::RelRemove { key, .. } => {
+                !crate::apply::is_merge_key(&key.lc())
+            }
+            op => matches!(
+                op,
+                Operation::Create { .. }
+                    | Operation::Title(_)
+                    | Operation::Summary(_)
+                    | Operation::TagAdd(_)
+                    | Operation::TagRemove(_)
+                    | Operation::PropAdd { .. }
+                    | Operation::PropRemove { .. }
+                    | Operation::EntryAdd { .. }
+            ),
+        };
+        if repair.is_some() || !leaves_statuses {
+            self.looked_up.borrow_mut().clear();
+        }
         // a later record of a ticket whose kept row took its list row: the end writes it
         if !self.listed.is_empty() {
             self.listed.remove(&rec.ticket);
@@ -769,9 +795,16 @@ impl<'s> Writer<'s> {
         let n: TicketNumber = number.parse().map_err(|_| Error::NotFound {
             number: number.to_string(),
         })?;
-        let found = match self.fresh.by_number(n.as_str()) {
+        let looked_up = || self.looked_up.borrow().get(n.as_str()).cloned();
+        let found = match self.fresh.by_number(n.as_str()).or_else(looked_up) {
             Some(t) => Some(t),
-            None => crate::storage::state::ticket_by_number(self.conn, n.as_str())?,
+            None => {
+                let found = crate::storage::state::ticket_by_number(self.conn, n.as_str())?;
+                if let Some(t) = &found {
+                    (self.looked_up.borrow_mut()).insert(n.as_str().to_string(), t.clone());
+                }
+                found
+            }
         };
         let (id, number, status) = found.ok_or(Error::NotFound {
             number: n.to_string(),
