@@ -447,6 +447,24 @@ impl Writer<'_> {
             .iter()
             .find(|(k, _)| eq_ci(k, &key_text))
             .copied();
+        // a team silo asks for the target's mirror values with its lookup (one wait for the
+        // two); a `Child_Of` mirror is read after the removal of the old parent below, and a
+        // ticket held in `fresh` needs no asking
+        let mirror_ahead = match (relation, value.parse::<TicketNumber>()) {
+            (Some((_, mirror)), Ok(n))
+                if self.conn.is_postgres()
+                    && !eq_ci(mirror, "Child_Of")
+                    && self.fresh.by_number(n.as_str()).is_none() =>
+            {
+                let mirror_lc = mirror.parse::<PropertyKey>()?.lc();
+                Some(state::ask_values_by_number(
+                    self.conn,
+                    n.as_str(),
+                    &mirror_lc,
+                )?)
+            }
+            _ => None,
+        };
         let target = match relation {
             Some((k, _)) => {
                 let other = self.ticket(&value).map_err(|_| Error::Relation {
@@ -484,11 +502,12 @@ impl Writer<'_> {
             }
             self.emit_prop(t, ChangeOp::PropAdd, k, &value)?;
             let mirror_key: PropertyKey = mirror.parse()?;
-            if !self
-                .values(other.id, &mirror_key)?
-                .iter()
-                .any(|v| eq_ci(v, &t.number))
-            {
+            // (the record above changed `t`'s values only: the answer asked ahead holds)
+            let mirror_values = match mirror_ahead {
+                Some(asked) => self.conn.answer(asked)?.unwrap_or_default(),
+                None => self.values(other.id, &mirror_key)?,
+            };
+            if !mirror_values.iter().any(|v| eq_ci(v, &t.number)) {
                 self.emit_prop(other, ChangeOp::PropAdd, mirror, &t.number)?;
             }
             return Ok(());

@@ -426,9 +426,9 @@ fn writes_wait_for_few_round_trips() {
     let statements = (silo.statements().unwrap() - sent) as f64 / tickets as f64;
     eprintln!("round trips per created ticket: {per_ticket:.2}, statements {statements:.2}");
     // 3.44 until session 14, when the relation's target, looked up by the rule and again by
-    // the record, was asked once (2.44)
+    // the record, was asked once (2.44), and its mirror values with that lookup (1.44)
     assert!(
-        per_ticket <= 3.0,
+        per_ticket <= 2.0,
         "{per_ticket:.2} round trips per created ticket"
     );
     // the second of two: the first prepares its statements on the server
