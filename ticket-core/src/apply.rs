@@ -649,10 +649,11 @@ fn meet_relation(conn: &Db, id: i64, key: &str, target: i64) -> Result<Meeting> 
     } else {
         (target, id)
     };
-    if crate::storage::state::has_relation(conn, from, forward, to)? {
+    let (there, cycle) = relation_and_cycle(conn, forward, from, to)?;
+    if there {
         return Ok(Meeting::Keep(None));
     }
-    if reaches(conn, forward, to, from)? {
+    if cycle {
         if key_lc == forward {
             // its mirror may have come first in the same change set
             delete_relation(conn, to, mirror, from)?;
@@ -697,24 +698,24 @@ fn delete_relation(conn: &Db, id: i64, key_lc: &str, target: i64) -> Result<()> 
     Ok(())
 }
 
-/// Whether `start` reaches `goal` along `forward` relations.
-fn reaches(conn: &Db, forward: &str, start: i64, goal: i64) -> Result<bool> {
-    let mut seen = BTreeSet::new();
-    let mut queue = vec![start];
-    while let Some(t) = queue.pop() {
-        if t == goal {
-            return Ok(true);
-        }
-        if !seen.insert(t) {
-            continue;
-        }
-        queue.extend(conn.rows(
-            "SELECT target FROM properties WHERE ticket_id = ?1 AND key_lc = ?2 AND target IS NOT NULL",
-            args![t, forward],
-            |r| r.get::<i64>(0),
-        )?);
-    }
-    Ok(false)
+/// Whether the relation `from forward to` is there already, and whether `to` reaches `from`
+/// along `forward` relations (then `from forward to` would close a cycle): one query, the
+/// walk a recursive one (`UNION` stops at tickets met before). On a team silo the probe and
+/// each step of the walk were a round trip each, for every ordered relation a write or a
+/// rebuild applies.
+fn relation_and_cycle(conn: &Db, forward: &str, from: i64, to: i64) -> Result<(bool, bool)> {
+    let (there, reached): (i64, i64) = conn
+        .opt(
+        "WITH RECURSIVE r(t) AS (SELECT CAST(?3 AS BIGINT) UNION \
+         SELECT p.target FROM properties p JOIN r ON p.ticket_id = r.t \
+         WHERE p.key_lc = ?2 AND p.target IS NOT NULL) \
+         SELECT (SELECT count(*) FROM properties WHERE ticket_id = ?1 AND key_lc = ?2 AND target = ?3), \
+         (SELECT count(*) FROM r WHERE r.t = ?1)",
+        args![from, forward, to],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?
+        .unwrap_or_default();
+    Ok((there > 0, reached > 0))
 }
 
 fn display_key(key_lc: &str) -> &'static str {

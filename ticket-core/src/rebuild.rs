@@ -126,6 +126,12 @@ pub(crate) fn rebuild_in(conn: &Db) -> Result<RebuildStats> {
     // known here) and every create after it goes the same way
     let mut created_numbers: Option<HashSet<String, foldhash::fast::FixedState>> =
         Some(HashSet::default());
+    // on a team silo, the number of each ticket created with its own number (numbers never
+    // change after): a relation's row holds its target's number, which was a round trip a
+    // relation record (a directory silo asks: a probe by row id, where the map of a 1M
+    // rebuild would hold some 60 MB)
+    let mut number_of: crate::apply::IdMap<String> = Default::default();
+    let keep_numbers = conn.is_postgres();
     store::for_each_record_replayed(conn, |mut s| {
         let op =
             Operation::decode(std::mem::take(&mut s.row)).map_err(|e| bad_record(conn, &s, e))?;
@@ -156,16 +162,22 @@ pub(crate) fn rebuild_in(conn: &Db) -> Result<RebuildStats> {
                 let fresh = seen.insert(number.as_str().to_string());
                 if !fresh {
                     created_numbers = None;
+                } else if keep_numbers {
+                    number_of.insert(rec.ticket, number.as_str().to_string());
                 }
                 fresh
             }
             _ => false,
         };
+        let target_number = match &rec.op {
+            Operation::RelAdd { target, .. } => number_of.get(target).map(String::as_str),
+            _ => None,
+        };
         let known = Known {
             unlinked: !linked.contains(&rec.ticket),
             row_number: numbers.row_number(&rec),
             new_ticket,
-            ..Known::default()
+            target_number,
         };
         let repair =
             apply_known(conn, &rec, s.id, &s.at, &s.author, known).map_err(|e| match e {
