@@ -649,11 +649,11 @@ fn meet_relation(conn: &Db, id: i64, key: &str, target: i64) -> Result<Meeting> 
     } else {
         (target, id)
     };
-    let (there, cycle) = relation_and_cycle(conn, forward, from, to)?;
-    if there {
+    let met = crate::storage::state::ordered_meeting(conn, forward, from, to)?;
+    if met.there {
         return Ok(Meeting::Keep(None));
     }
-    if cycle {
+    if met.cycle {
         if key_lc == forward {
             // its mirror may have come first in the same change set
             delete_relation(conn, to, mirror, from)?;
@@ -665,7 +665,7 @@ fn meet_relation(conn: &Db, id: i64, key: &str, target: i64) -> Result<Meeting> 
             crate::log::number_of(conn, to)?
         )));
     }
-    if forward == "child_of" && key_lc == forward {
+    if forward == "child_of" && key_lc == forward && met.other_parents {
         let old: Vec<i64> = conn.rows(
             "SELECT target FROM properties WHERE ticket_id = ?1 AND key_lc = 'child_of' AND target IS NOT NULL AND target <> ?2",
             args![from, to],
@@ -696,26 +696,6 @@ fn delete_relation(conn: &Db, id: i64, key_lc: &str, target: i64) -> Result<()> 
         args![id, key_lc, target],
     )?;
     Ok(())
-}
-
-/// Whether the relation `from forward to` is there already, and whether `to` reaches `from`
-/// along `forward` relations (then `from forward to` would close a cycle): one query, the
-/// walk a recursive one (`UNION` stops at tickets met before). On a team silo the probe and
-/// each step of the walk were a round trip each, for every ordered relation a write or a
-/// rebuild applies.
-fn relation_and_cycle(conn: &Db, forward: &str, from: i64, to: i64) -> Result<(bool, bool)> {
-    let (there, reached): (i64, i64) = conn
-        .opt(
-        "WITH RECURSIVE r(t) AS (SELECT CAST(?3 AS BIGINT) UNION \
-         SELECT p.target FROM properties p JOIN r ON p.ticket_id = r.t \
-         WHERE p.key_lc = ?2 AND p.target IS NOT NULL) \
-         SELECT (SELECT count(*) FROM properties WHERE ticket_id = ?1 AND key_lc = ?2 AND target = ?3), \
-         (SELECT count(*) FROM r WHERE r.t = ?1)",
-        args![from, forward, to],
-        |r| Ok((r.get(0)?, r.get(1)?)),
-    )?
-        .unwrap_or_default();
-    Ok((there > 0, reached > 0))
 }
 
 fn display_key(key_lc: &str) -> &'static str {

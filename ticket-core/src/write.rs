@@ -521,10 +521,16 @@ impl Writer<'_> {
         // normalise to the forward key: A Parent_Of B is B Child_Of A
         let (forward, from, to) = match ACYCLIC.iter().find(|(f, m)| eq_ci(f, key) || eq_ci(m, key))
         {
-            Some((f, _)) if eq_ci(f, key) => (*f, t.number.clone(), other.number.clone()),
-            Some((f, _)) => (*f, other.number.clone(), t.number.clone()),
+            Some((f, _)) if eq_ci(f, key) => (*f, t, other),
+            Some((f, _)) => (*f, other, t),
             None => return Ok(()),
         };
+        // one query says whether there is a cycle; only then is it walked for its path
+        let forward_lc = forward.to_lowercase();
+        if !state::ordered_meeting(self.conn, &forward_lc, from.id, to.id)?.cycle {
+            return Ok(());
+        }
+        let (from, to) = (from.number.clone(), to.number.clone());
         // a path to → … → from along `forward` closes the cycle from → to → … → from
         let mut queue = vec![vec![to.clone()]];
         let mut seen = std::collections::HashSet::new();
@@ -541,7 +547,7 @@ impl Writer<'_> {
             if !seen.insert(last.clone()) {
                 continue;
             }
-            let next = state::values_by_number(self.conn, &last, &forward.to_lowercase())?;
+            let next = state::values_by_number(self.conn, &last, &forward_lc)?;
             for n in next {
                 let mut p = path.clone();
                 p.push(n);

@@ -144,6 +144,46 @@ pub(crate) fn has_relation(db: &Db, id: i64, key_lc: &str, target: i64) -> Resul
         .is_some())
 }
 
+/// What a relation `from forward to` of an ordered key (`child_of`, `blocks`, `precedes`)
+/// meets ([`ordered_meeting`]).
+pub(crate) struct OrderedMeeting {
+    /// The relation is there already.
+    pub there: bool,
+    /// `to` reaches `from` along `forward`: the relation would close a cycle.
+    pub cycle: bool,
+    /// `from` is `Child_Of` a ticket other than `to`.
+    pub other_parents: bool,
+}
+
+/// [`OrderedMeeting`] in one query, the walk a recursive one (`UNION` stops at tickets met
+/// before). On a team silo the probe, each step of the walk and the parents were a round
+/// trip each, for every ordered relation a write or a rebuild applies (and the writer's own
+/// cycle check walked by number, a round trip a step).
+pub(crate) fn ordered_meeting(
+    db: &Db,
+    forward: &str,
+    from: i64,
+    to: i64,
+) -> Result<OrderedMeeting> {
+    let (there, reached, parents): (i64, i64, i64) = db
+        .opt(
+            "WITH RECURSIVE r(t) AS (SELECT CAST(?3 AS BIGINT) UNION \
+             SELECT p.target FROM properties p JOIN r ON p.ticket_id = r.t \
+             WHERE p.key_lc = ?2 AND p.target IS NOT NULL) \
+             SELECT (SELECT count(*) FROM properties WHERE ticket_id = ?1 AND key_lc = ?2 AND target = ?3), \
+             (SELECT count(*) FROM r WHERE r.t = ?1), \
+             (SELECT count(*) FROM properties WHERE ticket_id = ?1 AND key_lc = 'child_of' AND target IS NOT NULL AND target <> ?3)",
+            args![from, forward, to],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )?
+        .unwrap_or_default();
+    Ok(OrderedMeeting {
+        there: there > 0,
+        cycle: reached > 0,
+        other_parents: parents > 0,
+    })
+}
+
 /// The values of a key on the ticket with that number (a relation's targets' numbers).
 pub(crate) fn values_by_number(db: &Db, number: &str, key_lc: &str) -> Result<Vec<String>> {
     db.rows(
