@@ -777,7 +777,7 @@ impl PgConn {
     }
 
     /// Queues the kept rows of the derived tables, a statement a table, if `sql` names one of
-    /// their tables (see [`kept::names_kept_tables`]) or `all`.
+    /// their tables (see [`KeptRows::take_for`]) or `all`.
     fn kept_rows_before(&self, sql: &str, all: bool) -> Result<()> {
         if self.kept.borrow().is_empty() {
             return Ok(());

@@ -149,32 +149,51 @@ impl KeptRows {
         self.tickets.iter_mut().rev().find(|t| t.id == id)
     }
 
-    /// Takes the rows `sql` needs written before it runs (all of them for `None`): the
-    /// kept tickets if it names `tickets`, the other rows if it names their tables
-    /// ([`names_kept_tables`]). The two go separately: a ticket's lookup by number (every
-    /// relation to an older ticket) would otherwise write the tags and values too.
+    /// Takes the rows `sql` needs written before it runs (all of them for `None`): those of
+    /// each kept table it names ([`READERS`]). Table by table: a ticket's lookup by number
+    /// (every relation to an older ticket) would otherwise write the tags and values too, and
+    /// a relation's probe of `properties` the tags and entries, each time in smaller
+    /// statements.
     pub(crate) fn take_for(&mut self, sql: Option<&str>) -> KeptRows {
-        let tickets = sql.is_none_or(|s| s.contains("tickets"));
-        let others = sql.is_none_or(names_kept_tables);
+        use std::mem::take;
+        let names = |table: usize| sql.is_none_or(|s| READERS[table].iter().any(|t| s.contains(t)));
         let mut taken = KeptRows::default();
-        if others {
-            let kept_tickets = std::mem::take(&mut self.tickets);
-            taken = std::mem::take(self);
-            self.tickets = kept_tickets;
+        if names(0) {
+            taken.tickets = take(&mut self.tickets);
         }
-        if tickets {
-            taken.tickets = std::mem::take(&mut self.tickets);
+        if names(1) {
+            taken.tags = take(&mut self.tags);
+        }
+        if names(2) {
+            taken.properties = take(&mut self.properties);
+            taken.unnumbered = take(&mut self.unnumbered);
+        }
+        if names(3) {
+            taken.entries = take(&mut self.entries);
+            taken.unnumbered_entries = take(&mut self.unnumbered_entries);
         }
         taken
     }
 }
 
-/// Whether `sql` may read or change a table whose rows are kept: it names `tags`,
-/// `properties`, `entry_rows`, the view `entries` over them, or `list_stale` (which their
-/// triggers fill). A name inside a longer one (`properties_kv`) only writes them early.
-pub(crate) fn names_kept_tables(sql: &str) -> bool {
-    ["tags", "properties", "entry_rows", "entries", "list_stale"]
+/// For each kept table (`tickets`, `tags`, `properties`, `entry_rows`), the names whose
+/// presence in a statement means it may read or change the table's rows: its own, the view
+/// `entries` over `entry_rows`, and `list_stale` (which the triggers of the last three fill).
+/// A name inside a longer one (`properties_kv`) only writes them early.
+const READERS: [&[&str]; 4] = [
+    &["tickets"],
+    &["tags", "list_stale"],
+    &["properties", "list_stale"],
+    &["entry_rows", "entries", "list_stale"],
+];
+
+/// Whether `sql` may read or change a table whose rows are kept, other than `tickets`
+/// ([`READERS`]).
+#[cfg(test)]
+fn names_kept_tables(sql: &str) -> bool {
+    READERS[1..]
         .iter()
+        .flat_map(|names| names.iter())
         .any(|t| sql.contains(t))
 }
 
@@ -715,6 +734,40 @@ mod tests {
             "UPDATE tickets SET title = ?2 WHERE id = ?1"
         ));
         assert!(!names_kept_tables("INSERT INTO changes (id) VALUES (?1)"));
+    }
+
+    /// A statement takes the kept rows of the tables it names, and leaves the others kept:
+    /// a relation's probe of `properties` does not write the tags and entries early.
+    #[test]
+    fn a_statement_takes_the_kept_rows_of_the_tables_it_names() {
+        let mut rows = KeptRows::default();
+        rows.keep(tag(1, "bug"), LIMIT);
+        rows.keep(property(1, 1, "3"), LIMIT);
+        rows.keep(
+            KeptRow::Entry(EntryRow {
+                ticket_id: 1,
+                n: Some(1),
+                change: 7,
+                minutes: 5,
+                text_lc: String::new(),
+            }),
+            LIMIT,
+        );
+        let taken = rows.take_for(Some("SELECT 1 FROM properties WHERE ticket_id = ?1"));
+        assert_eq!(
+            (
+                taken.tags.len(),
+                taken.properties.len(),
+                taken.entries.len()
+            ),
+            (0, 1, 0)
+        );
+        let taken = rows.take_for(Some("SELECT text FROM entries WHERE ticket_id = ?1"));
+        assert_eq!((taken.tags.len(), taken.entries.len()), (0, 1));
+        assert!(rows.take_for(Some("SELECT 1 FROM tickets")).is_empty());
+        let taken = rows.take_for(Some("DELETE FROM list_stale"));
+        assert_eq!(taken.tags.len(), 1);
+        assert!(rows.is_empty());
     }
 
     #[test]
