@@ -649,7 +649,8 @@ fn meet_relation(conn: &Db, id: i64, key: &str, target: i64) -> Result<Meeting> 
     } else {
         (target, id)
     };
-    let met = crate::storage::state::ordered_meeting(conn, forward, from, to)?;
+    let parents = forward == "child_of" && key_lc == forward;
+    let met = crate::storage::state::ordered_meeting(conn, forward, from, to, parents)?;
     if met.there {
         return Ok(Meeting::Keep(None));
     }
@@ -665,7 +666,7 @@ fn meet_relation(conn: &Db, id: i64, key: &str, target: i64) -> Result<Meeting> 
             crate::log::number_of(conn, to)?
         )));
     }
-    if forward == "child_of" && key_lc == forward && met.other_parents {
+    if met.other_parents {
         let old: Vec<i64> = conn.rows(
             "SELECT target FROM properties WHERE ticket_id = ?1 AND key_lc = 'child_of' AND target IS NOT NULL AND target <> ?2",
             args![from, to],

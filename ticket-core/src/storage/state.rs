@@ -155,33 +155,77 @@ pub(crate) struct OrderedMeeting {
     pub other_parents: bool,
 }
 
-/// [`OrderedMeeting`] in one query, the walk a recursive one (`UNION` stops at tickets met
-/// before). On a team silo the probe, each step of the walk and the parents were a round
-/// trip each, for every ordered relation a write or a rebuild applies (and the writer's own
-/// cycle check walked by number, a round trip a step).
+/// [`OrderedMeeting`] (`parents`: whether to ask for [`OrderedMeeting::other_parents`]; else
+/// it is false). A team silo asks in one query, the walk a recursive one (`UNION` stops at
+/// tickets met before): the probe, each step of the walk and the parents were a round trip
+/// each, for every ordered relation a write or a rebuild applies. A directory silo asks
+/// step by step, stopping at the first answer that settles it: its statements cost less than
+/// the recursive query (which made a bulk creation 2% more instructions).
 pub(crate) fn ordered_meeting(
     db: &Db,
     forward: &str,
     from: i64,
     to: i64,
+    parents: bool,
 ) -> Result<OrderedMeeting> {
-    let (there, reached, parents): (i64, i64, i64) = db
-        .opt(
-            "WITH RECURSIVE r(t) AS (SELECT CAST(?3 AS BIGINT) UNION \
-             SELECT p.target FROM properties p JOIN r ON p.ticket_id = r.t \
-             WHERE p.key_lc = ?2 AND p.target IS NOT NULL) \
-             SELECT (SELECT count(*) FROM properties WHERE ticket_id = ?1 AND key_lc = ?2 AND target = ?3), \
-             (SELECT count(*) FROM r WHERE r.t = ?1), \
-             (SELECT count(*) FROM properties WHERE ticket_id = ?1 AND key_lc = 'child_of' AND target IS NOT NULL AND target <> ?3)",
-            args![from, forward, to],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-        )?
-        .unwrap_or_default();
-    Ok(OrderedMeeting {
-        there: there > 0,
-        cycle: reached > 0,
-        other_parents: parents > 0,
-    })
+    if db.is_postgres() {
+        let (there, reached, others): (i64, i64, i64) = db
+            .opt(
+                "WITH RECURSIVE r(t) AS (SELECT CAST(?3 AS BIGINT) UNION \
+                 SELECT p.target FROM properties p JOIN r ON p.ticket_id = r.t \
+                 WHERE p.key_lc = ?2 AND p.target IS NOT NULL) \
+                 SELECT (SELECT count(*) FROM properties WHERE ticket_id = ?1 AND key_lc = ?2 AND target = ?3), \
+                 (SELECT count(*) FROM r WHERE r.t = ?1), \
+                 (SELECT count(*) FROM properties WHERE ticket_id = ?1 AND key_lc = 'child_of' AND target IS NOT NULL AND target <> ?3)",
+                args![from, forward, to],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )?
+            .unwrap_or_default();
+        return Ok(OrderedMeeting {
+            there: there > 0,
+            cycle: reached > 0,
+            other_parents: parents && others > 0,
+        });
+    }
+    let mut met = OrderedMeeting {
+        there: has_relation(db, from, forward, to)?,
+        cycle: false,
+        other_parents: false,
+    };
+    if met.there {
+        return Ok(met);
+    }
+    met.cycle = reaches(db, forward, to, from)?;
+    if !met.cycle && parents {
+        met.other_parents = db
+            .opt(
+                "SELECT 1 FROM properties WHERE ticket_id = ?1 AND key_lc = 'child_of' AND target IS NOT NULL AND target <> ?2",
+                args![from, to],
+                |_| Ok(()),
+            )?
+            .is_some();
+    }
+    Ok(met)
+}
+
+/// Whether `start` reaches `goal` along `forward` relations, a statement a step.
+fn reaches(db: &Db, forward: &str, start: i64, goal: i64) -> Result<bool> {
+    let mut seen = std::collections::BTreeSet::new();
+    let mut queue = vec![start];
+    while let Some(t) = queue.pop() {
+        if t == goal {
+            return Ok(true);
+        }
+        if !seen.insert(t) {
+            continue;
+        }
+        queue.extend(db.rows(
+            "SELECT target FROM properties WHERE ticket_id = ?1 AND key_lc = ?2 AND target IS NOT NULL",
+            args![t, forward],
+            |r| r.get::<i64>(0),
+        )?);
+    }
+    Ok(false)
 }
 
 /// The values of a key on the ticket with that number (a relation's targets' numbers).
