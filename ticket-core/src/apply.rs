@@ -409,8 +409,8 @@ pub(crate) struct Touched {
     /// are written again; a tag or a property leaves them as they are.
     pub texts: BTreeSet<i64>,
     /// Tickets whose rows went out with their list row, `earliest` and latest time already
-    /// (the writer's new tickets, [`crate::silo::Writer::list_row_with_kept_row`]): the end
-    /// leaves those three alone.
+    /// (the writer's new tickets, [`crate::silo::Writer::list_row_with_kept_row`]; a later
+    /// record of the ticket, or any repair, takes it out): the end leaves those three alone.
     pub listed: IdSet,
     /// Full-text documents made by the writer (a team silo's tickets in `listed`, in the
     /// binary form of a `tsvector`): written as they are, their texts not asked.

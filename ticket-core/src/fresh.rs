@@ -21,6 +21,23 @@ use crate::apply::AddedRow;
 use crate::log::{Operation, Record};
 use crate::model::Status;
 
+/// Whether a record of this kind changes its own ticket's title, summary, tags, plain values
+/// or entries (added) and nothing else: no other ticket's rows, no status, no removal of an
+/// entry or relation. What `Fresh` follows besides creates, statuses and plain relations, and
+/// what leaves the statuses the writer looked up as they were.
+pub(crate) fn plain_change(op: &Operation) -> bool {
+    matches!(
+        op,
+        Operation::Title(_)
+            | Operation::Summary(_)
+            | Operation::TagAdd(_)
+            | Operation::TagRemove(_)
+            | Operation::PropAdd { .. }
+            | Operation::PropRemove { .. }
+            | Operation::EntryAdd { .. }
+    )
+}
+
 /// A ticket created in this transaction, as the derived tables hold it.
 #[derive(Debug)]
 struct Ticket {
@@ -142,18 +159,7 @@ impl Fresh {
                 return;
             }
         }
-        let plain = !repaired
-            && matches!(
-                rec.op,
-                Operation::Title(_)
-                    | Operation::Summary(_)
-                    | Operation::Status(_)
-                    | Operation::TagAdd(_)
-                    | Operation::TagRemove(_)
-                    | Operation::PropAdd { .. }
-                    | Operation::PropRemove { .. }
-                    | Operation::EntryAdd { .. }
-            );
+        let plain = !repaired && (plain_change(&rec.op) || matches!(rec.op, Operation::Status(_)));
         if !plain {
             // a repair, merge links, a removal, an attachment, an undo: the database answers
             // from here on

@@ -527,9 +527,6 @@ pub(crate) struct Writer<'s> {
     /// [`Writer::list_rows_at_the_end`]): made again at the end, after the touched tickets'
     /// list rows are written (every ticket's, if a record was repaired meanwhile).
     list_triggers: Option<Vec<(String, String)>>,
-    /// The tickets whose kept row took their list row and `earliest`
-    /// ([`Writer::list_row_with_kept_row`]), which the end need not write.
-    listed: crate::apply::IdSet,
     /// Whether a record's projection repaired something in this transaction (then rows of
     /// other tickets may have changed, and the end writes what it would write anyway).
     repaired: bool,
@@ -569,7 +566,6 @@ impl<'s> Writer<'s> {
             asked_tag: None,
             asked_values: Vec::new(),
             list_triggers: None,
-            listed: Default::default(),
             repaired: false,
             looked_up: Default::default(),
         })
@@ -627,7 +623,7 @@ impl<'s> Writer<'s> {
             }
         });
         if listed {
-            self.listed.insert(id);
+            self.touched.listed.insert(id);
         }
     }
 
@@ -715,7 +711,7 @@ impl<'s> Writer<'s> {
         let repair = apply_known(self.conn, &rec, local, &self.at, &self.author, known)?;
         if repair.is_some() {
             self.repaired = true;
-            self.listed.clear();
+            self.touched.listed.clear();
         }
         self.touched.note(&rec, &self.at);
         self.fresh
@@ -724,24 +720,15 @@ impl<'s> Writer<'s> {
             Operation::RelAdd { key, .. } | Operation::RelRemove { key, .. } => {
                 !crate::apply::is_merge_key(&key.lc())
             }
-            op => matches!(
-                op,
-                Operation::Create { .. }
-                    | Operation::Title(_)
-                    | Operation::Summary(_)
-                    | Operation::TagAdd(_)
-                    | Operation::TagRemove(_)
-                    | Operation::PropAdd { .. }
-                    | Operation::PropRemove { .. }
-                    | Operation::EntryAdd { .. }
-            ),
+            Operation::Create { .. } => true,
+            op => crate::fresh::plain_change(op),
         };
         if repair.is_some() || !leaves_statuses {
             self.looked_up.borrow_mut().clear();
         }
         // a later record of a ticket whose kept row took its list row: the end writes it
-        if !self.listed.is_empty() {
-            self.listed.remove(&rec.ticket);
+        if !self.touched.listed.is_empty() {
+            self.touched.listed.remove(&rec.ticket);
         }
         Ok(local)
     }
@@ -840,13 +827,12 @@ impl<'s> Writer<'s> {
                 crate::storage::list_rows::refresh_all(self.conn)?;
             } else {
                 let stale: Vec<i64> = (self.touched.ids().into_iter())
-                    .filter(|id| !self.listed.contains(id))
+                    .filter(|id| !self.touched.listed.contains(id))
                     .collect();
                 crate::storage::list_rows::refresh_tickets(self.conn, &stale)?;
             }
             crate::storage::list_rows::set_triggers(self.conn, true, &triggers)?;
         }
-        self.touched.listed = std::mem::take(&mut self.listed);
         // a team silo's documents of the tickets it listed: made here, not asked for their texts
         self.touched.documents = (self.touched.listed.iter())
             .filter_map(|&id| Some((id, self.fresh.document(id)?)))
