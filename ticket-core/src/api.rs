@@ -203,7 +203,7 @@ impl Batch<'_> {
         let Batch { silo, tickets } = self;
         silo.write(|w| {
             if tickets.len() >= LIST_ROWS_AT_THE_END {
-                w.list_rows_at_the_end()?;
+                w.list_rows_at_the_end(tickets.len())?;
             }
             let mut numbers = Vec::with_capacity(tickets.len());
             for (rule, nt) in tickets {

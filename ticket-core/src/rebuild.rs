@@ -6,6 +6,7 @@ use crate::apply::{apply_known, is_merge_key, refresh, Known, RowNumbers, Touche
 use crate::error::{Error, Result};
 use crate::log::{Operation, Record};
 use crate::silo::Silo;
+use crate::storage::deferred_indexes::DeferredIndexes;
 use crate::storage::list_rows;
 use crate::storage::log::{self as store, StoredRecord};
 
@@ -69,16 +70,6 @@ const FTS_BULK_OFF: &str = "INSERT INTO ticket_fts (ticket_fts, rank) VALUES ('a
      INSERT INTO ticket_fts (ticket_fts, rank) VALUES ('crisismerge', 16); \
      INSERT INTO ticket_fts (ticket_fts, rank) VALUES ('hashsize', 1048576);";
 
-/// Helper threads for SQLite's sorter while a rebuild makes its indexes again: one per core
-/// beyond the first, at least one (SQLite runs them only for sorts too big to do at once in
-/// memory), at most three.
-fn sort_threads() -> usize {
-    std::thread::available_parallelism()
-        .map(|n| n.get().saturating_sub(1))
-        .unwrap_or(1)
-        .clamp(1, 3)
-}
-
 /// Replays the whole log into emptied derived tables, inside the caller's transaction. A
 /// record that does not decode, or does not apply (out of causal order, a reference that
 /// does not resolve), is an error naming the ticket and the record.
@@ -92,22 +83,8 @@ pub(crate) fn rebuild_in(conn: &Db) -> Result<RebuildStats> {
     } else {
         "DELETE FROM repairs; DELETE FROM tags; DELETE FROM properties; DELETE FROM entry_rows; DELETE FROM attachments; INSERT INTO ticket_fts (ticket_fts) VALUES ('delete-all'); DELETE FROM tickets;"
     })?;
-    // Indexes the replay itself does not read are dropped and built again afterwards: one
-    // sort per index instead of a b-tree insert per row (their definitions are read back from
-    // the schema, so they come back exactly as they were).
-    let deferred: Vec<(String, String)> = if conn.is_postgres() {
-        Vec::new()
-    } else {
-        conn.rows(
-            "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL \
-             AND tbl_name IN ('tickets', 'tags', 'properties') ORDER BY name",
-            args![],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )?
-    };
-    for (name, _) in &deferred {
-        conn.batch(&format!("DROP INDEX \"{}\"", name.replace('"', "\"\"")))?;
-    }
+    // Indexes the replay itself does not read are set aside and made again afterwards
+    let deferred = DeferredIndexes::set_aside(conn)?;
     if !conn.is_postgres() {
         conn.batch(FTS_BULK_ON)?;
     }
@@ -195,16 +172,7 @@ pub(crate) fn rebuild_in(conn: &Db) -> Result<RebuildStats> {
         n += 1;
         Ok(())
     })?;
-    // the indexes are sorted with helper threads (SQLite's sorter): the setting holds for
-    // this connection, so it goes back to none afterwards
-    if !conn.is_postgres() {
-        conn.batch(&format!("PRAGMA threads = {}", sort_threads()))?;
-    }
-    let indexed = deferred.iter().try_for_each(|(_, sql)| conn.batch(sql));
-    if !conn.is_postgres() {
-        conn.batch("PRAGMA threads = 0")?;
-    }
-    indexed?;
+    deferred.restore(conn)?;
     list_rows::set_triggers(conn, true, &triggers)?;
     list_rows::refresh_all(conn)?;
     // the same refresh as after a change set, for every ticket at once

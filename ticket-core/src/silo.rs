@@ -527,6 +527,9 @@ pub(crate) struct Writer<'s> {
     /// [`Writer::list_rows_at_the_end`]): made again at the end, after the touched tickets'
     /// list rows are written (every ticket's, if a record was repaired meanwhile).
     list_triggers: Option<Vec<(String, String)>>,
+    /// The indexes a big batch set aside ([`Writer::list_rows_at_the_end`]), made again at
+    /// the end after the touched tickets' rows are written.
+    deferred: Option<crate::storage::deferred_indexes::DeferredIndexes>,
     /// Whether a record's projection repaired something in this transaction (then rows of
     /// other tickets may have changed, and the end writes what it would write anyway).
     repaired: bool,
@@ -566,6 +569,7 @@ impl<'s> Writer<'s> {
             asked_tag: None,
             asked_values: Vec::new(),
             list_triggers: None,
+            deferred: None,
             repaired: false,
             looked_up: Default::default(),
         })
@@ -581,10 +585,12 @@ impl<'s> Writer<'s> {
     /// write every ticket's list row instead) and because the schema change is part of the
     /// transaction: a rollback brings the triggers back, and no other connection sees them
     /// missing. The statements prepared before are prepared again (twice a batch).
-    pub(crate) fn list_rows_at_the_end(&mut self) -> Result<()> {
+    pub(crate) fn list_rows_at_the_end(&mut self, new: usize) -> Result<()> {
         if self.conn.is_postgres() || self.list_triggers.is_some() {
             return Ok(());
         }
+        self.deferred =
+            Some(crate::storage::deferred_indexes::DeferredIndexes::for_batch(self.conn, new)?);
         let triggers = crate::storage::list_rows::triggers(self.conn)?;
         if triggers.is_empty() {
             return Ok(());
@@ -838,6 +844,9 @@ impl<'s> Writer<'s> {
             .filter_map(|&id| Some((id, self.fresh.document(id)?)))
             .collect();
         refresh(self.conn, &self.touched)?;
+        if let Some(deferred) = self.deferred.take() {
+            deferred.restore(self.conn)?;
+        }
         let touched = self.touched.ids();
         let mut known = crate::validate::KnownValues::new();
         for (number, key_lc, asked) in std::mem::take(&mut self.asked_values) {

@@ -752,6 +752,89 @@ fn a_big_batch_writes_its_list_rows_at_the_end_and_keeps_the_triggers() {
     assert_log_sound(&silo, &dir.path().join("copy"));
 }
 
+/// The secondary indexes of a directory silo's tables, by name, with their definitions.
+fn indexes(silo: &Silo) -> Vec<(String, String)> {
+    let db = rusqlite::Connection::open(silo.dir().join("silo.db")).unwrap();
+    let mut stmt = db
+        .prepare("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL ORDER BY name")
+        .unwrap();
+    let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?))).unwrap();
+    rows.map(|r| r.unwrap()).collect()
+}
+
+/// A big batch into a silo that holds fewer tickets than it brings sets the indexes of the
+/// tables it fills aside and makes them again at the end (one sort each instead of a b-tree
+/// insert a row): each drop and each create moves the schema's version. A big batch into a
+/// bigger silo keeps them (only the list-row triggers move), a failing batch leaves them as
+/// they were, and the indexes after are the schema's own, used by the searches.
+#[test]
+fn a_big_batch_into_a_smaller_silo_sets_its_indexes_aside() {
+    if on_postgres() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let silo = silo_with_target(dir.path());
+    let schema_version = || -> i64 {
+        rusqlite::Connection::open(silo.dir().join("silo.db"))
+            .unwrap()
+            .query_row("PRAGMA schema_version", [], |r| r.get(0))
+            .unwrap()
+    };
+    let defined = indexes(&silo);
+    let set_aside = defined
+        .iter()
+        .filter(|(name, _)| {
+            ["tickets_", "tags_", "properties_"]
+                .iter()
+                .any(|p| name.starts_with(p))
+        })
+        .count();
+    assert!(set_aside >= 8, "{defined:?}");
+    let triggers = list_triggers(&silo).len() as i64;
+    // 100 new tickets into a silo of one: triggers and indexes dropped and made again
+    let version = schema_version();
+    mixed_batch(&silo, 100).commit().unwrap();
+    assert_eq!(
+        schema_version() - version,
+        2 * triggers + 2 * set_aside as i64
+    );
+    assert_eq!(indexes(&silo), defined);
+    // 80 into a silo of 101: the triggers only
+    let version = schema_version();
+    mixed_batch(&silo, 80).commit().unwrap();
+    assert_eq!(schema_version() - version, 2 * triggers);
+    assert_eq!(indexes(&silo), defined);
+    // a failing batch big enough to set them aside leaves everything as it was
+    let before = dump(&silo);
+    let version = schema_version();
+    let mut batch = silo.batch();
+    for i in 0..400 {
+        let mut t = mixed_ticket(i);
+        if i == 399 {
+            t.properties
+                .push(("Blocks".to_string(), "99999".to_string()));
+        }
+        batch.add(t);
+    }
+    assert!(batch.commit().is_err());
+    assert_eq!(schema_version(), version);
+    assert_eq!(indexes(&silo), defined);
+    assert_eq!(dump(&silo), before);
+    // the searches read the indexes made again and find every ticket of both batches
+    assert_eq!(silo.search("g=bug", "").unwrap().len(), 180);
+    let db = rusqlite::Connection::open(silo.dir().join("silo.db")).unwrap();
+    let plan: String = db
+        .query_row(
+            "EXPLAIN QUERY PLAN SELECT ticket_id FROM tags WHERE tag_lc = 'bug'",
+            [],
+            |r| r.get(3),
+        )
+        .unwrap();
+    assert!(plan.contains("tags_lc"), "{plan}");
+    assert_rebuild_keeps_state(&silo);
+    assert_log_sound(&silo, &dir.path().join("copy"));
+}
+
 /// The numbering state (last number issued, how many) is written once, at the end of the
 /// transaction that issued numbers, and holds the last of them: the next transaction goes on
 /// from there.

@@ -10,6 +10,7 @@ use rusqlite::{Connection, OpenFlags, MAIN_DB};
 use crate::error::{Error, Result};
 
 pub mod db;
+pub(crate) mod deferred_indexes;
 pub(crate) mod kept;
 pub(crate) mod list_rows;
 pub(crate) mod log;
