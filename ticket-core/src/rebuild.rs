@@ -6,7 +6,7 @@ use crate::apply::{apply_known, is_merge_key, refresh, Known, RowNumbers, Touche
 use crate::error::{Error, Result};
 use crate::log::{Operation, Record};
 use crate::silo::Silo;
-use crate::storage::deferred_indexes::DeferredIndexes;
+use crate::storage::deferred_indexes::{DeferredIndexes, FTS_BULK_OFF, FTS_BULK_ON};
 use crate::storage::list_rows;
 use crate::storage::log::{self as store, StoredRecord};
 
@@ -58,17 +58,6 @@ impl Silo {
         crate::validate::violations(self, &conn, &ids, self.context().clock.today())
     }
 }
-
-/// FTS5's settings while a rebuild writes every document: no merging on the way (the
-/// `optimize` at the end merges once) and a bigger pending index, so fewer segments are
-/// written at all.
-const FTS_BULK_ON: &str = "INSERT INTO ticket_fts (ticket_fts, rank) VALUES ('automerge', 0); \
-     INSERT INTO ticket_fts (ticket_fts, rank) VALUES ('crisismerge', 1999); \
-     INSERT INTO ticket_fts (ticket_fts, rank) VALUES ('hashsize', 67108864);";
-/// FTS5's defaults again (automerge 4, crisismerge 16, hashsize 1 MiB).
-const FTS_BULK_OFF: &str = "INSERT INTO ticket_fts (ticket_fts, rank) VALUES ('automerge', 4); \
-     INSERT INTO ticket_fts (ticket_fts, rank) VALUES ('crisismerge', 16); \
-     INSERT INTO ticket_fts (ticket_fts, rank) VALUES ('hashsize', 1048576);";
 
 /// Replays the whole log into emptied derived tables, inside the caller's transaction. A
 /// record that does not decode, or does not apply (out of causal order, a reference that

@@ -799,11 +799,27 @@ fn a_big_batch_into_a_smaller_silo_sets_its_indexes_aside() {
         2 * triggers + 2 * set_aside as i64
     );
     assert_eq!(indexes(&silo), defined);
+    // FTS5 merged nothing on the way and has its own settings back
+    let fts_settings = || -> Vec<(String, i64)> {
+        let db = rusqlite::Connection::open(silo.dir().join("silo.db")).unwrap();
+        let mut stmt = db
+            .prepare("SELECT k, v FROM ticket_fts_config WHERE k IN ('automerge', 'crisismerge', 'hashsize') ORDER BY k")
+            .unwrap();
+        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?))).unwrap();
+        rows.map(|r| r.unwrap()).collect()
+    };
+    let defaults = vec![
+        ("automerge".to_string(), 4),
+        ("crisismerge".to_string(), 16),
+        ("hashsize".to_string(), 1_048_576),
+    ];
+    assert_eq!(fts_settings(), defaults);
     // 80 into a silo of 101: the triggers only
     let version = schema_version();
     mixed_batch(&silo, 80).commit().unwrap();
     assert_eq!(schema_version() - version, 2 * triggers);
     assert_eq!(indexes(&silo), defined);
+    assert_eq!(fts_settings(), defaults);
     // a failing batch big enough to set them aside leaves everything as it was
     let before = dump(&silo);
     let version = schema_version();
@@ -819,7 +835,9 @@ fn a_big_batch_into_a_smaller_silo_sets_its_indexes_aside() {
     assert!(batch.commit().is_err());
     assert_eq!(schema_version(), version);
     assert_eq!(indexes(&silo), defined);
+    assert_eq!(fts_settings(), defaults);
     assert_eq!(dump(&silo), before);
+    assert_eq!(silo.search("x:ticket", "").unwrap().len(), 180);
     // the searches read the indexes made again and find every ticket of both batches
     assert_eq!(silo.search("g=bug", "").unwrap().len(), 180);
     let db = rusqlite::Connection::open(silo.dir().join("silo.db")).unwrap();

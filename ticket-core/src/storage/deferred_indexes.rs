@@ -11,6 +11,19 @@ use crate::storage::db::{args, Db};
 /// The tables whose indexes are set aside: those a rebuild or a batch of new tickets fills.
 const TABLES: &str = "'tickets', 'tags', 'properties'";
 
+/// FTS5's settings while many documents are written: no merging on the way and a bigger
+/// pending index, so fewer segments are written at all (a rebuild merges them into one at
+/// its end with `optimize`; a batch leaves one segment of its own).
+pub(crate) const FTS_BULK_ON: &str =
+    "INSERT INTO ticket_fts (ticket_fts, rank) VALUES ('automerge', 0); \
+     INSERT INTO ticket_fts (ticket_fts, rank) VALUES ('crisismerge', 1999); \
+     INSERT INTO ticket_fts (ticket_fts, rank) VALUES ('hashsize', 67108864);";
+/// FTS5's defaults again (automerge 4, crisismerge 16, hashsize 1 MiB).
+pub(crate) const FTS_BULK_OFF: &str =
+    "INSERT INTO ticket_fts (ticket_fts, rank) VALUES ('automerge', 4); \
+     INSERT INTO ticket_fts (ticket_fts, rank) VALUES ('crisismerge', 16); \
+     INSERT INTO ticket_fts (ticket_fts, rank) VALUES ('hashsize', 1048576);";
+
 /// Helper threads for SQLite's sorter while the indexes are made again: one per core beyond
 /// the first, at least one (SQLite runs them only for sorts too big to do at once in memory),
 /// at most three.
@@ -26,6 +39,9 @@ fn sort_threads() -> usize {
 #[must_use = "the dropped indexes must be made again before the transaction commits"]
 pub(crate) struct DeferredIndexes {
     definitions: Vec<(String, String)>,
+    /// Whether FTS5's merging was set aside too (a batch; a rebuild sets it itself, around
+    /// its final merge).
+    active: bool,
 }
 
 impl DeferredIndexes {
@@ -46,7 +62,10 @@ impl DeferredIndexes {
         for (name, _) in &definitions {
             conn.batch(&format!("DROP INDEX \"{}\"", name.replace('"', "\"\"")))?;
         }
-        Ok(DeferredIndexes { definitions })
+        Ok(DeferredIndexes {
+            definitions,
+            active: false,
+        })
     }
 
     /// For a batch of `new` tickets: the indexes are set aside if the batch brings at least
@@ -62,14 +81,24 @@ impl DeferredIndexes {
         }
         let there: i64 = conn.value("SELECT coalesce(max(rowid), 0) FROM tickets", args![])?;
         if (new as i64) < there {
-            return Ok(DeferredIndexes::default());
+            conn.batch(FTS_BULK_ON)?;
+            return Ok(DeferredIndexes {
+                definitions: Vec::new(),
+                active: true,
+            });
         }
-        DeferredIndexes::set_aside(conn)
+        let mut deferred = DeferredIndexes::set_aside(conn)?;
+        conn.batch(FTS_BULK_ON)?;
+        deferred.active = true;
+        Ok(deferred)
     }
 
-    /// Makes the indexes again, sorted with helper threads (the setting holds for the
+    /// FTS5's own settings again, then the indexes, sorted with helper threads (the setting holds for the
     /// connection, so it goes back to none afterwards, also when a statement fails).
     pub(crate) fn restore(self, conn: &Db) -> Result<()> {
+        if self.active {
+            conn.batch(FTS_BULK_OFF)?;
+        }
         if self.definitions.is_empty() {
             return Ok(());
         }
