@@ -286,6 +286,11 @@ pub fn parse_decimal(text: &str) -> Option<f64> {
 /// 8 KiB key gives four levels of at most 8) while short chains keep their plain form.
 const RUN: usize = 8;
 
+/// How the driving semi-join of a PostgreSQL condition opens and closes
+/// ([`Compiler::semi_join`]).
+const DRIVER_OPEN: &str = "t.id = ANY(ARRAY(";
+const DRIVER_CLOSE: &str = "))";
+
 /// The operands of a chain of `Or` (or of `And`), with chains of the same kind nested in it by
 /// parentheses (`(a | b) | c`) flattened into one list.
 fn chain<'e>(parts: &'e [Expr], or: bool, into: &mut Vec<&'e Expr>) {
@@ -391,6 +396,9 @@ impl Compiler<'_> {
         } else {
             Vec::new()
         };
+        if !or && conjunct && self.dialect == Dialect::Postgres && operands.len() <= RUN {
+            return self.conjuncts(&operands, sql);
+        }
         if tags.len() < 2 {
             return self.joined(&operands, if or { " OR " } else { " AND " }, sql);
         }
@@ -424,6 +432,83 @@ impl Compiler<'_> {
         Ok(())
     }
 
+    /// PostgreSQL: the operands of an AND chain that is a conjunct of the whole condition,
+    /// as [`Compiler::joined`] writes them, except that the other semi-joins and negated
+    /// semi-joins among them go into the driving one's array (see [`Compiler::semi_join`]):
+    /// `t.id = ANY(ARRAY(SELECT d.id FROM (…) d(id) WHERE [NOT] EXISTS (SELECT 1 FROM (…)
+    /// s(id) WHERE s.id = d.id) …))`. Outside, each was a hashed subplan tested on every
+    /// ticket the array fetched; inside, the planner joins the id lists (a hash anti-join for
+    /// a NOT), and `tickets` is read only for the ids left: the OR/NOT key of quality.md on
+    /// the 1M team silo fetched 282k tickets for 138k rows (benches/README.md, session 15).
+    /// The subqueries select ticket ids without naming `t`, so the meaning is the same.
+    fn conjuncts(&mut self, operands: &[&Expr], sql: &mut Sql) -> Result<(), Error> {
+        let mut pieces = Vec::with_capacity(operands.len());
+        for p in operands {
+            let mut piece = Sql::default();
+            self.expr(p, &mut piece)?;
+            pieces.push(piece);
+        }
+        let driver = pieces
+            .iter()
+            .position(|p| p.inside(DRIVER_OPEN, DRIVER_CLOSE).is_some());
+        if let Some(d) = driver {
+            let mut folded: Vec<(bool, Sql)> = Vec::new();
+            let mut kept = Vec::with_capacity(pieces.len());
+            for (i, piece) in pieces.into_iter().enumerate() {
+                let moved = (i != d)
+                    .then(|| {
+                        (piece.inside("t.id IN (", ")").map(|s| (true, s)))
+                            .or_else(|| piece.inside("NOT (t.id IN (", "))").map(|s| (false, s)))
+                    })
+                    .flatten()
+                    .filter(|(_, s)| s.starts_with("SELECT ") && !s.names_outer_ticket());
+                match moved {
+                    Some(m) => folded.push(m),
+                    None => kept.push(piece),
+                }
+            }
+            if !folded.is_empty() {
+                let at = kept
+                    .iter()
+                    .position(|p| p.inside(DRIVER_OPEN, DRIVER_CLOSE).is_some())
+                    .expect("the driver is kept");
+                let inner = kept[at]
+                    .inside(DRIVER_OPEN, DRIVER_CLOSE)
+                    .expect("the driver's array");
+                let mut driver = Sql::default();
+                driver
+                    .push("t.id = ANY(ARRAY(SELECT d.id FROM (")
+                    .append(inner)
+                    .push(") d(id) WHERE ");
+                for (i, (exists, sub)) in folded.into_iter().enumerate() {
+                    if i > 0 {
+                        driver.push(" AND ");
+                    }
+                    driver
+                        .push(if exists {
+                            "EXISTS (SELECT 1 FROM ("
+                        } else {
+                            "NOT EXISTS (SELECT 1 FROM ("
+                        })
+                        .append(sub)
+                        .push(") s(id) WHERE s.id = d.id)");
+                }
+                driver.push("))");
+                kept[at] = driver;
+            }
+            pieces = kept;
+        }
+        sql.push("(");
+        for (i, piece) in pieces.into_iter().enumerate() {
+            if i > 0 {
+                sql.push(" AND ");
+            }
+            sql.append(piece);
+        }
+        sql.push(")");
+        Ok(())
+    }
+
     /// Opens a semi-join of `tickets t` with a subquery that selects ticket ids, up to its
     /// select list (the caller writes `ticket_id FROM …`, then the closing text returned).
     /// Written `t.id IN (SELECT …)`, except on PostgreSQL for the first semi-join that is a
@@ -437,8 +522,8 @@ impl Compiler<'_> {
     fn semi_join(&mut self, sql: &mut Sql) -> &'static str {
         if self.dialect == Dialect::Postgres && self.conjunct && !self.driven {
             self.driven = true;
-            sql.push("t.id = ANY(ARRAY(SELECT ");
-            "))"
+            sql.push(DRIVER_OPEN).push("SELECT ");
+            DRIVER_CLOSE
         } else {
             sql.push("t.id IN (SELECT ");
             ")"

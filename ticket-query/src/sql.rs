@@ -61,6 +61,50 @@ impl Sql {
     pub(crate) fn len(&self) -> usize {
         self.text.len()
     }
+
+    /// Whether the text so far begins with `prefix`.
+    pub(crate) fn starts_with(&self, prefix: &str) -> bool {
+        self.text.starts_with(prefix)
+    }
+
+    /// Appends `other`, its text and its values.
+    pub(crate) fn append(&mut self, other: Sql) -> &mut Self {
+        self.text.push_str(&other.text);
+        self.params.extend(other.params);
+        self
+    }
+
+    /// What lies between `open` and `close` when this piece is exactly `open … close` and the
+    /// parenthesis `open` ends with is closed by the first character of `close` (so `(a) OR
+    /// (b)` is not `(` … `)`). The values all belong to the inside: the program text around
+    /// it holds no placeholder.
+    pub(crate) fn inside(&self, open: &str, close: &str) -> Option<Sql> {
+        debug_assert!(open.ends_with('(') && close.starts_with(')'));
+        let inner = self.text.strip_prefix(open)?.strip_suffix(close)?;
+        let mut depth = 0usize;
+        for b in inner.bytes() {
+            match b {
+                b'(' => depth += 1,
+                b')' => depth = depth.checked_sub(1)?,
+                _ => {}
+            }
+        }
+        (depth == 0).then(|| Sql {
+            text: inner.to_string(),
+            params: self.params.clone(),
+        })
+    }
+
+    /// Whether the text names the outer query's `tickets t` (`t.` after a character that
+    /// cannot end a name): such a piece cannot move into another subquery.
+    pub(crate) fn names_outer_ticket(&self) -> bool {
+        let b = self.text.as_bytes();
+        (0..b.len().saturating_sub(1)).any(|i| {
+            b[i] == b't'
+                && b[i + 1] == b'.'
+                && (i == 0 || !(b[i - 1].is_ascii_alphanumeric() || b[i - 1] == b'_'))
+        })
+    }
 }
 
 /// A statement being rendered from program text and [`Sql`] pieces: placeholders are numbered
@@ -110,5 +154,45 @@ impl Statement {
 
     pub(crate) fn finish(self) -> (String, Vec<SqlValue>) {
         (self.text, self.params)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn piece(parts: &[&'static str]) -> Sql {
+        let mut sql = Sql::default();
+        for (i, p) in parts.iter().enumerate() {
+            if i > 0 {
+                sql.text(format!("v{i}"));
+            }
+            sql.push(p);
+        }
+        sql
+    }
+
+    /// The inside of `open … close` only when the parenthesis `open` ends with closes at
+    /// `close`, with every value.
+    #[test]
+    fn the_inside_of_a_piece_is_what_its_outer_parenthesis_holds() {
+        let semi = piece(&["t.id IN (SELECT ticket_id FROM tags WHERE tag_lc = ", ")"]);
+        let inner = semi.inside("t.id IN (", ")").unwrap();
+        assert_eq!(inner.text, "SELECT ticket_id FROM tags WHERE tag_lc = ?");
+        assert_eq!(inner.params, vec![SqlValue::Text("v1".into())]);
+        // two parenthesised pieces: the first parenthesis closes before the end
+        let two = piece(&["t.id IN (SELECT 1) OR t.id IN (SELECT 2)"]);
+        assert!(two.inside("t.id IN (", ")").is_none());
+        let unbalanced = piece(&["t.id IN (SELECT (1)"]);
+        assert!(unbalanced.inside("t.id IN (", ")").is_none());
+        assert!(semi.inside("NOT (t.id IN (", "))").is_none());
+    }
+
+    #[test]
+    fn a_piece_naming_the_outer_ticket_is_told() {
+        assert!(piece(&["SELECT 1 WHERE ticket_id = t.id"]).names_outer_ticket());
+        assert!(piece(&["t.status = 1"]).names_outer_ticket());
+        assert!(!piece(&["SELECT ticket_id FROM tags WHERE tag_lc = ", ""]).names_outer_ticket());
+        assert!(!piece(&["SELECT d.id FROM (SELECT 1) st.x"]).names_outer_ticket());
     }
 }

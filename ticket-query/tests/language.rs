@@ -43,6 +43,19 @@ fn spec_examples_compile_to_the_expected_sql() {
     }
 }
 
+/// The OR/NOT key of quality.md's typical searches, sorted by a ranked property and a date:
+/// on PostgreSQL its negated semi-join joins the driving array's ids (no hashed subplan per
+/// fetched ticket); SQLite keeps `IN` and `NOT IN`.
+#[test]
+fn semi_joins_of_a_conjunct_in_both_dialects() {
+    let (key, sort) = ("s:* (g=tag1 | g=tag2) !p=priority:=low:", "!vpriority:d");
+    insta::assert_snapshot!("or_not_sorted_sqlite", compiled(key, sort));
+    insta::assert_snapshot!(
+        "or_not_sorted_pg",
+        compiled_for(Dialect::Postgres, key, sort)
+    );
+}
+
 /// The other statements of a compiled search, and the spellings that only some keys reach
 /// (an empty saved search, no limit with an offset), in both dialects.
 #[test]
