@@ -39,6 +39,7 @@ mod search;
 pub mod serial;
 mod silo;
 mod storage;
+mod stored_at;
 mod sync;
 mod validate;
 mod write;

@@ -24,7 +24,10 @@ use crate::model::{Attachment, DeadlineState, Entry, Ticket, TicketRow};
 
 /// A timestamp as every output writes it: RFC 3339, UTC, microseconds, `Z`.
 pub fn timestamp(at: DateTime<Utc>) -> String {
-    at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
+    match crate::stored_at::format_stored(at) {
+        Some(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
+        None => at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
+    }
 }
 
 fn ser_at<S: Serializer>(at: &DateTime<Utc>, s: S) -> std::result::Result<S::Ok, S::Error> {

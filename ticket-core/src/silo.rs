@@ -20,7 +20,10 @@ use crate::storage::{open_silo_db, Access};
 pub(crate) const AT_FORMAT: &str = "%Y-%m-%dT%H:%M:%S%.6fZ";
 
 pub(crate) fn format_at(at: DateTime<Utc>) -> String {
-    at.format(AT_FORMAT).to_string()
+    match crate::stored_at::format_stored(at) {
+        Some(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
+        None => at.format(AT_FORMAT).to_string(),
+    }
 }
 
 /// A stored timestamp (RFC 3339; the epoch where it does not parse). The stored form,
@@ -36,22 +39,7 @@ pub(crate) fn parse_at(text: &str) -> DateTime<Utc> {
 
 /// `YYYY-MM-DDTHH:MM:SS.ffffffZ` exactly, or `None`.
 fn stored_at(text: &str) -> Option<DateTime<Utc>> {
-    let b = text.as_bytes();
-    if b.len() != 27
-        || (b[4], b[7], b[10], b[13], b[16], b[19], b[26])
-            != (b'-', b'-', b'T', b':', b':', b'.', b'Z')
-    {
-        return None;
-    }
-    let num = |from: usize, to: usize| -> Option<u32> {
-        b[from..to].iter().try_fold(0u32, |n, &d| {
-            d.is_ascii_digit().then(|| n * 10 + u32::from(d - b'0'))
-        })
-    };
-    let date = chrono::NaiveDate::from_ymd_opt(num(0, 4)? as i32, num(5, 7)?, num(8, 10)?)?;
-    // no leap seconds here (`:60` is refused): chrono's parser has its own reading of them
-    let time = date.and_hms_micro_opt(num(11, 13)?, num(14, 16)?, num(17, 19)?, num(20, 26)?)?;
-    Some(time.and_utc())
+    crate::stored_at::parse_stored(text)
 }
 
 /// An open silo. Every method takes `&self`; the one SQLite connection is behind a mutex, so

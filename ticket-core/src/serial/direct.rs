@@ -9,7 +9,7 @@
 //! because building a `TicketDoc` and running serde's pretty printer cost more than the rest
 //! of a listing (3.4 µs of a row's time on the generator's tickets): here nothing is
 //! allocated, and escaping copies runs of plain bytes at once.
-use chrono::{DateTime, Datelike, Timelike, Utc};
+use chrono::{DateTime, Utc};
 
 use crate::model::TicketRow;
 
@@ -109,39 +109,13 @@ fn integer(out: &mut Vec<u8>, n: i64) {
     out.extend_from_slice(&digits[i..]);
 }
 
-/// `n` as exactly `width` decimal digits (`n` < 10^width).
-fn fixed(out: &mut Vec<u8>, n: u32, width: usize) {
-    let mut digits = [b'0'; 10];
-    let mut v = n;
-    for d in digits[..width].iter_mut().rev() {
-        *d = b'0' + (v % 10) as u8;
-        v /= 10;
-    }
-    out.extend_from_slice(&digits[..width]);
-}
-
 /// [`super::timestamp`] (`2024-03-13T09:00:00.000000Z`) without a `String`; years outside
 /// 0..=9999 and leap seconds, which chrono writes its own way, go through chrono.
 pub fn timestamp(out: &mut Vec<u8>, at: DateTime<Utc>) {
-    let (year, nanos) = (at.year(), at.nanosecond());
-    if !(0..=9999).contains(&year) || nanos >= 1_000_000_000 {
-        out.extend_from_slice(super::timestamp(at).as_bytes());
-        return;
+    match crate::stored_at::format_stored(at) {
+        Some(bytes) => out.extend_from_slice(&bytes),
+        None => out.extend_from_slice(super::timestamp(at).as_bytes()),
     }
-    fixed(out, year as u32, 4);
-    out.push(b'-');
-    fixed(out, at.month(), 2);
-    out.push(b'-');
-    fixed(out, at.day(), 2);
-    out.push(b'T');
-    fixed(out, at.hour(), 2);
-    out.push(b':');
-    fixed(out, at.minute(), 2);
-    out.push(b':');
-    fixed(out, at.second(), 2);
-    out.push(b'.');
-    fixed(out, nanos / 1000, 6);
-    out.push(b'Z');
 }
 
 /// A JSON array of strings, pretty, its items at `indent` (the `]` two spaces less); `[]`
