@@ -853,6 +853,65 @@ fn a_big_batch_into_a_smaller_silo_sets_its_indexes_aside() {
     assert_log_sound(&silo, &dir.path().join("copy"));
 }
 
+/// Readers in another connection while big batches set the indexes aside and make them
+/// again: every search answers (the indexes are never missing for a reader: the drop is
+/// part of the writer's transaction) and sees whole batches only.
+#[test]
+fn readers_meanwhile_see_whole_batches_through_their_indexes() {
+    if on_postgres() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let silo = silo_with_target(dir.path());
+    let path = silo.dir().to_path_buf();
+    drop(silo);
+    // each batch at least as big as the silo: each sets the indexes aside
+    let sizes = [100u64, 200, 400, 800];
+    let writer = {
+        let path = path.clone();
+        std::thread::spawn(move || {
+            let silo = Silo::open(&path, ctx_at(NOW)).unwrap();
+            for n in sizes {
+                mixed_batch(&silo, n).commit().unwrap();
+            }
+        })
+    };
+    let silo = Silo::open(&path, ctx_at(NOW)).unwrap();
+    let whole: Vec<u64> = (0..=sizes.len()).map(|k| sizes[..k].iter().sum()).collect();
+    let mut reads = 0;
+    let mut seen = std::collections::BTreeSet::new();
+    loop {
+        let done = writer.is_finished();
+        let (bugs, assigned, active) = silo
+            .snapshot(|s| {
+                Ok((
+                    s.count("g=bug")?,
+                    s.count("p=assigned:=user3:")?,
+                    s.search("s:* g=tag3", "!ppriority:o")?.len(),
+                ))
+            })
+            .unwrap();
+        assert!(whole.contains(&bugs), "{bugs} is no sum of whole batches");
+        let batches = whole.iter().position(|w| *w == bugs).unwrap();
+        let expected = |every: u64, at: u64| -> u64 {
+            sizes[..batches]
+                .iter()
+                .map(|n| (0..*n).filter(|i| i % every == at).count() as u64)
+                .sum()
+        };
+        assert_eq!(assigned, expected(5, 3));
+        assert_eq!(active as u64, expected(7, 3));
+        seen.insert(bugs);
+        reads += 1;
+        if done {
+            break;
+        }
+    }
+    writer.join().unwrap();
+    assert!(reads > 3, "too few reads to mean anything: {reads}");
+    assert!(seen.contains(&whole[sizes.len()]));
+}
+
 /// The numbering state (last number issued, how many) is written once, at the end of the
 /// transaction that issued numbers, and holds the last of them: the next transaction goes on
 /// from there.
