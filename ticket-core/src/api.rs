@@ -172,11 +172,6 @@ pub struct NewTicket {
     pub entries: Vec<(String, u32)>,
 }
 
-/// From how many tickets a batch on a directory silo writes its list rows itself at the end
-/// instead of through the triggers (`Writer::list_rows_at_the_end`; below this, preparing the
-/// write path's statements again costs more than the triggers).
-const LIST_ROWS_AT_THE_END: usize = 64;
-
 /// Many tickets created in one transaction and one change set (bulk creation, generators).
 pub struct Batch<'s> {
     silo: &'s Silo,
@@ -202,9 +197,7 @@ impl Batch<'_> {
     pub fn commit(self) -> Result<Vec<TicketNumber>> {
         let Batch { silo, tickets } = self;
         silo.write(|w| {
-            if tickets.len() >= LIST_ROWS_AT_THE_END {
-                w.list_rows_at_the_end(tickets.len())?;
-            }
+            w.list_rows_at_the_end(tickets.len())?;
             let mut numbers = Vec::with_capacity(tickets.len());
             for (rule, nt) in tickets {
                 numbers.push(w.create_new(None, rule.as_deref(), nt)?);

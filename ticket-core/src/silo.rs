@@ -529,6 +529,11 @@ pub(crate) struct Writer<'s> {
     looked_up: std::cell::RefCell<std::collections::HashMap<String, (i64, String, Status)>>,
 }
 
+/// From how many new tickets a write on a directory silo writes its list rows itself at the
+/// end instead of through the triggers (`Writer::list_rows_at_the_end`; below this, preparing
+/// the write path's statements again costs more than the triggers).
+const LIST_ROWS_AT_THE_END: usize = 64;
+
 impl<'s> Writer<'s> {
     fn new(silo: &'s Silo, conn: &'s Db) -> Result<Writer<'s>> {
         let now = silo.ctx.clock.now_utc();
@@ -574,7 +579,7 @@ impl<'s> Writer<'s> {
     /// transaction: a rollback brings the triggers back, and no other connection sees them
     /// missing. The statements prepared before are prepared again (twice a batch).
     pub(crate) fn list_rows_at_the_end(&mut self, new: usize) -> Result<()> {
-        if self.conn.is_postgres() || self.list_triggers.is_some() {
+        if new < LIST_ROWS_AT_THE_END || self.conn.is_postgres() || self.list_triggers.is_some() {
             return Ok(());
         }
         self.deferred =

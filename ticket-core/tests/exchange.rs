@@ -230,6 +230,68 @@ fn tkts_import_lands_every_field_and_is_idempotent() {
     assert_eq!(dump(&silo), before);
 }
 
+/// A bigger tkts database: each ticket's records are its own, in their order (records
+/// without a ticket number, or with one that is not a number, are left out); a second run
+/// creates nothing and asks the silo one question, not one per ticket; the import took the
+/// big-batch path (its indexes set aside, so the schema moved) and leaves the state a
+/// rebuild makes.
+#[test]
+fn a_big_tkts_import_reads_each_table_once_and_asks_once_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let silo = new_silo(dir.path());
+    let db = dir.path().join("tkts.db");
+    make_tkts(&db);
+    let c = rusqlite::Connection::open(&db).unwrap();
+    c.execute_batch(
+        "WITH RECURSIVE n(i) AS (SELECT 3 UNION ALL SELECT i + 1 FROM n WHERE i < 200)
+         INSERT INTO tickets (id, status, title, desc, client, owner, time, created_on)
+           SELECT i, 'Open', 'ticket ' || i, 'about ' || i, 'c' || (i % 3), 'u' || (i % 4), 0,
+                  datetime('2023-01-01', '+' || i || ' hours') FROM n;
+         -- two records a ticket past the second, written in reverse order
+         INSERT INTO records (tkt_num, log, user, time, created_on)
+           SELECT id, 'second on ' || id, 'u', 2, datetime(created_on, '+2 hours') FROM tickets WHERE id > 2;
+         INSERT INTO records (tkt_num, log, user, time, created_on)
+           SELECT id, 'first on ' || id, 'u', 1, datetime(created_on, '+1 hours') FROM tickets WHERE id > 2;
+         INSERT INTO records (tkt_num, log, user, time, created_on) VALUES
+           (NULL, 'nobody''s', 'u', 1, '2023-01-01 00:00:00'),
+           ('x', 'not a number', 'u', 1, '2023-01-01 00:00:00');",
+    )
+    .unwrap();
+    drop(c);
+    let version = || -> i64 {
+        rusqlite::Connection::open(silo.dir().join("silo.db"))
+            .and_then(|c| c.query_row("PRAGMA schema_version", [], |r| r.get(0)))
+            .unwrap_or(0)
+    };
+    let before = version();
+    let report = silo.import_tkts(&db).unwrap();
+    assert_eq!(report.created.len(), 200);
+    if !on_postgres() {
+        assert!(version() > before, "the big import took the batch path");
+    }
+    for id in [3, 77, 200] {
+        let t = silo
+            .get(silo.numbers(&format!("p=tkts_id:={id}:"), "").unwrap()[0].as_str())
+            .unwrap();
+        let texts: Vec<&str> = t.entries.iter().map(|e| e.text.as_str()).collect();
+        assert_eq!(
+            texts,
+            vec![format!("first on {id}"), format!("second on {id}")],
+            "tkts #{id}"
+        );
+        assert_eq!(t.title, format!("ticket {id}"));
+    }
+    assert_eq!(silo.count("e:nobody | e:number").unwrap(), 0);
+    let asked = silo.statements().unwrap();
+    let again = silo.import_tkts(&db).unwrap();
+    assert!(again.created.is_empty());
+    assert_eq!(again.already_there.len(), 200);
+    let asked = silo.statements().unwrap() - asked;
+    // the write's own statements (some 46), not one a ticket as well
+    assert!(asked < 100, "a second run asked {asked} statements");
+    assert_rebuild_keeps_state(&silo);
+}
+
 #[test]
 fn wrong_shaped_or_corrupt_sources_are_clear_errors() {
     let dir = tempfile::tempdir().unwrap();

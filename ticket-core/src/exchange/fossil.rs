@@ -132,37 +132,55 @@ impl Silo {
         let now = self.context().clock.now_utc();
         self.write(|w| {
             let mut report = ImportReport::default();
+            // the uuids imported before, asked once (a big import sets the indexes aside)
+            let mut seen = super::imported_values(w.conn, "fossil_uuid")?;
+            w.list_rows_at_the_end(tickets.len())?;
             for (t, cs) in tickets.iter().zip(comments) {
-                let seen: i64 = w.conn.value(
-                    "SELECT count(*) FROM properties WHERE key_lc = 'fossil_uuid' AND value_lc = ?1",
-                    crate::storage::db::args![t.uuid.to_lowercase()],
-                )?;
-                if seen > 0 {
+                if !seen.insert(t.uuid.to_lowercase()) {
                     report.already_there.push(t.uuid.clone());
                     continue;
                 }
                 let created = julian(t.ctime).unwrap_or(now);
                 w.new_set(created, &default_author);
-                let title = if t.title.trim().is_empty() { format!("Fossil ticket {}", &t.uuid[..t.uuid.len().min(10)]) } else { t.title.clone() };
+                let title = if t.title.trim().is_empty() {
+                    format!("Fossil ticket {}", &t.uuid[..t.uuid.len().min(10)])
+                } else {
+                    t.title.clone()
+                };
                 let ctx = format!("Fossil ticket {}", t.uuid);
-                let number = w.create(None, &title, None, &t.comment).map_err(|e| source_error(&ctx, e))?;
+                let number = w
+                    .create(None, &title, None, &t.comment)
+                    .map_err(|e| source_error(&ctx, e))?;
                 let tr = w.ticket(number.as_str())?;
                 let mut ops = vec![Op::AddProperty("Fossil_Uuid".into(), t.uuid.clone())];
                 let status = fossil_status(&t.status);
                 if status.is_none() && !t.status.trim().is_empty() {
                     ops.push(Op::AddProperty("Fossil_Status".into(), t.status.clone()));
                 }
-                ops.extend(t.props.iter().map(|(k, v)| Op::AddProperty(k.clone(), v.clone())));
+                ops.extend(
+                    t.props
+                        .iter()
+                        .map(|(k, v)| Op::AddProperty(k.clone(), v.clone())),
+                );
                 for op in ops {
                     w.perform(&tr, op).map_err(|e| source_error(&ctx, e))?;
                 }
                 for (mtime, author, text) in cs {
                     let at = julian(mtime).unwrap_or(created).max(created);
-                    w.new_set(at, if author.trim().is_empty() { &default_author } else { author.trim() });
-                    w.add_entry(&tr, &text, 0).map_err(|e| source_error(&ctx, e))?;
+                    w.new_set(
+                        at,
+                        if author.trim().is_empty() {
+                            &default_author
+                        } else {
+                            author.trim()
+                        },
+                    );
+                    w.add_entry(&tr, &text, 0)
+                        .map_err(|e| source_error(&ctx, e))?;
                 }
                 if let Some(s) = status.filter(|s| *s != "Open") {
-                    w.perform(&tr, Op::Status(s.into(), None)).map_err(|e| source_error(&ctx, e))?;
+                    w.perform(&tr, Op::Status(s.into(), None))
+                        .map_err(|e| source_error(&ctx, e))?;
                 }
                 report.created.push(number.to_string());
             }

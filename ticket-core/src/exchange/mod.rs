@@ -47,3 +47,18 @@ pub(crate) fn source_error(what: &str, detail: impl std::fmt::Display) -> crate:
         message: format!("{what}: {detail}"),
     }
 }
+
+/// The values (in lower case) of property `key_lc` on any ticket: the source ids an import
+/// brought before, so that a second run creates nothing twice. One query for the whole import
+/// (a query per imported ticket read every value of the key each time).
+pub(crate) fn imported_values(
+    conn: &crate::storage::db::Db,
+    key_lc: &str,
+) -> crate::Result<std::collections::HashSet<String>> {
+    let values: Vec<String> = conn.rows(
+        "SELECT value_lc FROM properties WHERE key_lc = ?1",
+        crate::storage::db::args![key_lc],
+        |r| r.get(0),
+    )?;
+    Ok(values.into_iter().collect())
+}
