@@ -193,3 +193,11 @@ pub fn mixed_ticket(i: u64) -> ticket_core::NewTicket {
         entries: vec![("looked at it".to_string(), 5), ("fixed".to_string(), 10)],
     }
 }
+
+/// A directory silo's `PRAGMA schema_version` (every DDL statement moves it), read through a
+/// connection of its own.
+pub fn schema_version(silo: &Silo) -> i64 {
+    rusqlite::Connection::open(silo.dir().join("silo.db"))
+        .and_then(|c| c.query_row("PRAGMA schema_version", [], |r| r.get(0)))
+        .unwrap_or(0)
+}

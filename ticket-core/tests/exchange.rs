@@ -258,11 +258,7 @@ fn a_big_tkts_import_reads_each_table_once_and_asks_once_again() {
     )
     .unwrap();
     drop(c);
-    let version = || -> i64 {
-        rusqlite::Connection::open(silo.dir().join("silo.db"))
-            .and_then(|c| c.query_row("PRAGMA schema_version", [], |r| r.get(0)))
-            .unwrap_or(0)
-    };
+    let version = || schema_version(&silo);
     let before = version();
     let report = silo.import_tkts(&db).unwrap();
     assert_eq!(report.created.len(), 200);

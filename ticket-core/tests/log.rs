@@ -699,12 +699,7 @@ fn a_big_batch_writes_its_list_rows_at_the_end_and_keeps_the_triggers() {
     let silo = silo_with_target(dir.path());
     let triggers = list_triggers(&silo);
     assert_eq!(triggers.len(), 8, "{triggers:?}");
-    let schema_version = || -> i64 {
-        rusqlite::Connection::open(silo.dir().join("silo.db"))
-            .unwrap()
-            .query_row("PRAGMA schema_version", [], |r| r.get(0))
-            .unwrap()
-    };
+    let schema_version = || schema_version(&silo);
     // a small batch goes through the triggers (the schema does not move)
     let version = schema_version();
     let mut batch = silo.batch();
@@ -774,12 +769,7 @@ fn a_big_batch_into_a_smaller_silo_sets_its_indexes_aside() {
     }
     let dir = tempfile::tempdir().unwrap();
     let silo = silo_with_target(dir.path());
-    let schema_version = || -> i64 {
-        rusqlite::Connection::open(silo.dir().join("silo.db"))
-            .unwrap()
-            .query_row("PRAGMA schema_version", [], |r| r.get(0))
-            .unwrap()
-    };
+    let schema_version = || schema_version(&silo);
     let defined = indexes(&silo);
     let set_aside = defined
         .iter()

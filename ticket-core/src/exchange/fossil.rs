@@ -167,14 +167,7 @@ impl Silo {
                 }
                 for (mtime, author, text) in cs {
                     let at = julian(mtime).unwrap_or(created).max(created);
-                    w.new_set(
-                        at,
-                        if author.trim().is_empty() {
-                            &default_author
-                        } else {
-                            author.trim()
-                        },
-                    );
+                    w.new_set(at, super::author_or(&author, &default_author));
                     w.add_entry(&tr, &text, 0)
                         .map_err(|e| source_error(&ctx, e))?;
                 }

@@ -42,6 +42,14 @@ impl std::fmt::Display for ImportReport {
     }
 }
 
+/// A source's author as given, trimmed, or `default` where it gives none.
+pub(crate) fn author_or<'a>(given: &'a str, default: &'a str) -> &'a str {
+    match given.trim() {
+        "" => default,
+        name => name,
+    }
+}
+
 pub(crate) fn source_error(what: &str, detail: impl std::fmt::Display) -> crate::Error {
     crate::Error::Import {
         message: format!("{what}: {detail}"),

@@ -208,14 +208,7 @@ impl Silo {
                 }
                 for (log, user, minutes, created) in recs {
                     let at = parse_time(&created).unwrap_or(t.created).max(t.created);
-                    w.new_set(
-                        at,
-                        if user.trim().is_empty() {
-                            &author
-                        } else {
-                            user.trim()
-                        },
-                    );
+                    w.new_set(at, super::author_or(&user, &author));
                     w.add_entry(&tr, &log, minutes.clamp(0, u32::MAX as i64) as u32)
                         .map_err(|e| source_error(&format!("tkts ticket {id}"), e))?;
                 }
