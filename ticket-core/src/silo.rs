@@ -30,16 +30,11 @@ pub(crate) fn format_at(at: DateTime<Utc>) -> String {
 /// [`AT_FORMAT`], is read directly (a listing reads two per ticket); anything else goes
 /// through chrono's RFC 3339 parser, which gives the same instant for the stored form.
 pub(crate) fn parse_at(text: &str) -> DateTime<Utc> {
-    stored_at(text).unwrap_or_else(|| {
+    crate::stored_at::parse_stored(text).unwrap_or_else(|| {
         DateTime::parse_from_rfc3339(text)
             .map(|d| d.with_timezone(&Utc))
             .unwrap_or_default()
     })
-}
-
-/// `YYYY-MM-DDTHH:MM:SS.ffffffZ` exactly, or `None`.
-fn stored_at(text: &str) -> Option<DateTime<Utc>> {
-    crate::stored_at::parse_stored(text)
 }
 
 /// An open silo. Every method takes `&self`; the one SQLite connection is behind a mutex, so
@@ -568,7 +563,10 @@ impl<'s> Writer<'s> {
         })
     }
 
-    /// For a big batch of new tickets on a directory silo: the list-row triggers are dropped
+    /// For a write of `new` tickets, 64 or more (a big batch, a big import), on a directory
+    /// silo: the indexes are set aside when the silo holds fewer tickets than that
+    /// ([`DeferredIndexes::for_batch`](crate::storage::deferred_indexes::DeferredIndexes::for_batch),
+    /// made again by [`Writer::finish`]), and the list-row triggers are dropped
     /// for this transaction, and [`Writer::finish`] writes the list rows of every ticket it
     /// touched, then makes the triggers again. A trigger fired for every tag, property and
     /// entry row (some ten a generated ticket) to note a ticket the writer knows it touched.
@@ -883,7 +881,7 @@ mod stored_at_tests {
         fn the_stored_form_reads_as_chrono_reads_it(secs in 0i64..253_402_300_799, micros in 0u32..1_000_000) {
             let at = DateTime::from_timestamp(secs, micros * 1000).unwrap();
             let text = format_at(at);
-            prop_assert_eq!(stored_at(&text), Some(at));
+            prop_assert_eq!(crate::stored_at::parse_stored(&text), Some(at));
             prop_assert_eq!(parse_at(&text), chrono_at(&text));
         }
 
