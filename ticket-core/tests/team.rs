@@ -402,6 +402,43 @@ fn a_batch_of_new_tickets_sends_statements_per_table_not_per_ticket() {
     assert_eq!(silo.count("g=bug").unwrap(), n + 10);
 }
 
+/// A read on a team silo waits for two round trips: its begin goes out with its first
+/// statement (streamed rows included), then the commit. It was three, the begin alone first:
+/// a page of the web server or a count paid a third of its latency for it.
+#[test]
+fn reads_wait_for_two_round_trips() {
+    let Some(url) = server() else { return };
+    let silo = Silo::create(&fresh_schema(&url), ctx_at(NOW)).unwrap();
+    silo.new_ticket("target", None, "").unwrap();
+    let mut batch = silo.batch();
+    for i in 0..20 {
+        batch.add(mixed_ticket(i));
+    }
+    batch.commit().unwrap();
+    // each read once first: its statements are prepared on the server then
+    let reads: [(&str, &dyn Fn() -> usize); 3] = [
+        ("count", &|| silo.count("g=bug").unwrap() as usize),
+        ("search", &|| silo.search("g=tag3", "t").unwrap().len()),
+        ("numbers", &|| {
+            silo.numbers("p=assigned:=user1:", "").unwrap().len()
+        }),
+    ];
+    for (what, read) in reads {
+        let first = read();
+        let before = silo.round_trips().unwrap();
+        assert_eq!(read(), first, "{what}");
+        let trips = silo.round_trips().unwrap() - before;
+        assert_eq!(trips, 2, "{what}: {trips} round trips");
+    }
+    // a snapshot of several reads: one trip each, and the commit
+    let before = silo.round_trips().unwrap();
+    let (a, b) = silo
+        .snapshot(|s| Ok((s.count("g=bug")?, s.search("g=tag3", "t")?.len())))
+        .unwrap();
+    assert_eq!((a, b), (20, 3));
+    assert_eq!(silo.round_trips().unwrap() - before, 3);
+}
+
 /// A team silo's writes are bound by round trips to the server (benches/README.md, "Team
 /// silos: write round trips"), so they are counted here, not timed: creating tickets with
 /// tags, properties, a relation, entries and a status in one `Batch`, and a one-tag change

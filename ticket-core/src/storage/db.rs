@@ -487,6 +487,8 @@ fn reads_log(sql: &str) -> bool {
 enum Answer {
     Count(u64),
     Rows(Vec<postgres::Row>),
+    /// A streamed query's rows, received as they are read.
+    Stream(tokio_postgres::RowStream),
     Done,
 }
 
@@ -863,14 +865,16 @@ impl PgConn {
         use futures_util::{FutureExt, StreamExt};
         let stmt = self.ready(sql)?;
         self.count(sql);
-        // what is queued goes first, answered, so the rows come alone
-        self.pipeline(None)?;
-        self.trips.set(self.trips.get() + 1);
+        // what is queued (a read's begin) goes out with the query, in one round trip: its
+        // answers come first, then the rows, read as they arrive
         let params = Self::params(args);
         let client = self.client();
-        let rows = self
-            .runtime
-            .block_on(client.query_raw(&stmt, params.iter().copied()))?;
+        let answer = self.pipeline(Some(Box::pin(async {
+            (client.query_raw(&stmt, params.iter().copied()).await).map(Answer::Stream)
+        })))?;
+        let Answer::Stream(rows) = answer else {
+            unreachable!("a streamed query answers its rows")
+        };
         let mut rows = std::pin::pin!(rows);
         loop {
             // the rows already received are taken without entering the runtime
@@ -1448,8 +1452,10 @@ impl Db {
         match self {
             Db::Sqlite(c) => Ok(c.execute_batch("BEGIN DEFERRED")?),
             Db::Postgres(p) => {
-                p.batch("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")?;
+                // sent with the transaction's first statement, as a write's begin is: a read
+                // waits for two round trips instead of three (a failure surfaces there)
                 p.in_transaction.set(true);
+                p.batch_later("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY".to_string());
                 Ok(())
             }
         }
