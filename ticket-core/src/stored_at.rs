@@ -71,15 +71,28 @@ mod tests {
 
     proptest! {
         #[test]
-        fn the_stored_form_is_chronos(secs in -62_167_219_200i64..253_402_300_799, micros in 0u32..1_000_000, extra in 0u32..1000) {
+        fn the_stored_form_is_chronos(
+            secs in -62_167_219_200i64..253_402_300_799,
+            micros in 0u32..1_000_000,
+            extra in 0u32..1000,
+        ) {
             let at = DateTime::from_timestamp(secs, micros * 1000 + extra).unwrap();
             let text = at.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string();
-            prop_assert_eq!(format_stored(at).map(|b| String::from_utf8(b.to_vec()).unwrap()), Some(text.clone()));
+            let ours = format_stored(at).map(|b| String::from_utf8(b.to_vec()).unwrap());
+            prop_assert_eq!(ours, Some(text.clone()));
             prop_assert_eq!(parse_stored(&text), DateTime::from_timestamp(secs, micros * 1000));
         }
 
         #[test]
-        fn any_date_and_time_text_parses_as_chrono_parses_it(y in 0u32..10_000, mo in 0u32..14, d in 0u32..33, h in 0u32..25, mi in 0u32..61, s in 0u32..62, us in 0u32..1_000_000) {
+        fn any_date_and_time_text_parses_as_chrono_parses_it(
+            y in 0u32..10_000,
+            mo in 0u32..14,
+            d in 0u32..33,
+            h in 0u32..25,
+            mi in 0u32..61,
+            s in 0u32..62,
+            us in 0u32..1_000_000,
+        ) {
             let text = format!("{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}.{us:06}Z");
             let chrono = NaiveDate::from_ymd_opt(y as i32, mo, d)
                 .and_then(|date| date.and_hms_micro_opt(h, mi, s, us))

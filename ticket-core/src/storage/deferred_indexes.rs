@@ -93,8 +93,9 @@ impl DeferredIndexes {
         Ok(deferred)
     }
 
-    /// FTS5's own settings again, then the indexes, sorted with helper threads (the setting holds for the
-    /// connection, so it goes back to none afterwards, also when a statement fails).
+    /// FTS5's own settings again, then the indexes, sorted with helper threads (the setting
+    /// holds for the connection, so it goes back to none afterwards, also when a statement
+    /// fails).
     pub(crate) fn restore(self, conn: &Db) -> Result<()> {
         if self.active {
             conn.batch(FTS_BULK_OFF)?;
