@@ -30,7 +30,13 @@ const USAGE: &str =
     "usage: ticket-benches gen N DIR [SEED] | bulk N DIR [CHUNK] | writers C DIR [K] | ratio N DIR [RUNS] | \
 export-taskwarrior N FILE [SEED] | fossil N REPO [SEED] | baseline N DB [RUNS]";
 
+/// The allocator of the `ticket` binary, so that the figures are the product's
+/// (`ticket_core::sqlite_uses_mimalloc`).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
+    let _ = ticket_core::sqlite_uses_mimalloc();
     let args: Vec<String> = std::env::args().skip(1).collect();
     if args.len() < 3 {
         eprintln!("{USAGE}");

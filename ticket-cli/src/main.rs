@@ -62,7 +62,15 @@ use clap::{CommandFactory, FromArgMatches};
 
 use crate::error::CliError;
 
+/// Listings and writes are many small allocations: mimalloc serves them, Rust's and SQLite's
+/// alike (`ticket_core::sqlite_uses_mimalloc`; benches/README.md, "Session 16").
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
+    // before anything opens a silo; should SQLite refuse (it cannot have started yet), it
+    // keeps its own allocator and works the same
+    let _ = ticket_core::sqlite_uses_mimalloc();
     // `COMPLETE=SHELL ticket -- WORDS`: the shell asks for candidates (answers and exits)
     complete::answer_if_asked();
     let command = cli::Cli::command();

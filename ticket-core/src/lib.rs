@@ -15,6 +15,7 @@
 //! See `ARCHITECTURE.md` for the schema of the derived tables and the change log.
 #![warn(missing_docs)]
 
+mod allocator;
 mod api;
 mod apply;
 mod catalogue;
@@ -44,6 +45,7 @@ mod sync;
 mod validate;
 mod write;
 
+pub use allocator::sqlite_uses_mimalloc;
 pub use api::{Batch, Edit, NewTicket};
 pub use catalogue::SiloCatalogue;
 pub use changes::{Change, ChangeOp};

@@ -50,6 +50,9 @@ use pyo3::prelude::*;
 #[pymodule]
 #[pyo3(name = "_ticket")]
 fn ticket_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    // the bundled SQLite (this module's own copy) allocates through mimalloc too, chosen
+    // before any silo is opened; were it refused, SQLite keeps its allocator and works the same
+    let _ = ticket_core::sqlite_uses_mimalloc();
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     // Which parts were compiled in: "core-api" (Silo, search, parse_search, ...) needs
     // ticket-core's Silo, which lands in a later merge. The test suite reads this.
