@@ -172,7 +172,9 @@ pub struct NewTicket {
     pub entries: Vec<(String, u32)>,
 }
 
-/// Many tickets created in one transaction and one change set (bulk creation, generators).
+/// Many tickets created in one transaction (bulk creation, generators, `create_many`): one
+/// change set, or as many as the records need when they pass a change set's 65,536 (the
+/// sets split between tickets, so a ticket's records share a set; an undo takes back one set).
 pub struct Batch<'s> {
     silo: &'s Silo,
     tickets: Vec<(Option<String>, NewTicket)>,
@@ -200,11 +202,19 @@ impl Batch<'_> {
             w.list_rows_at_the_end(tickets.len())?;
             let mut numbers = Vec::with_capacity(tickets.len());
             for (rule, nt) in tickets {
+                w.room_for(records_at_most(&nt));
                 numbers.push(w.create_new(None, rule.as_deref(), nt)?);
             }
             Ok(numbers)
         })
     }
+}
+
+/// How many records a new ticket may write, at most as far as a change set's room goes: one
+/// for each tag and entry, two for each property (a relation writes its mirror on the target
+/// too), and a margin for the create, title, summary and status and what a creation rule adds.
+fn records_at_most(nt: &NewTicket) -> usize {
+    nt.tags.len() + 2 * nt.properties.len() + nt.entries.len() + 256
 }
 
 impl Writer<'_> {

@@ -774,6 +774,17 @@ impl<'s> Writer<'s> {
         self.author = author.to_string();
     }
 
+    /// Makes room for `records` more records: when the current change set holds some already
+    /// and they would take it past its 65,536, the next record starts a new change set in the
+    /// same transaction, with the same time and author. A [`crate::Batch`] asks before each
+    /// ticket, so that a ticket's records stay in one set and a batch of any size goes in.
+    pub(crate) fn room_for(&mut self, records: usize) {
+        if self.set.is_some() && self.index as usize + records > 0x10000 {
+            self.set = None;
+            self.index = 0;
+        }
+    }
+
     /// The ticket with that number, as it is now inside the transaction.
     pub fn ticket(&self, number: &str) -> Result<TicketRef> {
         let n: TicketNumber = number.parse().map_err(|_| Error::NotFound {

@@ -932,3 +932,42 @@ fn the_numbering_state_is_written_once_at_the_end_of_a_batch() {
     assert_eq!(next.as_str(), "7");
     assert_eq!(state(), (7, 7));
 }
+
+/// A batch whose tickets need more records than a change set holds (65,536) goes in whole, in
+/// one transaction: its change sets split between tickets, each ticket's records in one set,
+/// the sets in order and none past the limit; the log stays sound (rebuild, export → import).
+/// Before, the batch was refused ("more than 65536 changes in one change set").
+#[test]
+fn a_batch_bigger_than_a_change_set_splits_between_tickets() {
+    let dir = tempfile::tempdir().unwrap();
+    let silo = new_silo(dir.path());
+    let (tickets, tags) = (460u64, 150);
+    let mut batch = silo.batch();
+    for i in 0..tickets {
+        batch.add(ticket_core::NewTicket {
+            title: format!("ticket {i}"),
+            tags: (0..tags).map(|t| format!("tag{t}")).collect(),
+            ..Default::default()
+        });
+    }
+    let numbers = batch.commit().unwrap();
+    assert_eq!(numbers.len(), tickets as usize);
+    let records = change_count(&silo);
+    assert!(records > 65_536, "{records} records: the batch must pass one set");
+    let mut sets: Vec<String> = Vec::new();
+    for n in &numbers {
+        let history = silo.history(n.as_str()).unwrap();
+        assert_eq!(history.len(), tags + 2, "ticket {n}: create, title and its tags");
+        assert!(
+            history.iter().all(|c| c.set_id == history[0].set_id),
+            "ticket {n}: its records span change sets"
+        );
+        if sets.last() != Some(&history[0].set_id) {
+            assert!(!sets.contains(&history[0].set_id), "sets out of order");
+            sets.push(history[0].set_id.clone());
+        }
+    }
+    assert_eq!(sets.len(), 2, "the fewest sets the records fit in");
+    assert_eq!(silo.search("g=tag149", "").unwrap().len(), tickets as usize);
+    assert_log_sound(&silo, &dir.path().join("copy"));
+}

@@ -1,4 +1,5 @@
-//! `Silo.create_many`: many tickets from plain Python data, in one change set.
+//! `Silo.create_many`: many tickets from plain Python data, in one change set (several
+//! when they pass a change set's 65,536 records).
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyString};
 

@@ -105,8 +105,9 @@ impl Silo {
         self.ticket(py, number.as_str())
     }
 
-    /// Creates many tickets in one transaction and one change set: all of them or, on any
-    /// error, none. Each ticket is a dict with `title` and optionally `summary`, `status`,
+    /// Creates many tickets in one transaction and one change set (several of up to 65,536
+    /// records each when the tickets need more, split between tickets): all of them or, on
+    /// any error, none. Each ticket is a dict with `title` and optionally `summary`, `status`,
     /// `tags` (list), `properties` (dict, or list of (key, value) pairs for repeated keys) and
     /// `entries` (list of texts or (text, minutes) pairs). Returns the new numbers in order.
     /// The GIL is released while the core writes.

@@ -32,8 +32,9 @@ def big(tmp_path_factory):
 
 
 def others_ran_during(call):
-    """Whether another Python thread ran while `call()` was in progress (tried a few times, so
-    a slow thread start cannot make a releasing call look like a holding one)."""
+    """Whether another Python thread ran while `call()` was in progress (tried up to 50 times,
+    so a slow thread start or wake-up on a busy machine cannot make a short releasing call
+    look like a holding one; a holding call never lets the count move, however often tried)."""
     count = [0]
     stop = threading.Event()
     started = threading.Event()
@@ -50,7 +51,7 @@ def others_ran_during(call):
     thread.start()
     started.wait()
     try:
-        for _ in range(10):
+        for _ in range(50):
             before = count[0]
             call()
             if count[0] != before:
