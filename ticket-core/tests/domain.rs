@@ -271,6 +271,53 @@ fn merged_and_duplicate_link_both_tickets_and_clean_up() {
     assert_eq!(silo.get("2").unwrap().get("Duplicate"), vec!["3"]);
 }
 
+/// A cycle closed among the tickets of one batch is refused like any other, whichever ticket
+/// closes it: the writer skips the walk only for a new ticket that nothing leads to yet
+/// (no mirror values), so a new ticket that has children already is walked.
+#[test]
+fn a_batch_refuses_a_cycle_among_its_own_new_tickets() {
+    let dir = tempfile::tempdir().unwrap();
+    let silo = new_silo(dir.path());
+    silo.new_ticket("root", None, "").unwrap();
+    let ticket = |title: &str, props: &[(&str, &str)]| ticket_core::NewTicket {
+        title: title.to_string(),
+        properties: (props.iter())
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect(),
+        ..Default::default()
+    };
+    // 2 <- 3 <- 4, then 4 Parent_Of 2 closes 2 -> 4 -> 3 -> 2 (2 is new and has a child)
+    let mut batch = silo.batch();
+    batch.add(ticket("two", &[]));
+    batch.add(ticket("three", &[("Child_Of", "2")]));
+    batch.add(ticket("four", &[("Child_Of", "3"), ("Parent_Of", "2")]));
+    match batch.commit().unwrap_err() {
+        Error::Cycle { cycle, .. } => assert_eq!(cycle, ["2", "4", "3", "2"]),
+        other => panic!("expected a cycle, got {other}"),
+    }
+    assert_eq!(
+        silo.numbers("", "").unwrap().len(),
+        1,
+        "nothing was written"
+    );
+    // the same chain without the closing link goes in, mirrors and all
+    let mut batch = silo.batch();
+    batch.add(ticket("two", &[("Child_Of", "1")]));
+    batch.add(ticket("three", &[("Child_Of", "2")]));
+    batch.add(ticket("four", &[("Child_Of", "3"), ("Parent_Of", "1")]));
+    match batch.commit().unwrap_err() {
+        Error::Cycle { cycle, .. } => assert_eq!(cycle, ["1", "4", "3", "2", "1"]),
+        other => panic!("expected a cycle, got {other}"),
+    }
+    let mut batch = silo.batch();
+    batch.add(ticket("two", &[("Child_Of", "1")]));
+    batch.add(ticket("three", &[("Child_Of", "2")]));
+    batch.add(ticket("four", &[("Child_Of", "3")]));
+    batch.commit().unwrap();
+    assert_eq!(silo.get("1").unwrap().get("Parent_Of"), vec!["2"]);
+    assert_eq!(silo.get("3").unwrap().get("Parent_Of"), vec!["4"]);
+}
+
 #[test]
 fn relations_are_mirrored_unique_and_acyclic() {
     let dir = tempfile::tempdir().unwrap();

@@ -59,6 +59,7 @@ mod shape;
 mod styling;
 mod suggestions;
 mod text;
+pub(crate) use text::eq_ci;
 mod validate;
 
 use std::path::Path;

@@ -23,12 +23,13 @@ pub(crate) fn normalise(raw: &str) -> Result<String, &'static str> {
 
 /// Case-insensitive equality by Unicode lower-casing, without allocating.
 pub(crate) fn eq_ci(a: &str, b: &str) -> bool {
-    if a.len() == b.len() && a == b {
+    // equal but for ASCII case: equal either way (the other bytes are compared as they are)
+    if a.len() == b.len() && a.as_bytes().eq_ignore_ascii_case(b.as_bytes()) {
         return true;
     }
     // ASCII lower-cases alike either way (every property write compares keys: the common case)
     if a.is_ascii() && b.is_ascii() {
-        return a.eq_ignore_ascii_case(b);
+        return false;
     }
     a.chars()
         .flat_map(char::to_lowercase)

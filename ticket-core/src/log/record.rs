@@ -109,8 +109,9 @@ pub(crate) fn check_title(t: &str) -> Result<()> {
 
 /// A summary, entry text or comment: no control characters but line breaks and tabs.
 pub(crate) fn check_text(what: &'static str, t: &str) -> Result<()> {
-    if t.chars()
-        .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
+    if crate::model::may_hold_controls(t)
+        && t.chars()
+            .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
     {
         return Err(Error::invalid(
             what,
