@@ -170,8 +170,8 @@ pub struct BulkStats {
     pub rebuild: Duration,
 }
 
-/// Bulk creation of the generator's tickets through [`ticket_core::Batch`] in change sets of
-/// `chunk` tickets (their tags, properties, relations, entries and statuses; a Merged or
+/// Bulk creation of the generator's tickets through [`ticket_core::Batch`], `chunk` tickets
+/// to a batch (one transaction) (their tags, properties, relations, entries and statuses; a Merged or
 /// Duplicate status becomes Closed, as it needs a second ticket), then one `rebuild`.
 pub fn bulk_silo(data: &Dataset, dir: &Path, chunk: usize) -> Result<BulkStats, BuildError> {
     let ctx = day_context(data, 0);

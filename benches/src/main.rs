@@ -2,8 +2,9 @@
 //!
 //! ```text
 //! ticket-benches gen N DIR [SEED]                 a ticket silo of N tickets in DIR (feature silo)
-//! ticket-benches bulk N DIR [CHUNK]               the generator's tickets created through Batch in
-//!                                                 change sets of CHUNK (4000), then a rebuild (feature silo)
+//! ticket-benches bulk N DIR [CHUNK]               the generator's tickets created through Batch,
+//!                                                 CHUNK (100000) to a Batch (a transaction), then
+//!                                                 a rebuild (feature silo)
 //! ticket-benches tag-sets K DIR                  K one-record change sets on the silo DIR (feature silo)
 //! ticket-benches backends RUNS DIR ADDRESS        the typical searches through Silo::search on two
 //!                                                 silos of the same tickets (a directory and a
@@ -60,7 +61,11 @@ fn main() -> ExitCode {
         "ratio" => ratio(n, &target, extra.unwrap_or(15) as usize),
         "baseline" => run_baseline(n, &target, extra.unwrap_or(15) as usize),
         "gen" => gen(&dataset(n, extra), &target),
-        "bulk" => bulk(&dataset(n, None), &target, extra.unwrap_or(4000) as usize),
+        "bulk" => bulk(
+            &dataset(n, None),
+            &target,
+            extra.unwrap_or(BULK_CHUNK) as usize,
+        ),
         "tag-sets" => tag_sets(n, &target),
         "writers" => writers(n, &target, extra.unwrap_or(500) as usize),
         "backends" => match args.get(3) {
@@ -134,6 +139,11 @@ fn gen(data: &Dataset, dir: &std::path::Path) -> Result<(), String> {
 }
 
 #[cfg(feature = "silo")]
+/// Tickets to a `Batch` in `bulk`: all of them up to 100,000, as one `create_many` of them
+/// would (a batch splits its change sets itself); 4,000 until session 16, when a change set's
+/// 65,536 records bounded a batch.
+const BULK_CHUNK: u64 = 100_000;
+
 fn bulk(data: &Dataset, dir: &std::path::Path, chunk: usize) -> Result<(), String> {
     let s = ticket_benches::build::bulk_silo(data, dir, chunk).map_err(|e| e.to_string())?;
     let size = std::fs::metadata(dir.join("silo.db"))

@@ -953,11 +953,18 @@ fn a_batch_bigger_than_a_change_set_splits_between_tickets() {
     let numbers = batch.commit().unwrap();
     assert_eq!(numbers.len(), tickets as usize);
     let records = change_count(&silo);
-    assert!(records > 65_536, "{records} records: the batch must pass one set");
+    assert!(
+        records > 65_536,
+        "{records} records: the batch must pass one set"
+    );
     let mut sets: Vec<String> = Vec::new();
     for n in &numbers {
         let history = silo.history(n.as_str()).unwrap();
-        assert_eq!(history.len(), tags + 2, "ticket {n}: create, title and its tags");
+        assert_eq!(
+            history.len(),
+            tags + 2,
+            "ticket {n}: create, title and its tags"
+        );
         assert!(
             history.iter().all(|c| c.set_id == history[0].set_id),
             "ticket {n}: its records span change sets"
