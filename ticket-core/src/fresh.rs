@@ -300,31 +300,14 @@ impl Fresh {
     /// the values in the order of their ids; `None` for an empty one (stored as NULL), and
     /// for a ticket not held here (the caller asks [`Fresh::holds`] first).
     pub(crate) fn list_row(&self, id: i64) -> Option<String> {
-        use crate::storage::list_rows::{ITEM, PART};
         let t = self.tickets.get(&id)?;
-        let mut row = String::new();
-        if t.minutes != 0 {
-            row.push_str(&t.minutes.to_string());
-        }
-        row.push(PART);
         let mut tags: Vec<(&String, &String)> = t.tags.iter().collect();
         tags.sort_unstable();
-        for (i, (_, tag)) in tags.into_iter().enumerate() {
-            if i > 0 {
-                row.push(ITEM);
-            }
-            row.push_str(tag);
-        }
-        row.push(PART);
-        for (i, p) in t.properties.iter().enumerate() {
-            if i > 0 {
-                row.push(ITEM);
-            }
-            row.push_str(&p.key);
-            row.push(ITEM);
-            row.push_str(&p.value);
-        }
-        (row.len() > 2).then_some(row)
+        crate::storage::list_rows::build(
+            i64::from(t.minutes),
+            tags.into_iter().map(|(_, tag)| tag.as_str()),
+            (t.properties.iter()).map(|p| (p.key.as_str(), p.value.as_str())),
+        )
     }
 
     /// The next entry number of a ticket held here.

@@ -15,7 +15,7 @@
 //! entries not removed), the orders the detail queries of schema 5 read them in.
 use crate::apply::IdSet;
 use crate::error::Result;
-use crate::storage::db::{args, Db};
+use crate::storage::db::{args, Arg, Db};
 
 /// Between the three parts of a list row.
 pub(crate) const PART: char = '\u{1e}';
@@ -124,6 +124,37 @@ pub(crate) fn refresh_tickets(conn: &Db, ids: &[i64]) -> Result<()> {
     Ok(())
 }
 
+/// A list row from its parts: the total minutes (left out when zero), the tags in the
+/// order of their lower case, the values in the order of their ids; `None` for an empty one
+/// (stored as NULL). The same text as [`SQLITE_ROW`] and [`PG_ROW`] make from the tables.
+pub(crate) fn build<'a>(
+    minutes: i64,
+    tags: impl IntoIterator<Item = &'a str>,
+    values: impl IntoIterator<Item = (&'a str, &'a str)>,
+) -> Option<String> {
+    let mut row = String::new();
+    if minutes != 0 {
+        row.push_str(&minutes.to_string());
+    }
+    row.push(PART);
+    for (i, tag) in tags.into_iter().enumerate() {
+        if i > 0 {
+            row.push(ITEM);
+        }
+        row.push_str(tag);
+    }
+    row.push(PART);
+    for (i, (key, value)) in values.into_iter().enumerate() {
+        if i > 0 {
+            row.push(ITEM);
+        }
+        row.push_str(key);
+        row.push(ITEM);
+        row.push_str(value);
+    }
+    (row.len() > 2).then_some(row)
+}
+
 /// Writes every ticket's list row (after a rebuild or the migration to schema 6).
 pub(crate) fn refresh_all(conn: &Db) -> Result<()> {
     if conn.is_postgres() {
@@ -131,11 +162,105 @@ pub(crate) fn refresh_all(conn: &Db) -> Result<()> {
             "DELETE FROM list_stale; UPDATE tickets t SET list_row = {PG_ROW}"
         ))?;
     } else {
-        conn.exec(
-            &format!("UPDATE tickets AS t SET list_row = {SQLITE_ROW}"),
-            args![],
-        )?;
+        write_all_lite(conn)?;
         conn.exec("DELETE FROM list_stale", args![])?;
+    }
+    Ok(())
+}
+
+/// Tickets whose list rows [`write_all_lite`] builds at a time (a range of row ids).
+const ALL_CHUNK: i64 = 4096;
+/// List rows written by one statement of [`write_all_lite`].
+const ALL_UPDATE_ROWS: usize = 64;
+
+/// A directory silo's [`refresh_all`]: the list rows built here from the three tables read
+/// in ticket order, a range of row ids at a time, and written 64 to a statement (`UPDATE …
+/// FROM (VALUES …)`, a row-id probe each). The statement that builds them in SQLite
+/// ([`SQLITE_ROW`] for every ticket) ran three correlated subqueries a ticket, two of them
+/// sorting: 15.6% of a 10k rebuild's instructions (benches/README.md, "Session 16").
+fn write_all_lite(conn: &Db) -> Result<()> {
+    #[derive(Default)]
+    struct Parts {
+        minutes: i64,
+        tags: Vec<String>,
+        values: Vec<(i64, String, String)>,
+    }
+    let (low, high): (i64, i64) = conn.one(
+        "SELECT coalesce(min(id), 1), coalesce(max(id), 0) FROM tickets",
+        args![],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?;
+    let texts: Vec<String> = (0..=ALL_UPDATE_ROWS.ilog2())
+        .map(|k| {
+            let values = vec!["(?, ?)"; 1 << k].join(", ");
+            format!(
+                "UPDATE tickets SET list_row = v.column2 FROM (VALUES {values}) AS v \
+                 WHERE tickets.id = v.column1"
+            )
+        })
+        .collect();
+    let mut first = low;
+    while first <= high {
+        let last = first.saturating_add(ALL_CHUNK - 1).min(high);
+        let mut parts: Vec<Parts> = (first..=last).map(|_| Parts::default()).collect();
+        let at = |id: i64| (id - first) as usize;
+        conn.each(
+            "SELECT ticket_id, sum(minutes) FROM entry_rows \
+             WHERE ticket_id BETWEEN ?1 AND ?2 AND removed = 0 GROUP BY ticket_id",
+            args![first, last],
+            |r| {
+                parts[at(r.get(0)?)].minutes = r.get(1)?;
+                Ok(())
+            },
+        )?;
+        // the key's order is the tags' order (by lower case)
+        conn.each(
+            "SELECT ticket_id, tag FROM tags WHERE ticket_id BETWEEN ?1 AND ?2 ORDER BY ticket_id, tag_lc",
+            args![first, last],
+            |r| {
+                parts[at(r.get(0)?)].tags.push(r.get(1)?);
+                Ok(())
+            },
+        )?;
+        // in the key's order (by key); each ticket's few are put in id order below
+        conn.each(
+            "SELECT ticket_id, id, key, value FROM properties WHERE ticket_id BETWEEN ?1 AND ?2",
+            args![first, last],
+            |r| {
+                parts[at(r.get(0)?)]
+                    .values
+                    .push((r.get(1)?, r.get(2)?, r.get(3)?));
+                Ok(())
+            },
+        )?;
+        let ids: Vec<i64> = conn.rows(
+            "SELECT id FROM tickets WHERE id BETWEEN ?1 AND ?2",
+            args![first, last],
+            |r| r.get(0),
+        )?;
+        let mut rows: Vec<(i64, Option<String>)> = Vec::with_capacity(ids.len());
+        for id in ids {
+            let p = &mut parts[at(id)];
+            p.values.sort_unstable_by_key(|(value_id, _, _)| *value_id);
+            let row = build(
+                p.minutes,
+                p.tags.iter().map(String::as_str),
+                (p.values.iter()).map(|(_, k, v)| (k.as_str(), v.as_str())),
+            );
+            rows.push((id, row));
+        }
+        let mut rest = rows.as_slice();
+        while !rest.is_empty() {
+            // the largest power of two that fits: at most log2(64) + 1 statement texts
+            let k = (rest.len().min(ALL_UPDATE_ROWS)).ilog2();
+            let (now, later) = rest.split_at(1 << k);
+            let args: Vec<Arg<'_>> = (now.iter())
+                .flat_map(|(id, row)| [Arg::Int(*id), Arg::from(row.as_deref())])
+                .collect();
+            conn.exec(&texts[k as usize], &args)?;
+            rest = later;
+        }
+        first = last + 1;
     }
     Ok(())
 }
@@ -333,5 +458,104 @@ mod tests {
         let listed = listed.iter().find(|r| r.number.as_str() == n).unwrap();
         assert_eq!(listed.tags.len(), 300);
         assert_eq!(listed.properties.len(), 1);
+    }
+}
+
+#[cfg(test)]
+mod built_here {
+    use crate::context::{Clock, Context};
+    use crate::silo::Silo;
+    use crate::storage::db::args;
+    use crate::write::Op;
+
+    /// The list rows written from parts read in Rust ([`super::write_all_lite`]) are the ones
+    /// SQLite builds from the tables ([`super::SQLITE_ROW`]): tags in the order of their lower
+    /// case (non-ASCII included), values in applied order whatever their keys, minutes of the
+    /// entries not removed, a ticket left with nothing (NULL), one never given anything, and
+    /// more tickets than one range of row ids holds.
+    #[test]
+    fn rows_built_here_are_the_ones_sqlite_builds() {
+        let dir = tempfile::tempdir().unwrap();
+        let silo = Silo::create(
+            &dir.path().join("silo"),
+            Context::new(Clock::system(), "alice"),
+        )
+        .unwrap();
+        let mut batch = silo.batch();
+        for i in 0..(super::ALL_CHUNK + 70) {
+            batch.add(crate::NewTicket {
+                title: format!("ticket {i}"),
+                tags: match i % 4 {
+                    0 => vec![],
+                    1 => vec![
+                        "Zeta".into(),
+                        "alpha".into(),
+                        "Élan".into(),
+                        "éclair".into(),
+                    ],
+                    _ => vec![format!("t{}", i % 7)],
+                },
+                properties: match i % 3 {
+                    0 => vec![],
+                    _ => vec![
+                        ("Size".into(), format!("{}", i % 5)),
+                        ("Assigned".into(), "ann".into()),
+                        ("Size".into(), "9".into()),
+                    ],
+                },
+                entries: (0..(i % 3))
+                    .map(|n| (format!("note {n}"), (n * 7) as u32))
+                    .collect(),
+                ..Default::default()
+            });
+        }
+        batch.commit().unwrap();
+        silo.write(|w| {
+            // a ticket emptied again, one whose only minutes go, one with an entry of none
+            let t = w.ticket("2")?;
+            for op in [
+                Op::RemoveTag("Zeta".into()),
+                Op::RemoveTag("alpha".into()),
+                Op::RemoveTag("Élan".into()),
+                Op::RemoveTag("éclair".into()),
+            ] {
+                w.perform(&t, op)?;
+            }
+            let t = w.ticket("3")?;
+            w.perform(&t, Op::RemoveEntry(2))?;
+            let t = w.ticket("4")?;
+            w.perform(&t, Op::AddEntry("nothing spent".into(), 0))
+        })
+        .unwrap();
+        let conn = silo.lock();
+        let expected: Vec<(i64, Option<String>)> = conn
+            .rows(
+                &format!(
+                    "SELECT t.id, {} FROM tickets t ORDER BY t.id",
+                    super::SQLITE_ROW
+                ),
+                args![],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .unwrap();
+        conn.batch("BEGIN; UPDATE tickets SET list_row = 'stale';")
+            .unwrap();
+        super::write_all_lite(&conn).unwrap();
+        let written: Vec<(i64, Option<String>)> = conn
+            .rows(
+                "SELECT id, list_row FROM tickets ORDER BY id",
+                args![],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .unwrap();
+        conn.batch("ROLLBACK").unwrap();
+        assert_eq!(written.len(), expected.len());
+        assert!(expected.iter().any(|(_, row)| row.is_none()));
+        assert!(expected
+            .iter()
+            .any(|(_, row)| row.as_deref().is_some_and(|r| r.contains("Élan"))));
+        for (w, e) in written.iter().zip(&expected) {
+            assert_eq!(w, e);
+        }
     }
 }
