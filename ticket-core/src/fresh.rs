@@ -304,7 +304,7 @@ impl Fresh {
         let mut tags: Vec<(&String, &String)> = t.tags.iter().collect();
         tags.sort_unstable();
         crate::storage::list_rows::build(
-            i64::from(t.minutes),
+            t.minutes,
             tags.into_iter().map(|(_, tag)| tag.as_str()),
             (t.properties.iter()).map(|p| (p.key.as_str(), p.value.as_str())),
         )
