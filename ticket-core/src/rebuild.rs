@@ -98,6 +98,14 @@ pub(crate) fn rebuild_in(conn: &Db) -> Result<RebuildStats> {
     // rebuild would hold some 60 MB)
     let mut number_of: crate::apply::IdMap<String> = Default::default();
     let keep_numbers = conn.is_postgres();
+    // a ticket's row is written with its create's time as `last_update`; the end writes the
+    // latest time of the tickets a later record may have moved (a ticket's records mostly
+    // come together, at one time, after its create): the last create and its time, and the
+    // tickets whose time may have moved (every record of a ticket other than the last
+    // created counts, not knowing its create's time). The end's statement took every
+    // ticket's time, 1M of them in one JSON object (2.4 s of a 1M rebuild).
+    let mut last_create: Option<(i64, String)> = None;
+    let mut moved = crate::apply::IdSet::default();
     store::for_each_record_replayed(conn, |mut s| {
         let op =
             Operation::decode(std::mem::take(&mut s.row)).map_err(|e| bad_record(conn, &s, e))?;
@@ -158,12 +166,20 @@ pub(crate) fn rebuild_in(conn: &Db) -> Result<RebuildStats> {
             })?;
         numbers.note(&rec, repair.is_some());
         touched.note(&rec, &s.at);
+        match (&rec.op, &mut last_create) {
+            (Operation::Create { .. }, last) => *last = Some((rec.ticket, s.at.clone())),
+            (_, Some((id, at))) if *id == rec.ticket && s.at.as_str() <= at.as_str() => {}
+            _ => {
+                moved.insert(rec.ticket);
+            }
+        }
         n += 1;
         Ok(())
     })?;
     deferred.restore(conn)?;
     list_rows::set_triggers(conn, true, &triggers)?;
     list_rows::refresh_all(conn)?;
+    touched.last_at.retain(|id, _| moved.contains(id));
     // the same refresh as after a change set, for every ticket at once
     refresh(conn, &touched)?;
     // the full-text index was written in many small segments: merged into one, it is smaller
