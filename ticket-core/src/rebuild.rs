@@ -106,6 +106,7 @@ pub(crate) fn rebuild_in(conn: &Db) -> Result<RebuildStats> {
     // ticket's time, 1M of them in one JSON object (2.4 s of a 1M rebuild).
     let mut last_create: Option<(i64, String)> = None;
     let mut moved = crate::apply::IdSet::default();
+    let mut lists = ListedRows::default();
     store::for_each_record_replayed(conn, |mut s| {
         let op =
             Operation::decode(std::mem::take(&mut s.row)).map_err(|e| bad_record(conn, &s, e))?;
@@ -165,6 +166,8 @@ pub(crate) fn rebuild_in(conn: &Db) -> Result<RebuildStats> {
                 other => other,
             })?;
         numbers.note(&rec, repair.is_some());
+        let elsewhere = repair.is_some() || !known.unlinked || touches_merge_links(&rec.op);
+        lists.note(conn, &rec, elsewhere);
         touched.note(&rec, &s.at);
         match (&rec.op, &mut last_create) {
             (Operation::Create { .. }, last) => *last = Some((rec.ticket, s.at.clone())),
@@ -176,9 +179,13 @@ pub(crate) fn rebuild_in(conn: &Db) -> Result<RebuildStats> {
         n += 1;
         Ok(())
     })?;
+    lists.close(conn);
     deferred.restore(conn)?;
     list_rows::set_triggers(conn, true, &triggers)?;
-    list_rows::refresh_all(conn)?;
+    match lists.elsewhere {
+        false => list_rows::refresh_all_but(conn, &lists.listed)?,
+        true => list_rows::refresh_all(conn)?,
+    }
     touched.last_at.retain(|id, _| moved.contains(id));
     // the same refresh as after a change set, for every ticket at once
     refresh(conn, &touched)?;
@@ -193,6 +200,103 @@ pub(crate) fn rebuild_in(conn: &Db) -> Result<RebuildStats> {
         changes: n,
         tickets: tickets as u64,
     })
+}
+
+/// Whether a record is a merge link's (its projection may change the other ticket's rows).
+fn touches_merge_links(op: &Operation) -> bool {
+    matches!(op, Operation::RelAdd { key, .. } | Operation::RelRemove { key, .. } if is_merge_key(&key.lc()))
+}
+
+/// The list rows a directory silo's rebuild writes with the tickets' own rows (the
+/// rebuild's counterpart of the writer's `Fresh`): the parts of the ticket created last are
+/// followed while its records come together (a ticket's records mostly do, in its first
+/// change set), and when the next create comes its list row goes into its kept row, if that
+/// is still kept ([`Db::amend_kept_ticket`]). Such a ticket is `listed`, and the end writes
+/// the others' rows only: a row written at once does not grow in place later, which split
+/// the pages of `tickets` (most of the list rows' cost in a rebuild). A ticket leaves `listed`
+/// at any later record of its own; a record whose projection may change other tickets' rows
+/// (a repair, merge links) makes the end write every list row, as before.
+#[derive(Default)]
+struct ListedRows {
+    run: Option<Run>,
+    listed: crate::apply::IdSet,
+    elsewhere: bool,
+}
+
+/// The list-row parts of one new ticket, from its records so far (tags, values, minutes);
+/// `whole` until a record comes that they do not follow (a removal, a relation, an
+/// attachment, …).
+struct Run {
+    id: i64,
+    tags: std::collections::BTreeMap<String, String>,
+    values: Vec<(String, String)>,
+    minutes: i64,
+    whole: bool,
+}
+
+impl ListedRows {
+    /// Follows a record after it applied; `elsewhere` when its projection may have changed
+    /// rows of other tickets.
+    fn note(&mut self, conn: &Db, rec: &Record, elsewhere: bool) {
+        self.elsewhere |= elsewhere;
+        if conn.is_postgres() || self.elsewhere {
+            return;
+        }
+        if let Operation::Create { .. } = rec.op {
+            self.close(conn);
+            self.run = Some(Run {
+                id: rec.ticket,
+                tags: Default::default(),
+                values: Vec::new(),
+                minutes: 0,
+                whole: true,
+            });
+            return;
+        }
+        match &mut self.run {
+            Some(run) if run.id == rec.ticket => run.follow(&rec.op),
+            _ => {
+                self.listed.remove(&rec.ticket);
+            }
+        }
+    }
+
+    /// Puts the list row of the followed ticket into its kept row, if both are there.
+    fn close(&mut self, conn: &Db) {
+        let Some(run) = self.run.take().filter(|r| r.whole) else {
+            return;
+        };
+        let row = list_rows::build(
+            run.minutes,
+            run.tags.values().map(String::as_str),
+            (run.values.iter()).map(|(k, v)| (k.as_str(), v.as_str())),
+        );
+        if conn.amend_kept_ticket(run.id, |t| t.list_row = row) {
+            self.listed.insert(run.id);
+        }
+    }
+}
+
+impl Run {
+    /// The parts after `op`, as the projection changes the tables.
+    fn follow(&mut self, op: &Operation) {
+        match op {
+            Operation::Title(_) | Operation::Summary(_) | Operation::Status(_) => {}
+            // inserted or ignored: the first spelling stays
+            Operation::TagAdd(tag) => {
+                self.tags
+                    .entry(tag.lc())
+                    .or_insert_with(|| tag.as_str().to_string());
+            }
+            Operation::PropAdd { key, value } => self
+                .values
+                .push((key.as_str().to_string(), value.as_str().to_string())),
+            Operation::EntryAdd { minutes, .. } => self.minutes += i64::from(*minutes),
+            // a removal's statement writes the kept rows first, this ticket's row with them
+            // (so it could not be listed anyway); a relation's value is its target's number
+            _ => self.whole = false,
+        }
+    }
 }
 
 fn record_id(s: &StoredRecord) -> String {

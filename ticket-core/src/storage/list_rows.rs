@@ -157,12 +157,18 @@ pub(crate) fn build<'a>(
 
 /// Writes every ticket's list row (after a rebuild or the migration to schema 6).
 pub(crate) fn refresh_all(conn: &Db) -> Result<()> {
+    refresh_all_but(conn, &IdSet::default())
+}
+
+/// [`refresh_all`] but for the tickets `listed`, whose rows went out with their list rows
+/// (a directory silo's rebuild; PostgreSQL writes all).
+pub(crate) fn refresh_all_but(conn: &Db, listed: &IdSet) -> Result<()> {
     if conn.is_postgres() {
         conn.batch(&format!(
             "DELETE FROM list_stale; UPDATE tickets t SET list_row = {PG_ROW}"
         ))?;
     } else {
-        write_all_lite(conn)?;
+        write_all_lite(conn, listed)?;
         conn.exec("DELETE FROM list_stale", args![])?;
     }
     Ok(())
@@ -178,7 +184,7 @@ const ALL_UPDATE_ROWS: usize = 64;
 /// FROM (VALUES …)`, a row-id probe each). The statement that builds them in SQLite
 /// ([`SQLITE_ROW`] for every ticket) ran three correlated subqueries a ticket, two of them
 /// sorting: 15.6% of a 10k rebuild's instructions (benches/README.md, "Session 16").
-fn write_all_lite(conn: &Db) -> Result<()> {
+fn write_all_lite(conn: &Db, listed: &IdSet) -> Result<()> {
     #[derive(Default)]
     struct Parts {
         minutes: i64,
@@ -239,7 +245,7 @@ fn write_all_lite(conn: &Db) -> Result<()> {
             |r| r.get(0),
         )?;
         let mut rows: Vec<(i64, Option<String>)> = Vec::with_capacity(ids.len());
-        for id in ids {
+        for id in ids.into_iter().filter(|id| !listed.contains(id)) {
             let p = &mut parts[at(id)];
             p.values.sort_unstable_by_key(|(value_id, _, _)| *value_id);
             let row = build(
@@ -540,7 +546,7 @@ mod built_here {
             .unwrap();
         conn.batch("BEGIN; UPDATE tickets SET list_row = 'stale';")
             .unwrap();
-        super::write_all_lite(&conn).unwrap();
+        super::write_all_lite(&conn, &Default::default()).unwrap();
         let written: Vec<(i64, Option<String>)> = conn
             .rows(
                 "SELECT id, list_row FROM tickets ORDER BY id",
