@@ -1076,10 +1076,12 @@ impl Lite {
     }
 }
 
-/// A change record's row in `changes`, several to an `INSERT` (a record already there fails
-/// the statement: no `OR IGNORE`).
+/// A change record's row in `changes`, several to an `INSERT`. `OR IGNORE` for the statement
+/// journal it spares (see [`kept::LiteRow::HEAD`]); a record already there is still an
+/// error, by the count of rows written.
 impl kept::LiteRow for LogRow {
-    const HEAD: &'static str = "INSERT INTO changes (id, ticket, op, key, value, num, sha)";
+    const HEAD: &'static str =
+        "INSERT OR IGNORE INTO changes (id, ticket, op, key, value, num, sha)";
     const COLUMNS: usize = 7;
     const MAY_BE_IGNORED: bool = false;
     const SLOT: usize = 4;
