@@ -170,9 +170,10 @@ pub struct BulkStats {
     pub rebuild: Duration,
 }
 
-/// Bulk creation of the generator's tickets through [`ticket_core::Batch`], `chunk` tickets
-/// to a batch (one transaction) (their tags, properties, relations, entries and statuses; a Merged or
-/// Duplicate status becomes Closed, as it needs a second ticket), then one `rebuild`.
+/// Bulk creation of the generator's tickets (their tags, properties, relations, entries and
+/// statuses; a Merged or Duplicate status becomes Closed, as it needs a second ticket)
+/// through [`ticket_core::Batch`], `chunk` tickets to a batch (a transaction), then one
+/// `rebuild`.
 pub fn bulk_silo(data: &Dataset, dir: &Path, chunk: usize) -> Result<BulkStats, BuildError> {
     let ctx = day_context(data, 0);
     let silo_err = |source| BuildError::Core {

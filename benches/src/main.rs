@@ -138,12 +138,12 @@ fn gen(data: &Dataset, dir: &std::path::Path) -> Result<(), String> {
     Ok(())
 }
 
-#[cfg(feature = "silo")]
 /// Tickets to a `Batch` in `bulk`: all of them up to 100,000, as one `create_many` of them
 /// would (a batch splits its change sets itself); 4,000 until session 16, when a change set's
 /// 65,536 records bounded a batch.
 const BULK_CHUNK: u64 = 100_000;
 
+#[cfg(feature = "silo")]
 fn bulk(data: &Dataset, dir: &std::path::Path, chunk: usize) -> Result<(), String> {
     let s = ticket_benches::build::bulk_silo(data, dir, chunk).map_err(|e| e.to_string())?;
     let size = std::fs::metadata(dir.join("silo.db"))

@@ -153,8 +153,6 @@ impl fmt::Display for TicketNumber {
     }
 }
 
-/// Cleans a tag, key or value: trims, collapses inner white space, refuses control
-/// characters and emptiness.
 /// Whether `s` may hold a control character (U+0000–U+001F, U+007F–U+009F): a byte below
 /// 0x20, DEL, or 0xC2, the lead byte of U+0080–U+00BF. `false` proves there is none; `true`
 /// sends the caller to its exact test character by character. One pass over the bytes the
@@ -166,6 +164,8 @@ pub(crate) fn may_hold_controls(s: &str) -> bool {
     })
 }
 
+/// Cleans a tag, key or value: trims, collapses inner white space, refuses control
+/// characters and emptiness.
 pub(crate) fn clean_string(what: &'static str, s: &str) -> Result<String> {
     if may_hold_controls(s) && s.chars().any(|c| c.is_control() && !c.is_whitespace()) {
         return Err(Error::invalid(
