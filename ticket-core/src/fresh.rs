@@ -242,12 +242,6 @@ impl Fresh {
         )
     }
 
-    /// Whether the ticket is held here, and then whether it holds the key at all.
-    pub(crate) fn has_key(&self, id: i64, key_lc: &str) -> Option<bool> {
-        let t = self.tickets.get(&id)?;
-        Some(t.properties.iter().any(|p| p.key_lc == key_lc))
-    }
-
     /// Whether the ticket is held here, and then the key as first stored.
     pub(crate) fn stored_key(&self, id: i64, key_lc: &str) -> Option<Option<String>> {
         let t = self.tickets.get(&id)?;

@@ -523,7 +523,7 @@ impl Writer<'_> {
         // writer holds its every value) without the mirror key has nothing leading to it, so
         // no cycle can close (a generated ticket's relations are mostly of this kind: the walk
         // below was 3% of a bulk creation's instructions)
-        if self.fresh.has_key(from.id, &mirror.to_lowercase()) == Some(false) {
+        if self.fresh.stored_key(from.id, &mirror.to_lowercase()) == Some(None) {
             return Ok(());
         }
         // on a team silo one query says whether there is a cycle (a round trip, where the
