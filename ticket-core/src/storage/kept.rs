@@ -201,11 +201,25 @@ fn names_kept_tables(sql: &str) -> bool {
 const LITE_CHUNK: usize = 64;
 
 /// `head VALUES (?, …), …` for 1, 2, 4 … `most` rows of `columns` values.
-fn multi_row_texts(head: &str, columns: usize, most: usize) -> Vec<String> {
+pub(crate) fn multi_row_texts(head: &str, columns: usize, most: usize) -> Vec<String> {
     let one = format!("({})", vec!["?"; columns].join(", "));
     (0..=most.ilog2())
         .map(|k| format!("{head} VALUES {}", vec![one.as_str(); 1 << k].join(", ")))
         .collect()
+}
+
+/// `rows` cut in order into runs of the largest power of two, up to `most`, that still fits
+/// (100 rows, at most 64: 64, 32, 4): a run of `n` rows goes to the text of
+/// [`multi_row_texts`] at `n.ilog2()`.
+pub(crate) fn power_of_two_runs<T>(mut rows: &[T], most: usize) -> impl Iterator<Item = &[T]> {
+    std::iter::from_fn(move || {
+        if rows.is_empty() {
+            return None;
+        }
+        let (run, rest) = rows.split_at(1 << rows.len().min(most).ilog2());
+        rows = rest;
+        Some(run)
+    })
 }
 
 /// The multi-row statement texts of each [`LiteRow`] type, by its `SLOT`: the kept rows'
@@ -305,11 +319,10 @@ pub(crate) fn write_lite_rows<R: LiteRow>(conn: &rusqlite::Connection, rows: &[R
     let texts =
         LITE_TEXTS[R::SLOT].get_or_init(|| multi_row_texts(R::HEAD, R::COLUMNS, LITE_CHUNK));
     let mut statements = 0;
-    let mut rest = rows;
-    while !rest.is_empty() {
-        let n = 1usize << (rest.len().min(LITE_CHUNK).ilog2());
+    for run in power_of_two_runs(rows, LITE_CHUNK) {
+        let n = run.len();
         let mut stmt = conn.prepare_cached(&texts[n.ilog2() as usize])?;
-        for (i, r) in rest[..n].iter().enumerate() {
+        for (i, r) in run.iter().enumerate() {
             r.bind(&mut stmt, i * R::COLUMNS)?;
         }
         let inserted = stmt.raw_execute()?;
@@ -319,7 +332,6 @@ pub(crate) fn write_lite_rows<R: LiteRow>(conn: &rusqlite::Connection, rows: &[R
                 "{inserted} of {n} kept rows were inserted: a row's number was taken"
             ))));
         }
-        rest = &rest[n..];
     }
     Ok(statements)
 }
@@ -809,6 +821,22 @@ mod tests {
         let taken = rows.take_for(Some("DELETE FROM list_stale"));
         assert_eq!(taken.tags.len(), 1);
         assert!(rows.is_empty());
+    }
+
+    #[test]
+    fn runs_are_the_largest_powers_of_two_that_fit() {
+        let rows: Vec<u32> = (0..100).collect();
+        let runs: Vec<usize> = power_of_two_runs(&rows, 64).map(<[u32]>::len).collect();
+        assert_eq!(runs, [64, 32, 4]);
+        let joined: Vec<u32> = power_of_two_runs(&rows, 64).flatten().copied().collect();
+        assert_eq!(joined, rows);
+        assert_eq!(power_of_two_runs(&rows[..0], 64).count(), 0);
+        assert_eq!(
+            power_of_two_runs(&rows[..7], 64)
+                .map(<[u32]>::len)
+                .collect::<Vec<_>>(),
+            [4, 2, 1]
+        );
     }
 
     #[test]

@@ -16,6 +16,8 @@
 use crate::apply::IdSet;
 use crate::error::Result;
 use crate::storage::db::{args, Arg, Db};
+use crate::storage::kept::{multi_row_texts, power_of_two_runs};
+use std::borrow::Cow;
 
 /// Between the three parts of a list row.
 pub(crate) const PART: char = '\u{1e}';
@@ -196,12 +198,12 @@ fn write_all_lite(conn: &Db, listed: &IdSet) -> Result<()> {
         args![],
         |r| Ok((r.get(0)?, r.get(1)?)),
     )?;
-    let texts: Vec<String> = (0..=ALL_UPDATE_ROWS.ilog2())
-        .map(|k| {
-            let values = vec!["(?, ?)"; 1 << k].join(", ");
+    let texts: Vec<String> = (multi_row_texts("", 2, ALL_UPDATE_ROWS).iter())
+        .map(|values| {
             format!(
-                "UPDATE tickets SET list_row = v.column2 FROM (VALUES {values}) AS v \
-                 WHERE tickets.id = v.column1"
+                "UPDATE tickets SET list_row = v.column2 FROM ({}) AS v \
+                 WHERE tickets.id = v.column1",
+                values.trim_start()
             )
         })
         .collect();
@@ -224,21 +226,22 @@ fn write_all_lite(conn: &Db, listed: &IdSet) -> Result<()> {
         let at = |id: i64| (id - first) as usize;
         let whole = ids.len() as i64 == last - first + 1;
         // a whole range is read by its key's range, a part by its tickets' ids
-        let (which, by_range, by_ids) = (
-            match whole {
-                true => "ticket_id BETWEEN ?1 AND ?2",
-                false => "ticket_id IN rarray(?1)",
-            },
-            args![first, last],
-            args![ids.clone()],
-        );
-        let range = if whole { by_range } else { by_ids };
+        let (which, range) = match whole {
+            true => (
+                "ticket_id BETWEEN ?1 AND ?2",
+                vec![Arg::Int(first), Arg::Int(last)],
+            ),
+            false => (
+                "ticket_id IN rarray(?1)",
+                vec![Arg::Ints(Cow::Borrowed(&ids))],
+            ),
+        };
         conn.each(
             &format!(
                 "SELECT ticket_id, sum(minutes) FROM entry_rows \
                  WHERE {which} AND removed = 0 GROUP BY ticket_id"
             ),
-            range,
+            &range,
             |r| {
                 parts[at(r.get(0)?)].minutes = r.get(1)?;
                 Ok(())
@@ -247,7 +250,7 @@ fn write_all_lite(conn: &Db, listed: &IdSet) -> Result<()> {
         // the key's order is the tags' order (by lower case)
         conn.each(
             &format!("SELECT ticket_id, tag FROM tags WHERE {which} ORDER BY ticket_id, tag_lc"),
-            range,
+            &range,
             |r| {
                 parts[at(r.get(0)?)].tags.push(r.get(1)?);
                 Ok(())
@@ -256,7 +259,7 @@ fn write_all_lite(conn: &Db, listed: &IdSet) -> Result<()> {
         // in the key's order (by key); each ticket's few are put in id order below
         conn.each(
             &format!("SELECT ticket_id, id, key, value FROM properties WHERE {which}"),
-            range,
+            &range,
             |r| {
                 parts[at(r.get(0)?)]
                     .values
@@ -275,16 +278,11 @@ fn write_all_lite(conn: &Db, listed: &IdSet) -> Result<()> {
             );
             rows.push((id, row));
         }
-        let mut rest = rows.as_slice();
-        while !rest.is_empty() {
-            // the largest power of two that fits: at most log2(64) + 1 statement texts
-            let k = (rest.len().min(ALL_UPDATE_ROWS)).ilog2();
-            let (now, later) = rest.split_at(1 << k);
-            let args: Vec<Arg<'_>> = (now.iter())
+        for run in power_of_two_runs(&rows, ALL_UPDATE_ROWS) {
+            let args: Vec<Arg<'_>> = (run.iter())
                 .flat_map(|(id, row)| [Arg::Int(*id), Arg::from(row.as_deref())])
                 .collect();
-            conn.exec(&texts[k as usize], &args)?;
-            rest = later;
+            conn.exec(&texts[run.len().ilog2() as usize], &args)?;
         }
         first = last + 1;
     }
@@ -564,16 +562,18 @@ mod built_here {
                 |r| Ok((r.get(0)?, r.get(1)?)),
             )
             .unwrap();
-        conn.batch("BEGIN; UPDATE tickets SET list_row = 'stale';")
-            .unwrap();
-        super::write_all_lite(&conn, &Default::default()).unwrap();
-        let written: Vec<(i64, Option<String>)> = conn
-            .rows(
+        let list_rows = || -> Vec<(i64, Option<String>)> {
+            conn.rows(
                 "SELECT id, list_row FROM tickets ORDER BY id",
                 args![],
                 |r| Ok((r.get(0)?, r.get(1)?)),
             )
+            .unwrap()
+        };
+        conn.batch("BEGIN; UPDATE tickets SET list_row = 'stale';")
             .unwrap();
+        super::write_all_lite(&conn, &Default::default()).unwrap();
+        let written = list_rows();
         // tickets listed already are left as they are; the others' parts are read by id
         conn.batch("UPDATE tickets SET list_row = 'stale';")
             .unwrap();
@@ -582,13 +582,7 @@ mod built_here {
             .filter(|id| id % 3 != 0)
             .collect();
         super::write_all_lite(&conn, &listed).unwrap();
-        let partly: Vec<(i64, Option<String>)> = conn
-            .rows(
-                "SELECT id, list_row FROM tickets ORDER BY id",
-                args![],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
-            .unwrap();
+        let partly = list_rows();
         conn.batch("ROLLBACK").unwrap();
         for ((id, row), (_, e)) in partly.iter().zip(&expected) {
             match listed.contains(id) {
