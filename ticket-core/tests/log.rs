@@ -631,13 +631,7 @@ fn a_big_batch_writes_the_list_rows_of_its_new_tickets_with_their_rows() {
     }
     let dir = tempfile::tempdir().unwrap();
     let silo = silo_with_target(dir.path());
-    let db = rusqlite::Connection::open(silo.dir().join("silo.db")).unwrap();
-    db.execute_batch(
-        "CREATE TABLE row_updates (id INTEGER); \
-         CREATE TRIGGER count_row_updates AFTER UPDATE OF list_row, earliest ON tickets \
-         BEGIN INSERT INTO row_updates (id) VALUES (NEW.id); END;",
-    )
-    .unwrap();
+    let db = watch_row_updates(&silo, "list_row, earliest");
     let mut batch = silo.batch();
     for i in 0..100u64 {
         let mut t = mixed_ticket(i);
@@ -670,9 +664,27 @@ fn a_big_batch_writes_the_list_rows_of_its_new_tickets_with_their_rows() {
     assert!(rows
         .iter()
         .all(|t| t.total_minutes == 15 && t.tags.len() == 3 && t.properties.len() >= 2));
+    stop_watching(&db);
+    assert_log_sound(&silo, &dir.path().join("copy"));
+}
+
+/// A connection to a directory silo with a trigger noting in `row_updates` every update of
+/// `columns` of `tickets` (taken away by [`stop_watching`]).
+fn watch_row_updates(silo: &Silo, columns: &str) -> rusqlite::Connection {
+    let db = rusqlite::Connection::open(silo.dir().join("silo.db")).unwrap();
+    db.execute_batch(&format!(
+        "CREATE TABLE row_updates (id INTEGER); \
+         CREATE TRIGGER count_row_updates AFTER UPDATE OF {columns} ON tickets \
+         BEGIN INSERT INTO row_updates (id) VALUES (NEW.id); END;"
+    ))
+    .unwrap();
+    db
+}
+
+/// Takes the trigger of [`watch_row_updates`] and its table away.
+fn stop_watching(db: &rusqlite::Connection) {
     db.execute_batch("DROP TRIGGER count_row_updates; DROP TABLE row_updates")
         .unwrap();
-    assert_log_sound(&silo, &dir.path().join("copy"));
 }
 
 /// The list-row triggers of a directory silo, by name.
@@ -1066,13 +1078,7 @@ fn a_rebuild_writes_list_rows_with_the_tickets_rows() {
         });
     }
     batch.commit().unwrap();
-    let db = rusqlite::Connection::open(silo.dir().join("silo.db")).unwrap();
-    db.execute_batch(
-        "CREATE TABLE row_updates (id INTEGER); \
-         CREATE TRIGGER count_row_updates AFTER UPDATE OF list_row ON tickets \
-         BEGIN INSERT INTO row_updates (id) VALUES (NEW.id); END;",
-    )
-    .unwrap();
+    let db = watch_row_updates(&silo, "list_row");
     silo.rebuild().unwrap();
     let updated: i64 = db
         .query_row("SELECT count(*) FROM row_updates", [], |r| r.get(0))
@@ -1080,7 +1086,6 @@ fn a_rebuild_writes_list_rows_with_the_tickets_rows() {
     eprintln!("list rows updated by the rebuild: {updated} of {tickets}");
     // every ticket's row was updated before; now those cut by a write of the kept rows
     assert!(updated < tickets / 10, "{updated} list rows updated");
-    db.execute_batch("DROP TRIGGER count_row_updates; DROP TABLE row_updates;")
-        .unwrap();
+    stop_watching(&db);
     assert_log_sound(&silo, &dir.path().join("copy"));
 }
