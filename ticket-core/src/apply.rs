@@ -67,6 +67,11 @@ pub(crate) struct Known<'a> {
     /// ticket's row is kept, and the title, summary and status records that follow amend it
     /// ([`crate::storage::kept::TicketRow`]) instead of updating it one statement each.
     pub new_ticket: bool,
+    /// A relation the write rules made and checked: it closes no cycle and gives no ticket a
+    /// second parent (the rules refuse the one and remove an old parent first), so it meets
+    /// nothing ([`meet_relation`]'s question, a round trip on a team silo, is not asked).
+    /// Never set for records from elsewhere (a peer, an import, an undo): those are met.
+    pub checked: bool,
 }
 
 /// [`apply`], told what the caller knows (the writer, about the tickets it created in the
@@ -263,7 +268,12 @@ fn project(
                     )?
                     .ok_or_else(|| broken("relates to a ticket that does not exist yet"))?,
             };
-            match meet_relation(conn, id, key.as_str(), *target)? {
+            let meeting = if known.checked {
+                Meeting::Keep(None)
+            } else {
+                meet_relation(conn, id, key.as_str(), *target)?
+            };
+            match meeting {
                 Meeting::Keep(repair) => {
                     // a repair removed rows of the ticket (another parent): the number known
                     // before may be past the greatest now, so the statement numbers the row

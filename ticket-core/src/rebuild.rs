@@ -153,6 +153,8 @@ pub(crate) fn rebuild_in(conn: &Db) -> Result<RebuildStats> {
             row_number: numbers.row_number(&rec),
             new_ticket,
             target_number,
+            // a replay meets every relation: a peer's may close a cycle
+            checked: false,
         };
         let repair =
             apply_known(conn, &rec, s.id, &s.at, &s.author, known).map_err(|e| match e {

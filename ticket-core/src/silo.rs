@@ -650,6 +650,16 @@ impl<'s> Writer<'s> {
     /// Appends a record to the current change set and applies it; returns the record's
     /// local row id.
     pub fn emit(&mut self, rec: Record) -> Result<i64> {
+        self.emit_as(rec, false)
+    }
+
+    /// [`Writer::emit`] for a relation the write rules have checked (no cycle, no second
+    /// parent): its projection asks nothing about them ([`crate::apply::Known::checked`]).
+    pub(crate) fn emit_checked(&mut self, rec: Record) -> Result<i64> {
+        self.emit_as(rec, true)
+    }
+
+    fn emit_as(&mut self, rec: Record, checked: bool) -> Result<i64> {
         if self.index > 0xFFFF {
             return Err(Error::invalid(
                 "change set",
@@ -704,6 +714,7 @@ impl<'s> Writer<'s> {
             unlinked: self.fresh.holds(rec.ticket),
             row_number: self.fresh.row_number(&rec),
             new_ticket: matches!(rec.op, Operation::Create { .. }),
+            checked,
         };
         let repair = apply_known(self.conn, &rec, local, &self.at, &self.author, known)?;
         if repair.is_some() {

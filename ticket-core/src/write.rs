@@ -377,6 +377,18 @@ impl Writer<'_> {
         Ok(())
     }
 
+    /// Emits a relation `t key other` that the rules above have checked: it closes no cycle
+    /// and gives no ticket a second parent (an old one was removed first), so its projection
+    /// need not ask the database whether it meets either ([`crate::apply::Known`]).
+    fn emit_relation(&mut self, t: &TicketRef, key: &str, other: &TicketRef) -> Result<()> {
+        let op = Operation::RelAdd {
+            key: key.parse()?,
+            target: other.id,
+        };
+        self.emit_checked(Record { ticket: t.id, op })?;
+        Ok(())
+    }
+
     /// Removes one value; for a relation, its mirror on the other ticket too.
     fn remove_value(&mut self, t: &TicketRef, key: &PropertyKey, value: &str) -> Result<()> {
         let key_text = self
@@ -442,10 +454,16 @@ impl Writer<'_> {
             .copied();
         // a team silo asks for the target's mirror values with its lookup (one wait for the
         // two); a `Child_Of` mirror is read after the removal of the old parent below, and a
-        // ticket held in `fresh` needs no asking
+        // ticket held in `fresh` needs no asking. Nor do they matter when `t` was created in
+        // this transaction: every relation naming it was made here by these rules, each with
+        // its mirror, so `other` can name `t` only if `t` already names `other` (looked at
+        // below: then nothing is written). A new ticket naming a popular parent read the
+        // parent's every child, a wait each.
+        let new_t = self.fresh.holds(t.id);
         let mirror_ahead = match (relation, value.parse::<TicketNumber>()) {
             (Some((_, mirror)), Ok(n))
                 if self.conn.is_postgres()
+                    && !new_t
                     && !eq_ci(mirror, "Child_Of")
                     && self.fresh.by_number(n.as_str()).is_none() =>
             {
@@ -493,15 +511,16 @@ impl Writer<'_> {
                     self.remove_value(other, &child_of, &old_parent)?;
                 }
             }
-            self.emit_prop(t, ChangeOp::PropAdd, k, &value)?;
+            self.emit_relation(t, k, other)?;
             let mirror_key: PropertyKey = mirror.parse()?;
             // (the record above changed `t`'s values only: the answer asked ahead holds)
             let mirror_values = match mirror_ahead {
                 Some(asked) => self.conn.answer(asked)?.unwrap_or_default(),
+                None if new_t => Vec::new(),
                 None => self.values(other.id, &mirror_key)?,
             };
             if !mirror_values.iter().any(|v| eq_ci(v, &t.number)) {
-                self.emit_prop(other, ChangeOp::PropAdd, mirror, &t.number)?;
+                self.emit_relation(other, mirror, t)?;
             }
             return Ok(());
         }
