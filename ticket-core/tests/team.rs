@@ -536,7 +536,7 @@ fn writes_wait_for_few_round_trips() {
 #[test]
 fn relations_checked_by_the_rules_wait_for_nothing_more() {
     let Some(url) = server() else { return };
-    let mut silo = Silo::create(&fresh_schema(&url), ctx_at(NOW)).unwrap();
+    let silo = Silo::create(&fresh_schema(&url), ctx_at(NOW)).unwrap();
     silo.new_ticket("parent", None, "").unwrap();
     silo.new_ticket("other", None, "").unwrap();
     let tickets = 40u64;
