@@ -28,6 +28,8 @@ mod exchange;
 mod fresh;
 #[doc(hidden)]
 pub mod fuzzing;
+#[cfg(test)]
+mod guarded_tests;
 mod log;
 mod model;
 mod numbering;

@@ -14,6 +14,7 @@ use crate::error::{Error, Result};
 use crate::log::{next_clock, Operation, Record, ReplicaId};
 use crate::model::{Status, TicketNumber};
 use crate::storage::log as store;
+use crate::storage::state as store_state;
 use crate::storage::{open_silo_db, Access};
 
 /// Format of `changes.at` and the ticket timestamps.
@@ -387,6 +388,41 @@ impl Silo {
     /// Runs `f` as one change set in one `IMMEDIATE` transaction: the records it emits are
     /// applied and logged, every touched ticket is validated, and all of it commits or none.
     pub(crate) fn write<T>(&self, f: impl FnOnce(&mut Writer<'_>) -> Result<T>) -> Result<T> {
+        self.write_as(None, f)
+    }
+
+    /// [`Silo::write`] for a change to ticket `number` whose rules read nothing but that
+    /// ticket before its first record (a title, a summary, a tag: `EditOp::reads_only_its_ticket`).
+    /// On a team silo it first runs without the writers' lock: the reads go out beside other
+    /// writers' and the lock is taken with the first write, then the ticket's row is checked
+    /// to be the version read first (`writer_guard`) and the set's clock is computed in its
+    /// `INSERT`, so the lock is held for the server's statements alone instead of across a
+    /// round trip to this client. When the ticket changed meanwhile, the transaction is
+    /// rolled back and `f` runs again the way [`Silo::write`] runs it (the lock first).
+    /// A directory silo's writes take SQLite's lock first, as ever.
+    pub(crate) fn write_guarded<T>(
+        &self,
+        number: &str,
+        mut f: impl FnMut(&mut Writer<'_>) -> Result<T>,
+    ) -> Result<T> {
+        if !self.is_team() {
+            return self.write(f);
+        }
+        match self.write_as(Some(number), &mut f) {
+            Err(Error::Db(e)) if e.code.as_deref() == Some(store_state::STALE_READ) => {
+                self.write(f)
+            }
+            done => done,
+        }
+    }
+
+    /// [`Silo::write`]; `guarded`: the ticket a team silo's writer reads before it takes the
+    /// writers' lock ([`Silo::write_guarded`]).
+    fn write_as<T>(
+        &self,
+        guarded: Option<&str>,
+        f: impl FnOnce(&mut Writer<'_>) -> Result<T>,
+    ) -> Result<T> {
         self.refuse_read_only()?;
         self.refuse_damaged()?;
         // temporary files left by a killed process, once they are a day old
@@ -402,12 +438,13 @@ impl Silo {
             },
             other => other,
         };
-        conn.begin_write().map_err(busy)?;
+        conn.begin_write_as(guarded.is_none()).map_err(busy)?;
         let mut placed = Vec::new();
         let mut records = 0;
         let result = (|| {
-            // a team silo's writers' lock is taken with this first statement (`begin_write`)
-            let mut w = Writer::new(self, &conn).map_err(busy)?;
+            // a team silo's writers' lock is taken with this first statement (`begin_write`),
+            // or, for a guarded write, with its first record (`Writer::mark_set`)
+            let mut w = Writer::new(self, &conn, guarded).map_err(busy)?;
             let value = f(&mut w);
             placed = std::mem::take(&mut w.placed);
             records = w.records;
@@ -482,6 +519,14 @@ pub(crate) struct Writer<'s> {
     sets: Vec<(i64, Vec<i64>)>,
     /// A row id for the next change set, taken with the clock (PostgreSQL).
     next_set: Option<i64>,
+    /// A guarded write's first question, about its ticket ([`Silo::write_guarded`]): asked
+    /// before its other reads, without the writers' lock; its answer serves the ticket's
+    /// lookup and is checked under the lock by the first change set.
+    guard: std::cell::RefCell<Guard>,
+    /// Whether the writers' lock was taken after reads (a guarded write): the log's greatest
+    /// clock read at the start is not to be trusted, and each set's clock is computed by its
+    /// `INSERT`.
+    clock_in_sql: bool,
     touched: Touched,
     pub today: NaiveDate,
     /// Attachment content files this transaction created (removed if it does not commit).
@@ -529,10 +574,42 @@ pub(crate) struct Writer<'s> {
 /// the write path's statements again costs more than the triggers).
 const LIST_ROWS_AT_THE_END: usize = 64;
 
+/// What a guarded write ([`Silo::write_guarded`]) asked first about its ticket, by number.
+enum Guard {
+    /// Not a guarded write, or its first change set is made.
+    Off,
+    /// Asked, the answer not read yet.
+    Asked(
+        String,
+        crate::storage::db::Ahead<store_state::GuardedTicket>,
+    ),
+    /// Read by the ticket's lookup, kept for the first change set.
+    Answered(String, store_state::GuardedTicket),
+}
+
+/// The failure that makes a guarded write run again with the lock first.
+fn stale_read(message: &str) -> Error {
+    Error::Db(crate::storage::db::DbError {
+        message: message.to_string(),
+        code: Some(store_state::STALE_READ.to_string()),
+    })
+}
+
 impl<'s> Writer<'s> {
-    fn new(silo: &'s Silo, conn: &'s Db) -> Result<Writer<'s>> {
+    /// A writer inside a transaction just begun; `guarded`: the ticket a guarded write
+    /// changes ([`Silo::write_guarded`], team silos).
+    fn new(silo: &'s Silo, conn: &'s Db, guarded: Option<&str>) -> Result<Writer<'s>> {
         let now = silo.ctx.clock.now_utc();
-        let asked_clock = Some(store::ask_max_clock_and_set_row(conn)?);
+        let (asked_clock, guard) = match guarded.filter(|_| conn.is_postgres()) {
+            Some(number) => (
+                None,
+                Guard::Asked(
+                    number.to_string(),
+                    store_state::ask_guarded_ticket(conn, number)?,
+                ),
+            ),
+            None => (Some(store::ask_max_clock_and_set_row(conn)?), Guard::Off),
+        };
         Ok(Writer {
             silo,
             conn,
@@ -540,6 +617,8 @@ impl<'s> Writer<'s> {
             clock: 0,
             asked_clock,
             next_set: None,
+            guard: std::cell::RefCell::new(guard),
+            clock_in_sql: false,
             set: None,
             at: format_at(now),
             author: silo.ctx.author.clone(),
@@ -750,7 +829,77 @@ impl<'s> Writer<'s> {
             (self.clock, self.next_set) = store::clock_answer(self.conn, asked)?;
         }
         self.clock = next_clock(self.wall, self.clock);
-        let set = match self.next_set.take() {
+        let set = match self.answer_guard()? {
+            // read before the lock: the lock, the check that the ticket is as read, the set
+            Some(guarded) => {
+                let Some((id, _, _, version)) = guarded.ticket else {
+                    return Err(stale_read("the ticket was made after this writer read it"));
+                };
+                store::insert_guarded_set(
+                    self.conn,
+                    id,
+                    &version,
+                    guarded.set_row,
+                    self.wall,
+                    self.silo.replica.1,
+                    &self.at,
+                    &self.author,
+                )?;
+                self.clock_in_sql = true;
+                guarded.set_row
+            }
+            None => self.insert_set()?,
+        };
+        self.set = Some(set);
+        self.sets.push((set, Vec::new()));
+        Ok(set)
+    }
+
+    /// A guarded write's answer about its ticket, once (`None` for other writes and after).
+    fn answer_guard(&self) -> Result<Option<store_state::GuardedTicket>> {
+        match std::mem::replace(&mut *self.guard.borrow_mut(), Guard::Off) {
+            Guard::Off => Ok(None),
+            Guard::Answered(_, guarded) => Ok(Some(guarded)),
+            Guard::Asked(_, asked) => Ok(Some(
+                self.conn
+                    .answer(asked)?
+                    .ok_or_else(|| stale_read("no answer about the ticket"))?,
+            )),
+        }
+    }
+
+    /// The ticket `number` as a guarded write read it first, when it is that write's
+    /// ticket and exists (the answer kept for [`Writer::mark_set`]).
+    fn guarded_ticket(&self, number: &str) -> Result<Option<(i64, String, Status)>> {
+        let mut guard = self.guard.borrow_mut();
+        let asked_here =
+            matches!(&*guard, Guard::Asked(n, _) | Guard::Answered(n, _) if n == number);
+        if !asked_here {
+            return Ok(None);
+        }
+        if let Guard::Asked(n, asked) = std::mem::replace(&mut *guard, Guard::Off) {
+            let answered = self
+                .conn
+                .answer(asked)?
+                .ok_or_else(|| stale_read("no answer about the ticket"))?;
+            *guard = Guard::Answered(n, answered);
+        }
+        let Guard::Answered(_, answered) = &*guard else {
+            return Ok(None);
+        };
+        Ok((answered.ticket.as_ref()).map(|(id, n, status, _)| (*id, n.clone(), *status)))
+    }
+
+    /// Adds the current change set's row (not a guarded write's first).
+    fn insert_set(&mut self) -> Result<i64> {
+        Ok(match self.next_set.take() {
+            None if self.clock_in_sql => store::insert_set_clocked(
+                self.conn,
+                self.wall,
+                self.silo.replica.1,
+                &self.at,
+                &self.author,
+            )?,
             Some(row) => {
                 store::insert_set_as(
                     self.conn,
@@ -769,10 +918,7 @@ impl<'s> Writer<'s> {
                 &self.at,
                 &self.author,
             )?,
-        };
-        self.set = Some(set);
-        self.sets.push((set, Vec::new()));
-        Ok(set)
+        })
     }
 
     /// Starts a new change set inside the same transaction, stamped `at` by `author` (imports
@@ -802,7 +948,8 @@ impl<'s> Writer<'s> {
             number: number.to_string(),
         })?;
         let looked_up = || self.looked_up.borrow().get(n.as_str()).cloned();
-        let found = match self.fresh.by_number(n.as_str()).or_else(looked_up) {
+        let found = self.fresh.by_number(n.as_str()).or_else(looked_up);
+        let found = match found.map_or_else(|| self.guarded_ticket(n.as_str()), |t| Ok(Some(t)))? {
             Some(t) => Some(t),
             None => {
                 let found = crate::storage::state::ticket_by_number(self.conn, n.as_str())?;

@@ -54,6 +54,22 @@ pub enum EditOp {
     RemoveAttachment(u32),
 }
 
+impl EditOp {
+    /// Whether the rules of this change read nothing but its own ticket before they write:
+    /// its row (number, status, title, summary), its tags and the values its validation
+    /// rules look at. Such a change may read before it takes a team silo's writers' lock
+    /// (`Silo::write_guarded`), its ticket's row checked under the lock. The others read
+    /// more: a property may be a unique key (every ticket's values) or a relation (its
+    /// target), a status may merge into another ticket; entries and attachments (content
+    /// files, numbering) were not gone through for it and keep taking the lock first.
+    pub(crate) fn reads_only_its_ticket(&self) -> bool {
+        matches!(
+            self,
+            EditOp::Title(_) | EditOp::Summary(_) | EditOp::AddTag(_) | EditOp::RemoveTag(_)
+        )
+    }
+}
+
 pub(crate) type Op = EditOp;
 
 /// The longest title, in bytes (like a tag).

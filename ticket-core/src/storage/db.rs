@@ -1467,6 +1467,14 @@ impl Db {
     /// `IMMEDIATE` lock; PostgreSQL's transaction-scoped advisory lock, taken before the
     /// first read so that the log's clock and the numbering state cannot move under it).
     pub(crate) fn begin_write(&self) -> Result<()> {
+        self.begin_write_as(true)
+    }
+
+    /// [`Db::begin_write`], on a team silo without the writers' lock when `lock` is false:
+    /// the transaction's reads then run beside other writers, and it must take the lock
+    /// before its first write (`writer_set`, `schema_v9.sql`: a writer that reads before the
+    /// lock, `Silo::write_guarded`). SQLite always locks.
+    pub(crate) fn begin_write_as(&self, lock: bool) -> Result<()> {
         match self {
             Db::Sqlite(c) => Ok(c.execute_batch("BEGIN IMMEDIATE")?),
             Db::Postgres(p) => {
@@ -1489,9 +1497,13 @@ impl Db {
                 // (benches/README.md, session 10). Without the `TEMP` privilege the
                 // schema's table is used as before.
                 p.in_transaction.set(true);
-                let mut begin = format!(
-                    "BEGIN ISOLATION LEVEL READ COMMITTED; SET LOCAL enable_seqscan = off; SELECT pg_advisory_xact_lock({WRITE_LOCK}, hashtext(current_schema())::integer)"
-                );
+                // (a guarded write, one ticket's few rows, keeps the planner's own choice:
+                // one statement fewer to parse)
+                let mut begin = "BEGIN ISOLATION LEVEL READ COMMITTED".to_string();
+                if lock {
+                    begin.push_str("; SET LOCAL enable_seqscan = off; ");
+                    begin.push_str(WRITERS_LOCK);
+                }
                 let writes = p.writes.get() + 1;
                 p.writes.set(writes);
                 if p.local_stale.get() != Some(true) {
@@ -1561,8 +1573,11 @@ impl Db {
     }
 }
 
-/// The first key of the advisory lock writers take (the second is the schema's hash).
-const WRITE_LOCK: i32 = 0x7469_636b; // "tick"
+/// The statement that takes the writers' lock, transaction-scoped: an advisory lock whose
+/// first key is 0x7469636b ("tick") and the second the schema's hash (`writer_set` in
+/// `schema_v9.sql` takes the same).
+const WRITERS_LOCK: &str =
+    "SELECT pg_advisory_xact_lock(1953063787, hashtext(current_schema())::integer)";
 
 /// The session's own `list_stale`, made by its first write transaction (see
 /// [`Db::begin_write`]); a role without the `TEMP` privilege goes on with the schema's. Each

@@ -140,6 +140,43 @@ pub(crate) fn insert_set_as(
     )
 }
 
+/// The first change set of a writer that read `ticket` before taking the writers' lock
+/// (`Silo::write_guarded`), queued as one statement (`writer_set`, `schema_v9.sql`): it takes
+/// the lock, fails with [`super::state::STALE_READ`] unless the ticket's row is still at
+/// `version`, and adds the set under `row` with its clock computed under the lock (`wall`, or
+/// one more than the greatest clock in the log if that is greater: `log::next_clock`).
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn insert_guarded_set(
+    conn: &Db,
+    ticket: i64,
+    version: &str,
+    row: i64,
+    wall: u64,
+    replica_row: i64,
+    at: &str,
+    author: &str,
+) -> Result<()> {
+    conn.exec_later(
+        "SELECT writer_set(?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        args![ticket, version, row, wall as i64, replica_row, at, author],
+    )
+}
+
+/// A later change set of a guarded write (the lock held), its clock computed by the
+/// statement as [`insert_guarded_set`] computes it; returns its row id.
+pub(crate) fn insert_set_clocked(
+    conn: &Db,
+    wall: u64,
+    replica_row: i64,
+    at: &str,
+    author: &str,
+) -> Result<i64> {
+    conn.insert_id(
+        "INSERT INTO change_sets (clock, replica, at, author) SELECT greatest(?1::bigint, coalesce(max(clock), 0) + 1), ?2::bigint, ?3::text, ?4::text FROM change_sets",
+        args![wall as i64, replica_row, at, author],
+    )
+}
+
 /// Adds a change set; returns its local row id.
 pub(crate) fn insert_set(
     conn: &Db,

@@ -21,6 +21,50 @@ pub(crate) fn ticket_by_number(db: &Db, number: &str) -> Result<Option<(i64, Str
     )
 }
 
+/// What a team silo's writer that reads before taking the writers' lock
+/// (`Silo::write_guarded`) asks first about its ticket, by number: the ticket (row id,
+/// number, status) and the version of its row (PostgreSQL's `xmin`), with a row id for the
+/// change set (`None`s for a ticket that does not exist). Asked before the writer's other
+/// reads, so that a change committed between them shows as a new version when the first set
+/// checks it ([`crate::storage::log::insert_guarded_set`]).
+pub(crate) fn ask_guarded_ticket(db: &Db, number: &str) -> Result<Ahead<GuardedTicket>> {
+    db.ask_ahead(
+        "SELECT t.id, t.number, t.status, t.xmin::text, nextval(pg_get_serial_sequence('change_sets', 'id')) FROM (SELECT 1) AS one LEFT JOIN tickets t ON t.number = ?1",
+        args![number],
+        |r| {
+            let id: Option<i64> = r.get(0)?;
+            let number: Option<String> = r.get(1)?;
+            let status: Option<i64> = r.get(2)?;
+            let version: Option<String> = r.get(3)?;
+            let ticket = match (id, number, version) {
+                (Some(id), Some(number), Some(version)) => Some((
+                    id,
+                    number,
+                    Status::from_ordinal(status.unwrap_or(0)).unwrap_or(Status::Open),
+                    version,
+                )),
+                _ => None,
+            };
+            Ok(GuardedTicket {
+                ticket,
+                set_row: r.get(4)?,
+            })
+        },
+    )
+}
+
+/// The answer of [`ask_guarded_ticket`].
+#[derive(Debug, Clone)]
+pub(crate) struct GuardedTicket {
+    /// Row id, number, status and row version, if the ticket exists.
+    pub ticket: Option<(i64, String, Status, String)>,
+    /// A row id for the writer's first change set.
+    pub set_row: i64,
+}
+
+/// The SQLSTATE of a failed check of a guarded ticket (`writer_set`, `schema_v9.sql`).
+pub(crate) const STALE_READ: &str = "TK001";
+
 /// A ticket's number, by row id.
 pub(crate) fn number_of(db: &Db, id: i64) -> Result<Option<String>> {
     db.opt("SELECT number FROM tickets WHERE id = ?1", args![id], |r| {
