@@ -28,8 +28,7 @@ mod exchange;
 mod fresh;
 #[doc(hidden)]
 pub mod fuzzing;
-#[cfg(test)]
-mod guarded_tests;
+mod guarded;
 mod log;
 mod model;
 mod numbering;

@@ -11,6 +11,7 @@ use crate::catalogue::SiloCatalogue;
 use crate::config::SiloConfig;
 use crate::context::{Clock, Context};
 use crate::error::{Error, Result};
+use crate::guarded::{stale_read, Guard};
 use crate::log::{next_clock, Operation, Record, ReplicaId};
 use crate::model::{Status, TicketNumber};
 use crate::storage::log as store;
@@ -522,7 +523,10 @@ pub(crate) struct Writer<'s> {
     /// A guarded write's first question, about its ticket ([`Silo::write_guarded`]): asked
     /// before its other reads, without the writers' lock; its answer serves the ticket's
     /// lookup and is checked under the lock by the first change set.
-    guard: std::cell::RefCell<Guard>,
+    pub(crate) guard: std::cell::RefCell<Guard>,
+    /// The validation rules' values of a guarded write's ticket, as its read found them
+    /// (ticket row id, key in lower case, values); forgotten as `asked_values` is.
+    guarded_values: Vec<(i64, String, Vec<String>)>,
     /// Whether the writers' lock was taken after reads (a guarded write): the log's greatest
     /// clock read at the start is not to be trusted, and each set's clock is computed by its
     /// `INSERT`.
@@ -574,40 +578,13 @@ pub(crate) struct Writer<'s> {
 /// the write path's statements again costs more than the triggers).
 const LIST_ROWS_AT_THE_END: usize = 64;
 
-/// What a guarded write ([`Silo::write_guarded`]) asked first about its ticket, by number.
-enum Guard {
-    /// Not a guarded write, or its first change set is made.
-    Off,
-    /// Asked, the answer not read yet.
-    Asked(
-        String,
-        crate::storage::db::Ahead<store_state::GuardedTicket>,
-    ),
-    /// Read by the ticket's lookup, kept for the first change set.
-    Answered(String, store_state::GuardedTicket),
-}
-
-/// The failure that makes a guarded write run again with the lock first.
-fn stale_read(message: &str) -> Error {
-    Error::Db(crate::storage::db::DbError {
-        message: message.to_string(),
-        code: Some(store_state::STALE_READ.to_string()),
-    })
-}
-
 impl<'s> Writer<'s> {
     /// A writer inside a transaction just begun; `guarded`: the ticket a guarded write
     /// changes ([`Silo::write_guarded`], team silos).
     fn new(silo: &'s Silo, conn: &'s Db, guarded: Option<&str>) -> Result<Writer<'s>> {
         let now = silo.ctx.clock.now_utc();
         let (asked_clock, guard) = match guarded.filter(|_| conn.is_postgres()) {
-            Some(number) => (
-                None,
-                Guard::Asked(
-                    number.to_string(),
-                    store_state::ask_guarded_ticket(conn, number)?,
-                ),
-            ),
+            Some(number) => (None, Guard::Pending(number.to_string())),
             None => (Some(store::ask_max_clock_and_set_row(conn)?), Guard::Off),
         };
         Ok(Writer {
@@ -619,6 +596,7 @@ impl<'s> Writer<'s> {
             next_set: None,
             guard: std::cell::RefCell::new(guard),
             clock_in_sql: false,
+            guarded_values: Vec::new(),
             set: None,
             at: format_at(now),
             author: silo.ctx.author.clone(),
@@ -762,6 +740,7 @@ impl<'s> Writer<'s> {
                 | Operation::EntryRemove { .. }
         ) {
             self.asked_values.clear();
+            self.guarded_values.clear();
         }
         let local = store::insert_record(self.conn, set, self.index, rec.ticket, &rec.op.encode())?;
         if let Some((_, tickets)) = self.sets.last_mut() {
@@ -829,12 +808,15 @@ impl<'s> Writer<'s> {
             (self.clock, self.next_set) = store::clock_answer(self.conn, asked)?;
         }
         self.clock = next_clock(self.wall, self.clock);
-        let set = match self.answer_guard()? {
+        let set = match self.guard.get_mut().take(self.conn)? {
             // read before the lock: the lock, the check that the ticket is as read, the set
             Some(guarded) => {
-                let Some((id, _, _, version)) = guarded.ticket else {
+                let Some((id, version)) = guarded.ticket else {
                     return Err(stale_read("the ticket was made after this writer read it"));
                 };
+                self.guarded_values = (guarded.values.into_iter())
+                    .map(|(key_lc, values)| (id, key_lc, values))
+                    .collect();
                 store::insert_guarded_set(
                     self.conn,
                     id,
@@ -853,41 +835,6 @@ impl<'s> Writer<'s> {
         self.set = Some(set);
         self.sets.push((set, Vec::new()));
         Ok(set)
-    }
-
-    /// A guarded write's answer about its ticket, once (`None` for other writes and after).
-    fn answer_guard(&self) -> Result<Option<store_state::GuardedTicket>> {
-        match std::mem::replace(&mut *self.guard.borrow_mut(), Guard::Off) {
-            Guard::Off => Ok(None),
-            Guard::Answered(_, guarded) => Ok(Some(guarded)),
-            Guard::Asked(_, asked) => Ok(Some(
-                self.conn
-                    .answer(asked)?
-                    .ok_or_else(|| stale_read("no answer about the ticket"))?,
-            )),
-        }
-    }
-
-    /// The ticket `number` as a guarded write read it first, when it is that write's
-    /// ticket and exists (the answer kept for [`Writer::mark_set`]).
-    fn guarded_ticket(&self, number: &str) -> Result<Option<(i64, String, Status)>> {
-        let mut guard = self.guard.borrow_mut();
-        let asked_here =
-            matches!(&*guard, Guard::Asked(n, _) | Guard::Answered(n, _) if n == number);
-        if !asked_here {
-            return Ok(None);
-        }
-        if let Guard::Asked(n, asked) = std::mem::replace(&mut *guard, Guard::Off) {
-            let answered = self
-                .conn
-                .answer(asked)?
-                .ok_or_else(|| stale_read("no answer about the ticket"))?;
-            *guard = Guard::Answered(n, answered);
-        }
-        let Guard::Answered(_, answered) = &*guard else {
-            return Ok(None);
-        };
-        Ok((answered.ticket.as_ref()).map(|(id, n, status, _)| (*id, n.clone(), *status)))
     }
 
     /// Adds the current change set's row (not a guarded write's first).
@@ -949,7 +896,8 @@ impl<'s> Writer<'s> {
         })?;
         let looked_up = || self.looked_up.borrow().get(n.as_str()).cloned();
         let found = self.fresh.by_number(n.as_str()).or_else(looked_up);
-        let found = match found.map_or_else(|| self.guarded_ticket(n.as_str()), |t| Ok(Some(t)))? {
+        let guarded = || self.guard.borrow_mut().ticket(self.conn, n.as_str());
+        let found = match found.map_or_else(guarded, |t| Ok(Some(t)))? {
             Some(t) => Some(t),
             None => {
                 let found = crate::storage::state::ticket_by_number(self.conn, n.as_str())?;
@@ -1020,6 +968,9 @@ impl<'s> Writer<'s> {
             if let Some(id) = id {
                 known.insert((id, key_lc), values);
             }
+        }
+        for (id, key_lc, values) in std::mem::take(&mut self.guarded_values) {
+            known.insert((id, key_lc), values);
         }
         // the tickets this transaction created are held whole (`fresh`): their values too
         let keys = crate::validate::value_keys(self.silo);

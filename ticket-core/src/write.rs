@@ -154,16 +154,13 @@ impl Writer<'_> {
         let Ok(n) = number.parse::<TicketNumber>() else {
             return Ok(());
         };
-        if let Op::AddTag(tag) | Op::RemoveTag(tag) = op {
-            if let Ok(tag) = tag.parse::<Tag>() {
-                let lc = tag.lc();
-                let asked = state::ask_stored_tag_by_number(self.conn, n.as_str(), &lc)?;
-                self.asked_tag = Some((n.to_string(), lc, asked));
-            }
-        }
+        let tag_lc = match op {
+            Op::AddTag(tag) | Op::RemoveTag(tag) => tag.parse::<Tag>().ok().map(|t| t.lc()),
+            _ => None,
+        };
         // an operation whose records leave the properties as they are: the validation
         // rules' values are the ones before it
-        if matches!(
+        let keeps_values = matches!(
             op,
             Op::Title(_)
                 | Op::Summary(_)
@@ -171,7 +168,22 @@ impl Writer<'_> {
                 | Op::RemoveTag(_)
                 | Op::AddEntry(..)
                 | Op::RemoveEntry(_)
-        ) {
+        );
+        // a guarded write asks all of it with its ticket, in one statement
+        let keys = if keeps_values {
+            crate::validate::value_keys(self.silo)
+        } else {
+            Vec::new()
+        };
+        let asked = (self.guard.get_mut()).ask(self.conn, n.as_str(), tag_lc.clone(), keys)?;
+        if asked {
+            return Ok(());
+        }
+        if let Some(lc) = tag_lc {
+            let asked = state::ask_stored_tag_by_number(self.conn, n.as_str(), &lc)?;
+            self.asked_tag = Some((n.to_string(), lc, asked));
+        }
+        if keeps_values {
             for key_lc in crate::validate::value_keys(self.silo) {
                 let asked = state::ask_values_by_number(self.conn, n.as_str(), &key_lc)?;
                 self.asked_values.push((n.to_string(), key_lc, asked));
@@ -351,6 +363,9 @@ impl Writer<'_> {
         if let Some(tag) = self.fresh.stored_tag(id, tag_lc) {
             return Ok(tag);
         }
+        if let Some(tag) = self.guard.get_mut().tag(self.conn, id, tag_lc)? {
+            return Ok(tag);
+        }
         if let Some((number, lc, asked)) = self.asked_tag.take() {
             if lc == tag_lc && self.looked_up_number(id).as_deref() == Some(number.as_str()) {
                 return self.conn.answer(asked);
@@ -361,6 +376,9 @@ impl Writer<'_> {
 
     /// The ticket's title or summary now.
     fn text_of(&self, id: i64, summary: bool) -> Result<Option<String>> {
+        if let Some(text) = self.guard.borrow_mut().text(self.conn, id, summary)? {
+            return Ok(text);
+        }
         match self.fresh.text_of(id, summary) {
             Some(text) => Ok(Some(text)),
             None => state::text_of(self.conn, id, summary),

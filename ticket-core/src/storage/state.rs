@@ -21,33 +21,53 @@ pub(crate) fn ticket_by_number(db: &Db, number: &str) -> Result<Option<(i64, Str
     )
 }
 
-/// What a team silo's writer that reads before taking the writers' lock
-/// (`Silo::write_guarded`) asks first about its ticket, by number: the ticket (row id,
-/// number, status) and the version of its row (PostgreSQL's `xmin`), with a row id for the
-/// change set (`None`s for a ticket that does not exist). Asked before the writer's other
-/// reads, so that a change committed between them shows as a new version when the first set
-/// checks it ([`crate::storage::log::insert_guarded_set`]).
-pub(crate) fn ask_guarded_ticket(db: &Db, number: &str) -> Result<Ahead<GuardedTicket>> {
+/// Everything a team silo's guarded write (`Silo::write_guarded`) reads before it takes the
+/// writers' lock, in one statement, by number: the ticket (row id, number, status, title,
+/// summary), the version of its row (PostgreSQL's `xmin`), a row id for the change set, the
+/// stored spelling of tag `tag_lc` (if asked) and the values of the properties `value_keys`
+/// (the validation rules' keys). `None`s for a ticket that does not exist. Asked before any
+/// other read of the write, so that a change committed after it shows as a new version when
+/// the first set checks it ([`crate::storage::log::insert_guarded_set`]).
+pub(crate) fn ask_guarded_ticket(
+    db: &Db,
+    number: &str,
+    tag_lc: Option<&str>,
+    value_keys: &[String],
+) -> Result<Ahead<GuardedTicket>> {
+    let keys = serde_json::to_string(value_keys).expect("strings serialize");
     db.ask_ahead(
-        "SELECT t.id, t.number, t.status, t.xmin::text, nextval(pg_get_serial_sequence('change_sets', 'id')) FROM (SELECT 1) AS one LEFT JOIN tickets t ON t.number = ?1",
-        args![number],
+        "SELECT t.id, t.number, t.status, t.xmin::text, nextval(pg_get_serial_sequence('change_sets', 'id')), t.title, t.summary,          (SELECT g.tag FROM tags g WHERE g.ticket_id = t.id AND g.tag_lc = ?2),          (SELECT jsonb_agg((SELECT jsonb_agg(p.value ORDER BY p.id) FROM properties p WHERE p.ticket_id = t.id AND p.key_lc = k.key) ORDER BY k.n)           FROM jsonb_array_elements_text(?3::text::jsonb) WITH ORDINALITY AS k(key, n))::text          FROM (SELECT 1) AS one LEFT JOIN tickets t ON t.number = ?1",
+        args![number, tag_lc, keys],
         |r| {
             let id: Option<i64> = r.get(0)?;
             let number: Option<String> = r.get(1)?;
             let status: Option<i64> = r.get(2)?;
             let version: Option<String> = r.get(3)?;
             let ticket = match (id, number, version) {
-                (Some(id), Some(number), Some(version)) => Some((
+                (Some(id), Some(number), Some(version)) => Some(GuardedRow {
                     id,
                     number,
-                    Status::from_ordinal(status.unwrap_or(0)).unwrap_or(Status::Open),
+                    status: Status::from_ordinal(status.unwrap_or(0)).unwrap_or(Status::Open),
                     version,
-                )),
+                    title: r.get(5)?,
+                    summary: r.get(6)?,
+                }),
                 _ => None,
+            };
+            let values: Option<String> = r.get(8)?;
+            let values: Vec<Option<Vec<String>>> = match values {
+                Some(json) => serde_json::from_str(&json).map_err(|e| {
+                    crate::error::Error::Db(super::db::DbError::new(format!(
+                        "a guarded write's values did not decode: {e}"
+                    )))
+                })?,
+                None => Vec::new(),
             };
             Ok(GuardedTicket {
                 ticket,
                 set_row: r.get(4)?,
+                tag: r.get(7)?,
+                values: values.into_iter().map(Option::unwrap_or_default).collect(),
             })
         },
     )
@@ -56,10 +76,26 @@ pub(crate) fn ask_guarded_ticket(db: &Db, number: &str) -> Result<Ahead<GuardedT
 /// The answer of [`ask_guarded_ticket`].
 #[derive(Debug, Clone)]
 pub(crate) struct GuardedTicket {
-    /// Row id, number, status and row version, if the ticket exists.
-    pub ticket: Option<(i64, String, Status, String)>,
+    /// The ticket, if it exists.
+    pub ticket: Option<GuardedRow>,
     /// A row id for the writer's first change set.
     pub set_row: i64,
+    /// The stored spelling of the tag asked for, if the ticket has it.
+    pub tag: Option<String>,
+    /// The values of each property key asked for, in the order asked.
+    pub values: Vec<Vec<String>>,
+}
+
+/// A guarded write's ticket as it read it.
+#[derive(Debug, Clone)]
+pub(crate) struct GuardedRow {
+    pub id: i64,
+    pub number: String,
+    pub status: Status,
+    /// The row's version (`xmin`), checked under the lock.
+    pub version: String,
+    pub title: Option<String>,
+    pub summary: Option<String>,
 }
 
 /// The SQLSTATE of a failed check of a guarded ticket (`writer_set`, `schema_v9.sql`).
