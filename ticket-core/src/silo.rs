@@ -394,10 +394,11 @@ impl Silo {
 
     /// [`Silo::write`] for a change to ticket `number` whose rules read nothing but that
     /// ticket before its first record (a title, a summary, a tag: `EditOp::reads_only_its_ticket`).
-    /// On a team silo it first runs without the writers' lock: the reads go out beside other
-    /// writers' and the lock is taken with the first write, then the ticket's row is checked
-    /// to be the version read first (`writer_guard`) and the set's clock is computed in its
-    /// `INSERT`, so the lock is held for the server's statements alone instead of across a
+    /// On a team silo it first runs without the writers' lock: one read of the ticket
+    /// (`crate::guarded`) goes out beside other writers', and the first change set takes the
+    /// lock, checks that the ticket's row is still the version read and adds the set with
+    /// its clock computed under the lock (`writer_set`, `schema_v9.sql`), all queued with the
+    /// writes, so the lock is held for the server's statements alone instead of across a
     /// round trip to this client. When the ticket changed meanwhile, the transaction is
     /// rolled back and `f` runs again the way [`Silo::write`] runs it (the lock first).
     /// A directory silo's writes take SQLite's lock first, as ever.

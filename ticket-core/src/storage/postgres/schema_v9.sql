@@ -3,10 +3,11 @@
 -- (`Silo::write_guarded`; ARCHITECTURE.md, "Session 18"), in one statement: the lock, the
 -- check that the ticket is as the writer read it, and the set's row with its clock.
 --
--- A ticket's row gets a new version (`xmin`) from every change set that touches the
--- ticket: its own columns, or its list row, which every tag, property and entry change
--- refreshes. So if the row's version is still the one the writer read, nothing the writer's
--- rules read about the ticket has changed and its decision stands; otherwise the function
+-- A ticket's row gets a new version (`xmin`) from every change set that changes what a
+-- guarded write's rules read (title, summary, status, number, tags, property values): its
+-- own columns, or its list row, which every tag, property and entry change refreshes. So if
+-- the row's version is still the one the writer read, nothing the writer's rules read about
+-- the ticket has changed and its decision stands; otherwise the function
 -- fails with SQLSTATE TK001, the transaction is rolled back, and the writer runs again the
 -- way every writer runs (the lock first, then its reads). The clock is one more than the
 -- greatest in the log, or the writer's wall clock if that is greater (`log::next_clock`),
