@@ -250,7 +250,10 @@ impl Writer<'_> {
 impl Silo {
     fn one(&self, number: &str, op: Op) -> Result<()> {
         if op.reads_only_its_ticket() {
+            // a tag's records write no ticket row before the commit: its set may wait
+            let tags_only = matches!(op, Op::AddTag(_) | Op::RemoveTag(_));
             return self.write_guarded(number, |w| {
+                w.defer_guarded_set = tags_only;
                 w.ask_ahead(number, &op)?;
                 let t = w.ticket(number)?;
                 w.perform(&t, op.clone())

@@ -157,3 +157,35 @@ fn sixteen_guarded_writers_on_one_ticket_lose_nothing() {
     silo.rebuild().unwrap();
     assert_eq!(derived_state(&silo).unwrap(), before);
 }
+
+/// What a guarded write costs, counted (`Silo::statements` counts the statements a write
+/// sends with arguments, not its `BEGIN` and `COMMIT`): a tag is the read, then the set (the
+/// lock, the check, the set and its index in one call) with the writes and the commit; a
+/// title no longer waits for its old text (it comes with the read).
+#[test]
+fn a_guarded_write_is_two_round_trips_and_few_statements() {
+    let Some((_, silo)) = team_silo() else { return };
+    let n = silo.new_ticket("Counted", None, "").unwrap();
+    // the first of each prepares its statements on the server
+    silo.add_tag(n.as_str(), "warm").unwrap();
+    silo.set_title(n.as_str(), "Counted, once").unwrap();
+    let count = |write: &dyn Fn()| {
+        let (trips, sent) = (silo.round_trips().unwrap(), silo.statements().unwrap());
+        write();
+        (
+            silo.round_trips().unwrap() - trips,
+            silo.statements().unwrap() - sent,
+        )
+    };
+    let tag = count(&|| silo.add_tag(n.as_str(), "counted").unwrap());
+    let title = count(&|| silo.set_title(n.as_str(), "Counted, twice").unwrap());
+    eprintln!("a tag: {tag:?}, a title: {title:?} (round trips, statements)");
+    // lock-first (session 17's code, the same count): a tag (2, 5), a title (4, 7)
+    assert_eq!(tag.0, 2);
+    assert!(tag.1 <= 4, "{} statements for a tag", tag.1);
+    assert!(title.0 <= 3, "{} round trips for a title", title.0);
+    assert!(title.1 <= 5, "{} statements for a title", title.1);
+    let t = silo.get(n.as_str()).unwrap();
+    assert_eq!(t.title, "Counted, twice");
+    assert_eq!(t.tags, ["counted", "warm"]);
+}

@@ -528,6 +528,14 @@ pub(crate) struct Writer<'s> {
     /// The validation rules' values of a guarded write's ticket, as its read found them
     /// (ticket row id, key in lower case, values); forgotten as `asked_values` is.
     guarded_values: Vec<(i64, String, Vec<String>)>,
+    /// A guarded write's first change set, not queued yet (ticket row id, row version, set
+    /// row): a set of tag records waits for the end of the write, to be indexed in the same
+    /// statement; any other record sends it first.
+    guarded_set: Option<(i64, String, i64)>,
+    /// Whether a guarded write's first set may wait for the end of the write (set by the
+    /// caller whose one change writes tag records only, which touch no ticket's row before
+    /// the set takes the lock: their rows go out with the commit, after it).
+    pub(crate) defer_guarded_set: bool,
     /// Whether the writers' lock was taken after reads (a guarded write): the log's greatest
     /// clock read at the start is not to be trusted, and each set's clock is computed by its
     /// `INSERT`.
@@ -597,6 +605,8 @@ impl<'s> Writer<'s> {
             next_set: None,
             guard: std::cell::RefCell::new(guard),
             clock_in_sql: false,
+            guarded_set: None,
+            defer_guarded_set: false,
             guarded_values: Vec::new(),
             set: None,
             at: format_at(now),
@@ -726,6 +736,9 @@ impl<'s> Writer<'s> {
             ));
         }
         let set = self.mark_set()?;
+        if !matches!(rec.op, Operation::TagAdd(_) | Operation::TagRemove(_)) {
+            self.send_guarded_set(None)?;
+        }
         self.asked_tag = None;
         if let Operation::Create { number } = &rec.op {
             self.number_ahead.created(number.as_str());
@@ -818,17 +831,11 @@ impl<'s> Writer<'s> {
                 self.guarded_values = (guarded.values.into_iter())
                     .map(|(key_lc, values)| (id, key_lc, values))
                     .collect();
-                store::insert_guarded_set(
-                    self.conn,
-                    id,
-                    &version,
-                    guarded.set_row,
-                    self.wall,
-                    self.silo.replica.1,
-                    &self.at,
-                    &self.author,
-                )?;
                 self.clock_in_sql = true;
+                self.guarded_set = Some((id, version, guarded.set_row));
+                if !self.defer_guarded_set {
+                    self.send_guarded_set(None)?;
+                }
                 guarded.set_row
             }
             None => self.insert_set()?,
@@ -836,6 +843,26 @@ impl<'s> Writer<'s> {
         self.set = Some(set);
         self.sets.push((set, Vec::new()));
         Ok(set)
+    }
+
+    /// Queues a guarded write's first change set (`writer_set`: the lock, the check, the set)
+    /// if it is not queued yet; `records`: the tickets of all its records, to index it in
+    /// the same statement.
+    fn send_guarded_set(&mut self, records: Option<&[i64]>) -> Result<()> {
+        let Some((ticket, version, row)) = self.guarded_set.take() else {
+            return Ok(());
+        };
+        store::insert_guarded_set(
+            self.conn,
+            ticket,
+            &version,
+            row,
+            self.wall,
+            self.silo.replica.1,
+            &self.at,
+            &self.author,
+            records,
+        )
     }
 
     /// Adds the current change set's row (not a guarded write's first).
@@ -934,8 +961,13 @@ impl<'s> Writer<'s> {
 
     fn finish(&mut self) -> Result<()> {
         self.number_ahead.write_state(self.conn, &self.numbering)?;
-        for (set, tickets) in &self.sets {
-            store::index_fresh_set(self.conn, *set, tickets)?;
+        let guarded_row = self.guarded_set.as_ref().map(|g| g.2);
+        for (set, tickets) in std::mem::take(&mut self.sets) {
+            if Some(set) == guarded_row {
+                self.send_guarded_set(Some(&tickets))?;
+            } else {
+                store::index_fresh_set(self.conn, set, &tickets)?;
+            }
         }
         if let Some(triggers) = self.list_triggers.take() {
             if self.repaired {

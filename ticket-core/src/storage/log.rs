@@ -144,7 +144,9 @@ pub(crate) fn insert_set_as(
 /// (`Silo::write_guarded`), queued as one statement (`writer_set`, `schema_v9.sql`): it takes
 /// the lock, fails with [`super::state::STALE_READ`] unless the ticket's row is still at
 /// `version`, and adds the set under `row` with its clock computed under the lock (`wall`, or
-/// one more than the greatest clock in the log if that is greater: `log::next_clock`).
+/// one more than the greatest clock in the log if that is greater: `log::next_clock`). With
+/// `records` (the tickets of the set's records in order, all emitted already) the set is
+/// indexed in the same statement ([`index_fresh_set`]'s count and runs).
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn insert_guarded_set(
     conn: &Db,
@@ -155,10 +157,31 @@ pub(crate) fn insert_guarded_set(
     replica_row: i64,
     at: &str,
     author: &str,
+    records: Option<&[i64]>,
 ) -> Result<()> {
+    let mut runs: Vec<(i64, i64, i64)> = Vec::new();
+    for (index, &ticket) in records.unwrap_or_default().iter().enumerate() {
+        extend_runs(&mut runs, ticket, record_row(row, index as u32));
+    }
+    let tickets: Vec<i64> = runs.iter().map(|r| r.0).collect();
+    let firsts: Vec<i64> = runs.iter().map(|r| r.1).collect();
+    let lasts: Vec<i64> = runs.iter().map(|r| r.2).collect();
+    let count = records.map(|r| r.len() as i64);
     conn.exec_later(
-        "SELECT writer_set(?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-        args![ticket, version, row, wall as i64, replica_row, at, author],
+        "SELECT writer_set(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+        args![
+            ticket,
+            version,
+            row,
+            wall as i64,
+            replica_row,
+            at,
+            author,
+            count,
+            tickets,
+            firsts,
+            lasts
+        ],
     )
 }
 

@@ -1,7 +1,8 @@
 -- A team silo of schema version 8 brought to 9 (a directory silo stays at 6): the first
 -- change set of a writer that read its ticket before taking the writers' lock
 -- (`Silo::write_guarded`; ARCHITECTURE.md, "Session 18"), in one statement: the lock, the
--- check that the ticket is as the writer read it, and the set's row with its clock.
+-- check that the ticket is as the writer read it, and the set's row with its clock (and,
+-- when its records are known already, their count and the ticket's runs).
 --
 -- A ticket's row gets a new version (`xmin`) from every change set that changes what a
 -- guarded write's rules read (title, summary, status, number, tags, property values): its
@@ -16,7 +17,8 @@
 -- are `storage::db::WRITERS_LOCK`'s. (Idempotent: `create` runs this after `schema.sql`.)
 CREATE OR REPLACE FUNCTION writer_set(
   ticket BIGINT, version TEXT, set_id BIGINT, wall BIGINT, replica_row BIGINT,
-  set_at TEXT, set_author TEXT
+  set_at TEXT, set_author TEXT, set_records BIGINT, run_tickets BIGINT[],
+  run_firsts BIGINT[], run_lasts BIGINT[]
 ) RETURNS void LANGUAGE plpgsql VOLATILE AS $$
 BEGIN
   PERFORM pg_advisory_xact_lock(1953063787, hashtext(current_schema())::integer);
@@ -24,7 +26,13 @@ BEGIN
     RAISE EXCEPTION 'ticket row % changed after this writer read it', ticket
       USING ERRCODE = 'TK001';
   END IF;
-  INSERT INTO change_sets (id, clock, replica, at, author)
-    SELECT set_id, greatest(wall, coalesce(max(c.clock), 0) + 1), replica_row, set_at, set_author
+  INSERT INTO change_sets (id, clock, replica, at, author, records)
+    SELECT set_id, greatest(wall, coalesce(max(c.clock), 0) + 1), replica_row, set_at,
+      set_author, coalesce(set_records, 0)
     FROM change_sets c;
+  -- a set whose records are all written already (a tag's): its index, in the same call
+  IF set_records IS NOT NULL THEN
+    INSERT INTO ticket_runs (ticket, first, last)
+      SELECT * FROM unnest(run_tickets, run_firsts, run_lasts);
+  END IF;
 END $$;
