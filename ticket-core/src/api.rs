@@ -356,7 +356,7 @@ impl Silo {
     }
     /// Adds an entry; returns its number.
     pub fn add_entry(&self, n: &str, text: &str, minutes: u32) -> Result<u32> {
-        self.write(|w| {
+        self.write_guarded(n, |w| {
             w.ask_ahead(n, &Op::AddEntry(String::new(), minutes))?;
             let t = w.ticket(n)?;
             w.add_entry(&t, text, minutes)

@@ -3,8 +3,8 @@
 //! ([`state::ask_guarded_ticket`]) without the writers' lock, and its first change set takes
 //! the lock and checks that the ticket's row is still the version read
 //! ([`crate::storage::log::insert_guarded_set`]). Until that first set, the rules' questions
-//! about the ticket (its lookup, its title or summary, the tag it adds or removes, the
-//! validation rules' values) are answered from the read.
+//! about the ticket (its lookup, its title or summary, the tag it adds or removes, its next
+//! entry's number, the validation rules' values) are answered from the read.
 use crate::error::{Error, Result};
 use crate::model::Status;
 use crate::storage::db::{Ahead, Db, DbError};
@@ -135,6 +135,18 @@ impl Guard {
                     t.title.clone()
                 }
             }))
+    }
+
+    /// The number ticket `id`'s next entry gets, when the read is about it.
+    pub(crate) fn next_entry(&mut self, db: &Db, id: i64) -> Result<Option<u32>> {
+        if !matches!(self, Guard::Asked(..) | Guard::Answered(..)) {
+            return Ok(None);
+        }
+        let read = self.answered(db, None)?;
+        Ok(read
+            .and_then(|r| r.ticket.as_ref())
+            .filter(|t| t.id == id)
+            .map(|t| t.next_entry))
     }
 
     /// The read, for the first change set; the guard is off afterwards.

@@ -189,3 +189,74 @@ fn a_guarded_write_is_two_round_trips_and_few_statements() {
     assert_eq!(t.title, "Counted, twice");
     assert_eq!(t.tags, ["counted", "warm"]);
 }
+
+/// An entry's number comes from the ticket as read; another writer's entry committed
+/// meanwhile makes the guarded write run again and take the next number, so the number it
+/// returns is the number the entry has.
+#[test]
+fn a_guarded_entry_takes_the_number_after_one_committed_meanwhile() {
+    let Some((address, silo)) = team_silo() else {
+        return;
+    };
+    let other = open(&address);
+    let n = silo.new_ticket("Discussed", None, "").unwrap();
+    let mut attempts = 0;
+    let number = silo
+        .write_guarded(n.as_str(), |w| {
+            attempts += 1;
+            w.ask_ahead(n.as_str(), &Op::AddEntry(String::new(), 15))?;
+            let t = w.ticket(n.as_str())?;
+            if attempts == 1 {
+                assert_eq!(other.add_entry(n.as_str(), "theirs", 5).unwrap(), 1);
+            }
+            w.add_entry(&t, "mine", 15)
+        })
+        .unwrap();
+    assert_eq!((attempts, number), (2, 2));
+    let t = silo.get(n.as_str()).unwrap();
+    let entries: Vec<(u32, &str)> = t.entries.iter().map(|e| (e.n, e.text.as_str())).collect();
+    assert_eq!(entries, [(1, "theirs"), (2, "mine")]);
+    let before = derived_state(&silo).unwrap();
+    silo.rebuild().unwrap();
+    assert_eq!(derived_state(&silo).unwrap(), before);
+}
+
+/// Eight clients write entries on one ticket at once: the numbers they are given are the
+/// numbers the entries have, each once.
+#[test]
+fn concurrent_guarded_entries_get_each_number_once() {
+    let Some((address, silo)) = team_silo() else {
+        return;
+    };
+    let n = silo.new_ticket("Busy", None, "").unwrap();
+    let (address, n) = (Arc::new(address), Arc::new(n.to_string()));
+    const CLIENTS: usize = 8;
+    const ENTRIES: usize = 10;
+    let workers: Vec<_> = (0..CLIENTS)
+        .map(|c| {
+            let (address, n) = (Arc::clone(&address), Arc::clone(&n));
+            std::thread::spawn(move || {
+                let silo = open(&address);
+                (0..ENTRIES)
+                    .map(|i| {
+                        let text = format!("c{c} e{i}");
+                        (silo.add_entry(&n, &text, 1).unwrap(), text)
+                    })
+                    .collect::<Vec<_>>()
+            })
+        })
+        .collect();
+    let mut given: Vec<(u32, String)> = workers
+        .into_iter()
+        .flat_map(|w| w.join().unwrap())
+        .collect();
+    given.sort();
+    let t = silo.get(&n).unwrap();
+    let stored: Vec<(u32, String)> = t.entries.iter().map(|e| (e.n, e.text.clone())).collect();
+    assert_eq!(given, stored);
+    assert_eq!(stored.len(), CLIENTS * ENTRIES);
+    assert!(stored
+        .iter()
+        .enumerate()
+        .all(|(i, e)| e.0 as usize == i + 1));
+}

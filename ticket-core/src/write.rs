@@ -56,16 +56,22 @@ pub enum EditOp {
 
 impl EditOp {
     /// Whether the rules of this change read nothing but its own ticket before they write:
-    /// its row (number, status, title, summary), its tags and the values its validation
-    /// rules look at. Such a change may read before it takes a team silo's writers' lock
+    /// its row (number, status, title, summary), its tags, its entries (the next one's
+    /// number, whether one is there to hide) and the values its validation rules look at.
+    /// Such a change may read before it takes a team silo's writers' lock
     /// (`Silo::write_guarded`), its ticket's row checked under the lock. The others read
     /// more: a property may be a unique key (every ticket's values) or a relation (its
-    /// target), a status may merge into another ticket; entries and attachments (content
-    /// files, numbering) were not gone through for it and keep taking the lock first.
+    /// target), a status may merge into another ticket; an attachment stages a content file
+    /// first (not gone through for this: it keeps taking the lock first).
     pub(crate) fn reads_only_its_ticket(&self) -> bool {
         matches!(
             self,
-            EditOp::Title(_) | EditOp::Summary(_) | EditOp::AddTag(_) | EditOp::RemoveTag(_)
+            EditOp::Title(_)
+                | EditOp::Summary(_)
+                | EditOp::AddTag(_)
+                | EditOp::RemoveTag(_)
+                | EditOp::AddEntry(..)
+                | EditOp::RemoveEntry(_)
         )
     }
 }
@@ -766,7 +772,10 @@ impl Writer<'_> {
         crate::log::check_text("entry", text)?;
         let n = match self.fresh.next_entry(t.id) {
             Some(n) => n,
-            None => state::next_item(self.conn, t.id, false)?,
+            None => match self.guard.get_mut().next_entry(self.conn, t.id)? {
+                Some(n) => n,
+                None => state::next_item(self.conn, t.id, false)?,
+            },
         };
         self.emit(Record {
             ticket: t.id,

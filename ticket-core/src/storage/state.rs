@@ -23,7 +23,7 @@ pub(crate) fn ticket_by_number(db: &Db, number: &str) -> Result<Option<(i64, Str
 
 /// Everything a team silo's guarded write (`Silo::write_guarded`) reads before it takes the
 /// writers' lock, in one statement, by number: the ticket (row id, number, status, title,
-/// summary), the version of its row (PostgreSQL's `xmin`), a row id for the change set, the
+/// summary, the number of its next entry), the version of its row (PostgreSQL's `xmin`), a row id for the change set, the
 /// stored spelling of tag `tag_lc` (if asked) and the values of the properties `value_keys`
 /// (the validation rules' keys). `None`s for a ticket that does not exist. Asked before any
 /// other read of the write, so that a change committed after it shows as a new version when
@@ -36,7 +36,14 @@ pub(crate) fn ask_guarded_ticket(
 ) -> Result<Ahead<GuardedTicket>> {
     let keys = serde_json::to_string(value_keys).expect("strings serialize");
     db.ask_ahead(
-        "SELECT t.id, t.number, t.status, t.xmin::text, nextval(pg_get_serial_sequence('change_sets', 'id')), t.title, t.summary,          (SELECT g.tag FROM tags g WHERE g.ticket_id = t.id AND g.tag_lc = ?2),          (SELECT jsonb_agg((SELECT jsonb_agg(p.value ORDER BY p.id) FROM properties p WHERE p.ticket_id = t.id AND p.key_lc = k.key) ORDER BY k.n)           FROM jsonb_array_elements_text(?3::text::jsonb) WITH ORDINALITY AS k(key, n))::text          FROM (SELECT 1) AS one LEFT JOIN tickets t ON t.number = ?1",
+        "SELECT t.id, t.number, t.status, t.xmin::text, \
+         nextval(pg_get_serial_sequence('change_sets', 'id')), t.title, t.summary, \
+         (SELECT g.tag FROM tags g WHERE g.ticket_id = t.id AND g.tag_lc = ?2), \
+         (SELECT coalesce(max(e.n), 0) + 1 FROM entry_rows e WHERE e.ticket_id = t.id), \
+         (SELECT jsonb_agg((SELECT jsonb_agg(p.value ORDER BY p.id) FROM properties p \
+         WHERE p.ticket_id = t.id AND p.key_lc = k.key) ORDER BY k.n) \
+         FROM jsonb_array_elements_text(?3::text::jsonb) WITH ORDINALITY AS k(key, n))::text \
+         FROM (SELECT 1) AS one LEFT JOIN tickets t ON t.number = ?1",
         args![number, tag_lc, keys],
         |r| {
             let id: Option<i64> = r.get(0)?;
@@ -51,10 +58,14 @@ pub(crate) fn ask_guarded_ticket(
                     version,
                     title: r.get(5)?,
                     summary: r.get(6)?,
+                    next_entry: r
+                        .get::<Option<i64>>(8)?
+                        .unwrap_or(1)
+                        .clamp(1, u32::MAX as i64) as u32,
                 }),
                 _ => None,
             };
-            let values: Option<String> = r.get(8)?;
+            let values: Option<String> = r.get(9)?;
             let values: Vec<Option<Vec<String>>> = match values {
                 Some(json) => serde_json::from_str(&json).map_err(|e| {
                     crate::error::Error::Db(super::db::DbError::new(format!(
@@ -96,6 +107,8 @@ pub(crate) struct GuardedRow {
     pub version: String,
     pub title: Option<String>,
     pub summary: Option<String>,
+    /// The number the ticket's next entry gets.
+    pub next_entry: u32,
 }
 
 /// The SQLSTATE of a failed check of a guarded ticket (`writer_set`, `schema_v9.sql`).
