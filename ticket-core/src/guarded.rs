@@ -8,7 +8,7 @@
 use crate::error::{Error, Result};
 use crate::model::Status;
 use crate::storage::db::{Ahead, Db, DbError};
-use crate::storage::state::{self, GuardedTicket, STALE_READ};
+use crate::storage::state::{self, GuardedRow, GuardedTicket, STALE_READ};
 
 /// Where a write stands with its guarded read.
 pub(crate) enum Guard {
@@ -121,32 +121,25 @@ impl Guard {
         id: i64,
         summary: bool,
     ) -> Result<Option<Option<String>>> {
-        if !matches!(self, Guard::Asked(..) | Guard::Answered(..)) {
-            return Ok(None);
-        }
-        let read = self.answered(db, None)?;
-        Ok(read
-            .and_then(|r| r.ticket.as_ref())
-            .filter(|t| t.id == id)
-            .map(|t| {
-                if summary {
-                    t.summary.clone()
-                } else {
-                    t.title.clone()
-                }
-            }))
+        let row = self.row(db, id)?;
+        Ok(row.map(|t| match summary {
+            true => t.summary.clone(),
+            false => t.title.clone(),
+        }))
     }
 
     /// The number ticket `id`'s next entry gets, when the read is about it.
     pub(crate) fn next_entry(&mut self, db: &Db, id: i64) -> Result<Option<u32>> {
+        Ok(self.row(db, id)?.map(|t| t.next_entry))
+    }
+
+    /// Ticket `id` as read, when the read (asked already) is about it.
+    fn row(&mut self, db: &Db, id: i64) -> Result<Option<&GuardedRow>> {
         if !matches!(self, Guard::Asked(..) | Guard::Answered(..)) {
             return Ok(None);
         }
         let read = self.answered(db, None)?;
-        Ok(read
-            .and_then(|r| r.ticket.as_ref())
-            .filter(|t| t.id == id)
-            .map(|t| t.next_entry))
+        Ok(read.and_then(|r| r.ticket.as_ref()).filter(|t| t.id == id))
     }
 
     /// The read, for the first change set; the guard is off afterwards.

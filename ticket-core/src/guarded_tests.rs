@@ -1,8 +1,6 @@
 //! Guarded writes on a team silo (`Silo::write_guarded`): a change to one ticket reads before
 //! it takes the writers' lock, and runs again with the lock first when the ticket changed
 //! meanwhile. Needs the test cluster (`TICKET_TEST_POSTGRES`); skipped without it outside CI.
-use std::sync::Arc;
-
 use crate::fuzzing::derived_state;
 use crate::write::Op;
 use crate::{Clock, Context, Error, Silo};
@@ -14,6 +12,24 @@ fn team_silo() -> Option<(String, Silo)> {
     let address = format!("{url}{sep}schema=g_{}", uuid::Uuid::new_v4().simple());
     let silo = Silo::create(std::path::Path::new(&address), ctx()).unwrap();
     Some((address, silo))
+}
+
+/// `clients` threads at once, each with its own handle on the silo at `address`, each
+/// running `work(handle, its index)`; their results in order.
+fn on_clients<T: Send>(
+    clients: usize,
+    address: &str,
+    work: impl Fn(&Silo, usize) -> T + Sync,
+) -> Vec<T> {
+    std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..clients)
+            .map(|c| {
+                let work = &work;
+                scope.spawn(move || work(&open(address), c))
+            })
+            .collect();
+        workers.into_iter().map(|w| w.join().unwrap()).collect()
+    })
 }
 
 fn ctx() -> Context {
@@ -130,23 +146,14 @@ fn sixteen_guarded_writers_on_one_ticket_lose_nothing() {
         return;
     };
     let n = silo.new_ticket("Popular", None, "").unwrap();
-    let (address, n) = (Arc::new(address), Arc::new(n.to_string()));
     const CLIENTS: usize = 16;
     const TAGS: usize = 10;
-    let workers: Vec<_> = (0..CLIENTS)
-        .map(|c| {
-            let (address, n) = (Arc::clone(&address), Arc::clone(&n));
-            std::thread::spawn(move || {
-                let silo = open(&address);
-                for i in 0..TAGS {
-                    silo.add_tag(&n, &format!("c{c}-{i}")).unwrap();
-                }
-            })
-        })
-        .collect();
-    for w in workers {
-        w.join().unwrap();
-    }
+    let n = n.to_string();
+    on_clients(CLIENTS, &address, |silo, c| {
+        for i in 0..TAGS {
+            silo.add_tag(&n, &format!("c{c}-{i}")).unwrap();
+        }
+    });
     let t = silo.get(&n).unwrap();
     assert_eq!(t.tags.len(), CLIENTS * TAGS);
     let added = (silo.history(&n).unwrap().iter())
@@ -229,27 +236,20 @@ fn concurrent_guarded_entries_get_each_number_once() {
         return;
     };
     let n = silo.new_ticket("Busy", None, "").unwrap();
-    let (address, n) = (Arc::new(address), Arc::new(n.to_string()));
     const CLIENTS: usize = 8;
     const ENTRIES: usize = 10;
-    let workers: Vec<_> = (0..CLIENTS)
-        .map(|c| {
-            let (address, n) = (Arc::clone(&address), Arc::clone(&n));
-            std::thread::spawn(move || {
-                let silo = open(&address);
-                (0..ENTRIES)
-                    .map(|i| {
-                        let text = format!("c{c} e{i}");
-                        (silo.add_entry(&n, &text, 1).unwrap(), text)
-                    })
-                    .collect::<Vec<_>>()
+    let n = n.to_string();
+    let mut given: Vec<(u32, String)> = on_clients(CLIENTS, &address, |silo, c| {
+        (0..ENTRIES)
+            .map(|i| {
+                let text = format!("c{c} e{i}");
+                (silo.add_entry(&n, &text, 1).unwrap(), text)
             })
-        })
-        .collect();
-    let mut given: Vec<(u32, String)> = workers
-        .into_iter()
-        .flat_map(|w| w.join().unwrap())
-        .collect();
+            .collect::<Vec<_>>()
+    })
+    .into_iter()
+    .flatten()
+    .collect();
     given.sort();
     let t = silo.get(&n).unwrap();
     let stored: Vec<(u32, String)> = t.entries.iter().map(|e| (e.n, e.text.clone())).collect();

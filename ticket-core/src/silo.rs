@@ -868,13 +868,6 @@ impl<'s> Writer<'s> {
     /// Adds the current change set's row (not a guarded write's first).
     fn insert_set(&mut self) -> Result<i64> {
         Ok(match self.next_set.take() {
-            None if self.clock_in_sql => store::insert_set_clocked(
-                self.conn,
-                self.wall,
-                self.silo.replica.1,
-                &self.at,
-                &self.author,
-            )?,
             Some(row) => {
                 store::insert_set_as(
                     self.conn,
@@ -888,7 +881,10 @@ impl<'s> Writer<'s> {
             }
             None => store::insert_set(
                 self.conn,
-                self.clock,
+                match self.clock_in_sql {
+                    true => store::SetClock::AfterTheLog(self.wall),
+                    false => store::SetClock::Is(self.clock),
+                },
                 self.silo.replica.1,
                 &self.at,
                 &self.author,

@@ -221,7 +221,13 @@ impl Silo {
                     Some(row) => row,
                     None => {
                         let replica = store::replica_row(conn, &id.replica)?;
-                        store::insert_set(conn, id.clock, replica, &format_at(set.at), set.author)?
+                        store::insert_set(
+                            conn,
+                            store::SetClock::Is(id.clock),
+                            replica,
+                            &format_at(set.at),
+                            set.author,
+                        )?
                     }
                 };
                 for (index, r) in &set.records {

@@ -168,7 +168,7 @@ pub(crate) fn convert(db: &Db) -> Result<()> {
             "" => "unknown".to_string(),
             a => a.to_string(),
         };
-        let set = store::insert_set(db, clock, own, &s.at, &author)?;
+        let set = store::insert_set(db, store::SetClock::Is(clock), own, &s.at, &author)?;
         let mut index = 0u32;
         for r in &s.records {
             let ticket = store::ticket_row(db, &r.ticket)?;

@@ -185,33 +185,36 @@ pub(crate) fn insert_guarded_set(
     )
 }
 
-/// A later change set of a guarded write (the lock held), its clock computed by the
-/// statement as [`insert_guarded_set`] computes it; returns its row id.
-pub(crate) fn insert_set_clocked(
-    conn: &Db,
-    wall: u64,
-    replica_row: i64,
-    at: &str,
-    author: &str,
-) -> Result<i64> {
-    conn.insert_id(
-        "INSERT INTO change_sets (clock, replica, at, author) SELECT greatest(?1::bigint, coalesce(max(clock), 0) + 1), ?2::bigint, ?3::text, ?4::text FROM change_sets",
-        args![wall as i64, replica_row, at, author],
-    )
+/// The clock a new change set gets ([`insert_set`]).
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum SetClock {
+    /// This one.
+    Is(u64),
+    /// One more than the greatest in the log, or this wall clock if that is greater, read
+    /// by the statement itself (a later set of a guarded write, the lock held): what
+    /// [`insert_guarded_set`] computes.
+    AfterTheLog(u64),
 }
 
 /// Adds a change set; returns its local row id.
 pub(crate) fn insert_set(
     conn: &Db,
-    clock: u64,
+    clock: SetClock,
     replica_row: i64,
     at: &str,
     author: &str,
 ) -> Result<i64> {
-    conn.insert_id(
-        "INSERT INTO change_sets (clock, replica, at, author) VALUES (?1, ?2, ?3, ?4)",
-        args![clock as i64, replica_row, at, author],
-    )
+    let (sql, clock) = match clock {
+        SetClock::Is(clock) => (
+            "INSERT INTO change_sets (clock, replica, at, author) VALUES (?1, ?2, ?3, ?4)",
+            clock,
+        ),
+        SetClock::AfterTheLog(wall) => (
+            "INSERT INTO change_sets (clock, replica, at, author) SELECT greatest(?1::bigint, coalesce(max(clock), 0) + 1), ?2::bigint, ?3::text, ?4::text FROM change_sets",
+            wall,
+        ),
+    };
+    conn.insert_id(sql, args![clock as i64, replica_row, at, author])
 }
 
 /// Indexes the records of sets a transaction added to: how many each set holds (summaries
