@@ -417,7 +417,8 @@ pub enum Command {
         /// The silo to copy (a directory, a postgres:// address, or the http(s):// address of
         /// a `ticket serve`).
         source: PathBuf,
-        /// The new silo's directory (must not exist or be empty).
+        /// The new silo's directory (must not exist or be empty), or a postgres:// address
+        /// of an empty database or schema (a new team silo holding the source's tickets).
         dir: PathBuf,
         /// For an http(s):// source: the file holding the server's token (else $TICKET_TOKEN).
         #[arg(long, value_name = "FILE")]

@@ -124,6 +124,62 @@ fn a_team_silo_from_the_command_line_with_an_offline_copy() {
     assert_eq!(titles(&team), titles("copy"));
 }
 
+/// A laptop's silo moves up into a team silo: `ticket clone DIR postgres://…` of the demo
+/// silo (built on the real clock) makes a team silo with the same configuration, tickets and
+/// log, which rebuilds to the same state; the two then sync as any two copies do; a database
+/// that holds a silo already is refused and keeps what it holds.
+#[test]
+fn a_directory_silo_is_cloned_into_a_new_team_silo() {
+    let Some(url) = server() else { return };
+    let secret = password(&url);
+    let world = World::empty();
+    let sep = if url.contains('?') { '&' } else { '?' };
+    let team = format!("{url}{sep}schema=up_{}", std::process::id());
+    let mut demo = world.command();
+    demo.env_remove("TICKET_NOW").args(["demo", "laptop"]);
+    let built = demo.output().unwrap();
+    assert!(built.status.success(), "{built:?}");
+    let out = ok(&world, &["clone", "laptop", &team], &secret);
+    assert!(out.starts_with("cloned laptop into postgres://"), "{out}");
+    assert!(
+        out.contains(":***@") && out.contains("(300 tickets; replica "),
+        "{out}"
+    );
+    let export = |silo: &str| ok(&world, &["--silo", silo, "export", "full"], &secret);
+    let config = |silo: &str| ok(&world, &["--silo", silo, "config"], &secret);
+    let laptop = export("laptop");
+    assert_eq!(export(&team), laptop);
+    assert_eq!(config(&team), config("laptop"));
+    ok(&world, &["--silo", &team, "rebuild"], &secret);
+    assert_eq!(export(&team), laptop);
+    // copies of one silo: nothing to move at first, then each side's changes travel
+    let synced = ok(&world, &["--silo", "laptop", "sync", &team], &secret);
+    assert_eq!(
+        synced,
+        "pulled: moved 0 change set(s), 0 record(s), 0 attachment(s)\n\
+         pushed: moved 0 change set(s), 0 record(s), 0 attachment(s)\n"
+    );
+    ok(
+        &world,
+        &["--silo", &team, "ag", "1", "from-the-team"],
+        &secret,
+    );
+    ok(
+        &world,
+        &["--silo", "laptop", "nt", "Written on the laptop"],
+        &secret,
+    );
+    let synced = ok(&world, &["--silo", "laptop", "sync", &team], &secret);
+    assert!(synced.contains("; new tickets 301\n"), "{synced}");
+    assert_eq!(export(&team), export("laptop"));
+    // a database that holds a silo is refused, its tickets kept
+    let again = world.run_global(&["clone", "laptop", &team]);
+    assert_eq!(again.code, 1, "{again:?}");
+    assert!(again.stderr.contains("already holds"), "{again:?}");
+    assert!(!again.stderr.contains(&format!(":{secret}@")), "{again:?}");
+    assert_eq!(ok(&world, &["--silo", &team, "ct", ""], &secret), "301\n");
+}
+
 /// Several `ticket` processes at once on one team silo, on the real clock: tags, entries
 /// and titles for one ticket (each such change reads before it takes the writers' lock and
 /// runs again when another process changed the ticket meanwhile). Nothing is lost or

@@ -183,6 +183,16 @@ pub enum Error {
         /// What the server or the network said.
         reason: String,
     },
+    /// A clone into a new team silo made the silo (with the source's configuration) but
+    /// could not copy the change sets into it: the copy is empty, and a sync with the source
+    /// fills it.
+    #[error("the team silo {address} was made, but copying into it stopped: {source}; it holds no tickets: `ticket --silo ADDRESS sync SOURCE` fills it")]
+    CloneUnfinished {
+        /// The new silo's address, without its password.
+        address: String,
+        /// Why the copy stopped.
+        source: Box<Error>,
+    },
 }
 
 impl Error {

@@ -106,8 +106,7 @@ impl Silo {
     /// database or schema instead.
     pub fn create(dir: &Path, ctx: Context) -> Result<Silo> {
         if let Some(address) = team_address(dir) {
-            let opened = crate::storage::postgres::create(address, &SiloConfig::default_json())?;
-            return Silo::from_team(address, opened, ctx);
+            return Silo::create_team(address, &SiloConfig::default_json(), ctx);
         }
         refuse_used_dir(dir)?;
         std::fs::create_dir_all(dir.join(ATTACHMENTS_DIR)).map_err(|e| Error::io(dir, e))?;
@@ -131,6 +130,13 @@ impl Silo {
             return Silo::from_team(address, opened, ctx);
         }
         Silo::open_inner(dir, ctx, false)
+    }
+
+    /// A new team silo at `address` with the configuration `config` (checked first).
+    pub(crate) fn create_team(address: &str, config: &str, ctx: Context) -> Result<Silo> {
+        SiloConfig::from_json_str(config, "the new configuration")?;
+        let opened = crate::storage::postgres::create(address, config)?;
+        Silo::from_team(address, opened, ctx)
     }
 
     fn from_team(

@@ -59,7 +59,7 @@ pub fn clone(
             out,
             "cloned {} into {} ({} tickets; replica {})",
             ticket_core::redact_address(&source.display().to_string()),
-            dir.display(),
+            ticket_core::redact_address(&dir.display().to_string()),
             copy.count("")?,
             copy.replica_id()
         )?;

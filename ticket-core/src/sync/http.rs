@@ -305,11 +305,17 @@ impl Peer for HttpPeer {
 impl HttpPeer {
     /// A new silo at `dir` with the server's configuration, then everything pulled from it
     /// (one transaction): `ticket clone http://… DIR`. The new copy has its own replica id; if
-    /// any step fails, nothing stays behind at `dir`.
+    /// any step fails, nothing stays behind at `dir`. `dir` may be a PostgreSQL address (an
+    /// empty database or schema; see [`Silo::clone_silo`]).
     pub fn clone_into(&self, dir: &Path, ctx: Context) -> Result<Silo> {
         let peer = self;
         // ask first: a wrong token or address leaves no directory behind
         let config = peer.config()?;
+        if crate::silo::team_address(dir).is_some() {
+            return Silo::clone_to_team(dir, &config, ctx, |to| {
+                to.sync(peer, Direction::Pull, false).map(|_| ())
+            });
+        }
         let fresh = Silo::create(dir, ctx.clone())?;
         drop(fresh);
         let made = (|| {

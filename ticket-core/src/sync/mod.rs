@@ -199,7 +199,7 @@ impl std::fmt::Display for SyncReport {
                 if m.new_tickets.is_empty() {
                     String::new()
                 } else {
-                    format!("; new tickets {}", m.new_tickets.join(", "))
+                    format!("; new tickets {}", number_runs(&m.new_tickets))
                 }
             )?;
         }
@@ -219,6 +219,46 @@ impl std::fmt::Display for SyncReport {
         }
         Ok(())
     }
+}
+
+/// At most this many pieces (numbers or runs) of new ticket numbers in a report's text.
+const SHOWN_RUNS: usize = 20;
+
+/// New ticket numbers for people: consecutive decimal numbers as one run (`1-300`), at most
+/// [`SHOWN_RUNS`] pieces, then how many numbers are left out (the JSON report lists them all).
+fn number_runs(numbers: &[String]) -> String {
+    let value = |n: &str| {
+        (!n.starts_with('0') || n == "0")
+            .then(|| n.parse::<u64>().ok())
+            .flatten()
+    };
+    let mut pieces: Vec<(usize, usize)> = Vec::new(); // index ranges into `numbers`
+    for (i, n) in numbers.iter().enumerate() {
+        let follows = match (pieces.last(), value(n)) {
+            (Some(&(_, end)), Some(v)) => {
+                value(&numbers[end]).and_then(|p| p.checked_add(1)) == Some(v)
+            }
+            _ => false,
+        };
+        match pieces.last_mut() {
+            Some(last) if follows => last.1 = i,
+            _ => pieces.push((i, i)),
+        }
+    }
+    let mut text: Vec<String> = pieces
+        .iter()
+        .take(SHOWN_RUNS)
+        .map(|&(a, b)| match b - a {
+            0 => numbers[a].clone(),
+            1 => format!("{}, {}", numbers[a], numbers[b]),
+            _ => format!("{}-{}", numbers[a], numbers[b]),
+        })
+        .collect();
+    if pieces.len() > SHOWN_RUNS {
+        let left: usize = pieces[SHOWN_RUNS..].iter().map(|&(a, b)| b - a + 1).sum();
+        text.push(format!("… and {left} more"));
+    }
+    text.join(", ")
 }
 
 /// Which way a sync moves change sets.
@@ -554,8 +594,17 @@ impl Silo {
     ///
     /// The database is copied as one consistent snapshot (SQLite's `VACUUM INTO`, which also
     /// compacts it), then given a new replica id; attachment contents are copied file by file.
+    /// `dir` may be a PostgreSQL address (an empty database or schema, as for
+    /// [`Silo::create`]): a laptop's silo moves into a team silo that way, by the change sets
+    /// a sync would move.
     pub fn clone_silo(source: &Path, dir: &Path, ctx: Context) -> Result<Silo> {
         let from = Silo::open(source, ctx.clone())?;
+        if crate::silo::team_address(dir).is_some() {
+            return Silo::clone_to_team(dir, &from.config_text()?, ctx, |to| {
+                let bundle = from.bundle_for(&to.summary()?)?;
+                to.apply_bundle(&bundle).map(|_| ())
+            });
+        }
         crate::silo::refuse_used_dir(dir)?;
         let made = if from.is_team() {
             Silo::clone_team(&from, dir, ctx)
@@ -586,6 +635,27 @@ impl Silo {
         store::set_own_replica(&conn, &ReplicaId::random())?;
         drop(conn);
         Silo::open(dir, ctx)
+    }
+
+    /// A new team silo at `address` with the configuration `config`, filled by `fill` (the
+    /// source's change sets, in one transaction). A database that holds tables already is
+    /// refused before anything is written; a fill that fails leaves the new silo empty, which
+    /// the error says (a team silo's schema is not taken back: a sync fills it).
+    pub(crate) fn clone_to_team(
+        address: &Path,
+        config: &str,
+        ctx: Context,
+        fill: impl FnOnce(&Silo) -> Result<()>,
+    ) -> Result<Silo> {
+        let text = address.to_str().unwrap_or_default();
+        let to = Silo::create_team(text, config, ctx)?;
+        match fill(&to) {
+            Ok(()) => Ok(to),
+            Err(e) => Err(Error::CloneUnfinished {
+                address: to.dir().display().to_string(),
+                source: Box::new(e),
+            }),
+        }
     }
 
     /// A directory copy of a team silo: a new silo with the team's configuration, then every
@@ -651,5 +721,87 @@ fn would_move(b: &Bundle) -> Moved {
         attachments: b.attachments.len() as u64,
         new_tickets: Vec::new(),
         repairs: Vec::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn strings(v: &[&str]) -> Vec<String> {
+        v.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn new_ticket_numbers_are_shown_as_runs() {
+        let many: Vec<String> = (1..=300).map(|n| n.to_string()).collect();
+        assert_eq!(number_runs(&many), "1-300");
+        assert_eq!(
+            number_runs(&strings(&[
+                "3", "4", "7", "9", "10", "11", "A7", "A8", "012", "13"
+            ])),
+            "3, 4, 7, 9-11, A7, A8, 012, 13"
+        );
+        assert_eq!(number_runs(&strings(&["5"])), "5");
+        assert_eq!(number_runs(&[]), "");
+    }
+
+    #[test]
+    fn a_report_shows_at_most_twenty_pieces_and_counts_the_rest() {
+        // every other number: no runs, 30 pieces
+        let scattered: Vec<String> = (0..30).map(|n| (2 * n + 1).to_string()).collect();
+        let shown = number_runs(&scattered);
+        assert!(shown.starts_with("1, 3, 5"), "{shown}");
+        assert!(shown.ends_with("39, … and 10 more"), "{shown}");
+        let report = SyncReport {
+            pushed: Moved {
+                change_sets: 300,
+                records: 900,
+                new_tickets: (1..=300).map(|n| n.to_string()).collect(),
+                ..Moved::default()
+            },
+            ..SyncReport::default()
+        };
+        let text = report.to_string();
+        assert!(text.contains("; new tickets 1-300\n"), "{text}");
+        // the JSON report keeps every number
+        let json = serde_json::to_value(&report).unwrap();
+        assert_eq!(json["pushed"]["new_tickets"].as_array().unwrap().len(), 300);
+    }
+
+    /// A clone into a new team silo whose copying fails says so, without the password, and
+    /// leaves the new silo empty with the source's configuration (a sync fills it).
+    #[test]
+    fn a_clone_into_a_team_silo_that_stops_says_the_silo_is_empty() {
+        let Some(url) = crate::storage::postgres::test_server() else {
+            return;
+        };
+        let sep = if url.contains('?') { '&' } else { '?' };
+        let address = format!("{url}{sep}schema=c_{}", uuid::Uuid::new_v4().simple());
+        let address = Path::new(&address);
+        let ctx = || Context::new(crate::Clock::system(), "alice");
+        let config = r#"{"vrules_pk_required": [{"selector": "g=risk", "key": "Owner"}]}"#;
+        let err = Silo::clone_to_team(address, config, ctx(), |_| {
+            Err(Error::invalid("bundle", "x", "stopped on purpose"))
+        })
+        .err()
+        .unwrap();
+        let text = err.to_string();
+        assert!(matches!(err, Error::CloneUnfinished { .. }), "{text}");
+        assert!(text.contains(":***@"), "{text}");
+        assert!(!text.contains(":ticket@"), "{text}");
+        assert!(text.contains("stopped on purpose"), "{text}");
+        assert!(text.contains("holds no tickets"), "{text}");
+        let made = Silo::open(address, ctx()).unwrap();
+        assert_eq!(made.count("").unwrap(), 0);
+        assert_eq!(made.config().vrules_pk_required.len(), 1);
+        // a configuration that does not parse is refused before the database is touched
+        let other = format!("{url}{sep}schema=c_{}", uuid::Uuid::new_v4().simple());
+        let err = Silo::clone_to_team(Path::new(&other), "{ broken", ctx(), |_| Ok(()))
+            .err()
+            .unwrap();
+        assert!(matches!(err, Error::Config(_)), "{err}");
+        let err = Silo::open(Path::new(&other), ctx()).err().unwrap();
+        assert!(matches!(err, Error::Connect { .. }), "{err}");
     }
 }
