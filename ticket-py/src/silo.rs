@@ -401,8 +401,9 @@ impl Silo {
     }
 
     /// Makes a new copy of the silo `source` (a directory, a postgres:// address, or the
-    /// http(s):// address of a `ticket serve`, with its `token`) at `path`, with a replica id
-    /// of its own, and opens it.
+    /// http(s):// address of a `ticket serve`, with its `token`) at `path` (a new directory,
+    /// or the postgres:// address of an empty database or schema), with a replica id of its
+    /// own, and opens it.
     #[staticmethod]
     #[pyo3(signature = (source, path, *, token=None, now=None, user=None))]
     fn clone(
