@@ -508,7 +508,12 @@ type Pending<'a> = std::pin::Pin<
 /// statement that is waited for (or the commit): PostgreSQL answers them in order, the first
 /// error aborts the transaction as before, and it is the error the caller sees.
 pub(crate) struct PgConn {
-    client: Option<tokio_postgres::Client>,
+    /// The client and its socket's task: made again by [`PgConn::relink`] when the server
+    /// dropped the connection.
+    link: RefCell<Link>,
+    /// How to make the link again: the address (with its password, as the caller gave it)
+    /// and the settings every session of a silo runs first.
+    redial: Option<Redial>,
     statements: RefCell<HashMap<String, postgres::Statement>>,
     in_transaction: Cell<bool>,
     /// Whether this session has its own `list_stale` (see [`Db::begin_write`]): `Some(false)`
@@ -532,9 +537,27 @@ pub(crate) struct PgConn {
     stats: Option<RefCell<HashMap<String, u64>>>,
     /// Round trips so far (every prepare and every pipeline sent), for tests that count work.
     trips: Cell<u64>,
-    /// The connection's task (reading and writing the socket), run while a call waits.
-    task: Option<tokio::task::JoinHandle<()>>,
     runtime: tokio::runtime::Runtime,
+}
+
+/// A connection's client and the task that reads and writes its socket (run while a call
+/// waits).
+struct Link {
+    client: Option<tokio_postgres::Client>,
+    task: Option<tokio::task::JoinHandle<()>>,
+}
+
+/// What a new link to the same silo needs.
+pub(crate) struct Redial {
+    /// The silo's address.
+    pub address: String,
+    /// Makes a client and its task on the connection's runtime (`storage::postgres`).
+    pub dial: fn(
+        &str,
+        &tokio::runtime::Runtime,
+    ) -> Result<(tokio_postgres::Client, tokio::task::JoinHandle<()>)>,
+    /// Statements every new session runs first (its search path, its settings).
+    pub session: String,
 }
 
 impl PgConn {
@@ -545,7 +568,11 @@ impl PgConn {
         task: tokio::task::JoinHandle<()>,
     ) -> PgConn {
         PgConn {
-            client: Some(client),
+            link: RefCell::new(Link {
+                client: Some(client),
+                task: Some(task),
+            }),
+            redial: None,
             statements: RefCell::new(HashMap::new()),
             in_transaction: Cell::new(false),
             local_stale: Cell::new(None),
@@ -557,15 +584,65 @@ impl PgConn {
             kept: RefCell::new(KeptRows::default()),
             stats: std::env::var_os("TICKET_PG_STATS").map(|_| RefCell::new(HashMap::new())),
             trips: Cell::new(0),
-            task: Some(task),
             runtime,
         }
     }
 
-    fn client(&self) -> &tokio_postgres::Client {
-        self.client
-            .as_ref()
-            .expect("the client lives as long as the connection")
+    fn client(&self) -> std::cell::Ref<'_, tokio_postgres::Client> {
+        std::cell::Ref::map(self.link.borrow(), |l| {
+            l.client
+                .as_ref()
+                .expect("the client lives as long as the connection")
+        })
+    }
+
+    /// Gives the connection what it needs to make its link again, and runs the session's
+    /// statements now.
+    pub(crate) fn set_redial(&mut self, redial: Redial) -> Result<()> {
+        self.batch(&redial.session)?;
+        self.redial = Some(redial);
+        Ok(())
+    }
+
+    /// Outside a transaction, a link the server has closed (it restarted, or a network
+    /// device or the server's idle timeout cut the connection) is made again, so that a
+    /// long-lived handle (`ticket serve`, a Python `Silo`) works again once the server is
+    /// back instead of failing every call. A transaction cut off is not run again: its
+    /// caller got the error (whether a cut `COMMIT` took effect only the server knows).
+    /// What belonged to the old session goes with it: prepared statements, the session's
+    /// `list_stale`.
+    fn relink_if_closed(&self) -> Result<()> {
+        let Some(redial) = &self.redial else {
+            return Ok(());
+        };
+        if self.in_transaction.get() {
+            return Ok(());
+        }
+        // let the socket's task read what the server sent while the handle was idle (a
+        // shutdown notice, the end of the stream): it runs only while a call waits
+        self.runtime.block_on(async {
+            tokio::task::yield_now().await;
+            tokio::task::yield_now().await;
+        });
+        if !self.client().is_closed() {
+            return Ok(());
+        }
+        let (client, task) = (redial.dial)(&redial.address, &self.runtime)?;
+        let old = std::mem::replace(
+            &mut *self.link.borrow_mut(),
+            Link {
+                client: Some(client),
+                task: Some(task),
+            },
+        );
+        if let Some(task) = old.task {
+            task.abort();
+        }
+        self.statements.borrow_mut().clear();
+        self.discard();
+        self.local_stale.set(None);
+        self.writes.set(0);
+        self.batch(&redial.session)
     }
 
     /// Counts one round trip of `what` (only with `TICKET_PG_STATS`).
@@ -585,7 +662,10 @@ impl PgConn {
         let translated = pg_sql(sql);
         self.count("(prepare)");
         self.trips.set(self.trips.get() + 1);
-        let stmt = self.runtime.block_on(self.client().prepare(&translated))?;
+        let stmt = {
+            let client = self.client();
+            self.runtime.block_on(client.prepare(&translated))?
+        };
         let mut cache = self.statements.borrow_mut();
         // searches make a statement per key: a long-lived handle (the web server's) would
         // keep every one prepared on the server; past the bound the cache starts again
@@ -617,7 +697,8 @@ impl PgConn {
         }
         // the queue and `last` (if any) go out together: one round trip
         self.trips.set(self.trips.get() + 1);
-        let client = self.client();
+        let link = self.client();
+        let client: &tokio_postgres::Client = &link;
         let params: Vec<_> = queued
             .iter()
             .map(|q| match q {
@@ -980,8 +1061,9 @@ impl Drop for PgConn {
         // without the client the connection's task says goodbye to the server and ends;
         // driving it needs this thread outside any other runtime (the synchronous client had
         // the same limit), else the socket just closes
-        self.client = None;
-        if let Some(task) = self.task.take() {
+        let link = self.link.get_mut();
+        link.client = None;
+        if let Some(task) = link.task.take() {
             if tokio::runtime::Handle::try_current().is_err() {
                 let _ = self.runtime.block_on(task);
             }
@@ -1454,6 +1536,7 @@ impl Db {
         match self {
             Db::Sqlite(c) => Ok(c.execute_batch("BEGIN DEFERRED")?),
             Db::Postgres(p) => {
+                p.relink_if_closed()?;
                 // sent with the transaction's first statement, as a write's begin is: a read
                 // waits for two round trips instead of three (a failure surfaces there)
                 p.in_transaction.set(true);
@@ -1478,6 +1561,7 @@ impl Db {
         match self {
             Db::Sqlite(c) => Ok(c.execute_batch("BEGIN IMMEDIATE")?),
             Db::Postgres(p) => {
+                p.relink_if_closed()?;
                 // sent with the first statement of the transaction, so it costs no round trip
                 // of its own; a failure (the lock, the connection) surfaces there and the
                 // caller rolls back as for any failed statement. Sequential scans off: the

@@ -3,7 +3,7 @@
 use std::str::FromStr;
 use std::time::Duration;
 
-use super::db::{args, Db, PgConn};
+use super::db::{args, Db, PgConn, Redial};
 use crate::error::{Error, Result};
 
 /// The schema a new team silo gets (schema version 4, as a directory silo's).
@@ -147,6 +147,41 @@ fn tls_connector(
 /// leaves out (`PGPASSWORD`, `PGUSER`, `PGHOST`, `PGPORT`); errors name the address without
 /// its password.
 fn connect(address: &str) -> Result<(PgConn, Option<String>)> {
+    let schema = parse(address)?.schema;
+    // the runtime that drives this connection, on the calling thread (see `PgConn`)
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Error::Connect {
+            address: redact_address(address),
+            reason: format!("cannot start the connection's runtime: {e}"),
+        })?;
+    let (client, task) = dial(address, &runtime)?;
+    let mut conn = PgConn::new(runtime, client, task);
+    // the statements of a silo are short: compiling one to machine code (PostgreSQL's JIT,
+    // on by default for plans its estimates call expensive) costs more than it saves. A
+    // listing sorts whole rows (some 400 bytes each with the list row): the default 4 MB of
+    // sort memory sent 23k of them to temporary files (`s:* p=estimate:>3:` on the 100k
+    // silo, 7.8 MB), 64 MB keeps a listing of some 150k rows in memory (session 13). A
+    // silo in a schema of its own finds its tables there (a missing schema is no error
+    // here: `create` makes it).
+    let mut session = "SET jit = off; SET work_mem = '64MB'".to_string();
+    if let Some(s) = &schema {
+        session.push_str(&format!("; SET search_path TO \"{s}\""));
+    }
+    conn.set_redial(Redial {
+        address: address.to_string(),
+        dial,
+        session,
+    })?;
+    Ok((conn, schema))
+}
+
+/// A client connected to the server of `address`, its socket's task spawned on `runtime`.
+fn dial(
+    address: &str,
+    runtime: &tokio::runtime::Runtime,
+) -> Result<(tokio_postgres::Client, tokio::task::JoinHandle<()>)> {
     let shown = redact_address(address);
     let parsed = parse(address)?;
     let refused = |reason: String| Error::Connect {
@@ -180,11 +215,6 @@ fn connect(address: &str) -> Result<(PgConn, Option<String>)> {
         config.connect_timeout(Duration::from_secs(10));
     }
     config.application_name("ticket");
-    // the runtime that drives this connection, on the calling thread (see `PgConn`)
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| refused(format!("cannot start the connection's runtime: {e}")))?;
     let connected =
         match &parsed.tls {
             Tls::Off => runtime.block_on(config.connect(tokio_postgres::NoTls)).map(
@@ -208,7 +238,7 @@ fn connect(address: &str) -> Result<(PgConn, Option<String>)> {
                     })
             }
         };
-    let (client, task) = connected.map_err(|e| {
+    connected.map_err(|e| {
         let reason = match e.as_db_error() {
             Some(db) => db.message().to_string(),
             None => {
@@ -224,15 +254,7 @@ fn connect(address: &str) -> Result<(PgConn, Option<String>)> {
             }
         };
         refused(reason)
-    })?;
-    let conn = PgConn::new(runtime, client, task);
-    // the statements of a silo are short: compiling one to machine code (PostgreSQL's JIT,
-    // on by default for plans its estimates call expensive) costs more than it saves. A
-    // listing sorts whole rows (some 400 bytes each with the list row): the default 4 MB of
-    // sort memory sent 23k of them to temporary files (`s:* p=estimate:>3:` on the 100k
-    // silo, 7.8 MB), 64 MB keeps a listing of some 150k rows in memory (session 13)
-    conn.batch("SET jit = off; SET work_mem = '64MB'")?;
-    Ok((conn, parsed.schema))
+    })
 }
 
 /// What `Silo::open`/`create` need of a team silo: the connection (its search path set to
@@ -244,11 +266,8 @@ pub(crate) struct Opened {
 
 /// Opens an existing team silo.
 pub(crate) fn open(address: &str) -> Result<Opened> {
-    let (conn, schema) = connect(address)?;
+    let (conn, _) = connect(address)?;
     let db = Db::Postgres(Box::new(conn));
-    if let Some(s) = &schema {
-        db.batch(&format!("SET search_path TO \"{s}\""))?;
-    }
     let has_meta: i64 = db.value(
         "SELECT count(*) FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = 'silo_meta'",
         args![],
@@ -377,9 +396,6 @@ pub(crate) fn create(address: &str, config: &str) -> Result<Opened> {
             return Err(e);
         }
     }
-    if let Some(s) = &schema {
-        db.batch(&format!("SET search_path TO \"{s}\""))?;
-    }
     Ok(Opened {
         db,
         config: config.to_string(),
@@ -457,6 +473,60 @@ mod tests {
         assert!(!db.in_transaction());
         let rows: i64 = db.value("SELECT count(*) FROM queued", args![]).unwrap();
         assert_eq!(rows, 0);
+    }
+
+    /// A long-lived handle (`ticket serve`, a Python `Silo`) whose connection the server
+    /// dropped while it was idle (a restart, an administrator, an idle timeout: here
+    /// `pg_terminate_backend`) connects again before its next transaction, with the
+    /// session's settings and search path, instead of failing every later call; reads and
+    /// writes go on, nothing lost.
+    #[test]
+    fn a_connection_the_server_dropped_is_made_again_before_the_next_transaction() {
+        let Some(url) = super::test_server() else {
+            return;
+        };
+        let sep = if url.contains('?') { '&' } else { '?' };
+        let address = format!("{url}{sep}schema=r_{}", uuid::Uuid::new_v4().simple());
+        let ctx = || crate::Context::new(crate::Clock::system(), "alice");
+        let silo = crate::Silo::create(std::path::Path::new(&address), ctx()).unwrap();
+        let n = silo.new_ticket("Before the drop", None, "").unwrap();
+        let pid = || -> i64 {
+            (silo.lock())
+                .value("SELECT pg_backend_pid()::bigint", args![])
+                .unwrap()
+        };
+        let first = pid();
+        let (other, _) = connect(&url).unwrap();
+        let other = Db::Postgres(Box::new(other));
+        let _: bool = other
+            .value("SELECT pg_terminate_backend(?1::integer)", args![first])
+            .unwrap();
+        // the server has sent its goodbye once the backend is gone
+        for _ in 0..500 {
+            let left: i64 = other
+                .value(
+                    "SELECT count(*) FROM pg_stat_activity WHERE pid = ?1::integer",
+                    args![first],
+                )
+                .unwrap();
+            if left == 0 {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+        // the next read finds the silo's tables (the schema's search path) on a new session
+        assert_eq!(silo.get(n.as_str()).unwrap().title, "Before the drop");
+        assert_ne!(pid(), first);
+        let jit: String = silo.lock().value("SHOW jit", args![]).unwrap();
+        assert_eq!(jit, "off");
+        // writes too: the session's own `list_stale` is made again on the new session
+        silo.add_tag(n.as_str(), "after").unwrap();
+        silo.set_title(n.as_str(), "After the drop").unwrap();
+        let t = silo.get(n.as_str()).unwrap();
+        assert_eq!(t.title, "After the drop");
+        assert_eq!(t.tags, vec!["after".to_string()]);
+        let rows = silo.search("g=after", "").unwrap();
+        assert_eq!(rows.len(), 1, "the list row was refreshed");
     }
 
     /// A silo's session compiles no statement to machine code and sorts a listing of some
