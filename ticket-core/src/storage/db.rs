@@ -547,15 +547,19 @@ struct Link {
     task: Option<tokio::task::JoinHandle<()>>,
 }
 
+/// Connects to the server of an address: a client, and its socket's task spawned on the
+/// given runtime.
+pub(crate) type Dial = fn(
+    &str,
+    &tokio::runtime::Runtime,
+) -> Result<(tokio_postgres::Client, tokio::task::JoinHandle<()>)>;
+
 /// What a new link to the same silo needs.
 pub(crate) struct Redial {
     /// The silo's address.
     pub address: String,
     /// Makes a client and its task on the connection's runtime (`storage::postgres`).
-    pub dial: fn(
-        &str,
-        &tokio::runtime::Runtime,
-    ) -> Result<(tokio_postgres::Client, tokio::task::JoinHandle<()>)>,
+    pub dial: Dial,
     /// Statements every new session runs first (its search path, its settings).
     pub session: String,
 }
