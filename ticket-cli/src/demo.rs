@@ -226,7 +226,7 @@ fn tour(s: &Session, out: &mut dyn Write, dir: &Path) -> CliResult {
         write_some_rows(
             out,
             &text_out,
-            silo.config(),
+            &silo.config(),
             &rows[..rows.len().min(TOUR_ROWS)],
             key,
             rows.len(),
@@ -237,7 +237,7 @@ fn tour(s: &Session, out: &mut dyn Write, dir: &Path) -> CliResult {
     if let Some(n) = billable.first() {
         writeln!(out, "{}", p.paint(&format!("$ ticket dt {n}"), Style::Bold))?;
         let ticket = silo.get(n.as_str())?;
-        crate::output::tickets::write_ticket(out, &text_out, silo.config(), &ticket)?;
+        crate::output::tickets::write_ticket(out, &text_out, &silo.config(), &ticket)?;
         writeln!(out)?;
     }
     writeln!(

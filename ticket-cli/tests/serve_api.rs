@@ -1320,3 +1320,32 @@ fn a_repair_shows_in_the_ticket_page_and_the_history_api() {
         .collect();
     assert_eq!(repairs, vec![&json!(words)]);
 }
+
+/// Rules set while the server runs (`ticket config --set` in another process) hold for the
+/// server's next request: its writes are checked against them and its pages offer them. The
+/// server used to keep the configuration it started with until it was restarted.
+#[test]
+fn a_configuration_set_while_serving_holds_from_the_next_request() {
+    let w = World::new();
+    let s = start(&w, &[]);
+    let cookie = s.login();
+    let n = s.create(json!({"title": "Flood"}));
+    let form = s.get_with("/new", &[("Cookie", &cookie)]).body;
+    assert!(!form.contains("A risk"), "{form}");
+    std::fs::write(w.tmp.path().join("rules.json"), CONFIG).unwrap();
+    w.ok(&["config", "--set", "rules.json"]);
+    let r = s.post(
+        &format!("/api/v1/tickets/{n}/edit"),
+        &json!({"operations": [{"op": "add_tag", "tag": "risk"}]}),
+    );
+    assert_eq!(r.status, 422, "{r:?}");
+    assert_eq!(r.code(), "rule_violated");
+    assert_eq!(
+        s.get(&format!("/api/v1/tickets/{n}")).json()["tags"],
+        json!([])
+    );
+    let form = s.get_with("/new", &[("Cookie", &cookie)]).body;
+    assert!(form.contains("A risk"), "{form}");
+    let css = s.get_with("/static/silo.css", &[("Cookie", &cookie)]).body;
+    assert!(css.contains("firebrick"), "{css}");
+}

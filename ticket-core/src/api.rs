@@ -18,7 +18,7 @@ impl Writer<'_> {
         summary: &str,
     ) -> Result<TicketNumber> {
         let title = clean_title(title)?;
-        let config = self.config();
+        let config = std::sync::Arc::clone(&self.config);
         let rule = match rule.filter(|r| !r.trim().is_empty()) {
             Some(name) => config
                 .rule(name.trim())

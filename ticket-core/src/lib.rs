@@ -21,6 +21,7 @@ mod apply;
 mod catalogue;
 mod changes;
 pub mod config;
+mod config_watch;
 mod content;
 mod context;
 mod error;

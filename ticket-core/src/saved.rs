@@ -7,8 +7,8 @@ use crate::storage::db::args;
 
 impl Silo {
     /// The saved searches of `silo.json`, in their order.
-    pub fn saved_searches(&self) -> &[SavedSearch] {
-        &self.config().searches
+    pub fn saved_searches(&self) -> Vec<SavedSearch> {
+        self.config().searches.clone()
     }
 
     /// Runs the saved search `name` (`@name` too) with its own sort rule.
@@ -22,12 +22,8 @@ impl Silo {
     pub fn saved_search_named(&self, name: &str) -> Result<SavedSearch> {
         let name = name.trim().trim_start_matches('@');
         self.config().saved_search(name).cloned().ok_or_else(|| {
-            let names: Vec<&str> = self
-                .config()
-                .searches
-                .iter()
-                .map(|s| s.name.as_str())
-                .collect();
+            let config = self.config();
+            let names: Vec<&str> = config.searches.iter().map(|s| s.name.as_str()).collect();
             Error::invalid(
                 "saved search",
                 name,
@@ -56,7 +52,7 @@ impl Silo {
         )?;
         let kv: Vec<(String, String)> = conn
             .rows("SELECT min(key), min(value) FROM properties GROUP BY key_lc, value_lc ORDER BY key_lc, value_lc LIMIT 10000", args![], |r| Ok((r.get(0)?, r.get(1)?)))?;
-        Ok(Suggestions::build(self.config(), tags, keys, kv))
+        Ok(Suggestions::build(&self.config(), tags, keys, kv))
     }
 }
 

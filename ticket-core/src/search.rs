@@ -22,11 +22,12 @@ pub(crate) fn compile_key(
 ) -> Result<Compiled> {
     let search = parse_search(key)?;
     let sort = parse_sort(sort)?;
+    let config = silo.config();
     Ok(compile_for(
         silo.dialect(),
         &search,
         &sort,
-        &silo.catalogue(),
+        &crate::catalogue::SiloCatalogue { config: &config },
         today,
     )?)
 }
@@ -193,11 +194,12 @@ impl Silo {
     pub fn explain(&self, key: &str, sort: &str) -> Result<Explanation> {
         let search = parse_search(key)?;
         let rule = parse_sort(sort)?;
+        let config = self.config();
         let compiled = compile_for(
             self.dialect(),
             &search,
             &rule,
-            &self.catalogue(),
+            &crate::catalogue::SiloCatalogue { config: &config },
             self.context().clock.today(),
         )?;
         let (sql, params) = compiled.select_sql("t.id, t.number", None, 0);

@@ -2,13 +2,14 @@
 //! every write runs in.
 use crate::storage::db::Db;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use parking_lot::{ReentrantMutex, ReentrantMutexGuard};
 
 use crate::apply::{apply_known, refresh, Touched};
-use crate::catalogue::SiloCatalogue;
 use crate::config::SiloConfig;
+use crate::config_watch::ConfigSeen;
 use crate::context::{Clock, Context};
 use crate::error::{Error, Result};
 use crate::guarded::{stale_read, Guard};
@@ -59,10 +60,13 @@ pub struct Silo {
     dir: PathBuf,
     /// A team silo's address as given (`dir` holds it without the password).
     address: Option<PathBuf>,
-    config: SiloConfig,
+    /// The configuration, as of the last look at its source (see [`Silo::fresh_config`]).
+    pub(crate) config: parking_lot::RwLock<Arc<SiloConfig>>,
+    /// What the configuration was read from, to see when another process changed it.
+    pub(crate) config_seen: parking_lot::Mutex<ConfigSeen>,
     ctx: Context,
     replica: (ReplicaId, i64),
-    conn: ReentrantMutex<Db>,
+    pub(crate) conn: ReentrantMutex<Db>,
     dialect: ticket_query::Dialect,
     /// Opened read-only: this user may read the database but not write it.
     read_only: bool,
@@ -150,7 +154,8 @@ impl Silo {
         Ok(Silo {
             dir: PathBuf::from(shown),
             address: Some(PathBuf::from(address)),
-            config,
+            config: parking_lot::RwLock::new(Arc::new(config)),
+            config_seen: parking_lot::Mutex::new(ConfigSeen::row()),
             ctx,
             replica,
             dialect: opened.db.dialect(),
@@ -177,6 +182,7 @@ impl Silo {
                 dir: dir.to_path_buf(),
             });
         }
+        let seen = ConfigSeen::file(&config_path);
         let config = SiloConfig::load(&config_path)?;
         let access = if creating {
             Access::Create
@@ -189,7 +195,8 @@ impl Silo {
         Ok(Silo {
             dir: dir.to_path_buf(),
             address: None,
-            config,
+            config: parking_lot::RwLock::new(Arc::new(config)),
+            config_seen: parking_lot::Mutex::new(seen),
             ctx,
             replica,
             dialect: conn.dialect(),
@@ -242,9 +249,6 @@ impl Silo {
         self.address.as_deref().unwrap_or(&self.dir)
     }
     /// The parsed `silo.json`.
-    pub fn config(&self) -> &SiloConfig {
-        &self.config
-    }
     /// The clock and author of this handle.
     pub fn context(&self) -> &Context {
         &self.ctx
@@ -279,12 +283,6 @@ impl Silo {
         self.dir.join(ATTACHMENTS_DIR).join(a).join(b)
     }
 
-    pub(crate) fn catalogue(&self) -> SiloCatalogue<'_> {
-        SiloCatalogue {
-            config: &self.config,
-        }
-    }
-
     /// Round trips the silo's writing connection has made to its PostgreSQL server so far
     /// (`None` for a directory silo): the team silo's writes are bound by them, and the tests
     /// count them instead of timing (benches/README.md, "Team silos: write round trips").
@@ -311,6 +309,7 @@ impl Silo {
         let conn = self.conn.lock();
         let began = !conn.in_transaction();
         if began {
+            self.fresh_config(&conn)?;
             conn.begin_read()?;
         }
         Ok(ReadGuard { conn, began })
@@ -368,7 +367,7 @@ impl Silo {
                 })
             }
         })?;
-        self.config = config;
+        self.config_replaced(config);
         Ok(())
     }
 
@@ -439,6 +438,9 @@ impl Silo {
         }
         let conn = self.lock();
         let started = std::time::Instant::now();
+        if !conn.in_transaction() {
+            self.fresh_config(&conn)?;
+        }
         crate::storage::prepare_for_writing(&conn)?;
         let busy = |e| match e {
             Error::Busy { .. } => Error::Busy {
@@ -510,6 +512,8 @@ pub(crate) struct TicketRef {
 pub(crate) struct Writer<'s> {
     pub silo: &'s Silo,
     pub conn: &'s Db,
+    /// The configuration as the transaction began (one for the whole change set).
+    pub(crate) config: Arc<SiloConfig>,
     /// The wall clock, in microseconds.
     wall: u64,
     /// The greatest clock in the log or used by this transaction.
@@ -605,6 +609,7 @@ impl<'s> Writer<'s> {
         Ok(Writer {
             silo,
             conn,
+            config: silo.config(),
             wall: crate::log::micros(now),
             clock: 0,
             asked_clock,
@@ -717,8 +722,10 @@ impl<'s> Writer<'s> {
         Ok(id)
     }
 
-    pub fn config(&self) -> &'s SiloConfig {
-        &self.silo.config
+    /// The configuration this change set is checked against: the silo's as the
+    /// transaction began.
+    pub fn config(&self) -> &SiloConfig {
+        &self.config
     }
 
     /// Appends a record to the current change set and applies it; returns the record's

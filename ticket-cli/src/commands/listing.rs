@@ -41,7 +41,8 @@ fn list(
     searched: &str,
 ) -> CliResult {
     if matches!(s.out.format, Format::Text) && !s.out.quiet {
-        let mut table = tickets::TicketTable::new(silo.config());
+        let config = silo.config();
+        let mut table = tickets::TicketTable::new(&config);
         each_ticket(silo, key, sort, |row| {
             table.push(&tickets::RowView::from(row));
             Ok(())
@@ -125,7 +126,8 @@ pub fn count(s: &Session, out: &mut dyn Write, search: Option<&str>) -> CliResul
 pub fn tags(s: &Session, out: &mut dyn Write, search: Option<&str>) -> CliResult {
     let key = search.unwrap_or("");
     let silo = s.open()?;
-    let styler = Styler::new(silo.config());
+    let config = silo.config();
+    let styler = Styler::new(&config);
     let items: Vec<(String, u64)> = silo
         .list_tags(key)
         .map_err(searching(key, ""))?
@@ -139,7 +141,8 @@ pub fn tags(s: &Session, out: &mut dyn Write, search: Option<&str>) -> CliResult
 pub fn keys(s: &Session, out: &mut dyn Write, search: Option<&str>) -> CliResult {
     let key = search.unwrap_or("");
     let silo = s.open()?;
-    let styler = Styler::new(silo.config());
+    let config = silo.config();
+    let styler = Styler::new(&config);
     let items: Vec<(String, u64)> = silo
         .list_property_keys(key)
         .map_err(searching(key, ""))?
@@ -153,7 +156,8 @@ pub fn keys(s: &Session, out: &mut dyn Write, search: Option<&str>) -> CliResult
 pub fn values(s: &Session, out: &mut dyn Write, search: Option<&str>, prop_key: &str) -> CliResult {
     let key = search.unwrap_or("");
     let silo = s.open()?;
-    let styler = Styler::new(silo.config());
+    let config = silo.config();
+    let styler = Styler::new(&config);
     let items: Vec<(String, u64)> = silo
         .list_property_values(key, prop_key)
         .map_err(searching(key, ""))?

@@ -26,7 +26,7 @@ pub fn show(s: &Session, out: &mut dyn Write, n: &str, history: bool) -> CliResu
     match s.out.format {
         Format::Json => json::write(out, &json::ticket(&ticket))?,
         Format::Csv => crate::output::csv::tickets(out, [tickets::RowView::from(&ticket)])?,
-        Format::Text => tickets::write_ticket(out, &s.out, silo.config(), &ticket)?,
+        Format::Text => tickets::write_ticket(out, &s.out, &silo.config(), &ticket)?,
     }
     Ok(())
 }

@@ -166,7 +166,7 @@ pub async fn search(State(st): St, Query(p): Query<SearchParams>) -> Response {
         error: error.as_ref(),
     };
     let title = if p.q.is_empty() { "Search" } else { &p.q };
-    (status, render(&st, title, html::search(config, &view))).into_response()
+    (status, render(&st, title, html::search(&config, &view))).into_response()
 }
 
 /// `/export?format=csv|json|full&q=&sort=`: the search's export as a download.
@@ -187,7 +187,7 @@ pub async fn ticket(State(st): St, Path(n): Path<String>) -> Result<Markup, Page
         .await
         .map_err(page_err(&st))?;
     let title = format!("#{} {}", t.number, t.title);
-    let body = html::ticket(st.config(), &st.base, st.offset, &t, &history);
+    let body = html::ticket(&st.config(), &st.base, st.offset, &t, &history);
     Ok(render(&st, &title, body))
 }
 
@@ -258,7 +258,7 @@ fn new_page(
     render(
         st,
         "New ticket",
-        html::new_ticket(st.config(), &st.base, auth.csrf(), s, form, error),
+        html::new_ticket(&st.config(), &st.base, auth.csrf(), s, form, error),
     )
 }
 
@@ -336,7 +336,7 @@ async fn edit_page(
     Ok(render(
         st,
         &title,
-        html::edit(st.config(), &st.base, auth.csrf(), &s, &t, form, error),
+        html::edit(&st.config(), &st.base, auth.csrf(), &s, &t, form, error),
     ))
 }
 
@@ -613,7 +613,7 @@ pub async fn silo_css(State(st): St) -> Response {
             (header::CONTENT_TYPE, "text/css; charset=utf-8"),
             (header::CACHE_CONTROL, "no-cache"),
         ],
-        html::silo_css(st.config()),
+        html::silo_css(&st.config()),
     )
         .into_response()
 }

@@ -90,8 +90,10 @@ impl AppState {
         }
     }
 
-    /// The configuration (read once when the server started).
-    pub fn config(&self) -> &ticket_core::SiloConfig {
+    /// The configuration, as the silo holds it now (another process may have set it since
+    /// the server started; a source that no longer parses leaves the last good one).
+    pub fn config(&self) -> std::sync::Arc<ticket_core::SiloConfig> {
+        let _ = self.writer.refresh_config();
         self.writer.config()
     }
 
