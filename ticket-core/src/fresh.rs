@@ -15,7 +15,7 @@
 //! team silo some twelve round trips each instead of three.)
 //! The database stays the truth; this is a copy of a part of it that cannot go stale within
 //! one transaction, because the writer alone changes those tickets (the writers' lock).
-use std::collections::HashMap;
+use crate::apply::{IdMap, TextMap};
 
 use crate::apply::AddedRow;
 use crate::log::{Operation, Record};
@@ -46,7 +46,7 @@ struct Ticket {
     summary: String,
     status: Status,
     /// Tag by lower case → the spelling stored (the first one added).
-    tags: HashMap<String, String>,
+    tags: TextMap<String, String>,
     /// Property rows in the order of their ids.
     properties: Vec<Property>,
     /// Entries added (the next entry's number is one more; removals keep numbers).
@@ -94,8 +94,8 @@ impl Ticket {
 /// The tickets this transaction created, while only plain records touched them.
 #[derive(Debug, Default)]
 pub(crate) struct Fresh {
-    tickets: HashMap<i64, Ticket>,
-    by_number: HashMap<String, i64>,
+    tickets: IdMap<Ticket>,
+    by_number: TextMap<String, i64>,
     /// Whether the entries' texts are kept ([`Fresh::document`]).
     texts: bool,
 }
@@ -135,7 +135,7 @@ impl Fresh {
                     title: String::new(),
                     summary: String::new(),
                     status: Status::Open,
-                    tags: HashMap::new(),
+                    tags: TextMap::default(),
                     properties: Vec::new(),
                     entries: 0,
                     minutes: 0,

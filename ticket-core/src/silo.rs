@@ -567,7 +567,7 @@ pub(crate) struct Writer<'s> {
     ticket_rows: (Vec<i64>, i64),
     /// The numbers of the tickets this transaction looked up, by row id (a relation's target
     /// needs its number; a write transaction renumbers nothing).
-    numbers: std::cell::RefCell<std::collections::HashMap<i64, String>>,
+    numbers: std::cell::RefCell<crate::apply::IdMap<String>>,
     /// A tag's stored spelling asked ahead (ticket number, tag in lower case), read by the
     /// rule instead of asking after the ticket's lookup; forgotten at the first record.
     pub(crate) asked_tag: Option<(String, String, crate::storage::db::Ahead<String>)>,
@@ -589,7 +589,7 @@ pub(crate) struct Writer<'s> {
     /// the record), a round trip each on a team silo. Numbers never change in a write; a
     /// status may, so any record that is not a plain one of a kind that leaves statuses
     /// alone (or one that repaired something) forgets them all.
-    looked_up: std::cell::RefCell<std::collections::HashMap<String, (i64, String, Status)>>,
+    looked_up: std::cell::RefCell<crate::apply::TextMap<String, (i64, String, Status)>>,
 }
 
 /// From how many new tickets a write on a directory silo writes its list rows itself at the
@@ -998,7 +998,7 @@ impl<'s> Writer<'s> {
             deferred.restore(self.conn)?;
         }
         let touched = self.touched.ids();
-        let mut known = crate::validate::KnownValues::new();
+        let mut known = crate::validate::KnownValues::default();
         for (number, key_lc, asked) in std::mem::take(&mut self.asked_values) {
             let id = self
                 .numbers

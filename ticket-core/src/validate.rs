@@ -9,7 +9,7 @@ use crate::storage::state;
 
 /// Values of a ticket's keys the caller read before (asked ahead with the ticket's lookup,
 /// by row id and lower-case key), so that the check need not ask again.
-pub(crate) type KnownValues = std::collections::HashMap<(i64, String), Vec<String>>;
+pub(crate) type KnownValues = crate::apply::TextMap<(i64, String), Vec<String>>;
 
 /// Every rule the tickets `ids` break; an error listing all of them if any.
 pub(crate) fn check_tickets(
@@ -34,7 +34,7 @@ pub(crate) fn violations(
     ids: &[i64],
     today: chrono::NaiveDate,
 ) -> Result<Vec<Violation>> {
-    violations_known(silo, conn, ids, today, &KnownValues::new())
+    violations_known(silo, conn, ids, today, &KnownValues::default())
 }
 
 /// The keys whose values the rules read for every ticket (the `vrules_pkv_values` keys, in
