@@ -659,6 +659,7 @@ impl<'s> Writer<'s> {
         if new < LIST_ROWS_AT_THE_END || self.conn.is_postgres() || self.list_triggers.is_some() {
             return Ok(());
         }
+        crate::storage::prepare_for_batch(self.conn, new)?;
         self.deferred =
             Some(crate::storage::deferred_indexes::DeferredIndexes::for_batch(self.conn, new)?);
         let triggers = crate::storage::list_rows::triggers(self.conn)?;

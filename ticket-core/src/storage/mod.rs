@@ -75,10 +75,36 @@ const READ_CACHE_KIB: i64 = 4 * 1024;
 /// Page cache once the connection writes, in KiB: large change sets and rebuilds stay in memory.
 const WRITE_CACHE_KIB: i64 = 64 * 1024;
 
+/// Page cache of a big batch of new tickets (`Batch`, `create_many`), in KiB per ticket:
+/// what the generator's tickets take in the file (2.8 KiB at 100k) with room for the
+/// indexes made again at the end. With the write cache (64 MiB) a 100k batch spilled its
+/// pages to the write-ahead log and read them back, a gigabyte of `pread`s (each index made
+/// again reads its table; the final analysis and the checkpoint read it all once more);
+/// with 512 MiB its kernel time went from some 0.6 s to 0.35 s (benches/README.md, session
+/// 19). The pages are taken as they are used, and given back when the write ends.
+const BATCH_CACHE_KIB_PER_TICKET: i64 = 4;
+/// A batch's page cache at most: a million tickets' batch.
+const BATCH_CACHE_MAX_KIB: i64 = 1024 * 1024;
+/// Records from which a write ends by giving its batch's page cache back.
+const BATCH_RECORDS: u64 = 64;
+
 /// Before a write transaction: the large page cache.
 pub(crate) fn prepare_for_writing(db: &db::Db) -> Result<()> {
     if let db::Db::Sqlite(conn) = db {
         conn.pragma_update(None, "cache_size", -WRITE_CACHE_KIB)?;
+    }
+    Ok(())
+}
+
+/// Inside the write of a batch of `new` tickets on a directory silo: a page cache that holds
+/// what the batch writes ([`BATCH_CACHE_KIB_PER_TICKET`]), given back by [`after_writing`]
+/// (or by the next write's [`prepare_for_writing`], when the batch failed).
+pub(crate) fn prepare_for_batch(db: &db::Db, new: usize) -> Result<()> {
+    if let db::Db::Sqlite(conn) = db {
+        let kib = (i64::try_from(new).unwrap_or(i64::MAX))
+            .saturating_mul(BATCH_CACHE_KIB_PER_TICKET)
+            .clamp(WRITE_CACHE_KIB, BATCH_CACHE_MAX_KIB);
+        conn.pragma_update(None, "cache_size", -kib)?;
     }
     Ok(())
 }
@@ -96,6 +122,9 @@ pub(crate) fn after_writing(db: &db::Db, records: u64) {
     match db {
         db::Db::Sqlite(conn) => {
             let _ = refresh_statistics(conn);
+            if records >= BATCH_RECORDS {
+                let _ = conn.pragma_update(None, "cache_size", -WRITE_CACHE_KIB);
+            }
         }
         // a round trip or two per write is not nothing on a team silo: look only after big
         // ones (imports, pulls, bulk creation)
@@ -655,6 +684,47 @@ fn contains_ci(text: &str, needle: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A batch of new tickets writes with a page cache sized to it (4 KiB a ticket, between
+    /// the write cache and 1 GiB), and the write gives it back when it ends, whether it
+    /// committed or failed.
+    #[test]
+    fn a_batch_has_a_page_cache_of_its_size_until_it_ends() {
+        let cache = |db: &db::Db| -> i64 { db.value("PRAGMA cache_size", db::args![]).unwrap() };
+        let db = db::Db::lite(Connection::open_in_memory().unwrap());
+        prepare_for_batch(&db, 100_000).unwrap();
+        assert_eq!(cache(&db), -400_000);
+        prepare_for_batch(&db, 10).unwrap();
+        assert_eq!(cache(&db), -WRITE_CACHE_KIB);
+        prepare_for_batch(&db, 10_000_000).unwrap();
+        assert_eq!(cache(&db), -BATCH_CACHE_MAX_KIB);
+        // through a silo: after a batch of 20,000 the write cache again
+        let dir = tempfile::tempdir().unwrap();
+        let ctx = crate::Context::new(crate::Clock::system(), "alice");
+        let silo = crate::Silo::create(&dir.path().join("s"), ctx).unwrap();
+        let mut batch = silo.batch();
+        for i in 0..20_000 {
+            batch.add(crate::NewTicket {
+                title: format!("ticket {i}"),
+                ..Default::default()
+            });
+        }
+        batch.commit().unwrap();
+        assert_eq!(cache(&silo.lock()), -WRITE_CACHE_KIB);
+        // a failed one keeps the batch's cache (80,000 KiB: it had one) until the next write
+        let mut batch = silo.batch();
+        for i in 0..20_000 {
+            batch.add(crate::NewTicket {
+                title: format!("ticket {i}"),
+                status: Some(if i == 19_999 { "nonsense" } else { "Open" }.into()),
+                ..Default::default()
+            });
+        }
+        assert!(batch.commit().is_err());
+        assert_eq!(cache(&silo.lock()), -80_000);
+        silo.new_ticket("one more", None, "").unwrap();
+        assert_eq!(cache(&silo.lock()), -WRITE_CACHE_KIB);
+    }
 
     /// `contains_ci` answers what `instr(lower(text), needle) > 0` does, for ASCII and other
     /// text (a Kelvin sign lowers to an ASCII `k`; `İ` to two characters).
