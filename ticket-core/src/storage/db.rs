@@ -608,7 +608,8 @@ impl PgConn {
         Ok(())
     }
 
-    /// Outside a transaction, a link the server has closed (it restarted, or a network
+    /// Outside a transaction (at its begin, or before a statement run on its own), a link
+    /// the server has closed (it restarted, or a network
     /// device or the server's idle timeout cut the connection) is made again, so that a
     /// long-lived handle (`ticket serve`, a Python `Silo`) works again once the server is
     /// back instead of failing every call. A transaction cut off is not run again: its
@@ -918,6 +919,9 @@ impl PgConn {
     /// The prepared statement of `sql`, about to be sent: the kept change records it may
     /// read go ahead of it.
     fn ready(&self, sql: &str) -> Result<postgres::Statement> {
+        // a statement outside a transaction (the configuration's version, a count) may be the
+        // first since the server dropped the connection, as a transaction's begin may
+        self.relink_if_closed()?;
         self.ticket_ids_before(sql, false)?;
         self.kept_rows_before(sql, false)?;
         self.log_rows_before(sql, false)?;
@@ -1034,6 +1038,7 @@ impl PgConn {
     /// Runs statements without arguments (transaction control, schema scripts), after the
     /// queued writes.
     pub(crate) fn batch(&self, sql: &str) -> Result<()> {
+        self.relink_if_closed()?;
         self.ticket_ids_before(sql, true)?;
         self.kept_rows_before(sql, true)?;
         self.log_rows_before(sql, true)?;

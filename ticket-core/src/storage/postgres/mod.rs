@@ -514,7 +514,10 @@ mod tests {
             }
             std::thread::sleep(std::time::Duration::from_millis(10));
         }
-        // the next read finds the silo's tables (the schema's search path) on a new session
+        // the next read finds the silo's tables (the schema's search path) on a new session,
+        // also when its first statement is the configuration's version, asked before the
+        // transaction begins once a second has passed
+        std::thread::sleep(crate::config_watch::TEAM_LOOK);
         assert_eq!(silo.get(n.as_str()).unwrap().title, "Before the drop");
         assert_ne!(pid(), first);
         let jit: String = silo.lock().value("SHOW jit", args![]).unwrap();
