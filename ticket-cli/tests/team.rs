@@ -322,3 +322,74 @@ fn a_team_silo_is_served_and_cloned_over_http() {
     let listed = serve_and_clone(&world, "desk", &format!("/s/{schema}"), "laptop2", &secret);
     assert!(listed.contains("Served from PostgreSQL"), "{listed}");
 }
+
+/// The web pages of a team silo: every page renders (the search, a ticket, the forms, the
+/// timeline, the time report, the stylesheet; looking at the configuration is a statement on
+/// a team silo, which once ran on the server's asynchronous threads and killed the page's
+/// worker), and rules another process sets show within the next look (a second).
+#[test]
+fn a_team_silos_pages_render_and_follow_its_configuration() {
+    let Some(url) = server() else { return };
+    let secret = password(&url);
+    let world = World::empty();
+    let sep = if url.contains('?') { '&' } else { '?' };
+    let team = format!("{url}{sep}schema=pages_{}", std::process::id());
+    ok(&world, &["create_silo", &team], &secret);
+    ok(&world, &["--silo", &team, "nt", "Paged"], &secret);
+    let mut cmd = world.command();
+    cmd.args(["--silo", &team, "serve", "--port", "0"]);
+    let mut started = serving::spawn(cmd);
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .max_redirects(0)
+        .timeout_global(Some(std::time::Duration::from_secs(60)))
+        .build()
+        .into();
+    let login = agent.get(&started.login).call().unwrap();
+    let cookie = login.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_string();
+    let page = |path: &str| {
+        let r = agent
+            .get(format!("{}{path}", started.url))
+            .header("Cookie", &cookie)
+            .call()
+            .unwrap();
+        let status = r.status().as_u16();
+        (status, r.into_body().read_to_string().unwrap_or_default())
+    };
+    for path in [
+        "/",
+        "/?q=t%3Apaged",
+        "/t/1",
+        "/t/1/edit",
+        "/new",
+        "/timeline",
+        "/time",
+        "/static/silo.css",
+    ] {
+        let (status, body) = page(path);
+        assert_eq!(status, 200, "{path}: {body}");
+    }
+    assert!(page("/t/1").1.contains("Paged"));
+    std::fs::write(
+        world.tmp.path().join("colours.json"),
+        r#"{"srules_t_colour": [{"tag": "risk", "fg": "white", "bg": "firebrick"}]}"#,
+    )
+    .unwrap();
+    ok(
+        &world,
+        &["--silo", &team, "config", "--set", "colours.json"],
+        &secret,
+    );
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    let (status, css) = page("/static/silo.css");
+    assert_eq!(status, 200);
+    assert!(css.contains("firebrick"), "{css}");
+    let _ = started.child.kill();
+    let _ = started.child.wait();
+}

@@ -608,6 +608,8 @@ pub async fn app_css() -> Response {
 
 /// `/static/silo.css`: the styling rules' colours.
 pub async fn silo_css(State(st): St) -> Response {
+    // the stylesheet reads no ticket: it looks at the configuration itself
+    let _ = st.read(|silo| Ok(silo.refresh_config()?)).await;
     (
         [
             (header::CONTENT_TYPE, "text/css; charset=utf-8"),

@@ -24,6 +24,9 @@ pub struct AppState {
     /// The one handle every write goes through (its connection is behind the core's mutex,
     /// so change sets are serialised here, not by SQLite's busy wait).
     writer: Silo,
+    /// The configuration as the latest read or write found it (each looks at its source
+    /// before it begins, on the blocking pool: see [`AppState::config`]).
+    config: Mutex<Arc<ticket_core::SiloConfig>>,
     /// Idle read handles: a read takes one (or opens one) and gives it back.
     readers: Mutex<Vec<Silo>>,
     /// Permits for [`POOL_SIZE`] reads at a time.
@@ -60,6 +63,7 @@ impl AppState {
         AppState {
             offset: *ctx.clock.now().offset(),
             dir: writer.address().to_path_buf(),
+            config: Mutex::new(writer.config()),
             writer,
             readers: Mutex::new(Vec::new()),
             gate: Arc::new(tokio::sync::Semaphore::new(POOL_SIZE)),
@@ -77,6 +81,7 @@ impl AppState {
     pub fn sibling(&self, writer: Silo, base: String) -> AppState {
         AppState {
             dir: writer.address().to_path_buf(),
+            config: Mutex::new(writer.config()),
             writer,
             readers: Mutex::new(Vec::new()),
             gate: Arc::new(tokio::sync::Semaphore::new(POOL_SIZE)),
@@ -90,11 +95,21 @@ impl AppState {
         }
     }
 
-    /// The configuration, as the silo holds it now (another process may have set it since
-    /// the server started; a source that no longer parses leaves the last good one).
-    pub fn config(&self) -> std::sync::Arc<ticket_core::SiloConfig> {
-        let _ = self.writer.refresh_config();
-        self.writer.config()
+    /// The configuration as the latest read or write found it: another process may have set
+    /// one since the server started, and every read and write looks before it begins (a
+    /// page renders after its reads). Never looked at here: on a team silo looking is a
+    /// statement, which must not run on the server's asynchronous threads (a page that reads
+    /// nothing first looks through [`AppState::read`]).
+    pub fn config(&self) -> Arc<ticket_core::SiloConfig> {
+        self.config
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    /// Notes the configuration a handle applied in its last read or write.
+    fn noted(&self, silo: &Silo) {
+        *self.config.lock().unwrap_or_else(|p| p.into_inner()) = silo.config();
     }
 
     /// Runs a read on the blocking pool with a read handle of its own, so reads run in
@@ -113,6 +128,7 @@ impl AppState {
         let result = tokio::task::spawn_blocking(move || {
             let silo = state.take_reader()?;
             let result = f(&silo);
+            state.noted(&silo);
             state.give_back(silo);
             result
         })
@@ -138,6 +154,7 @@ impl AppState {
             match state.take_reader() {
                 Ok(silo) => {
                     f(Ok(&silo));
+                    state.noted(&silo);
                     state.give_back(silo);
                 }
                 Err(e) => f(Err(e)),
@@ -156,9 +173,13 @@ impl AppState {
         F: FnOnce(&Silo) -> Result<T, ApiError> + Send + 'static,
     {
         let state = self.clone();
-        tokio::task::spawn_blocking(move || f(&state.writer))
-            .await
-            .map_err(|e| ApiError::internal(format!("the request's worker failed: {e}")))?
+        tokio::task::spawn_blocking(move || {
+            let result = f(&state.writer);
+            state.noted(&state.writer);
+            result
+        })
+        .await
+        .map_err(|e| ApiError::internal(format!("the request's worker failed: {e}")))?
     }
 
     fn take_reader(&self) -> Result<Silo, ApiError> {
