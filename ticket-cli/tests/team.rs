@@ -20,6 +20,12 @@ fn server() -> Option<String> {
     }
 }
 
+/// A team silo's address in a schema of its own (`PREFIX_PID`) of the test database.
+fn schema_address(url: &str, prefix: &str) -> String {
+    let sep = if url.contains('?') { '&' } else { '?' };
+    format!("{url}{sep}schema={prefix}_{}", std::process::id())
+}
+
 /// The password of the test cluster's address, which no output may show.
 fn password(url: &str) -> String {
     let auth = url.split("://").nth(1).unwrap().split('@').next().unwrap();
@@ -53,8 +59,7 @@ fn a_team_silo_from_the_command_line_with_an_offline_copy() {
     let Some(url) = server() else { return };
     let secret = password(&url);
     let world = World::empty();
-    let sep = if url.contains('?') { '&' } else { '?' };
-    let team = format!("{url}{sep}schema=cli_{}", std::process::id());
+    let team = schema_address(&url, "cli");
     let out = ok(&world, &["create_silo", &team], &secret);
     assert!(out.contains("created silo postgres://"), "{out}");
     ok(&world, &["--silo", &team, "nt", "Shared disk"], &secret);
@@ -133,8 +138,7 @@ fn a_directory_silo_is_cloned_into_a_new_team_silo() {
     let Some(url) = server() else { return };
     let secret = password(&url);
     let world = World::empty();
-    let sep = if url.contains('?') { '&' } else { '?' };
-    let team = format!("{url}{sep}schema=up_{}", std::process::id());
+    let team = schema_address(&url, "up");
     let mut demo = world.command();
     demo.env_remove("TICKET_NOW").args(["demo", "laptop"]);
     let built = demo.output().unwrap();
@@ -190,8 +194,7 @@ fn concurrent_processes_change_one_team_ticket_and_the_log_replays_to_the_same_s
     let Some(url) = server() else { return };
     let secret = password(&url);
     let world = World::empty();
-    let sep = if url.contains('?') { '&' } else { '?' };
-    let team = format!("{url}{sep}schema=cli_many_{}", std::process::id());
+    let team = schema_address(&url, "cli_many");
     ok(&world, &["create_silo", &team], &secret);
     ok(&world, &["--silo", &team, "nt", "Busy ticket"], &secret);
     const PROCESSES: usize = 6;
@@ -304,9 +307,8 @@ fn a_team_silo_is_served_and_cloned_over_http() {
     let Some(url) = server() else { return };
     let secret = password(&url);
     let world = World::empty();
-    let sep = if url.contains('?') { '&' } else { '?' };
     let schema = format!("web_{}", std::process::id());
-    let team = format!("{url}{sep}schema={schema}");
+    let team = schema_address(&url, "web");
     ok(&world, &["create_silo", &team], &secret);
     ok(
         &world,
@@ -332,8 +334,7 @@ fn a_team_silos_pages_render_and_follow_its_configuration() {
     let Some(url) = server() else { return };
     let secret = password(&url);
     let world = World::empty();
-    let sep = if url.contains('?') { '&' } else { '?' };
-    let team = format!("{url}{sep}schema=pages_{}", std::process::id());
+    let team = schema_address(&url, "pages");
     ok(&world, &["create_silo", &team], &secret);
     ok(&world, &["--silo", &team, "nt", "Paged"], &secret);
     let mut cmd = world.command();
