@@ -248,7 +248,6 @@ impl Silo {
     pub fn address(&self) -> &Path {
         self.address.as_deref().unwrap_or(&self.dir)
     }
-    /// The parsed `silo.json`.
     /// The clock and author of this handle.
     pub fn context(&self) -> &Context {
         &self.ctx

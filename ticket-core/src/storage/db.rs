@@ -508,8 +508,8 @@ type Pending<'a> = std::pin::Pin<
 /// statement that is waited for (or the commit): PostgreSQL answers them in order, the first
 /// error aborts the transaction as before, and it is the error the caller sees.
 pub(crate) struct PgConn {
-    /// The client and its socket's task: made again by [`PgConn::relink`] when the server
-    /// dropped the connection.
+    /// The client and its socket's task: made again by [`PgConn::relink_if_closed`] when
+    /// the server dropped the connection.
     link: RefCell<Link>,
     /// How to make the link again: the address (with its password, as the caller gave it)
     /// and the settings every session of a silo runs first.
@@ -609,10 +609,10 @@ impl PgConn {
     }
 
     /// Outside a transaction (at its begin, or before a statement run on its own), a link
-    /// the server has closed (it restarted, or a network
-    /// device or the server's idle timeout cut the connection) is made again, so that a
-    /// long-lived handle (`ticket serve`, a Python `Silo`) works again once the server is
-    /// back instead of failing every call. A transaction cut off is not run again: its
+    /// the server has closed (it restarted, or a network device or the server's idle
+    /// timeout cut the connection) is made again, so that a long-lived handle (`ticket
+    /// serve`, a Python `Silo`) works again once the server is back instead of failing every
+    /// call. A transaction cut off is not run again: its
     /// caller got the error (whether a cut `COMMIT` took effect only the server knows).
     /// What belonged to the old session goes with it: prepared statements, the session's
     /// `list_stale`.
