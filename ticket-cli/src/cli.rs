@@ -485,7 +485,8 @@ pub enum Command {
     },
     /// Create a silo filled with a few hundred realistic tickets and show example searches.
     Demo {
-        /// Directory of the new silo (default: a new temporary directory, printed).
+        /// Directory of the new silo (default: a new temporary directory, printed), or the
+        /// postgres:// address of an empty database or schema (a team silo).
         dir: Option<PathBuf>,
     },
     /// The search language and sort rules, with examples (`ticket help search`).

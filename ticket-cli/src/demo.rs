@@ -73,13 +73,21 @@ pub fn run(s: &Session, out: &mut dyn Write, dir: Option<PathBuf>) -> CliResult 
     };
     let now = s.ctx.clock.now();
     let events = plan::plan(SEED, s.ctx.clock.today());
-    Silo::create(&dir, s.ctx.clone())?;
-    std::fs::write(dir.join("silo.json"), CONFIG)?;
+    let mut made = Silo::create(&dir, s.ctx.clone())?;
+    if made.is_team() {
+        // a team silo's configuration is a row of its database
+        made.set_config(CONFIG)?;
+    } else {
+        std::fs::write(dir.join("silo.json"), CONFIG)?;
+    }
+    drop(made);
     // Printed for `export TICKET_SILO=…`, so absolute.
     let dir = dir.canonicalize().unwrap_or(dir);
     fill(&dir, now, &events)?;
     if s.out.quiet {
-        writeln!(out, "{}", dir.display())?;
+        // a team silo's address without its password
+        let shown = ticket_core::redact_address(&dir.display().to_string());
+        writeln!(out, "{shown}")?;
         return Ok(());
     }
     tour(s, out, &dir)
@@ -97,19 +105,24 @@ fn fill(dir: &Path, now: DateTime<FixedOffset>, events: &[Event]) -> CliResult {
         ProgressBar::hidden()
     };
     let mut numbers: Vec<Option<TicketNumber>> = Vec::new();
-    let mut open: Option<(i64, &str, Silo)> = None;
+    // a handle per author, its clock set to each event's time (on a team silo a handle is a
+    // connection: one per event cost a password handshake each)
+    let mut handles: Vec<(&str, Silo)> = Vec::new();
     for event in events {
-        let silo = match open.take() {
-            Some((ago, author, silo)) if ago == event.ago && author == event.author => silo,
-            _ => {
-                let clock = Clock::fixed(now - Duration::minutes(event.ago));
-                Silo::open(dir, Context::new(clock, event.author))?
+        let clock = Clock::fixed(now - Duration::minutes(event.ago));
+        let at = match handles.iter().position(|(a, _)| *a == event.author) {
+            Some(at) => at,
+            None => {
+                let silo = Silo::open(dir, Context::new(clock.clone(), event.author))?;
+                handles.push((event.author, silo));
+                handles.len() - 1
             }
         };
-        apply(&silo, event, &mut numbers).map_err(|e| {
+        let silo = &mut handles[at].1;
+        silo.set_clock(clock);
+        apply(silo, event, &mut numbers).map_err(|e| {
             CliError::Failed(format!("demo: cannot replay {:?}: {e}", event.action))
         })?;
-        open = Some((event.ago, event.author, silo));
         bar.inc(1);
     }
     bar.finish_and_clear();
@@ -195,15 +208,21 @@ fn tour(s: &Session, out: &mut dyn Write, dir: &Path) -> CliResult {
     let p = s.out.paint;
     use crate::output::color::Style;
     let total = silo.count("")?;
+    // a team silo's address is shown without its password (`***`)
     writeln!(
         out,
         "Created a demo silo with {total} tickets in {}",
-        dir.display()
+        silo.dir().display()
     )?;
+    let password = if silo.is_team() && silo.dir() != silo.address() {
+        "  (your password in place of ***, or in PGPASSWORD)"
+    } else {
+        ""
+    };
     writeln!(
         out,
-        "Use it with:  export TICKET_SILO={}\n",
-        shell_quote(&dir.display().to_string())
+        "Use it with:  export TICKET_SILO={}{password}\n",
+        shell_quote(&silo.dir().display().to_string())
     )?;
     let text_out = crate::output::Output {
         format: crate::cli::Format::Text,

@@ -5,7 +5,7 @@
 mod common;
 mod serving;
 
-use common::{Run, World};
+use common::{scrub_uuids, Run, World};
 
 fn server() -> Option<String> {
     match std::env::var("TICKET_TEST_POSTGRES") {
@@ -393,4 +393,49 @@ fn a_team_silos_pages_render_and_follow_its_configuration() {
     assert!(css.contains("firebrick"), "{css}");
     let _ = started.child.kill();
     let _ = started.child.wait();
+}
+
+/// `ticket demo postgres://…` builds the demo on a team silo (its configuration in the
+/// database), the same tickets as a directory's demo on the same clock, and shows the
+/// address without its password; it failed with "No such file or directory".
+#[test]
+fn the_demo_builds_on_a_team_silo() {
+    let Some(url) = server() else { return };
+    let secret = password(&url);
+    let world = World::empty();
+    let team = schema_address(&url, "demo");
+    let tour = ok(&world, &["demo", &team], &secret);
+    let laptop = ok(&world, &["demo", "laptop"], &secret);
+    assert!(
+        tour.starts_with("Created a demo silo with 300 tickets in postgres://"),
+        "{tour}"
+    );
+    assert!(tour.contains(":***@"), "{tour}");
+    // the tours differ only in where the silo is (and the uuid of the ticket shown)
+    let rest = |t: &str| scrub_uuids(&t.lines().skip(2).collect::<Vec<_>>().join("\n"));
+    assert_eq!(rest(&tour), rest(&laptop));
+    for args in [
+        &["lt", ""][..],
+        &["lg", ""],
+        &["time", "--by", "Client"],
+        &["searches"],
+    ] {
+        let on = |silo: &str| {
+            let mut all = vec!["--silo", silo];
+            all.extend_from_slice(args);
+            ok(&world, &all, &secret)
+        };
+        assert_eq!(on(&team), on("laptop"), "{args:?}");
+    }
+    let quiet = ok(
+        &world,
+        &["-q", "demo", &schema_address(&url, "demo_q")],
+        &secret,
+    );
+    assert!(
+        quiet
+            .trim()
+            .ends_with(&format!("demo_q_{}", std::process::id())),
+        "{quiet}"
+    );
 }

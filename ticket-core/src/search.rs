@@ -11,7 +11,17 @@ use crate::silo::Silo;
 
 /// A compiled query's parameters as statement arguments.
 pub(crate) fn to_args(params: &[SqlValue]) -> Vec<Arg<'_>> {
-    params.iter().map(Arg::from).collect()
+    params
+        .iter()
+        .map(|p| match p {
+            // PostgreSQL's text cannot hold NUL (the statement failed: "invalid byte
+            // sequence"); no stored text holds NUL or U+0001 (control characters are refused),
+            // so a key's NUL becomes U+0001 and matches what it matched on SQLite: nothing
+            // (its negation, everything)
+            SqlValue::Text(t) if t.contains('\0') => Arg::Owned(t.replace('\0', "\u{1}")),
+            p => Arg::from(p),
+        })
+        .collect()
 }
 
 pub(crate) fn compile_key(

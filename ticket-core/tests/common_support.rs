@@ -88,7 +88,15 @@ pub fn new_silo(dir: &Path) -> Silo {
     Silo::create(&silo_address(dir, "silo"), ctx_at(NOW)).unwrap()
 }
 
+/// A new silo with the configuration `json`: a directory silo whose `silo.json` it is, or
+/// (`TICKET_TEST_BACKEND=postgres`) a team silo whose configuration row it is.
 pub fn silo_with_config(dir: &Path, json: &str) -> Silo {
+    if on_postgres() {
+        let address = silo_address(dir, "silo");
+        let mut silo = Silo::create(&address, ctx_at(NOW)).unwrap();
+        silo.set_config(json).unwrap();
+        return silo;
+    }
     let d = dir.join("silo");
     Silo::create(&d, ctx_at(NOW)).unwrap();
     std::fs::write(d.join("silo.json"), json).unwrap();

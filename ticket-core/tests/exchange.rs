@@ -449,4 +449,14 @@ fn time_report_groups_minutes_and_cost() {
         )
         .unwrap();
     assert_eq!(r.total_minutes, 0);
+    // values group case-insensitively, Unicode's lower case included, on both backends
+    for (client, minutes) in [("Émile SARL", 20), ("émile sarl", 22)] {
+        let n = silo.new_ticket("unicode client", None, "").unwrap();
+        silo.add_property(n.as_str(), "Client", client).unwrap();
+        silo.add_entry(n.as_str(), "work", minutes).unwrap();
+    }
+    let r = silo.time_report("", "client", None, None).unwrap();
+    let last = r.rows.last().unwrap();
+    assert_eq!((last.group.as_str(), last.minutes), ("Émile SARL", 42));
+    assert_eq!(r.rows.len(), 4);
 }

@@ -37,7 +37,13 @@ pub const NO_VALUE: &str = "(none)";
 impl Silo {
     /// Minutes (and cost) of the visible entries of the tickets `key` selects, grouped by the
     /// values of property `by`, counting entries dated `from..=to` (inclusive, UTC dates).
-    /// A ticket with several values of `by` counts in each of their groups.
+    /// A ticket with several values of `by` counts in each of their groups. Values group
+    /// case-insensitively (by their stored lower case, Unicode's), each group shown in its
+    /// smallest spelling by code points; the tickets without the key come first, as
+    /// [`NO_VALUE`], then the groups in lower-case order. The statement gives each spelling's
+    /// minutes and the groups are made here, so both backends agree whatever the database's
+    /// collation (PostgreSQL refused the first form: an alias inside `GROUP BY lower(…)`, a
+    /// column neither grouped nor summed).
     pub fn time_report(
         &self,
         key: &str,
@@ -52,9 +58,9 @@ impl Silo {
             "WITH sel AS ({ids_sql}), \
              e AS (SELECT ticket_id, minutes FROM entries WHERE removed = 0 AND ticket_id IN (SELECT id FROM sel) \
                    AND (CAST(?{a} AS TEXT) IS NULL OR substr(at, 1, 10) >= CAST(?{a} AS TEXT)) AND (CAST(?{b} AS TEXT) IS NULL OR substr(at, 1, 10) <= CAST(?{b} AS TEXT))) \
-             SELECT coalesce(p.value, '{NO_VALUE}') AS g, CAST(sum(e.minutes) AS INTEGER) FROM e \
-             LEFT JOIN (SELECT DISTINCT ticket_id, min(value) AS value FROM properties WHERE key_lc = ?{c} GROUP BY ticket_id, value_lc) p ON p.ticket_id = e.ticket_id \
-             GROUP BY lower(g) ORDER BY lower(g)",
+             SELECT p.value_lc, p.value, CAST(sum(e.minutes) AS INTEGER) FROM e \
+             LEFT JOIN (SELECT ticket_id, value_lc, min(value) AS value FROM properties WHERE key_lc = ?{c} GROUP BY ticket_id, value_lc) p ON p.ticket_id = e.ticket_id \
+             GROUP BY p.value_lc, p.value",
             a = n + 1,
             b = n + 2,
             c = n + 3
@@ -73,14 +79,28 @@ impl Silo {
         let rate = self.config().time.as_ref().map(|t| t.rate_per_hour);
         let cost = |m: i64| rate.map(|r| (m as f64) / 60.0 * r);
         let conn = self.reader()?;
-        let rows: Vec<TimeRow> = conn.rows(&sql, &values, |r| {
-            let minutes: i64 = r.get(1)?;
-            Ok(TimeRow {
-                group: r.get(0)?,
+        // (lower case, a spelling, minutes) merged here by lower case: the spelling shown and
+        // the order are code points' on both backends, whatever the database's collation
+        let spelled: Vec<(Option<String>, Option<String>, i64)> =
+            conn.rows(&sql, &values, |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+        let mut groups: std::collections::BTreeMap<Option<String>, (String, i64)> =
+            std::collections::BTreeMap::new();
+        for (lc, value, minutes) in spelled {
+            let value = value.unwrap_or_else(|| NO_VALUE.to_string());
+            let group = groups.entry(lc).or_insert_with(|| (value.clone(), 0));
+            if value < group.0 {
+                group.0 = value;
+            }
+            group.1 += minutes;
+        }
+        let rows: Vec<TimeRow> = groups
+            .into_values()
+            .map(|(group, minutes)| TimeRow {
+                group,
                 minutes,
                 cost: cost(minutes),
             })
-        })?;
+            .collect();
         values.pop();
         let total_minutes: i64 = conn.value(&total_sql, &values)?;
         Ok(TimeReport {
