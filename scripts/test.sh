@@ -13,7 +13,8 @@ eval "$pg_env"
 cargo nextest run --workspace --exclude ticket-py --no-fail-fast
 # the core's behaviour tests again, on PostgreSQL team silos (teams.md 3: one suite, two backends)
 TICKET_TEST_BACKEND=postgres cargo nextest run -p ticket-core --no-fail-fast \
-  --test domain --test search --test exchange --test sync --test sync_conflicts --test log --test reliability
+  --test domain --test search --test exchange --test sync --test sync_conflicts --test log --test reliability \
+  --test config_live
 cargo test --workspace --exclude ticket-py --doc
 if [ -x ticket-py/run-tests.sh ]; then
   ticket-py/run-tests.sh
