@@ -1213,6 +1213,15 @@ fn timeline_page_and_api() {
     let p2 = s.get("/timeline?page=2");
     assert_eq!(p2.body.matches("<li class=\"set").count(), 13);
     assert!(p2.body.contains("rel=\"prev\""));
+    // a configuration set by another process is a change set said in words
+    std::fs::write(w.tmp.path().join("rules.json"), CONFIG).unwrap();
+    w.ok(&["config", "--set", "rules.json"]);
+    let p = s.get("/timeline");
+    assert!(
+        p.body.contains("<li>changed the configuration</li>"),
+        "{}",
+        p.body
+    );
     assert!(!p2.body.contains("rel=\"next\""));
 }
 

@@ -51,6 +51,11 @@ fn two_laptops_clone_change_offline_sync_and_undo() {
     assert!(undo.stdout.starts_with("undid change set"), "{undo:?}");
     assert!(!world.ok(&["dt", "1"]).contains("mistake"));
     assert!(world.ok(&["log", "--limit", "2"]).contains("(undone)"));
+    // a configuration set is a change set of its own, said in words
+    std::fs::write(world.tmp.path().join("rules.json"), "{}").unwrap();
+    world.ok(&["config", "--set", "rules.json"]);
+    let log = world.ok(&["log", "--limit", "1"]);
+    assert!(log.ends_with("  changed the configuration\n"), "{log}");
     let refused = world.run(&["undo", "0000000000000001aaaaaaaaaaaaaaaa"]);
     assert_eq!(refused.code, 1, "{refused:?}");
 

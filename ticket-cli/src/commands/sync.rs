@@ -39,6 +39,10 @@ fn report(s: &Session, out: &mut dyn Write, r: &SyncReport) -> CliResult {
     Ok(())
 }
 
+/// What the timeline says of a change set without records: only a replaced configuration
+/// makes one (`Silo::set_config` marks who changed the rules and when).
+pub const CONFIG_CHANGED: &str = "changed the configuration";
+
 /// `clone SOURCE DIR [--token-file F]`.
 pub fn clone(
     s: &Session,
@@ -218,6 +222,10 @@ pub fn log(
                 )?;
                 for c in &set.changes {
                     writeln!(out, "    {:>5}  {}", c.number, c.what)?;
+                }
+                // a change set without records is a configuration's (`config --set`)
+                if set.changes.is_empty() {
+                    writeln!(out, "           {CONFIG_CHANGED}")?;
                 }
             }
         }

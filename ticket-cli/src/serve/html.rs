@@ -798,6 +798,9 @@ pub fn timeline(offset: FixedOffset, v: &TimelineView<'_>) -> Markup {
                                     " " (c.what)
                                 }
                             }
+                            @if s.changes.is_empty() {
+                                li { (crate::commands::sync::CONFIG_CHANGED) }
+                            }
                         }
                     }
                 }
