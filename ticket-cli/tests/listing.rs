@@ -484,3 +484,30 @@ fn time_report_money_is_a_decimal_with_two_places() {
         assert!(run.stdout.is_empty());
     }
 }
+
+/// A second run of an import finds every ticket there: its text report names ten, then
+/// counts the rest (a big import's rerun printed a line per ticket); JSON names them all.
+#[test]
+fn an_import_names_ten_tickets_already_there_then_counts() {
+    let world = World::new();
+    for i in 0..11 {
+        world.new_ticket(&format!("more {i}"));
+    }
+    let file = world.tmp.path().join("full.json");
+    world.ok(&["export", "full", "-o", file.to_str().unwrap()]);
+    let listed = world.ok(&["--format", "json", "import", "json", file.to_str().unwrap()]);
+    let listed: serde_json::Value = serde_json::from_str(&listed).unwrap();
+    let there = listed["already_there"].as_array().unwrap().len();
+    assert_eq!(
+        there as i64,
+        world.ok(&["ct", ""]).trim().parse::<i64>().unwrap()
+    );
+    assert_eq!(listed["created"], serde_json::json!([]));
+    let report = world.ok(&["import", "json", file.to_str().unwrap()]);
+    assert_eq!(report.lines().count(), 12, "{report}");
+    let more = format!(
+        "  … and {} more already there (--format json lists them all)\n",
+        there - 10
+    );
+    assert!(report.ends_with(&more), "{report}");
+}

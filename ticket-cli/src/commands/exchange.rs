@@ -8,6 +8,7 @@ use ticket_core::{Money, TimeReportDoc};
 use crate::cli::{ExportFormat, Format, ImportKind};
 use crate::error::{CliError, CliResult};
 use crate::output::color::Style;
+use crate::output::json;
 use crate::output::table::{Cell, Table};
 use crate::session::Session;
 
@@ -126,18 +127,36 @@ pub fn import(s: &Session, out: &mut dyn Write, kind: ImportKind, file: &Path) -
     };
     crate::output::done(spinner);
     let report = report?;
-    if s.out.quiet {
-        for n in &report.created {
-            writeln!(out, "{n}")?;
+    match s.out.format {
+        Format::Json | Format::Csv => {
+            json::write(out, &serde_json::to_value(&report).unwrap_or_default())?
         }
-    } else {
-        writeln!(out, "{report}")?;
-        for id in &report.already_there {
-            writeln!(out, "  already there: {id}")?;
+        Format::Text if s.out.quiet => {
+            for n in &report.created {
+                writeln!(out, "{n}")?;
+            }
+        }
+        Format::Text => {
+            writeln!(out, "{report}")?;
+            // a second run of a big import finds every ticket there: a few, then a count
+            for id in report.already_there.iter().take(SHOWN_ALREADY_THERE) {
+                writeln!(out, "  already there: {id}")?;
+            }
+            if let Some(more) = report.already_there.len().checked_sub(SHOWN_ALREADY_THERE) {
+                if more > 0 {
+                    writeln!(
+                        out,
+                        "  … and {more} more already there (--format json lists them all)"
+                    )?;
+                }
+            }
         }
     }
     Ok(())
 }
+
+/// How many of the tickets an import found already there its text report names.
+const SHOWN_ALREADY_THERE: usize = 10;
 
 /// `time [SEARCH] --by KEY [--from DATE] [--to DATE]`: the core's report and its one
 /// serialized shape (money as two-place decimals, `EUR 9,001.25` in text).

@@ -21,7 +21,7 @@ pub use export::ExportFormat;
 pub use time::{TimeReport, TimeRow};
 
 /// What an import did.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
 pub struct ImportReport {
     /// Numbers of the tickets created.
     pub created: Vec<String>,
