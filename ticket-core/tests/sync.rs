@@ -903,3 +903,46 @@ fn a_reopen_removes_the_back_link_whatever_kind_another_copy_gave_it() {
         assert!(three.get("Duplicate").is_empty(), "{:?}", three.properties);
     }
 }
+
+/// A bundle of everything, applied to a copy that lacks one change set, reports that one set
+/// and its record (it reported every set the bundle carried); applied again, nothing.
+#[test]
+fn a_bundle_reports_the_change_sets_it_added_not_those_it_carried() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = Silo::create(&silo_address(dir.path(), "a"), ctx_at(NOW)).unwrap();
+    for i in 0..3 {
+        a.new_ticket(&format!("t{i}"), None, "").unwrap();
+    }
+    let b = Silo::clone_silo(a.address(), &dir.path().join("b"), ctx_at(NOW)).unwrap();
+    a.add_tag("1", "later").unwrap();
+    let mut everything = Vec::new();
+    a.bundle_create(None, &mut everything).unwrap();
+    let text = std::str::from_utf8(&everything).unwrap();
+    let report = b.bundle_apply(text).unwrap();
+    assert_eq!((report.pulled.change_sets, report.pulled.records), (1, 1));
+    assert_eq!(export(&a), export(&b));
+    let again = b.bundle_apply(text).unwrap();
+    assert_eq!((again.pulled.change_sets, again.pulled.records), (0, 0));
+}
+
+/// An undo on a copy that has written nothing itself (a fresh clone) says so and names the
+/// way out, instead of "invalid undo ''".
+#[test]
+fn undo_on_a_copy_that_wrote_nothing_says_what_to_do() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = Silo::create(&silo_address(dir.path(), "a"), ctx_at(NOW)).unwrap();
+    a.new_ticket("made on a", None, "").unwrap();
+    let b = Silo::clone_silo(a.address(), &dir.path().join("b"), ctx_at(NOW)).unwrap();
+    let before = export(&b);
+    let err = b.undo(None).err().unwrap();
+    assert!(
+        matches!(err, ticket_core::Error::CannotUndo { .. }),
+        "{err}"
+    );
+    assert_eq!(
+        err.to_string(),
+        "cannot undo change set of this copy: this copy has written none yet (name another \
+         copy's change set: `ticket log` lists them); nothing was changed"
+    );
+    assert_eq!(export(&b), before);
+}

@@ -123,9 +123,8 @@ impl Silo {
     }
 
     /// Adds the records of `tickets` the silo lacks, in one transaction, and rebuilds: the
-    /// one path for full imports, bundles and sync. Returns the report and the number of
-    /// records added.
-    pub(crate) fn import_records(&self, tickets: &[FullTicket]) -> Result<(ImportReport, u64)> {
+    /// one path for full imports, bundles and sync. Returns the report and what was added.
+    pub(crate) fn import_records(&self, tickets: &[FullTicket]) -> Result<(ImportReport, Added)> {
         // check every field and group the records into their change sets, in replay order
         let mut sets: BTreeMap<SetId, IncomingSet<'_>> = BTreeMap::new();
         let mut uuids = HashSet::new();
@@ -198,6 +197,7 @@ impl Silo {
                 .collect();
             let mut report = ImportReport::default();
             let mut added = 0u64;
+            let mut sets_added = 0u64;
             let mut resolve = LogResolve { conn };
             // Records that all come after everything the log holds (a pull into a copy that
             // wrote nothing since) are applied as they are added, like a write; otherwise the
@@ -230,6 +230,7 @@ impl Silo {
                         )?
                     }
                 };
+                let before = added;
                 for (index, r) in &set.records {
                     if store::has_record(conn, row, *index)? {
                         continue;
@@ -275,6 +276,9 @@ impl Silo {
                         touched.note(&rec, &at);
                     }
                 }
+                if added > before {
+                    sets_added += 1;
+                }
                 store::index_sets(conn, &[row])?;
             }
             report.already_there = known.into_iter().collect();
@@ -298,7 +302,21 @@ impl Silo {
                     }
                 }
             }
-            Ok((report, added))
+            Ok((
+                report,
+                Added {
+                    records: added,
+                    sets: sets_added,
+                },
+            ))
         })
     }
+}
+
+/// The records an import added, and the change sets they belong to (a set counts once, also
+/// when it had records already: a bundle may carry sets this silo holds in part or whole).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct Added {
+    pub records: u64,
+    pub sets: u64,
 }

@@ -369,11 +369,10 @@ impl Peer for Silo {
         let before = renumbered()?;
         let (report, added) = self.import_records(&bundle.tickets)?;
         let after = renumbered()?;
-        let (sets, _) = bundle.counts();
         Ok((
             Moved {
-                change_sets: if added > 0 { sets } else { 0 },
-                records: added,
+                change_sets: added.sets,
+                records: added.records,
                 attachments: stored,
                 new_tickets: report.created,
                 repairs: report.repairs,
@@ -661,8 +660,15 @@ impl Silo {
     /// A directory copy of a team silo: a new silo with the team's configuration, then every
     /// change set and content pulled as by `sync` (teams.md 4).
     fn clone_team(from: &Silo, dir: &Path, ctx: Context) -> Result<Silo> {
-        let mut to = Silo::create(dir, ctx)?;
-        to.set_config(&from.config_text()?)?;
+        // the configuration as the copy's `silo.json`, as a directory's clone copies it: not
+        // through `set_config`, whose change set (who changed the rules) would be the copy's
+        // first, pushed back to the team by the next sync as a change nobody made
+        let text = from.config_text()?;
+        crate::config::SiloConfig::from_json_str(&text, "the team silo's configuration")?;
+        let to = Silo::create(dir, ctx)?;
+        let path = dir.join(crate::silo::CONFIG_FILE);
+        std::fs::write(&path, &text).map_err(|e| Error::io(&path, e))?;
+        to.refresh_config()?;
         let bundle = from.bundle_for(&to.summary()?)?;
         to.apply_bundle(&bundle)?;
         Ok(to)

@@ -197,8 +197,11 @@ impl Silo {
                 None => {
                     let own = self.replica_id().clone();
                     let found = store::latest_set_of(conn, &own)?;
-                    let (row, clock) = found.ok_or_else(|| {
-                        Error::invalid("undo", "", "this copy has written no change set yet")
+                    let (row, clock) = found.ok_or_else(|| Error::CannotUndo {
+                        set: "of this copy".into(),
+                        reason: "this copy has written none yet (name another copy's change \
+                                 set: `ticket log` lists them)"
+                            .into(),
                     })?;
                     (
                         row,
