@@ -51,13 +51,17 @@ pub fn clone(
     dir: &Path,
     token_file: Option<&Path>,
 ) -> CliResult {
+    // on a terminal, a spinner while the copy is made (into a team silo, every change set
+    // goes through the server: some 30 s for 10,000 tickets)
+    let spinner = crate::output::spinner("cloning");
     let copy = match source.to_str().filter(|p| is_http(p)) {
-        Some(url) => {
-            let peer = HttpPeer::new(url, remote::token(token_file)?)?;
-            peer.clone_into(dir, s.ctx.clone())?
-        }
-        None => Silo::clone_silo(source, dir, s.ctx.clone())?,
+        Some(url) => remote::token(token_file)
+            .and_then(|token| Ok(HttpPeer::new(url, token)?))
+            .and_then(|peer| Ok(peer.clone_into(dir, s.ctx.clone())?)),
+        None => Silo::clone_silo(source, dir, s.ctx.clone()).map_err(Into::into),
     };
+    crate::output::done(spinner);
+    let copy = copy?;
     if !s.out.quiet {
         writeln!(
             out,
