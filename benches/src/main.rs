@@ -4,7 +4,8 @@
 //! ticket-benches gen N DIR [SEED]                 a ticket silo of N tickets in DIR (feature silo)
 //! ticket-benches bulk N DIR [CHUNK]               the generator's tickets created through Batch,
 //!                                                 CHUNK (100000) to a Batch (a transaction), then
-//!                                                 a rebuild (feature silo)
+//!                                                 a rebuild (feature silo; none with
+//!                                                 TICKET_BENCH_CREATE_ONLY set)
 //! ticket-benches tag-sets K DIR                  K one-record change sets on the silo DIR (feature silo)
 //! ticket-benches backends RUNS DIR ADDRESS        the typical searches through Silo::search on two
 //!                                                 silos of the same tickets (a directory and a
@@ -149,6 +150,16 @@ fn bulk(data: &Dataset, dir: &std::path::Path, chunk: usize) -> Result<(), Strin
     let size = std::fs::metadata(dir.join("silo.db"))
         .map(|m| m.len())
         .unwrap_or(0);
+    if s.rebuild.is_zero() {
+        println!(
+            "bulk {} tickets: {:.2?} ({:.0} tickets/s); rebuild skipped (${})",
+            s.tickets,
+            s.create,
+            s.tickets as f64 / s.create.as_secs_f64(),
+            ticket_benches::build::CREATE_ONLY
+        );
+        return Ok(());
+    }
     println!(
         "bulk {} tickets: {:.2?} ({:.0} tickets/s); rebuild {} records: {:.2?} ({:.0} records/s); silo.db {} bytes ({:.0} per ticket)",
         s.tickets,

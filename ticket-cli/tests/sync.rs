@@ -33,6 +33,13 @@ fn two_laptops_clone_change_offline_sync_and_undo() {
         sync.stdout.contains("ticket 2 from") && sync.stdout.contains("is now 3"),
         "{sync:?}"
     );
+    // the renumbered ticket's history says why its create names 2
+    let history = world.ok(&["dt", "3", "--history"]);
+    assert!(
+        history.contains("created ticket 2")
+            && history.contains("repaired: another copy's ticket has 2: this one is 3"),
+        "{history}"
+    );
     let again = world.run(&["--format", "json", "sync", laptop_s]);
     let report: serde_json::Value = serde_json::from_str(&again.stdout).unwrap();
     assert_eq!(report["pulled"]["records"], 0);

@@ -235,6 +235,28 @@ fn number_clashes_are_renumbered_the_same_on_both_sides_with_relations_following
     let blocked = a.get("1").unwrap();
     let blocker = if moved.title == "b's two" { "3" } else { "2" };
     assert_eq!(blocked.get("Blocked_By"), vec![blocker]);
+    // the renumbered ticket's history and the timeline say why its create names 2; the
+    // ticket that kept 2 says nothing
+    for silo in [&a, &b] {
+        let created = silo.history("3").unwrap().remove(0);
+        assert_eq!(created.describe(), "created ticket 2");
+        assert_eq!(
+            created.repair.as_deref(),
+            Some("another copy's ticket has 2: this one is 3")
+        );
+        assert_eq!(silo.history("2").unwrap()[0].repair, None);
+        let timeline = silo.timeline(Some("n=3"), None, None, 10).unwrap();
+        let words: Vec<&str> = timeline
+            .iter()
+            .flat_map(|set| set.changes.iter().map(|c| c.what.as_str()))
+            .collect();
+        assert!(
+            words.contains(
+                &"created ticket 2 (repaired: another copy's ticket has 2: this one is 3)"
+            ),
+            "{words:?}"
+        );
+    }
     // a new ticket afterwards takes a free number
     assert_eq!(a.new_ticket("next", None, "").unwrap().as_str(), "4");
     // a rebuild meets the clash again and settles it the same way (the second create of 2

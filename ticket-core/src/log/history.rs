@@ -1,6 +1,7 @@
 //! A ticket's records in the words of its history ([`Change`]): old values, entry and
 //! attachment numbers and relation targets' numbers follow from the replay order; a record
-//! the projection repaired at carries the repair.
+//! the projection repaired at carries the repair (a create whose number another copy's ticket
+//! took says so too).
 use crate::storage::db::Db;
 use std::collections::HashMap;
 
@@ -59,6 +60,14 @@ pub(crate) fn describe(
             Operation::Create { number } => {
                 c.op = ChangeOp::Create;
                 c.new_value = Some(number.to_string());
+                // another copy created the same number first in replay order (sync.md 2): the
+                // replay gave this ticket the next free one, which it keeps on every copy
+                let now = number_of(conn, s.ticket)?;
+                if c.repair.is_none() && now != number.as_str() {
+                    c.repair = Some(format!(
+                        "another copy's ticket has {number}: this one is {now}"
+                    ));
+                }
             }
             Operation::Title(v) => set(&mut c, "title", &mut title, v),
             Operation::Summary(v) => set(&mut c, "summary", &mut summary, v),

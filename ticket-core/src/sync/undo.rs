@@ -304,10 +304,11 @@ impl Silo {
                 ) {
                     c.item = entry_number(&conn, &s)?;
                 }
-                changes.push(TimelineChange {
-                    number,
-                    what: c.describe(),
-                });
+                let what = match &c.repair {
+                    Some(repair) => format!("{} (repaired: {repair})", c.describe()),
+                    None => c.describe(),
+                };
+                changes.push(TimelineChange { number, what });
             }
             out.push(TimelineSet {
                 undone: undone.contains(&id.to_string()),
