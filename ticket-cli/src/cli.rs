@@ -524,8 +524,10 @@ pub enum BundleCommand {
     Create {
         /// The bundle file.
         file: PathBuf,
-        /// Only what the silo directory PEER does not hold yet.
-        #[arg(long, value_name = "PEER")]
+        /// Only what PEER does not hold yet: a silo directory, a postgres:// team silo, a
+        /// `ticket serve` at http(s)://, or a bundle file made earlier (and applied there:
+        /// what is not in it)
+        #[arg(long, value_name = "PEER_OR_BUNDLE")]
         since: Option<String>,
     },
     /// Add the change sets of FILE this silo lacks.

@@ -12,6 +12,7 @@ fn two_laptops_clone_change_offline_sync_and_undo() {
     let run = world.run_global(&["clone", silo_s, laptop_s]);
     assert_eq!(run.code, 0, "{run:?}");
     assert!(run.stdout.contains("cloned"), "{run:?}");
+    assert!(run.stdout.contains("(1 ticket; replica "), "{run:?}");
     // both create ticket 2 offline, and the laptop tags ticket 1
     world.new_ticket("Desk ticket");
     let on_laptop = |args: &[&str]| {
@@ -84,6 +85,37 @@ fn two_laptops_clone_change_offline_sync_and_undo() {
         0
     );
     assert!(on_laptop(&["dt", "1"]).stdout.contains("via-usb"));
+    // the next bundle since that one: what is not in it (that bundle was itself made since
+    // the laptop, so this one carries the laptop's older sets again: the laptop adds only
+    // the new one)
+    world.ok(&["ag", "1", "second-usb"]);
+    let usb2 = world.tmp.path().join("usb2.bundle");
+    let made = world.run(&[
+        "bundle",
+        "create",
+        usb2.to_str().unwrap(),
+        "--since",
+        usb.to_str().unwrap(),
+    ]);
+    assert_eq!(made.code, 0, "{made:?}");
+    assert!(!made.stdout.contains("wrote 0 change set(s)"), "{made:?}");
+    let applied = on_laptop(&["bundle", "apply", usb2.to_str().unwrap()]);
+    assert!(
+        applied.stdout.contains("moved 1 change set(s)"),
+        "{applied:?}"
+    );
+    assert!(on_laptop(&["dt", "1"]).stdout.contains("second-usb"));
+    // a file that is not a bundle says so and writes nothing
+    let bad = world.run(&[
+        "bundle",
+        "create",
+        world.tmp.path().join("usb3.bundle").to_str().unwrap(),
+        "--since",
+        world.tmp.path().join("rules.json").to_str().unwrap(),
+    ]);
+    assert_eq!(bad.code, 1, "{bad:?}");
+    assert!(bad.stderr.contains("not a bundle"), "{bad:?}");
+    assert!(!world.tmp.path().join("usb3.bundle").exists());
     // peers this version cannot reach say so
     let http = world.run(&["sync", "http://example.invalid/"]);
     assert_eq!(http.code, 2, "{http:?}");

@@ -464,7 +464,8 @@ impl Silo {
     }
 
     /// Writes a bundle file of the change sets the silo directory `since` lacks (everything
-    /// when None); returns (change sets, records).
+    /// when None; `since` a bundle file made earlier: what is not in it); returns (change
+    /// sets, records).
     #[pyo3(signature = (path, *, since=None))]
     fn bundle_create(
         &self,
@@ -477,6 +478,7 @@ impl Silo {
         py.detach(|| {
             use ticket_core::Peer;
             let summary = match since {
+                Some(file) if file.is_file() => Some(ticket_core::Bundle::summary_of_file(&file)?),
                 Some(dir) => Some(ticket_core::Silo::open(&dir, ctx)?.summary()?),
                 None => None,
             };

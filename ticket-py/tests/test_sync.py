@@ -45,6 +45,14 @@ def test_bundles(tmp_path):
     assert [e.text for e in b.get("1").entries] == ["on a"]
     with pytest.raises(ticket.TicketError):
         b.bundle_apply(tmp_path / "missing.bundle")
+    # since a bundle file: what is not in it (everything b lacked before x.bundle, and what
+    # came after); b adds only the new tag
+    everything = a.bundle_create(tmp_path / "all.bundle")
+    a.add_tag("1", "later")
+    assert a.bundle_create(tmp_path / "y.bundle", since=tmp_path / "all.bundle") == (1, 1)
+    assert b.bundle_apply(tmp_path / "y.bundle").pulled_records == 1
+    assert b.get("1").tags == ["later"]
+    assert everything[0] >= 2
 
 
 def test_undo_and_log(silo):

@@ -63,12 +63,13 @@ pub fn clone(
     crate::output::done(spinner);
     let copy = copy?;
     if !s.out.quiet {
+        let count = copy.count("")?;
         writeln!(
             out,
-            "cloned {} into {} ({} tickets; replica {})",
+            "cloned {} into {} ({count} ticket{}; replica {})",
             ticket_core::redact_address(&source.display().to_string()),
             ticket_core::redact_address(&dir.display().to_string()),
-            copy.count("")?,
+            if count == 1 { "" } else { "s" },
             copy.replica_id()
         )?;
     }
@@ -111,12 +112,16 @@ pub fn sync(
     report(s, out, &r?)
 }
 
-/// `bundle create FILE [--since PEER]` and `bundle apply FILE`.
+/// `bundle create FILE [--since PEER_OR_BUNDLE]` and `bundle apply FILE`.
 pub fn bundle(s: &Session, out: &mut dyn Write, cmd: &BundleCommand) -> CliResult {
     let silo = s.open()?;
     match cmd {
         BundleCommand::Create { file, since } => {
             let summary = match since {
+                // a bundle made earlier (and applied there): what is not in it
+                Some(p) if Path::new(p).is_file() => {
+                    Some(ticket_core::Bundle::summary_of_file(Path::new(p))?)
+                }
                 Some(p) => Some(open_peer(s, p, None)?.summary()?),
                 None => None,
             };

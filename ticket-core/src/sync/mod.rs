@@ -79,6 +79,45 @@ impl Bundle {
     pub fn is_empty(&self) -> bool {
         self.tickets.is_empty()
     }
+
+    /// A bundle file's text, read as `bundle apply` reads it (its records are checked when
+    /// they are applied).
+    pub fn parse(text: &str) -> Result<Bundle> {
+        serde_json::from_str(text).map_err(|e| crate::exchange::source_error("not a bundle", e))
+    }
+
+    /// What a copy that applied this bundle holds at the least: its change sets, each with
+    /// the records the bundle carries of it. `bundle create --since BUNDLE` writes what
+    /// such a copy lacks (a set the bundle carried in part travels again, whole; applying
+    /// what a copy holds already adds nothing).
+    pub fn summary(&self) -> Summary {
+        let mut sets = BTreeMap::new();
+        for record in self.tickets.iter().flat_map(|t| t.history.iter()) {
+            let set = &record.id[..32.min(record.id.len())];
+            *sets.entry(set.to_string()).or_insert(0) += 1;
+        }
+        Summary { sets }
+    }
+
+    /// [`Bundle::summary`] of the bundle file at `path`.
+    ///
+    /// ```
+    /// # let dir = tempfile::tempdir().unwrap();
+    /// # let ctx = ticket_core::Context::new(ticket_core::Clock::system(), "alice");
+    /// let silo = ticket_core::Silo::create(&dir.path().join("s"), ctx).unwrap();
+    /// silo.new_ticket("one", None, "").unwrap();
+    /// let path = dir.path().join("first.bundle");
+    /// let mut file = std::fs::File::create(&path).unwrap();
+    /// silo.bundle_create(None, &mut file).unwrap();
+    /// silo.new_ticket("two", None, "").unwrap();
+    /// // what a copy that applied first.bundle lacks: the second ticket's change set
+    /// let since = ticket_core::Bundle::summary_of_file(&path).unwrap();
+    /// assert_eq!(silo.bundle_create(Some(&since), &mut Vec::new()).unwrap(), (1, 2));
+    /// ```
+    pub fn summary_of_file(path: &Path) -> Result<Summary> {
+        let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+        Ok(Bundle::parse(&text)?.summary())
+    }
 }
 
 /// A step of a sync, as it starts (see [`Silo::sync_with_progress`]).
@@ -688,8 +727,7 @@ impl Silo {
 
     /// Applies a bundle file's text: the records this silo lacks are added.
     pub fn bundle_apply(&self, text: &str) -> Result<SyncReport> {
-        let bundle: Bundle = serde_json::from_str(text)
-            .map_err(|e| crate::exchange::source_error("not a bundle", e))?;
+        let bundle = Bundle::parse(text)?;
         let (moved, renumbered) = self.apply_bundle(&bundle)?;
         Ok(SyncReport {
             pulled: moved,
