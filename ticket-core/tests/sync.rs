@@ -235,6 +235,10 @@ fn number_clashes_are_renumbered_the_same_on_both_sides_with_relations_following
     let blocked = a.get("1").unwrap();
     let blocker = if moved.title == "b's two" { "3" } else { "2" };
     assert_eq!(blocked.get("Blocked_By"), vec![blocker]);
+    // each side's report names the new ticket by the number it has now
+    let a_two = if blocker == "3" { "2" } else { "3" };
+    assert_eq!(report.pulled.new_tickets, vec![blocker.to_string()]);
+    assert_eq!(report.pushed.new_tickets, vec![a_two.to_string()]);
     // the renumbered ticket's history and the timeline say why its create names 2; the
     // ticket that kept 2 says nothing
     for silo in [&a, &b] {

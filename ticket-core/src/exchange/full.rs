@@ -216,6 +216,8 @@ impl Silo {
             }
             let mut touched = Touched::default();
             let mut created: HashSet<i64> = HashSet::new();
+            // the new tickets (local id, the number their create names), for the report
+            let mut new_tickets: Vec<(i64, String)> = Vec::new();
             for (id, set) in &sets {
                 let row = match store::find_set(conn, id)? {
                     Some(row) => row,
@@ -239,12 +241,12 @@ impl Silo {
                         .wire
                         .decode(&mut resolve)
                         .map_err(|e| bad(r.number, &r.wire.id, e))?;
+                    let ticket = store::ticket_row(conn, r.ticket)?;
                     if let crate::log::Operation::Create { number } = &op {
                         if !known.contains(r.ticket) {
-                            report.created.push(number.to_string());
+                            new_tickets.push((ticket, number.to_string()));
                         }
                     }
-                    let ticket = store::ticket_row(conn, r.ticket)?;
                     let local = store::insert_record(conn, row, *index, ticket, &op.encode())?;
                     added += 1;
                     if incremental {
@@ -301,6 +303,13 @@ impl Silo {
                         report.repairs.push(text);
                     }
                 }
+            }
+            // the numbers the new tickets have now: a create whose number another ticket
+            // took first in replay order got the next free one (sync.md 2)
+            for (ticket, number) in new_tickets {
+                report
+                    .created
+                    .push(crate::storage::state::number_of(conn, ticket)?.unwrap_or(number));
             }
             Ok((
                 report,

@@ -23,7 +23,8 @@ pub use time::{TimeReport, TimeRow};
 /// What an import did.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
 pub struct ImportReport {
-    /// Numbers of the tickets created.
+    /// Numbers of the tickets created, as they are after the import (a create whose number
+    /// another ticket holds gets the next free one: sync.md 2).
     pub created: Vec<String>,
     /// Source identities (uuid or source id) that were already in the silo.
     pub already_there: Vec<String>,
