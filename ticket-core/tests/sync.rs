@@ -271,6 +271,30 @@ fn number_clashes_are_renumbered_the_same_on_both_sides_with_relations_following
 }
 
 #[test]
+fn a_bundle_file_is_written_whole_or_not_at_all() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = new_silo(dir.path());
+    a.new_ticket("one", None, "").unwrap();
+    let path = dir.path().join("usb.bundle");
+    std::fs::write(&path, "an older file").unwrap();
+    assert_eq!(a.bundle_create_file(&path, None).unwrap(), (1, 2));
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(ticket_core::Bundle::parse(&text).is_ok());
+    // a target that cannot be replaced (a directory): an error, nothing left beside it
+    let blocked = dir.path().join("taken");
+    std::fs::create_dir(&blocked).unwrap();
+    std::fs::write(blocked.join("keep"), "x").unwrap();
+    assert!(a.bundle_create_file(&blocked, None).is_err());
+    assert!(blocked.join("keep").exists());
+    let left: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".tmp"))
+        .collect();
+    assert!(left.is_empty(), "{left:?}");
+}
+
+#[test]
 fn bundles_carry_changes_between_copies_that_never_meet() {
     let dir = tempfile::tempdir().unwrap();
     let a = new_silo(dir.path());

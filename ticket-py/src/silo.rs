@@ -482,13 +482,7 @@ impl Silo {
                 Some(dir) => Some(ticket_core::Silo::open(&dir, ctx)?.summary()?),
                 None => None,
             };
-            let mut buf = Vec::new();
-            let counts = silo.bundle_create(summary.as_ref(), &mut buf)?;
-            std::fs::write(&path, buf).map_err(|e| ticket_core::Error::Io {
-                path: path.clone(),
-                source: e,
-            })?;
-            Ok(counts)
+            silo.bundle_create_file(&path, summary.as_ref())
         })
         .py_err()
     }

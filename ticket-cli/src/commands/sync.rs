@@ -125,24 +125,8 @@ pub fn bundle(s: &Session, out: &mut dyn Write, cmd: &BundleCommand) -> CliResul
                 Some(p) => Some(open_peer(s, p, None)?.summary()?),
                 None => None,
             };
-            // written next to the target and renamed: a failed bundle leaves no half file
-            let dir = file
-                .parent()
-                .filter(|d| !d.as_os_str().is_empty())
-                .unwrap_or(Path::new("."));
-            let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(|e| {
-                CliError::from(ticket_core::Error::Io {
-                    path: file.clone(),
-                    source: e,
-                })
-            })?;
-            let (sets, records) = silo.bundle_create(summary.as_ref(), tmp.as_file_mut())?;
-            tmp.persist(file).map_err(|e| {
-                CliError::from(ticket_core::Error::Io {
-                    path: file.clone(),
-                    source: e.error,
-                })
-            })?;
+            // written whole or not at all (a temporary file beside it, renamed)
+            let (sets, records) = silo.bundle_create_file(file, summary.as_ref())?;
             if !s.out.quiet {
                 writeln!(
                     out,

@@ -725,6 +725,36 @@ impl Silo {
         Ok(bundle.counts())
     }
 
+    /// [`Silo::bundle_create`] into the file `path`, written whole or not at all: the bundle
+    /// goes to a temporary file beside it, renamed over `path` once complete (a failure
+    /// leaves `path` as it was and no temporary file).
+    ///
+    /// ```
+    /// # let dir = tempfile::tempdir().unwrap();
+    /// # let ctx = ticket_core::Context::new(ticket_core::Clock::system(), "alice");
+    /// let silo = ticket_core::Silo::create(&dir.path().join("s"), ctx).unwrap();
+    /// silo.new_ticket("one", None, "").unwrap();
+    /// let path = dir.path().join("usb.bundle");
+    /// assert_eq!(silo.bundle_create_file(&path, None).unwrap(), (1, 2));
+    /// assert!(silo.bundle_create_file(&dir.path().join("no/such/dir.bundle"), None).is_err());
+    /// ```
+    pub fn bundle_create_file(&self, path: &Path, since: Option<&Summary>) -> Result<(u64, u64)> {
+        let mut text = Vec::new();
+        let counts = self.bundle_create(since, &mut text)?;
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy())
+            .unwrap_or_default();
+        let tmp = path.with_file_name(format!(".{name}.{}.tmp", std::process::id()));
+        let written = std::fs::write(&tmp, &text)
+            .map_err(|e| Error::io(&tmp, e))
+            .and_then(|()| std::fs::rename(&tmp, path).map_err(|e| Error::io(path, e)));
+        if written.is_err() {
+            let _ = std::fs::remove_file(&tmp);
+        }
+        written.map(|()| counts)
+    }
+
     /// Applies a bundle file's text: the records this silo lacks are added.
     pub fn bundle_apply(&self, text: &str) -> Result<SyncReport> {
         let bundle = Bundle::parse(text)?;
