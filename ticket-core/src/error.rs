@@ -41,6 +41,16 @@ pub enum Error {
         /// The directory.
         dir: PathBuf,
     },
+    /// `create` of a team silo in a database schema that holds tables already.
+    #[error("cannot create a team silo in {address}: schema {schema} already holds {tables} table(s); a team silo needs an empty schema (`?schema=NAME` makes a new one)")]
+    TeamSiloExists {
+        /// The silo's address, without its password.
+        address: String,
+        /// The schema (`public` unless the address names one).
+        schema: String,
+        /// How many tables it holds.
+        tables: i64,
+    },
     /// The database was written by a newer program.
     #[error("the silo's database has schema version {found}, newer than this program's {supported}: upgrade ticket")]
     SchemaTooNew {

@@ -38,8 +38,12 @@ fn a_team_silo_is_created_opened_and_shown_without_its_password() {
     assert_eq!(again.get(n.as_str()).unwrap().title, "Shared");
     // a second create on the same schema is refused and changes nothing
     let err = Silo::create(&address, ctx_at(NOW)).err().unwrap();
-    assert!(matches!(err, Error::Connect { .. }), "{err}");
-    assert!(err.to_string().contains("already holds"), "{err}");
+    assert!(matches!(err, Error::TeamSiloExists { .. }), "{err}");
+    assert!(
+        err.to_string().starts_with("cannot create a team silo in ")
+            && err.to_string().contains("already holds"),
+        "{err}"
+    );
     assert_eq!(again.count("").unwrap(), 1);
 }
 

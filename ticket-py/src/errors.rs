@@ -103,9 +103,11 @@ pub(crate) fn to_py(err: ticket_core::Error, input: Option<&str>) -> PyErr {
         }
         E::Busy { .. } => SiloBusy::new_err(err.to_string()),
         E::Config(_) => ConfigError::new_err(err.to_string()),
-        E::NotASilo { .. } | E::SiloExists { .. } | E::SchemaTooNew { .. } | E::Connect { .. } => {
-            SiloError::new_err(err.to_string())
-        }
+        E::NotASilo { .. }
+        | E::SiloExists { .. }
+        | E::TeamSiloExists { .. }
+        | E::SchemaTooNew { .. }
+        | E::Connect { .. } => SiloError::new_err(err.to_string()),
         E::Import { .. } => ImportFailed::new_err(err.to_string()),
         E::Io { .. } | E::Db(_) | E::Corrupt { .. } => StorageError::new_err(err.to_string()),
         E::Invalid { .. }

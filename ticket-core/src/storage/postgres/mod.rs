@@ -365,12 +365,10 @@ pub(crate) fn create(address: &str, config: &str) -> Result<Opened> {
             args![],
         )?;
         if tables > 0 {
-            return Err(Error::Connect {
+            return Err(Error::TeamSiloExists {
                 address: redact_address(address),
-                reason: format!(
-                    "the database (schema {}) already holds {tables} table(s): a team silo needs an empty one (or `?schema=NAME` for a new schema)",
-                    schema.as_deref().unwrap_or("public")
-                ),
+                schema: schema.as_deref().unwrap_or("public").to_string(),
+                tables,
             });
         }
         db.batch(SCHEMA)?;
