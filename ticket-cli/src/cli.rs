@@ -117,16 +117,20 @@ pub enum ImportKind {
 /// Every command.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Create a new silo in DIR (which must not exist or be empty) and add it to your silo list.
+    /// Create a new silo in DIR (which must not exist or be empty; or a team silo at a
+    /// postgres:// address, in an empty database or `?schema=NAME`) and add it to your silo
+    /// list (readable by you only: a team address may hold its password).
     #[command(name = "create_silo")]
     CreateSilo {
-        /// Directory of the new silo.
+        /// Directory of the new silo, or a postgres:// address.
+        #[arg(value_name = "DIR")]
         dir: PathBuf,
     },
     /// Add an existing silo to your silo list.
     #[command(name = "add_silo", visible_alias = "as")]
     AddSilo {
-        /// Directory of the silo.
+        /// Directory of the silo, or a team silo's postgres:// address.
+        #[arg(value_name = "DIR")]
         dir: PathBuf,
     },
     /// Remove a silo from your silo list (its files are left alone).

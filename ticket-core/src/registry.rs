@@ -326,7 +326,12 @@ impl Registry {
             .unwrap_or_else(|| "config.json".to_string());
         let tmp = dir.join(format!(".{file_name}.tmp-{}", std::process::id()));
         let result = (|| {
-            let mut f = std::fs::File::create(&tmp).map_err(io(&tmp))?;
+            // readable by its owner only: a team silo's address may hold a password
+            let mut options = std::fs::OpenOptions::new();
+            options.write(true).create(true).truncate(true);
+            #[cfg(unix)]
+            std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+            let mut f = options.open(&tmp).map_err(io(&tmp))?;
             f.write_all(text.as_bytes()).map_err(io(&tmp))?;
             f.sync_all().map_err(io(&tmp))?;
             drop(f);

@@ -255,6 +255,24 @@ fn save_leaves_no_temporary_file_behind() {
     assert_eq!(names, ["config.json"]);
 }
 
+/// The list may hold a team silo's address with its password: only its owner reads it, also
+/// when an older, world-readable file was there before.
+#[cfg(unix)]
+#[test]
+fn the_silo_list_is_readable_by_its_owner_only() {
+    use std::os::unix::fs::PermissionsExt;
+    let w = World::new();
+    let a = w.silo("a");
+    let mut r = w.registry();
+    r.add_silo(&a, &w.env).unwrap();
+    std::fs::create_dir_all(r.path().parent().unwrap()).unwrap();
+    std::fs::write(r.path(), "{}").unwrap();
+    std::fs::set_permissions(r.path(), std::fs::Permissions::from_mode(0o644)).unwrap();
+    r.save().unwrap();
+    let mode = std::fs::metadata(r.path()).unwrap().permissions().mode();
+    assert_eq!(mode & 0o777, 0o600, "{mode:o}");
+}
+
 #[test]
 fn silo_resolution_order() {
     let w = World::new();
