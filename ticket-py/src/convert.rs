@@ -24,8 +24,15 @@ pub(crate) fn number_text(n: &Bound<'_, PyAny>) -> PyResult<String> {
     match n.extract::<i64>() {
         Ok(i) if i >= 0 && !n.is_instance_of::<pyo3::types::PyBool>() => Ok(i.to_string()),
         _ => Err(crate::errors::InvalidInput::new_err(format!(
-            "a ticket number is a str or a non-negative int, not {}",
-            n.repr().map(|r| r.to_string()).unwrap_or_default()
+            "a ticket number is a str or a non-negative int, not {}{}",
+            n.repr().map(|r| r.to_string()).unwrap_or_default(),
+            // a snapshot's number may have changed since (a sync renumbers a clash), so a
+            // `Ticket` is not taken for its number silently
+            if n.is_instance_of::<crate::ticket::Ticket>() {
+                " (pass its .number)"
+            } else {
+                ""
+            }
         ))),
     }
 }

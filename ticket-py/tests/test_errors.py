@@ -129,3 +129,13 @@ def test_silo_is_a_context_manager_and_closes(tmp_path):
     reopened = ticket.Silo.open(path, now=NOW)
     assert reopened.get("1").title == "inside"
     reopened.close()
+
+
+def test_a_ticket_object_where_a_number_goes_says_to_pass_its_number(silo):
+    t = silo.new_ticket("Printer jams")
+    with pytest.raises(ticket.InvalidInput, match=r"\(pass its \.number\)"):
+        silo.add_tag(t, "hardware")
+    with pytest.raises(ticket.InvalidInput) as err:
+        silo.add_tag(1.5, "hardware")
+    assert "pass its" not in str(err.value)
+    assert silo.get(t.number).tags == []
