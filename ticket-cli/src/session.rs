@@ -54,9 +54,9 @@ impl Session {
 }
 
 /// The author to hand to the core: `--user` when given (refused when empty or with control
-/// characters: exit 2), else `None` when the environment names one (`$TICKET_USER`, `$USER`,
-/// `$USERNAME`: the core reads them in that order), else the operating system's name for this
-/// user, so a change is never by "unknown" merely because `$USER` is unset (cron, containers).
+/// characters: exit 2), else `None`: the core takes `$TICKET_USER`, `$USER`, `$USERNAME`, else
+/// the operating system's name for this user (`Context::from_env`), so a change is never by
+/// "unknown" merely because `$USER` is unset (cron, containers).
 fn author(user: Option<&str>) -> CliResult<Option<String>> {
     if let Some(name) = user {
         if name.trim().is_empty() {
@@ -69,46 +69,5 @@ fn author(user: Option<&str>) -> CliResult<Option<String>> {
         }
         return Ok(Some(name.to_string()));
     }
-    let named = ["TICKET_USER", "USER", "USERNAME"]
-        .iter()
-        .any(|var| std::env::var(var).is_ok_and(|v| !v.trim().is_empty()));
-    Ok(if named { None } else { os_user_name() })
-}
-
-/// The login name of the real user id (`getpwuid_r(getuid())`), if the system has one.
-#[cfg(unix)]
-fn os_user_name() -> Option<String> {
-    use std::ffi::CStr;
-    let mut buf = vec![0 as libc::c_char; 1024];
-    loop {
-        // SAFETY: `passwd` is plain data that getpwuid_r fills; every pointer it stores points
-        // into `buf`, which outlives the reads below; `found` is set to null or to `&passwd`.
-        unsafe {
-            let mut passwd: libc::passwd = std::mem::zeroed();
-            let mut found: *mut libc::passwd = std::ptr::null_mut();
-            let rc = libc::getpwuid_r(
-                libc::getuid(),
-                &mut passwd,
-                buf.as_mut_ptr(),
-                buf.len(),
-                &mut found,
-            );
-            if rc == libc::ERANGE && buf.len() < 1 << 20 {
-                buf.resize(buf.len() * 4, 0);
-                continue;
-            }
-            if rc != 0 || found.is_null() || passwd.pw_name.is_null() {
-                return None;
-            }
-            let name = CStr::from_ptr(passwd.pw_name).to_str().ok()?;
-            return (!name.trim().is_empty() && !name.chars().any(char::is_control))
-                .then(|| name.to_string());
-        }
-    }
-}
-
-/// No user database to ask.
-#[cfg(not(unix))]
-fn os_user_name() -> Option<String> {
-    None
+    Ok(None)
 }

@@ -56,7 +56,8 @@ impl Context {
     }
 
     /// For the edges (CLI, Python): `TICKET_NOW` (RFC 3339) else the system clock; `user`
-    /// else `TICKET_USER` else the operating-system user name.
+    /// else `TICKET_USER`, `USER`, `USERNAME`, else the operating system's name for this user,
+    /// else `unknown`.
     pub fn from_env(user: Option<&str>) -> Result<Context> {
         let clock = match std::env::var("TICKET_NOW") {
             Ok(text) if !text.trim().is_empty() => {
@@ -76,7 +77,48 @@ impl Context {
             .or_else(|| std::env::var("USER").ok())
             .or_else(|| std::env::var("USERNAME").ok())
             .filter(|u| !u.trim().is_empty())
+            .or_else(os_user_name)
             .unwrap_or_else(|| "unknown".to_string());
         Ok(Context::new(clock, author.trim()))
     }
+}
+
+/// The login name of the real user id (`getpwuid_r(getuid())`), if the system has one: the
+/// author when no variable names one (cron, containers, a service without `$USER`), so the CLI
+/// and Python name the same person.
+#[cfg(unix)]
+fn os_user_name() -> Option<String> {
+    use std::ffi::CStr;
+    let mut buf = vec![0 as libc::c_char; 1024];
+    loop {
+        // SAFETY: `passwd` is plain data that getpwuid_r fills; every pointer it stores points
+        // into `buf`, which outlives the reads below; `found` is set to null or to `&passwd`.
+        unsafe {
+            let mut passwd: libc::passwd = std::mem::zeroed();
+            let mut found: *mut libc::passwd = std::ptr::null_mut();
+            let rc = libc::getpwuid_r(
+                libc::getuid(),
+                &mut passwd,
+                buf.as_mut_ptr(),
+                buf.len(),
+                &mut found,
+            );
+            if rc == libc::ERANGE && buf.len() < 1 << 20 {
+                buf.resize(buf.len() * 4, 0);
+                continue;
+            }
+            if rc != 0 || found.is_null() || passwd.pw_name.is_null() {
+                return None;
+            }
+            let name = CStr::from_ptr(passwd.pw_name).to_str().ok()?;
+            return (!name.trim().is_empty() && !name.chars().any(char::is_control))
+                .then(|| name.to_string());
+        }
+    }
+}
+
+/// No user database to ask.
+#[cfg(not(unix))]
+fn os_user_name() -> Option<String> {
+    None
 }

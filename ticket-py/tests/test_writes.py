@@ -206,3 +206,18 @@ def test_the_module_docstring_tour_runs(tmp_path, monkeypatch, capsys):
     out = capsys.readouterr().out
     assert "1 Backups fail ['bug']" in out
     assert "['create'" in out
+
+
+def test_without_a_user_the_author_is_the_os_user_as_in_the_cli(tmp_path, monkeypatch):
+    pwd = pytest.importorskip("pwd")
+    import os
+
+    for var in ("TICKET_USER", "USER", "USERNAME"):
+        monkeypatch.delenv(var, raising=False)
+    s = ticket.Silo.create(tmp_path / "s", now=NOW)
+    t = s.new_ticket("by whoever runs this")
+    assert s.history(t.number)[0].author == pwd.getpwuid(os.getuid()).pw_name
+    monkeypatch.setenv("USER", "someone")
+    s2 = ticket.Silo.open(tmp_path / "s", now=NOW)
+    s2.add_tag(t.number, "x")
+    assert s2.history(t.number)[-1].author == "someone"
