@@ -185,7 +185,7 @@ pub fn bulk_silo(data: &Dataset, dir: &Path, chunk: usize) -> Result<BulkStats, 
         source,
     };
     // the configuration through the core, so that a team silo (postgres://…) works too
-    let mut silo = Silo::create(dir, ctx).map_err(silo_err)?;
+    let silo = Silo::create(dir, ctx).map_err(silo_err)?;
     silo.set_config(&silo_json()).map_err(silo_err)?;
     let started = Instant::now();
     for (c, tickets) in data.tickets.chunks(chunk.max(1)).enumerate() {

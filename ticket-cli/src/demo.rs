@@ -73,7 +73,7 @@ pub fn run(s: &Session, out: &mut dyn Write, dir: Option<PathBuf>) -> CliResult 
     };
     let now = s.ctx.clock.now();
     let events = plan::plan(SEED, s.ctx.clock.today());
-    let mut made = Silo::create(&dir, s.ctx.clone())?;
+    let made = Silo::create(&dir, s.ctx.clone())?;
     if made.is_team() {
         // a team silo's configuration is a row of its database
         made.set_config(CONFIG)?;

@@ -115,7 +115,7 @@ fn a_guarded_write_whose_ticket_changed_meanwhile_runs_again_with_the_lock_first
 /// removed it before the tag went in. Kept, the ticket would carry the tag without an owner.
 #[test]
 fn a_guarded_write_does_not_keep_a_decision_made_on_a_changed_ticket() {
-    let Some((address, mut silo)) = team_silo() else {
+    let Some((address, silo)) = team_silo() else {
         return;
     };
     silo.set_config(r#"{"vrules_pk_required": [{"selector": "g=risk", "key": "Owner"}]}"#)

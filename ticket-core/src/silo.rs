@@ -344,12 +344,12 @@ impl Silo {
     /// ```
     /// # use ticket_core::{Clock, Context, Silo};
     /// # let dir = tempfile::tempdir().unwrap();
-    /// let mut silo = Silo::create(&dir.path().join("s"), Context::new(Clock::system(), "me")).unwrap();
+    /// let silo = Silo::create(&dir.path().join("s"), Context::new(Clock::system(), "me")).unwrap();
     /// silo.set_config(r#"{"vrules_pk_required": [{"selector": "g=risk", "key": "Owner"}]}"#).unwrap();
     /// assert_eq!(silo.config().vrules_pk_required.len(), 1);
     /// assert!(silo.set_config("{ not json").is_err());
     /// ```
-    pub fn set_config(&mut self, text: &str) -> Result<()> {
+    pub fn set_config(&self, text: &str) -> Result<()> {
         let config = SiloConfig::from_json_str(text, "the new configuration")?;
         let team = self.is_team();
         let path = self.dir.join(CONFIG_FILE);

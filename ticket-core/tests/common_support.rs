@@ -93,7 +93,7 @@ pub fn new_silo(dir: &Path) -> Silo {
 pub fn silo_with_config(dir: &Path, json: &str) -> Silo {
     if on_postgres() {
         let address = silo_address(dir, "silo");
-        let mut silo = Silo::create(&address, ctx_at(NOW)).unwrap();
+        let silo = Silo::create(&address, ctx_at(NOW)).unwrap();
         silo.set_config(json).unwrap();
         return silo;
     }

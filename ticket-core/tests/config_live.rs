@@ -26,7 +26,7 @@ fn a_long_lived_handle_applies_the_rules_another_handle_set() {
     let server = Silo::create(&address, ctx_at(NOW)).unwrap();
     let n = server.new_ticket("Flood", None, "").unwrap();
     assert!(server.saved_searches().is_empty());
-    let mut admin = Silo::open(&address, ctx_at(NOW)).unwrap();
+    let admin = Silo::open(&address, ctx_at(NOW)).unwrap();
     admin.set_config(RULES).unwrap();
     until_the_next_look();
     // the next read sees the saved search, the next write the rule

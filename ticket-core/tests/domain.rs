@@ -654,7 +654,7 @@ fn validation_rules_check_the_final_state_and_report_every_rule() {
 #[test]
 fn validation_reads_the_values_a_change_leaves_alone() {
     let dir = tempfile::tempdir().unwrap();
-    let mut silo = new_silo(dir.path());
+    let silo = new_silo(dir.path());
     silo.new_ticket("T", None, "").unwrap();
     silo.new_ticket("U", None, "").unwrap();
     silo.add_property("1", "Priority", "urgent").unwrap();
@@ -758,7 +758,7 @@ fn check_lists_existing_violators_after_a_configuration_change() {
     silo.add_tag("2", "risk").unwrap();
     silo.add_property("2", "Owner", "me").unwrap();
     assert!(silo.check().unwrap().is_empty());
-    let mut silo = silo;
+    let silo = silo;
     silo.set_config(r#"{"vrules_pk_required": [{"selector": "g=risk", "key": "Owner"}]}"#)
         .unwrap();
     let v = silo.check().unwrap();

@@ -61,7 +61,7 @@ fn a_field_both_copies_changed_is_a_listed_conflict_settled_alike() {
 #[test]
 fn validation_rules_a_merged_state_breaks_are_listed_not_refused() {
     let dir = tempfile::tempdir().unwrap();
-    let mut a = new_silo(dir.path());
+    let a = new_silo(dir.path());
     a.set_config(r#"{"vrules_pk_required": [{"selector": "g=risk", "key": "Owner"}]}"#)
         .unwrap();
     a.new_ticket("Rotate the keys", None, "").unwrap();

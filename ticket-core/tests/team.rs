@@ -78,7 +78,7 @@ fn bad_credentials_and_a_missing_server_are_clear_errors_without_the_password() 
 fn configuration_and_attachment_contents_live_in_the_database() {
     let Some(url) = server() else { return };
     let address = fresh_schema(&url);
-    let mut silo = Silo::create(&address, ctx_at(NOW)).unwrap();
+    let silo = Silo::create(&address, ctx_at(NOW)).unwrap();
     silo.set_config(r#"{"vrules_pk_required": [{"selector": "g=risk", "key": "Owner"}]}"#)
         .unwrap();
     let n = silo.new_ticket("With a file", None, "").unwrap();
@@ -96,7 +96,7 @@ fn configuration_and_attachment_contents_live_in_the_database() {
         ("notes.txt", &b"team notes"[..])
     );
     // a broken configuration is refused and the old one stays
-    let mut other = other;
+    let other = other;
     assert!(other.set_config("{ broken").is_err());
     drop(other);
     let third = Silo::open(&address, ctx_at(NOW)).unwrap();
@@ -452,7 +452,7 @@ fn reads_wait_for_two_round_trips() {
 #[test]
 fn writes_wait_for_few_round_trips() {
     let Some(url) = server() else { return };
-    let mut silo = Silo::create(&fresh_schema(&url), ctx_at(NOW)).unwrap();
+    let silo = Silo::create(&fresh_schema(&url), ctx_at(NOW)).unwrap();
     silo.new_ticket("target", None, "").unwrap();
     let tickets = 50;
     let mut batch = silo.batch();

@@ -324,6 +324,38 @@ impl Silo {
         py.detach(|| silo.remove_file(number, attachment)).py_err()
     }
 
+    /// An attachment's content (checked against its SHA-256), as `ticket get_file` gives it;
+    /// raises `NotFound` for a ticket that is not there, `InvalidInput` for an attachment
+    /// number it does not have (or removed).
+    fn get_file<'py>(
+        &self,
+        py: Python<'py>,
+        number: &Bound<'_, PyAny>,
+        attachment: Int,
+    ) -> PyResult<Bound<'py, pyo3::types::PyBytes>> {
+        let attachment: u32 = crate::convert::count("an attachment number", attachment)?;
+        let number = crate::convert::number_text(number)?;
+        let number: &str = &number;
+        let silo = &self.silo()?;
+        let (_, bytes) = py.detach(|| silo.get_file(number, attachment)).py_err()?;
+        Ok(pyo3::types::PyBytes::new(py, &bytes))
+    }
+
+    /// The silo's configuration as stored (a directory silo's `silo.json`, a team silo's
+    /// configuration row), as `ticket config --set` takes it.
+    fn config_text(&self, py: Python<'_>) -> PyResult<String> {
+        let silo = &self.silo()?;
+        py.detach(|| silo.config_text()).py_err()
+    }
+
+    /// Validates `text` as a configuration and replaces the silo's with it, as one change set
+    /// in the log (who changed the rules, and when); raises `ConfigError` and changes nothing
+    /// when it does not validate. Every handle on the silo sees it from its next read.
+    fn set_config(&self, py: Python<'_>, text: &str) -> PyResult<()> {
+        let silo = &self.silo()?;
+        py.detach(|| silo.set_config(text)).py_err()
+    }
+
     /// Several changes to one ticket as one change set: use as a context manager.
     fn edit(&self, number: &Bound<'_, PyAny>) -> PyResult<Edit> {
         let number = crate::convert::number_text(number)?;

@@ -221,3 +221,37 @@ def test_without_a_user_the_author_is_the_os_user_as_in_the_cli(tmp_path, monkey
     s2 = ticket.Silo.open(tmp_path / "s", now=NOW)
     s2.add_tag(t.number, "x")
     assert s2.history(t.number)[-1].author == "someone"
+
+
+def test_get_file_gives_an_attachments_content_back(silo):
+    n = silo.new_ticket("Logs").number
+    item = silo.add_attachment(n, "smart.log", b"\x00reallocated: 8\n", comment="SMART")
+    assert silo.get_file(n, item) == b"\x00reallocated: 8\n"
+    assert silo.get_file(int(n), item) == b"\x00reallocated: 8\n"
+    silo.remove_file(n, item)
+    with pytest.raises(ticket.InvalidInput, match="has no attachment"):
+        silo.get_file(n, item)
+    with pytest.raises(ticket.InvalidInput):
+        silo.get_file(n, -1)
+    with pytest.raises(ticket.NotFound):
+        silo.get_file("999", 1)
+
+
+def test_set_config_validates_replaces_and_is_logged(silo, tmp_path):
+    before = silo.config_text()
+    rules = '{"vrules_pk_required": [{"selector": "g=risk", "key": "Owner"}]}'
+    silo.set_config(rules)
+    assert json.loads(silo.config_text()) == json.loads(rules)
+    n = silo.new_ticket("A risk").number
+    with pytest.raises(ticket.ValidationError):
+        silo.add_tag(n, "risk")
+    # another handle on the same silo sees it
+    other = ticket.Silo.open(silo.path, now=NOW)
+    assert json.loads(other.config_text()) == json.loads(rules)
+    # a configuration that does not validate changes nothing
+    with pytest.raises(ticket.ConfigError):
+        silo.set_config("{ not json")
+    assert json.loads(silo.config_text()) == json.loads(rules)
+    assert before != silo.config_text()
+    # the change set that replaced it is in the timeline, without records
+    assert any(s["changes"] == [] for s in silo.log(limit=5))

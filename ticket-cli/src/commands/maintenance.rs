@@ -131,7 +131,7 @@ pub fn config(s: &Session, out: &mut dyn Write, check: Option<&Path>) -> CliResu
 pub fn set_config(s: &Session, out: &mut dyn Write, file: &Path) -> CliResult {
     let text = std::fs::read_to_string(file)
         .map_err(|e| CliError::Failed(format!("{}: {e}", file.display())))?;
-    let mut silo = s.open()?;
+    let silo = s.open()?;
     silo.set_config(&text)?;
     if !s.out.quiet {
         writeln!(
