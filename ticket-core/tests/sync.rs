@@ -246,7 +246,7 @@ fn number_clashes_are_renumbered_the_same_on_both_sides_with_relations_following
         assert_eq!(created.describe(), "created ticket 2");
         assert_eq!(
             created.repair.as_deref(),
-            Some("another copy's ticket has 2: this one is 3")
+            Some("number 2 was taken earlier in the log's order: this one is 3")
         );
         assert_eq!(silo.history("2").unwrap()[0].repair, None);
         let timeline = silo.timeline(Some("n=3"), None, None, 10).unwrap();
@@ -256,7 +256,7 @@ fn number_clashes_are_renumbered_the_same_on_both_sides_with_relations_following
             .collect();
         assert!(
             words.contains(
-                &"created ticket 2 (repaired: another copy's ticket has 2: this one is 3)"
+                &"created ticket 2 (repaired: number 2 was taken earlier in the log's order: this one is 3)"
             ),
             "{words:?}"
         );

@@ -1,7 +1,7 @@
 //! A ticket's records in the words of its history ([`Change`]): old values, entry and
 //! attachment numbers and relation targets' numbers follow from the replay order; a record
-//! the projection repaired at carries the repair (a create whose number another copy's ticket
-//! took says so too).
+//! the projection repaired at carries the repair (a create whose number was taken earlier in
+//! the log's order says so too).
 use crate::storage::db::Db;
 use std::collections::HashMap;
 
@@ -65,7 +65,7 @@ pub(crate) fn describe(
                 let now = number_of(conn, s.ticket)?;
                 if c.repair.is_none() && now != number.as_str() {
                     c.repair = Some(format!(
-                        "another copy's ticket has {number}: this one is {now}"
+                        "number {number} was taken earlier in the log's order: this one is {now}"
                     ));
                 }
             }
