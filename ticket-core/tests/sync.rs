@@ -294,6 +294,26 @@ fn a_bundle_file_is_written_whole_or_not_at_all() {
     assert!(left.is_empty(), "{left:?}");
 }
 
+/// A bundle is a file from elsewhere: a record id with a multi-byte character where the
+/// change set's part ends is read, counted and refused without a panic.
+#[test]
+fn a_bundle_with_a_strange_record_id_is_refused_not_a_panic() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = new_silo(dir.path());
+    a.new_ticket("one", None, "").unwrap();
+    let mut file = Vec::new();
+    a.bundle_create(None, &mut file).unwrap();
+    let text = String::from_utf8(file).unwrap();
+    let at = text.find("\"id\":\"").expect("a record id") + "\"id\":\"".len();
+    let strange = format!("{}{}é{}", &text[..at], &text[at..at + 31], &text[at + 32..]);
+    let bundle = ticket_core::Bundle::parse(&strange).unwrap();
+    assert_eq!(bundle.summary().sets.len(), 2);
+    assert_eq!(bundle.counts().0, 2);
+    let b = Silo::create(&dir.path().join("b"), ctx_at(NOW)).unwrap();
+    assert!(b.bundle_apply(&strange).is_err());
+    assert_eq!(b.count("").unwrap(), 0);
+}
+
 #[test]
 fn bundles_carry_changes_between_copies_that_never_meet() {
     let dir = tempfile::tempdir().unwrap();

@@ -70,7 +70,7 @@ impl Bundle {
         let sets: BTreeSet<&str> = self
             .tickets
             .iter()
-            .flat_map(|t| t.history.iter().map(|r| &r.id[..32.min(r.id.len())]))
+            .flat_map(|t| t.history.iter().map(|r| set_of(&r.id)))
             .collect();
         let records = self.tickets.iter().map(|t| t.history.len() as u64).sum();
         (sets.len() as u64, records)
@@ -93,8 +93,7 @@ impl Bundle {
     pub fn summary(&self) -> Summary {
         let mut sets = BTreeMap::new();
         for record in self.tickets.iter().flat_map(|t| t.history.iter()) {
-            let set = &record.id[..32.min(record.id.len())];
-            *sets.entry(set.to_string()).or_insert(0) += 1;
+            *sets.entry(set_of(&record.id).to_string()).or_insert(0) += 1;
         }
         Summary { sets }
     }
@@ -118,6 +117,13 @@ impl Bundle {
         let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
         Ok(Bundle::parse(&text)?.summary())
     }
+}
+
+/// The change set part of a record id read from a file or a peer (its first 32 characters);
+/// an id that is shorter or not ASCII there is taken whole (the records are checked when they
+/// are applied, never sliced in the middle of a character).
+fn set_of(record_id: &str) -> &str {
+    record_id.get(..32).unwrap_or(record_id)
 }
 
 /// A step of a sync, as it starts (see [`Silo::sync_with_progress`]).
