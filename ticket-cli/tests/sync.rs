@@ -81,6 +81,13 @@ fn two_laptops_clone_change_offline_sync_and_undo() {
     assert_eq!(made.code, 0, "{made:?}");
     // what the laptop lacks: the mistake, its undo and the new tag
     assert!(made.stdout.contains("wrote 3 change set(s)"), "{made:?}");
+    // a bundle given to `sync` says how bundles are applied
+    let wrong = world.run(&["sync", usb.to_str().unwrap()]);
+    assert_eq!(wrong.code, 2, "{wrong:?}");
+    assert!(
+        wrong.stderr.contains("is a file, not a silo") && wrong.stderr.contains("bundle apply"),
+        "{wrong:?}"
+    );
     assert_eq!(
         on_laptop(&["bundle", "apply", usb.to_str().unwrap()]).code,
         0

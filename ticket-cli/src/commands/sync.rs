@@ -25,6 +25,12 @@ fn open_peer(s: &Session, peer: &str, token_file: Option<&Path>) -> CliResult<Bo
             ticket_core::redact_address(peer)
         )));
     }
+    if Path::new(peer).is_file() {
+        return Err(CliError::Usage(format!(
+            "peer {peer} is a file, not a silo: `ticket bundle apply {peer}` adds a bundle's \
+             change sets"
+        )));
+    }
     Ok(Box::new(Silo::open(Path::new(peer), s.ctx.clone())?))
 }
 
