@@ -292,6 +292,24 @@ fn a_bundle_file_is_written_whole_or_not_at_all() {
         .filter(|n| n.ends_with(".tmp"))
         .collect();
     assert!(left.is_empty(), "{left:?}");
+    // something that is not a regular file (a FIFO; `/dev/null` alike) is written through,
+    // not replaced by a renamed file
+    use std::os::unix::fs::FileTypeExt;
+    let fifo = dir.path().join("pipe");
+    assert!(std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap()
+        .success());
+    let reader = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || std::fs::read_to_string(fifo).unwrap())
+    };
+    assert_eq!(a.bundle_create_file(&fifo, None).unwrap(), (1, 2));
+    // checked before waiting for the reader, which would wait for ever on a replaced FIFO
+    let kind = std::fs::symlink_metadata(&fifo).unwrap().file_type();
+    assert!(kind.is_fifo(), "the FIFO was replaced: {kind:?}");
+    assert!(ticket_core::Bundle::parse(&reader.join().unwrap()).is_ok());
 }
 
 /// A bundle is a file from elsewhere: a record id with a multi-byte character where the

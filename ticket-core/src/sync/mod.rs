@@ -733,7 +733,9 @@ impl Silo {
 
     /// [`Silo::bundle_create`] into the file `path`, written whole or not at all: the bundle
     /// goes to a temporary file beside it, renamed over `path` once complete (a failure
-    /// leaves `path` as it was and no temporary file).
+    /// leaves `path` as it was and no temporary file). A `path` that is neither a regular file
+    /// nor a directory (`/dev/null`, a FIFO) is written through, as `ticket export -o` does:
+    /// a rename would replace it (as root, `/dev/null` itself).
     ///
     /// ```
     /// # let dir = tempfile::tempdir().unwrap();
@@ -747,6 +749,10 @@ impl Silo {
     pub fn bundle_create_file(&self, path: &Path, since: Option<&Summary>) -> Result<(u64, u64)> {
         let mut text = Vec::new();
         let counts = self.bundle_create(since, &mut text)?;
+        if std::fs::metadata(path).is_ok_and(|m| !m.is_file() && !m.is_dir()) {
+            std::fs::write(path, &text).map_err(|e| Error::io(path, e))?;
+            return Ok(counts);
+        }
         let name = path
             .file_name()
             .map(|n| n.to_string_lossy())
