@@ -60,8 +60,9 @@ pub(crate) fn describe(
             Operation::Create { number } => {
                 c.op = ChangeOp::Create;
                 c.new_value = Some(number.to_string());
-                // another copy created the same number first in replay order (sync.md 2): the
-                // replay gave this ticket the next free one, which it keeps on every copy
+                // a ticket before it in replay order holds the number (another copy's, or one
+                // an import met here: sync.md 2): the replay gave this ticket the next free
+                // one, the same on every copy
                 let now = number_of(conn, s.ticket)?;
                 if c.repair.is_none() && now != number.as_str() {
                     c.repair = Some(format!(
