@@ -3,7 +3,8 @@
 # a Taskwarrior 2.6 data directory and a Fossil repository; equivalent filter + list queries
 # timed with hyperfine; medians side by side with the ratio (target: ticket ≥ 10× faster).
 #
-# Usage: benches/peers.sh [WORKDIR]      (env: N=10000 RUNS=10 KEEP=1 to keep WORKDIR)
+# Usage: benches/peers.sh [WORKDIR]      (env: N=10000 RUNS=10 KEEP=1 to keep WORKDIR,
+#                                        FLOOR=1 for the listing floor at the end)
 #
 # Every tool lists complete records of the matching tickets in a machine-readable form:
 #   ticket --format json lt KEY SORT | task FILTER export | fossil ticket show 0 'WHERE'
@@ -107,3 +108,29 @@ for i in range(1, n + 1):
     print(f"{name:<14} {ct+'/'+cw+'/'+cf:>18} {res['ticket']:>10.1f} {res['task']:>9.1f} {res['fossil']:>10.1f} {rt:>11.1f}× {rf:>13.1f}×")
 print(f"smallest ratio: {worst:.1f}× (target ≥ 10×)")
 PY
+
+# FLOOR=1: whole-row listings of the active tickets against Fossil's, beside SQLite's own
+# shell printing the stored row of the same tickets from the same file (one table, no join,
+# the list row's tags and properties left as stored), and each program's start with nothing
+# to list: how far below Fossil any SQLite-based listing can go on this machine (issue 16).
+# A/B pairs by benches/pair.py, CPU; B is always Fossil.
+if [ -n "${FLOOR:-}" ]; then
+    need sqlite3 sqlite3
+    DB=$WORK/silo/silo.db
+    ROWS="SELECT number, title, summary, status, opened, last_update, earliest, list_row
+          FROM tickets WHERE status < 5 ORDER BY length(number), number"
+    floor() { # floor LABEL "FOSSIL WHERE" A ARGS...
+        local label=$1 where=$2
+        shift 2
+        echo "== $label (B: fossil ticket show 0 \"$where\")"
+        python3 "$ROOT/benches/pair.py" -n "$RUNS" --vs "$FS \"$where\"" -- "$@" | grep -E 'cpu|A/B'
+    }
+    for f in json csv text; do
+        floor "ticket --format $f lt 's:*'" "$ACTIVE" "$BIN/ticket" --format "$f" lt 's:*'
+    done
+    for m in list csv json; do
+        floor "sqlite3 -$m, the stored rows" "$ACTIVE" sqlite3 "-$m" "$DB" "$ROWS"
+    done
+    floor "nothing listed: ticket" "1 = 0" "$BIN/ticket" --format json lt 'p=nothing=x:'
+    floor "nothing listed: sqlite3" "1 = 0" sqlite3 -list "$DB" "$ROWS LIMIT 0"
+fi

@@ -11,6 +11,8 @@ pub mod build;
 #[cfg(feature = "silo")]
 pub mod compiled;
 pub mod export;
+#[cfg(feature = "silo")]
+pub mod floor;
 pub mod gen;
 #[cfg(feature = "silo")]
 pub mod support;

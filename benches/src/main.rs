@@ -6,6 +6,10 @@
 //!                                                 CHUNK (100000) to a Batch (a transaction), then
 //!                                                 a rebuild (feature silo; none with
 //!                                                 TICKET_BENCH_CREATE_ONLY set)
+//! ticket-benches floor SRC DST                   the rows a bulk creation made in the silo SRC
+//!                                                 copied by SQLite alone into a new silo DST, one
+//!                                                 transaction: the floor of bulk creation
+//!                                                 (feature silo)
 //! ticket-benches tag-sets K DIR                  K one-record change sets on the silo DIR (feature silo)
 //! ticket-benches backends RUNS DIR ADDRESS        the typical searches through Silo::search on two
 //!                                                 silos of the same tickets (a directory and a
@@ -29,7 +33,7 @@ use std::time::Instant;
 use ticket_benches::{baseline, export, generate, Dataset, DEFAULT_SEED};
 
 const USAGE: &str =
-    "usage: ticket-benches gen N DIR [SEED] | bulk N DIR [CHUNK] | writers C DIR [K] | ratio N DIR [RUNS] | \
+    "usage: ticket-benches gen N DIR [SEED] | bulk N DIR [CHUNK] | floor SRC DST | writers C DIR [K] | ratio N DIR [RUNS] | \
 export-taskwarrior N FILE [SEED] | fossil N REPO [SEED] | baseline N DB [RUNS]";
 
 /// The allocator of the `ticket` binary, so that the figures are the product's
@@ -43,6 +47,12 @@ fn main() -> ExitCode {
     if args.len() < 3 {
         eprintln!("{USAGE}");
         return ExitCode::from(2);
+    }
+    if args[0] == "floor" {
+        return report(floor(
+            std::path::Path::new(&args[1]),
+            std::path::Path::new(&args[2]),
+        ));
     }
     let Ok(n) = args[1].replace('_', "").parse::<usize>() else {
         eprintln!("N must be a whole number: {}\n{USAGE}", args[1]);
@@ -91,6 +101,10 @@ fn main() -> ExitCode {
         }
         other => Err(format!("unknown command {other}\n{USAGE}")),
     };
+    report(result)
+}
+
+fn report(result: Result<(), String>) -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
@@ -172,6 +186,28 @@ fn bulk(data: &Dataset, dir: &std::path::Path, chunk: usize) -> Result<(), Strin
         size as f64 / s.tickets.max(1) as f64
     );
     Ok(())
+}
+
+/// `floor SRC DST`: the rows of the bulk-made silo SRC stored by SQLite alone (`floor.rs`).
+#[cfg(feature = "silo")]
+fn floor(src: &std::path::Path, dst: &std::path::Path) -> Result<(), String> {
+    let f = ticket_benches::floor::load(src, dst)?;
+    println!(
+        "floor {} tickets ({} rows): {:.2?} ({:.0} tickets/s)",
+        f.tickets,
+        f.rows,
+        f.elapsed,
+        f.tickets as f64 / f.elapsed.as_secs_f64()
+    );
+    for (step, took) in &f.steps {
+        println!("  {step}: {took:.2?}");
+    }
+    Ok(())
+}
+
+#[cfg(not(feature = "silo"))]
+fn floor(_: &std::path::Path, _: &std::path::Path) -> Result<(), String> {
+    gen(&generate(0, 0), std::path::Path::new(""))
 }
 
 /// `tag-sets K DIR`: K change sets of one record each (a tag on ticket i mod the count + 1)

@@ -113,3 +113,30 @@ fn the_ratio_table_runs_every_typical_search() {
         assert!(r.same_result, "{}", r.typical.name);
     }
 }
+
+/// The floor (`ticket-benches floor`) copies everything a bulk creation stores: the copy
+/// answers every search, the full-text one included, with the same whole tickets, entries
+/// and all. A table left out would make the floor a measure of less work than the write path
+/// does.
+#[test]
+fn the_floor_stores_what_a_bulk_creation_stores() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (src, dst) = (tmp.path().join("src"), tmp.path().join("dst"));
+    build::bulk_silo(&generate(300, 91), &src, 300).unwrap();
+    let floor = ticket_benches::floor::load(&src, &dst).unwrap();
+    assert_eq!(floor.tickets, 300);
+    assert!(floor.rows > 300 * 10, "{} rows copied", floor.rows);
+    let (a, b) = (support::open(&src), support::open(&dst));
+    for key in ["", "s:*", "g=tag7", "x:restic", "t:disk", "p=estimate:>3:"] {
+        let numbers = a.numbers(key, "").unwrap();
+        assert_eq!(numbers, b.numbers(key, "").unwrap(), "{key:?}");
+        assert_eq!(a.search(key, "").unwrap(), b.search(key, "").unwrap());
+    }
+    assert!(!a.numbers("x:restic", "").unwrap().is_empty());
+    for n in a.numbers("", "").unwrap() {
+        assert_eq!(
+            a.get(&n.to_string()).unwrap(),
+            b.get(&n.to_string()).unwrap()
+        );
+    }
+}
