@@ -15,6 +15,18 @@ use std::time::{Duration, Instant};
 
 use rusqlite::Connection;
 
+/// What is stored: a bulk creation's rows into a new silo, or a rebuild's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shape {
+    /// Every row of the tickets into a new silo.
+    Bulk,
+    /// The derived rows again over the log of a copy (module docs).
+    Rebuild,
+}
+
+/// The tables a rebuild empties and fills (the full-text index aside).
+const DERIVED: [&str; 4] = ["tickets", "tags", "properties", "entry_rows"];
+
 /// The tables a bulk creation fills, in the order they are copied.
 const TABLES: [&str; 8] = [
     "change_sets",
@@ -32,6 +44,8 @@ const TABLES: [&str; 8] = [
 pub struct Floor {
     /// Tickets copied.
     pub tickets: u64,
+    /// The change records of the log (a rebuild's figure is records a second).
+    pub records: u64,
     /// Rows copied, the full-text documents included.
     pub rows: u64,
     /// The transaction, from its start to its commit.
@@ -40,30 +54,54 @@ pub struct Floor {
     pub steps: Vec<(String, Duration)>,
 }
 
-/// Copies the bulk-made silo `src` into a new silo `dst` (module docs).
-pub fn load(src: &Path, dst: &Path) -> Result<Floor, String> {
+/// Stores the rows of the bulk-made silo `src` in a new silo `dst`, in `shape` (module docs).
+pub fn load(src: &Path, dst: &Path, shape: Shape) -> Result<Floor, String> {
     let err = |e: rusqlite::Error| e.to_string();
-    ticket_core::Silo::create(
-        dst,
-        ticket_core::Context::new(ticket_core::Clock::system(), "bench"),
-    )
-    .map_err(|e| e.to_string())?;
-    let db = Connection::open(dst.join("silo.db")).map_err(err)?;
     let source = src.join("silo.db");
+    match shape {
+        Shape::Bulk => {
+            ticket_core::Silo::create(
+                dst,
+                ticket_core::Context::new(ticket_core::Clock::system(), "bench"),
+            )
+            .map_err(|e| e.to_string())?;
+        }
+        Shape::Rebuild => {
+            // the source's log whole in its file first: the copy is a silo of its own
+            Connection::open(&source)
+                .and_then(|c| c.execute_batch("PRAGMA wal_checkpoint(TRUNCATE)"))
+                .map_err(err)?;
+            std::fs::create_dir_all(dst.join("attachments"))
+                .map_err(|e| format!("{}: {e}", dst.display()))?;
+            for file in ["silo.db", "silo.json"] {
+                std::fs::copy(src.join(file), dst.join(file))
+                    .map_err(|e| format!("{}: {e}", src.join(file).display()))?;
+            }
+        }
+    }
+    let tables: &[&str] = match shape {
+        Shape::Bulk => &TABLES,
+        Shape::Rebuild => &DERIVED,
+    };
+    let db = Connection::open(dst.join("silo.db")).map_err(err)?;
     db.execute(
         "ATTACH DATABASE ?1 AS disk",
         [source.to_str().ok_or("the source path is not UTF-8")?],
     )
     .map_err(err)?;
-    let tickets: u64 = db
-        .query_row("SELECT count(*) FROM disk.tickets", [], |r| r.get(0))
+    let (tickets, records): (u64, u64) = db
+        .query_row(
+            "SELECT (SELECT count(*) FROM disk.tickets), (SELECT count(*) FROM disk.changes)",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
         .map_err(err)?;
     // the rows are read into memory before the clock starts (the write path has them in
     // memory, not in another file), the documents put together from them (a new ticket's
     // title, summary and entries)
     db.execute_batch("ATTACH DATABASE ':memory:' AS src")
         .map_err(err)?;
-    for table in TABLES {
+    for table in tables {
         db.execute_batch(&format!(
             "CREATE TABLE src.{table} AS SELECT * FROM disk.{table}"
         ))
@@ -95,8 +133,42 @@ pub fn load(src: &Path, dst: &Path) -> Result<Floor, String> {
             .map_err(err)?;
         rows.collect::<Result<_, _>>().map_err(err)?
     };
+    let triggers: Vec<(String, String)> = {
+        let mut st = db
+            .prepare(
+                "SELECT name, sql FROM main.sqlite_master WHERE type = 'trigger' ORDER BY name",
+            )
+            .map_err(err)?;
+        let rows = st
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .map_err(err)?;
+        rows.collect::<Result<_, _>>().map_err(err)?
+    };
     let started = Instant::now();
     db.execute_batch("BEGIN IMMEDIATE").map_err(err)?;
+    let mut log_read = Duration::ZERO;
+    if shape == Shape::Rebuild {
+        for (name, _) in &triggers {
+            db.execute_batch(&format!("DROP TRIGGER main.\"{name}\""))
+                .map_err(err)?;
+        }
+        db.execute_batch(
+            "DELETE FROM main.repairs; DELETE FROM main.tags; DELETE FROM main.properties; \
+             DELETE FROM main.entry_rows; DELETE FROM main.attachments; \
+             INSERT INTO ticket_fts (ticket_fts) VALUES ('delete-all'); DELETE FROM main.tickets",
+        )
+        .map_err(err)?;
+        // every record read once, every column of it
+        let read = Instant::now();
+        db.query_row(
+            "SELECT count(*), sum(ticket + op + coalesce(num, 0)), sum(length(key)), \
+             sum(length(value)), sum(length(sha)) FROM main.changes",
+            [],
+            |_| Ok(()),
+        )
+        .map_err(err)?;
+        log_read = read.elapsed();
+    }
     for (name, _) in &indexes {
         db.execute_batch(&format!("DROP INDEX main.\"{name}\""))
             .map_err(err)?;
@@ -108,14 +180,20 @@ pub fn load(src: &Path, dst: &Path) -> Result<Floor, String> {
     )
     .map_err(err)?;
     let mut steps = Vec::new();
+    if shape == Shape::Rebuild {
+        steps.push(("the log read (within the next step)".to_string(), log_read));
+    }
     let mut step = started;
     let mut lap = |name: &str| {
         steps.push((name.to_string(), step.elapsed()));
         step = Instant::now();
     };
-    lap("indexes and FTS5 merging set aside");
+    match shape {
+        Shape::Bulk => lap("indexes and FTS5 merging set aside"),
+        Shape::Rebuild => lap("derived rows deleted, the log read, indexes set aside"),
+    }
     let mut rows = 0u64;
-    for table in TABLES {
+    for table in tables {
         rows += db
             .execute(
                 &format!("INSERT INTO main.{table} SELECT * FROM src.{table}"),
@@ -132,6 +210,11 @@ pub fn load(src: &Path, dst: &Path) -> Result<Floor, String> {
         )
         .map_err(err)? as u64;
     lap("full-text documents");
+    if shape == Shape::Rebuild {
+        db.execute_batch("INSERT INTO ticket_fts (ticket_fts) VALUES ('optimize')")
+            .map_err(err)?;
+        lap("full-text segments merged");
+    }
     db.execute_batch(
         "INSERT INTO ticket_fts (ticket_fts, rank) VALUES ('automerge', 4); \
          INSERT INTO ticket_fts (ticket_fts, rank) VALUES ('crisismerge', 16); \
@@ -142,12 +225,18 @@ pub fn load(src: &Path, dst: &Path) -> Result<Floor, String> {
     for (_, sql) in &indexes {
         db.execute_batch(sql).map_err(err)?;
     }
+    if shape == Shape::Rebuild {
+        for (_, sql) in &triggers {
+            db.execute_batch(sql).map_err(err)?;
+        }
+    }
     lap("indexes made again");
     db.execute_batch("PRAGMA threads = 0; DELETE FROM main.list_stale; COMMIT")
         .map_err(err)?;
     lap("commit");
     Ok(Floor {
         tickets,
+        records,
         rows,
         elapsed: started.elapsed(),
         steps,

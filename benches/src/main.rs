@@ -6,9 +6,10 @@
 //!                                                 CHUNK (100000) to a Batch (a transaction), then
 //!                                                 a rebuild (feature silo; none with
 //!                                                 TICKET_BENCH_CREATE_ONLY set)
-//! ticket-benches floor SRC DST                   the rows a bulk creation made in the silo SRC
+//! ticket-benches floor SRC DST [rebuild]         the rows a bulk creation made in the silo SRC
 //!                                                 copied by SQLite alone into a new silo DST, one
-//!                                                 transaction: the floor of bulk creation
+//!                                                 transaction: the floor of bulk creation; with
+//!                                                 `rebuild`, of a rebuild of SRC's copy DST
 //!                                                 (feature silo)
 //! ticket-benches tag-sets K DIR                  K one-record change sets on the silo DIR (feature silo)
 //! ticket-benches backends RUNS DIR ADDRESS        the typical searches through Silo::search on two
@@ -33,7 +34,7 @@ use std::time::Instant;
 use ticket_benches::{baseline, export, generate, Dataset, DEFAULT_SEED};
 
 const USAGE: &str =
-    "usage: ticket-benches gen N DIR [SEED] | bulk N DIR [CHUNK] | floor SRC DST | writers C DIR [K] | ratio N DIR [RUNS] | \
+    "usage: ticket-benches gen N DIR [SEED] | bulk N DIR [CHUNK] | floor SRC DST [rebuild] | writers C DIR [K] | ratio N DIR [RUNS] | \
 export-taskwarrior N FILE [SEED] | fossil N REPO [SEED] | baseline N DB [RUNS]";
 
 /// The allocator of the `ticket` binary, so that the figures are the product's
@@ -52,6 +53,7 @@ fn main() -> ExitCode {
         return report(floor(
             std::path::Path::new(&args[1]),
             std::path::Path::new(&args[2]),
+            args.get(3).map(String::as_str),
         ));
     }
     let Ok(n) = args[1].replace('_', "").parse::<usize>() else {
@@ -190,15 +192,32 @@ fn bulk(data: &Dataset, dir: &std::path::Path, chunk: usize) -> Result<(), Strin
 
 /// `floor SRC DST`: the rows of the bulk-made silo SRC stored by SQLite alone (`floor.rs`).
 #[cfg(feature = "silo")]
-fn floor(src: &std::path::Path, dst: &std::path::Path) -> Result<(), String> {
-    let f = ticket_benches::floor::load(src, dst)?;
-    println!(
-        "floor {} tickets ({} rows): {:.2?} ({:.0} tickets/s)",
-        f.tickets,
-        f.rows,
-        f.elapsed,
-        f.tickets as f64 / f.elapsed.as_secs_f64()
-    );
+fn floor(src: &std::path::Path, dst: &std::path::Path, shape: Option<&str>) -> Result<(), String> {
+    use ticket_benches::floor::{load, Shape};
+    let shape = match shape {
+        None => Shape::Bulk,
+        Some("rebuild") => Shape::Rebuild,
+        Some(other) => return Err(format!("floor SRC DST [rebuild], not {other}\n{USAGE}")),
+    };
+    let f = load(src, dst, shape)?;
+    let secs = f.elapsed.as_secs_f64();
+    match shape {
+        Shape::Bulk => println!(
+            "floor {} tickets ({} rows): {:.2?} ({:.0} tickets/s)",
+            f.tickets,
+            f.rows,
+            f.elapsed,
+            f.tickets as f64 / secs
+        ),
+        Shape::Rebuild => println!(
+            "floor of a rebuild, {} tickets from {} change records ({} rows): {:.2?} ({:.0} records/s)",
+            f.tickets,
+            f.records,
+            f.rows,
+            f.elapsed,
+            f.records as f64 / secs
+        ),
+    }
     for (step, took) in &f.steps {
         println!("  {step}: {took:.2?}");
     }
@@ -206,7 +225,7 @@ fn floor(src: &std::path::Path, dst: &std::path::Path) -> Result<(), String> {
 }
 
 #[cfg(not(feature = "silo"))]
-fn floor(_: &std::path::Path, _: &std::path::Path) -> Result<(), String> {
+fn floor(_: &std::path::Path, _: &std::path::Path, _: Option<&str>) -> Result<(), String> {
     gen(&generate(0, 0), std::path::Path::new(""))
 }
 
