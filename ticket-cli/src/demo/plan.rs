@@ -150,11 +150,18 @@ const WORDS: [&str; 16] = [
     "schema",
 ];
 
-/// A short sentence for summaries and entries.
+/// A short sentence for summaries and entries, about two different things (one draw each,
+/// so the rest of the demo comes out as before; a repeated word becomes the next one).
 fn sentence(rng: &mut Rng, lead: &str) -> String {
-    let a = rng.pick(&WORDS);
-    let b = rng.pick(&WORDS);
+    let (a, b) = two_words(rng.below(WORDS.len() as u64), rng.below(WORDS.len() as u64));
     format!("{lead} Looked at the {a} first, then the {b}.")
+}
+
+/// The words at `a` and `b`, the one after `b` where the two are the same.
+fn two_words(a: u64, b: u64) -> (&'static str, &'static str) {
+    let (a, b) = (a as usize % WORDS.len(), b as usize % WORDS.len());
+    let b = if b == a { (b + 1) % WORDS.len() } else { b };
+    (WORDS[a], WORDS[b])
 }
 
 fn date(today: NaiveDate, days: i64) -> String {
@@ -572,5 +579,23 @@ mod tests {
             }
         }
         assert!((250..=400).contains(&created.len()), "{}", created.len());
+    }
+
+    #[test]
+    fn no_sentence_names_one_thing_twice() {
+        let today = NaiveDate::from_ymd_opt(2024, 3, 13).unwrap();
+        let text = format!("{:?}", plan(42, today));
+        let mut seen = 0;
+        for part in text.split("Looked at the ").skip(1) {
+            let (a, rest) = part.split_once(" first, then the ").unwrap();
+            let b = rest.split_once('.').unwrap().0;
+            assert_ne!(a, b, "{part}");
+            seen += 1;
+        }
+        assert!(seen > 300, "{seen} sentences");
+        // the same word drawn twice gives the next one, and nothing else moves
+        assert_eq!(two_words(3, 3), (WORDS[3], WORDS[4]));
+        assert_eq!(two_words(15, 15), (WORDS[15], WORDS[0]));
+        assert_eq!(two_words(2, 9), (WORDS[2], WORDS[9]));
     }
 }
