@@ -1,5 +1,6 @@
 //! What happens to the arguments before clap sees them: the `quiet` word and the
-//! `-`/`_`-insensitive spelling of long command names.
+//! `-`/`_`-insensitive spelling of long command names; and one check after it has seen them
+//! ([`misread_options`]).
 //!
 //! Decision: only `-` and `_` are ignored in long names; letter case is not (the Flatfish names
 //! are lower case, and abbreviations are exact).
@@ -87,6 +88,70 @@ pub fn prepare(args: Vec<OsString>, long_names: &[&str]) -> Prepared {
     Prepared { args: out, quiet }
 }
 
+/// A free-text argument that is a mistyped option: the titles, texts, tags and values that
+/// may start with `-` (a date like `-3d`, a negative number, `-` for standard input) take
+/// whatever comes, so `ticket nt --title "Disk full"` made a ticket titled `--title` under
+/// the creation rule `Disk full`. A value of the form `--word` there is refused as the
+/// unknown option it almost surely is, unless a `--` came before it (`ticket nt -- --title`
+/// is a ticket titled `--title`). `args` are the arguments clap parsed.
+pub fn misread_options(
+    command: &clap::Command,
+    matches: &clap::ArgMatches,
+    args: &[OsString],
+) -> Result<(), clap::Error> {
+    let (mut command, mut matches) = (command, matches);
+    let mut path = String::from("ticket");
+    while let Some((name, sub)) = matches.subcommand() {
+        let Some(found) = command.find_subcommand(name) else {
+            break;
+        };
+        (command, matches) = (found, sub);
+        path = format!("{path} {name}");
+    }
+    // the arguments after a `--` (clap's indices count a cluster of short flags as several,
+    // so the value is looked for among them instead)
+    let escaped = match args.iter().position(|a| a == "--") {
+        Some(at) => &args[at + 1..],
+        None => &[],
+    };
+    for arg in command.get_positionals() {
+        if !arg.is_allow_hyphen_values_set() {
+            continue;
+        }
+        let id = arg.get_id().as_str();
+        let Some(values) = matches.get_raw(id) else {
+            continue;
+        };
+        for value in values {
+            let Some(text) = value.to_str() else { continue };
+            if looks_like_an_option(text) && !escaped.iter().any(|a| a == value) {
+                let name = arg
+                    .get_value_names()
+                    .and_then(|n| n.first())
+                    .map_or_else(|| id.to_uppercase(), |n| n.to_string());
+                let err = command.clone().bin_name(&path).error(
+                    clap::error::ErrorKind::UnknownArgument,
+                    format!(
+                        "unexpected argument '{text}' found\n\n  tip: {} has no option {text}; \
+                         to give '{text}' as the {name}, use '-- {text}'",
+                        command.get_name()
+                    ),
+                );
+                return Err(err);
+            }
+        }
+    }
+    Ok(())
+}
+
+/// `--` and a letter, no white space: how an option looks, not a title.
+fn looks_like_an_option(text: &str) -> bool {
+    text.strip_prefix("--")
+        .and_then(|rest| rest.chars().next())
+        .is_some_and(|c| c.is_ascii_alphabetic())
+        && !text.contains(char::is_whitespace)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -99,6 +164,25 @@ mod tests {
 
     fn words(p: &Prepared) -> Vec<&str> {
         p.args.iter().map(|a| a.to_str().unwrap()).collect()
+    }
+
+    #[test]
+    fn only_double_hyphen_words_look_like_options() {
+        for option in ["--title", "--x", "--dry-run", "--Tag=x"] {
+            assert!(looks_like_an_option(option), "{option}");
+        }
+        for value in [
+            "-3d",
+            "-",
+            "--",
+            "-5 degrees",
+            "--5",
+            "-- x",
+            "--not an option",
+            "a--b",
+        ] {
+            assert!(!looks_like_an_option(value), "{value}");
+        }
     }
 
     #[test]

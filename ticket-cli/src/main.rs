@@ -77,8 +77,12 @@ fn main() -> ExitCode {
     let long_names: Vec<&str> = command.get_subcommands().map(|c| c.get_name()).collect();
     let prepared = argv::prepare(std::env::args_os().collect(), &long_names);
     let parsed = command
-        .try_get_matches_from(prepared.args)
-        .and_then(|m| cli::Cli::from_arg_matches(&m));
+        .clone()
+        .try_get_matches_from(&prepared.args)
+        .and_then(|m| {
+            argv::misread_options(&command, &m, &prepared.args)?;
+            cli::Cli::from_arg_matches(&m)
+        });
     let args = match parsed {
         Ok(args) => args,
         // Help and version exit 0; every usage error exits 2.

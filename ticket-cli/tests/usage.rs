@@ -156,6 +156,49 @@ fn wrong_arguments_are_usage_errors() {
     }
 }
 
+/// A free-text argument takes values starting with `-` (`-3d`, `-5 degrees`, `-` for
+/// standard input), but `--word` there is a mistyped option, not a title: `ticket nt --title
+/// "Disk full"` made a ticket titled `--title` under the rule "Disk full" (or, without a
+/// rule word, silently a ticket titled `--bogus`). Refused with a usage error and nothing
+/// written; after `--` it is a value like any other.
+#[test]
+fn an_unknown_option_is_not_taken_for_a_title() {
+    let world = World::new();
+    let n = world.new_ticket("first");
+    let before = world.snapshot_state();
+    insta::assert_snapshot!(
+        "unknown_option_as_title",
+        world.show(&["nt", "--title", "Disk full"])
+    );
+    for args in [
+        vec!["nt", "--bogus"],
+        vec!["nt", "Title", "--bogus"],
+        vec!["ae", &n, "--verbose", "5"],
+        vec!["ap", &n, "deadline", "--x"],
+        vec!["st", &n, "--title"],
+    ] {
+        let run = world.run(&args);
+        assert_eq!(run.code, 2, "{args:?}: {run:?}");
+        assert!(
+            run.stderr.contains("use '-- --"),
+            "{args:?}: {}",
+            run.stderr
+        );
+    }
+    assert_eq!(world.snapshot_state(), before, "nothing written");
+    // after `--`, and a single hyphen anywhere, a value as before
+    let dashed = world
+        .ok(&["quiet", "nt", "--", "--title"])
+        .trim()
+        .to_string();
+    let negative = world.new_ticket("-5 degrees outside");
+    world.ok(&["ap", &n, "deadline", "-3d"]);
+    world.ok(&["ae", &n, "--", "--verbose was on", "5"]);
+    let titles = world.ok(&["lt", ""]);
+    assert!(titles.contains("--title") && titles.contains("-5 degrees outside"));
+    assert_ne!(dashed, negative);
+}
+
 #[test]
 fn no_silo_is_a_usage_error() {
     let world = World::empty();
