@@ -94,6 +94,42 @@ pub(crate) fn apply_known(
     Ok(repair)
 }
 
+/// The ticket holding number `?1` if it got it by renumbering: its create record names
+/// another number. The create is the first record of one of the ticket's runs, or, where the
+/// runs of the change set being applied are not written yet (an import writes them after
+/// each set), a record of that set (row ids `?2` to `?3`).
+const LITE_RENUMBERED_HOLDER: &str =
+    "SELECT t.id FROM tickets t JOIN ticket_runs u ON u.ticket = t.id \
+     JOIN changes c ON c.id = u.first AND c.op = 0 WHERE t.number = ?1 AND c.value <> ?1 \
+     UNION SELECT t.id FROM tickets t JOIN changes c ON c.ticket = t.id AND c.op = 0 \
+     AND c.id BETWEEN ?2 AND ?3 WHERE t.number = ?1 AND c.value <> ?1";
+
+/// PostgreSQL's yield in one queued statement: the ticket holding number `$1` by
+/// renumbering ([`LITE_RENUMBERED_HOLDER`]) moves to the next number after the greatest
+/// decimal one, and the relation rows naming it follow.
+const PG_YIELD: &str = concat!(
+    "WITH h AS (SELECT t.id FROM tickets t JOIN ticket_runs u ON u.ticket = t.id \
+     JOIN changes c ON c.id = u.first AND c.op = 0 WHERE t.number = ?1::text AND c.value <> ?1::text \
+     UNION SELECT t.id FROM tickets t JOIN changes c ON c.ticket = t.id AND c.op = 0 \
+     AND c.id BETWEEN ?2::bigint AND ?3::bigint WHERE t.number = ?1::text AND c.value <> ?1::text), \
+     n AS (SELECT (",
+    next_decimal_number!("BIGINT", "number !~ '[^0-9]'"),
+    ")::text AS v), \
+     moved AS (UPDATE tickets t SET number = n.v FROM n WHERE t.id IN (SELECT id FROM h) \
+     RETURNING t.id, t.number) \
+     UPDATE properties p SET value = m.number, value_lc = m.number, \
+     value_num = m.number::double precision, value_date = NULL FROM moved m WHERE p.target = m.id"
+);
+
+/// The row ids of the change set record `change` belongs to.
+fn own_set(change: i64) -> (i64, i64) {
+    let set = change >> 16;
+    (
+        crate::storage::log::record_row(set, 0),
+        crate::storage::log::record_row(set, u16::MAX as u32),
+    )
+}
+
 /// [`apply`] without keeping the repair.
 fn project(
     conn: &Db,
@@ -124,9 +160,13 @@ fn project(
             return Ok(None);
         }
         if conn.is_postgres() {
-            // One queued statement, the clash settled inside it (the renumbering below): no
-            // round trip per created ticket. The callers never create a ticket twice (the
-            // write path makes a new id, the rebuild and the import check the create record).
+            // A ticket holding the number by renumbering yields it first (see below), then
+            // one queued statement creates, the clash settled inside it (the renumbering
+            // below): no round trip per created ticket. The callers never create a ticket
+            // twice (the write path makes a new id, the rebuild and the import check the
+            // create record).
+            let (first, last) = own_set(change);
+            conn.exec_later(PG_YIELD, args![number.as_str(), first, last])?;
             conn.exec_later(
                 concat!(
                     "INSERT INTO tickets (id, number, title, summary, status, opened, last_update, uuid) \
@@ -158,15 +198,46 @@ fn project(
         }
         // Two copies created the same number offline: the ticket created later in replay
         // order gets the next number after the greatest decimal one, the same on every copy
-        // (sync.md 2). Relations follow: they refer to tickets, not numbers.
-        let renumbered: i64 = conn.value(
+        // (sync.md 2). Relations follow: they refer to tickets, not numbers. But where the
+        // ticket holding the number got it that way, it yields: it moves on to the next
+        // number and this ticket takes the one its create names. Else two copies creating
+        // many tickets offline at interleaved times renumbered all but the first of both
+        // (each renumbered ticket took the number the other copy's next create named).
+        let next: i64 = conn.value(
             next_decimal_number!("INTEGER", "number NOT GLOB '*[^0-9]*'"),
             args![],
         )?;
+        let (first, last) = own_set(change);
+        let holder: Option<i64> = conn.opt(
+            LITE_RENUMBERED_HOLDER,
+            args![number.as_str(), first, last],
+            |r| r.get(0),
+        )?;
+        let claimed = match holder {
+            Some(holder) => {
+                let next = next.to_string();
+                conn.exec(
+                    "UPDATE tickets SET number = ?2 WHERE id = ?1",
+                    args![holder, next.as_str()],
+                )?;
+                conn.exec(
+                    "UPDATE properties SET value = ?2, value_lc = ?2, value_num = ?3, value_date = ?4 \
+                     WHERE target = ?1",
+                    args![
+                        holder,
+                        next.as_str(),
+                        ticket_query::parse_decimal(&next),
+                        value_date(&next)
+                    ],
+                )?;
+                number.as_str().to_string()
+            }
+            None => next.to_string(),
+        };
         conn.exec(
             "INSERT INTO tickets (id, number, title, summary, status, opened, last_update) \
              VALUES (?1, ?2, '', '', 0, ?3, ?3)",
-            args![id, renumbered.to_string(), at],
+            args![id, claimed, at],
         )?;
         return Ok(None);
     }

@@ -137,6 +137,10 @@ pub(crate) fn rebuild_in(conn: &Db) -> Result<RebuildStats> {
                 let fresh = seen.insert(number.as_str().to_string());
                 if !fresh {
                     created_numbers = None;
+                    // a renumbered ticket may yield its number later and move on (apply.rs):
+                    // the relation rows naming it change after their tickets' list rows were
+                    // kept, so the end writes every ticket's list row
+                    lists.elsewhere = true;
                 } else if keep_numbers {
                     number_of.insert(rec.ticket, number.as_str().to_string());
                 }

@@ -270,6 +270,122 @@ fn number_clashes_are_renumbered_the_same_on_both_sides_with_relations_following
     assert_eq!(export(&a), before);
 }
 
+/// Two copies creating tickets offline at interleaved times (a1 b1 a2 b2 … in replay order,
+/// both naming 2, 3, 4, …): one ticket of each clashing pair keeps its number on every copy
+/// (sync.md 2). Each renumbered ticket took the next number after the greatest, which the
+/// other copy's next create named, so all but the first ticket of both copies were
+/// renumbered; now a ticket holding a number by renumbering yields it to the create that
+/// names it and moves on, and the relations naming it follow.
+#[test]
+fn interleaved_offline_creates_keep_one_ticket_of_each_pair_on_its_number() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = new_silo(dir.path());
+    a.new_ticket("base", None, "").unwrap();
+    let b = Silo::clone_silo(a.address(), &dir.path().join("b"), ctx_at(NOW)).unwrap();
+    let at = |minute: usize| ctx_at(&format!("2024-03-13T09:{minute:02}:00Z"));
+    for k in 0..6 {
+        let (n, title) = ((k + 2).to_string(), format!("a{k}"));
+        let made = Silo::open(a.address(), at(2 * k + 1)).unwrap();
+        assert_eq!(made.new_ticket(&title, None, "").unwrap().as_str(), n);
+        let made = Silo::open(b.address(), at(2 * k + 2)).unwrap();
+        assert_eq!(
+            made.new_ticket(&format!("b{k}"), None, "")
+                .unwrap()
+                .as_str(),
+            n
+        );
+    }
+    // b's first ticket blocks the base ticket: the base shows it by whatever number it ends on
+    let b_late = Silo::open(b.address(), at(30)).unwrap();
+    b_late.add_property("2", "Blocks", "1").unwrap();
+    let report = a.sync(&b, Direction::Both, false).unwrap();
+    assert_eq!(export(&a), export(&b));
+    for silo in [&a, &b] {
+        for k in 0..6 {
+            let kept = silo.get(&(k + 2).to_string()).unwrap();
+            assert_eq!(
+                kept.title,
+                format!("a{k}"),
+                "a's tickets keep their numbers"
+            );
+        }
+        let mut moved: Vec<(String, String)> = (8..14)
+            .map(|n| {
+                let t = silo.get(&n.to_string()).unwrap();
+                (t.title, n.to_string())
+            })
+            .collect();
+        moved.sort();
+        let titles: Vec<&str> = moved.iter().map(|(t, _)| t.as_str()).collect();
+        assert_eq!(titles, ["b0", "b1", "b2", "b3", "b4", "b5"]);
+        let b0 = &moved[0].1;
+        assert_eq!(silo.get("1").unwrap().get("Blocked_By"), vec![b0.as_str()]);
+        // each renumbered create says why, with the number its ticket has now
+        let created = silo.history(b0).unwrap().remove(0);
+        assert_eq!(
+            created.repair.as_deref(),
+            Some(
+                format!("number 2 was taken earlier in the log's order: this one is {b0}").as_str()
+            )
+        );
+        assert_eq!(silo.history("2").unwrap()[0].repair, None);
+    }
+    // the report names the six renumbered tickets, each by the number it ends on
+    let mut to: Vec<&str> = report.renumbered.iter().map(|r| r.to.as_str()).collect();
+    to.sort_by_key(|n| n.parse::<u32>().unwrap());
+    assert_eq!(to, ["8", "9", "10", "11", "12", "13"], "{report}");
+    // a rebuild on either side meets the clashes again and settles them the same way
+    let before = export(&a);
+    a.rebuild().unwrap();
+    assert_eq!(export(&a), before);
+    b.rebuild().unwrap();
+    assert_eq!(export(&b), before);
+    // and an import of the full export into an empty silo, set by set
+    let c = Silo::create(&dir.path().join("c"), ctx_at(NOW)).unwrap();
+    c.import_json(&before).unwrap();
+    assert_eq!(export(&c), before);
+    assert_eq!(a.new_ticket("next", None, "").unwrap().as_str(), "14");
+}
+
+/// The yield inside one change set: a copy creates 2 and 3 in one batch while another
+/// created 2 before. Its 2 is renumbered to 3 by the replay, then its own 3 claims that
+/// number back: the renumbered ticket's create is in the set being applied, whose record
+/// runs an import writes only after the set. Pull, push, rebuild and import agree.
+#[test]
+fn a_ticket_renumbered_within_its_own_change_set_yields_too() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = new_silo(dir.path());
+    a.new_ticket("base", None, "").unwrap();
+    let b = Silo::clone_silo(a.address(), &dir.path().join("b"), ctx_at(NOW)).unwrap();
+    let at = |minute: usize| ctx_at(&format!("2024-03-13T09:{minute:02}:00Z"));
+    let early = Silo::open(a.address(), at(1)).unwrap();
+    assert_eq!(early.new_ticket("a two", None, "").unwrap().as_str(), "2");
+    let late = Silo::open(b.address(), at(2)).unwrap();
+    let mut batch = late.batch();
+    for title in ["b two", "b three"] {
+        batch.add(ticket_core::NewTicket {
+            title: title.to_string(),
+            ..Default::default()
+        });
+    }
+    batch.commit().unwrap();
+    a.sync(&b, Direction::Both, false).unwrap();
+    let before = export(&a);
+    assert_eq!(export(&b), before);
+    for silo in [&a, &b] {
+        let titles: Vec<String> = ["2", "3", "4"]
+            .iter()
+            .map(|n| silo.get(n).unwrap().title)
+            .collect();
+        assert_eq!(titles, ["a two", "b three", "b two"]);
+        silo.rebuild().unwrap();
+        assert_eq!(export(silo), before);
+    }
+    let c = Silo::create(&dir.path().join("c"), ctx_at(NOW)).unwrap();
+    c.import_json(&before).unwrap();
+    assert_eq!(export(&c), before);
+}
+
 #[test]
 fn a_bundle_file_is_written_whole_or_not_at_all() {
     let dir = tempfile::tempdir().unwrap();
