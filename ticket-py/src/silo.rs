@@ -53,6 +53,20 @@ impl Silo {
 
 #[pymethods]
 impl Silo {
+    /// `ticket.Silo(path)` is what a newcomer tries first; pyo3's own refusal said only
+    /// "cannot create 'ticket.Silo' instances". Still a `TypeError`, now naming the two ways.
+    #[new]
+    #[pyo3(signature = (*_args, **_kwargs))]
+    fn refuse_new(
+        _args: &Bound<'_, pyo3::types::PyTuple>,
+        _kwargs: Option<&Bound<'_, PyDict>>,
+    ) -> PyResult<Silo> {
+        Err(pyo3::exceptions::PyTypeError::new_err(
+            "a Silo is not made by calling ticket.Silo(...): open one with \
+             ticket.Silo.open(path) or make a new one with ticket.Silo.create(path)",
+        ))
+    }
+
     /// Creates a new silo in `path` (which must not exist or be empty) and opens it.
     #[staticmethod]
     #[pyo3(signature = (path, *, now=None, user=None))]

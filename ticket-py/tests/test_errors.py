@@ -139,3 +139,13 @@ def test_a_ticket_object_where_a_number_goes_says_to_pass_its_number(silo):
         silo.add_tag(1.5, "hardware")
     assert "pass its" not in str(err.value)
     assert silo.get(t.number).tags == []
+
+
+def test_calling_the_class_says_how_to_open_or_create(tmp_path):
+    # what a newcomer writes first: pyo3's refusal named neither way
+    ticket.Silo.create(tmp_path / "s").close()
+    for args in [(tmp_path / "s",), (), (str(tmp_path / "s"), "extra")]:
+        with pytest.raises(TypeError, match=r"ticket\.Silo\.open\(path\).*ticket\.Silo\.create\(path\)"):
+            ticket.Silo(*args)
+    with pytest.raises(TypeError, match="Silo.open"):
+        ticket.Silo(path=tmp_path / "s")

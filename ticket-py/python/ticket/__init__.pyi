@@ -214,6 +214,7 @@ class UndoReport:
 
 @final
 class Silo:
+    def __new__(cls, *_args: object, **_kwargs: object) -> Silo: ...
     @staticmethod
     def create(path: _Path, *, now: Optional[datetime] = None, user: Optional[str] = None) -> Silo: ...
     @staticmethod
