@@ -438,6 +438,12 @@ fn time_report_groups_minutes_and_cost() {
     );
     assert_eq!(r.total_minutes, 61);
     assert_eq!(r.currency.as_deref(), Some("$"));
+    // the key as the silo spells it, whatever the case of `by`; as given when no ticket has it
+    assert_eq!(r.key, "Client");
+    assert_eq!(
+        silo.time_report("", "nosuch", None, None).unwrap().key,
+        "nosuch"
+    );
     let r = silo.time_report("g=bug", "Client", None, None).unwrap();
     assert_eq!(r.total_minutes, 45);
     let r = silo

@@ -101,10 +101,16 @@ impl Silo {
                 cost: cost(minutes),
             })
             .collect();
-        values.pop();
+        let lc = values.pop();
         let total_minutes: i64 = conn.value(&total_sql, &values)?;
+        // the key as the silo spells it (`--by client` headed the report "client" where the
+        // values are under "Client"), else as given
+        let spelled_key: Option<String> = match lc {
+            Some(lc) => conn.value("SELECT min(key) FROM properties WHERE key_lc = ?1", &[lc])?,
+            None => None,
+        };
         Ok(TimeReport {
-            key: by.trim().to_string(),
+            key: spelled_key.unwrap_or_else(|| by.trim().to_string()),
             rows,
             total_minutes,
             total_cost: cost(total_minutes),
