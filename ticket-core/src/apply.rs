@@ -106,19 +106,22 @@ const LITE_RENUMBERED_HOLDER: &str =
 
 /// PostgreSQL's yield in one queued statement: the ticket holding number `$1` by
 /// renumbering ([`LITE_RENUMBERED_HOLDER`]) moves to the next number after the greatest
-/// decimal one, and the relation rows naming it follow.
+/// decimal one, and the relation rows naming it follow. It runs ahead of every create a
+/// replay or an import applies, and almost always finds no such ticket: so the greatest
+/// number is asked for only in the `SET` of a row being moved, the ticket is found by its
+/// number (the unique index), and the relation rows (no index on `target`) are looked for
+/// behind an uncorrelated `EXISTS`, a one-time filter that skips the scan when nothing moved.
 const PG_YIELD: &str = concat!(
     "WITH h AS (SELECT t.id FROM tickets t JOIN ticket_runs u ON u.ticket = t.id \
      JOIN changes c ON c.id = u.first AND c.op = 0 WHERE t.number = ?1::text AND c.value <> ?1::text \
      UNION SELECT t.id FROM tickets t JOIN changes c ON c.ticket = t.id AND c.op = 0 \
      AND c.id BETWEEN ?2::bigint AND ?3::bigint WHERE t.number = ?1::text AND c.value <> ?1::text), \
-     n AS (SELECT (",
+     moved AS (UPDATE tickets t SET number = (",
     next_decimal_number!("BIGINT", "number !~ '[^0-9]'"),
-    ")::text AS v), \
-     moved AS (UPDATE tickets t SET number = n.v FROM n WHERE t.id IN (SELECT id FROM h) \
-     RETURNING t.id, t.number) \
+    ")::text WHERE t.number = ?1::text AND t.id IN (SELECT id FROM h) RETURNING t.id, t.number) \
      UPDATE properties p SET value = m.number, value_lc = m.number, \
-     value_num = m.number::double precision, value_date = NULL FROM moved m WHERE p.target = m.id"
+     value_num = m.number::double precision, value_date = NULL FROM moved m \
+     WHERE EXISTS (SELECT 1 FROM moved) AND p.target = m.id"
 );
 
 /// The row ids of the change set record `change` belongs to.
