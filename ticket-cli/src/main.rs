@@ -73,12 +73,15 @@ fn main() -> ExitCode {
     let _ = ticket_core::sqlite_uses_mimalloc();
     // `COMPLETE=SHELL ticket -- WORDS`: the shell asks for candidates (answers and exits)
     complete::answer_if_asked();
-    let command = cli::Cli::command();
-    let long_names: Vec<&str> = command.get_subcommands().map(|c| c.get_name()).collect();
-    let prepared = argv::prepare(std::env::args_os().collect(), &long_names);
+    let mut command = cli::Cli::command();
+    let prepared = {
+        let long_names: Vec<&str> = command.get_subcommands().map(|c| c.get_name()).collect();
+        argv::prepare(std::env::args_os().collect(), &long_names)
+    };
+    // parsed in place (no copy of the command tree at every start), then read again for
+    // the free-text arguments that are mistyped options
     let parsed = command
-        .clone()
-        .try_get_matches_from(&prepared.args)
+        .try_get_matches_from_mut(&prepared.args)
         .and_then(|m| {
             argv::misread_options(&command, &m, &prepared.args)?;
             cli::Cli::from_arg_matches(&m)
