@@ -306,10 +306,12 @@ impl Silo {
             }
             // the numbers the new tickets have now: a create whose number another ticket
             // took first in replay order got the next free one (sync.md 2)
+            let mut now = crate::storage::state::numbers_of(
+                conn,
+                new_tickets.iter().map(|(ticket, _)| *ticket).collect(),
+            )?;
             for (ticket, number) in new_tickets {
-                report
-                    .created
-                    .push(crate::storage::state::number_of(conn, ticket)?.unwrap_or(number));
+                report.created.push(now.remove(&ticket).unwrap_or(number));
             }
             Ok((
                 report,

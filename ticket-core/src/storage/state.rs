@@ -121,6 +121,22 @@ pub(crate) fn number_of(db: &Db, id: i64) -> Result<Option<String>> {
     })
 }
 
+/// The numbers of the tickets `ids`, by row id (one query for many; a ticket not there is
+/// left out).
+pub(crate) fn numbers_of(db: &Db, ids: Vec<i64>) -> Result<std::collections::HashMap<i64, String>> {
+    if ids.is_empty() {
+        return Ok(Default::default());
+    }
+    Ok(db
+        .rows(
+            "SELECT id, number FROM tickets WHERE id IN rarray(?1)",
+            args![ids],
+            |r| Ok((r.get::<i64>(0)?, r.get::<String>(1)?)),
+        )?
+        .into_iter()
+        .collect())
+}
+
 /// Which of `numbers` tickets have (one query for many candidates).
 pub(crate) fn numbers_taken(
     db: &Db,
