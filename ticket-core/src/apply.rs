@@ -97,28 +97,30 @@ pub(crate) fn apply_known(
 /// The ticket holding number `?1` if it got it by renumbering: its create record names
 /// another number. The create is the first record of one of the ticket's runs, or, where the
 /// runs of the change set being applied are not written yet (an import writes them after
-/// each set), a record of that set (row ids `?2` to `?3`).
-const LITE_RENUMBERED_HOLDER: &str =
-    "SELECT t.id FROM tickets t JOIN ticket_runs u ON u.ticket = t.id \
-     JOIN changes c ON c.id = u.first AND c.op = 0 WHERE t.number = ?1 AND c.value <> ?1 \
-     UNION SELECT t.id FROM tickets t JOIN changes c ON c.ticket = t.id AND c.op = 0 \
-     AND c.id BETWEEN ?2 AND ?3 WHERE t.number = ?1 AND c.value <> ?1";
+/// each set), a record of that set (row ids `?2` to `?3`). One text for both backends (a
+/// macro, so that PostgreSQL's statement can hold it).
+macro_rules! renumbered_holder {
+    () => {
+        "SELECT t.id FROM tickets t JOIN ticket_runs u ON u.ticket = t.id \
+         JOIN changes c ON c.id = u.first AND c.op = 0 WHERE t.number = ?1 AND c.value <> ?1 \
+         UNION SELECT t.id FROM tickets t JOIN changes c ON c.ticket = t.id AND c.op = 0 \
+         AND c.id BETWEEN ?2 AND ?3 WHERE t.number = ?1 AND c.value <> ?1"
+    };
+}
 
-/// PostgreSQL's yield in one queued statement: the ticket holding number `$1` by
-/// renumbering ([`LITE_RENUMBERED_HOLDER`]) moves to the next number after the greatest
-/// decimal one, and the relation rows naming it follow. It runs ahead of every create a
-/// replay or an import applies, and almost always finds no such ticket: so the greatest
-/// number is asked for only in the `SET` of a row being moved, the ticket is found by its
-/// number (the unique index), and the relation rows (no index on `target`) are looked for
-/// behind an uncorrelated `EXISTS`, a one-time filter that skips the scan when nothing moved.
+/// PostgreSQL's yield in one queued statement: the ticket holding number `?1` by
+/// renumbering ([`renumbered_holder`]) moves to the next number after the greatest decimal
+/// one, and the relation rows naming it follow. It runs ahead of every create a replay or an
+/// import applies, and almost always finds no such ticket: so the greatest number is asked
+/// for only in the `SET` of a row being moved, the ticket is found by its number (the unique
+/// index), and the relation rows (no index on `target`) are looked for behind an
+/// uncorrelated `EXISTS`, a one-time filter that skips the scan when nothing moved.
 const PG_YIELD: &str = concat!(
-    "WITH h AS (SELECT t.id FROM tickets t JOIN ticket_runs u ON u.ticket = t.id \
-     JOIN changes c ON c.id = u.first AND c.op = 0 WHERE t.number = ?1::text AND c.value <> ?1::text \
-     UNION SELECT t.id FROM tickets t JOIN changes c ON c.ticket = t.id AND c.op = 0 \
-     AND c.id BETWEEN ?2::bigint AND ?3::bigint WHERE t.number = ?1::text AND c.value <> ?1::text), \
-     moved AS (UPDATE tickets t SET number = (",
+    "WITH h AS (",
+    renumbered_holder!(),
+    "), moved AS (UPDATE tickets t SET number = (",
     next_decimal_number!("BIGINT", "number !~ '[^0-9]'"),
-    ")::text WHERE t.number = ?1::text AND t.id IN (SELECT id FROM h) RETURNING t.id, t.number) \
+    ")::text WHERE t.number = ?1 AND t.id IN (SELECT id FROM h) RETURNING t.id, t.number) \
      UPDATE properties p SET value = m.number, value_lc = m.number, \
      value_num = m.number::double precision, value_date = NULL FROM moved m \
      WHERE EXISTS (SELECT 1 FROM moved) AND p.target = m.id"
@@ -212,7 +214,7 @@ fn project(
         )?;
         let (first, last) = own_set(change);
         let holder: Option<i64> = conn.opt(
-            LITE_RENUMBERED_HOLDER,
+            renumbered_holder!(),
             args![number.as_str(), first, last],
             |r| r.get(0),
         )?;
