@@ -10,6 +10,19 @@ fn export(s: &Silo) -> String {
     s.export_string(ExportFormat::Full, "", "").unwrap()
 }
 
+/// A silo holding one ticket (`title`), and a directory clone of it (`dir/b`).
+fn a_silo_and_its_clone(dir: &std::path::Path, title: &str) -> (Silo, Silo) {
+    let a = new_silo(dir);
+    a.new_ticket(title, None, "").unwrap();
+    let b = Silo::clone_silo(a.address(), &dir.join("b"), ctx_at(NOW)).unwrap();
+    (a, b)
+}
+
+/// A fixed clock `minute` minutes after 09:00 on [`NOW`]'s day.
+fn at_minute(minute: usize) -> ticket_core::Context {
+    ctx_at(&format!("2024-03-13T09:{minute:02}:00Z"))
+}
+
 #[derive(Debug, Clone)]
 enum Action {
     New(String),
@@ -215,9 +228,7 @@ fn clone_sync_twice_and_dry_run() {
 #[test]
 fn number_clashes_are_renumbered_the_same_on_both_sides_with_relations_following() {
     let dir = tempfile::tempdir().unwrap();
-    let a = new_silo(dir.path());
-    a.new_ticket("base", None, "").unwrap();
-    let b = Silo::clone_silo(a.address(), &dir.path().join("b"), ctx_at(NOW)).unwrap();
+    let (a, b) = a_silo_and_its_clone(dir.path(), "base");
     // both create ticket 2 offline; b relates its 2 to 1
     assert_eq!(a.new_ticket("a's two", None, "").unwrap().as_str(), "2");
     assert_eq!(b.new_ticket("b's two", None, "").unwrap().as_str(), "2");
@@ -279,15 +290,12 @@ fn number_clashes_are_renumbered_the_same_on_both_sides_with_relations_following
 #[test]
 fn interleaved_offline_creates_keep_one_ticket_of_each_pair_on_its_number() {
     let dir = tempfile::tempdir().unwrap();
-    let a = new_silo(dir.path());
-    a.new_ticket("base", None, "").unwrap();
-    let b = Silo::clone_silo(a.address(), &dir.path().join("b"), ctx_at(NOW)).unwrap();
-    let at = |minute: usize| ctx_at(&format!("2024-03-13T09:{minute:02}:00Z"));
+    let (a, b) = a_silo_and_its_clone(dir.path(), "base");
     for k in 0..6 {
         let (n, title) = ((k + 2).to_string(), format!("a{k}"));
-        let made = Silo::open(a.address(), at(2 * k + 1)).unwrap();
+        let made = Silo::open(a.address(), at_minute(2 * k + 1)).unwrap();
         assert_eq!(made.new_ticket(&title, None, "").unwrap().as_str(), n);
-        let made = Silo::open(b.address(), at(2 * k + 2)).unwrap();
+        let made = Silo::open(b.address(), at_minute(2 * k + 2)).unwrap();
         assert_eq!(
             made.new_ticket(&format!("b{k}"), None, "")
                 .unwrap()
@@ -296,7 +304,7 @@ fn interleaved_offline_creates_keep_one_ticket_of_each_pair_on_its_number() {
         );
     }
     // b's first ticket blocks the base ticket: the base shows it by whatever number it ends on
-    let b_late = Silo::open(b.address(), at(30)).unwrap();
+    let b_late = Silo::open(b.address(), at_minute(30)).unwrap();
     b_late.add_property("2", "Blocks", "1").unwrap();
     let report = a.sync(&b, Direction::Both, false).unwrap();
     assert_eq!(export(&a), export(&b));
@@ -354,13 +362,10 @@ fn interleaved_offline_creates_keep_one_ticket_of_each_pair_on_its_number() {
 #[test]
 fn a_ticket_renumbered_within_its_own_change_set_yields_too() {
     let dir = tempfile::tempdir().unwrap();
-    let a = new_silo(dir.path());
-    a.new_ticket("base", None, "").unwrap();
-    let b = Silo::clone_silo(a.address(), &dir.path().join("b"), ctx_at(NOW)).unwrap();
-    let at = |minute: usize| ctx_at(&format!("2024-03-13T09:{minute:02}:00Z"));
-    let early = Silo::open(a.address(), at(1)).unwrap();
+    let (a, b) = a_silo_and_its_clone(dir.path(), "base");
+    let early = Silo::open(a.address(), at_minute(1)).unwrap();
     assert_eq!(early.new_ticket("a two", None, "").unwrap().as_str(), "2");
-    let late = Silo::open(b.address(), at(2)).unwrap();
+    let late = Silo::open(b.address(), at_minute(2)).unwrap();
     let mut batch = late.batch();
     for title in ["b two", "b three"] {
         batch.add(ticket_core::NewTicket {
@@ -451,9 +456,7 @@ fn a_bundle_with_a_strange_record_id_is_refused_not_a_panic() {
 #[test]
 fn bundles_carry_changes_between_copies_that_never_meet() {
     let dir = tempfile::tempdir().unwrap();
-    let a = new_silo(dir.path());
-    a.new_ticket("one", None, "").unwrap();
-    let b = Silo::clone_silo(a.address(), &dir.path().join("b"), ctx_at(NOW)).unwrap();
+    let (a, b) = a_silo_and_its_clone(dir.path(), "one");
     a.add_entry("1", "written on a", 5).unwrap();
     a.add_attachment_bytes("1", "x.bin", &[1, 2, 3], "")
         .unwrap();
@@ -479,9 +482,7 @@ fn bundles_carry_changes_between_copies_that_never_meet() {
 #[test]
 fn an_interrupted_sync_finishes_when_run_again() {
     let dir = tempfile::tempdir().unwrap();
-    let a = new_silo(dir.path());
-    a.new_ticket("one", None, "").unwrap();
-    let b = Silo::clone_silo(a.address(), &dir.path().join("b"), ctx_at(NOW)).unwrap();
+    let (a, b) = a_silo_and_its_clone(dir.path(), "one");
     a.add_tag("1", "a-side").unwrap();
     b.add_tag("1", "b-side").unwrap();
     // only the push half ran
@@ -620,9 +621,7 @@ fn sync_child() {
 #[test]
 fn a_sync_killed_at_any_moment_leaves_both_sides_whole() {
     let dir = tempfile::tempdir().unwrap();
-    let a = new_silo(dir.path());
-    a.new_ticket("shared", None, "").unwrap();
-    let b = Silo::clone_silo(a.address(), &dir.path().join("b"), ctx_at(NOW)).unwrap();
+    let (a, b) = a_silo_and_its_clone(dir.path(), "shared");
     const PER_ROUND: u64 = 300;
     let fill = |s: &Silo, side: &str| {
         let mut batch = s.batch();
@@ -715,9 +714,7 @@ fn undone_sets_are_read_from_their_index() {
 #[test]
 fn a_sync_reports_its_steps_as_they_start() {
     let dir = tempfile::tempdir().unwrap();
-    let a = new_silo(dir.path());
-    a.new_ticket("one", None, "").unwrap();
-    let b = Silo::clone_silo(a.address(), &dir.path().join("b"), ctx_at(NOW)).unwrap();
+    let (a, b) = a_silo_and_its_clone(dir.path(), "one");
     a.add_tag("1", "from-a").unwrap();
     b.add_tag("1", "from-b").unwrap();
     b.add_tag("1", "again-b").unwrap();
