@@ -121,29 +121,22 @@ pub fn load(src: &Path, dst: &Path, shape: Shape) -> Result<Floor, String> {
         "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA cache_size = -{cache_kib}"
     ))
     .map_err(err)?;
-    let indexes: Vec<(String, String)> = {
+    // the schema's (name, statement) pairs the transaction sets aside and makes again
+    let definitions = |filter: &str| -> Result<Vec<(String, String)>, String> {
         let mut st = db
-            .prepare(
-                "SELECT name, sql FROM main.sqlite_master WHERE type = 'index' AND sql IS NOT NULL \
-                 AND tbl_name IN ('tickets', 'tags', 'properties') ORDER BY name",
-            )
+            .prepare(&format!(
+                "SELECT name, sql FROM main.sqlite_master WHERE {filter} ORDER BY name"
+            ))
             .map_err(err)?;
         let rows = st
             .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
             .map_err(err)?;
-        rows.collect::<Result<_, _>>().map_err(err)?
+        rows.collect::<Result<_, _>>().map_err(err)
     };
-    let triggers: Vec<(String, String)> = {
-        let mut st = db
-            .prepare(
-                "SELECT name, sql FROM main.sqlite_master WHERE type = 'trigger' ORDER BY name",
-            )
-            .map_err(err)?;
-        let rows = st
-            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
-            .map_err(err)?;
-        rows.collect::<Result<_, _>>().map_err(err)?
-    };
+    let indexes = definitions(
+        "type = 'index' AND sql IS NOT NULL AND tbl_name IN ('tickets', 'tags', 'properties')",
+    )?;
+    let triggers = definitions("type = 'trigger'")?;
     let started = Instant::now();
     db.execute_batch("BEGIN IMMEDIATE").map_err(err)?;
     let mut log_read = Duration::ZERO;
